@@ -1,0 +1,83 @@
+/*
+ * json.c - JSON string escaping (see json.h).
+ */
+#include "base/json.h"
+
+#include "base/buf.h"
+
+#include <string.h>
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not valid. */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+    unsigned c = p[0];
+    size_t n;
+    unsigned cp;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (n > left)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return n;
+}
+
+void pd_json_add_string(struct pd_buf *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+    if (pd_buf_grow(out, n + 2))
+        return;
+    out->ptr[out->len++] = '"';
+    while (p < end) {
+        const unsigned char *run = p;
+        /* Copy the longest stretch that needs no escaping in one go. */
+        while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+            p++;
+        if (p > run)
+            pd_buf_add(out, run, (size_t)(p - run));
+        if (p == end)
+            break;
+        unsigned char c = *p;
+        if (c >= 0x80) {
+            size_t len = utf8_seq(p, (size_t)(end - p));
+            if (len) {
+                pd_buf_add(out, p, len);
+                p += len;
+            } else {
+                pd_buf_add(out, "\xef\xbf\xbd", 3);
+                p++;
+            }
+            continue;
+        }
+        switch (c) {
+        case '"': pd_buf_add(out, "\\\"", 2); break;
+        case '\\': pd_buf_add(out, "\\\\", 2); break;
+        case '\n': pd_buf_add(out, "\\n", 2); break;
+        case '\r': pd_buf_add(out, "\\r", 2); break;
+        case '\t': pd_buf_add(out, "\\t", 2); break;
+        default: {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            pd_buf_add(out, esc, 6);
+        }
+        }
+        p++;
+    }
+    pd_buf_addc(out, '"');
+}

@@ -1,0 +1,20 @@
+/*
+ * json.h - the small pieces of JSON writing used on hot paths (result encoders,
+ * log lines) where building a jansson tree per value would cost too much.
+ * DOM work (requests, config, events) uses jansson directly.
+ */
+#ifndef PD_JSON_H
+#define PD_JSON_H
+
+#include <stddef.h>
+
+struct pd_buf;
+
+/*
+ * Append s[0..n) as a quoted JSON string. Control characters, quotes and
+ * backslashes are escaped; invalid UTF-8 bytes become U+FFFD so the output is
+ * always valid JSON.
+ */
+void pd_json_add_string(struct pd_buf *out, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * path.c - path helpers (see path.h).
+ */
+#include "base/path.h"
+
+#include "base/alloc.h"
+#include "base/err.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *pd_path_join(const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    if (b[0] == '/' || la == 0)
+        return xstrdup(b);
+    while (la > 1 && a[la - 1] == '/')
+        la--;
+    return xasprintf("%.*s/%s", (int)la, a, b);
+}
+
+char *pd_path_expand_user(const char *p)
+{
+    const char *home = getenv("HOME");
+    if (p[0] == '~' && (p[1] == '/' || p[1] == '\0') && home && *home)
+        return xasprintf("%s%s", home, p + 1);
+    return xstrdup(p);
+}
+
+char *pd_path_dirname(const char *p)
+{
+    const char *slash = strrchr(p, '/');
+    if (slash == NULL)
+        return xstrdup(".");
+    if (slash == p)
+        return xstrdup("/");
+    return xstrndup(p, (size_t)(slash - p));
+}
+
+int pd_mkdir_p(const char *dir, mode_t mode, struct pd_err *err)
+{
+    char *p = xstrdup(dir);
+    int rc = 0;
+
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, mode) != 0 && errno != EEXIST) {
+                rc = pd_fail(err, PD_EIO, "cannot create directory '%s': %s", p, strerror(errno));
+                break;
+            }
+            *s = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    if (rc == 0) {
+        struct stat st;
+        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+            rc = pd_fail(err, PD_EIO, "'%s' exists and is not a directory", dir);
+    }
+    free(p);
+    return rc;
+}
+
+char *pd_path_find_upward(const char *start, const char *name)
+{
+    char *dir = xstrdup(start);
+    for (;;) {
+        char *candidate = pd_path_join(dir, name);
+        if (access(candidate, F_OK) == 0) {
+            free(dir);
+            return candidate;
+        }
+        free(candidate);
+        if (strcmp(dir, "/") == 0 || strcmp(dir, ".") == 0)
+            break;
+        char *parent = pd_path_dirname(dir);
+        free(dir);
+        dir = parent;
+    }
+    free(dir);
+    return NULL;
+}
+
+int pd_path_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}

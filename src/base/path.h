@@ -1,0 +1,33 @@
+/*
+ * path.h - file-system paths: joining, creating directories, finding a file
+ * upwards from a directory. Returned strings are heap-allocated; the caller frees.
+ */
+#ifndef PD_PATH_H
+#define PD_PATH_H
+
+#include <sys/types.h>
+
+struct pd_err;
+
+/* a + "/" + b (b alone when it is absolute). */
+char *pd_path_join(const char *a, const char *b);
+
+/* "~" or "~/x" expanded with $HOME; anything else copied. */
+char *pd_path_expand_user(const char *p);
+
+/* The directory part of p ("." when there is none). */
+char *pd_path_dirname(const char *p);
+
+/* Create dir and its parents with mode. Returns 0 or PD_EIO with a message naming the path. */
+int pd_mkdir_p(const char *dir, mode_t mode, struct pd_err *err);
+
+/*
+ * Look for name in start and then in each parent directory. Returns the full
+ * path of the first one found, or NULL.
+ */
+char *pd_path_find_upward(const char *start, const char *name);
+
+/* 1 when path exists (any type), else 0. */
+int pd_path_exists(const char *path);
+
+#endif
