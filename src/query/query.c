@@ -1,0 +1,363 @@
+/*
+ * query.c - statement execution with time limits, cancellation, row limits and
+ * history (see query.h). Results stream: no result is ever held whole here.
+ */
+#include "query/query.h"
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "base/id.h"
+#include "base/log.h"
+#include "base/timeutil.h"
+#include "query/history.h"
+#include "query/sqlsplit.h"
+#include "warehouse/encode.h"
+#include "warehouse/value.h"
+#include "warehouse/warehouse.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WATCH_TICK_MS 50
+
+struct pd_query {
+    struct pd_warehouse *wh;
+    struct pd_query_opts o;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    duckdb_connection conn; /* the connection in use while running, else NULL */
+    int done, canceled, timed_out;
+};
+
+static const char *const type_names[] = {
+    [DUCKDB_STATEMENT_TYPE_INVALID] = "INVALID",   [DUCKDB_STATEMENT_TYPE_SELECT] = "SELECT",
+    [DUCKDB_STATEMENT_TYPE_INSERT] = "INSERT",     [DUCKDB_STATEMENT_TYPE_UPDATE] = "UPDATE",
+    [DUCKDB_STATEMENT_TYPE_EXPLAIN] = "EXPLAIN",   [DUCKDB_STATEMENT_TYPE_DELETE] = "DELETE",
+    [DUCKDB_STATEMENT_TYPE_PREPARE] = "PREPARE",   [DUCKDB_STATEMENT_TYPE_CREATE] = "CREATE",
+    [DUCKDB_STATEMENT_TYPE_EXECUTE] = "EXECUTE",   [DUCKDB_STATEMENT_TYPE_ALTER] = "ALTER",
+    [DUCKDB_STATEMENT_TYPE_TRANSACTION] = "TRANSACTION",
+    [DUCKDB_STATEMENT_TYPE_COPY] = "COPY",         [DUCKDB_STATEMENT_TYPE_ANALYZE] = "ANALYZE",
+    [DUCKDB_STATEMENT_TYPE_VARIABLE_SET] = "SET VARIABLE",
+    [DUCKDB_STATEMENT_TYPE_CREATE_FUNC] = "CREATE FUNCTION",
+    [DUCKDB_STATEMENT_TYPE_DROP] = "DROP",         [DUCKDB_STATEMENT_TYPE_EXPORT] = "EXPORT",
+    [DUCKDB_STATEMENT_TYPE_PRAGMA] = "PRAGMA",     [DUCKDB_STATEMENT_TYPE_VACUUM] = "VACUUM",
+    [DUCKDB_STATEMENT_TYPE_CALL] = "CALL",         [DUCKDB_STATEMENT_TYPE_SET] = "SET",
+    [DUCKDB_STATEMENT_TYPE_LOAD] = "LOAD",         [DUCKDB_STATEMENT_TYPE_RELATION] = "RELATION",
+    [DUCKDB_STATEMENT_TYPE_EXTENSION] = "EXTENSION",
+    [DUCKDB_STATEMENT_TYPE_LOGICAL_PLAN] = "LOGICAL PLAN",
+    [DUCKDB_STATEMENT_TYPE_ATTACH] = "ATTACH",     [DUCKDB_STATEMENT_TYPE_DETACH] = "DETACH",
+    [DUCKDB_STATEMENT_TYPE_MULTI] = "MULTI",
+};
+
+const char *pd_statement_type_name(duckdb_statement_type t)
+{
+    if ((size_t)t < sizeof(type_names) / sizeof(type_names[0]) && type_names[t])
+        return type_names[t];
+    return "UNKNOWN";
+}
+
+int pd_statement_is_read_only(duckdb_statement_type t)
+{
+    return t == DUCKDB_STATEMENT_TYPE_SELECT || t == DUCKDB_STATEMENT_TYPE_EXPLAIN;
+}
+
+struct pd_query *pd_query_new(struct pd_warehouse *wh, const struct pd_query_opts *opts)
+{
+    struct pd_query *q = xcalloc(1, sizeof(*q));
+    q->wh = wh;
+    if (opts)
+        q->o = *opts;
+    if (q->o.origin == NULL)
+        q->o.origin = "cli";
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    return q;
+}
+
+void pd_query_free(struct pd_query *q)
+{
+    if (q == NULL)
+        return;
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cv);
+    free(q);
+}
+
+void pd_query_cancel(struct pd_query *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->canceled = 1;
+    if (q->conn)
+        duckdb_interrupt(q->conn);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* Watches the clock and the interrupt flag while a query runs. */
+static void *watchdog(void *arg)
+{
+    struct pd_query *q = arg;
+    double deadline = q->o.timeout_s > 0 ? pd_mono_s() + q->o.timeout_s : 0;
+
+    pthread_mutex_lock(&q->mu);
+    while (!q->done) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += WATCH_TICK_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&q->cv, &q->mu, &ts);
+        if (q->done)
+            break;
+        if (q->o.interrupt && *q->o.interrupt)
+            q->canceled = 1;
+        if (deadline && pd_mono_s() >= deadline && !q->canceled)
+            q->timed_out = 1;
+        /* Repeat the interrupt each tick: one sent between two statements is not kept. */
+        if ((q->canceled || q->timed_out) && q->conn)
+            duckdb_interrupt(q->conn);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+/* What to tell the user when a statement stopped: timeout and cancel beat DuckDB's words. */
+static int stop_error(struct pd_query *q, const char *duck_msg, struct pd_err *err,
+                      const char **status)
+{
+    int timed_out, canceled;
+    pthread_mutex_lock(&q->mu);
+    timed_out = q->timed_out;
+    canceled = q->canceled;
+    pthread_mutex_unlock(&q->mu);
+    if (timed_out) {
+        *status = "timeout";
+        return pd_fail(err, PD_ETIMEOUT, "query cancelled after %g s (timeout)", q->o.timeout_s);
+    }
+    if (canceled) {
+        *status = "cancelled";
+        return pd_fail(err, PD_ECANCELED, "cancelled");
+    }
+    *status = "error";
+    return pd_fail(err, PD_ESQL, "%s", duck_msg);
+}
+
+static int stopping(struct pd_query *q)
+{
+    int s;
+    pthread_mutex_lock(&q->mu);
+    s = q->canceled || q->timed_out || (q->o.interrupt && *q->o.interrupt);
+    if (q->o.interrupt && *q->o.interrupt)
+        q->canceled = 1;
+    pthread_mutex_unlock(&q->mu);
+    return s;
+}
+
+static void record(struct pd_query *q, const char *id, const char *sql, const char *type,
+                   int64_t started_ms, double t0, int64_t rows, const char *status,
+                   const char *error)
+{
+    struct pd_history_entry e = {
+        .id = id,
+        .sql = sql,
+        .statement_type = type,
+        .started_ms = started_ms,
+        .duration_ms = (pd_mono_s() - t0) * 1000.0,
+        .rows = rows,
+        .status = status,
+        .error = error,
+        .origin = q->o.origin,
+    };
+    if (q->o.history)
+        pd_history_record(q->o.history, &e);
+    pd_log(error ? PD_LOG_WARN : PD_LOG_INFO, error ? "statement failed" : "statement done",
+           "{s:s, s:s, s:s, s:f, s:I}", "query_id", id, "status", status, "statement_type",
+           type ? type : "", "duration_ms", e.duration_ms, "rows", (json_int_t)rows);
+}
+
+struct result_cols {
+    struct pd_columns pub;
+    char **names;
+};
+
+static void cols_init(struct result_cols *rc, duckdb_result *res, const char *stype)
+{
+    idx_t n = duckdb_column_count(res);
+    rc->pub.n = n;
+    rc->pub.kind = duckdb_result_return_type(*res);
+    rc->pub.statement_type = stype;
+    rc->names = xcalloc(n ? n : 1, sizeof(char *));
+    rc->pub.types = xcalloc(n ? n : 1, sizeof(struct pd_coltype *));
+    for (idx_t i = 0; i < n; i++) {
+        duckdb_logical_type lt = duckdb_column_logical_type(res, i);
+        const char *name = duckdb_column_name(res, i);
+        rc->names[i] = xstrdup(name ? name : "");
+        rc->pub.types[i] = pd_coltype_new(lt);
+        duckdb_destroy_logical_type(&lt);
+    }
+    rc->pub.names = (const char **)rc->names;
+}
+
+static void cols_release(struct result_cols *rc)
+{
+    for (idx_t i = 0; i < rc->pub.n; i++) {
+        free(rc->names[i]);
+        pd_coltype_free(rc->pub.types[i]);
+    }
+    free(rc->names);
+    free(rc->pub.types);
+}
+
+/*
+ * Execute one prepared statement, streaming its result into sink (when not
+ * NULL). Sets *rows. Returns 0, or an error with *status set.
+ */
+static int run_one(struct pd_query *q, duckdb_prepared_statement stmt, const char *stype,
+                   struct pd_sink *sink, uint64_t *rows, double t0, struct pd_err *err,
+                   const char **status)
+{
+    duckdb_pending_result pending;
+    duckdb_result res;
+    struct result_cols cols;
+    struct pd_result_end end = {0};
+    duckdb_data_chunk chunk;
+    int rc = 0;
+
+    if (duckdb_pending_prepared_streaming(stmt, &pending) == DuckDBError) {
+        rc = stop_error(q, duckdb_pending_error(pending), err, status);
+        duckdb_destroy_pending(&pending);
+        return rc;
+    }
+    if (duckdb_execute_pending(pending, &res) == DuckDBError) {
+        rc = stop_error(q, duckdb_result_error(&res), err, status);
+        duckdb_destroy_result(&res);
+        duckdb_destroy_pending(&pending);
+        return rc;
+    }
+    duckdb_destroy_pending(&pending);
+
+    cols_init(&cols, &res, stype);
+    if (sink)
+        rc = sink->begin(sink, &cols.pub, err);
+    while (rc == 0 && (chunk = duckdb_fetch_chunk(res)) != NULL) {
+        idx_t n = duckdb_data_chunk_get_size(chunk);
+        if (cols.pub.kind == DUCKDB_RESULT_TYPE_CHANGED_ROWS && n > 0) {
+            duckdb_vector v = duckdb_data_chunk_get_vector(chunk, 0);
+            end.rows_total += (uint64_t)((int64_t *)duckdb_vector_get_data(v))[0];
+        } else {
+            idx_t give = n;
+            if (q->o.limit && end.rows_sent + give > q->o.limit)
+                give = (idx_t)(q->o.limit - end.rows_sent);
+            if (sink && give)
+                rc = sink->rows(sink, chunk, give, err);
+            end.rows_sent += give;
+            end.rows_total += n;
+        }
+        duckdb_destroy_data_chunk(&chunk);
+    }
+    if (rc == 0 && duckdb_result_error(&res) != NULL)
+        rc = stop_error(q, duckdb_result_error(&res), err, status);
+    end.elapsed_s = pd_mono_s() - t0;
+    if (rc == 0 && sink)
+        rc = sink->end(sink, &end, err);
+    if (rc && *status == NULL)
+        *status = "error";
+    *rows = end.rows_total;
+    cols_release(&cols);
+    duckdb_destroy_result(&res);
+    return rc;
+}
+
+int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
+                 struct pd_query_stats *stats, struct pd_err *err)
+{
+    struct pd_query_stats local;
+    duckdb_connection conn;
+    duckdb_extracted_statements ext = NULL;
+    struct pd_sql_piece *pieces = NULL;
+    size_t n_pieces;
+    idx_t n;
+    pthread_t watcher;
+    int watching = 0, reusable = 1, rc;
+    double t_all = pd_mono_s();
+
+    if (stats == NULL)
+        stats = &local;
+    memset(stats, 0, sizeof(*stats));
+    if ((rc = pd_warehouse_acquire(q->wh, &conn, err)) != 0)
+        return rc;
+    pthread_mutex_lock(&q->mu);
+    q->conn = conn;
+    q->done = q->canceled = q->timed_out = 0;
+    pthread_mutex_unlock(&q->mu);
+    if (q->o.timeout_s > 0 || q->o.interrupt)
+        watching = pthread_create(&watcher, NULL, watchdog, q) == 0;
+
+    n_pieces = pd_sql_split(sql, &pieces);
+    n = duckdb_extract_statements(conn, sql, &ext);
+    if (n == 0) {
+        const char *msg = duckdb_extract_statements_error(ext);
+        if (msg) {
+            char id[PD_UUID_LEN + 1];
+            pd_uuid7(id);
+            rc = pd_fail(err, PD_ESQL, "%s", msg);
+            record(q, id, sql, NULL, pd_now_ms(), pd_mono_s(), -1, "error", msg);
+            snprintf(stats->last_id, sizeof(stats->last_id), "%s", id);
+        } else {
+            rc = pd_fail(err, PD_EINVAL,
+                         "no SQL statement to run (the text is empty or only comments)");
+        }
+    }
+    for (idx_t i = 0; i < n && rc == 0; i++) {
+        duckdb_prepared_statement stmt = NULL;
+        char id[PD_UUID_LEN + 1];
+        const char *status = NULL, *stype = NULL;
+        char *text = n_pieces == n ? xstrndup(sql + pieces[i].start, pieces[i].len) : xstrdup(sql);
+        int64_t started = pd_now_ms();
+        double t0 = pd_mono_s();
+        uint64_t rows = 0;
+        struct pd_sink *to = !q->o.last_only || i + 1 == n ? sink : NULL;
+
+        pd_uuid7(id);
+        if (stopping(q)) {
+            rc = stop_error(q, "", err, &status);
+        } else if (duckdb_prepare_extracted_statement(conn, ext, i, &stmt) == DuckDBError) {
+            rc = stop_error(q, duckdb_prepare_error(stmt), err, &status);
+        } else {
+            duckdb_statement_type t = duckdb_prepared_statement_type(stmt);
+            stype = pd_statement_type_name(t);
+            stats->last_type = t;
+            if (t == DUCKDB_STATEMENT_TYPE_TRANSACTION || t == DUCKDB_STATEMENT_TYPE_SET ||
+                t == DUCKDB_STATEMENT_TYPE_ATTACH || t == DUCKDB_STATEMENT_TYPE_DETACH ||
+                t == DUCKDB_STATEMENT_TYPE_PRAGMA)
+                reusable = 0;
+            rc = run_one(q, stmt, stype, to, &rows, t0, err, &status);
+        }
+        duckdb_destroy_prepare(&stmt);
+        record(q, id, text, stype, started, t0, rc ? -1 : (int64_t)rows, rc ? status : "ok",
+               rc ? (err && err->code ? err->msg : pd_err_name(rc)) : NULL);
+        free(text);
+        snprintf(stats->last_id, sizeof(stats->last_id), "%s", id);
+        stats->rows = rows;
+        if (rc == 0)
+            stats->statements++;
+    }
+    duckdb_destroy_extracted(&ext);
+    free(pieces);
+
+    pthread_mutex_lock(&q->mu);
+    q->done = 1;
+    q->conn = NULL;
+    pthread_cond_signal(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    if (watching)
+        pthread_join(watcher, NULL);
+    /* A failed statement inside an explicit transaction leaves it aborted: do not pool that. */
+    pd_warehouse_release(q->wh, conn, reusable && rc == 0);
+    stats->elapsed_s = pd_mono_s() - t_all;
+    return rc;
+}

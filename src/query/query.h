@@ -1,0 +1,64 @@
+/*
+ * query.h - running SQL against the warehouse: the service behind `sql`, the
+ * shell, the API's /query and the agent's run_sql.
+ *
+ * A struct pd_query runs one SQL text (one or many statements) on a pooled
+ * connection and pushes each result through a sink as data chunks. It enforces
+ * a time limit with duckdb_interrupt, can be cancelled from any thread (or by a
+ * flag a signal handler sets), keeps the first `limit` rows of a result while
+ * still counting the rest, and records every statement in the history.
+ */
+#ifndef PD_QUERY_H
+#define PD_QUERY_H
+
+#include <duckdb.h>
+#include <signal.h>
+#include <stdint.h>
+
+struct pd_err;
+struct pd_history;
+struct pd_sink;
+struct pd_warehouse;
+
+struct pd_query_opts {
+    double timeout_s;   /* 0: no limit */
+    uint64_t limit;     /* rows of each result passed to the sink; 0: all */
+    int last_only;      /* pass only the last statement's result to the sink */
+    const volatile sig_atomic_t *interrupt; /* when it turns non-zero the query is cancelled */
+    struct pd_history *history;             /* NULL: do not record */
+    const char *origin;                     /* recorded with each statement ("cli") */
+};
+
+struct pd_query_stats {
+    int statements;       /* statements executed */
+    uint64_t rows;        /* rows of the last statement (produced or changed) */
+    double elapsed_s;
+    char last_id[40];     /* history id of the last statement */
+    duckdb_statement_type last_type;
+};
+
+struct pd_query;
+
+/* A runner over wh (borrowed) with opts (copied). */
+struct pd_query *pd_query_new(struct pd_warehouse *wh, const struct pd_query_opts *opts);
+void pd_query_free(struct pd_query *q);
+
+/*
+ * Run sql. Errors: PD_EINVAL when sql holds no statement, PD_ESQL with DuckDB's
+ * message (and position) for a failing statement, PD_ETIMEOUT ("query cancelled
+ * after N s (timeout)"), PD_ECANCELED, or what the sink returns. Statements
+ * before a failing one stay done (as in any SQL shell). stats may be NULL.
+ */
+int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
+                 struct pd_query_stats *stats, struct pd_err *err);
+
+/* Cancel the running statement, if any, and skip the rest. Safe from any thread. */
+void pd_query_cancel(struct pd_query *q);
+
+/* "SELECT", "INSERT", ... for a statement type. */
+const char *pd_statement_type_name(duckdb_statement_type t);
+
+/* 1 for statement types that only read: SELECT, EXPLAIN, PRAGMA-free reads (see .c). */
+int pd_statement_is_read_only(duckdb_statement_type t);
+
+#endif

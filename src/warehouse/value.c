@@ -1,0 +1,747 @@
+/*
+ * value.c - exact text and JSON for every DuckDB type (see value.h).
+ */
+#include "warehouse/value.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum style { TEXT, NESTED, JSON };
+
+/* ---- type compilation ---- */
+
+static char *type_name(struct pd_coltype *t)
+{
+    static const struct {
+        duckdb_type id;
+        const char *name;
+    } simple[] = {
+        {DUCKDB_TYPE_BOOLEAN, "BOOLEAN"},         {DUCKDB_TYPE_TINYINT, "TINYINT"},
+        {DUCKDB_TYPE_SMALLINT, "SMALLINT"},       {DUCKDB_TYPE_INTEGER, "INTEGER"},
+        {DUCKDB_TYPE_BIGINT, "BIGINT"},           {DUCKDB_TYPE_UTINYINT, "UTINYINT"},
+        {DUCKDB_TYPE_USMALLINT, "USMALLINT"},     {DUCKDB_TYPE_UINTEGER, "UINTEGER"},
+        {DUCKDB_TYPE_UBIGINT, "UBIGINT"},         {DUCKDB_TYPE_FLOAT, "FLOAT"},
+        {DUCKDB_TYPE_DOUBLE, "DOUBLE"},           {DUCKDB_TYPE_TIMESTAMP, "TIMESTAMP"},
+        {DUCKDB_TYPE_DATE, "DATE"},               {DUCKDB_TYPE_TIME, "TIME"},
+        {DUCKDB_TYPE_INTERVAL, "INTERVAL"},       {DUCKDB_TYPE_HUGEINT, "HUGEINT"},
+        {DUCKDB_TYPE_UHUGEINT, "UHUGEINT"},       {DUCKDB_TYPE_VARCHAR, "VARCHAR"},
+        {DUCKDB_TYPE_BLOB, "BLOB"},               {DUCKDB_TYPE_TIMESTAMP_S, "TIMESTAMP_S"},
+        {DUCKDB_TYPE_TIMESTAMP_MS, "TIMESTAMP_MS"}, {DUCKDB_TYPE_TIMESTAMP_NS, "TIMESTAMP_NS"},
+        {DUCKDB_TYPE_UUID, "UUID"},               {DUCKDB_TYPE_BIT, "BIT"},
+        {DUCKDB_TYPE_TIME_TZ, "TIME WITH TIME ZONE"},
+        {DUCKDB_TYPE_TIMESTAMP_TZ, "TIMESTAMP WITH TIME ZONE"},
+        {DUCKDB_TYPE_BIGNUM, "BIGNUM"},           {DUCKDB_TYPE_SQLNULL, "NULL"},
+        {DUCKDB_TYPE_TIME_NS, "TIME_NS"},         {DUCKDB_TYPE_ENUM, "ENUM"},
+    };
+    struct pd_buf b = PD_BUF_INIT;
+
+    for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
+        if (simple[i].id == t->id)
+            return xstrdup(simple[i].name);
+    switch (t->id) {
+    case DUCKDB_TYPE_DECIMAL:
+        return xasprintf("DECIMAL(%u,%u)", t->width, t->scale);
+    case DUCKDB_TYPE_LIST:
+        return xasprintf("%s[]", t->children[0]->name);
+    case DUCKDB_TYPE_ARRAY:
+        return xasprintf("%s[%llu]", t->children[0]->name, (unsigned long long)t->array_size);
+    case DUCKDB_TYPE_MAP:
+        return xasprintf("MAP(%s, %s)", t->children[0]->name, t->children[1]->name);
+    case DUCKDB_TYPE_STRUCT:
+    case DUCKDB_TYPE_UNION:
+        pd_buf_adds(&b, t->id == DUCKDB_TYPE_STRUCT ? "STRUCT(" : "UNION(");
+        for (idx_t i = 0; i < t->n_children; i++)
+            pd_buf_addf(&b, "%s%s %s", i ? ", " : "", t->labels[i], t->children[i]->name);
+        pd_buf_addc(&b, ')');
+        return pd_buf_detach(&b, NULL);
+    default:
+        return xasprintf("TYPE%d", (int)t->id);
+    }
+}
+
+static struct pd_coltype *child(duckdb_logical_type lt)
+{
+    struct pd_coltype *c = pd_coltype_new(lt);
+    duckdb_destroy_logical_type(&lt);
+    return c;
+}
+
+struct pd_coltype *pd_coltype_new(duckdb_logical_type lt)
+{
+    struct pd_coltype *t = xcalloc(1, sizeof(*t));
+    idx_t n;
+
+    t->id = duckdb_get_type_id(lt);
+    switch (t->id) {
+    case DUCKDB_TYPE_DECIMAL:
+        t->width = duckdb_decimal_width(lt);
+        t->scale = duckdb_decimal_scale(lt);
+        t->internal = duckdb_decimal_internal_type(lt);
+        break;
+    case DUCKDB_TYPE_ENUM:
+        t->internal = duckdb_enum_internal_type(lt);
+        t->n_labels = duckdb_enum_dictionary_size(lt);
+        t->labels = xcalloc(t->n_labels, sizeof(char *));
+        for (idx_t i = 0; i < t->n_labels; i++) {
+            char *s = duckdb_enum_dictionary_value(lt, i);
+            t->labels[i] = xstrdup(s ? s : "");
+            duckdb_free(s);
+        }
+        break;
+    case DUCKDB_TYPE_LIST:
+        t->n_children = 1;
+        t->children = xcalloc(1, sizeof(*t->children));
+        t->children[0] = child(duckdb_list_type_child_type(lt));
+        break;
+    case DUCKDB_TYPE_ARRAY:
+        t->n_children = 1;
+        t->array_size = duckdb_array_type_array_size(lt);
+        t->children = xcalloc(1, sizeof(*t->children));
+        t->children[0] = child(duckdb_array_type_child_type(lt));
+        break;
+    case DUCKDB_TYPE_MAP:
+        t->n_children = 2;
+        t->children = xcalloc(2, sizeof(*t->children));
+        t->children[0] = child(duckdb_map_type_key_type(lt));
+        t->children[1] = child(duckdb_map_type_value_type(lt));
+        break;
+    case DUCKDB_TYPE_STRUCT:
+    case DUCKDB_TYPE_UNION:
+        n = t->id == DUCKDB_TYPE_STRUCT ? duckdb_struct_type_child_count(lt)
+                                        : duckdb_union_type_member_count(lt);
+        t->n_children = t->n_labels = n;
+        t->children = xcalloc(n, sizeof(*t->children));
+        t->labels = xcalloc(n, sizeof(char *));
+        for (idx_t i = 0; i < n; i++) {
+            char *s = t->id == DUCKDB_TYPE_STRUCT ? duckdb_struct_type_child_name(lt, i)
+                                                  : duckdb_union_type_member_name(lt, i);
+            t->labels[i] = xstrdup(s ? s : "");
+            duckdb_free(s);
+            t->children[i] = child(t->id == DUCKDB_TYPE_STRUCT
+                                       ? duckdb_struct_type_child_type(lt, i)
+                                       : duckdb_union_type_member_type(lt, i));
+        }
+        break;
+    default:
+        break;
+    }
+    t->name = type_name(t);
+    return t;
+}
+
+void pd_coltype_free(struct pd_coltype *t)
+{
+    if (t == NULL)
+        return;
+    for (idx_t i = 0; i < t->n_children; i++)
+        pd_coltype_free(t->children[i]);
+    for (idx_t i = 0; i < t->n_labels; i++)
+        free(t->labels[i]);
+    free(t->children);
+    free(t->labels);
+    free(t->name);
+    free(t);
+}
+
+int pd_coltype_is_numeric(const struct pd_coltype *t)
+{
+    switch (t->id) {
+    case DUCKDB_TYPE_TINYINT: case DUCKDB_TYPE_SMALLINT: case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT: case DUCKDB_TYPE_UTINYINT: case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER: case DUCKDB_TYPE_UBIGINT: case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_UHUGEINT: case DUCKDB_TYPE_FLOAT: case DUCKDB_TYPE_DOUBLE:
+    case DUCKDB_TYPE_DECIMAL:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ---- number formatting ---- */
+
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
+                                  "31323334353637383940414243444546474849505152535455565758596061"
+                                  "62636465666768697071727374757677787980818283848586878889909192"
+                                  "93949596979899";
+
+/* Write v's digits ending just before end; return the first digit. */
+static char *u64_digits(uint64_t v, char *end)
+{
+    while (v >= 100) {
+        unsigned i = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--end = digit_pairs[i + 1];
+        *--end = digit_pairs[i];
+    }
+    if (v >= 10) {
+        *--end = digit_pairs[v * 2 + 1];
+        *--end = digit_pairs[v * 2];
+    } else {
+        *--end = (char)('0' + v);
+    }
+    return end;
+}
+
+char *pd_fmt_u128(unsigned __int128 v, char *buf)
+{
+    char *end = buf + 40;
+    *end = '\0';
+    if (v <= UINT64_MAX)
+        return u64_digits((uint64_t)v, end);
+    /* Split into 19-digit pieces so each fits a uint64_t. */
+    const uint64_t p19 = 10000000000000000000ULL;
+    while (v > UINT64_MAX) {
+        uint64_t low = (uint64_t)(v % p19);
+        v /= p19;
+        char *start = u64_digits(low, end);
+        while (end - start < 19)
+            *--start = '0';
+        end = start;
+    }
+    return u64_digits((uint64_t)v, end);
+}
+
+char *pd_fmt_i128(__int128 v, char *buf)
+{
+    unsigned __int128 mag = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+    char *p = pd_fmt_u128(mag, buf + 1);
+    if (v < 0)
+        *--p = '-';
+    return p;
+}
+
+static void add_i64(struct pd_buf *out, int64_t v)
+{
+    char tmp[24];
+    char *end = tmp + sizeof(tmp);
+    uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
+    char *p = u64_digits(mag, end);
+    if (v < 0)
+        *--p = '-';
+    pd_buf_add(out, p, (size_t)(end - p));
+}
+
+static void add_u64(struct pd_buf *out, uint64_t v)
+{
+    char tmp[24];
+    char *end = tmp + sizeof(tmp);
+    char *p = u64_digits(v, end);
+    pd_buf_add(out, p, (size_t)(end - p));
+}
+
+char *pd_fmt_double(double d, char *buf)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, 32, "%.*g", prec, d);
+        if (prec == 17 || strtod(buf, NULL) == d)
+            break;
+    }
+    return buf;
+}
+
+static void add_float(struct pd_buf *out, double d, int is_float, enum style st)
+{
+    char tmp[32];
+    if (isnan(d) || isinf(d)) {
+        const char *s = isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+        if (st == JSON)
+            pd_buf_addf(out, "\"%s\"", s);
+        else
+            pd_buf_adds(out, isnan(d) ? "nan" : d > 0 ? "inf" : "-inf");
+        return;
+    }
+    if (is_float) {
+        float f = (float)d;
+        for (int prec = 6; prec <= 9; prec++) {
+            snprintf(tmp, sizeof(tmp), "%.*g", prec, (double)f);
+            if (prec == 9 || strtof(tmp, NULL) == f)
+                break;
+        }
+    } else {
+        pd_fmt_double(d, tmp);
+    }
+    pd_buf_adds(out, tmp);
+}
+
+static void add_decimal(struct pd_buf *out, __int128 v, unsigned scale)
+{
+    char tmp[48];
+    char *digits = pd_fmt_u128(v < 0 ? -(unsigned __int128)v : (unsigned __int128)v, tmp + 4);
+    size_t n = strlen(digits);
+
+    if (v < 0)
+        pd_buf_addc(out, '-');
+    if (scale == 0) {
+        pd_buf_add(out, digits, n);
+        return;
+    }
+    if (n <= scale) {
+        pd_buf_adds(out, "0.");
+        for (size_t i = n; i < scale; i++)
+            pd_buf_addc(out, '0');
+        pd_buf_add(out, digits, n);
+        return;
+    }
+    pd_buf_add(out, digits, n - scale);
+    pd_buf_addc(out, '.');
+    pd_buf_add(out, digits + n - scale, scale);
+}
+
+/* ---- date and time ---- */
+
+static void add_2(struct pd_buf *out, unsigned v)
+{
+    pd_buf_add(out, digit_pairs + (v % 100) * 2, 2);
+}
+
+static void add_ymd(struct pd_buf *out, int32_t days)
+{
+    /* Civil-from-days (proleptic Gregorian), valid for the whole int32 range. */
+    int64_t z = (int64_t)days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    int bc;
+
+    y += m <= 2;
+    bc = y <= 0;
+    if (bc)
+        y = 1 - y; /* year 0 is 1 BC */
+    if (y < 10000) {
+        add_2(out, (unsigned)(y / 100));
+        add_2(out, (unsigned)(y % 100));
+    } else {
+        add_i64(out, y);
+    }
+    pd_buf_addc(out, '-');
+    add_2(out, m);
+    pd_buf_addc(out, '-');
+    add_2(out, d);
+    if (bc)
+        pd_buf_adds(out, " (BC)");
+}
+
+/* HH:MM:SS[.fraction] from a count of sub-second units (digits = 6 for micros, 9 for nanos). */
+static void add_hms(struct pd_buf *out, int64_t units, int digits)
+{
+    int64_t per_sec = digits == 9 ? 1000000000 : 1000000;
+    int64_t secs = units / per_sec, frac = units % per_sec;
+    char f[12];
+
+    if (secs / 3600 < 100)
+        add_2(out, (unsigned)(secs / 3600));
+    else
+        add_i64(out, secs / 3600);
+    pd_buf_addc(out, ':');
+    add_2(out, (unsigned)(secs / 60 % 60));
+    pd_buf_addc(out, ':');
+    add_2(out, (unsigned)(secs % 60));
+    if (frac) {
+        int n = digits;
+        snprintf(f, sizeof(f), "%0*lld", digits, (long long)frac);
+        while (n > 1 && f[n - 1] == '0')
+            n--;
+        pd_buf_addc(out, '.');
+        pd_buf_add(out, f, (size_t)n);
+    }
+}
+
+static void add_timestamp(struct pd_buf *out, int64_t units, int64_t per_day, int digits)
+{
+    int64_t days = units / per_day, rest = units % per_day;
+    if (rest < 0) {
+        rest += per_day;
+        days--;
+    }
+    add_ymd(out, (int32_t)days);
+    pd_buf_addc(out, ' ');
+    add_hms(out, rest, digits);
+}
+
+static void add_interval(struct pd_buf *out, duckdb_interval iv)
+{
+    int32_t years = iv.months / 12, months = iv.months % 12;
+    int any = 0;
+
+    if (years) {
+        pd_buf_addf(out, "%d year%s", years, years == 1 || years == -1 ? "" : "s");
+        any = 1;
+    }
+    if (months) {
+        pd_buf_addf(out, "%s%d month%s", any ? " " : "", months,
+                    months == 1 || months == -1 ? "" : "s");
+        any = 1;
+    }
+    if (iv.days) {
+        pd_buf_addf(out, "%s%d day%s", any ? " " : "", iv.days,
+                    iv.days == 1 || iv.days == -1 ? "" : "s");
+        any = 1;
+    }
+    if (iv.micros || !any) {
+        if (any)
+            pd_buf_addc(out, ' ');
+        if (iv.micros < 0) {
+            pd_buf_addc(out, '-');
+            /* INT64_MIN cannot be negated; DuckDB never stores it in an interval */
+            iv.micros = -iv.micros;
+        }
+        add_hms(out, iv.micros, 6);
+    }
+}
+
+/* ---- strings, blobs, uuid, bits ---- */
+
+static void string_at(duckdb_vector v, idx_t row, const char **p, uint32_t *len)
+{
+    duckdb_string_t *s = (duckdb_string_t *)duckdb_vector_get_data(v) + row;
+    *len = s->value.inlined.length;
+    *p = *len <= 12 ? s->value.inlined.inlined : s->value.pointer.ptr;
+}
+
+static void blob_text(struct pd_buf *out, const unsigned char *p, uint32_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (uint32_t i = 0; i < n; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' && p[i] != '\'' && p[i] != '"') {
+            pd_buf_addc(out, (char)p[i]);
+        } else {
+            char e[4] = {'\\', 'x', hex[p[i] >> 4], hex[p[i] & 15]};
+            pd_buf_add(out, e, 4);
+        }
+    }
+}
+
+static void bit_text(struct pd_buf *out, const unsigned char *p, uint32_t n)
+{
+    unsigned pad = n ? p[0] : 0;
+    for (uint32_t i = 1; i < n; i++)
+        for (int b = 7; b >= 0; b--) {
+            if (i == 1 && (unsigned)(7 - b) < pad)
+                continue;
+            pd_buf_addc(out, (p[i] >> b) & 1 ? '1' : '0');
+        }
+}
+
+static void uuid_text(struct pd_buf *out, duckdb_hugeint h)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint64_t hi = (uint64_t)h.upper ^ (1ULL << 63), lo = h.lower;
+    char s[36];
+    int k = 0;
+    for (int i = 0; i < 16; i++) {
+        uint8_t byte = (uint8_t)(i < 8 ? hi >> (56 - 8 * i) : lo >> (56 - 8 * (i - 8)));
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            s[k++] = '-';
+        s[k++] = hex[byte >> 4];
+        s[k++] = hex[byte & 15];
+    }
+    pd_buf_add(out, s, 36);
+}
+
+/* ---- the cell writer ---- */
+
+int pd_value_is_null(duckdb_vector v, idx_t row)
+{
+    uint64_t *valid = duckdb_vector_get_validity(v);
+    return valid && !duckdb_validity_row_is_valid(valid, row);
+}
+
+static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v, idx_t row,
+                 enum style st);
+
+static __int128 decimal_at(const struct pd_coltype *t, void *data, idx_t row)
+{
+    switch (t->internal) {
+    case DUCKDB_TYPE_SMALLINT:
+        return ((int16_t *)data)[row];
+    case DUCKDB_TYPE_INTEGER:
+        return ((int32_t *)data)[row];
+    case DUCKDB_TYPE_BIGINT:
+        return ((int64_t *)data)[row];
+    default: {
+        duckdb_hugeint h = ((duckdb_hugeint *)data)[row];
+        return ((__int128)h.upper << 64) | h.lower;
+    }
+    }
+}
+
+static uint64_t enum_index(const struct pd_coltype *t, void *data, idx_t row)
+{
+    switch (t->internal) {
+    case DUCKDB_TYPE_UTINYINT:
+        return ((uint8_t *)data)[row];
+    case DUCKDB_TYPE_USMALLINT:
+        return ((uint16_t *)data)[row];
+    default:
+        return ((uint32_t *)data)[row];
+    }
+}
+
+/* Write a text-ish value into a scratch buffer, then emit it quoted (JSON) or raw. */
+static void emit_text(struct pd_buf *out, struct pd_buf *scratch, enum style st)
+{
+    if (st == JSON)
+        pd_json_add_string(out, scratch->ptr, scratch->len);
+    else
+        pd_buf_add(out, scratch->ptr, scratch->len);
+    pd_buf_release(scratch);
+}
+
+static void nested_key(struct pd_buf *out, const char *name, enum style st)
+{
+    if (st == JSON) {
+        pd_json_add_string(out, name, strlen(name));
+        pd_buf_addc(out, ':');
+    } else {
+        pd_buf_addf(out, "'%s': ", name);
+    }
+}
+
+static void list_items(struct pd_buf *out, const struct pd_coltype *et, duckdb_vector child,
+                       idx_t offset, idx_t length, enum style st)
+{
+    pd_buf_addc(out, '[');
+    for (idx_t i = 0; i < length; i++) {
+        if (i)
+            pd_buf_adds(out, st == JSON ? "," : ", ");
+        cell(out, et, child, offset + i, st == JSON ? JSON : NESTED);
+    }
+    pd_buf_addc(out, ']');
+}
+
+static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v, idx_t row,
+                 enum style st)
+{
+    void *data;
+    struct pd_buf s = PD_BUF_INIT;
+
+    if (pd_value_is_null(v, row) || t->id == DUCKDB_TYPE_SQLNULL) {
+        pd_buf_adds(out, st == JSON ? "null" : "NULL");
+        return;
+    }
+    data = duckdb_vector_get_data(v);
+    switch (t->id) {
+    case DUCKDB_TYPE_BOOLEAN:
+        pd_buf_adds(out, ((bool *)data)[row] ? "true" : "false");
+        break;
+    case DUCKDB_TYPE_TINYINT:
+        add_i64(out, ((int8_t *)data)[row]);
+        break;
+    case DUCKDB_TYPE_SMALLINT:
+        add_i64(out, ((int16_t *)data)[row]);
+        break;
+    case DUCKDB_TYPE_INTEGER:
+        add_i64(out, ((int32_t *)data)[row]);
+        break;
+    case DUCKDB_TYPE_BIGINT:
+        add_i64(out, ((int64_t *)data)[row]);
+        break;
+    case DUCKDB_TYPE_UTINYINT:
+        add_u64(out, ((uint8_t *)data)[row]);
+        break;
+    case DUCKDB_TYPE_USMALLINT:
+        add_u64(out, ((uint16_t *)data)[row]);
+        break;
+    case DUCKDB_TYPE_UINTEGER:
+        add_u64(out, ((uint32_t *)data)[row]);
+        break;
+    case DUCKDB_TYPE_UBIGINT:
+        add_u64(out, ((uint64_t *)data)[row]);
+        break;
+    case DUCKDB_TYPE_HUGEINT: {
+        duckdb_hugeint h = ((duckdb_hugeint *)data)[row];
+        char tmp[48];
+        pd_buf_adds(out, pd_fmt_i128(((__int128)h.upper << 64) | h.lower, tmp));
+        break;
+    }
+    case DUCKDB_TYPE_UHUGEINT: {
+        duckdb_uhugeint h = ((duckdb_uhugeint *)data)[row];
+        char tmp[48];
+        pd_buf_adds(out, pd_fmt_u128(((unsigned __int128)h.upper << 64) | h.lower, tmp));
+        break;
+    }
+    case DUCKDB_TYPE_FLOAT:
+        add_float(out, ((float *)data)[row], 1, st);
+        break;
+    case DUCKDB_TYPE_DOUBLE:
+        add_float(out, ((double *)data)[row], 0, st);
+        break;
+    case DUCKDB_TYPE_DECIMAL:
+        add_decimal(out, decimal_at(t, data, row), t->scale);
+        break;
+    case DUCKDB_TYPE_VARCHAR: {
+        const char *p;
+        uint32_t n;
+        string_at(v, row, &p, &n);
+        if (st == JSON)
+            pd_json_add_string(out, p, n);
+        else if (st == NESTED && n == 0)
+            pd_buf_adds(out, "''");
+        else
+            pd_buf_add(out, p, n);
+        break;
+    }
+    case DUCKDB_TYPE_BLOB:
+    case DUCKDB_TYPE_BIT: {
+        const char *p;
+        uint32_t n;
+        string_at(v, row, &p, &n);
+        if (t->id == DUCKDB_TYPE_BLOB)
+            blob_text(&s, (const unsigned char *)p, n);
+        else
+            bit_text(&s, (const unsigned char *)p, n);
+        emit_text(out, &s, st);
+        break;
+    }
+    case DUCKDB_TYPE_DATE: {
+        int32_t d = ((int32_t *)data)[row];
+        if (d == INT32_MAX || d == -INT32_MAX)
+            pd_buf_adds(&s, d > 0 ? "infinity" : "-infinity");
+        else
+            add_ymd(&s, d);
+        emit_text(out, &s, st);
+        break;
+    }
+    case DUCKDB_TYPE_TIME:
+        add_hms(&s, ((int64_t *)data)[row], 6);
+        emit_text(out, &s, st);
+        break;
+    case DUCKDB_TYPE_TIME_NS:
+        add_hms(&s, ((int64_t *)data)[row], 9);
+        emit_text(out, &s, st);
+        break;
+    case DUCKDB_TYPE_TIME_TZ: {
+        duckdb_time_tz_struct tz = duckdb_from_time_tz(((duckdb_time_tz *)data)[row]);
+        int32_t off = tz.offset;
+        int64_t micros = (((int64_t)tz.time.hour * 60 + tz.time.min) * 60 + tz.time.sec) * 1000000 +
+                         tz.time.micros;
+        add_hms(&s, micros, 6);
+        pd_buf_addc(&s, off < 0 ? '-' : '+');
+        off = off < 0 ? -off : off;
+        add_2(&s, (unsigned)(off / 3600));
+        if (off % 3600) {
+            pd_buf_addc(&s, ':');
+            add_2(&s, (unsigned)(off / 60 % 60));
+        }
+        emit_text(out, &s, st);
+        break;
+    }
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+    case DUCKDB_TYPE_TIMESTAMP_S:
+    case DUCKDB_TYPE_TIMESTAMP_MS:
+    case DUCKDB_TYPE_TIMESTAMP_NS: {
+        int64_t u = ((int64_t *)data)[row];
+        if (u == INT64_MAX || u == -INT64_MAX) {
+            pd_buf_adds(&s, u > 0 ? "infinity" : "-infinity");
+        } else if (t->id == DUCKDB_TYPE_TIMESTAMP_S) {
+            add_timestamp(&s, u, 86400, 6);
+        } else if (t->id == DUCKDB_TYPE_TIMESTAMP_MS) {
+            add_timestamp(&s, u * 1000, 86400000000LL, 6);
+        } else if (t->id == DUCKDB_TYPE_TIMESTAMP_NS) {
+            add_timestamp(&s, u, 86400000000000LL, 9);
+        } else {
+            add_timestamp(&s, u, 86400000000LL, 6);
+            if (t->id == DUCKDB_TYPE_TIMESTAMP_TZ)
+                pd_buf_adds(&s, "+00");
+        }
+        emit_text(out, &s, st);
+        break;
+    }
+    case DUCKDB_TYPE_INTERVAL:
+        add_interval(&s, ((duckdb_interval *)data)[row]);
+        emit_text(out, &s, st);
+        break;
+    case DUCKDB_TYPE_UUID:
+        uuid_text(&s, ((duckdb_hugeint *)data)[row]);
+        emit_text(out, &s, st);
+        break;
+    case DUCKDB_TYPE_ENUM: {
+        uint64_t i = enum_index(t, data, row);
+        const char *label = i < t->n_labels ? t->labels[i] : "";
+        if (st == JSON)
+            pd_json_add_string(out, label, strlen(label));
+        else
+            pd_buf_adds(out, label);
+        break;
+    }
+    case DUCKDB_TYPE_LIST: {
+        duckdb_list_entry e = ((duckdb_list_entry *)data)[row];
+        list_items(out, t->children[0], duckdb_list_vector_get_child(v), e.offset, e.length, st);
+        break;
+    }
+    case DUCKDB_TYPE_ARRAY:
+        list_items(out, t->children[0], duckdb_array_vector_get_child(v), row * t->array_size,
+                   t->array_size, st);
+        break;
+    case DUCKDB_TYPE_STRUCT:
+        pd_buf_addc(out, '{');
+        for (idx_t i = 0; i < t->n_children; i++) {
+            if (i)
+                pd_buf_adds(out, st == JSON ? "," : ", ");
+            nested_key(out, t->labels[i], st);
+            cell(out, t->children[i], duckdb_struct_vector_get_child(v, i), row,
+                 st == JSON ? JSON : NESTED);
+        }
+        pd_buf_addc(out, '}');
+        break;
+    case DUCKDB_TYPE_MAP: {
+        duckdb_list_entry e = ((duckdb_list_entry *)data)[row];
+        duckdb_vector entries = duckdb_list_vector_get_child(v);
+        duckdb_vector keys = duckdb_struct_vector_get_child(entries, 0);
+        duckdb_vector vals = duckdb_struct_vector_get_child(entries, 1);
+        pd_buf_addc(out, '{');
+        for (idx_t i = 0; i < e.length; i++) {
+            if (i)
+                pd_buf_adds(out, st == JSON ? "," : ", ");
+            if (st == JSON) {
+                /* JSON keys are strings: use the key's text form. */
+                struct pd_buf k = PD_BUF_INIT;
+                cell(&k, t->children[0], keys, e.offset + i, TEXT);
+                pd_json_add_string(out, k.ptr, k.len);
+                pd_buf_release(&k);
+                pd_buf_addc(out, ':');
+            } else {
+                cell(out, t->children[0], keys, e.offset + i, NESTED);
+                pd_buf_addc(out, '=');
+            }
+            cell(out, t->children[1], vals, e.offset + i, st == JSON ? JSON : NESTED);
+        }
+        pd_buf_addc(out, '}');
+        break;
+    }
+    case DUCKDB_TYPE_UNION: {
+        uint8_t tag = ((uint8_t *)duckdb_vector_get_data(duckdb_struct_vector_get_child(v, 0)))[row];
+        if (tag < t->n_children)
+            cell(out, t->children[tag], duckdb_struct_vector_get_child(v, tag + 1), row, st);
+        else
+            pd_buf_adds(out, st == JSON ? "null" : "NULL");
+        break;
+    }
+    default:
+        pd_buf_addf(&s, "(%s value)", t->name);
+        emit_text(out, &s, st);
+        break;
+    }
+}
+
+void pd_value_text(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v, idx_t row)
+{
+    cell(out, t, v, row, TEXT);
+}
+
+void pd_value_json(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v, idx_t row)
+{
+    cell(out, t, v, row, JSON);
+}

@@ -1,0 +1,269 @@
+/*
+ * warehouse.c - open/lock/migrate/pool for the DuckDB file (see warehouse.h).
+ */
+#include "warehouse/warehouse.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define POOL_MAX 8
+
+struct pd_warehouse {
+    duckdb_database db;
+    char *path;
+    int schema_version;
+    pthread_mutex_t lock;
+    duckdb_connection idle[POOL_MAX];
+    int n_idle;
+};
+
+/*
+ * The internal schemas' migrations, in order. A step is applied once, in one
+ * transaction; later issues append steps (never edit a shipped one).
+ */
+static const struct migration {
+    int version;
+    const char *name;
+    const char *sql;
+} migrations[] = {
+    {1, "query history",
+     "CREATE SCHEMA IF NOT EXISTS _pluto;"
+     "CREATE TABLE _pluto.query_history ("
+     "  id VARCHAR PRIMARY KEY,"
+     "  sql VARCHAR NOT NULL,"
+     "  statement_type VARCHAR,"
+     "  started_at TIMESTAMPTZ NOT NULL,"
+     "  duration_ms DOUBLE NOT NULL,"
+     "  rows BIGINT,"
+     "  status VARCHAR NOT NULL,"
+     "  error VARCHAR,"
+     "  origin VARCHAR NOT NULL"
+     ");"},
+};
+
+const char *pd_duckdb_version(void)
+{
+    return duckdb_library_version();
+}
+
+int pd_exec(duckdb_connection conn, const char *sql, struct pd_err *err)
+{
+    duckdb_result res;
+    int rc = 0;
+
+    if (duckdb_query(conn, sql, &res) == DuckDBError)
+        rc = pd_fail(err, PD_ESQL, "%s", duckdb_result_error(&res));
+    duckdb_destroy_result(&res);
+    return rc;
+}
+
+void pd_sql_ident(struct pd_buf *out, const char *s)
+{
+    pd_buf_addc(out, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            pd_buf_addc(out, '"');
+        pd_buf_addc(out, *s);
+    }
+    pd_buf_addc(out, '"');
+}
+
+void pd_sql_literal(struct pd_buf *out, const char *s)
+{
+    pd_buf_addc(out, '\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            pd_buf_addc(out, '\'');
+        pd_buf_addc(out, *s);
+    }
+    pd_buf_addc(out, '\'');
+}
+
+/* DuckDB says: Could not set lock on file "X": Conflicting lock is held in EXE (PID N) ... */
+static int lock_error(const char *path, const char *msg, struct pd_err *err)
+{
+    const char *held = strstr(msg, "held in ");
+    const char *pid = strstr(msg, "(PID ");
+    if (held && pid && pid > held) {
+        const char *exe = held + strlen("held in ");
+        int exe_len = (int)(pid - exe);
+        while (exe_len > 0 && exe[exe_len - 1] == ' ')
+            exe_len--;
+        return pd_fail(err, PD_ELOCKED,
+                       "warehouse '%s' is in use by another process (pid %ld, %.*s): close it, "
+                       "or stop the other pluto-duck, and try again",
+                       path, strtol(pid + 5, NULL, 10), exe_len, exe);
+    }
+    return pd_fail(err, PD_ELOCKED,
+                   "warehouse '%s' is in use by another process: close it and try again (%s)",
+                   path, msg);
+}
+
+static int set_option(duckdb_config cfg, const char *name, const char *value, struct pd_err *err)
+{
+    if (duckdb_set_config(cfg, name, value) == DuckDBError)
+        return pd_fail(err, PD_ECONFIG, "DuckDB rejected setting %s = '%s'", name, value);
+    return 0;
+}
+
+static int migrate(struct pd_warehouse *wh, duckdb_connection conn, struct pd_err *err)
+{
+    duckdb_result res;
+    duckdb_data_chunk chunk;
+    int version = 0, rc;
+
+    rc = pd_exec(conn,
+                 "CREATE SCHEMA IF NOT EXISTS _pluto;"
+                 "CREATE TABLE IF NOT EXISTS _pluto.schema_migrations ("
+                 "  version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+                 "  applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                 err);
+    if (rc)
+        return rc;
+    if (duckdb_query(conn, "SELECT coalesce(max(version), 0)::INTEGER FROM _pluto.schema_migrations",
+                     &res) == DuckDBError) {
+        rc = pd_fail(err, PD_EINTERNAL, "reading the schema version: %s", duckdb_result_error(&res));
+        duckdb_destroy_result(&res);
+        return rc;
+    }
+    if ((chunk = duckdb_fetch_chunk(res)) != NULL) {
+        version = ((int32_t *)duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0)))[0];
+        duckdb_destroy_data_chunk(&chunk);
+    }
+    duckdb_destroy_result(&res);
+
+    for (size_t i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+        const struct migration *m = &migrations[i];
+        struct pd_buf sql = PD_BUF_INIT;
+        if (m->version <= version)
+            continue;
+        pd_buf_addf(&sql, "BEGIN; %s INSERT INTO _pluto.schema_migrations (version, name) VALUES (%d, ",
+                    m->sql, m->version);
+        pd_sql_literal(&sql, m->name);
+        pd_buf_adds(&sql, "); COMMIT;");
+        rc = pd_exec(conn, sql.ptr, err);
+        pd_buf_release(&sql);
+        if (rc) {
+            pd_exec(conn, "ROLLBACK", NULL);
+            return pd_fail(err, PD_EINTERNAL, "migration %d (%s) failed", m->version, m->name);
+        }
+        pd_log(PD_LOG_INFO, "migration applied", "{s:i, s:s}", "version", m->version, "name",
+               m->name);
+        version = m->version;
+    }
+    wh->schema_version = version;
+    return 0;
+}
+
+int pd_warehouse_open(struct pd_warehouse **out, const struct pd_warehouse_opts *opts,
+                      struct pd_err *err)
+{
+    struct pd_warehouse *wh;
+    duckdb_config cfg;
+    duckdb_connection conn;
+    char *open_err = NULL;
+    char num[32];
+    int rc = 0;
+
+    if (duckdb_create_config(&cfg) == DuckDBError)
+        return pd_fail(err, PD_EINTERNAL, "cannot create a DuckDB configuration");
+    if (opts->threads > 0) {
+        snprintf(num, sizeof(num), "%ld", opts->threads);
+        rc = set_option(cfg, "threads", num, err);
+    }
+    if (rc == 0 && opts->memory_limit && strcmp(opts->memory_limit, "auto") != 0)
+        rc = set_option(cfg, "memory_limit", opts->memory_limit, err);
+    if (rc == 0)
+        rc = set_option(cfg, "enable_progress_bar", "true", err);
+    if (rc == 0)
+        rc = set_option(cfg, "enable_progress_bar_print", "false", err);
+    if (rc == 0)
+        rc = set_option(cfg, "progress_bar_time", "0", err);
+    if (rc) {
+        duckdb_destroy_config(&cfg);
+        return rc;
+    }
+
+    wh = xcalloc(1, sizeof(*wh));
+    wh->path = xstrdup(opts->path);
+    pthread_mutex_init(&wh->lock, NULL);
+    if (duckdb_open_ext(opts->path, &wh->db, cfg, &open_err) == DuckDBError) {
+        const char *m = open_err ? open_err : "unknown error";
+        if (strstr(m, "Could not set lock") || strstr(m, "Conflicting lock"))
+            rc = lock_error(opts->path, m, err);
+        else
+            rc = pd_fail(err, PD_EIO, "cannot open warehouse '%s': %s", opts->path, m);
+        duckdb_free(open_err);
+        duckdb_destroy_config(&cfg);
+        free(wh->path);
+        free(wh);
+        return rc;
+    }
+    duckdb_destroy_config(&cfg);
+
+    if ((rc = pd_warehouse_acquire(wh, &conn, err)) == 0) {
+        rc = migrate(wh, conn, err);
+        pd_warehouse_release(wh, conn, rc == 0);
+    }
+    if (rc) {
+        pd_warehouse_close(wh);
+        return rc;
+    }
+    *out = wh;
+    return 0;
+}
+
+void pd_warehouse_close(struct pd_warehouse *wh)
+{
+    if (wh == NULL)
+        return;
+    for (int i = 0; i < wh->n_idle; i++)
+        duckdb_disconnect(&wh->idle[i]);
+    duckdb_close(&wh->db);
+    pthread_mutex_destroy(&wh->lock);
+    free(wh->path);
+    free(wh);
+}
+
+int pd_warehouse_acquire(struct pd_warehouse *wh, duckdb_connection *conn, struct pd_err *err)
+{
+    pthread_mutex_lock(&wh->lock);
+    if (wh->n_idle > 0) {
+        *conn = wh->idle[--wh->n_idle];
+        pthread_mutex_unlock(&wh->lock);
+        return 0;
+    }
+    pthread_mutex_unlock(&wh->lock);
+    if (duckdb_connect(wh->db, conn) == DuckDBError)
+        return pd_fail(err, PD_EINTERNAL, "cannot connect to warehouse '%s'", wh->path);
+    return 0;
+}
+
+void pd_warehouse_release(struct pd_warehouse *wh, duckdb_connection conn, int reusable)
+{
+    pthread_mutex_lock(&wh->lock);
+    if (reusable && wh->n_idle < POOL_MAX) {
+        wh->idle[wh->n_idle++] = conn;
+        conn = NULL;
+    }
+    pthread_mutex_unlock(&wh->lock);
+    if (conn)
+        duckdb_disconnect(&conn);
+}
+
+const char *pd_warehouse_path(const struct pd_warehouse *wh)
+{
+    return wh->path;
+}
+
+int pd_warehouse_schema_version(const struct pd_warehouse *wh)
+{
+    return wh->schema_version;
+}

@@ -1,0 +1,59 @@
+/*
+ * warehouse.h - the DuckDB warehouse: open, migrate, settings, a connection pool.
+ *
+ * One struct pd_warehouse per open database file. Opening applies the internal
+ * schemas' migrations (each step once, in a transaction, recorded in
+ * _pluto.schema_migrations). When another process holds the file, open fails with
+ * PD_ELOCKED and says which pid. Connections are lent out and taken back; the pool
+ * is thread-safe. This module runs no user SQL and never prints.
+ */
+#ifndef PD_WAREHOUSE_H
+#define PD_WAREHOUSE_H
+
+#include <duckdb.h>
+
+struct pd_err;
+struct pd_warehouse;
+
+struct pd_warehouse_opts {
+    const char *path;         /* the .duckdb file (created when missing) */
+    long threads;             /* 0: DuckDB's default (all cores) */
+    const char *memory_limit; /* NULL or "auto": DuckDB's default */
+};
+
+int pd_warehouse_open(struct pd_warehouse **out, const struct pd_warehouse_opts *opts,
+                      struct pd_err *err);
+
+/* Close every pooled connection and the database (NULL is fine). Lent connections must be back. */
+void pd_warehouse_close(struct pd_warehouse *wh);
+
+/* Lend a connection. Returns 0 and *conn, or PD_EINTERNAL. */
+int pd_warehouse_acquire(struct pd_warehouse *wh, duckdb_connection *conn, struct pd_err *err);
+
+/*
+ * Take a connection back. Pass reusable = 0 when its session state may be odd
+ * (an open transaction, changed settings): it is then closed instead of pooled.
+ */
+void pd_warehouse_release(struct pd_warehouse *wh, duckdb_connection conn, int reusable);
+
+/* The database file's path. */
+const char *pd_warehouse_path(const struct pd_warehouse *wh);
+
+/* The highest migration applied. */
+int pd_warehouse_schema_version(const struct pd_warehouse *wh);
+
+/* DuckDB's version string ("v1.4.4"). */
+const char *pd_duckdb_version(void);
+
+/*
+ * Run one SQL text with no result wanted (internal DDL). Returns 0 or PD_ESQL with
+ * DuckDB's message. For the warehouse's own statements only: never user input.
+ */
+int pd_exec(duckdb_connection conn, const char *sql, struct pd_err *err);
+
+/* Append s as a quoted SQL identifier ("a""b") or string literal ('it''s'). */
+struct pd_buf;
+void pd_sql_ident(struct pd_buf *out, const char *s);
+void pd_sql_literal(struct pd_buf *out, const char *s);
+
+#endif
