@@ -171,6 +171,16 @@ static void warn(struct pd_config *c, char *msg)
     c->warnings[c->n_warnings++] = msg;
 }
 
+/* 1 when name is the section part of some key ("log" of "log.level"). */
+static int is_section(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strncmp(keys[i].pub.name, name, n) == 0 && keys[i].pub.name[n] == '.')
+            return 1;
+    return 0;
+}
+
 struct file_layer {
     struct pd_config *c;
     const char *path;
@@ -182,6 +192,9 @@ static int apply_leaf(void *ctx, const char *key, const char *value, int line, s
     struct file_layer *fl = ctx;
     int i = key_index(key);
 
+    /* An empty value leaves the setting alone; an empty section too ("log:" with all keys commented). */
+    if (value && *value == '\0' && (i >= 0 || is_section(key)))
+        return 0;
     if (i < 0) {
         warn(fl->c, xasprintf("%s:%d: unknown setting '%s' ignored (see: pluto-duck config list)",
                               fl->path, line, key));

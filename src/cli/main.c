@@ -1,1 +1,464 @@
-int main(void){return 0;}
+/*
+ * main.c - pluto-duck's entry point: the command table and the dispatcher.
+ *
+ * The dispatcher parses global and per-command options from the tables below,
+ * generates --help from them, loads the configuration, opens what a command's
+ * flags say it needs, runs it, prints its error, and maps the error code to the
+ * exit status (0 ok, 1 user error, 2 usage, 3 internal, 130 interrupted).
+ */
+#include "cli/cli.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/config.h"
+#include "base/err.h"
+#include "base/id.h"
+#include "base/log.h"
+#include "query/history.h"
+#include "warehouse/home.h"
+#include "warehouse/warehouse.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static const struct cli_opt no_opts[] = {{0}};
+
+static const struct cli_opt init_opts[] = {
+    {"no-sample", 0, NULL, "do not load the sample shop dataset"},
+    {0}};
+
+static const struct cli_opt sql_opts[] = {
+    {"file", 'f', "FILE", "read the SQL from FILE ('-' for standard input)"},
+    {"timeout", 't', "DURATION", "cancel after this long (30s, 5m; default: query.timeout)"},
+    {"limit", 'n', "N", "show at most N rows (table default: query.preview_rows)"},
+    {"output", 'o', "FILE", "write the result to FILE: .parquet, .csv, .json or .jsonl"},
+    {"timer", 0, NULL, "print how long the statement took"},
+    {0}};
+
+static const struct cli_opt history_opts[] = {
+    {"limit", 'n', "N", "show the newest N statements (default 20)"},
+    {"failed", 0, NULL, "only statements that failed, timed out or were cancelled"},
+    {0}};
+
+static const struct cli_opt logs_opts[] = {
+    {"follow", 'f', NULL, "keep printing new records as they are written"},
+    {"level", 'l', "LEVEL", "only records at LEVEL or above (debug, info, warn, error)"},
+    {"since", 0, "TIME", "only records since TIME (2026-11-21, 2026-11-21T10:00, or 1h for an hour ago)"},
+    {"run-id", 0, "ID", "only records of one run (matches run_id, query_id or trace_id)"},
+    {"limit", 'n', "N", "only the last N matching records"},
+    {0}};
+
+static const struct cli_command commands[] = {
+    {"init", cmd_init, 0, 0, 0, "", "create the data home and load the sample dataset",
+     "Creates the data home (~/.pluto-duck, or --home / PLUTO_DUCK_HOME) with a commented\n"
+     "config.yaml and the warehouse, and loads a small sample shop (customers, products,\n"
+     "orders, order_items). Running it again keeps everything that is there.",
+     init_opts},
+    {"sql", cmd_sql, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 0, 1, "[SQL]",
+     "run SQL against the warehouse",
+     "Runs one or more statements, given as an argument, with -f FILE, or on standard input,\n"
+     "and prints the result of each. With --format csv/json/jsonl only the last statement's\n"
+     "result is printed, in full unless --limit is given. Ctrl-C cancels the running\n"
+     "statement and leaves the warehouse as it was.",
+     sql_opts},
+    {"shell", cmd_shell, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 0, 0, "",
+     "interactive SQL shell",
+     "Statements end with ';' and may span lines. Type .help for the dot-commands.\n"
+     "Ctrl-C cancels the running statement (or clears the line), Ctrl-D exits.",
+     no_opts},
+    {"history", cmd_history, CMD_NEEDS_WAREHOUSE | CMD_FORMAT, 0, 0, "",
+     "list executed statements, newest first", NULL, history_opts},
+    {"profile", cmd_profile, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 1, "TABLE",
+     "per-column statistics of a table",
+     "For each column: type, share of NULLs, approximate distinct count, min, max and mean.\n"
+     "TABLE may be qualified: schema.table.",
+     no_opts},
+    {"config", cmd_config, CMD_FORMAT, 0, 3, "[list | get KEY | set KEY VALUE]",
+     "show or change settings",
+     "list shows every setting with its effective value and where it came from (default,\n"
+     "a file and line, an environment variable or a flag). set writes config.yaml, keeping\n"
+     "its comments.",
+     no_opts},
+    {"logs", cmd_logs, CMD_NEEDS_HOME | CMD_FORMAT, 0, 0, "", "read and follow the log",
+     "Reads logs/pluto-duck.log. Human-readable by default; --format jsonl prints the\n"
+     "raw JSON lines.",
+     logs_opts},
+    {"doctor", cmd_doctor, CMD_FORMAT, 0, 0, "", "check the installation and the data home",
+     "Checks the DuckDB library, the data home, free disk, the warehouse, the config, the\n"
+     "connector libraries and the log directory. Exits 1 when any check fails.",
+     no_opts},
+    {"version", cmd_version, CMD_FORMAT, 0, 0, "", "print the version of pluto-duck and DuckDB",
+     NULL, no_opts},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* Options every command takes (and that may also stand before the command). */
+enum { OPT_HOME = 1000, OPT_SET, OPT_VERBOSE, OPT_HELP, OPT_FORMAT, OPT_VERSION, OPT_CMD = 2000 };
+static const struct option common_long[] = {
+    {"home", required_argument, NULL, OPT_HOME},   {"set", required_argument, NULL, OPT_SET},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},   {"help", no_argument, NULL, OPT_HELP},
+};
+#define N_COMMON (sizeof(common_long) / sizeof(common_long[0]))
+static const char common_short[] = "c:vh";
+
+struct globals {
+    struct pd_config_override overrides[64];
+    size_t n_overrides;
+    int verbose;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (interrupted)
+        _exit(130); /* a second Ctrl-C: stop at once */
+    interrupted = 1;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("warning: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+const char *cli_arg(const struct cli_args *a, const char *name)
+{
+    for (int i = 0; a->opts && a->opts[i].name; i++)
+        if (strcmp(a->opts[i].name, name) == 0)
+            return a->given[i] ? a->value[i] : NULL;
+    PD_BUG("cli_arg: option not in the command's table");
+}
+
+int cli_given(const struct cli_args *a, const char *name)
+{
+    for (int i = 0; a->opts && a->opts[i].name; i++)
+        if (strcmp(a->opts[i].name, name) == 0)
+            return a->given[i];
+    PD_BUG("cli_given: option not in the command's table");
+}
+
+int cli_arg_long(const struct cli_args *a, const char *name, long min, long *out,
+                 struct pd_err *err)
+{
+    const char *v = cli_arg(a, name);
+    char *end;
+    *out = 0;
+    if (v == NULL)
+        return 0;
+    *out = strtol(v, &end, 10);
+    if (*v == '\0' || *end || *out < min)
+        return pd_fail(err, PD_EUSAGE, "--%s must be a whole number of at least %ld, got '%s'",
+                       name, min, v);
+    return 0;
+}
+
+struct pd_sink *cli_sink(const struct cli_ctx *ctx)
+{
+    struct pd_table_opts t = {.width = ctx->width, .max_cell = 40, .show_footer = 1};
+    return pd_sink_new(ctx->format, stdout, &t);
+}
+
+static void print_usage_line(FILE *f, const struct cli_command *c)
+{
+    fprintf(f, "usage: pluto-duck %s [options]%s%s\n", c->name, *c->synopsis ? " " : "",
+            c->synopsis);
+}
+
+static void print_opt(FILE *f, const char *name, int letter, const char *arg, const char *help)
+{
+    char left[64];
+    if (letter)
+        snprintf(left, sizeof(left), "-%c, --%s%s%s", letter, name, arg ? " " : "", arg ? arg : "");
+    else
+        snprintf(left, sizeof(left), "    --%s%s%s", name, arg ? " " : "", arg ? arg : "");
+    fprintf(f, "  %-26s %s\n", left, help);
+}
+
+static void print_command_help(const struct cli_command *c)
+{
+    print_usage_line(stdout, c);
+    printf("\n%s.\n", c->summary);
+    if (c->details)
+        printf("\n%s\n", c->details);
+    printf("\nOptions:\n");
+    for (int i = 0; c->opts[i].name; i++)
+        print_opt(stdout, c->opts[i].name, c->opts[i].letter, c->opts[i].arg, c->opts[i].help);
+    if (c->flags & CMD_FORMAT)
+        print_opt(stdout, "format", 0, "FMT", "output format: table, csv, json, jsonl");
+    print_opt(stdout, "home", 0, "DIR", "data home (default ~/.pluto-duck, or PLUTO_DUCK_HOME)");
+    print_opt(stdout, "set", 'c', "KEY=VALUE", "override a setting for this run (repeatable)");
+    print_opt(stdout, "verbose", 'v', NULL, "also print log records to stderr");
+    print_opt(stdout, "help", 'h', NULL, "show this help");
+}
+
+static void print_main_help(FILE *f)
+{
+    fprintf(f, "usage: pluto-duck [--home DIR] [-c KEY=VALUE] [-v] <command> [options] [args]\n\n"
+               "Pluto Duck: a local-first data workbench on DuckDB.\n\nCommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun 'pluto-duck <command> --help' for a command's options.\n"
+               "Start with 'pluto-duck init', then 'pluto-duck sql \"select * from orders limit 5\"'.\n");
+}
+
+static int add_override(struct globals *g, int opt, const char *arg, struct pd_err *err)
+{
+    struct pd_config_override *o;
+    if (g->n_overrides == sizeof(g->overrides) / sizeof(g->overrides[0]))
+        return pd_fail(err, PD_EUSAGE, "too many settings on the command line");
+    o = &g->overrides[g->n_overrides];
+    if (opt == OPT_HOME) {
+        o->key = "home";
+        o->value = arg;
+        o->flag = "--home";
+    } else {
+        const char *eq = strchr(arg, '=');
+        if (eq == NULL || eq == arg)
+            return pd_fail(err, PD_EUSAGE, "--set takes KEY=VALUE, got '%s'", arg);
+        o->key = xstrndup(arg, (size_t)(eq - arg)); /* lives until exit */
+        o->value = eq + 1;
+        o->flag = "--set";
+    }
+    g->n_overrides++;
+    return 0;
+}
+
+/* Handle an option common to all commands. Returns 1 when opt was one. */
+static int common_option(struct globals *g, int opt, const char *arg, struct pd_err *err,
+                         int *rc)
+{
+    switch (opt) {
+    case OPT_HOME:
+    case OPT_SET:
+    case 'c':
+        *rc = add_override(g, opt == 'c' ? OPT_SET : opt, arg, err);
+        return 1;
+    case 'v':
+    case OPT_VERBOSE:
+        g->verbose = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int parse_command(const struct cli_command *c, int argc, char **argv, struct globals *g,
+                         struct cli_ctx *ctx, struct cli_args *a, int *help, struct pd_err *err)
+{
+    struct option longs[CLI_MAX_OPTS + N_COMMON + 2];
+    struct pd_buf shorts = PD_BUF_INIT;
+    size_t nl = 0;
+    int n_opts = 0, opt, rc = 0;
+
+    memset(a, 0, sizeof(*a));
+    a->opts = c->opts;
+    pd_buf_adds(&shorts, "+");
+    pd_buf_adds(&shorts, common_short);
+    for (; c->opts[n_opts].name; n_opts++) {
+        longs[nl++] = (struct option){c->opts[n_opts].name,
+                                      c->opts[n_opts].arg ? required_argument : no_argument, NULL,
+                                      OPT_CMD + n_opts};
+        if (c->opts[n_opts].letter)
+            pd_buf_addf(&shorts, "%c%s", c->opts[n_opts].letter, c->opts[n_opts].arg ? ":" : "");
+    }
+    for (size_t i = 0; i < N_COMMON; i++)
+        longs[nl++] = common_long[i];
+    if (c->flags & CMD_FORMAT)
+        longs[nl++] = (struct option){"format", required_argument, NULL, OPT_FORMAT};
+    longs[nl] = (struct option){0};
+
+    optind = 0; /* glibc: start over */
+    opterr = 0;
+    /* Options and arguments may be mixed; "--" ends options. */
+    while (rc == 0) {
+        opt = getopt_long(argc, argv, shorts.ptr, longs, NULL);
+        if (opt == -1) {
+            int rest = optind > 0 && strcmp(argv[optind - 1], "--") == 0;
+            if (optind < argc && a->pos == NULL)
+                a->pos = xcalloc((size_t)argc, sizeof(char *));
+            if (rest) {
+                while (optind < argc)
+                    a->pos[a->npos++] = argv[optind++];
+            } else if (optind < argc) {
+                a->pos[a->npos++] = argv[optind++];
+                continue;
+            }
+            break;
+        }
+        if (opt == '?' || opt == ':') {
+            if (optopt && optopt < OPT_HOME)
+                rc = pd_fail(err, PD_EUSAGE, "%s: unknown option '-%c' or missing value (see: pluto-duck %s --help)",
+                             c->name, optopt, c->name);
+            else
+                rc = pd_fail(err, PD_EUSAGE, "%s: unknown option or missing value in '%s' (see: pluto-duck %s --help)",
+                             c->name, argv[optind - 1], c->name);
+        } else if (opt == 'h' || opt == OPT_HELP) {
+            *help = 1;
+        } else if (opt == OPT_FORMAT) {
+            if (pd_format_parse(optarg, &ctx->format) != 0)
+                rc = pd_fail(err, PD_EUSAGE, "--format must be table, csv, json or jsonl, got '%s'",
+                             optarg);
+            ctx->format_given = 1;
+        } else if (opt >= OPT_CMD && opt < OPT_CMD + n_opts) {
+            a->given[opt - OPT_CMD] = 1;
+            a->value[opt - OPT_CMD] = optarg;
+        } else if (!common_option(g, opt, optarg, err, &rc)) {
+            /* a short letter of a command option */
+            for (int i = 0; i < n_opts; i++)
+                if (c->opts[i].letter == opt) {
+                    a->given[i] = 1;
+                    a->value[i] = optarg;
+                }
+        }
+    }
+    pd_buf_release(&shorts);
+    if (rc == 0 && !*help && (a->npos < c->min_args || (c->max_args >= 0 && a->npos > c->max_args))) {
+        rc = pd_fail(err, PD_EUSAGE, "%s: expected %s%s (see: pluto-duck %s --help)", c->name,
+                     *c->synopsis ? c->synopsis : "no arguments",
+                     a->npos > c->max_args && c->max_args >= 0 ? ", got more" : "", c->name);
+    }
+    return rc;
+}
+
+static const struct cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int terminal_width(void)
+{
+    struct winsize ws;
+    const char *cols = getenv("COLUMNS");
+    if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    if (cols && atoi(cols) > 0)
+        return atoi(cols);
+    return 0;
+}
+
+static int run_command(const struct cli_command *c, struct cli_ctx *ctx, struct globals *g,
+                       const struct cli_args *a, struct pd_err *err)
+{
+    struct pd_config_load_opts lo = {.overrides = g->overrides, .n_overrides = g->n_overrides};
+    char trace[PD_UUID_LEN + 1];
+    int rc;
+
+    if ((rc = pd_config_load(&ctx->cfg, &lo, err)) != 0)
+        return rc;
+    for (size_t i = 0; i < pd_config_warning_count(ctx->cfg); i++)
+        cli_warn("%s", pd_config_warning(ctx->cfg, i));
+    if (g->verbose)
+        pd_log_mirror_stderr(1, PD_LOG_DEBUG);
+    pd_log_set_trace_id(pd_uuid7(trace));
+
+    if (c->flags & (CMD_NEEDS_HOME | CMD_NEEDS_WAREHOUSE)) {
+        if ((rc = pd_home_require(pd_config_home(ctx->cfg), err)) != 0)
+            return rc;
+        if ((rc = pd_home_open_log(ctx->cfg, err)) != 0)
+            return rc;
+    }
+    if (c->flags & CMD_NEEDS_WAREHOUSE) {
+        char *dir;
+        if ((rc = pd_home_open_warehouse(ctx->cfg, &ctx->wh, err)) != 0)
+            return rc;
+        dir = pd_home_path(pd_config_home(ctx->cfg), PD_HOME_QUERY_ARTIFACTS);
+        ctx->history = pd_history_open(ctx->wh, dir);
+        free(dir);
+    }
+    if (c->flags & CMD_INTERRUPTIBLE) {
+        struct sigaction sa = {.sa_handler = on_sigint};
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        ctx->interrupted = &interrupted;
+    }
+    pd_log(PD_LOG_DEBUG, "command start", "{s:s}", "command", c->name);
+    rc = c->run(ctx, a, err);
+    pd_log(rc ? PD_LOG_WARN : PD_LOG_DEBUG, "command end", "{s:s, s:s}", "command", c->name,
+           "status", pd_err_name(rc));
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct pd_err err = PD_ERR_INIT;
+    struct globals g = {0};
+    struct cli_ctx ctx = {0};
+    struct cli_args args;
+    const struct cli_command *c;
+    int help = 0, rc = 0, opt;
+    struct option longs[N_COMMON + 2];
+
+    ctx.tty_out = isatty(1);
+    ctx.tty_err = isatty(2);
+    ctx.tty_in = isatty(0);
+    ctx.width = terminal_width();
+
+    /* Global options, up to the command name. */
+    memcpy(longs, common_long, sizeof(common_long));
+    longs[N_COMMON] = (struct option){"version", no_argument, NULL, OPT_VERSION};
+    longs[N_COMMON + 1] = (struct option){0};
+    opterr = 0;
+    while (rc == 0 && (opt = getopt_long(argc, argv, "+c:vh", longs, NULL)) != -1) {
+        if (opt == 'h' || opt == OPT_HELP) {
+            print_main_help(stdout);
+            return 0;
+        } else if (opt == OPT_VERSION) {
+            c = find_command("version");
+            memset(&args, 0, sizeof(args));
+            args.opts = c->opts;
+            rc = run_command(c, &ctx, &g, &args, &err);
+            goto out;
+        } else if (opt == '?') {
+            rc = pd_fail(&err, PD_EUSAGE, "unknown option '%s' (see: pluto-duck --help)",
+                         argv[optind - 1]);
+        } else {
+            common_option(&g, opt, optarg, &err, &rc);
+        }
+    }
+    if (rc)
+        goto out;
+    if (optind >= argc) {
+        print_main_help(stderr);
+        return 2;
+    }
+    if ((c = find_command(argv[optind])) == NULL) {
+        rc = pd_fail(&err, PD_EUSAGE, "unknown command '%s' (see: pluto-duck --help)",
+                     argv[optind]);
+        goto out;
+    }
+    rc = parse_command(c, argc - optind, argv + optind, &g, &ctx, &args, &help, &err);
+    if (rc == 0 && help) {
+        print_command_help(c);
+        free(args.pos);
+        return 0;
+    }
+    if (rc == 0)
+        rc = run_command(c, &ctx, &g, &args, &err);
+    free(args.pos);
+
+out:
+    if (rc == PD_ECANCELED) {
+        fprintf(stderr, "cancelled\n");
+    } else if (rc) {
+        fprintf(stderr, "error: %s\n", err.code ? err.msg : pd_err_name(rc));
+        if (rc == PD_EUSAGE && err.code == 0)
+            print_main_help(stderr);
+    }
+    pd_history_close(ctx.history);
+    pd_warehouse_close(ctx.wh);
+    pd_config_free(ctx.cfg);
+    pd_log_close();
+    return pd_err_exit_code(rc);
+}

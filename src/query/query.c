@@ -5,6 +5,7 @@
 #include "query/query.h"
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/id.h"
 #include "base/log.h"
@@ -19,6 +20,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define WATCH_TICK_MS 50
@@ -359,5 +361,48 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
     /* A failed statement inside an explicit transaction leaves it aborted: do not pool that. */
     pd_warehouse_release(q->wh, conn, reusable && rc == 0);
     stats->elapsed_s = pd_mono_s() - t_all;
+    return rc;
+}
+
+int pd_query_export(struct pd_query *q, const char *sql, const char *path, uint64_t *rows,
+                    struct pd_err *err)
+{
+    static const struct {
+        const char *ext, *options;
+    } formats[] = {
+        {".parquet", "FORMAT parquet"}, {".csv", "FORMAT csv, HEADER true"},
+        {".json", "FORMAT json, ARRAY true"}, {".jsonl", "FORMAT json"},
+        {".ndjson", "FORMAT json"},
+    };
+    const char *ext = strrchr(path, '.'), *options = NULL;
+    struct pd_sql_piece *pieces;
+    struct pd_query_stats stats;
+    struct pd_buf copy = PD_BUF_INIT;
+    size_t n;
+    int rc;
+
+    for (size_t i = 0; ext && i < sizeof(formats) / sizeof(formats[0]); i++)
+        if (strcasecmp(ext, formats[i].ext) == 0)
+            options = formats[i].options;
+    if (options == NULL)
+        return pd_fail(err, PD_EINVAL,
+                       "cannot tell the format of '%s': use a .parquet, .csv, .json or .jsonl file",
+                       path);
+    n = pd_sql_split(sql, &pieces);
+    if (n != 1) {
+        free(pieces);
+        return pd_fail(err, PD_EINVAL, n ? "--output takes exactly one statement, got %zu"
+                                         : "no SQL statement to run (the text is empty or only comments)",
+                       n);
+    }
+    pd_buf_adds(&copy, "COPY (");
+    pd_buf_add(&copy, sql + pieces[0].start, pieces[0].len);
+    pd_buf_adds(&copy, "\n) TO ");
+    pd_sql_literal(&copy, path);
+    pd_buf_addf(&copy, " (%s)", options);
+    free(pieces);
+    rc = pd_query_run(q, copy.ptr, NULL, &stats, err);
+    pd_buf_release(&copy);
+    *rows = stats.rows;
     return rc;
 }

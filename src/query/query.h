@@ -52,6 +52,15 @@ void pd_query_free(struct pd_query *q);
 int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
                  struct pd_query_stats *stats, struct pd_err *err);
 
+/*
+ * Run one read statement and write its whole result to path with DuckDB's COPY;
+ * the format comes from the extension (.parquet, .csv, .json as one array,
+ * .jsonl/.ndjson as lines). *rows gets the number of rows written. Fails with
+ * PD_EINVAL for several statements or an unknown extension.
+ */
+int pd_query_export(struct pd_query *q, const char *sql, const char *path, uint64_t *rows,
+                    struct pd_err *err);
+
 /* Cancel the running statement, if any, and skip the rest. Safe from any thread. */
 void pd_query_cancel(struct pd_query *q);
 

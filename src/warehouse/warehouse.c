@@ -180,12 +180,6 @@ int pd_warehouse_open(struct pd_warehouse **out, const struct pd_warehouse_opts 
     }
     if (rc == 0 && opts->memory_limit && strcmp(opts->memory_limit, "auto") != 0)
         rc = set_option(cfg, "memory_limit", opts->memory_limit, err);
-    if (rc == 0)
-        rc = set_option(cfg, "enable_progress_bar", "true", err);
-    if (rc == 0)
-        rc = set_option(cfg, "enable_progress_bar_print", "false", err);
-    if (rc == 0)
-        rc = set_option(cfg, "progress_bar_time", "0", err);
     if (rc) {
         duckdb_destroy_config(&cfg);
         return rc;

@@ -1,0 +1,99 @@
+/*
+ * cli.h - what the command dispatcher (main.c) hands each command.
+ *
+ * Every command is one row of the table in main.c: its options, how many
+ * arguments it takes, and flags the dispatcher enforces before the command
+ * runs (needs an initialised home, needs the warehouse open, prints data and so
+ * takes --format, can be interrupted by Ctrl-C). Commands parse nothing
+ * themselves; they read their options from struct cli_args, call services and
+ * render. Only main() exits.
+ */
+#ifndef PD_CLI_H
+#define PD_CLI_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "warehouse/encode.h"
+
+struct pd_config;
+struct pd_err;
+struct pd_history;
+struct pd_warehouse;
+
+enum cli_flags {
+    CMD_NEEDS_HOME = 1 << 0,      /* fail with "run: pluto-duck init" when there is no home */
+    CMD_NEEDS_WAREHOUSE = 1 << 1, /* open the warehouse (implies NEEDS_HOME) */
+    CMD_FORMAT = 1 << 2,          /* accepts --format table|csv|json|jsonl */
+    CMD_INTERRUPTIBLE = 1 << 3,   /* Ctrl-C cancels the running work instead of killing */
+};
+
+/* One option of a command: long name, optional short letter, argument name (NULL: a switch). */
+struct cli_opt {
+    const char *name;
+    int letter;
+    const char *arg;
+    const char *help;
+};
+
+#define CLI_MAX_OPTS 24
+
+/* Parsed command line of one command. */
+struct cli_args {
+    const char *value[CLI_MAX_OPTS]; /* by index into the command's opts */
+    int given[CLI_MAX_OPTS];
+    const struct cli_opt *opts;
+    char **pos; /* positional arguments */
+    int npos;
+};
+
+struct cli_ctx {
+    struct pd_config *cfg;
+    struct pd_warehouse *wh;     /* open when the command has CMD_NEEDS_WAREHOUSE */
+    struct pd_history *history;  /* likewise */
+    enum pd_format format;       /* --format (table when not given) */
+    int format_given;
+    int tty_out, tty_err, tty_in;
+    int width;                   /* terminal columns; 0 when stdout is not a terminal */
+    volatile sig_atomic_t *interrupted; /* set by SIGINT when CMD_INTERRUPTIBLE */
+};
+
+struct cli_command {
+    const char *name;
+    int (*run)(struct cli_ctx *ctx, const struct cli_args *args, struct pd_err *err);
+    unsigned flags;
+    int min_args, max_args; /* positional arguments allowed (max -1: any) */
+    const char *synopsis;   /* "[SQL]" */
+    const char *summary;    /* one line for the command list */
+    const char *details;    /* paragraph(s) for --help; may be NULL */
+    const struct cli_opt *opts;
+};
+
+/* The value of option name, or NULL when not given. */
+const char *cli_arg(const struct cli_args *a, const char *name);
+
+/* 1 when the switch (or option) name was given. */
+int cli_given(const struct cli_args *a, const char *name);
+
+/* Parse option name as a whole number >= min into *out (0 when absent). Usage error otherwise. */
+int cli_arg_long(const struct cli_args *a, const char *name, long min, long *out,
+                 struct pd_err *err);
+
+/* A sink writing ctx->format to stdout, sized for the terminal. */
+struct pd_sink *cli_sink(const struct cli_ctx *ctx);
+
+/* Print "warning: ..." to stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Commands (cmd_*.c). */
+int cmd_init(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_version(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_config(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_doctor(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_sql(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_history(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_profile(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_logs(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_shell(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+
+#endif

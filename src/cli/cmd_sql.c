@@ -1,0 +1,105 @@
+/*
+ * cmd_sql.c - `pluto-duck sql`: read SQL from an argument, a file or stdin,
+ * run it through the query service, render the results.
+ */
+#include "cli/cli.h"
+
+#include "base/buf.h"
+#include "base/config.h"
+#include "base/err.h"
+#include "base/timeutil.h"
+#include "query/query.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SQL_MAX (1u << 30)
+
+static int read_stream(FILE *f, const char *what, struct pd_buf *out, struct pd_err *err)
+{
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (pd_buf_add(out, chunk, n) != 0)
+            return pd_fail(err, PD_ETOOBIG, "%s is larger than 1 GiB", what);
+    if (ferror(f))
+        return pd_fail(err, PD_EIO, "cannot read %s: %s", what, strerror(errno));
+    return 0;
+}
+
+/* The SQL text: the argument, -f FILE, or standard input. */
+static int load_sql(const struct cli_ctx *ctx, const struct cli_args *a, struct pd_buf *sql,
+                    struct pd_err *err)
+{
+    const char *file = cli_arg(a, "file");
+    pd_buf_init(sql, SQL_MAX);
+    if (file && a->npos)
+        return pd_fail(err, PD_EUSAGE, "give the SQL as an argument or with --file, not both");
+    if (a->npos)
+        return pd_buf_adds(sql, a->pos[0]) ? pd_fail(err, PD_ETOOBIG, "SQL too large") : 0;
+    if (file && strcmp(file, "-") != 0) {
+        FILE *f = fopen(file, "rb");
+        int rc;
+        if (f == NULL)
+            return pd_fail(err, PD_EINVAL, "cannot open '%s': %s", file, strerror(errno));
+        rc = read_stream(f, file, sql, err);
+        fclose(f);
+        return rc;
+    }
+    if (ctx->tty_in && !file)
+        return pd_fail(err, PD_EUSAGE,
+                       "no SQL given: pass it as an argument, with --file FILE, or on standard "
+                       "input (or run: pluto-duck shell)");
+    return read_stream(stdin, "standard input", sql, err);
+}
+
+int cmd_sql(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
+{
+    struct pd_query_opts o = {.origin = "cli", .history = ctx->history,
+                              .interrupt = ctx->interrupted};
+    struct pd_buf sql;
+    struct pd_query *q;
+    const char *timeout = cli_arg(a, "timeout"), *output = cli_arg(a, "output");
+    long limit;
+    int rc;
+
+    if ((rc = cli_arg_long(a, "limit", 1, &limit, err)) != 0)
+        return rc;
+    if (timeout) {
+        if (pd_duration_parse(timeout, &o.timeout_s) != 0)
+            return pd_fail(err, PD_EUSAGE, "--timeout must be a duration such as 30s or 5m, got '%s'",
+                           timeout);
+    } else {
+        o.timeout_s = pd_config_seconds(ctx->cfg, "query.timeout");
+    }
+    if (output && ctx->format_given)
+        return pd_fail(err, PD_EUSAGE, "--output takes its format from the file name: drop --format");
+    if (limit)
+        o.limit = (uint64_t)limit;
+    else if (ctx->format == PD_FORMAT_TABLE)
+        o.limit = (uint64_t)pd_config_int(ctx->cfg, "query.preview_rows");
+    o.last_only = ctx->format != PD_FORMAT_TABLE;
+
+    if ((rc = load_sql(ctx, a, &sql, err)) != 0) {
+        pd_buf_release(&sql);
+        return rc;
+    }
+    q = pd_query_new(ctx->wh, &o);
+    if (output) {
+        uint64_t rows = 0;
+        rc = pd_query_export(q, sql.ptr, output, &rows, err);
+        if (rc == 0)
+            fprintf(stderr, "wrote %llu row%s to %s\n", (unsigned long long)rows,
+                    rows == 1 ? "" : "s", output);
+    } else {
+        struct pd_table_opts t = {.width = ctx->width, .max_cell = 40, .show_footer = 1,
+                                  .timer = cli_given(a, "timer")};
+        struct pd_sink *sink = pd_sink_new(ctx->format, stdout, &t);
+        rc = pd_query_run(q, sql.ptr, sink, NULL, err);
+        pd_sink_free(sink);
+    }
+    pd_query_free(q);
+    pd_buf_release(&sql);
+    return rc;
+}
