@@ -646,7 +646,7 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
         if (u == INT64_MAX || u == -INT64_MAX) {
             pd_buf_adds(&s, u > 0 ? "infinity" : "-infinity");
         } else if (t->id == DUCKDB_TYPE_TIMESTAMP_S) {
-            add_timestamp(&s, u, 86400, 6);
+            add_timestamp(&s, u * 1000000, 86400000000LL, 6);
         } else if (t->id == DUCKDB_TYPE_TIMESTAMP_MS) {
             add_timestamp(&s, u * 1000, 86400000000LL, 6);
         } else if (t->id == DUCKDB_TYPE_TIMESTAMP_NS) {
