@@ -286,10 +286,6 @@ int pd_config_load(struct pd_config **out, const struct pd_config_load_opts *opt
         } else {
             c->home = absolute(cwd, keys[home_i].pub.def);
         }
-        if (c->home[0] == '\0') {
-            rc = pd_fail(err, PD_ECONFIG, "the data home is empty");
-            goto done;
-        }
     }
     c->file = pd_path_join(c->home, "config.yaml");
 
@@ -346,12 +342,15 @@ done:
     }
     free(project);
     free(project_dir);
-    if (rc) {
+    if (rc && !(opts && opts->keep_on_error && c->home)) {
         pd_config_free(c);
+        *out = NULL;
         return rc;
     }
+    if (c->file == NULL)
+        c->file = pd_path_join(c->home, "config.yaml");
     *out = c;
-    return 0;
+    return rc;
 }
 
 void pd_config_free(struct pd_config *c)

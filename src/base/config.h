@@ -27,6 +27,7 @@ struct pd_config_load_opts {
     const char *cwd; /* where to look for .plutoduck; NULL: the process's cwd */
     const struct pd_config_override *overrides;
     size_t n_overrides;
+    int keep_on_error; /* on failure still hand back what was resolved (home, defaults) */
 };
 
 /* A known key, for listings and help. */
@@ -41,7 +42,11 @@ struct pd_config_key {
 size_t pd_config_key_count(void);
 const struct pd_config_key *pd_config_key_at(size_t i);
 
-/* Load the effective configuration. On success *out is owned by the caller (pd_config_free). */
+/*
+ * Load the effective configuration. On success *out is owned by the caller
+ * (pd_config_free). On failure *out is NULL, unless opts->keep_on_error: then it
+ * holds the home and whatever was valid so far (for `doctor`).
+ */
 int pd_config_load(struct pd_config **out, const struct pd_config_load_opts *opts,
                    struct pd_err *err);
 void pd_config_free(struct pd_config *c);

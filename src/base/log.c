@@ -117,7 +117,7 @@ void pd_log(enum pd_log_level level, const char *msg, const char *fields_fmt, ..
         json_decref(fields);
     }
 
-    if (to_file && (line = json_dumps(rec, JSON_COMPACT)) != NULL) {
+    if (to_file && (line = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(8))) != NULL) {
         size_t n = strlen(line);
         line[n] = '\n'; /* json_dumps leaves room only for the NUL: rewrite it */
         pthread_mutex_lock(&log_lock);
@@ -171,7 +171,7 @@ void pd_log_format_human(json_t *rec, struct pd_buf *out, int color)
         if (json_is_string(val)) {
             pd_buf_adds(out, json_string_value(val));
         } else {
-            char *s = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
+            char *s = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(8));
             if (s) {
                 pd_buf_adds(out, s);
                 free(s);

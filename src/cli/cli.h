@@ -26,6 +26,7 @@ enum cli_flags {
     CMD_NEEDS_WAREHOUSE = 1 << 1, /* open the warehouse (implies NEEDS_HOME) */
     CMD_FORMAT = 1 << 2,          /* accepts --format table|csv|json|jsonl */
     CMD_INTERRUPTIBLE = 1 << 3,   /* Ctrl-C cancels the running work instead of killing */
+    CMD_ANY_CONFIG = 1 << 4,      /* runs even when the config is invalid (config_error says why) */
 };
 
 /* One option of a command: long name, optional short letter, argument name (NULL: a switch). */
@@ -56,6 +57,7 @@ struct cli_ctx {
     int tty_out, tty_err, tty_in;
     int width;                   /* terminal columns; 0 when stdout is not a terminal */
     volatile sig_atomic_t *interrupted; /* set by SIGINT when CMD_INTERRUPTIBLE */
+    char config_error[1024];     /* CMD_ANY_CONFIG: why the config did not load, or "" */
 };
 
 struct cli_command {

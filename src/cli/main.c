@@ -83,11 +83,11 @@ static const struct cli_command commands[] = {
      "a file and line, an environment variable or a flag). set writes config.yaml, keeping\n"
      "its comments.",
      no_opts},
-    {"logs", cmd_logs, CMD_NEEDS_HOME | CMD_FORMAT, 0, 0, "", "read and follow the log",
+    {"logs", cmd_logs, CMD_NEEDS_HOME | CMD_FORMAT | CMD_INTERRUPTIBLE, 0, 0, "", "read and follow the log",
      "Reads logs/pluto-duck.log. Human-readable by default; --format jsonl prints the\n"
      "raw JSON lines.",
      logs_opts},
-    {"doctor", cmd_doctor, CMD_FORMAT, 0, 0, "", "check the installation and the data home",
+    {"doctor", cmd_doctor, CMD_FORMAT | CMD_ANY_CONFIG, 0, 0, "", "check the installation and the data home",
      "Checks the DuckDB library, the data home, free disk, the warehouse, the config, the\n"
      "connector libraries and the log directory. Exits 1 when any check fails.",
      no_opts},
@@ -351,12 +351,17 @@ static int terminal_width(void)
 static int run_command(const struct cli_command *c, struct cli_ctx *ctx, struct globals *g,
                        const struct cli_args *a, struct pd_err *err)
 {
-    struct pd_config_load_opts lo = {.overrides = g->overrides, .n_overrides = g->n_overrides};
+    struct pd_config_load_opts lo = {.overrides = g->overrides, .n_overrides = g->n_overrides,
+                                     .keep_on_error = (c->flags & CMD_ANY_CONFIG) != 0};
     char trace[PD_UUID_LEN + 1];
     int rc;
 
-    if ((rc = pd_config_load(&ctx->cfg, &lo, err)) != 0)
-        return rc;
+    if ((rc = pd_config_load(&ctx->cfg, &lo, err)) != 0) {
+        if (ctx->cfg == NULL)
+            return rc;
+        snprintf(ctx->config_error, sizeof(ctx->config_error), "%s", err->msg);
+        pd_err_clear(err);
+    }
     for (size_t i = 0; i < pd_config_warning_count(ctx->cfg); i++)
         cli_warn("%s", pd_config_warning(ctx->cfg, i));
     if (g->verbose)
