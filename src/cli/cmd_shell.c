@@ -135,12 +135,23 @@ static int dot_command(struct shell *sh, char *line)
     return 0;
 }
 
-/* The next line without its newline (caller frees), or NULL at end of input. */
+static char interrupted_line[] = "";
+
+/*
+ * The next line without its newline (caller frees), interrupted_line when
+ * Ctrl-C dropped the line being typed, or NULL at end of input.
+ */
 static char *next_line(struct shell *sh, int continuing)
 {
     if (sh->ctx->tty_in) {
-        char *l = readline(continuing ? "   ...> " : "pluto> ");
         shell_interrupted = 0;
+        char *l = readline(continuing ? "   ...> " : "pluto> ");
+        if (shell_interrupted) {
+            shell_interrupted = 0;
+            free(l);
+            putchar('\n');
+            return interrupted_line;
+        }
         return l;
     }
     char *line = NULL;
@@ -182,6 +193,10 @@ int cmd_shell(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
                PD_VERSION);
     }
     while ((line = next_line(&sh, stmt.len > 0)) != NULL) {
+        if (line == interrupted_line) {
+            pd_buf_reset(&stmt);
+            continue;
+        }
         if (stmt.len == 0 && line[strspn(line, " \t")] == '.') {
             if (ctx->tty_in)
                 add_history(line);
