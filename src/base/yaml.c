@@ -66,7 +66,7 @@ static int walk_document(struct fy_document *doc, struct fy_diag *diag, const ch
         struct fy_diag_error *e = fy_diag_errors_iterate(diag, &iter);
         if (e)
             return pd_fail(err, PD_ECONFIG, "%s:%d: %s", label, e->line + 1, e->msg);
-        return pd_fail(err, PD_ECONFIG, "%s: not valid YAML", label);
+        return 0; /* no document at all: an empty or comment-only file */
     }
     root = fy_document_root(doc);
     if (root == NULL || fy_node_is_null(root))

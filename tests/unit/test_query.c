@@ -1,0 +1,302 @@
+/*
+ * test_query.c - warehouse, value formatting, encoders and the query service
+ * against a real DuckDB file in a temp directory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "base/err.h"
+#include "base/path.h"
+#include "query/history.h"
+#include "query/query.h"
+#include "warehouse/encode.h"
+#include "warehouse/value.h"
+#include "warehouse/warehouse.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[64];
+static struct pd_warehouse *wh;
+static struct pd_history *hist;
+
+static int setup(void **state)
+{
+    struct pd_err err = PD_ERR_INIT;
+    char *db;
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/pd-query-XXXXXX");
+    mkdtemp(dir);
+    db = pd_path_join(dir, "w.duckdb");
+    struct pd_warehouse_opts o = {.path = db, .threads = 2};
+    if (pd_warehouse_open(&wh, &o, &err) != 0) {
+        fprintf(stderr, "open: %s\n", err.msg);
+        return -1;
+    }
+    free(db);
+    hist = pd_history_open(wh, dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    pd_history_close(hist);
+    pd_warehouse_close(wh);
+    return 0;
+}
+
+/* Run sql through an encoder into a string (caller frees). */
+static char *run_to_string(enum pd_format fmt, const char *sql, struct pd_query_opts *o, int *rc,
+                           struct pd_err *err)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    struct pd_table_opts t = {.width = 0, .max_cell = 40, .show_footer = 1};
+    struct pd_sink *sink = pd_sink_new(fmt, f, &t);
+    struct pd_query_opts def = {.history = hist, .origin = "test"};
+    struct pd_query *q = pd_query_new(wh, o ? o : &def);
+    *rc = pd_query_run(q, sql, sink, NULL, err);
+    pd_query_free(q);
+    pd_sink_free(sink);
+    fclose(f);
+    return out;
+}
+
+static json_t *run_json(const char *sql)
+{
+    struct pd_err err = PD_ERR_INIT;
+    int rc;
+    char *out = run_to_string(PD_FORMAT_JSON, sql, NULL, &rc, &err);
+    json_error_t jerr;
+    json_t *v;
+    if (rc)
+        fail_msg("query failed: %s", err.msg);
+    v = json_loads(out, 0, &jerr);
+    if (v == NULL)
+        fail_msg("invalid JSON (%s): %s", jerr.text, out);
+    free(out);
+    return v;
+}
+
+static void test_migrations_applied_once(void **state)
+{
+    json_t *v;
+    (void)state;
+    assert_int_equal(pd_warehouse_schema_version(wh), 1);
+    v = run_json("select count(*) as n from _pluto.schema_migrations");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 0), "n")), 1);
+    json_decref(v);
+}
+
+static void test_exact_numbers_in_json(void **state)
+{
+    char *out;
+    struct pd_err err = PD_ERR_INIT;
+    int rc;
+    (void)state;
+    out = run_to_string(PD_FORMAT_JSONL,
+                        "select 18446744073709551615::ubigint a, "
+                        "(-170141183460469231731687303715884105727)::hugeint b, "
+                        "12345678901234567890.123456789::decimal(38,9) c, 0.1::double d, "
+                        "(-0.05)::decimal(4,2) e, 'nan'::double f, 1e-7::double g",
+                        NULL, &rc, &err);
+    assert_int_equal(rc, 0);
+    assert_string_equal(out, "{\"a\":18446744073709551615,"
+                             "\"b\":-170141183460469231731687303715884105727,"
+                             "\"c\":12345678901234567890.123456789,\"d\":0.1,\"e\":-0.05,"
+                             "\"f\":\"NaN\",\"g\":1e-07}\n");
+    free(out);
+}
+
+static void test_doubles_round_trip(void **state)
+{
+    static const double samples[] = {0.1, 1.0 / 3, 2.0 / 3, 1e308, 5e-324, -123.456, 0.30000000000000004};
+    char buf[32];
+    (void)state;
+    for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
+        assert_true(strtod(pd_fmt_double(samples[i], buf), NULL) == samples[i]);
+    assert_string_equal(pd_fmt_double(0.1, buf), "0.1");
+}
+
+static void test_every_type_is_valid_json(void **state)
+{
+    json_t *v, *row;
+    (void)state;
+    v = run_json("select NULL n, true b, date '2024-02-29' d, time '01:02:03.5' t, "
+                 "timestamp '2024-01-02 03:04:05.123456' ts, timestamptz '2024-01-02 03:04:05+00' tz, "
+                 "interval '1 year 2 months 3 days 04:05:06' iv, "
+                 "uuid '550e8400-e29b-41d4-a716-446655440000' u, '\\xAA'::blob bl, "
+                 "[1, NULL, 3] l, {'k': 'v', 'n': 2} s, map {'a': 1} m, "
+                 "'x'::enum('x','y') e, [[1,2],[3]] ll, 'inf'::double inf, "
+                 "'-infinity'::date dinf, 'tab\there' esc");
+    row = json_array_get(v, 0);
+    assert_true(json_is_null(json_object_get(row, "n")));
+    assert_true(json_is_true(json_object_get(row, "b")));
+    assert_string_equal(json_string_value(json_object_get(row, "d")), "2024-02-29");
+    assert_string_equal(json_string_value(json_object_get(row, "t")), "01:02:03.5");
+    assert_string_equal(json_string_value(json_object_get(row, "ts")), "2024-01-02 03:04:05.123456");
+    assert_string_equal(json_string_value(json_object_get(row, "tz")), "2024-01-02 03:04:05+00");
+    assert_string_equal(json_string_value(json_object_get(row, "iv")),
+                        "1 year 2 months 3 days 04:05:06");
+    assert_string_equal(json_string_value(json_object_get(row, "u")),
+                        "550e8400-e29b-41d4-a716-446655440000");
+    assert_string_equal(json_string_value(json_object_get(row, "bl")), "\\xAA");
+    assert_int_equal(json_array_size(json_object_get(row, "l")), 3);
+    assert_true(json_is_null(json_array_get(json_object_get(row, "l"), 1)));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(row, "s"), "k")), "v");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(row, "m"), "a")), 1);
+    assert_string_equal(json_string_value(json_object_get(row, "e")), "x");
+    assert_int_equal(json_array_size(json_array_get(json_object_get(row, "ll"), 0)), 2);
+    assert_string_equal(json_string_value(json_object_get(row, "inf")), "Infinity");
+    assert_string_equal(json_string_value(json_object_get(row, "dinf")), "-infinity");
+    assert_string_equal(json_string_value(json_object_get(row, "esc")), "tab\there");
+    json_decref(v);
+}
+
+static void test_limit_keeps_total(void **state)
+{
+    struct pd_err err = PD_ERR_INIT;
+    struct pd_query_opts o = {.limit = 5};
+    int rc;
+    char *out;
+    (void)state;
+    out = run_to_string(PD_FORMAT_TABLE, "select * from range(12345)", &o, &rc, &err);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "12,345 rows (5 shown"));
+    assert_null(strstr(out, "│     5 │"));
+    free(out);
+}
+
+static void test_csv_quotes(void **state)
+{
+    struct pd_err err = PD_ERR_INIT;
+    int rc;
+    char *out = run_to_string(PD_FORMAT_CSV, "select 'a,b' x, 'say \"hi\"' y, NULL z, 3 w", NULL,
+                              &rc, &err);
+    (void)state;
+    assert_int_equal(rc, 0);
+    assert_string_equal(out, "x,y,z,w\n\"a,b\",\"say \"\"hi\"\"\",,3\n");
+    free(out);
+}
+
+static void test_errors_and_empty(void **state)
+{
+    struct pd_err err = PD_ERR_INIT;
+    int rc;
+    char *out;
+    (void)state;
+    out = run_to_string(PD_FORMAT_TABLE, "selec 1", NULL, &rc, &err);
+    assert_int_equal(rc, PD_ESQL);
+    assert_non_null(strstr(err.msg, "syntax error"));
+    free(out);
+    pd_err_clear(&err);
+    out = run_to_string(PD_FORMAT_TABLE, "  -- nothing\n", NULL, &rc, &err);
+    assert_int_equal(rc, PD_EINVAL);
+    free(out);
+    pd_err_clear(&err);
+    out = run_to_string(PD_FORMAT_TABLE, "select * from no_such_table", NULL, &rc, &err);
+    assert_int_equal(rc, PD_ESQL);
+    assert_non_null(strstr(err.msg, "no_such_table"));
+    free(out);
+}
+
+static void test_timeout(void **state)
+{
+    struct pd_err err = PD_ERR_INIT;
+    struct pd_query_opts o = {.timeout_s = 0.3, .history = hist};
+    int rc;
+    char *out;
+    (void)state;
+    out = run_to_string(PD_FORMAT_TABLE,
+                        "select max(hash(i)) from range(1000000000000) t(i)", &o, &rc, &err);
+    assert_int_equal(rc, PD_ETIMEOUT);
+    assert_string_equal(err.msg, "query cancelled after 0.3 s (timeout)");
+    free(out);
+    /* The warehouse keeps working afterwards. */
+    json_t *v = run_json("select 1 as one");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 0), "one")), 1);
+    json_decref(v);
+}
+
+static void *cancel_later(void *q)
+{
+    usleep(200000);
+    pd_query_cancel(q);
+    return NULL;
+}
+
+static void test_cancel_from_other_thread(void **state)
+{
+    struct pd_err err = PD_ERR_INIT;
+    struct pd_query_opts o = {.history = hist};
+    struct pd_query *q = pd_query_new(wh, &o);
+    pthread_t t;
+    int rc;
+    (void)state;
+    pthread_create(&t, NULL, cancel_later, q);
+    rc = pd_query_run(q, "select max(hash(i)) from range(1000000000000) t(i); select 2", NULL,
+                      NULL, &err);
+    pthread_join(t, NULL);
+    assert_int_equal(rc, PD_ECANCELED);
+    pd_query_free(q);
+}
+
+static void test_history_records_each_statement(void **state)
+{
+    struct pd_err err = PD_ERR_INIT;
+    int rc;
+    char *out;
+    json_t *v;
+    (void)state;
+    free(run_to_string(PD_FORMAT_TABLE, "create table h1(a int); insert into h1 values (1),(2)",
+                       NULL, &rc, &err));
+    assert_int_equal(rc, 0);
+    v = run_json("select sql, statement_type, rows, status from _pluto.query_history "
+                 "where sql like '%h1%' order by started_at");
+    assert_int_equal(json_array_size(v), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "sql")),
+                        "create table h1(a int)");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v, 1), "statement_type")),
+                        "INSERT");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 1), "rows")), 2);
+    json_decref(v);
+    v = run_json("select status, error from _pluto.query_history where status = 'timeout'");
+    assert_true(json_array_size(v) >= 1);
+    json_decref(v);
+    /* and in the day's JSONL file */
+    out = run_to_string(PD_FORMAT_CSV, "select 1", NULL, &rc, &err);
+    free(out);
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "cat %s/*.jsonl | grep -c 'create table h1'", dir);
+    FILE *p = popen(cmd, "r");
+    int count = 0;
+    assert_int_equal(fscanf(p, "%d", &count), 1);
+    pclose(p);
+    assert_int_equal(count, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_migrations_applied_once),
+        cmocka_unit_test(test_exact_numbers_in_json),
+        cmocka_unit_test(test_doubles_round_trip),
+        cmocka_unit_test(test_every_type_is_valid_json),
+        cmocka_unit_test(test_limit_keeps_total),
+        cmocka_unit_test(test_csv_quotes),
+        cmocka_unit_test(test_errors_and_empty),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_cancel_from_other_thread),
+        cmocka_unit_test(test_history_records_each_statement),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
