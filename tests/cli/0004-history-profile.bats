@@ -1,0 +1,55 @@
+#!/usr/bin/env bats
+# pluto-duck history and profile.
+load helper
+
+setup() { init_home; }
+
+@test "history lists statements newest first with status, rows and duration" {
+    pd sql "select 1 as first" >/dev/null
+    pd sql "select * from orders limit 7" >/dev/null
+    pd sql "selec broken" 2>/dev/null || true
+    run pd history --format csv
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "id,started_at,duration_ms,status,rows,statement_type,sql,error" ]
+    run pd history --format jsonl
+    [ "$status" -eq 0 ]
+    echo "$output" | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert [r["sql"] for r in rows] == ["selec broken", "select * from orders limit 7", "select 1 as first"], rows
+assert rows[0]["status"] == "error" and "syntax error" in rows[0]["error"]
+assert rows[1]["rows"] == 7 and rows[1]["statement_type"] == "SELECT" and rows[1]["error"] is None
+assert rows[2]["duration_ms"] >= 0'
+    run pd history --limit 1 --format jsonl
+    [ "${#lines[@]}" -eq 1 ]
+    run pd history --failed --format jsonl
+    [ "${#lines[@]}" -eq 1 ]
+    run pd history --limit -3
+    [ "$status" -eq 2 ]
+    ls "$PLUTO_DUCK_HOME"/artifacts/queries/*.jsonl
+    [ "$(cat "$PLUTO_DUCK_HOME"/artifacts/queries/*.jsonl | wc -l)" -eq 3 ]
+}
+
+@test "profile: type, null %, distinct, min, max, mean per column" {
+    run pd profile orders --format csv
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "column,type,null_pct,approx_distinct,min,max,mean" ]
+    [[ "$output" == *"order_id,INTEGER,0,"*",1,3000,1500.5"* ]]
+    [[ "$output" == *"status,VARCHAR,0,"*",cancelled,shipped,"* ]]
+    run pd profile main.customers
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"signup_date"* ]]
+}
+
+@test "profile of a missing table or a bad name is a clear error" {
+    run pd profile nosuch
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"nosuch"* ]]
+    run pd profile 'a.b.c'
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"not a table name"* ]]
+    run pd profile 'x"; drop table orders; --'
+    [ "$status" -eq 1 ]
+    run pd sql --format csv "select count(*) from orders"
+    [ "${lines[1]}" = "3000" ]
+}
