@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# The command line itself: help for every command, version, exit codes.
+load helper
+
+setup() { setup_home; }
+
+@test "--help on every command, generated from the table" {
+    for cmd in init sql shell history profile config logs doctor version; do
+        run pd $cmd --help
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == "usage: pluto-duck $cmd"* ]]
+        [[ "$output" == *"--home DIR"* ]]
+    done
+    run pd sql --help
+    [[ "$output" == *"--timeout DURATION"* ]]
+    [[ "$output" == *"--format FMT"* ]]
+    run pd --help
+    [ "$status" -eq 0 ]
+    for cmd in init sql shell history profile config logs doctor version; do
+        [[ "$output" == *"  $cmd "* ]]
+    done
+}
+
+@test "version prints ours and DuckDB's" {
+    run pd version
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^pluto-duck\ [0-9]+\.[0-9]+\.[0-9]+\ \(DuckDB\ v1\.4\.4\)$ ]]
+    run pd --version
+    [[ "$output" == *"v1.4.4"* ]]
+    run pd version --format json
+    echo "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["duckdb"]=="v1.4.4"'
+}
+
+@test "usage errors exit 2 with a pointer to help" {
+    run pd
+    [ "$status" -eq 2 ]
+    run pd frobnicate
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown command 'frobnicate' (see: pluto-duck --help)"* ]]
+    run pd --bogus
+    [ "$status" -eq 2 ]
+    run pd profile
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"expected TABLE"* ]]
+    run pd -c nokey sql "select 1"
+    [ "$status" -eq 2 ]
+    run pd -c no.such=1 version
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown setting 'no.such'"* ]]
+}
+
+@test "the binary runs without LD_LIBRARY_PATH" {
+    run env -u LD_LIBRARY_PATH "$PD" version
+    [ "$status" -eq 0 ]
+    run readelf -d "$PD"
+    [[ "$output" == *'$ORIGIN/../lib'* ]]
+}
+
+@test "options may follow arguments, and --home works after the command" {
+    "$PD" --home "$BATS_TEST_TMPDIR/h3" init >/dev/null
+    run pd sql "select 1 as x" --home "$BATS_TEST_TMPDIR/h3" --format csv
+    [ "$output" = $'x\n1' ]
+}
