@@ -107,6 +107,7 @@ static const char common_short[] = "c:vh";
 
 struct globals {
     struct pd_config_override overrides[64];
+    char *keys[64]; /* the KEY parts of --set KEY=VALUE, owned */
     size_t n_overrides;
     int verbose;
 };
@@ -225,7 +226,7 @@ static int add_override(struct globals *g, int opt, const char *arg, struct pd_e
         const char *eq = strchr(arg, '=');
         if (eq == NULL || eq == arg)
             return pd_fail(err, PD_EUSAGE, "--set takes KEY=VALUE, got '%s'", arg);
-        o->key = xstrndup(arg, (size_t)(eq - arg)); /* lives until exit */
+        o->key = g->keys[g->n_overrides] = xstrndup(arg, (size_t)(eq - arg));
         o->value = eq + 1;
         o->flag = "--set";
     }
@@ -418,7 +419,7 @@ int main(int argc, char **argv)
     while (rc == 0 && (opt = getopt_long(argc, argv, "+c:vh", longs, NULL)) != -1) {
         if (opt == 'h' || opt == OPT_HELP) {
             print_main_help(stdout);
-            return 0;
+            goto out;
         } else if (opt == OPT_VERSION) {
             c = find_command("version");
             memset(&args, 0, sizeof(args));
@@ -436,7 +437,8 @@ int main(int argc, char **argv)
         goto out;
     if (optind >= argc) {
         print_main_help(stderr);
-        return 2;
+        rc = PD_EUSAGE;
+        goto out;
     }
     if ((c = find_command(argv[optind])) == NULL) {
         rc = pd_fail(&err, PD_EUSAGE, "unknown command '%s' (see: pluto-duck --help)",
@@ -444,23 +446,22 @@ int main(int argc, char **argv)
         goto out;
     }
     rc = parse_command(c, argc - optind, argv + optind, &g, &ctx, &args, &help, &err);
-    if (rc == 0 && help) {
+    if (rc == 0 && help)
         print_command_help(c);
-        free(args.pos);
-        return 0;
-    }
-    if (rc == 0)
+    else if (rc == 0)
         rc = run_command(c, &ctx, &g, &args, &err);
     free(args.pos);
 
 out:
     if (rc == PD_ECANCELED) {
         fprintf(stderr, "cancelled\n");
-    } else if (rc) {
-        fprintf(stderr, "error: %s\n", err.code ? err.msg : pd_err_name(rc));
-        if (rc == PD_EUSAGE && err.code == 0)
-            print_main_help(stderr);
+    } else if (rc && err.code) {
+        fprintf(stderr, "error: %s\n", err.msg);
+    } else if (rc && rc != PD_EUSAGE) {
+        fprintf(stderr, "error: %s\n", pd_err_name(rc));
     }
+    for (size_t i = 0; i < g.n_overrides; i++)
+        free(g.keys[i]);
     pd_history_close(ctx.history);
     pd_warehouse_close(ctx.wh);
     pd_config_free(ctx.cfg);

@@ -471,7 +471,7 @@ static __int128 decimal_at(const struct pd_coltype *t, void *data, idx_t row)
         return ((int64_t *)data)[row];
     default: {
         duckdb_hugeint h = ((duckdb_hugeint *)data)[row];
-        return ((__int128)h.upper << 64) | h.lower;
+        return (__int128)(((unsigned __int128)(uint64_t)h.upper << 64) | h.lower);
     }
     }
 }
@@ -562,7 +562,8 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
     case DUCKDB_TYPE_HUGEINT: {
         duckdb_hugeint h = ((duckdb_hugeint *)data)[row];
         char tmp[48];
-        pd_buf_adds(out, pd_fmt_i128(((__int128)h.upper << 64) | h.lower, tmp));
+        pd_buf_adds(out, pd_fmt_i128(
+                             (__int128)(((unsigned __int128)(uint64_t)h.upper << 64) | h.lower), tmp));
         break;
     }
     case DUCKDB_TYPE_UHUGEINT: {
