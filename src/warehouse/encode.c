@@ -35,6 +35,7 @@ struct stream {
     struct pd_buf buf;
     const struct pd_columns *cols;
     char **keys; /* JSON: each column's "name": prefix */
+    size_t *key_lens;
     uint64_t rows;
     struct pd_table_opts topts;
     /* table only */
@@ -59,7 +60,9 @@ static void free_keys(struct stream *st)
         for (idx_t i = 0; i < st->cols->n; i++)
             free(st->keys[i]);
     free(st->keys);
+    free(st->key_lens);
     st->keys = NULL;
+    st->key_lens = NULL;
 }
 
 /* ---- CSV / JSON / JSONL ---- */
@@ -101,12 +104,13 @@ static int stream_begin(struct pd_sink *s, const struct pd_columns *cols, struct
         pd_buf_addc(&st->buf, '\n');
     } else {
         struct pd_buf k = PD_BUF_INIT;
-        st->keys = xcalloc(cols->n, sizeof(char *));
+        st->keys = xcalloc(cols->n ? cols->n : 1, sizeof(char *));
+        st->key_lens = xcalloc(cols->n ? cols->n : 1, sizeof(size_t));
         for (idx_t i = 0; i < cols->n; i++) {
             pd_buf_adds(&k, i ? "," : "{");
             pd_json_add_string(&k, cols->names[i], strlen(cols->names[i]));
             pd_buf_addc(&k, ':');
-            st->keys[i] = pd_buf_detach(&k, NULL);
+            st->keys[i] = pd_buf_detach(&k, &st->key_lens[i]);
         }
         if (st->fmt == PD_FORMAT_JSON)
             pd_buf_addc(&st->buf, '[');
@@ -154,7 +158,7 @@ static int stream_rows(struct pd_sink *s, duckdb_data_chunk chunk, idx_t n, stru
             if (cols->n == 0)
                 pd_buf_addc(&st->buf, '{');
             for (idx_t c = 0; c < cols->n; c++) {
-                pd_buf_adds(&st->buf, st->keys[c]);
+                pd_buf_add(&st->buf, st->keys[c], st->key_lens[c]);
                 pd_value_json(&st->buf, cols->types[c], vecs[c], r);
             }
             pd_buf_addc(&st->buf, '}');

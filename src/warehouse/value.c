@@ -235,13 +235,62 @@ static void add_u64(struct pd_buf *out, uint64_t v)
     pd_buf_add(out, p, (size_t)(end - p));
 }
 
+/*
+ * Most data doubles are short decimals (prices, rates): when d * 10^k is a
+ * whole number m below 2^53 for a small k, m / 10^k is computed exactly rounded
+ * by IEEE division, so comparing it with d proves "m with k decimals" reads back
+ * as d, with no printf or strtod. Returns 0 when d is not such a number.
+ */
+static int short_decimal(double d, char *buf)
+{
+    static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    double mag = fabs(d);
+    if (!(mag < 1e15) || mag == 0)
+        return 0;
+    for (int k = 0; k < 7; k++) {
+        double m = mag * p10[k];
+        if (m >= 9007199254740992.0)
+            return 0;
+        if (m == (double)(int64_t)m && (double)(int64_t)m / p10[k] == mag) {
+            char digits[24], *end = digits + sizeof(digits), *p = u64_digits((uint64_t)m, end);
+            int n = (int)(end - p), pos = 0;
+            if (d < 0)
+                buf[pos++] = '-';
+            if (n <= k) {
+                buf[pos++] = '0';
+                buf[pos++] = '.';
+                for (int z = n; z < k; z++)
+                    buf[pos++] = '0';
+                memcpy(buf + pos, p, (size_t)n);
+                pos += n;
+            } else {
+                memcpy(buf + pos, p, (size_t)(n - k));
+                pos += n - k;
+                if (k) {
+                    buf[pos++] = '.';
+                    memcpy(buf + pos, p + n - k, (size_t)k);
+                    pos += k;
+                }
+            }
+            buf[pos] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
 char *pd_fmt_double(double d, char *buf)
 {
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, 32, "%.*g", prec, d);
-        if (prec == 17 || strtod(buf, NULL) == d)
-            break;
+    if (d == 0) {
+        memcpy(buf, signbit(d) ? "-0" : "0", signbit(d) ? 3 : 2);
+        return buf;
     }
+    if (short_decimal(d, buf))
+        return buf;
+    /* 15 significant digits are enough for most values; 17 always are. */
+    snprintf(buf, 32, "%.15g", d);
+    if (strtod(buf, NULL) != d)
+        snprintf(buf, 32, "%.17g", d);
     return buf;
 }
 
@@ -579,7 +628,10 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
         add_float(out, ((double *)data)[row], 0, st);
         break;
     case DUCKDB_TYPE_DECIMAL:
-        add_decimal(out, decimal_at(t, data, row), t->scale);
+        if (t->scale == 0 && t->internal != DUCKDB_TYPE_HUGEINT)
+            add_i64(out, (int64_t)decimal_at(t, data, row));
+        else
+            add_decimal(out, decimal_at(t, data, row), t->scale);
         break;
     case DUCKDB_TYPE_VARCHAR: {
         const char *p;

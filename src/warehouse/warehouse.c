@@ -113,32 +113,44 @@ static int set_option(duckdb_config cfg, const char *name, const char *value, st
     return 0;
 }
 
-static int migrate(struct pd_warehouse *wh, duckdb_connection conn, struct pd_err *err)
+/* The applied schema version, or -1 when the migrations table does not exist yet. */
+static int applied_version(duckdb_connection conn)
 {
     duckdb_result res;
     duckdb_data_chunk chunk;
-    int version = 0, rc;
+    int version = -1;
 
-    rc = pd_exec(conn,
-                 "CREATE SCHEMA IF NOT EXISTS _pluto;"
-                 "CREATE TABLE IF NOT EXISTS _pluto.schema_migrations ("
-                 "  version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-                 "  applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-                 err);
-    if (rc)
-        return rc;
     if (duckdb_query(conn, "SELECT coalesce(max(version), 0)::INTEGER FROM _pluto.schema_migrations",
-                     &res) == DuckDBError) {
-        rc = pd_fail(err, PD_EINTERNAL, "reading the schema version: %s", duckdb_result_error(&res));
-        duckdb_destroy_result(&res);
-        return rc;
-    }
-    if ((chunk = duckdb_fetch_chunk(res)) != NULL) {
+                     &res) == DuckDBSuccess &&
+        (chunk = duckdb_fetch_chunk(res)) != NULL) {
         version = ((int32_t *)duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0)))[0];
         duckdb_destroy_data_chunk(&chunk);
     }
     duckdb_destroy_result(&res);
+    return version;
+}
 
+static int migrate(struct pd_warehouse *wh, duckdb_connection conn, struct pd_err *err)
+{
+    const int latest = migrations[sizeof(migrations) / sizeof(migrations[0]) - 1].version;
+    int version = applied_version(conn), rc;
+
+    /* The common case reads one row and writes nothing: start-up stays cheap. */
+    if (version == latest) {
+        wh->schema_version = version;
+        return 0;
+    }
+    if (version < 0) {
+        rc = pd_exec(conn,
+                     "CREATE SCHEMA IF NOT EXISTS _pluto;"
+                     "CREATE TABLE IF NOT EXISTS _pluto.schema_migrations ("
+                     "  version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+                     "  applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                     err);
+        if (rc)
+            return rc;
+        version = 0;
+    }
     for (size_t i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
         const struct migration *m = &migrations[i];
         struct pd_buf sql = PD_BUF_INIT;
