@@ -20,7 +20,7 @@ HDR_TGZ="duckdb-1.4.4.tgz"
 HDR_TGZ_SHA=5bb967dcbcd517670ba5f169f238fb9d6787e53752c60ebe24386169d76941ed
 DEPS="$top/third_party/duckdb"
 
-PACKAGES=(build-essential cmake pkg-config npm ca-certificates
+PACKAGES=(build-essential cmake pkg-config ca-certificates
     libjansson-dev libfyaml-dev libedit-dev libsodium-dev libcurl4-openssl-dev
     libpq-dev libmariadb-dev libsqlite3-dev
     libcmocka-dev bats)
@@ -38,6 +38,8 @@ step() { printf '==> %s\n' "$*"; }
 
 install_packages() {
     local missing=()
+    # npm may come from Debian or from a Node.js install of the machine's own: either will do.
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
     for p in "${PACKAGES[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done

@@ -28,23 +28,6 @@ void cli_records_add(struct cli_records *r, const char *const *values)
     r->nrows++;
 }
 
-static void csv_cell(struct pd_buf *b, const char *s)
-{
-    if (s == NULL)
-        return;
-    if (strpbrk(s, ",\"\n\r") == NULL) {
-        pd_buf_adds(b, s);
-        return;
-    }
-    pd_buf_addc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            pd_buf_addc(b, '"');
-        pd_buf_addc(b, *s);
-    }
-    pd_buf_addc(b, '"');
-}
-
 void cli_records_print(const struct cli_ctx *ctx, struct cli_records *r)
 {
     struct pd_buf b = PD_BUF_INIT;
@@ -78,7 +61,9 @@ void cli_records_print(const struct cli_ctx *ctx, struct cli_records *r)
             for (int c = 0; c < r->ncols; c++) {
                 if (c)
                     pd_buf_addc(&b, ',');
-                csv_cell(&b, i < 0 ? r->cols[c] : r->cells[i * r->ncols + c]);
+                const char *s = i < 0 ? r->cols[c] : r->cells[i * r->ncols + c];
+                if (s)
+                    pd_csv_add_field(&b, s, strlen(s));
             }
             pd_buf_addc(&b, '\n');
         }

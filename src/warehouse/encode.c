@@ -44,6 +44,7 @@ struct stream {
     size_t n_cells, cap_cells;
     int *numeric;
     duckdb_vector *vecs; /* this chunk's vectors, one per column */
+    struct pd_buf cell;  /* CSV: one cell's text before quoting */
 };
 
 static int flush(struct stream *st, struct pd_err *err)
@@ -67,7 +68,7 @@ static void free_keys(struct stream *st)
 
 /* ---- CSV / JSON / JSONL ---- */
 
-static void csv_field(struct pd_buf *b, const char *s, size_t n)
+void pd_csv_add_field(struct pd_buf *b, const char *s, size_t n)
 {
     int quote = n && (s[0] == ' ' || s[n - 1] == ' ');
     for (size_t i = 0; i < n && !quote; i++)
@@ -99,7 +100,7 @@ static int stream_begin(struct pd_sink *s, const struct pd_columns *cols, struct
         for (idx_t i = 0; i < cols->n; i++) {
             if (i)
                 pd_buf_addc(&st->buf, ',');
-            csv_field(&st->buf, cols->names[i], strlen(cols->names[i]));
+            pd_csv_add_field(&st->buf, cols->names[i], strlen(cols->names[i]));
         }
         pd_buf_addc(&st->buf, '\n');
     } else {
@@ -136,20 +137,9 @@ static int stream_rows(struct pd_sink *s, duckdb_data_chunk chunk, idx_t n, stru
                     pd_buf_addc(&st->buf, ',');
                 if (pd_value_is_null(vecs[c], r))
                     continue;
-                size_t mark = st->buf.len;
-                pd_value_text(&st->buf, cols->types[c], vecs[c], r);
-                /* Quote in place only when needed: re-emit the cell if it has specials. */
-                size_t len = st->buf.len - mark;
-                const char *p = st->buf.ptr + mark;
-                int special = len && (p[0] == ' ' || p[len - 1] == ' ');
-                for (size_t i = 0; i < len && !special; i++)
-                    special = p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
-                if (special) {
-                    char *copy = xstrndup(p, len);
-                    pd_buf_truncate(&st->buf, mark);
-                    csv_field(&st->buf, copy, len);
-                    free(copy);
-                }
+                pd_buf_reset(&st->cell);
+                pd_value_text(&st->cell, cols->types[c], vecs[c], r);
+                pd_csv_add_field(&st->buf, st->cell.ptr, st->cell.len);
             }
             pd_buf_addc(&st->buf, '\n');
         } else {
@@ -464,6 +454,7 @@ static void sink_free(struct pd_sink *s)
     free(st->nulls);
     free(st->numeric);
     free(st->vecs);
+    pd_buf_release(&st->cell);
     pd_buf_release(&st->buf);
     free(st);
 }

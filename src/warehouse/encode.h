@@ -57,6 +57,10 @@ struct pd_sink *pd_sink_new(enum pd_format fmt, FILE *out, const struct pd_table
 /* Free a sink (NULL is fine). */
 void pd_sink_free(struct pd_sink *s);
 
+/* Append s[0..n) as one CSV field, quoted (RFC 4180) only when it must be. */
+struct pd_buf;
+void pd_csv_add_field(struct pd_buf *out, const char *s, size_t n);
+
 /* Display width of UTF-8 text (wide East Asian characters count 2, combining marks 0). */
 int pd_display_width(const char *s, size_t n);
 
