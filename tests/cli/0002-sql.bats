@@ -153,7 +153,7 @@ SLOW="select max(hash(i)) from range(1000000000000) t(i)"
 @test "a warehouse held by another process: says which pid" {
     "$PD" sql --timeout 30s "$SLOW" >/dev/null 2>&1 &
     pid=$!
-    wait_for_lock
+    wait_for_lock $pid
     run pd sql "select 1"
     kill -INT $pid; wait $pid || true
     [ "$status" -eq 1 ]
