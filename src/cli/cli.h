@@ -81,8 +81,8 @@ int cli_given(const struct cli_args *a, const char *name);
 int cli_arg_long(const struct cli_args *a, const char *name, long min, long *out,
                  struct pd_err *err);
 
-/* A sink writing ctx->format to stdout, sized for the terminal. */
-struct pd_sink *cli_sink(const struct cli_ctx *ctx);
+/* A sink writing fmt to stdout, tables sized for the terminal (with timings when timer). */
+struct pd_sink *cli_sink(const struct cli_ctx *ctx, enum pd_format fmt, int timer);
 
 /* Print "warning: ..." to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

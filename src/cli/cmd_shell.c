@@ -53,9 +53,7 @@ static void print_error(const struct pd_err *err, int rc)
 
 static struct pd_sink *shell_sink(const struct shell *sh)
 {
-    struct pd_table_opts t = {.width = sh->ctx->width, .max_cell = 40, .show_footer = 1,
-                              .timer = sh->timer};
-    return pd_sink_new(sh->format, stdout, &t);
+    return cli_sink(sh->ctx, sh->format, sh->timer);
 }
 
 static struct pd_query *shell_query(const struct shell *sh, int record)

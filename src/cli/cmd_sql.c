@@ -93,9 +93,7 @@ int cmd_sql(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
             fprintf(stderr, "wrote %llu row%s to %s\n", (unsigned long long)rows,
                     rows == 1 ? "" : "s", output);
     } else {
-        struct pd_table_opts t = {.width = ctx->width, .max_cell = 40, .show_footer = 1,
-                                  .timer = cli_given(a, "timer")};
-        struct pd_sink *sink = pd_sink_new(ctx->format, stdout, &t);
+        struct pd_sink *sink = cli_sink(ctx, ctx->format, cli_given(a, "timer"));
         rc = pd_query_run(q, sql.ptr, sink, NULL, err);
         pd_sink_free(sink);
     }

@@ -163,10 +163,11 @@ int cli_arg_long(const struct cli_args *a, const char *name, long min, long *out
     return 0;
 }
 
-struct pd_sink *cli_sink(const struct cli_ctx *ctx)
+struct pd_sink *cli_sink(const struct cli_ctx *ctx, enum pd_format fmt, int timer)
 {
-    struct pd_table_opts t = {.width = ctx->width, .max_cell = 40, .show_footer = 1};
-    return pd_sink_new(ctx->format, stdout, &t);
+    struct pd_table_opts t = {.width = ctx->width, .max_cell = 40, .show_footer = 1,
+                              .timer = timer};
+    return pd_sink_new(fmt, stdout, &t);
 }
 
 static void print_usage_line(FILE *f, const struct cli_command *c)

@@ -4,6 +4,7 @@
  */
 #include "diag/doctor.h"
 
+#include "base/alloc.h"
 #include "base/config.h"
 #include "base/err.h"
 #include "base/path.h"
@@ -78,7 +79,7 @@ static void check_home(struct env *e, struct pd_check *c)
 static void check_disk(struct env *e, struct pd_check *c)
 {
     const char *home = pd_config_home(e->cfg);
-    char *dir = pd_path_exists(home) ? strdup(home) : pd_path_dirname(home);
+    char *dir = pd_path_exists(home) ? xstrdup(home) : pd_path_dirname(home);
     struct statvfs st;
     double free_mb;
 

@@ -40,7 +40,6 @@ struct stream {
     struct pd_table_opts topts;
     /* table only */
     char ***cells; /* [row][col] text, already cut */
-    int **nulls;
     size_t n_cells, cap_cells;
     int *numeric;
     duckdb_vector *vecs; /* this chunk's vectors, one per column */
@@ -270,25 +269,19 @@ static int table_rows(struct pd_sink *s, duckdb_data_chunk chunk, idx_t n, struc
 
     if (cols->kind != DUCKDB_RESULT_TYPE_QUERY_RESULT)
         return 0;
-    /* A cell longer than this is cut anyway: never format megabytes to show 40 columns. */
-    pd_buf_init(&tmp, 0);
     for (idx_t r = 0; r < n; r++) {
         if (st->n_cells == st->cap_cells) {
             st->cap_cells = st->cap_cells ? st->cap_cells * 2 : 64;
             st->cells = xrealloc(st->cells, st->cap_cells * sizeof(*st->cells));
-            st->nulls = xrealloc(st->nulls, st->cap_cells * sizeof(*st->nulls));
         }
         char **row = xcalloc(cols->n ? cols->n : 1, sizeof(char *));
-        int *nul = xcalloc(cols->n ? cols->n : 1, sizeof(int));
         for (idx_t c = 0; c < cols->n; c++) {
             duckdb_vector v = duckdb_data_chunk_get_vector(chunk, c);
             pd_buf_reset(&tmp);
-            nul[c] = pd_value_is_null(v, r);
             pd_value_text(&tmp, cols->types[c], v, r);
             row[c] = cell_text(tmp.ptr, tmp.len, st->topts.max_cell);
         }
-        st->cells[st->n_cells] = row;
-        st->nulls[st->n_cells++] = nul;
+        st->cells[st->n_cells++] = row;
         st->rows++;
     }
     pd_buf_release(&tmp);
@@ -431,7 +424,6 @@ static int table_end(struct pd_sink *s, const struct pd_result_end *end, struct 
         for (idx_t c = 0; c < ncols; c++)
             free(st->cells[r][c]);
         free(st->cells[r]);
-        free(st->nulls[r]);
     }
     st->n_cells = 0;
     rc = flush(st, err);
@@ -448,10 +440,8 @@ static void sink_free(struct pd_sink *s)
         for (idx_t c = 0; st->cols && c < st->cols->n; c++)
             free(st->cells[r][c]);
         free(st->cells[r]);
-        free(st->nulls[r]);
     }
     free(st->cells);
-    free(st->nulls);
     free(st->numeric);
     free(st->vecs);
     pd_buf_release(&st->cell);
