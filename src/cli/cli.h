@@ -12,6 +12,7 @@
 #define PD_CLI_H
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "warehouse/encode.h"
@@ -19,6 +20,7 @@
 struct pd_config;
 struct pd_err;
 struct pd_history;
+struct pd_sources;
 struct pd_warehouse;
 
 enum cli_flags {
@@ -52,6 +54,7 @@ struct cli_ctx {
     struct pd_config *cfg;
     struct pd_warehouse *wh;     /* open when the command has CMD_NEEDS_WAREHOUSE */
     struct pd_history *history;  /* likewise */
+    struct pd_sources *sources;  /* likewise: attached sources, scan functions registered */
     enum pd_format format;       /* --format (table when not given) */
     int format_given;
     int tty_out, tty_err, tty_in;
@@ -87,6 +90,10 @@ struct pd_sink *cli_sink(const struct cli_ctx *ctx, enum pd_format fmt, int time
 /* Print "warning: ..." to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Progress line on stderr (a pd_progress_fn), and clearing it. */
+void cli_progress(const char *label, int64_t rows, int64_t total, double elapsed_s);
+void cli_progress_done(void);
+
 /* Commands (cmd_*.c). */
 int cmd_init(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_version(struct cli_ctx *, const struct cli_args *, struct pd_err *);
@@ -97,5 +104,8 @@ int cmd_history(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_profile(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_logs(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_shell(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_source(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_cache(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_ingest(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 
 #endif

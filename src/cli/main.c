@@ -15,6 +15,7 @@
 #include "base/id.h"
 #include "base/log.h"
 #include "query/history.h"
+#include "sources/sources.h"
 #include "warehouse/home.h"
 #include "warehouse/warehouse.h"
 
@@ -52,6 +53,27 @@ static const struct cli_opt logs_opts[] = {
     {"limit", 'n', "N", "only the last N matching records"},
     {0}};
 
+static const struct cli_opt source_opts[] = {
+    {"type", 't', "TYPE", "attach: the kind of source (see: pluto-duck source types)"},
+    {"dsn", 0, "URL", "attach: connection URL (postgresql://user@host:5432/db, mysql://...)"},
+    {"path", 0, "PATH", "attach: the file (sqlite, duckdb), or file, directory or glob (file)"},
+    {"url", 0, "URL", "attach: an http(s) address of a CSV, Parquet or JSON file (http)"},
+    {"schema", 0, "SCHEMA", "attach: the remote schema to read (postgres: public)"},
+    {"table", 0, "NAME", "attach: the table name for a single file or URL"},
+    {"file-format", 0, "FMT", "attach: csv, parquet or json when the name does not tell"},
+    {"password-stdin", 0, NULL, "attach: read the password (or token) from standard input"},
+    {"password", 0, "PASSWORD", "attach: the password (visible to other users: prefer --password-stdin)"},
+    {"description", 0, "TEXT", "attach: a note shown by source list"},
+    {"all", 'a', NULL, "list: include detached sources"},
+    {"as", 0, "LOCAL", "cache: name of the local copy (default NAME_TABLE)"},
+    {"where", 0, "SQL", "cache: a condition the remote applies before sending rows"},
+    {"ttl", 0, "DURATION", "cache: the copy expires after this long (24h, 7d)"},
+    {0}};
+
+static const struct cli_opt ingest_opts[] = {
+    {"dry-run", 'n', NULL, "check the recipes and print what would run, change nothing"},
+    {0}};
+
 static const struct cli_command commands[] = {
     {"init", cmd_init, 0, 0, 0, "", "create the data home and load the sample dataset",
      "Creates the data home (~/.pluto-duck, or --home / PLUTO_DUCK_HOME) with a commented\n"
@@ -70,6 +92,34 @@ static const struct cli_command commands[] = {
      "Statements end with ';' and may span lines. Type .help for the dot-commands.\n"
      "Ctrl-C cancels the running statement (or clears the line), Ctrl-D exits.",
      no_opts},
+    {"source", cmd_source, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 3,
+     "ACTION [NAME [TABLE]]", "attach and manage data sources",
+     "Actions:\n"
+     "  attach NAME --type TYPE ...   read a database or files live as schema NAME\n"
+     "  list [--all]                  attached sources and their status\n"
+     "  show NAME                     one source's settings (secrets are never shown)\n"
+     "  tables NAME                   the tables of a source and their columns\n"
+     "  refresh NAME                  re-read the remote catalog (added and dropped tables)\n"
+     "  detach NAME                   remove the source's views and stored password\n"
+     "  estimate NAME TABLE           remote row count and size; whether to cache it\n"
+     "  cache NAME TABLE              copy a table into cache.LOCAL (--as, --where, --ttl)\n"
+     "  types                         the kinds of sources and their options\n"
+     "Queries read NAME.table live: only the columns a query uses are fetched. Pass-through\n"
+     "functions (postgres_query, mysql_query, sqlite_query) run SQL on the remote itself.",
+     source_opts},
+    {"cache", cmd_cache, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 2,
+     "list | refresh TABLE | drop TABLE | cleanup", "manage cached copies of source tables",
+     "Cached tables live in schema cache and are made with `pluto-duck source cache`.\n"
+     "refresh copies again with the same filter; cleanup drops the expired ones.",
+     no_opts},
+    {"ingest", cmd_ingest, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, -1,
+     "RECIPE.yaml...", "load data from sources into warehouse tables by recipe",
+     "Each recipe names a source (attached, or inline), a table or query, a target table\n"
+     "and a mode: replace, append or merge (with merge_keys). An incremental column\n"
+     "makes later runs read only rows past the stored high-water mark. Each recipe is one\n"
+     "transaction: when it fails, its target is as it was. Runs are recorded in\n"
+     "_sources.ingest_runs.",
+     ingest_opts},
     {"history", cmd_history, CMD_NEEDS_WAREHOUSE | CMD_FORMAT, 0, 0, "",
      "list executed statements, newest first", NULL, history_opts},
     {"profile", cmd_profile, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 1, "TABLE",
@@ -383,6 +433,8 @@ static int run_command(const struct cli_command *c, struct cli_ctx *ctx, struct 
         dir = pd_home_path(pd_config_home(ctx->cfg), PD_HOME_QUERY_ARTIFACTS);
         ctx->history = pd_history_open(ctx->wh, dir);
         free(dir);
+        if ((rc = pd_sources_open(ctx->wh, ctx->cfg, &ctx->sources, err)) != 0)
+            return rc;
     }
     if (c->flags & CMD_INTERRUPTIBLE) {
         struct sigaction sa = {.sa_handler = on_sigint};
@@ -465,6 +517,7 @@ out:
         free(g.keys[i]);
     pd_history_close(ctx.history);
     pd_warehouse_close(ctx.wh);
+    pd_sources_close(ctx.sources); /* after the database: its table functions point here */
     pd_config_free(ctx.cfg);
     pd_log_close();
     return pd_err_exit_code(rc);

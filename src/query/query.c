@@ -3,6 +3,7 @@
  * history (see query.h). Results stream: no result is ever held whole here.
  */
 #include "query/query.h"
+#include "warehouse/interrupt.h"
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -93,7 +94,7 @@ void pd_query_cancel(struct pd_query *q)
     pthread_mutex_lock(&q->mu);
     q->canceled = 1;
     if (q->conn)
-        duckdb_interrupt(q->conn);
+        pd_interrupt(q->conn);
     pthread_mutex_unlock(&q->mu);
 }
 
@@ -121,7 +122,7 @@ static void *watchdog(void *arg)
             q->timed_out = 1;
         /* Repeat the interrupt each tick: one sent between two statements is not kept. */
         if ((q->canceled || q->timed_out) && q->conn)
-            duckdb_interrupt(q->conn);
+            pd_interrupt(q->conn);
     }
     pthread_mutex_unlock(&q->mu);
     return NULL;

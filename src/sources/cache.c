@@ -1,0 +1,365 @@
+/*
+ * cache.c - copies of source tables in schema cache, and their registry.
+ */
+#include "sources/cache.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/timeutil.h"
+#include "query/query.h"
+#include "sources/sources.h"
+#include "warehouse/warehouse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Caching pays when a table is read often and is big enough that the remote is slow. */
+#define CACHE_MIN_ROWS 10000
+
+/* The first column of the first row as int64, or -1. */
+static int64_t query_int(duckdb_connection conn, const char *sql)
+{
+    duckdb_result res;
+    duckdb_data_chunk chunk;
+    int64_t v = -1;
+
+    if (duckdb_query(conn, sql, &res) == DuckDBSuccess && (chunk = duckdb_fetch_chunk(res))) {
+        duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, 0);
+        uint64_t *valid = duckdb_vector_get_validity(vec);
+        if (duckdb_data_chunk_get_size(chunk) > 0 && duckdb_validity_row_is_valid(valid, 0))
+            v = ((int64_t *)duckdb_vector_get_data(vec))[0];
+        duckdb_destroy_data_chunk(&chunk);
+    }
+    duckdb_destroy_result(&res);
+    return v;
+}
+
+static int has_view(duckdb_connection conn, const char *schema, const char *table)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    int64_t n;
+
+    pd_buf_adds(&sql, "SELECT count(*) FROM duckdb_views() WHERE database_name = current_database()"
+                      " AND schema_name = ");
+    pd_sql_literal(&sql, schema);
+    pd_buf_adds(&sql, " AND view_name = ");
+    pd_sql_literal(&sql, table);
+    n = query_int(conn, sql.ptr);
+    pd_buf_release(&sql);
+    return n > 0;
+}
+
+/* Append the SQL reading source.table filtered by where, on the remote when it is one. */
+static void source_reader(struct pd_buf *sql, const struct pd_source *src, const char *table,
+                          const char *where)
+{
+    if (src->ops->open) {
+        pd_buf_adds(sql, "pd_source_scan(");
+        pd_sql_literal(sql, src->name);
+        pd_buf_adds(sql, ", ");
+        pd_sql_literal(sql, table);
+        if (where) {
+            pd_buf_adds(sql, ", filter := ");
+            pd_sql_literal(sql, where);
+        }
+        pd_buf_addc(sql, ')');
+    } else {
+        pd_buf_adds(sql, "(SELECT * FROM ");
+        pd_sql_ident(sql, src->name);
+        pd_buf_addc(sql, '.');
+        pd_sql_ident(sql, table);
+        if (where)
+            pd_buf_addf(sql, " WHERE (%s)", where);
+        pd_buf_adds(sql, ")");
+    }
+}
+
+static int64_t expected_rows(struct pd_sources *S, const struct pd_source *src, const char *table)
+{
+    struct pd_err ignored = PD_ERR_INIT;
+    int64_t rows = -1, bytes;
+
+    if (src->ops->estimate)
+        pd_source_estimate(S, src->name, table, &rows, &bytes, &ignored);
+    return rows;
+}
+
+int pd_cache_create(struct pd_sources *S, const struct pd_cache_req *req,
+                    struct pd_cache_result *res, struct pd_err *err)
+{
+    struct pd_source src = {0};
+    struct pd_buf sql = PD_BUF_INIT, label = PD_BUF_INIT;
+    struct pd_load_opts lo = {.expected_rows = -1, .progress = req->progress,
+                              .interrupted = req->interrupted};
+    duckdb_connection conn;
+    double ttl = 0, start = pd_mono_s();
+    char *local;
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    local = req->local ? xstrdup(req->local) : xasprintf("%s_%s", req->source, req->table);
+    if ((rc = pd_name_check("cached table", local, err)) != 0) {
+        free(local);
+        return rc;
+    }
+    if (req->ttl && (pd_duration_parse(req->ttl, &ttl) != 0 || ttl <= 0)) {
+        free(local);
+        return pd_fail(err, PD_EUSAGE, "--ttl '%s' is not a duration such as 30m, 24h or 7d",
+                       req->ttl);
+    }
+    if ((rc = pd_sources_get(S, req->source, &src, err)) != 0) {
+        free(local);
+        return rc;
+    }
+    if ((rc = pd_warehouse_acquire(pd_sources_warehouse(S), &conn, err)) != 0)
+        goto out;
+    if (!has_view(conn, req->source, req->table)) {
+        rc = pd_fail(err, PD_ENOTFOUND,
+                     "source %s has no table %s (see: pluto-duck source tables %s)", req->source,
+                     req->table, req->source);
+        goto release;
+    }
+    pd_buf_addf(&label, "%s.%s", req->source, req->table);
+    lo.label = label.ptr;
+    if (req->progress)
+        lo.expected_rows = expected_rows(S, &src, req->table);
+
+    if ((rc = pd_exec(conn, "BEGIN TRANSACTION", err)) != 0)
+        goto release;
+    pd_buf_adds(&sql, "CREATE OR REPLACE TABLE cache.");
+    pd_sql_ident(&sql, local);
+    pd_buf_adds(&sql, " AS SELECT * FROM ");
+    source_reader(&sql, &src, req->table, req->where);
+    rc = pd_load_exec(conn, sql.ptr, &lo, err);
+    if (rc == 0) {
+        pd_buf_reset(&sql);
+        pd_buf_adds(&sql, "SELECT count(*) FROM cache.");
+        pd_sql_ident(&sql, local);
+        res->rows = query_int(conn, sql.ptr);
+        pd_buf_reset(&sql);
+        pd_buf_adds(&sql, "DELETE FROM _sources.cached_tables WHERE local_name = ");
+        pd_sql_literal(&sql, local);
+        pd_buf_adds(&sql, "; INSERT INTO _sources.cached_tables VALUES (");
+        pd_sql_literal(&sql, local);
+        pd_buf_adds(&sql, ", ");
+        pd_sql_literal(&sql, req->source);
+        pd_buf_adds(&sql, ", ");
+        pd_sql_literal(&sql, req->table);
+        pd_buf_adds(&sql, ", ");
+        if (req->where)
+            pd_sql_literal(&sql, req->where);
+        else
+            pd_buf_adds(&sql, "NULL");
+        pd_buf_addf(&sql, ", %lld, now(), ", (long long)res->rows);
+        if (ttl > 0)
+            pd_buf_addf(&sql, "now() + to_microseconds(%lld)", (long long)(ttl * 1e6));
+        else
+            pd_buf_adds(&sql, "NULL");
+        pd_buf_adds(&sql, "); COMMIT;");
+        rc = pd_exec(conn, sql.ptr, err);
+    }
+    if (rc != 0) {
+        struct pd_err ignored = PD_ERR_INIT;
+        pd_exec(conn, "ROLLBACK", &ignored);
+        pd_log(PD_LOG_WARN, "cache failed; previous copy kept", "{s:s, s:s}", "table", local,
+               "error", err->msg);
+    } else {
+        res->seconds = pd_mono_s() - start;
+        pd_log(PD_LOG_INFO, "table cached", "{s:s, s:s, s:I}", "source", label.ptr, "table",
+               local, "rows", (json_int_t)res->rows);
+    }
+release:
+    pd_warehouse_release(pd_sources_warehouse(S), conn, rc == 0);
+out:
+    pd_source_free(&src);
+    pd_buf_release(&sql);
+    pd_buf_release(&label);
+    if (rc == 0)
+        res->local = local;
+    else
+        free(local);
+    return rc;
+}
+
+/* Read one registry row's text fields: source, source_table, filter, ttl seconds. */
+struct cached {
+    char *source, *table, *filter;
+    int64_t ttl_s;
+};
+
+static char *text_at(duckdb_data_chunk chunk, idx_t col)
+{
+    duckdb_vector v = duckdb_data_chunk_get_vector(chunk, col);
+    duckdb_string_t *s = (duckdb_string_t *)duckdb_vector_get_data(v);
+    if (!duckdb_validity_row_is_valid(duckdb_vector_get_validity(v), 0))
+        return NULL;
+    return xstrndup(duckdb_string_t_data(&s[0]), duckdb_string_t_length(s[0]));
+}
+
+static int cached_get(duckdb_connection conn, const char *local, struct cached *c,
+                      struct pd_err *err)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    duckdb_result res;
+    duckdb_data_chunk chunk = NULL;
+    int rc = 0;
+
+    memset(c, 0, sizeof(*c));
+    pd_buf_adds(&sql, "SELECT source, source_table, filter, "
+                      "coalesce(epoch(expires_at - cached_at), -1)::BIGINT::VARCHAR "
+                      "FROM _sources.cached_tables WHERE local_name = ");
+    pd_sql_literal(&sql, local);
+    if (duckdb_query(conn, sql.ptr, &res) != DuckDBSuccess ||
+        !(chunk = duckdb_fetch_chunk(res)) || duckdb_data_chunk_get_size(chunk) == 0) {
+        rc = pd_fail(err, PD_ENOTFOUND, "no cached table named '%s' (see: pluto-duck cache list)",
+                     local);
+    } else {
+        char *ttl = text_at(chunk, 3);
+        c->source = text_at(chunk, 0);
+        c->table = text_at(chunk, 1);
+        c->filter = text_at(chunk, 2);
+        c->ttl_s = ttl ? atoll(ttl) : -1;
+        free(ttl);
+    }
+    if (chunk)
+        duckdb_destroy_data_chunk(&chunk);
+    duckdb_destroy_result(&res);
+    pd_buf_release(&sql);
+    return rc;
+}
+
+static void cached_free(struct cached *c)
+{
+    free(c->source);
+    free(c->table);
+    free(c->filter);
+}
+
+int pd_cache_refresh(struct pd_sources *S, const char *local, pd_progress_fn progress,
+                     volatile sig_atomic_t *interrupted, struct pd_cache_result *res,
+                     struct pd_err *err)
+{
+    struct cached c;
+    duckdb_connection conn;
+    char ttl[32];
+    int rc;
+
+    if ((rc = pd_warehouse_acquire(pd_sources_warehouse(S), &conn, err)) != 0)
+        return rc;
+    rc = cached_get(conn, local, &c, err);
+    pd_warehouse_release(pd_sources_warehouse(S), conn, 1);
+    if (rc == 0) {
+        struct pd_cache_req req = {c.source, c.table, local, c.filter, NULL, progress,
+                                   interrupted};
+        if (c.ttl_s > 0) {
+            snprintf(ttl, sizeof(ttl), "%llds", (long long)c.ttl_s);
+            req.ttl = ttl;
+        }
+        rc = pd_cache_create(S, &req, res, err);
+    }
+    cached_free(&c);
+    return rc;
+}
+
+static int drop_sql(struct pd_buf *sql, const char *local)
+{
+    pd_buf_adds(sql, "DROP TABLE IF EXISTS cache.");
+    pd_sql_ident(sql, local);
+    pd_buf_adds(sql, "; DELETE FROM _sources.cached_tables WHERE local_name = ");
+    pd_sql_literal(sql, local);
+    pd_buf_adds(sql, ";\n");
+    return 0;
+}
+
+int pd_cache_drop(struct pd_sources *S, const char *local, struct pd_err *err)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    struct pd_load_opts lo = {.label = "cache drop", .expected_rows = -1};
+    struct cached c;
+    duckdb_connection conn;
+    int rc;
+
+    if ((rc = pd_warehouse_acquire(pd_sources_warehouse(S), &conn, err)) != 0)
+        return rc;
+    if ((rc = cached_get(conn, local, &c, err)) == 0) {
+        drop_sql(&sql, local);
+        rc = pd_load_atomic(conn, sql.ptr, &lo, err);
+        cached_free(&c);
+    }
+    pd_warehouse_release(pd_sources_warehouse(S), conn, rc == 0);
+    pd_buf_release(&sql);
+    return rc;
+}
+
+int pd_cache_cleanup(struct pd_sources *S, int *dropped, struct pd_err *err)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    struct pd_load_opts lo = {.label = "cache cleanup", .expected_rows = -1};
+    duckdb_connection conn;
+    duckdb_result res;
+    duckdb_data_chunk chunk;
+    int rc;
+
+    *dropped = 0;
+    if ((rc = pd_warehouse_acquire(pd_sources_warehouse(S), &conn, err)) != 0)
+        return rc;
+    if (duckdb_query(conn,
+                     "SELECT local_name FROM _sources.cached_tables WHERE expires_at <= now()",
+                     &res) == DuckDBSuccess) {
+        while ((chunk = duckdb_fetch_chunk(res)) != NULL) {
+            duckdb_string_t *s =
+                (duckdb_string_t *)duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0));
+            for (idx_t r = 0; r < duckdb_data_chunk_get_size(chunk); r++) {
+                char *name = xstrndup(duckdb_string_t_data(&s[r]), duckdb_string_t_length(s[r]));
+                drop_sql(&sql, name);
+                free(name);
+                (*dropped)++;
+            }
+            duckdb_destroy_data_chunk(&chunk);
+        }
+    }
+    duckdb_destroy_result(&res);
+    if (*dropped)
+        rc = pd_load_atomic(conn, sql.ptr, &lo, err);
+    if (rc != 0)
+        *dropped = 0;
+    pd_warehouse_release(pd_sources_warehouse(S), conn, rc == 0);
+    pd_buf_release(&sql);
+    return rc;
+}
+
+int pd_cache_list(struct pd_sources *S, struct pd_sink *sink, struct pd_err *err)
+{
+    struct pd_query_opts o = {.origin = "cache"};
+    struct pd_query *q = pd_query_new(pd_sources_warehouse(S), &o);
+    int rc = pd_query_run(q,
+                          "SELECT 'cache.' || local_name AS \"table\", source, source_table, "
+                          "filter, rows, cached_at, expires_at, "
+                          "coalesce(expires_at <= now(), false) AS expired "
+                          "FROM _sources.cached_tables ORDER BY local_name",
+                          sink, NULL, err);
+    pd_query_free(q);
+    return rc;
+}
+
+int pd_cache_estimate(struct pd_sources *S, const char *source, const char *table,
+                      struct pd_cache_estimate *out, struct pd_err *err)
+{
+    int rc = pd_source_estimate(S, source, table, &out->rows, &out->bytes, err);
+
+    if (rc != 0)
+        return rc;
+    if (out->rows < 0) {
+        out->recommend = 0;
+        out->reason = "the remote gives no estimate";
+    } else if (out->rows < CACHE_MIN_ROWS) {
+        out->recommend = 0;
+        out->reason = "small: reading it live is quick";
+    } else {
+        out->recommend = 1;
+        out->reason = "large: a local copy avoids reading it over the network each time";
+    }
+    return 0;
+}

@@ -1,0 +1,148 @@
+/*
+ * connector.h - what every kind of source implements, and the registry of them.
+ *
+ * A connector is one file (conn_<type>.c) exporting one const struct
+ * pd_connector; connectors.c lists them. Two kinds:
+ *
+ *   remote  PostgreSQL, MySQL/MariaDB, SQLite: we read the rows ourselves and
+ *           hand them to DuckDB through the table function in scan.c. The
+ *           connector opens a connection, lists and describes tables (mapping
+ *           remote types to DuckDB types), and scans a table or a pass-through
+ *           query with only the projected columns, straight into data chunks.
+ *   native  DuckDB files, CSV/Parquet/JSON files, files over HTTP: DuckDB reads
+ *           them itself; the connector says which tables there are and the SQL
+ *           that reads each one.
+ *
+ * Connectors never touch the warehouse's own tables, never print, and never put
+ * a secret into an error message.
+ */
+#ifndef PD_CONNECTOR_H
+#define PD_CONNECTOR_H
+
+#include <duckdb.h>
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/strv.h"
+
+struct pd_buf;
+struct pd_err;
+
+/* A source as its connector sees it: the registry row with its secret read back. */
+struct pd_source {
+    char *name;
+    const struct pd_connector *ops;
+    json_t *config;          /* type-specific settings; never a secret */
+    char *secret;            /* password or token, or NULL */
+    long connect_timeout_s;  /* sources.connect_timeout */
+    char *home;              /* the data home (the HTTP cache lives under it) */
+};
+
+/* One column of a remote table or query: DuckDB's view of it and how to read it. */
+struct pd_rcol {
+    char *name;
+    duckdb_logical_type type;
+    int kind;        /* connector-private: how to decode */
+    int aux;         /* connector-private: decimal scale, element kind ... */
+    char *read_expr; /* remote SQL reading the column ("x"::text); NULL: just the name */
+};
+
+/* The columns of a table or pass-through query, and what to read them from. */
+struct pd_relation {
+    struct pd_rcol *cols;
+    size_t ncols;
+    char *from;               /* remote FROM item: quoted table, or (query) AS q */
+    struct pd_strv warnings;  /* lossy mappings ("numeric(50,2) read as DOUBLE") */
+};
+
+void pd_relation_add(struct pd_relation *rel, const char *name, duckdb_logical_type type, int kind,
+                     int aux, const char *read_expr);
+void pd_relation_clear(struct pd_relation *rel);
+
+struct pd_remote; /* an open connection, connector-private */
+struct pd_rscan;  /* a running scan, connector-private */
+
+struct pd_connector {
+    const char *type;    /* "postgres" */
+    const char *summary; /* one line for `source types` */
+    const char *options; /* attach options it uses, for --help */
+
+    /* Check and complete the attach options in config (move a password into *secret). */
+    int (*configure)(json_t *config, char **secret, struct pd_err *err);
+
+    /* Remote connectors. query_function names the pass-through table function. */
+    const char *query_function;
+    int (*open)(const struct pd_source *src, struct pd_remote **out, struct pd_err *err);
+    int (*list_tables)(struct pd_remote *r, struct pd_strv *out, struct pd_err *err);
+    /* Describe a table (table != NULL) or a pass-through query. */
+    int (*describe)(struct pd_remote *r, const char *table, const char *query,
+                    struct pd_relation *rel, struct pd_err *err);
+    /* Start reading columns cols[0..ncols) of rel, filtered by where (remote SQL) when given. */
+    int (*scan)(struct pd_remote *r, const struct pd_relation *rel, const idx_t *cols, idx_t ncols,
+                const char *where, struct pd_rscan **out, struct pd_err *err);
+    /* Fill out with the next rows: returns how many (0 at the end), or -1 with err set. */
+    long (*fetch)(struct pd_rscan *s, duckdb_data_chunk out, struct pd_err *err);
+    void (*scan_close)(struct pd_rscan *s);
+    /* Stop the remote statement; called from another thread while fetch blocks. */
+    void (*cancel)(struct pd_remote *r);
+    /* Row count and size estimate from the remote's statistics (-1 when unknown). */
+    int (*estimate)(struct pd_remote *r, const char *table, int64_t *rows, int64_t *bytes,
+                    struct pd_err *err);
+    void (*close)(struct pd_remote *r);
+
+    /*
+     * Native connectors: run once per process before the views are used (ATTACH,
+     * fetching a file over HTTP). revalidate: check the original again even when
+     * a local copy exists (attach, refresh) rather than only when there is none.
+     */
+    int (*load)(const struct pd_source *src, duckdb_connection conn, int revalidate,
+                struct pd_err *err);
+    void (*unload)(const struct pd_source *src, duckdb_connection conn);
+    int (*tables)(const struct pd_source *src, duckdb_connection conn, struct pd_strv *out,
+                  struct pd_err *err);
+    /* Append the SQL (a FROM item) that reads table. */
+    int (*relation)(const struct pd_source *src, const char *table, struct pd_buf *sql,
+                    struct pd_err *err);
+};
+
+/* The connector for type, or NULL. */
+const struct pd_connector *pd_connector_find(const char *type);
+
+/* The i-th connector, or NULL past the end. */
+const struct pd_connector *pd_connector_at(size_t i);
+
+/* "postgres, mysql, ..." for messages. */
+const char *pd_connector_names(void);
+
+/* Helpers for connectors writing into a data chunk's vectors. */
+void pd_vec_null(duckdb_vector v, idx_t row);
+void pd_vec_str(duckdb_vector v, idx_t row, const char *s, size_t len);
+
+/* Append name quoted with quote (" or `), the quote doubled inside. */
+void pd_remote_ident(struct pd_buf *out, const char *name, char quote);
+
+/*
+ * Append "SELECT <projected columns> FROM <rel->from> [WHERE (where)]" for the
+ * remote. Indexes past the relation (DuckDB's row id) read nothing; with no real
+ * column the remote selects a constant so rows can still be counted.
+ */
+void pd_relation_select(struct pd_buf *out, const struct pd_relation *rel, const idx_t *cols,
+                        idx_t ncols, const char *where, char quote);
+
+/*
+ * Parse "YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]" into days since 1970 (want_date) or
+ * microseconds since 1970. Returns 0, or -1 when s is not such a text.
+ */
+int pd_parse_datetime(const char *s, size_t len, int want_date, int64_t *out);
+
+/*
+ * Append DuckDB's reader for a data file: read_csv('path'), read_parquet(...),
+ * read_json(...). format: "csv", "parquet", "json", or NULL/"auto" to go by
+ * the extension.
+ */
+int pd_file_reader(const char *path, const char *format, struct pd_buf *sql, struct pd_err *err);
+
+/* A config string member, or NULL. */
+const char *pd_cfg_str(const json_t *config, const char *key);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * scan.c - remote sources as DuckDB table functions.
+ *
+ *   pd_source_scan('sales', 'orders' [, filter := 'remote SQL'])   what the views read
+ *   postgres_query('sales', 'select ...')                          pass-through, one per engine
+ *
+ * Bind opens a connection and describes the table or query (so a table dropped
+ * since attach fails here, naming it); init starts the remote read with only the
+ * projected columns and registers a cancel callback under the DuckDB connection
+ * id, so a timeout or Ctrl-C stops the remote statement too; each call fills one
+ * data chunk. One thread per scan: remote reads are sequential anyway.
+ */
+#include "sources/sources.h"
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "warehouse/interrupt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct scan_fn {
+    struct pd_sources *S;
+    const struct pd_connector *engine; /* pass-through: the engine; NULL for pd_source_scan */
+};
+
+struct bind_data {
+    struct pd_source src;
+    struct pd_remote *remote;
+    struct pd_relation rel;
+    char *filter;
+    idx_t conn_id;
+};
+
+struct init_data {
+    struct bind_data *b;
+    struct pd_rscan *scan;
+    uint64_t cancel_token;
+    int64_t rows;
+    int done;
+};
+
+static char *param_text(duckdb_bind_info info, idx_t i)
+{
+    duckdb_value v = duckdb_bind_get_parameter(info, i);
+    char *s = NULL, *out;
+
+    if (v && !duckdb_is_null_value(v))
+        s = duckdb_get_varchar(v);
+    out = s ? xstrdup(s) : NULL;
+    duckdb_free(s);
+    duckdb_destroy_value(&v);
+    return out;
+}
+
+static char *named_text(duckdb_bind_info info, const char *name)
+{
+    duckdb_value v = duckdb_bind_get_named_parameter(info, name);
+    char *s = NULL, *out;
+
+    if (!v)
+        return NULL;
+    if (!duckdb_is_null_value(v))
+        s = duckdb_get_varchar(v);
+    out = s ? xstrdup(s) : NULL;
+    duckdb_free(s);
+    duckdb_destroy_value(&v);
+    return out;
+}
+
+static void bind_data_free(void *p)
+{
+    struct bind_data *b = p;
+
+    if (b->remote)
+        b->src.ops->close(b->remote);
+    pd_relation_clear(&b->rel);
+    pd_source_free(&b->src);
+    free(b->filter);
+    free(b);
+}
+
+static void scan_bind(duckdb_bind_info info)
+{
+    struct scan_fn *fn = duckdb_bind_get_extra_info(info);
+    struct bind_data *b = xcalloc(1, sizeof(*b));
+    struct pd_err err = PD_ERR_INIT;
+    char *name = param_text(info, 0), *target = param_text(info, 1);
+    duckdb_client_context ctx;
+
+    duckdb_table_function_get_client_context(info, &ctx);
+    b->conn_id = duckdb_client_context_get_connection_id(ctx);
+    duckdb_destroy_client_context(&ctx);
+
+    if (!name || !target) {
+        pd_fail(&err, PD_EINVAL, "%s: the source name and the %s must not be NULL",
+                fn->engine ? fn->engine->query_function : "pd_source_scan",
+                fn->engine ? "query" : "table");
+        goto fail;
+    }
+    if (pd_sources_get(fn->S, name, &b->src, &err) != 0)
+        goto fail;
+    if (!b->src.ops->open) {
+        pd_fail(&err, PD_EINVAL, "source %s is a %s source: query its tables as %s.TABLE", name,
+                b->src.ops->type, name);
+        goto fail;
+    }
+    if (fn->engine && fn->engine != b->src.ops) {
+        pd_fail(&err, PD_EINVAL, "source %s is a %s source, not %s: use %s", name,
+                b->src.ops->type, fn->engine->type,
+                b->src.ops->query_function ? b->src.ops->query_function : "its views");
+        goto fail;
+    }
+    b->filter = fn->engine ? NULL : named_text(info, "filter");
+    if (b->src.ops->open(&b->src, &b->remote, &err) != 0 ||
+        b->src.ops->describe(b->remote, fn->engine ? NULL : target, fn->engine ? target : NULL,
+                             &b->rel, &err) != 0)
+        goto fail;
+    if (b->rel.ncols == 0) {
+        pd_fail(&err, PD_EINVAL, "%s.%s has no columns DuckDB can read", name, target);
+        goto fail;
+    }
+    for (size_t i = 0; i < b->rel.ncols; i++)
+        duckdb_bind_add_result_column(info, b->rel.cols[i].name, b->rel.cols[i].type);
+    for (size_t i = 0; i < b->rel.warnings.n; i++)
+        pd_log(PD_LOG_WARN, "source type mapping", "{s:s, s:s}", "source", name, "warning",
+               b->rel.warnings.v[i]);
+    duckdb_bind_set_bind_data(info, b, bind_data_free);
+    free(name);
+    free(target);
+    return;
+fail:
+    duckdb_bind_set_error(info, err.msg);
+    bind_data_free(b);
+    free(name);
+    free(target);
+}
+
+static void cancel_remote(void *arg)
+{
+    struct bind_data *b = arg;
+    b->src.ops->cancel(b->remote);
+}
+
+static void init_data_free(void *p)
+{
+    struct init_data *d = p;
+
+    if (d->cancel_token)
+        pd_cancel_unregister(d->cancel_token);
+    if (d->scan)
+        d->b->src.ops->scan_close(d->scan);
+    free(d);
+}
+
+static void scan_init(duckdb_init_info info)
+{
+    struct bind_data *b = duckdb_init_get_bind_data(info);
+    struct init_data *d = xcalloc(1, sizeof(*d));
+    struct pd_err err = PD_ERR_INIT;
+    idx_t n = duckdb_init_get_column_count(info);
+    idx_t *cols = xcalloc(n ? n : 1, sizeof(*cols));
+
+    d->b = b;
+    for (idx_t i = 0; i < n; i++)
+        cols[i] = duckdb_init_get_column_index(info, i);
+    duckdb_init_set_max_threads(info, 1);
+    if (b->src.ops->scan(b->remote, &b->rel, cols, n, b->filter, &d->scan, &err) != 0) {
+        duckdb_init_set_error(info, err.msg);
+        d->scan = NULL;
+    } else {
+        d->cancel_token = pd_cancel_register(b->conn_id, cancel_remote, b, &d->rows);
+    }
+    free(cols);
+    duckdb_init_set_init_data(info, d, init_data_free);
+}
+
+static void scan_chunk(duckdb_function_info info, duckdb_data_chunk out)
+{
+    struct init_data *d = duckdb_function_get_init_data(info);
+    struct pd_err err = PD_ERR_INIT;
+    long n;
+
+    if (d->done || !d->scan) {
+        duckdb_data_chunk_set_size(out, 0);
+        return;
+    }
+    n = d->b->src.ops->fetch(d->scan, out, &err);
+    if (n < 0) {
+        duckdb_function_set_error(info, err.msg);
+        d->done = 1;
+        return;
+    }
+    if (n == 0)
+        d->done = 1;
+    __atomic_store_n(&d->rows, d->rows + n, __ATOMIC_RELAXED);
+    duckdb_data_chunk_set_size(out, (idx_t)n);
+}
+
+static int register_one(duckdb_connection conn, const char *name, struct scan_fn *fn,
+                        struct pd_err *err)
+{
+    duckdb_table_function tf = duckdb_create_table_function();
+    duckdb_logical_type text = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+    duckdb_state st;
+
+    duckdb_table_function_set_name(tf, name);
+    duckdb_table_function_add_parameter(tf, text);
+    duckdb_table_function_add_parameter(tf, text);
+    if (!fn->engine)
+        duckdb_table_function_add_named_parameter(tf, "filter", text);
+    duckdb_table_function_set_extra_info(tf, fn, free);
+    duckdb_table_function_set_bind(tf, scan_bind);
+    duckdb_table_function_set_init(tf, scan_init);
+    duckdb_table_function_set_function(tf, scan_chunk);
+    duckdb_table_function_supports_projection_pushdown(tf, true);
+    st = duckdb_register_table_function(conn, tf);
+    duckdb_destroy_table_function(&tf);
+    duckdb_destroy_logical_type(&text);
+    if (st != DuckDBSuccess)
+        return pd_fail(err, PD_EINTERNAL, "cannot register the table function %s", name);
+    return 0;
+}
+
+int pd_scan_register(struct pd_sources *S, duckdb_connection conn, struct pd_err *err)
+{
+    struct scan_fn *fn = xcalloc(1, sizeof(*fn));
+    const struct pd_connector *c;
+
+    fn->S = S;
+    if (register_one(conn, "pd_source_scan", fn, err) != 0)
+        return err->code;
+    for (size_t i = 0; (c = pd_connector_at(i)) != NULL; i++) {
+        if (!c->query_function)
+            continue;
+        fn = xcalloc(1, sizeof(*fn));
+        fn->S = S;
+        fn->engine = c;
+        if (register_one(conn, c->query_function, fn, err) != 0)
+            return err->code;
+    }
+    return 0;
+}

@@ -1,0 +1,683 @@
+/*
+ * sources.c - the source registry (_sources.attached) and the schema of views
+ * each attached source gets.
+ *
+ * The process keeps the attached sources in memory (loaded at open, with their
+ * secrets read back from the store) because the scan table function looks them
+ * up while DuckDB binds a query, when it cannot run SQL of its own.
+ */
+#include "sources/sources.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/config.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "query/query.h"
+#include "sources/load.h"
+#include "sources/secrets.h"
+#include "warehouse/warehouse.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pd_sources {
+    struct pd_warehouse *wh;
+    char *home;
+    long connect_timeout_s;
+    pthread_mutex_t mu;
+    struct pd_source *v; /* attached (or in error), in memory */
+    size_t n;
+};
+
+/* Schemas a source may not take. */
+static const char *const reserved[] = {"main", "cache", "analysis", "information_schema",
+                                       "pg_catalog", "temp", "system", "memory",
+                                       "_pluto", "_sources", "_duckpipe"};
+
+void pd_attach_report_clear(struct pd_attach_report *r)
+{
+    pd_strv_clear(&r->tables);
+    pd_strv_clear(&r->added);
+    pd_strv_clear(&r->dropped);
+    pd_strv_clear(&r->warnings);
+}
+
+int pd_name_check(const char *what, const char *name, struct pd_err *err)
+{
+    size_t n = strlen(name);
+    int ok = n > 0 && n <= 63 &&
+             (name[0] == '_' || ((name[0] | 32) >= 'a' && (name[0] | 32) <= 'z'));
+
+    for (size_t i = 1; ok && i < n; i++) {
+        char c = name[i];
+        ok = c == '_' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
+    }
+    if (!ok)
+        return pd_fail(err, PD_EINVAL,
+                       "invalid %s name '%s': use a letter or '_' then letters, digits or '_' "
+                       "(at most 63)",
+                       what, name);
+    return 0;
+}
+
+static void source_copy(struct pd_source *dst, const struct pd_source *src)
+{
+    dst->name = xstrdup(src->name);
+    dst->ops = src->ops;
+    dst->config = json_deep_copy(src->config);
+    dst->secret = src->secret ? xstrdup(src->secret) : NULL;
+    dst->connect_timeout_s = src->connect_timeout_s;
+    dst->home = xstrdup(src->home);
+}
+
+void pd_source_free(struct pd_source *src)
+{
+    free(src->name);
+    json_decref(src->config);
+    if (src->secret) {
+        memset(src->secret, 0, strlen(src->secret));
+        free(src->secret);
+    }
+    free(src->home);
+    memset(src, 0, sizeof(*src));
+}
+
+static struct pd_source *find_locked(struct pd_sources *S, const char *name)
+{
+    for (size_t i = 0; i < S->n; i++)
+        if (strcmp(S->v[i].name, name) == 0)
+            return &S->v[i];
+    return NULL;
+}
+
+int pd_sources_get(struct pd_sources *S, const char *name, struct pd_source *out,
+                   struct pd_err *err)
+{
+    struct pd_source *s;
+    int rc = 0;
+
+    pthread_mutex_lock(&S->mu);
+    if ((s = find_locked(S, name)) != NULL)
+        source_copy(out, s);
+    else
+        rc = pd_fail(err, PD_ENOTFOUND, "no source named '%s' (see: pluto-duck source list)", name);
+    pthread_mutex_unlock(&S->mu);
+    return rc;
+}
+
+static void remember(struct pd_sources *S, const struct pd_source *src)
+{
+    pthread_mutex_lock(&S->mu);
+    S->v = xrealloc(S->v, (S->n + 1) * sizeof(*S->v));
+    source_copy(&S->v[S->n++], src);
+    pthread_mutex_unlock(&S->mu);
+}
+
+static void forget(struct pd_sources *S, const char *name)
+{
+    pthread_mutex_lock(&S->mu);
+    for (size_t i = 0; i < S->n; i++) {
+        if (strcmp(S->v[i].name, name) == 0) {
+            pd_source_free(&S->v[i]);
+            S->v[i] = S->v[--S->n];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&S->mu);
+}
+
+struct pd_warehouse *pd_sources_warehouse(struct pd_sources *S)
+{
+    return S->wh;
+}
+
+static char *secret_key(const char *name)
+{
+    return xasprintf("source.%s", name);
+}
+
+/* Fill src from a registry row's parts. */
+static int source_init(struct pd_sources *S, struct pd_source *src, const char *name,
+                       const char *type, const char *config_json, struct pd_err *err)
+{
+    json_error_t jerr;
+    char *key;
+
+    memset(src, 0, sizeof(*src));
+    src->ops = pd_connector_find(type);
+    if (!src->ops)
+        return pd_fail(err, PD_EINVAL, "source %s has an unknown type '%s'", name, type);
+    src->config = json_loads(config_json, 0, &jerr);
+    if (!src->config)
+        return pd_fail(err, PD_EINTERNAL, "source %s: stored config is not JSON: %s", name,
+                       jerr.text);
+    src->name = xstrdup(name);
+    src->home = xstrdup(S->home);
+    src->connect_timeout_s = S->connect_timeout_s;
+    key = secret_key(name);
+    src->secret = pd_secret_get(S->home, key);
+    free(key);
+    return 0;
+}
+
+static char *chunk_text(duckdb_data_chunk chunk, idx_t col, idx_t row)
+{
+    duckdb_string_t *s = (duckdb_string_t *)duckdb_vector_get_data(
+        duckdb_data_chunk_get_vector(chunk, col));
+    uint32_t len = duckdb_string_t_length(s[row]);
+    return xstrndup(duckdb_string_t_data(&s[row]), len);
+}
+
+static int load_registry(struct pd_sources *S, duckdb_connection conn, struct pd_err *err)
+{
+    duckdb_result res;
+    duckdb_data_chunk chunk;
+
+    if (duckdb_query(conn,
+                     "SELECT name, type, config::VARCHAR FROM _sources.attached "
+                     "WHERE status <> 'detached' ORDER BY name",
+                     &res) != DuckDBSuccess) {
+        pd_fail(err, PD_EINTERNAL, "cannot read the source registry: %s", duckdb_result_error(&res));
+        duckdb_destroy_result(&res);
+        return err->code;
+    }
+    while ((chunk = duckdb_fetch_chunk(res)) != NULL) {
+        idx_t n = duckdb_data_chunk_get_size(chunk);
+        for (idx_t r = 0; r < n; r++) {
+            char *name = chunk_text(chunk, 0, r), *type = chunk_text(chunk, 1, r);
+            char *cfg = chunk_text(chunk, 2, r);
+            struct pd_source src;
+            struct pd_err e = PD_ERR_INIT;
+            if (source_init(S, &src, name, type, cfg, &e) == 0) {
+                if (src.ops->load && src.ops->load(&src, conn, 0, &e) != 0)
+                    pd_log(PD_LOG_WARN, "source unavailable", "{s:s, s:s}", "source", name,
+                           "error", e.msg);
+                remember(S, &src);
+            } else {
+                pd_log(PD_LOG_WARN, "source skipped", "{s:s, s:s}", "source", name, "error",
+                       e.msg);
+            }
+            pd_source_free(&src);
+            free(name);
+            free(type);
+            free(cfg);
+        }
+        duckdb_destroy_data_chunk(&chunk);
+    }
+    duckdb_destroy_result(&res);
+    return 0;
+}
+
+int pd_sources_open(struct pd_warehouse *wh, const struct pd_config *cfg, struct pd_sources **out,
+                    struct pd_err *err)
+{
+    struct pd_sources *S = xcalloc(1, sizeof(*S));
+    duckdb_connection conn;
+    int rc;
+
+    S->wh = wh;
+    S->home = xstrdup(pd_config_home(cfg));
+    S->connect_timeout_s = (long)(pd_config_seconds(cfg, "sources.connect_timeout") + 0.5);
+    if (S->connect_timeout_s < 1)
+        S->connect_timeout_s = 1;
+    pthread_mutex_init(&S->mu, NULL);
+    *out = S;
+    if ((rc = pd_warehouse_acquire(wh, &conn, err)) != 0)
+        return rc;
+    rc = pd_scan_register(S, conn, err);
+    if (rc == 0)
+        rc = load_registry(S, conn, err);
+    pd_warehouse_release(wh, conn, 1);
+    return rc;
+}
+
+void pd_sources_close(struct pd_sources *S)
+{
+    if (!S)
+        return;
+    for (size_t i = 0; i < S->n; i++)
+        pd_source_free(&S->v[i]);
+    free(S->v);
+    free(S->home);
+    pthread_mutex_destroy(&S->mu);
+    free(S);
+}
+
+/* The tables a source has now, sorted, with the remote's lossy mappings in warnings. */
+static int list_remote(const struct pd_source *src, duckdb_connection conn, struct pd_strv *tables,
+                       struct pd_strv *warnings, struct pd_err *err)
+{
+    struct pd_remote *r;
+    int rc;
+
+    if (!src->ops->open) {
+        rc = src->ops->tables(src, conn, tables, err);
+        pd_strv_sort(tables);
+        return rc;
+    }
+    if ((rc = src->ops->open(src, &r, err)) != 0)
+        return rc;
+    rc = src->ops->list_tables(r, tables, err);
+    for (size_t i = 0; rc == 0 && warnings && i < tables->n; i++) {
+        struct pd_relation rel = {0};
+        if (src->ops->describe(r, tables->v[i], NULL, &rel, err) != 0) {
+            rc = err->code;
+        } else {
+            for (size_t w = 0; w < rel.warnings.n; w++)
+                pd_strv_pushf(warnings, "%s.%s: %s", src->name, tables->v[i], rel.warnings.v[w]);
+        }
+        pd_relation_clear(&rel);
+    }
+    src->ops->close(r);
+    pd_strv_sort(tables);
+    return rc;
+}
+
+/* SQL creating schema name and a view per table (inside the caller's transaction). */
+static int build_views_sql(const struct pd_source *src, const struct pd_strv *tables,
+                           struct pd_buf *sql, struct pd_err *err)
+{
+    pd_buf_adds(sql, "CREATE SCHEMA ");
+    pd_sql_ident(sql, src->name);
+    pd_buf_adds(sql, ";\n");
+    for (size_t i = 0; i < tables->n; i++) {
+        pd_buf_adds(sql, "CREATE VIEW ");
+        pd_sql_ident(sql, src->name);
+        pd_buf_addc(sql, '.');
+        pd_sql_ident(sql, tables->v[i]);
+        pd_buf_adds(sql, " AS SELECT * FROM ");
+        if (src->ops->relation) {
+            if (src->ops->relation(src, tables->v[i], sql, err) != 0)
+                return err->code;
+        } else {
+            pd_buf_adds(sql, "pd_source_scan(");
+            pd_sql_literal(sql, src->name);
+            pd_buf_adds(sql, ", ");
+            pd_sql_literal(sql, tables->v[i]);
+            pd_buf_addc(sql, ')');
+        }
+        pd_buf_adds(sql, ";\n");
+    }
+    return 0;
+}
+
+/* Run sql in one transaction; roll back on failure. */
+static int exec_atomic(duckdb_connection conn, const char *what, const char *sql,
+                       struct pd_err *err)
+{
+    struct pd_load_opts o = {.label = what, .expected_rows = -1};
+    return pd_load_atomic(conn, sql, &o, err);
+}
+
+static int registry_status(duckdb_connection conn, const char *name, const char **status)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    duckdb_result res;
+    duckdb_data_chunk chunk;
+    static const char *const names[] = {"attached", "error", "detached"};
+    int found = 0;
+
+    pd_buf_adds(&sql, "SELECT status FROM _sources.attached WHERE name = ");
+    pd_sql_literal(&sql, name);
+    *status = NULL;
+    if (duckdb_query(conn, sql.ptr, &res) == DuckDBSuccess &&
+        (chunk = duckdb_fetch_chunk(res)) != NULL) {
+        if (duckdb_data_chunk_get_size(chunk) > 0) {
+            char *s = chunk_text(chunk, 0, 0);
+            for (size_t i = 0; i < 3; i++)
+                if (strcmp(s, names[i]) == 0)
+                    *status = names[i];
+            found = 1;
+            free(s);
+        }
+        duckdb_destroy_data_chunk(&chunk);
+    }
+    duckdb_destroy_result(&res);
+    pd_buf_release(&sql);
+    return found;
+}
+
+static int schema_exists(duckdb_connection conn, const char *name)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    duckdb_result res;
+    duckdb_data_chunk chunk;
+    int found = 0;
+
+    pd_buf_adds(&sql, "SELECT 1 FROM duckdb_schemas() WHERE database_name = current_database() "
+                      "AND schema_name = ");
+    pd_sql_literal(&sql, name);
+    if (duckdb_query(conn, sql.ptr, &res) == DuckDBSuccess &&
+        (chunk = duckdb_fetch_chunk(res)) != NULL) {
+        found = duckdb_data_chunk_get_size(chunk) > 0;
+        duckdb_destroy_data_chunk(&chunk);
+    }
+    duckdb_destroy_result(&res);
+    pd_buf_release(&sql);
+    return found;
+}
+
+static int check_new_name(duckdb_connection conn, const char *name, struct pd_err *err)
+{
+    const char *status;
+
+    if (pd_name_check("source", name, err) != 0)
+        return err->code;
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (strcasecmp(name, reserved[i]) == 0)
+            return pd_fail(err, PD_EINVAL, "'%s' is reserved: choose another source name", name);
+    if (registry_status(conn, name, &status) && strcmp(status, "detached") != 0)
+        return pd_fail(err, PD_EEXIST,
+                       "a source named '%s' is already attached (detach it first, or pick "
+                       "another name)",
+                       name);
+    if (schema_exists(conn, name))
+        return pd_fail(err, PD_EEXIST,
+                       "the warehouse already has a schema named '%s': pick another source name",
+                       name);
+    return 0;
+}
+
+static void registry_upsert_sql(struct pd_buf *sql, const struct pd_source *src,
+                                const char *description)
+{
+    char *cfg = json_dumps(src->config, JSON_COMPACT | JSON_SORT_KEYS);
+
+    pd_buf_adds(sql, "DELETE FROM _sources.attached WHERE name = ");
+    pd_sql_literal(sql, src->name);
+    pd_buf_adds(sql, ";\nINSERT INTO _sources.attached (name, type, config, status, description) "
+                     "VALUES (");
+    pd_sql_literal(sql, src->name);
+    pd_buf_adds(sql, ", ");
+    pd_sql_literal(sql, src->ops->type);
+    pd_buf_adds(sql, ", ");
+    pd_sql_literal(sql, cfg);
+    pd_buf_adds(sql, ", 'attached', ");
+    if (description)
+        pd_sql_literal(sql, description);
+    else
+        pd_buf_adds(sql, "NULL");
+    pd_buf_adds(sql, ");\n");
+    free(cfg);
+}
+
+int pd_source_attach(struct pd_sources *S, const struct pd_attach_req *req,
+                     struct pd_attach_report *rep, struct pd_err *err)
+{
+    struct pd_source src = {0};
+    struct pd_buf sql = PD_BUF_INIT;
+    duckdb_connection conn;
+    char *secret = NULL, *key = secret_key(req->name);
+    int rc, loaded = 0, remembered = 0;
+
+    if ((rc = pd_warehouse_acquire(S->wh, &conn, err)) != 0) {
+        free(key);
+        return rc;
+    }
+    if ((rc = check_new_name(conn, req->name, err)) != 0)
+        goto out;
+    if (!(src.ops = pd_connector_find(req->type))) {
+        rc = pd_fail(err, PD_EINVAL, "unknown source type '%s' (one of: %s)", req->type,
+                     pd_connector_names());
+        goto out;
+    }
+    src.name = xstrdup(req->name);
+    src.home = xstrdup(S->home);
+    src.connect_timeout_s = S->connect_timeout_s;
+    src.config = json_deep_copy(req->config);
+    if ((rc = src.ops->configure(src.config, &secret, err)) != 0)
+        goto out;
+    if (req->secret) {
+        free(secret);
+        secret = xstrdup(req->secret);
+    }
+    src.secret = secret;
+    secret = NULL;
+    if (src.ops->load) {
+        if ((rc = src.ops->load(&src, conn, 1, err)) != 0)
+            goto out;
+        loaded = 1;
+    }
+    if ((rc = list_remote(&src, conn, &rep->tables, &rep->warnings, err)) != 0)
+        goto out;
+    if (src.secret && (rc = pd_secret_put(S->home, key, src.secret, err)) != 0)
+        goto out;
+    remember(S, &src); /* the views' binding looks the source up */
+    remembered = 1;
+    if ((rc = build_views_sql(&src, &rep->tables, &sql, err)) != 0)
+        goto out;
+    registry_upsert_sql(&sql, &src, req->description);
+    rc = exec_atomic(conn, "attach", sql.ptr, err);
+    if (rc == 0)
+        pd_log(PD_LOG_INFO, "source attached", "{s:s, s:s, s:i}", "source", src.name, "type",
+               src.ops->type, "tables", (int)rep->tables.n);
+out:
+    if (rc != 0) {
+        if (remembered)
+            forget(S, req->name);
+        if (src.secret)
+            pd_secret_delete(S->home, key);
+        if (loaded && src.ops->unload)
+            src.ops->unload(&src, conn);
+    }
+    pd_warehouse_release(S->wh, conn, rc == 0);
+    pd_source_free(&src);
+    free(secret);
+    free(key);
+    pd_buf_release(&sql);
+    return rc;
+}
+
+/* The views schema name has now. */
+static void current_views(duckdb_connection conn, const char *name, struct pd_strv *out)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    duckdb_result res;
+    duckdb_data_chunk chunk;
+
+    pd_buf_adds(&sql, "SELECT view_name FROM duckdb_views() WHERE database_name = "
+                      "current_database() AND schema_name = ");
+    pd_sql_literal(&sql, name);
+    if (duckdb_query(conn, sql.ptr, &res) == DuckDBSuccess) {
+        while ((chunk = duckdb_fetch_chunk(res)) != NULL) {
+            for (idx_t r = 0; r < duckdb_data_chunk_get_size(chunk); r++) {
+                char *v = chunk_text(chunk, 0, r);
+                pd_strv_push(out, v);
+                free(v);
+            }
+            duckdb_destroy_data_chunk(&chunk);
+        }
+    }
+    duckdb_destroy_result(&res);
+    pd_buf_release(&sql);
+}
+
+static void mark_error(duckdb_connection conn, const char *name, const char *msg)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    struct pd_err ignored = PD_ERR_INIT;
+
+    pd_buf_adds(&sql, "UPDATE _sources.attached SET status = 'error', error = ");
+    pd_sql_literal(&sql, msg);
+    pd_buf_adds(&sql, ", updated_at = now() WHERE name = ");
+    pd_sql_literal(&sql, name);
+    pd_exec(conn, sql.ptr, &ignored);
+    pd_buf_release(&sql);
+}
+
+int pd_source_refresh(struct pd_sources *S, const char *name, struct pd_attach_report *rep,
+                      struct pd_err *err)
+{
+    struct pd_source src = {0};
+    struct pd_buf sql = PD_BUF_INIT;
+    struct pd_strv before = PD_STRV_INIT;
+    duckdb_connection conn;
+    int rc;
+
+    if ((rc = pd_sources_get(S, name, &src, err)) != 0)
+        return rc;
+    if ((rc = pd_warehouse_acquire(S->wh, &conn, err)) != 0)
+        goto out_src;
+    current_views(conn, name, &before);
+    if (src.ops->load) {
+        src.ops->unload(&src, conn);
+        rc = src.ops->load(&src, conn, 1, err);
+    }
+    if (rc == 0)
+        rc = list_remote(&src, conn, &rep->tables, &rep->warnings, err);
+    if (rc != 0) {
+        mark_error(conn, name, err->msg);
+        goto out;
+    }
+    for (size_t i = 0; i < rep->tables.n; i++)
+        if (!pd_strv_has(&before, rep->tables.v[i]))
+            pd_strv_push(&rep->added, rep->tables.v[i]);
+    for (size_t i = 0; i < before.n; i++)
+        if (!pd_strv_has(&rep->tables, before.v[i]))
+            pd_strv_push(&rep->dropped, before.v[i]);
+    pd_buf_adds(&sql, "DROP SCHEMA IF EXISTS ");
+    pd_sql_ident(&sql, name);
+    pd_buf_adds(&sql, " CASCADE;\n");
+    if ((rc = build_views_sql(&src, &rep->tables, &sql, err)) != 0)
+        goto out;
+    pd_buf_adds(&sql, "UPDATE _sources.attached SET status = 'attached', error = NULL, "
+                      "updated_at = now() WHERE name = ");
+    pd_sql_literal(&sql, name);
+    pd_buf_adds(&sql, ";\n");
+    if ((rc = exec_atomic(conn, "refresh", sql.ptr, err)) != 0)
+        mark_error(conn, name, err->msg);
+    else
+        pd_log(PD_LOG_INFO, "source refreshed", "{s:s, s:i, s:i}", "source", name, "added",
+               (int)rep->added.n, "dropped", (int)rep->dropped.n);
+out:
+    pd_warehouse_release(S->wh, conn, rc == 0);
+out_src:
+    pd_strv_clear(&before);
+    pd_source_free(&src);
+    pd_buf_release(&sql);
+    return rc;
+}
+
+int pd_source_detach(struct pd_sources *S, const char *name, struct pd_err *err)
+{
+    struct pd_source src = {0};
+    struct pd_buf sql = PD_BUF_INIT;
+    duckdb_connection conn;
+    char *key;
+    int rc;
+
+    if ((rc = pd_sources_get(S, name, &src, err)) != 0)
+        return rc;
+    if ((rc = pd_warehouse_acquire(S->wh, &conn, err)) != 0)
+        goto out_src;
+    pd_buf_adds(&sql, "DROP SCHEMA IF EXISTS ");
+    pd_sql_ident(&sql, name);
+    pd_buf_adds(&sql, " CASCADE;\nUPDATE _sources.attached SET status = 'detached', error = NULL, "
+                      "updated_at = now() WHERE name = ");
+    pd_sql_literal(&sql, name);
+    pd_buf_adds(&sql, ";\n");
+    rc = exec_atomic(conn, "detach", sql.ptr, err);
+    if (rc == 0) {
+        if (src.ops->unload)
+            src.ops->unload(&src, conn);
+        forget(S, name);
+        key = secret_key(name);
+        pd_secret_delete(S->home, key);
+        free(key);
+        pd_log(PD_LOG_INFO, "source detached", "{s:s}", "source", name);
+    }
+    pd_warehouse_release(S->wh, conn, rc == 0);
+out_src:
+    pd_source_free(&src);
+    pd_buf_release(&sql);
+    return rc;
+}
+
+static int run_listing(struct pd_sources *S, const char *sql, struct pd_sink *sink,
+                       struct pd_err *err)
+{
+    struct pd_query_opts o = {.origin = "sources"};
+    struct pd_query *q = pd_query_new(S->wh, &o);
+    int rc = pd_query_run(q, sql, sink, NULL, err);
+    pd_query_free(q);
+    return rc;
+}
+
+int pd_source_list(struct pd_sources *S, int all, struct pd_sink *sink, struct pd_err *err)
+{
+    char *sql = xasprintf(
+        "SELECT a.name, a.type, a.status, "
+        "(SELECT count(*) FROM duckdb_views() v WHERE v.database_name = current_database() "
+        " AND v.schema_name = a.name) AS tables, a.description, a.error, "
+        "a.created_at, a.updated_at FROM _sources.attached a %s ORDER BY a.name",
+        all ? "" : "WHERE a.status <> 'detached'");
+    int rc = run_listing(S, sql, sink, err);
+    free(sql);
+    return rc;
+}
+
+static int require_known(struct pd_sources *S, const char *name, struct pd_err *err)
+{
+    struct pd_source src = {0};
+    int rc = pd_sources_get(S, name, &src, err);
+    pd_source_free(&src);
+    return rc;
+}
+
+int pd_source_show(struct pd_sources *S, const char *name, struct pd_sink *sink,
+                   struct pd_err *err)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    int rc;
+
+    if ((rc = require_known(S, name, err)) != 0)
+        return rc;
+    pd_buf_adds(&sql, "SELECT name, type, status, config, description, error, created_at, "
+                      "updated_at FROM _sources.attached WHERE name = ");
+    pd_sql_literal(&sql, name);
+    rc = run_listing(S, sql.ptr, sink, err);
+    pd_buf_release(&sql);
+    return rc;
+}
+
+int pd_source_tables(struct pd_sources *S, const char *name, struct pd_sink *sink,
+                     struct pd_err *err)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    int rc;
+
+    if ((rc = require_known(S, name, err)) != 0)
+        return rc;
+    pd_buf_adds(&sql, "SELECT table_name AS \"table\", count(*) AS columns, "
+                      "string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position)"
+                      " AS schema FROM information_schema.columns WHERE table_catalog = "
+                      "current_database() AND table_schema = ");
+    pd_sql_literal(&sql, name);
+    pd_buf_adds(&sql, " GROUP BY table_name ORDER BY table_name");
+    rc = run_listing(S, sql.ptr, sink, err);
+    pd_buf_release(&sql);
+    return rc;
+}
+
+int pd_source_estimate(struct pd_sources *S, const char *name, const char *table, int64_t *rows,
+                       int64_t *bytes, struct pd_err *err)
+{
+    struct pd_source src = {0};
+    struct pd_remote *r;
+    int rc;
+
+    *rows = *bytes = -1;
+    if ((rc = pd_sources_get(S, name, &src, err)) != 0)
+        return rc;
+    if (!src.ops->estimate) {
+        rc = pd_fail(err, PD_EINVAL, "a %s source has no remote statistics to estimate from",
+                     src.ops->type);
+    } else if ((rc = src.ops->open(&src, &r, err)) == 0) {
+        rc = src.ops->estimate(r, table, rows, bytes, err);
+        src.ops->close(r);
+    }
+    pd_source_free(&src);
+    return rc;
+}
