@@ -1,0 +1,829 @@
+/*
+ * conn_postgres.c - PostgreSQL through libpq.
+ *
+ * Scans run `COPY (SELECT <projected columns> FROM t [WHERE ...]) TO STDOUT
+ * (FORMAT binary)` and decode each row's fields straight into DuckDB vectors:
+ * no text parsing, nothing buffered beyond one row. Types map exactly where
+ * DuckDB has the type (integers, float, numeric(p<=38,s) as DECIMAL, text,
+ * bool, date, time, timestamp[tz], interval, uuid, json[b], bytea as BLOB,
+ * one-dimensional arrays as LIST); enums are read as text; numeric without a
+ * fitting precision is cast to float8 on the server and anything else to text,
+ * each with a warning. The password never leaves the secret store except into
+ * PQconnectdbParams.
+ */
+#include "sources/connector.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Builtin type OIDs (pg_type.dat). */
+enum {
+    OID_BOOL = 16, OID_BYTEA = 17, OID_CHAR = 18, OID_NAME = 19, OID_INT8 = 20, OID_INT2 = 21,
+    OID_INT4 = 23, OID_TEXT = 25, OID_OID = 26, OID_JSON = 114, OID_FLOAT4 = 700,
+    OID_FLOAT8 = 701, OID_BPCHAR = 1042, OID_VARCHAR = 1043, OID_DATE = 1082, OID_TIME = 1083,
+    OID_TIMESTAMP = 1114, OID_TIMESTAMPTZ = 1184, OID_INTERVAL = 1186, OID_NUMERIC = 1700,
+    OID_UUID = 2950, OID_JSONB = 3802,
+};
+
+/* How a field is decoded. */
+enum kind {
+    K_BOOL, K_INT2, K_INT4, K_INT8, K_OID, K_FLOAT4, K_FLOAT8, K_NUMERIC, K_TEXT, K_JSONB,
+    K_BYTEA, K_DATE, K_TIME, K_TIMESTAMP, K_INTERVAL, K_UUID, K_ARRAY,
+};
+
+/* PostgreSQL counts days and microseconds from 2000-01-01, DuckDB from 1970-01-01. */
+#define PG_EPOCH_DAYS 10957
+#define PG_EPOCH_US INT64_C(946684800000000)
+
+struct pd_remote {
+    PGconn *conn;
+    PGcancel *cancel;
+    char *schema;
+    char *label; /* "postgres source NAME" for messages */
+};
+
+struct pd_rscan {
+    struct pd_remote *r;
+    const struct pd_relation *rel;
+    idx_t *cols;
+    idx_t ncols;
+    int header_seen, finished;
+    int64_t row;
+};
+
+static uint16_t be16(const char *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return __builtin_bswap16(v);
+}
+
+static uint32_t be32(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return __builtin_bswap32(v);
+}
+
+static uint64_t be64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+
+/* The libpq message without its trailing newline. */
+static const char *pq_message(PGconn *conn)
+{
+    static __thread char msg[512];
+    size_t n;
+
+    snprintf(msg, sizeof(msg), "%s", conn ? PQerrorMessage(conn) : "out of memory");
+    n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = 0;
+    return msg;
+}
+
+/*
+ * Parse the DSN with libpq, move a password out of it into *secret, and keep the
+ * other settings as an object of libpq keywords.
+ */
+static int configure(json_t *config, char **secret, struct pd_err *err)
+{
+    const char *dsn = pd_cfg_str(config, "dsn");
+    PQconninfoOption *opts, *o;
+    char *perr = NULL;
+    json_t *conninfo = json_object();
+    struct pd_buf shown = PD_BUF_INIT;
+
+    if (!dsn)
+        return pd_fail(err, PD_EUSAGE,
+                       "a postgres source needs --dsn 'postgresql://USER@HOST:PORT/DB'");
+    if (!(opts = PQconninfoParse(dsn, &perr))) {
+        pd_fail(err, PD_EINVAL, "invalid --dsn: %s", perr ? perr : "cannot parse it");
+        PQfreemem(perr);
+        json_decref(conninfo);
+        return err->code;
+    }
+    for (o = opts; o->keyword; o++) {
+        if (!o->val || !*o->val)
+            continue;
+        if (strcmp(o->keyword, "password") == 0) {
+            free(*secret);
+            *secret = xstrdup(o->val);
+            continue;
+        }
+        json_object_set_new(conninfo, o->keyword, json_string(o->val));
+        pd_buf_addf(&shown, "%s%s=%s", shown.len ? " " : "", o->keyword, o->val);
+    }
+    PQconninfoFree(opts);
+    json_object_set_new(config, "conninfo", conninfo);
+    json_object_set_new(config, "dsn", json_string(shown.len ? shown.ptr : ""));
+    if (!json_object_get(config, "schema"))
+        json_object_set_new(config, "schema", json_string("public"));
+    pd_buf_release(&shown);
+    return 0;
+}
+
+static int pg_open(const struct pd_source *src, struct pd_remote **out, struct pd_err *err)
+{
+    json_t *conninfo = json_object_get(src->config, "conninfo");
+    const char *keys[64], *vals[64];
+    char timeout[32];
+    const char *k;
+    json_t *v;
+    size_t n = 0;
+    struct pd_remote *r;
+
+    json_object_foreach(conninfo, k, v)
+    {
+        if (n < 58 && json_is_string(v)) {
+            keys[n] = k;
+            vals[n++] = json_string_value(v);
+        }
+    }
+    snprintf(timeout, sizeof(timeout), "%ld", src->connect_timeout_s);
+    keys[n] = "connect_timeout", vals[n++] = timeout;
+    keys[n] = "client_encoding", vals[n++] = "UTF8";
+    keys[n] = "application_name", vals[n++] = "pluto-duck";
+    if (src->secret)
+        keys[n] = "password", vals[n++] = src->secret;
+    keys[n] = NULL, vals[n] = NULL;
+
+    r = xcalloc(1, sizeof(*r));
+    r->label = xasprintf("postgres source %s", src->name);
+    r->schema = xstrdup(pd_cfg_str(src->config, "schema") ? pd_cfg_str(src->config, "schema")
+                                                          : "public");
+    r->conn = PQconnectdbParams(keys, vals, 0);
+    if (!r->conn || PQstatus(r->conn) != CONNECTION_OK) {
+        const char *msg = pq_message(r->conn);
+        pd_fail(err, PD_EINVAL, "cannot connect to %s: %s%s", r->label, msg,
+                strstr(msg, "authentication failed") || strstr(msg, "password")
+                    ? " (check the user and password; re-attach to store a new one)"
+                    : "");
+        PQfinish(r->conn);
+        free(r->label);
+        free(r->schema);
+        free(r);
+        return err->code;
+    }
+    PQsetClientEncoding(r->conn, "UTF8");
+    r->cancel = PQgetCancel(r->conn);
+    *out = r;
+    return 0;
+}
+
+static void pg_close(struct pd_remote *r)
+{
+    PQfreeCancel(r->cancel);
+    PQfinish(r->conn);
+    free(r->schema);
+    free(r->label);
+    free(r);
+}
+
+static void pg_cancel(struct pd_remote *r)
+{
+    char buf[256];
+    if (r->cancel)
+        PQcancel(r->cancel, buf, sizeof(buf));
+}
+
+/* Run a query with text parameters; PGRES_TUPLES_OK or an error naming what failed. */
+static PGresult *query(struct pd_remote *r, const char *sql, int nparams, const char *const *params,
+                       const char *what, struct pd_err *err)
+{
+    PGresult *res = PQexecParams(r->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        pd_fail(err, PD_EINVAL, "%s: %s: %s", r->label, what, pq_message(r->conn));
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+static int pg_list(struct pd_remote *r, struct pd_strv *out, struct pd_err *err)
+{
+    const char *params[] = {r->schema};
+    PGresult *res = query(r,
+                          "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                          "c.relnamespace WHERE n.nspname = $1 AND c.relkind IN "
+                          "('r','v','m','p','f') AND NOT c.relispartition ORDER BY 1",
+                          1, params, "cannot list tables", err);
+    if (!res)
+        return err->code;
+    for (int i = 0; i < PQntuples(res); i++)
+        pd_strv_push(out, PQgetvalue(res, i, 0));
+    PQclear(res);
+    return 0;
+}
+
+/* The scalar kind and DuckDB type of a builtin OID; -1 when there is none. */
+static int scalar_kind(unsigned oid, int typmod, duckdb_logical_type *type, int *aux,
+                       struct pd_strv *warnings, const char *col, int *as_float)
+{
+    duckdb_type t;
+    int k;
+
+    *as_float = 0;
+    *aux = 0;
+    switch (oid) {
+    case OID_BOOL: k = K_BOOL, t = DUCKDB_TYPE_BOOLEAN; break;
+    case OID_INT2: k = K_INT2, t = DUCKDB_TYPE_SMALLINT; break;
+    case OID_INT4: k = K_INT4, t = DUCKDB_TYPE_INTEGER; break;
+    case OID_INT8: k = K_INT8, t = DUCKDB_TYPE_BIGINT; break;
+    case OID_OID: k = K_OID, t = DUCKDB_TYPE_UINTEGER; break;
+    case OID_FLOAT4: k = K_FLOAT4, t = DUCKDB_TYPE_FLOAT; break;
+    case OID_FLOAT8: k = K_FLOAT8, t = DUCKDB_TYPE_DOUBLE; break;
+    case OID_TEXT: case OID_VARCHAR: case OID_BPCHAR: case OID_NAME: case OID_CHAR: case OID_JSON:
+        k = K_TEXT, t = DUCKDB_TYPE_VARCHAR; break;
+    case OID_JSONB: k = K_JSONB, t = DUCKDB_TYPE_VARCHAR; break;
+    case OID_BYTEA: k = K_BYTEA, t = DUCKDB_TYPE_BLOB; break;
+    case OID_DATE: k = K_DATE, t = DUCKDB_TYPE_DATE; break;
+    case OID_TIME: k = K_TIME, t = DUCKDB_TYPE_TIME; break;
+    case OID_TIMESTAMP: k = K_TIMESTAMP, t = DUCKDB_TYPE_TIMESTAMP; break;
+    case OID_TIMESTAMPTZ: k = K_TIMESTAMP, t = DUCKDB_TYPE_TIMESTAMP_TZ; break;
+    case OID_INTERVAL: k = K_INTERVAL, t = DUCKDB_TYPE_INTERVAL; break;
+    case OID_UUID: k = K_UUID, t = DUCKDB_TYPE_UUID; break;
+    case OID_NUMERIC: {
+        int p = typmod >= 4 ? ((typmod - 4) >> 16) & 0xffff : -1;
+        int s = typmod >= 4 ? (typmod - 4) & 0xffff : -1;
+        if (s > 1000)
+            s -= 2048; /* a negative scale is stored in 11 bits */
+        if (p >= 1 && p <= 38 && s >= 0 && s <= p) {
+            *aux = s;
+            *type = duckdb_create_decimal_type((uint8_t)p, (uint8_t)s);
+            return K_NUMERIC;
+        }
+        if (p < 0)
+            pd_strv_pushf(warnings, "column %s: numeric without precision read as DOUBLE", col);
+        else
+            pd_strv_pushf(warnings, "column %s: numeric(%d,%d) does not fit DECIMAL; read as DOUBLE",
+                          col, p, s);
+        *as_float = 1;
+        k = K_FLOAT8, t = DUCKDB_TYPE_DOUBLE;
+        break;
+    }
+    default:
+        return -1;
+    }
+    *type = duckdb_create_logical_type(t);
+    return k;
+}
+
+/* A remote column before mapping: name, type OID, typmod, and pg_type facts. */
+struct pgcol {
+    const char *name;
+    unsigned oid;
+    int typmod;
+    char typtype;      /* 'b' base, 'e' enum, 'd' domain ... */
+    unsigned elem;     /* array element type, 0 when not an array */
+    unsigned basetype; /* a domain's base type */
+    const char *typname;
+};
+
+/* Add one column to rel: its DuckDB type, decoder and the expression the remote reads it with. */
+static void map_column(struct pd_relation *rel, const struct pgcol *c, int qualified)
+{
+    struct pd_buf expr = PD_BUF_INIT;
+    duckdb_logical_type type = NULL;
+    unsigned oid = c->typtype == 'd' && c->basetype ? c->basetype : c->oid;
+    int aux, as_float, k;
+
+    if (qualified)
+        pd_buf_adds(&expr, "q.");
+    pd_remote_ident(&expr, c->name, '"');
+    if (c->elem && c->typtype != 'd') {
+        duckdb_logical_type et;
+        int ek = scalar_kind(c->elem, c->typmod, &et, &aux, &rel->warnings, c->name, &as_float);
+        if (ek >= 0 && !as_float) {
+            type = duckdb_create_list_type(et);
+            duckdb_destroy_logical_type(&et);
+            pd_relation_add(rel, c->name, type, K_ARRAY, ek | (aux << 8), NULL);
+            pd_buf_release(&expr);
+            return;
+        }
+        if (ek >= 0)
+            duckdb_destroy_logical_type(&et);
+        pd_strv_pushf(&rel->warnings, "column %s: array of %s read as VARCHAR", c->name,
+                      c->typname);
+        pd_buf_adds(&expr, "::text");
+        pd_relation_add(rel, c->name, duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR), K_TEXT, 0,
+                        expr.ptr);
+        pd_buf_release(&expr);
+        return;
+    }
+    k = c->typtype == 'e' ? -1 : scalar_kind(oid, c->typmod, &type, &aux, &rel->warnings, c->name,
+                                             &as_float);
+    if (k < 0) {
+        if (c->typtype != 'e')
+            pd_strv_pushf(&rel->warnings, "column %s: type %s read as VARCHAR (its text form)",
+                          c->name, c->typname);
+        pd_buf_adds(&expr, "::text");
+        pd_relation_add(rel, c->name, duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR), K_TEXT, 0,
+                        expr.ptr);
+    } else {
+        if (as_float)
+            pd_buf_adds(&expr, "::float8");
+        pd_relation_add(rel, c->name, type, k, aux, as_float || qualified ? expr.ptr : NULL);
+    }
+    pd_buf_release(&expr);
+}
+
+/* Fill the pg_type facts of cols[0..n) in one round trip. */
+static int resolve_types(struct pd_remote *r, struct pgcol *cols, int n, PGresult **keep,
+                         struct pd_err *err)
+{
+    struct pd_buf oids = PD_BUF_INIT;
+    const char *params[1];
+    PGresult *res;
+
+    pd_buf_addc(&oids, '{');
+    for (int i = 0; i < n; i++)
+        pd_buf_addf(&oids, "%s%u", i ? "," : "", cols[i].oid);
+    pd_buf_addc(&oids, '}');
+    params[0] = oids.ptr;
+    res = query(r,
+                "SELECT oid, typtype, CASE WHEN typcategory = 'A' THEN typelem ELSE 0 END, typbasetype, "
+                "format_type(oid, NULL) FROM pg_type WHERE oid = ANY($1::oid[])",
+                1, params, "cannot read column types", err);
+    pd_buf_release(&oids);
+    if (!res)
+        return err->code;
+    for (int i = 0; i < n; i++) {
+        cols[i].typtype = 'b';
+        cols[i].typname = "unknown";
+        for (int j = 0; j < PQntuples(res); j++) {
+            if ((unsigned)strtoul(PQgetvalue(res, j, 0), NULL, 10) != cols[i].oid)
+                continue;
+            cols[i].typtype = PQgetvalue(res, j, 1)[0];
+            cols[i].elem = (unsigned)strtoul(PQgetvalue(res, j, 2), NULL, 10);
+            cols[i].basetype = (unsigned)strtoul(PQgetvalue(res, j, 3), NULL, 10);
+            cols[i].typname = PQgetvalue(res, j, 4);
+        }
+    }
+    *keep = res;
+    return 0;
+}
+
+static int describe_table(struct pd_remote *r, const char *table, struct pd_relation *rel,
+                          struct pd_err *err)
+{
+    struct pd_buf from = PD_BUF_INIT;
+    const char *params[1];
+    PGresult *res, *types = NULL;
+    struct pgcol *cols;
+    int n, rc = 0;
+
+    pd_remote_ident(&from, r->schema, '"');
+    pd_buf_addc(&from, '.');
+    pd_remote_ident(&from, table, '"');
+    params[0] = from.ptr;
+    res = query(r,
+                "SELECT a.attname, a.atttypid, a.atttypmod FROM pg_attribute a "
+                "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped "
+                "ORDER BY a.attnum",
+                1, params, "cannot describe a table", err);
+    if (!res) {
+        pd_buf_release(&from);
+        return err->code;
+    }
+    if ((n = PQntuples(res)) == 0) {
+        PQclear(res);
+        pd_buf_release(&from);
+        return pd_fail(err, PD_ENOTFOUND,
+                       "table %s.%s no longer exists in %s (run: pluto-duck source refresh)",
+                       r->schema, table, r->label);
+    }
+    cols = xcalloc((size_t)n, sizeof(*cols));
+    for (int i = 0; i < n; i++) {
+        cols[i].name = PQgetvalue(res, i, 0);
+        cols[i].oid = (unsigned)strtoul(PQgetvalue(res, i, 1), NULL, 10);
+        cols[i].typmod = atoi(PQgetvalue(res, i, 2));
+    }
+    if ((rc = resolve_types(r, cols, n, &types, err)) == 0) {
+        for (int i = 0; i < n; i++)
+            map_column(rel, &cols[i], 0);
+        rel->from = pd_buf_detach(&from, NULL);
+    }
+    free(cols);
+    PQclear(types);
+    PQclear(res);
+    pd_buf_release(&from);
+    return rc;
+}
+
+static int describe_query(struct pd_remote *r, const char *sql, struct pd_relation *rel,
+                          struct pd_err *err)
+{
+    PGresult *res = PQprepare(r->conn, "", sql, 0, NULL), *types = NULL;
+    struct pgcol *cols;
+    int n, rc = 0;
+
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        PQclear(res);
+        return pd_fail(err, PD_EINVAL, "%s: %s", r->label, pq_message(r->conn));
+    }
+    PQclear(res);
+    res = PQdescribePrepared(r->conn, "");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        PQclear(res);
+        return pd_fail(err, PD_EINVAL, "%s: %s", r->label, pq_message(r->conn));
+    }
+    n = PQnfields(res);
+    cols = xcalloc((size_t)(n ? n : 1), sizeof(*cols));
+    for (int i = 0; i < n; i++) {
+        cols[i].name = PQfname(res, i);
+        cols[i].oid = PQftype(res, i);
+        cols[i].typmod = PQfmod(res, i);
+        for (int j = 0; j < i; j++)
+            if (strcmp(cols[j].name, cols[i].name) == 0)
+                rc = pd_fail(err, PD_EINVAL,
+                             "the query returns two columns named %s: give them distinct names "
+                             "with AS",
+                             cols[i].name);
+    }
+    if (rc == 0 && n > 0 && (rc = resolve_types(r, cols, n, &types, err)) == 0) {
+        for (int i = 0; i < n; i++)
+            map_column(rel, &cols[i], 1);
+    }
+    if (rc == 0)
+        rel->from = xasprintf("(%s) AS q", sql);
+    free(cols);
+    PQclear(types);
+    PQclear(res);
+    return rc;
+}
+
+static int pg_describe(struct pd_remote *r, const char *table, const char *sql,
+                       struct pd_relation *rel, struct pd_err *err)
+{
+    return table ? describe_table(r, table, rel, err) : describe_query(r, sql, rel, err);
+}
+
+static int pg_scan(struct pd_remote *r, const struct pd_relation *rel, const idx_t *cols,
+                   idx_t ncols, const char *where, struct pd_rscan **out, struct pd_err *err)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    struct pd_rscan *s;
+    PGresult *res;
+
+    pd_buf_adds(&sql, "COPY (");
+    pd_relation_select(&sql, rel, cols, ncols, where, '"');
+    pd_buf_adds(&sql, ") TO STDOUT (FORMAT binary)");
+    res = PQexec(r->conn, sql.ptr);
+    pd_buf_release(&sql);
+    if (PQresultStatus(res) != PGRES_COPY_OUT) {
+        PQclear(res);
+        return pd_fail(err, PD_EINVAL, "%s: %s", r->label, pq_message(r->conn));
+    }
+    PQclear(res);
+    s = xcalloc(1, sizeof(*s));
+    s->r = r;
+    s->rel = rel;
+    s->ncols = ncols;
+    s->cols = xcalloc(ncols ? ncols : 1, sizeof(idx_t));
+    memcpy(s->cols, cols, ncols * sizeof(idx_t));
+    *out = s;
+    return 0;
+}
+
+/* Scaled integer of a binary numeric (base-10000 digits) for DECIMAL(_, scale). */
+static int numeric_value(const char *p, int32_t len, int scale, __int128 *out)
+{
+    int16_t ndigits, weight;
+    uint16_t sign;
+    __int128 acc = 0;
+
+    if (len < 8)
+        return -1;
+    ndigits = (int16_t)be16(p);
+    weight = (int16_t)be16(p + 2);
+    sign = be16(p + 4);
+    if (sign == 0xC000 || sign == 0xD000 || sign == 0xF000 || len < 8 + 2 * ndigits)
+        return -1; /* NaN, +-Infinity */
+    for (int i = 0; i < ndigits; i++) {
+        int d = be16(p + 8 + 2 * i), exp10 = 4 * (weight - i) + scale;
+        __int128 f = 1;
+        if (exp10 >= 0) {
+            for (int k = 0; k < exp10; k++)
+                f *= 10;
+            acc += d * f;
+        } else if (exp10 > -4) {
+            for (int k = 0; k < -exp10; k++)
+                f *= 10;
+            acc += d / f;
+        }
+    }
+    *out = sign == 0x4000 ? -acc : acc;
+    return 0;
+}
+
+static void put_decimal(duckdb_vector v, idx_t row, __int128 x)
+{
+    duckdb_logical_type t = duckdb_vector_get_column_type(v);
+    void *data = duckdb_vector_get_data(v);
+
+    switch (duckdb_decimal_internal_type(t)) {
+    case DUCKDB_TYPE_SMALLINT: ((int16_t *)data)[row] = (int16_t)x; break;
+    case DUCKDB_TYPE_INTEGER: ((int32_t *)data)[row] = (int32_t)x; break;
+    case DUCKDB_TYPE_BIGINT: ((int64_t *)data)[row] = (int64_t)x; break;
+    default:
+        ((duckdb_hugeint *)data)[row] =
+            (duckdb_hugeint){(uint64_t)x, (int64_t)(x >> 64)};
+    }
+    duckdb_destroy_logical_type(&t);
+}
+
+static int put(int kind, int aux, duckdb_vector v, idx_t row, const char *p, int32_t len,
+               const char *col, struct pd_err *err);
+
+/* A one-dimensional array into a LIST vector. */
+static int put_array(int aux, duckdb_vector v, idx_t row, const char *p, int32_t len,
+                     const char *col, struct pd_err *err)
+{
+    duckdb_list_entry *entries = duckdb_vector_get_data(v);
+    duckdb_vector child = duckdb_list_vector_get_child(v);
+    idx_t base = duckdb_list_vector_get_size(v);
+    int32_t ndim, n = 0;
+    const char *q;
+
+    if (len < 12)
+        return pd_fail(err, PD_EINVAL, "column %s: malformed array", col);
+    ndim = (int32_t)be32(p);
+    if (ndim > 1)
+        return pd_fail(err, PD_EINVAL,
+                       "column %s holds a %d-dimensional array; only one dimension maps to a "
+                       "LIST (cast it to text in postgres_query)",
+                       col, ndim);
+    if (ndim == 1)
+        n = (int32_t)be32(p + 12);
+    q = p + 12 + 8 * ndim;
+    duckdb_list_vector_reserve(v, base + (idx_t)n);
+    child = duckdb_list_vector_get_child(v);
+    for (int32_t i = 0; i < n; i++) {
+        int32_t elen = (int32_t)be32(q);
+        q += 4;
+        if (elen < 0)
+            pd_vec_null(child, base + (idx_t)i);
+        else if (put(aux & 0xff, aux >> 8, child, base + (idx_t)i, q, elen, col, err) != 0)
+            return err->code;
+        if (elen > 0)
+            q += elen;
+    }
+    duckdb_list_vector_set_size(v, base + (idx_t)n);
+    entries[row] = (duckdb_list_entry){base, (uint64_t)n};
+    return 0;
+}
+
+/* Decode one non-NULL field of the given kind into v[row]. */
+static int put(int kind, int aux, duckdb_vector v, idx_t row, const char *p, int32_t len,
+               const char *col, struct pd_err *err)
+{
+    void *data = duckdb_vector_get_data(v);
+
+    switch (kind) {
+    case K_BOOL: ((bool *)data)[row] = p[0] != 0; return 0;
+    case K_INT2: ((int16_t *)data)[row] = (int16_t)be16(p); return 0;
+    case K_INT4: ((int32_t *)data)[row] = (int32_t)be32(p); return 0;
+    case K_OID: ((uint32_t *)data)[row] = be32(p); return 0;
+    case K_INT8: ((int64_t *)data)[row] = (int64_t)be64(p); return 0;
+    case K_FLOAT4: {
+        uint32_t b = be32(p);
+        memcpy((float *)data + row, &b, 4);
+        return 0;
+    }
+    case K_FLOAT8: {
+        uint64_t b = be64(p);
+        memcpy((double *)data + row, &b, 8);
+        return 0;
+    }
+    case K_NUMERIC: {
+        __int128 x;
+        if (numeric_value(p, len, aux, &x) != 0)
+            pd_vec_null(v, row); /* NaN has no DECIMAL */
+        else
+            put_decimal(v, row, x);
+        return 0;
+    }
+    case K_TEXT: case K_BYTEA: pd_vec_str(v, row, p, (size_t)len); return 0;
+    case K_JSONB: pd_vec_str(v, row, p + 1, (size_t)(len - 1)); return 0; /* version byte */
+    case K_DATE: {
+        int32_t d = (int32_t)be32(p);
+        ((int32_t *)data)[row] = d == INT32_MAX ? INT32_MAX
+                                 : d == INT32_MIN ? -INT32_MAX
+                                                  : d + PG_EPOCH_DAYS;
+        return 0;
+    }
+    case K_TIME: ((int64_t *)data)[row] = (int64_t)be64(p); return 0;
+    case K_TIMESTAMP: {
+        int64_t t = (int64_t)be64(p);
+        ((int64_t *)data)[row] = t == INT64_MAX ? INT64_MAX
+                                 : t == INT64_MIN ? -INT64_MAX
+                                                  : t + PG_EPOCH_US;
+        return 0;
+    }
+    case K_INTERVAL:
+        ((duckdb_interval *)data)[row] =
+            (duckdb_interval){(int32_t)be32(p + 12), (int32_t)be32(p + 8), (int64_t)be64(p)};
+        return 0;
+    case K_UUID:
+        ((duckdb_hugeint *)data)[row] =
+            (duckdb_hugeint){be64(p + 8), (int64_t)(be64(p) ^ (UINT64_C(1) << 63))};
+        return 0;
+    case K_ARRAY: return put_array(aux, v, row, p, len, col, err);
+    }
+    return pd_fail(err, PD_EINTERNAL, "column %s: no decoder", col);
+}
+
+/* Decode one tuple at p (n bytes) into row out_row; returns bytes used or -1. */
+static long put_tuple(struct pd_rscan *s, duckdb_data_chunk out, idx_t out_row, const char *p,
+                      long n, struct pd_err *err)
+{
+    const char *start = p, *end = p + n;
+    int16_t nfields;
+    idx_t field = 0;
+
+    nfields = (int16_t)be16(p);
+    p += 2;
+    for (idx_t j = 0; j < s->ncols; j++) {
+        duckdb_vector v = duckdb_data_chunk_get_vector(out, j);
+        const struct pd_rcol *c;
+        int32_t len;
+        if (s->cols[j] >= s->rel->ncols) {
+            ((int64_t *)duckdb_vector_get_data(v))[out_row] = s->row;
+            continue;
+        }
+        if ((int)field >= nfields || p + 4 > end)
+            return pd_fail(err, PD_EINTERNAL, "malformed COPY row from the server"), -1;
+        c = &s->rel->cols[s->cols[j]];
+        len = (int32_t)be32(p);
+        p += 4;
+        field++;
+        if (len < 0) {
+            pd_vec_null(v, out_row);
+            continue;
+        }
+        if (p + len > end)
+            return pd_fail(err, PD_EINTERNAL, "malformed COPY row from the server"), -1;
+        if (put(c->kind, c->aux, v, out_row, p, len, c->name, err) != 0)
+            return -1;
+        p += len;
+    }
+    if (field == 0 && nfields > 0) { /* only the placeholder constant was selected */
+        for (int16_t i = 0; i < nfields; i++) {
+            int32_t len = (int32_t)be32(p);
+            p += 4 + (len > 0 ? len : 0);
+        }
+    }
+    return p - start;
+}
+
+static const char copy_signature[11] = "PGCOPY\n\377\r\n";
+
+static long pg_fetch(struct pd_rscan *s, duckdb_data_chunk out, struct pd_err *err)
+{
+    idx_t cap = duckdb_vector_size(), n = 0;
+
+    while (n < cap && !s->finished) {
+        char *buf;
+        int len = PQgetCopyData(s->r->conn, &buf, 0);
+        const char *p;
+        long left;
+
+        if (len == -1) { /* done: collect the command's status */
+            PGresult *res;
+            s->finished = 1;
+            while ((res = PQgetResult(s->r->conn)) != NULL) {
+                if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                    pd_fail(err, PD_EINVAL, "%s: %s", s->r->label, pq_message(s->r->conn));
+                    PQclear(res);
+                    return -1;
+                }
+                PQclear(res);
+            }
+            break;
+        }
+        if (len < 0) {
+            s->finished = 1;
+            pd_fail(err, PD_EINVAL, "%s: the connection failed while reading: %s", s->r->label,
+                    pq_message(s->r->conn));
+            return -1;
+        }
+        p = buf;
+        left = len;
+        if (!s->header_seen) {
+            uint32_t ext;
+            if (left < 19 || memcmp(p, copy_signature, 11) != 0) {
+                PQfreemem(buf);
+                return pd_fail(err, PD_EINTERNAL, "unexpected COPY header from the server"), -1;
+            }
+            ext = be32(p + 15);
+            p += 19 + ext;
+            left -= 19 + (long)ext;
+            s->header_seen = 1;
+        }
+        while (left >= 2) {
+            long used;
+            if ((int16_t)be16(p) == -1) { /* trailer */
+                left = 0;
+                break;
+            }
+            if (n >= cap) {
+                PQfreemem(buf);
+                return pd_fail(err, PD_EINTERNAL, "COPY message holds more rows than expected"),
+                       -1;
+            }
+            if ((used = put_tuple(s, out, n, p, left, err)) < 0) {
+                PQfreemem(buf);
+                return -1;
+            }
+            p += used;
+            left -= used;
+            n++;
+            s->row++;
+        }
+        PQfreemem(buf);
+    }
+    return (long)n;
+}
+
+static void pg_scan_close(struct pd_rscan *s)
+{
+    if (!s->finished) { /* stopped early (LIMIT, error): stop the server and drain */
+        char *buf;
+        int len;
+        PGresult *res;
+        pg_cancel(s->r);
+        while ((len = PQgetCopyData(s->r->conn, &buf, 0)) >= 0)
+            PQfreemem(buf);
+        while ((res = PQgetResult(s->r->conn)) != NULL)
+            PQclear(res);
+    }
+    free(s->cols);
+    free(s);
+}
+
+static int pg_estimate(struct pd_remote *r, const char *table, int64_t *rows, int64_t *bytes,
+                       struct pd_err *err)
+{
+    struct pd_buf name = PD_BUF_INIT;
+    const char *params[1];
+    PGresult *res;
+
+    pd_remote_ident(&name, r->schema, '"');
+    pd_buf_addc(&name, '.');
+    pd_remote_ident(&name, table, '"');
+    params[0] = name.ptr;
+    res = query(r,
+                "SELECT c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
+                "WHERE c.oid = to_regclass($1)",
+                1, params, "cannot estimate", err);
+    if (res && PQntuples(res) == 0) {
+        PQclear(res);
+        res = NULL;
+        pd_fail(err, PD_ENOTFOUND, "no table %s.%s in %s", r->schema, table, r->label);
+    }
+    if (!res) {
+        pd_buf_release(&name);
+        return err->code;
+    }
+    *rows = atoll(PQgetvalue(res, 0, 0));
+    *bytes = atoll(PQgetvalue(res, 0, 1));
+    PQclear(res);
+    if (*rows < 0) { /* never analysed: count */
+        struct pd_buf sql = PD_BUF_INIT;
+        pd_buf_addf(&sql, "SELECT count(*) FROM %s", name.ptr);
+        if ((res = query(r, sql.ptr, 0, NULL, "cannot count rows", err)) != NULL) {
+            *rows = atoll(PQgetvalue(res, 0, 0));
+            PQclear(res);
+        }
+        pd_buf_release(&sql);
+    }
+    pd_buf_release(&name);
+    return 0;
+}
+
+const struct pd_connector pd_conn_postgres = {
+    .type = "postgres",
+    .summary = "a PostgreSQL database (libpq; binary COPY)",
+    .options = "--dsn URL [--schema SCHEMA] [--password-stdin]",
+    .configure = configure,
+    .query_function = "postgres_query",
+    .open = pg_open,
+    .list_tables = pg_list,
+    .describe = pg_describe,
+    .scan = pg_scan,
+    .fetch = pg_fetch,
+    .scan_close = pg_scan_close,
+    .cancel = pg_cancel,
+    .estimate = pg_estimate,
+    .close = pg_close,
+};
