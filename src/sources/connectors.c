@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const struct pd_connector pd_conn_postgres, pd_conn_sqlite, pd_conn_duckdb, pd_conn_file;
+extern const struct pd_connector pd_conn_postgres, pd_conn_mysql, pd_conn_sqlite, pd_conn_duckdb,
+    pd_conn_file;
 
 static const struct pd_connector *const connectors[] = {
     &pd_conn_postgres,
+    &pd_conn_mysql,
     &pd_conn_sqlite,
     &pd_conn_duckdb,
     &pd_conn_file,

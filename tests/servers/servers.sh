@@ -63,21 +63,21 @@ maria_start() {
         { cat "$MARIA_DIR/install.log"; return 1; }
     mariadbd --no-defaults --datadir="$MARIA_DIR/data" --port="$MARIA_PORT" \
         --bind-address=127.0.0.1 --socket="$MARIA_DIR/sock" --pid-file="$MARIA_DIR/pid" \
-        --user="$(id -un)" --skip-log-bin --innodb-flush-log-at-trx-commit=0 \
+        --user="$(id -un)" --skip-name-resolve --skip-log-bin --innodb-flush-log-at-trx-commit=0 \
         --default-time-zone=+00:00 >"$MARIA_DIR/server.log" 2>&1 &
     MARIA_PID=$!
     for _ in $(seq 1 100); do
         mariadb --no-defaults -S "$MARIA_DIR/sock" -u root -e 'select 1' >/dev/null 2>&1 && break
         sleep 0.2
     done
-    maria_sql "CREATE DATABASE shop; CREATE USER app@'%' IDENTIFIED BY 'secret';
+    MARIA_DB=mysql maria_sql "CREATE DATABASE shop; CREATE USER app@'%' IDENTIFIED BY 'secret';
                GRANT ALL ON shop.* TO app@'%';" >/dev/null || { cat "$MARIA_DIR/server.log"; return 1; }
     MARIA_DSN="mysql://app@127.0.0.1:$MARIA_PORT/shop"
     export MARIA_DIR MARIA_PORT MARIA_DSN MARIA_PID
 }
 
 maria_sql() {
-    mariadb --no-defaults -S "$MARIA_DIR/sock" -u root -N -B "${MARIA_DB:-shop}" -e "$1" 2>&1
+    mariadb --no-defaults --default-character-set=utf8mb4 -S "$MARIA_DIR/sock" -u root -N -B "${MARIA_DB:-shop}" -e "$1" 2>&1
 }
 
 maria_stop() {
