@@ -166,3 +166,68 @@ void pd_yaml_quote(struct pd_buf *out, const char *value)
     }
     pd_buf_addc(out, '"');
 }
+
+/* A YAML node as JSON: mappings become objects, sequences arrays, scalars strings. */
+static json_t *node_json(struct fy_node *n)
+{
+    json_t *out;
+
+    if (n == NULL || fy_node_is_null(n))
+        return json_null();
+    if (fy_node_is_scalar(n))
+        return json_string(fy_node_get_scalar0(n));
+    if (fy_node_is_sequence(n)) {
+        void *iter = NULL;
+        struct fy_node *item;
+        out = json_array();
+        while ((item = fy_node_sequence_iterate(n, &iter)) != NULL)
+            json_array_append_new(out, node_json(item));
+        return out;
+    }
+    out = json_object();
+    {
+        void *iter = NULL;
+        struct fy_node_pair *pair;
+        while ((pair = fy_node_mapping_iterate(n, &iter)) != NULL) {
+            struct fy_node *k = fy_node_pair_key(pair);
+            const char *ks = k ? fy_node_get_scalar0(k) : NULL;
+            if (ks)
+                json_object_set_new(out, ks, node_json(fy_node_pair_value(pair)));
+        }
+    }
+    return out;
+}
+
+json_t *pd_yaml_load_json(const char *path, const char *label, struct pd_err *err)
+{
+    struct pd_buf text = PD_BUF_INIT;
+    struct fy_diag *diag;
+    struct fy_parse_cfg cfg;
+    struct fy_document *doc;
+    json_t *out = NULL;
+
+    pd_buf_init(&text, 16 << 20);
+    if (pd_buf_read_file(&text, path) != 0) {
+        pd_buf_release(&text);
+        pd_fail(err, PD_ENOTFOUND, "%s: cannot read '%s' (missing, or larger than 16 MiB)", label,
+                path);
+        return NULL;
+    }
+    diag = quiet_diag();
+    cfg = (struct fy_parse_cfg){.flags = FYPCF_QUIET, .diag = diag};
+    doc = fy_document_build_from_string(&cfg, text.ptr ? text.ptr : "", FY_NT);
+    if (doc == NULL) {
+        void *iter = NULL;
+        struct fy_diag_error *e = fy_diag_errors_iterate(diag, &iter);
+        if (e)
+            pd_fail(err, PD_ECONFIG, "%s:%d: %s", label, e->line + 1, e->msg);
+        else
+            out = json_null();
+    } else {
+        out = node_json(fy_document_root(doc));
+    }
+    fy_document_destroy(doc);
+    fy_diag_destroy(diag);
+    pd_buf_release(&text);
+    return out;
+}

@@ -33,4 +33,12 @@ int pd_yaml_walk_string(const char *text, const char *label, pd_yaml_leaf_fn fn,
 struct pd_buf;
 void pd_yaml_quote(struct pd_buf *out, const char *value);
 
+/*
+ * Load a whole YAML file as JSON (mappings -> objects, sequences -> arrays,
+ * scalars -> strings, empty -> null). NULL with PD_ENOTFOUND or PD_ECONFIG
+ * ("LABEL:LINE: what is wrong"). For documents with lists, such as recipes.
+ */
+#include <jansson.h>
+json_t *pd_yaml_load_json(const char *path, const char *label, struct pd_err *err);
+
 #endif

@@ -1,7 +1,81 @@
+/*
+ * cmd_ingest.c - `pluto-duck ingest RECIPE.yaml...`: run recipes, one line each.
+ */
 #include "cli/cli.h"
+
+#include "base/buf.h"
 #include "base/err.h"
+#include "base/json.h"
+#include "sources/ingest.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void print_result(const struct cli_ctx *ctx, const struct pd_ingest_result *r, int dry_run)
+{
+    if (ctx->format == PD_FORMAT_JSON || ctx->format == PD_FORMAT_JSONL) {
+        struct pd_buf b = PD_BUF_INIT;
+        pd_buf_adds(&b, "{\"run_id\":");
+        pd_json_add_string(&b, r->run_id, strlen(r->run_id));
+        pd_buf_adds(&b, ",\"recipe\":");
+        pd_json_add_string(&b, r->recipe, strlen(r->recipe));
+        pd_buf_adds(&b, ",\"target\":");
+        pd_json_add_string(&b, r->target, strlen(r->target));
+        pd_buf_adds(&b, ",\"mode\":");
+        pd_json_add_string(&b, r->mode, strlen(r->mode));
+        pd_buf_addf(&b, ",\"status\":\"%s\",\"rows\":%lld,\"seconds\":%.3f,\"watermark\":",
+                    r->error ? "failed" : dry_run ? "planned" : "ok", (long long)r->rows,
+                    r->seconds);
+        if (r->watermark)
+            pd_json_add_string(&b, r->watermark, strlen(r->watermark));
+        else
+            pd_buf_adds(&b, "null");
+        pd_buf_adds(&b, ",\"error\":");
+        if (r->error)
+            pd_json_add_string(&b, r->error, strlen(r->error));
+        else
+            pd_buf_adds(&b, "null");
+        pd_buf_adds(&b, "}\n");
+        fputs(b.ptr, stdout);
+        pd_buf_release(&b);
+        return;
+    }
+    if (r->error)
+        printf("%s: failed, %s unchanged\n", r->recipe, r->target);
+    else if (dry_run)
+        printf("%s: would load %s (%s)\n", r->recipe, r->target, r->mode);
+    else
+        printf("%s: %lld rows into %s (%s) in %.2f s, %.0f rows/s%s%s\n", r->recipe,
+               (long long)r->rows, r->target, r->mode, r->seconds,
+               r->seconds > 0 ? (double)r->rows / r->seconds : 0.0,
+               r->watermark ? ", watermark " : "", r->watermark ? r->watermark : "");
+}
+
 int cmd_ingest(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 {
-    (void)ctx; (void)a;
-    return pd_fail(err, PD_EINTERNAL, "ingest: not built yet");
+    struct pd_ingest_opts o = {.dry_run = cli_given(a, "dry-run"),
+                               .progress = ctx->tty_err ? cli_progress : NULL,
+                               .interrupted = ctx->interrupted};
+    int rc = 0;
+
+    for (int i = 0; i < a->npos; i++) {
+        struct pd_ingest_result *res;
+        struct pd_err e = PD_ERR_INIT;
+        size_t n;
+        int r = pd_ingest_file(ctx->sources, a->pos[i], &o, &res, &n, &e);
+        if (ctx->tty_err)
+            cli_progress_done();
+        for (size_t k = 0; k < n; k++)
+            print_result(ctx, &res[k], o.dry_run);
+        pd_ingest_results_free(res, n);
+        if (r != 0) {
+            if (rc == 0)
+                rc = pd_fail(err, r, "%s", e.msg);
+            else
+                fprintf(stderr, "error: %s\n", e.msg);
+            if (r == PD_ECANCELED)
+                break;
+        }
+    }
+    return rc;
 }

@@ -468,6 +468,7 @@ const struct pd_connector pd_conn_mysql = {
     .type = "mysql",
     .summary = "a MySQL or MariaDB database (MariaDB Connector/C; streamed rows)",
     .options = "--dsn mysql://USER@HOST:PORT/DB [--password-stdin]",
+    .quote = '`',
     .configure = configure,
     .query_function = "mysql_query",
     .open = my_open,

@@ -66,6 +66,7 @@ struct pd_connector {
     const char *type;    /* "postgres" */
     const char *summary; /* one line for `source types` */
     const char *options; /* attach options it uses, for --help */
+    char quote;          /* how the remote quotes identifiers: '"' (when 0) or '`' */
 
     /* Check and complete the attach options in config (move a password into *secret). */
     int (*configure)(json_t *config, char **secret, struct pd_err *err);

@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct pd_sources {
     struct pd_warehouse *wh;
@@ -680,4 +681,53 @@ int pd_source_estimate(struct pd_sources *S, const char *name, const char *table
     }
     pd_source_free(&src);
     return rc;
+}
+
+int pd_sources_add_temporary(struct pd_sources *S, const char *type, json_t *config,
+                             const char *secret, char **name, struct pd_err *err)
+{
+    static int counter;
+    struct pd_source src = {0};
+    duckdb_connection conn;
+    char *found = NULL;
+    int rc;
+
+    if (!(src.ops = pd_connector_find(type)))
+        return pd_fail(err, PD_EINVAL, "unknown source type '%s' (one of: %s)", type,
+                       pd_connector_names());
+    src.name = xasprintf("__pd_inline_%d_%d", (int)getpid(), ++counter);
+    src.home = xstrdup(S->home);
+    src.connect_timeout_s = S->connect_timeout_s;
+    src.config = json_deep_copy(config);
+    if ((rc = src.ops->configure(src.config, &found, err)) == 0) {
+        src.secret = secret ? xstrdup(secret) : found;
+        found = secret ? found : NULL;
+        if (src.ops->load && (rc = pd_warehouse_acquire(S->wh, &conn, err)) == 0) {
+            rc = src.ops->load(&src, conn, 1, err);
+            pd_warehouse_release(S->wh, conn, 1);
+        }
+    }
+    if (rc == 0) {
+        remember(S, &src);
+        *name = xstrdup(src.name);
+    }
+    free(found);
+    pd_source_free(&src);
+    return rc;
+}
+
+void pd_sources_remove_temporary(struct pd_sources *S, const char *name)
+{
+    struct pd_source src = {0};
+    struct pd_err ignored = PD_ERR_INIT;
+    duckdb_connection conn;
+
+    if (pd_sources_get(S, name, &src, &ignored) != 0)
+        return;
+    if (src.ops->unload && pd_warehouse_acquire(S->wh, &conn, &ignored) == 0) {
+        src.ops->unload(&src, conn);
+        pd_warehouse_release(S->wh, conn, 1);
+    }
+    forget(S, name);
+    pd_source_free(&src);
 }

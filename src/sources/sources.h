@@ -75,6 +75,15 @@ int pd_sources_get(struct pd_sources *S, const char *name, struct pd_source *out
                    struct pd_err *err);
 void pd_source_free(struct pd_source *src);
 
+/*
+ * A source that lives only in this process (an ingest recipe's inline source):
+ * configured and checked like an attached one, given a generated name (*name,
+ * heap), never written to the registry. Remove it when done.
+ */
+int pd_sources_add_temporary(struct pd_sources *S, const char *type, json_t *config,
+                             const char *secret, char **name, struct pd_err *err);
+void pd_sources_remove_temporary(struct pd_sources *S, const char *name);
+
 /* The warehouse these sources belong to. */
 struct pd_warehouse *pd_sources_warehouse(struct pd_sources *S);
 
