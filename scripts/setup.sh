@@ -23,7 +23,8 @@ DEPS="$top/third_party/duckdb"
 PACKAGES=(build-essential cmake pkg-config ca-certificates
     libjansson-dev libfyaml-dev libedit-dev libsodium-dev libcurl4-openssl-dev
     libpq-dev libmariadb-dev libsqlite3-dev
-    libcmocka-dev bats)
+    libcmocka-dev bats
+    postgresql mariadb-server mariadb-client sqlite3 python3 util-linux)
 
 sanitize=0
 for arg in "$@"; do

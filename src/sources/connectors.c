@@ -12,7 +12,7 @@
 #include <string.h>
 
 extern const struct pd_connector pd_conn_postgres, pd_conn_mysql, pd_conn_sqlite, pd_conn_duckdb,
-    pd_conn_file;
+    pd_conn_file, pd_conn_http;
 
 static const struct pd_connector *const connectors[] = {
     &pd_conn_postgres,
@@ -20,6 +20,7 @@ static const struct pd_connector *const connectors[] = {
     &pd_conn_sqlite,
     &pd_conn_duckdb,
     &pd_conn_file,
+    &pd_conn_http,
 };
 
 #define N_CONNECTORS (sizeof(connectors) / sizeof(connectors[0]))

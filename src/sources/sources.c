@@ -523,7 +523,8 @@ int pd_source_refresh(struct pd_sources *S, const char *name, struct pd_attach_r
         goto out_src;
     current_views(conn, name, &before);
     if (src.ops->load) {
-        src.ops->unload(&src, conn);
+        if (src.ops->unload)
+            src.ops->unload(&src, conn);
         rc = src.ops->load(&src, conn, 1, err);
     }
     if (rc == 0)

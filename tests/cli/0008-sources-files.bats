@@ -1,0 +1,247 @@
+#!/usr/bin/env bats
+# Sources that are files: SQLite, DuckDB, CSV/Parquet/JSON, and files over HTTP.
+load helper
+
+setup() {
+    init_home
+    sqlite3 lite.db "
+        CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, price REAL, d DATE, ts TIMESTAMP,
+                        flag BOOLEAN, data BLOB, j JSON);
+        INSERT INTO t VALUES (1, 'a', 1.5, '2024-01-02', '2024-01-02 03:04:05.123', 1, x'0102', '{}'),
+                             (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+                             (3, 'ünï ✓', -2.25, '1999-12-31', '2000-01-01T00:00:00', 0, x'', '');
+        CREATE VIEW v AS SELECT id * 2 AS dbl FROM t;"
+}
+
+@test "sqlite: attach makes one view per table and view; rows match sqlite's own" {
+    run pd source attach lite --type sqlite --path lite.db
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"attached lite: 2 tables"* ]]
+    [[ "$output" == *"column j: SQLite type JSON read as VARCHAR"* ]]
+    run pd sql "select id, name, price, d, ts, flag, data from lite.t order by id" --format csv
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = '1,a,1.5,2024-01-02,2024-01-02 03:04:05.123,true,\x01\x02' ]
+    [ "${lines[2]}" = '2,,,,,,' ]
+    [ "${lines[3]}" = '3,ünï ✓,-2.25,1999-12-31,2000-01-01 00:00:00,false,' ]
+    # the same rows, as sqlite prints them
+    [ "$(pd sql 'select count(*), sum(price) from lite.t' --format csv | tail -1)" = \
+      "$(sqlite3 -csv lite.db 'select count(*), sum(price) from t')" ]
+    run pd sql "select dbl from lite.v order by 1" --format csv
+    [ "${lines[*]}" = "dbl 2 4 6" ]
+}
+
+@test "sqlite: pass-through query runs on sqlite" {
+    pd source attach lite --type sqlite --path lite.db
+    run pd sql "select * from sqlite_query('lite', 'select count(*) as n, max(name) as m from t')" --format csv
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = "3,ünï ✓" ]
+    run pd sql "select * from postgres_query('lite', 'select 1')"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"source lite is a sqlite source, not postgres: use sqlite_query"* ]]
+}
+
+@test "sqlite: a value that does not fit its declared type is an error naming the column" {
+    sqlite3 lite.db "INSERT INTO t (id, price) VALUES (4, 'lots')"
+    pd source attach lite --type sqlite --path lite.db
+    run pd sql "select price from lite.t"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"column price, row 4: SQLite value 'lots' is not a number"* ]]
+}
+
+@test "source list, show, tables; list --all keeps detached ones" {
+    pd source attach lite --type sqlite --path lite.db --description "test db"
+    run pd source list --format csv
+    [[ "${lines[1]}" == "lite,sqlite,attached,2,test db,"* ]]
+    run pd source show lite --format json
+    [[ "$output" == *'\"path\":\"'"$BATS_TEST_TMPDIR"'/lite.db\"'* ]]
+    run pd source tables lite --format csv
+    [ "${lines[1]}" = 't,8,"id BIGINT, name VARCHAR, price DOUBLE, d DATE, ts TIMESTAMP, flag BOOLEAN, data BLOB, j VARCHAR"' ]
+    run pd source detach lite
+    [ "$output" = "detached lite" ]
+    run pd source list --format csv
+    [ "${#lines[@]}" -eq 1 ]
+    run pd source list --all --format csv
+    [[ "${lines[1]}" == "lite,sqlite,detached,0,"* ]]
+    run pd sql "select * from lite.t"
+    [ "$status" -eq 1 ]
+    # attaching the name again works once it is detached
+    run pd source attach lite --type sqlite --path lite.db
+    [ "$status" -eq 0 ]
+}
+
+@test "refresh picks up added and dropped tables; a dropped table's error says to refresh" {
+    pd source attach lite --type sqlite --path lite.db
+    sqlite3 lite.db "CREATE TABLE extra (x INTEGER); DROP VIEW v;"
+    run pd source refresh lite
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"(1 added, 1 dropped)"* ]]
+    [[ "$output" == *"+ lite.extra"* ]]
+    [[ "$output" == *"- lite.v"* ]]
+    sqlite3 lite.db "DROP TABLE extra"
+    run pd sql "select * from lite.extra"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"table extra no longer exists"*"run: pluto-duck source refresh"* ]]
+}
+
+@test "bad names, duplicates, unknown types and missing files are refused and change nothing" {
+    for name in 1abc a-b 'x;drop table y' main _pluto; do
+        run pd source attach "$name" --type sqlite --path lite.db
+        [ "$status" -eq 1 ]
+    done
+    run pd source attach 'x;drop table y' --type sqlite --path lite.db
+    [[ "$output" == *"invalid source name 'x;drop table y'"* ]]
+    pd source attach lite --type sqlite --path lite.db
+    run pd source attach lite --type sqlite --path lite.db
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"a source named 'lite' is already attached"* ]]
+    run pd source attach other --type oracle --path lite.db
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"unknown source type 'oracle' (one of: postgres, mysql, sqlite, duckdb, file, http)"* ]]
+    run pd source attach gone --type sqlite --path nowhere.db
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"SQLite file nowhere.db does not exist"* ]]
+    run pd source attach gone --type file --path nowhere.csv
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"does not exist"* ]]
+    run pd source list --all --format csv
+    [ "${#lines[@]}" -eq 2 ]
+    run pd sql "select count(*) from duckdb_schemas() where schema_name in ('gone', 'other', 'a-b')" --format csv
+    [ "${lines[1]}" = 0 ]
+}
+
+@test "cache: copy with a filter and TTL, list, refresh, drop, cleanup" {
+    pd source attach lite --type sqlite --path lite.db
+    run pd source cache lite t --where "id > 1" --ttl 1h
+    [ "$status" -eq 0 ]
+    [[ "$output" == "cached lite.t as cache.lite_t: 2 rows in "* ]]
+    run pd sql "select id from cache.lite_t order by id" --format csv
+    [ "${lines[*]}" = "id 2 3" ]
+    run pd cache list --format csv
+    [[ "${lines[1]}" == "cache.lite_t,lite,t,id > 1,2,"*",false" ]]
+    sqlite3 lite.db "INSERT INTO t (id) VALUES (10)"
+    run pd cache refresh cache.lite_t
+    [[ "$output" == "refreshed cache.lite_t: 3 rows"* ]]
+    pd source cache lite t --as short --ttl 1s
+    sleep 1.2
+    run pd cache cleanup
+    [ "$output" = "dropped 1 expired cached table" ]
+    run pd sql "select * from cache.short"
+    [ "$status" -eq 1 ]
+    run pd cache drop lite_t
+    [ "$output" = "dropped cache.lite_t" ]
+    run pd cache drop lite_t
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"no cached table named 'lite_t'"* ]]
+}
+
+@test "cache: a failure half-way keeps the previous copy" {
+    pd source attach lite --type sqlite --path lite.db
+    pd source cache lite t
+    sqlite3 lite.db "INSERT INTO t (id, price) VALUES (4, 'lots')"
+    run pd source cache lite t
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"is not a number"* ]]
+    run pd sql "select count(*) from cache.lite_t" --format csv
+    [ "${lines[1]}" = 3 ]
+    run pd source cache lite nosuch
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"source lite has no table nosuch (see: pluto-duck source tables lite)"* ]]
+    run pd source cache lite t --ttl soon
+    [ "$status" -eq 2 ]
+}
+
+@test "duckdb file: attached read-only, its tables readable" {
+    pd sql "attach 'other.duckdb' as o; create table o.main.nums as select range as n from range(5); detach o"
+    run pd source attach o --type duckdb --path other.duckdb
+    [ "$status" -eq 0 ]
+    run pd sql "select sum(n) from o.nums" --format csv
+    [ "${lines[1]}" = 10 ]
+    run pd sql "insert into __pd_src_o.main.nums values (9)"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"read-only"* ]]
+}
+
+@test "files: a directory of CSV, Parquet and JSON; a glob; the format from --file-format" {
+    mkdir data
+    printf 'id,name\n1,a\n2,b\n' > data/people.csv
+    pd sql "copy (select 1 as x union all select 2) to 'data/nums.parquet'"
+    printf '{"k": 1}\n{"k": 2}\n{"k": 3}\n' > data/events.jsonl
+    printf 'id,name\n3,c\n' > data/people2.csv
+    run pd source attach files --type file --path data
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"4 tables"* ]]
+    run pd sql "select (select count(*) from files.people), (select sum(x) from files.nums), (select sum(k) from files.events)" --format csv
+    [ "${lines[1]}" = "2,3,6" ]
+    run pd source attach allpeople --type file --path 'data/people*.csv' --table people
+    [ "$status" -eq 0 ]
+    run pd sql "select count(*) from allpeople.people" --format csv
+    [ "${lines[1]}" = 3 ]
+    cp data/people.csv data/people.txt
+    run pd source attach txt --type file --path data/people.txt
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"give --file-format csv, parquet or json"* ]]
+    run pd source attach txt --type file --path data/people.txt --file-format csv
+    [ "$status" -eq 0 ]
+}
+
+@test "files: malformed CSV fails with the line number" {
+    { echo 'a,b'; seq 1 25000 | sed 's/$/,x/'; echo '5,6,7'; echo '8,y'; } > bad.csv
+    pd source attach bad --type file --path bad.csv
+    run pd sql "select count(*) from bad.bad"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"CSV Error on Line: 25002"* ]]
+}
+
+start_http() {
+    mkdir -p www
+    python3 "$BATS_TEST_DIRNAME/../servers/http_server.py" www port &
+    HTTP_PID=$!
+    for _ in $(seq 1 50); do [ -f port ] && break; sleep 0.1; done
+    HTTP="http://127.0.0.1:$(cat port)"
+}
+
+teardown() {
+    [ -n "$HTTP_PID" ] && kill "$HTTP_PID" 2>/dev/null || true
+}
+
+@test "http: downloaded once, revalidated with ETag on refresh, new content after a change" {
+    start_http
+    printf 'id,name\n1,a\n2,b\n' > www/people.csv
+    run pd source attach web --type http --url "$HTTP/people.csv"
+    [ "$status" -eq 0 ]
+    run pd sql "select count(*) from web.people" --format csv
+    [ "${lines[1]}" = 2 ]
+    [ "$(curl -s "$HTTP/count")" = 1 ]
+    pd source refresh web
+    [ "$(curl -s "$HTTP/count")" = 1 ]   # 304: not downloaded again
+    printf 'id,name\n1,a\n2,b\n3,c\n' > www/people.csv
+    pd source refresh web
+    [ "$(curl -s "$HTTP/count")" = 2 ]
+    run pd sql "select count(*) from web.people" --format csv
+    [ "${lines[1]}" = 3 ]
+}
+
+@test "http: 404, 500 and a cut connection fail clearly and keep the previous copy" {
+    start_http
+    printf 'id\n1\n' > www/a.csv
+    run pd source attach nf --type http --url "$HTTP/missing.csv"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"HTTP 404 from $HTTP/missing.csv"* ]]
+    run pd source attach err --type http --url "$HTTP/status/500"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"HTTP 500"* ]]
+    run pd source attach cut --type http --url "$HTTP/cut/a.csv"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"downloading $HTTP/cut/a.csv failed"* ]]
+    run pd source list --all --format csv
+    [ "${#lines[@]}" -eq 1 ]
+    pd source attach a --type http --url "$HTTP/a.csv"
+    rm www/a.csv
+    run pd source refresh a
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"HTTP 404"*"(the previous copy is kept)"* ]]
+    run pd sql "select count(*) from a.a" --format csv
+    [ "${lines[1]}" = 1 ]
+    run pd source list --format csv
+    [[ "${lines[1]}" == "a,http,error,"* ]]
+}
