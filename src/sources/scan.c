@@ -31,13 +31,13 @@ struct bind_data {
     struct pd_relation rel;
     char *filter;
     idx_t conn_id;
+    uint64_t cancel_token; /* registered from open to close: a slow connect or describe stops too */
+    int64_t rows;          /* read so far, for progress */
 };
 
 struct init_data {
     struct bind_data *b;
     struct pd_rscan *scan;
-    uint64_t cancel_token;
-    int64_t rows;
     int done;
 };
 
@@ -73,12 +73,20 @@ static void bind_data_free(void *p)
 {
     struct bind_data *b = p;
 
+    if (b->cancel_token)
+        pd_cancel_unregister(b->cancel_token);
     if (b->remote)
         b->src.ops->close(b->remote);
     pd_relation_clear(&b->rel);
     pd_source_free(&b->src);
     free(b->filter);
     free(b);
+}
+
+static void cancel_remote(void *arg)
+{
+    struct bind_data *b = arg;
+    b->src.ops->cancel(b->remote);
 }
 
 static void scan_bind(duckdb_bind_info info)
@@ -113,8 +121,10 @@ static void scan_bind(duckdb_bind_info info)
         goto fail;
     }
     b->filter = fn->engine ? NULL : named_text(info, "filter");
-    if (b->src.ops->open(&b->src, &b->remote, &err) != 0 ||
-        b->src.ops->describe(b->remote, fn->engine ? NULL : target, fn->engine ? target : NULL,
+    if (b->src.ops->open(&b->src, &b->remote, &err) != 0)
+        goto fail;
+    b->cancel_token = pd_cancel_register(b->conn_id, cancel_remote, b, &b->rows);
+    if (b->src.ops->describe(b->remote, fn->engine ? NULL : target, fn->engine ? target : NULL,
                              &b->rel, &err) != 0)
         goto fail;
     if (b->rel.ncols == 0) {
@@ -137,18 +147,10 @@ fail:
     free(target);
 }
 
-static void cancel_remote(void *arg)
-{
-    struct bind_data *b = arg;
-    b->src.ops->cancel(b->remote);
-}
-
 static void init_data_free(void *p)
 {
     struct init_data *d = p;
 
-    if (d->cancel_token)
-        pd_cancel_unregister(d->cancel_token);
     if (d->scan)
         d->b->src.ops->scan_close(d->scan);
     free(d);
@@ -169,8 +171,6 @@ static void scan_init(duckdb_init_info info)
     if (b->src.ops->scan(b->remote, &b->rel, cols, n, b->filter, &d->scan, &err) != 0) {
         duckdb_init_set_error(info, err.msg);
         d->scan = NULL;
-    } else {
-        d->cancel_token = pd_cancel_register(b->conn_id, cancel_remote, b, &d->rows);
     }
     free(cols);
     duckdb_init_set_init_data(info, d, init_data_free);
@@ -194,7 +194,7 @@ static void scan_chunk(duckdb_function_info info, duckdb_data_chunk out)
     }
     if (n == 0)
         d->done = 1;
-    __atomic_store_n(&d->rows, d->rows + n, __ATOMIC_RELAXED);
+    __atomic_store_n(&d->b->rows, d->b->rows + n, __ATOMIC_RELAXED);
     duckdb_data_chunk_set_size(out, (idx_t)n);
 }
 

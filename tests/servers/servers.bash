@@ -16,7 +16,7 @@ free_port() {
 }
 
 as_pg() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_start() {
@@ -27,7 +27,7 @@ pg_start() {
     as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust --auth-host=scram-sha-256 \
         -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log"; return 1; }
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-        -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c timezone=UTC" \
+        -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c timezone=UTC -c log_statement=all" \
         start >/dev/null || { cat "$PG_DIR/server.log"; return 1; }
     PG_DB=postgres pg_sql "CREATE USER app PASSWORD 'secret'" >/dev/null &&
         PG_DB=postgres pg_sql "CREATE DATABASE shop OWNER app" >/dev/null || return 1

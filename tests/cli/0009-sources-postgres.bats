@@ -1,0 +1,226 @@
+#!/usr/bin/env bats
+# PostgreSQL sources against a real server started for this suite.
+load helper
+load ../servers/servers
+
+setup_file() {
+    export SRV_DIR
+    SRV_DIR=$(mktemp -d /tmp/pd-pg.XXXXXX)
+    chmod 755 "$SRV_DIR"
+    pg_start "$SRV_DIR"
+    pg_sql "$(cat "$BATS_TEST_DIRNAME/../fixtures/pg_types.sql")" >/dev/null
+}
+
+teardown_file() {
+    pg_stop
+    rm -rf "$SRV_DIR"
+}
+
+setup() {
+    init_home
+}
+
+attach_pg() {
+    echo secret | pd source attach pg --type postgres --dsn "$PG_DSN" --password-stdin "$@"
+}
+
+# Compare one column as PostgreSQL prints it (::text) with what DuckDB returns (::VARCHAR).
+same_column() {
+    local pg duck
+    pg=$(pg_sql "select md5(coalesce($1::text, 'NULL')) from types order by id")
+    duck=$(pd sql "select md5(coalesce($1::VARCHAR, 'NULL')) from pg.types order by id" --format csv | tail -n +2)
+    [ "$pg" = "$duck" ] || { echo "column $1: postgres [$pg] duckdb [$duck]"; return 1; }
+}
+
+@test "attach: views for tables and views; the password only in the secret store" {
+    run attach_pg
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"attached pg: 4 tables"* ]]
+    [[ "$output" == *"column nfree: numeric without precision read as DOUBLE"* ]]
+    [[ "$output" == *"column nbig: numeric(50,2) does not fit DECIMAL; read as DOUBLE"* ]]
+    [[ "$output" == *"column tz: type time with time zone read as VARCHAR"* ]]
+    [ "$(stat -c %a "$PLUTO_DUCK_HOME/secrets/source.pg")" = 600 ]
+    [ "$(cat "$PLUTO_DUCK_HOME/secrets/source.pg")" = secret ]
+    run grep -rl secret "$PLUTO_DUCK_HOME" --exclude-dir=secrets
+    [ "$status" -eq 1 ]
+    run pd source show pg --format json
+    [[ "$output" != *secret* ]]
+    # a password in the DSN is moved to the store, with a warning for the command line
+    run pd source attach pg2 --type postgres --dsn "postgresql://app:secret@127.0.0.1:$PG_PORT/shop"
+    [ "$status" -eq 0 ]
+    run grep -rl secret "$PLUTO_DUCK_HOME" --exclude-dir=secrets
+    [ "$status" -eq 1 ]
+}
+
+@test "types: every mapped column reads the same values PostgreSQL has" {
+    attach_pg
+    for c in i2 i4 i8 n52 n380 n3810 t vc d tm ts u m dom inet_col tz j; do
+        same_column "$c"
+    done
+    run pd sql "select f4, f8, nfree, b, tstz, iv, jb, \"by\", ai, \"at\", an from pg.types order by id" --format jsonl
+    [ "${lines[0]}" = '{"f4":1.5,"f8":3.1415926535897931,"nfree":12.5,"b":true,"tstz":"2024-06-01 10:00:00+00","iv":"1 year 2 months 3 days 04:05:06.7","jb":"{\"b\": null}","by":"\\x00\\xFF\\x10","ai":[1,null,3],"at":["x","y z",null],"an":[1.25,null]}' ]
+    [ "${lines[1]}" = '{"f4":0,"f8":-1e+308,"nfree":-0.000001,"b":false,"tstz":"1969-12-31 23:59:59.999999+00","iv":"-3 days -00:00:01","jb":"[]","by":"","ai":[],"at":[],"an":[]}' ]
+    [ "${lines[2]}" = '{"f4":null,"f8":null,"nfree":null,"b":null,"tstz":null,"iv":null,"jb":null,"by":null,"ai":null,"at":null,"an":null}' ]
+    [[ "${lines[3]}" == '{"f4":"NaN","f8":"Infinity","nfree":"NaN",'*'"tstz":"infinity",'* ]]
+    run pd sql "select d, ts from pg.types where id = 4" --format csv
+    [ "${lines[1]}" = "infinity,-infinity" ]
+    run pd sql "select typeof(n52), typeof(n3810), typeof(i2), typeof(u), typeof(an), typeof(tstz) from pg.types limit 1" --format csv
+    [ "${lines[1]}" = '"DECIMAL(5,2)","DECIMAL(38,10)",SMALLINT,UUID,"DECIMAL(6,2)[]",TIMESTAMP WITH TIME ZONE' ]
+    # char(n) keeps its padding, as PostgreSQL stores it
+    run pd sql "select bp = 'ab   ' from pg.types where id = 1" --format csv
+    [ "${lines[1]}" = "true" ]
+    run pd sql "select * from pg.matrix"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"column m holds a 2-dimensional array"* ]]
+}
+
+@test "live reads fetch only the projected columns; pass-through pushes the filter" {
+    attach_pg
+    run pd sql "select region, sum(amount) from pg.orders group by 1 order by 1" --format csv
+    [ "${lines[1]}" = "east,625000.00" ]
+    grep -q 'COPY (SELECT "region", "amount" FROM "public"."orders") TO STDOUT (FORMAT binary)' "$PG_DIR/server.log"
+    run pd sql "select * from postgres_query('pg', 'select count(*)::int as n from orders where amount > 200')" --format csv
+    [ "${lines[1]}" = 3980 ]
+    grep -q 'where amount > 200' "$PG_DIR/server.log"
+    [ "$(pd sql 'select count(*) from pg.big_orders' --format csv | tail -1)" = 3980 ]
+}
+
+@test "wrong password: authentication failed, the password shown nowhere" {
+    run bash -c "echo wrongpass | '$PD' source attach bad --type postgres --dsn '$PG_DSN' --password-stdin"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"password authentication failed for user \"app\""* ]]
+    [[ "$output" != *wrongpass* ]]
+    run grep -r wrongpass "$PLUTO_DUCK_HOME"
+    [ "$status" -eq 1 ]
+    run pd source list --all --format csv
+    [ "${#lines[@]}" -eq 1 ]
+}
+
+@test "unreachable: a refused port fails at once, a silent server within the connect timeout" {
+    run pd source attach down --type postgres --dsn "postgresql://app@127.0.0.1:1/shop"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cannot connect to postgres source down"*"refused"* ]]
+    # a server that accepts connections and never answers
+    python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(5); open(sys.argv[1],"w").write(str(s.getsockname()[1])); time.sleep(60)' silent.port &
+    local pid=$!
+    for _ in $(seq 1 50); do [ -s silent.port ] && break; sleep 0.1; done
+    run timeout 30 "$PD" -c sources.connect_timeout=2s source attach silent --type postgres \
+        --dsn "postgresql://app@127.0.0.1:$(cat silent.port)/shop"
+    kill $pid
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cannot connect to postgres source silent"*"timeout"* ]]
+}
+
+@test "a table dropped after attach: the error names it and suggests refresh" {
+    pg_sql "create table temp_t (x int); grant select on temp_t to app"
+    attach_pg
+    pg_sql "drop table temp_t"
+    run pd sql "select * from pg.temp_t"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"table public.temp_t no longer exists in postgres source pg (run: pluto-duck source refresh)"* ]]
+    run pd source refresh pg
+    [[ "$output" == *"- pg.temp_t"* ]]
+}
+
+@test "a timeout cancels the remote statement too" {
+    attach_pg
+    run timeout 30 "$PD" sql --timeout 1s "select * from postgres_query('pg', 'select pg_sleep(60)')"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"query cancelled after 1 s (timeout)"* ]]
+    sleep 0.5
+    [ "$(pg_sql "select count(*) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()")" = 0 ]
+}
+
+@test "cache: the filter runs on the server; estimate" {
+    attach_pg
+    run pd source cache pg orders --where "created_at >= '2024-01-01'" --as recent
+    [ "$status" -eq 0 ]
+    [ "$(pd sql 'select count(*) from cache.recent' --format csv | tail -1)" = \
+      "$(pg_sql "select count(*) from orders where created_at >= '2024-01-01'")" ]
+    grep -q "WHERE (created_at >= '2024-01-01')" "$PG_DIR/server.log"
+    pg_sql "analyze orders"
+    run pd source estimate pg orders --format json
+    [[ "$output" == *'"rows":20000,'*'"recommend_cache":true'* ]]
+}
+
+@test "ingest: replace, append, merge with an incremental watermark" {
+    attach_pg
+    cat > merge.yaml <<EOF
+name: orders_sync
+source: pg
+table: orders
+target: raw.orders
+mode: merge
+merge_keys: [id]
+incremental: id
+EOF
+    run pd ingest merge.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == "orders_sync: 20000 rows into raw.orders (merge)"*"watermark 20000" ]]
+    pg_sql "insert into orders values (20001, 'north', 1.00, now())"
+    run pd ingest merge.yaml --format json
+    [[ "$output" == *'"rows":1,'*'"watermark":"20001"'* ]]
+    grep -q "WHERE (\"id\" > '20000')" "$PG_DIR/server.log"
+    [ "$(pd sql 'select count(*) from raw.orders' --format csv | tail -1)" = 20001 ]
+    cat > two.yaml <<EOF
+recipes:
+  - source: pg
+    query: "select region, count(*) as n from orders group by 1"
+    target: counts
+    mode: append
+  - source: {type: postgres, dsn: "$PG_DSN", password_env: PG_SECRET}
+    table: orders
+    target: copy_orders
+EOF
+    export PG_SECRET=secret
+    run pd ingest two.yaml
+    echo "$output"
+    [ "$status" -eq 0 ]
+    pd ingest two.yaml
+    [ "$(pd sql 'select count(*) from counts' --format csv | tail -1)" = 8 ]
+    [ "$(pd sql 'select count(*) from copy_orders' --format csv | tail -1)" = 20001 ]
+    run pd sql "select recipe, status, rows from _sources.ingest_runs order by started_at" --format csv
+    [ "${lines[1]}" = "orders_sync,ok,20000" ]
+    pg_sql "delete from orders where id = 20001"
+}
+
+@test "ingest: merge keys that repeat in the incoming data are refused; nothing is written" {
+    attach_pg
+    pd sql "create table dup as select 1 as id"
+    cat > dup.yaml <<EOF
+source: pg
+query: "select id % 10 as id, region from orders"
+target: dup
+mode: merge
+merge_keys: id
+EOF
+    run pd ingest dup.yaml
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'merge keys ("id") are not unique in the incoming data'*"nothing was written"* ]]
+    [ "$(pd sql 'select count(*) from dup' --format csv | tail -1)" = 1 ]
+    run pd sql "select status, error from _sources.ingest_runs" --format csv
+    [[ "${lines[1]}" == "failed,"*"merge keys"* ]]
+}
+
+@test "server killed during an ingest: the target is unchanged and the run recorded failed" {
+    pg_sql "create table big as select g as id, g * 1.5 as x, md5(g::text) as t, now() as ts from generate_series(1, 3000000) g; grant select on big to app" >/dev/null
+    attach_pg
+    pd sql "create table big_copy as select 42 as id"
+    printf 'source: pg\ntable: big\ntarget: big_copy\n' > big.yaml
+    "$PD" ingest big.yaml > ingest.out 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 100); do
+        [ "$(pg_sql "select count(*) from pg_stat_activity where query like 'COPY%big%'")" != 0 ] && break
+        sleep 0.05
+    done
+    pg_kill
+    run wait $pid
+    [ "$status" -eq 1 ]
+    run cat ingest.out
+    [[ "$output" == *"failed, main.big_copy unchanged"* ]]
+    run pd sql "select * from big_copy" --format csv
+    [ "${lines[*]}" = "id 42" ]
+    run pd sql "select status, error is not null from _sources.ingest_runs" --format csv
+    [ "${lines[1]}" = "failed,true" ]
+}
