@@ -64,7 +64,7 @@ maria_start() {
     mariadbd --no-defaults --datadir="$MARIA_DIR/data" --port="$MARIA_PORT" \
         --bind-address=127.0.0.1 --socket="$MARIA_DIR/sock" --pid-file="$MARIA_DIR/pid" \
         --user="$(id -un)" --skip-name-resolve --skip-log-bin --innodb-flush-log-at-trx-commit=0 \
-        --default-time-zone=+00:00 >"$MARIA_DIR/server.log" 2>&1 &
+        --default-time-zone=+00:00 --general-log=1 --general-log-file="$MARIA_DIR/general.log" >"$MARIA_DIR/server.log" 2>&1 &
     MARIA_PID=$!
     for _ in $(seq 1 100); do
         mariadb --no-defaults -S "$MARIA_DIR/sock" -u root -e 'select 1' >/dev/null 2>&1 && break
