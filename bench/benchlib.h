@@ -23,7 +23,7 @@ static int bench_cmp(const void *a, const void *b)
 }
 
 /* Median wall seconds of `runs` runs of cmd (after one warm-up); exits on failure. */
-static double bench_median(const char *cmd, int runs)
+__attribute__((unused)) static double bench_median(const char *cmd, int runs)
 {
     double *t = calloc((size_t)runs, sizeof(double));
     double m;
