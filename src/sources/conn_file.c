@@ -93,6 +93,18 @@ static int is_glob(const char *p)
     return strpbrk(p, "*?[") != NULL;
 }
 
+/* One table reading path (a file or a glob), named table or after the path. */
+static int add_one(struct pd_strv *names, struct pd_strv *paths, const char *table,
+                   const char *path)
+{
+    char *n = table ? xstrdup(table) : table_name(path);
+
+    pd_strv_push(names, n);
+    pd_strv_push(paths, path);
+    free(n);
+    return 0;
+}
+
 /* Tables of the source and the path (file or glob) each one reads. */
 static int entries(const struct pd_source *src, struct pd_strv *names, struct pd_strv *paths,
                    struct pd_err *err)
@@ -108,15 +120,7 @@ static int entries(const struct pd_source *src, struct pd_strv *names, struct pd
         globfree(&g);
         if (!found)
             return pd_fail(err, PD_ENOTFOUND, "no file matches %s", path);
-        if (table) {
-            pd_strv_push(names, table);
-        } else {
-            char *n = table_name(path);
-            pd_strv_push(names, n);
-            free(n);
-        }
-        pd_strv_push(paths, path);
-        return 0;
+        return add_one(names, paths, table, path);
     }
     if (stat(path, &st) != 0)
         return pd_fail(err, PD_ENOTFOUND, "file %s does not exist", path);
@@ -139,15 +143,7 @@ static int entries(const struct pd_source *src, struct pd_strv *names, struct pd
         closedir(d);
         return 0;
     }
-    if (table) {
-        pd_strv_push(names, table);
-    } else {
-        char *n = table_name(path);
-        pd_strv_push(names, n);
-        free(n);
-    }
-    pd_strv_push(paths, path);
-    return 0;
+    return add_one(names, paths, table, path);
 }
 
 static int configure(json_t *config, char **secret, struct pd_err *err)
