@@ -83,6 +83,10 @@ static int do_attach(struct cli_ctx *ctx, const struct cli_args *a, struct pd_er
                        pd_connector_names());
     if ((rc = read_password(ctx, a, &password, err)) != 0)
         return rc;
+    /* The engine's own variable (PGPASSWORD, MYSQL_PWD) when no password was given. */
+    const struct pd_connector *c = pd_connector_find(cli_arg(a, "type"));
+    if (!password && c && c->password_env && getenv(c->password_env))
+        password = xstrdup(getenv(c->password_env));
     req.name = a->pos[1];
     req.type = cli_arg(a, "type");
     req.description = cli_arg(a, "description");

@@ -88,6 +88,7 @@ static MYSQL *connect_db(const struct pd_source *src, struct pd_err *err, const 
     mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
     mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     mysql_options(db, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+    mysql_options(db, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION READ ONLY"); /* only ever read */
     if (!mysql_real_connect(db, pd_cfg_str(src->config, "host"), pd_cfg_str(src->config, "user"),
                             src->secret, pd_cfg_str(src->config, "database"),
                             port ? (unsigned)json_integer_value(port) : 3306, NULL, 0)) {
@@ -469,6 +470,7 @@ const struct pd_connector pd_conn_mysql = {
     .summary = "a MySQL or MariaDB database (MariaDB Connector/C; streamed rows)",
     .options = "--dsn mysql://USER@HOST:PORT/DB [--password-stdin]",
     .quote = '`',
+    .password_env = "MYSQL_PWD",
     .configure = configure,
     .query_function = "mysql_query",
     .open = my_open,

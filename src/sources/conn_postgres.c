@@ -18,6 +18,7 @@
 #include "base/err.h"
 
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,21 @@ struct pd_remote {
     char *label; /* "postgres source NAME" for messages */
 };
 
+/*
+ * A scan has a reader thread that pulls COPY messages off the connection in
+ * batches of up to BATCH_MSGS (one row each) while DuckDB's thread decodes the
+ * previous batch: receiving and decoding overlap. At most QUEUE_BATCHES wait,
+ * so memory stays bounded however big the table.
+ */
+#define BATCH_MSGS 2048
+#define QUEUE_BATCHES 4
+
+struct batch {
+    char *msg[BATCH_MSGS];
+    int len[BATCH_MSGS];
+    int n;
+};
+
 struct pd_rscan {
     struct pd_remote *r;
     const struct pd_relation *rel;
@@ -54,6 +70,14 @@ struct pd_rscan {
     idx_t ncols;
     int header_seen, finished;
     int64_t row;
+
+    pthread_t reader;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct batch *queue[QUEUE_BATCHES];
+    int head, count;
+    int eof, stop;    /* the reader is done / the scan is closing */
+    char error[512];  /* why the reader stopped, "" when the COPY ended well */
 };
 
 static uint16_t be16(const char *p)
@@ -143,7 +167,7 @@ static int pg_open(const struct pd_source *src, struct pd_remote **out, struct p
 
     json_object_foreach(conninfo, k, v)
     {
-        if (n < 58 && json_is_string(v)) {
+        if (n < 56 && json_is_string(v) && strcmp(k, "options") != 0) {
             keys[n] = k;
             vals[n++] = json_string_value(v);
         }
@@ -152,6 +176,7 @@ static int pg_open(const struct pd_source *src, struct pd_remote **out, struct p
     keys[n] = "connect_timeout", vals[n++] = timeout;
     keys[n] = "client_encoding", vals[n++] = "UTF8";
     keys[n] = "application_name", vals[n++] = "pluto-duck";
+    keys[n] = "options", vals[n++] = "-c default_transaction_read_only=on"; /* only ever read */
     if (src->secret)
         keys[n] = "password", vals[n++] = src->secret;
     keys[n] = NULL, vals[n] = NULL;
@@ -468,6 +493,62 @@ static int pg_describe(struct pd_remote *r, const char *table, const char *sql,
     return table ? describe_table(r, table, rel, err) : describe_query(r, sql, rel, err);
 }
 
+static void batch_free(struct batch *b)
+{
+    for (int i = 0; i < b->n; i++)
+        PQfreemem(b->msg[i]);
+    free(b);
+}
+
+/* Hand a batch to the decoder; returns 0 when the scan is closing instead. */
+static int enqueue(struct pd_rscan *s, struct batch *b)
+{
+    pthread_mutex_lock(&s->mu);
+    while (s->count == QUEUE_BATCHES && !s->stop)
+        pthread_cond_wait(&s->cv, &s->mu);
+    if (s->stop) {
+        pthread_mutex_unlock(&s->mu);
+        return 0;
+    }
+    s->queue[(s->head + s->count++) % QUEUE_BATCHES] = b;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return 1;
+}
+
+static void *reader_main(void *arg)
+{
+    struct pd_rscan *s = arg;
+    PGconn *conn = s->r->conn;
+    int len = 0;
+
+    while (len >= 0) {
+        struct batch *b = xmalloc(sizeof(*b));
+        b->n = 0;
+        while (b->n < BATCH_MSGS && (len = PQgetCopyData(conn, &b->msg[b->n], 0)) >= 0)
+            b->len[b->n++] = len;
+        if (!enqueue(s, b)) { /* closing early: the server was cancelled; drain to the end */
+            char *buf;
+            batch_free(b);
+            while ((len = PQgetCopyData(conn, &buf, 0)) >= 0)
+                PQfreemem(buf);
+            break;
+        }
+    }
+    /* The COPY's outcome (or why it broke off). */
+    if (len == -2)
+        snprintf(s->error, sizeof(s->error), "the connection failed while reading: %s",
+                 pq_message(conn));
+    for (PGresult *res; (res = PQgetResult(conn)) != NULL; PQclear(res))
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && !s->error[0])
+            snprintf(s->error, sizeof(s->error), "%s", pq_message(conn));
+    pthread_mutex_lock(&s->mu);
+    s->eof = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
 static int pg_scan(struct pd_remote *r, const struct pd_relation *rel, const idx_t *cols,
                    idx_t ncols, const char *where, struct pd_rscan **out, struct pd_err *err)
 {
@@ -491,6 +572,10 @@ static int pg_scan(struct pd_remote *r, const struct pd_relation *rel, const idx
     s->ncols = ncols;
     s->cols = xcalloc(ncols ? ncols : 1, sizeof(idx_t));
     memcpy(s->cols, cols, ncols * sizeof(idx_t));
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if (pthread_create(&s->reader, NULL, reader_main, s) != 0)
+        PD_BUG("cannot start a thread");
     *out = s;
     return 0;
 }
@@ -688,85 +773,83 @@ static long put_tuple(struct pd_rscan *s, duckdb_data_chunk out, idx_t out_row, 
 
 static const char copy_signature[11] = "PGCOPY\n\377\r\n";
 
+/* Decode one COPY message (the first one starts with the header); rows go to out from *n. */
+static int decode_message(struct pd_rscan *s, duckdb_data_chunk out, idx_t *n, const char *p,
+                          long left, struct pd_err *err)
+{
+    if (!s->header_seen) {
+        uint32_t ext;
+        if (left < 19 || memcmp(p, copy_signature, 11) != 0)
+            return pd_fail(err, PD_EINTERNAL, "unexpected COPY header from the server");
+        ext = be32(p + 15);
+        p += 19 + ext;
+        left -= 19 + (long)ext;
+        s->header_seen = 1;
+    }
+    while (left >= 2) {
+        long used;
+        if ((int16_t)be16(p) == -1) /* trailer */
+            return 0;
+        if (*n >= duckdb_vector_size())
+            return pd_fail(err, PD_EINTERNAL, "COPY message holds more rows than expected");
+        if ((used = put_tuple(s, out, *n, p, left, err)) < 0)
+            return err->code;
+        p += used;
+        left -= used;
+        (*n)++;
+        s->row++;
+    }
+    return 0;
+}
+
 static long pg_fetch(struct pd_rscan *s, duckdb_data_chunk out, struct pd_err *err)
 {
-    idx_t cap = duckdb_vector_size(), n = 0;
+    struct batch *b = NULL;
+    idx_t n = 0;
+    int rc = 0;
 
-    while (n < cap && !s->finished) {
-        char *buf;
-        int len = PQgetCopyData(s->r->conn, &buf, 0);
-        const char *p;
-        long left;
-
-        if (len == -1) { /* done: collect the command's status */
-            PGresult *res;
-            s->finished = 1;
-            while ((res = PQgetResult(s->r->conn)) != NULL) {
-                if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-                    pd_fail(err, PD_EINVAL, "%s: %s", s->r->label, pq_message(s->r->conn));
-                    PQclear(res);
-                    return -1;
-                }
-                PQclear(res);
-            }
-            break;
-        }
-        if (len < 0) {
-            s->finished = 1;
-            pd_fail(err, PD_EINVAL, "%s: the connection failed while reading: %s", s->r->label,
-                    pq_message(s->r->conn));
-            return -1;
-        }
-        p = buf;
-        left = len;
-        if (!s->header_seen) {
-            uint32_t ext;
-            if (left < 19 || memcmp(p, copy_signature, 11) != 0) {
-                PQfreemem(buf);
-                return pd_fail(err, PD_EINTERNAL, "unexpected COPY header from the server"), -1;
-            }
-            ext = be32(p + 15);
-            p += 19 + ext;
-            left -= 19 + (long)ext;
-            s->header_seen = 1;
-        }
-        while (left >= 2) {
-            long used;
-            if ((int16_t)be16(p) == -1) { /* trailer */
-                left = 0;
-                break;
-            }
-            if (n >= cap) {
-                PQfreemem(buf);
-                return pd_fail(err, PD_EINTERNAL, "COPY message holds more rows than expected"),
-                       -1;
-            }
-            if ((used = put_tuple(s, out, n, p, left, err)) < 0) {
-                PQfreemem(buf);
-                return -1;
-            }
-            p += used;
-            left -= used;
-            n++;
-            s->row++;
-        }
-        PQfreemem(buf);
+    pthread_mutex_lock(&s->mu);
+    while (!s->count && !s->eof)
+        pthread_cond_wait(&s->cv, &s->mu);
+    if (s->count) {
+        b = s->queue[s->head];
+        s->head = (s->head + 1) % QUEUE_BATCHES;
+        s->count--;
+        pthread_cond_broadcast(&s->cv);
     }
+    pthread_mutex_unlock(&s->mu);
+    if (!b) { /* the reader is done and everything was decoded */
+        s->finished = 1;
+        if (s->error[0])
+            return pd_fail(err, PD_EINVAL, "%s: %s", s->r->label, s->error), -1;
+        return 0;
+    }
+    for (int i = 0; rc == 0 && i < b->n; i++)
+        rc = decode_message(s, out, &n, b->msg[i], b->len[i], err);
+    batch_free(b);
+    if (rc != 0)
+        return -1;
+    if (n == 0) /* a batch with only the header or trailer: go on */
+        return pg_fetch(s, out, err);
     return (long)n;
 }
 
 static void pg_scan_close(struct pd_rscan *s)
 {
-    if (!s->finished) { /* stopped early (LIMIT, error): stop the server and drain */
-        char *buf;
-        int len;
-        PGresult *res;
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_cond_broadcast(&s->cv);
+    if (!s->eof) /* stopped early (LIMIT, error): stop the server so the reader returns */
         pg_cancel(s->r);
-        while ((len = PQgetCopyData(s->r->conn, &buf, 0)) >= 0)
-            PQfreemem(buf);
-        while ((res = PQgetResult(s->r->conn)) != NULL)
-            PQclear(res);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->reader, NULL);
+    while (s->count) {
+        batch_free(s->queue[s->head]);
+        s->head = (s->head + 1) % QUEUE_BATCHES;
+        s->count--;
     }
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
     free(s->cols);
     free(s);
 }
@@ -815,6 +898,7 @@ const struct pd_connector pd_conn_postgres = {
     .type = "postgres",
     .summary = "a PostgreSQL database (libpq; binary COPY)",
     .options = "--dsn URL [--schema SCHEMA] [--password-stdin]",
+    .password_env = "PGPASSWORD",
     .configure = configure,
     .query_function = "postgres_query",
     .open = pg_open,

@@ -67,6 +67,7 @@ struct pd_connector {
     const char *summary; /* one line for `source types` */
     const char *options; /* attach options it uses, for --help */
     char quote;          /* how the remote quotes identifiers: '"' (when 0) or '`' */
+    const char *password_env; /* the client's own password variable (PGPASSWORD), or NULL */
 
     /* Check and complete the attach options in config (move a password into *secret). */
     int (*configure)(json_t *config, char **secret, struct pd_err *err);

@@ -83,6 +83,21 @@ same_column() {
     [ "${lines[1]}" = 3980 ]
     grep -q 'where amount > 200' "$PG_DIR/server.log"
     [ "$(pd sql 'select count(*) from pg.big_orders' --format csv | tail -1)" = 3980 ]
+    # a LIMIT stops the remote COPY early; nothing is left running
+    run pd sql "select id from pg.orders limit 3" --format csv
+    [ "${lines[*]}" = "id 1 2 3" ]
+    [ "$(pg_sql "select count(*) from pg_stat_activity where query like 'COPY%' and pid <> pg_backend_pid()")" = 0 ]
+}
+
+@test "the remote is only read: pass-through writes are refused" {
+    pg_sql "create sequence if not exists seq; grant usage on seq to app" >/dev/null
+    attach_pg
+    run pd sql "select * from postgres_query('pg', 'delete from orders returning id')"
+    [ "$status" -eq 1 ]
+    [ "$(pg_sql 'select count(*) from orders')" = 20000 ]
+    run pd sql "select * from postgres_query('pg', 'select nextval(''seq'') as n')"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cannot execute nextval() in a read-only transaction"* ]]
 }
 
 @test "wrong password: authentication failed, the password shown nowhere" {

@@ -64,6 +64,8 @@ same_column() {
     [[ "$output" != *wrongpass* ]]
     run grep -r wrongpass "$PLUTO_DUCK_HOME"
     [ "$status" -eq 1 ]
+    MYSQL_PWD=secret run pd source attach viaenv --type mysql --dsn "$MARIA_DSN"
+    [ "$status" -eq 0 ]
     run pd source attach bad --type mysql --dsn "postgres://x@y/z"
     [ "$status" -eq 1 ]
     [[ "$output" == *"invalid --dsn: it must start with mysql:// or mariadb://"* ]]
