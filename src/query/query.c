@@ -146,6 +146,12 @@ static int stop_error(struct pd_query *q, const char *duck_msg, struct pd_err *e
         return pd_fail(err, PD_ECANCELED, "cancelled");
     }
     *status = "error";
+    /* A view over a source whose remote table changed shape: say how to fix it. */
+    if (strstr(duck_msg, "Contents of view were altered"))
+        return pd_fail(err, PD_ESQL,
+                       "%s\n(if the view reads a source, its remote table changed: run "
+                       "pluto-duck source refresh NAME)",
+                       duck_msg);
     return pd_fail(err, PD_ESQL, "%s", duck_msg);
 }
 

@@ -77,6 +77,11 @@ setup() {
     [[ "$output" == *"(1 added, 1 dropped)"* ]]
     [[ "$output" == *"+ lite.extra"* ]]
     [[ "$output" == *"- lite.v"* ]]
+    # a column whose type changed: the error says to refresh
+    sqlite3 lite.db "DROP TABLE extra; CREATE TABLE extra (x TEXT)"
+    run pd sql "select * from lite.extra"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"Contents of view were altered"*"run pluto-duck source refresh NAME"* ]]
     sqlite3 lite.db "DROP TABLE extra"
     run pd sql "select * from lite.extra"
     [ "$status" -eq 1 ]
