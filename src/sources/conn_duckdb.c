@@ -31,17 +31,8 @@ static const char *schema_of(const struct pd_source *src)
 
 static int configure(json_t *config, char **secret, struct pd_err *err)
 {
-    const char *path = pd_cfg_str(config, "path");
-    char *abs;
-
     (void)secret;
-    if (!path)
-        return pd_fail(err, PD_EUSAGE, "a duckdb source needs --path FILE");
-    if (!(abs = realpath(path, NULL)))
-        return pd_fail(err, PD_ENOTFOUND, "DuckDB file %s does not exist", path);
-    json_object_set_new(config, "path", json_string(abs));
-    free(abs);
-    return 0;
+    return pd_cfg_existing_file(config, "duckdb", "DuckDB", err);
 }
 
 static int dd_load(const struct pd_source *src, duckdb_connection conn, int revalidate,

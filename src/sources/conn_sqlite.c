@@ -39,17 +39,8 @@ struct pd_rscan {
 
 static int configure(json_t *config, char **secret, struct pd_err *err)
 {
-    const char *path = pd_cfg_str(config, "path");
-    char *abs;
-
     (void)secret;
-    if (!path)
-        return pd_fail(err, PD_EUSAGE, "a sqlite source needs --path FILE");
-    if (!(abs = realpath(path, NULL)))
-        return pd_fail(err, PD_ENOTFOUND, "SQLite file %s does not exist", path);
-    json_object_set_new(config, "path", json_string(abs));
-    free(abs);
-    return 0;
+    return pd_cfg_existing_file(config, "sqlite", "SQLite", err);
 }
 
 static int sqlite_error(struct pd_err *err, sqlite3 *db, const char *what, const char *path)

@@ -144,6 +144,9 @@ int pd_parse_datetime(const char *s, size_t len, int want_date, int64_t *out);
  */
 int pd_file_reader(const char *path, const char *format, struct pd_buf *sql, struct pd_err *err);
 
+/* Check config's "path" names an existing file (the --path of type) and make it absolute. */
+int pd_cfg_existing_file(json_t *config, const char *type, const char *label, struct pd_err *err);
+
 /* A config string member, or NULL. */
 const char *pd_cfg_str(const json_t *config, const char *key);
 

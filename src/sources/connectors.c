@@ -7,6 +7,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/err.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -185,5 +186,19 @@ int pd_parse_datetime(const char *s, size_t len, int want_date, int64_t *out)
         duckdb_timestamp_struct ts = {d, t};
         *out = duckdb_to_timestamp(ts).micros;
     }
+    return 0;
+}
+
+int pd_cfg_existing_file(json_t *config, const char *type, const char *label, struct pd_err *err)
+{
+    const char *path = pd_cfg_str(config, "path");
+    char *abs;
+
+    if (!path)
+        return pd_fail(err, PD_EUSAGE, "a %s source needs --path FILE", type);
+    if (!(abs = realpath(path, NULL)))
+        return pd_fail(err, PD_ENOTFOUND, "%s file %s does not exist", label, path);
+    json_object_set_new(config, "path", json_string(abs));
+    free(abs);
     return 0;
 }
