@@ -119,3 +119,17 @@ int pd_time_parse(const char *s, int64_t now_ms, int64_t *ms)
     }
     return PD_EINVAL;
 }
+
+struct timespec pd_abstime_in_ms(long ms)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}

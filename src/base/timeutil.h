@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Wall-clock milliseconds since the Unix epoch. */
 int64_t pd_now_ms(void);
@@ -29,5 +30,8 @@ int pd_duration_parse(const char *s, double *seconds);
  * Returns 0 and ms since the epoch, or PD_EINVAL.
  */
 int pd_time_parse(const char *s, int64_t now_ms, int64_t *ms);
+
+/* The CLOCK_REALTIME instant ms milliseconds from now, for pthread_cond_timedwait. */
+struct timespec pd_abstime_in_ms(long ms);
 
 #endif

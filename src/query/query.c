@@ -106,13 +106,7 @@ static void *watchdog(void *arg)
 
     pthread_mutex_lock(&q->mu);
     while (!q->done) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += WATCH_TICK_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = pd_abstime_in_ms(WATCH_TICK_MS);
         pthread_cond_timedwait(&q->cv, &q->mu, &ts);
         if (q->done)
             break;

@@ -18,24 +18,6 @@
 /* Caching pays when a table is read often and is big enough that the remote is slow. */
 #define CACHE_MIN_ROWS 10000
 
-/* The first column of the first row as int64, or -1. */
-static int64_t query_int(duckdb_connection conn, const char *sql)
-{
-    duckdb_result res;
-    duckdb_data_chunk chunk;
-    int64_t v = -1;
-
-    if (duckdb_query(conn, sql, &res) == DuckDBSuccess && (chunk = duckdb_fetch_chunk(res))) {
-        duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, 0);
-        uint64_t *valid = duckdb_vector_get_validity(vec);
-        if (duckdb_data_chunk_get_size(chunk) > 0 && duckdb_validity_row_is_valid(valid, 0))
-            v = ((int64_t *)duckdb_vector_get_data(vec))[0];
-        duckdb_destroy_data_chunk(&chunk);
-    }
-    duckdb_destroy_result(&res);
-    return v;
-}
-
 static int has_view(duckdb_connection conn, const char *schema, const char *table)
 {
     struct pd_buf sql = PD_BUF_INIT;
@@ -46,7 +28,7 @@ static int has_view(duckdb_connection conn, const char *schema, const char *tabl
     pd_sql_literal(&sql, schema);
     pd_buf_adds(&sql, " AND view_name = ");
     pd_sql_literal(&sql, table);
-    n = query_int(conn, sql.ptr);
+    n = pd_query_count(conn, sql.ptr);
     pd_buf_release(&sql);
     return n > 0;
 }
@@ -137,7 +119,7 @@ int pd_cache_create(struct pd_sources *S, const struct pd_cache_req *req,
         pd_buf_reset(&sql);
         pd_buf_adds(&sql, "SELECT count(*) FROM cache.");
         pd_sql_ident(&sql, local);
-        res->rows = query_int(conn, sql.ptr);
+        res->rows = pd_query_count(conn, sql.ptr);
         pd_buf_reset(&sql);
         pd_buf_adds(&sql, "DELETE FROM _sources.cached_tables WHERE local_name = ");
         pd_sql_literal(&sql, local);
@@ -189,15 +171,6 @@ struct cached {
     int64_t ttl_s;
 };
 
-static char *text_at(duckdb_data_chunk chunk, idx_t col)
-{
-    duckdb_vector v = duckdb_data_chunk_get_vector(chunk, col);
-    duckdb_string_t *s = (duckdb_string_t *)duckdb_vector_get_data(v);
-    if (!duckdb_validity_row_is_valid(duckdb_vector_get_validity(v), 0))
-        return NULL;
-    return xstrndup(duckdb_string_t_data(&s[0]), duckdb_string_t_length(s[0]));
-}
-
 static int cached_get(duckdb_connection conn, const char *local, struct cached *c,
                       struct pd_err *err)
 {
@@ -216,10 +189,10 @@ static int cached_get(duckdb_connection conn, const char *local, struct cached *
         rc = pd_fail(err, PD_ENOTFOUND, "no cached table named '%s' (see: pluto-duck cache list)",
                      local);
     } else {
-        char *ttl = text_at(chunk, 3);
-        c->source = text_at(chunk, 0);
-        c->table = text_at(chunk, 1);
-        c->filter = text_at(chunk, 2);
+        char *ttl = pd_chunk_text(chunk, 3, 0);
+        c->source = pd_chunk_text(chunk, 0, 0);
+        c->table = pd_chunk_text(chunk, 1, 0);
+        c->filter = pd_chunk_text(chunk, 2, 0);
         c->ttl_s = ttl ? atoll(ttl) : -1;
         free(ttl);
     }
@@ -297,35 +270,21 @@ int pd_cache_cleanup(struct pd_sources *S, int *dropped, struct pd_err *err)
 {
     struct pd_buf sql = PD_BUF_INIT;
     struct pd_load_opts lo = {.label = "cache cleanup", .expected_rows = -1};
+    struct pd_strv expired = PD_STRV_INIT;
     duckdb_connection conn;
-    duckdb_result res;
-    duckdb_data_chunk chunk;
     int rc;
 
     *dropped = 0;
     if ((rc = pd_warehouse_acquire(pd_sources_warehouse(S), &conn, err)) != 0)
         return rc;
-    if (duckdb_query(conn,
-                     "SELECT local_name FROM _sources.cached_tables WHERE expires_at <= now()",
-                     &res) == DuckDBSuccess) {
-        while ((chunk = duckdb_fetch_chunk(res)) != NULL) {
-            duckdb_string_t *s =
-                (duckdb_string_t *)duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0));
-            for (idx_t r = 0; r < duckdb_data_chunk_get_size(chunk); r++) {
-                char *name = xstrndup(duckdb_string_t_data(&s[r]), duckdb_string_t_length(s[r]));
-                drop_sql(&sql, name);
-                free(name);
-                (*dropped)++;
-            }
-            duckdb_destroy_data_chunk(&chunk);
-        }
-    }
-    duckdb_destroy_result(&res);
-    if (*dropped)
-        rc = pd_load_atomic(conn, sql.ptr, &lo, err);
-    if (rc != 0)
-        *dropped = 0;
+    pd_query_texts(conn, "SELECT local_name FROM _sources.cached_tables WHERE expires_at <= now()",
+                   &expired);
+    for (size_t i = 0; i < expired.n; i++)
+        drop_sql(&sql, expired.v[i]);
+    if (expired.n && (rc = pd_load_atomic(conn, sql.ptr, &lo, err)) == 0)
+        *dropped = (int)expired.n;
     pd_warehouse_release(pd_sources_warehouse(S), conn, rc == 0);
+    pd_strv_clear(&expired);
     pd_buf_release(&sql);
     return rc;
 }

@@ -72,33 +72,16 @@ static int dd_tables(const struct pd_source *src, duckdb_connection conn, struct
 {
     struct pd_buf sql = PD_BUF_INIT;
     char *cat = xasprintf("__pd_src_%s", src->name);
-    duckdb_result res;
-    duckdb_data_chunk chunk;
-    int rc = 0;
 
+    (void)err;
     pd_buf_adds(&sql, "SELECT table_name FROM information_schema.tables WHERE table_catalog = ");
     pd_sql_literal(&sql, cat);
     pd_buf_adds(&sql, " AND table_schema = ");
     pd_sql_literal(&sql, schema_of(src));
-    if (duckdb_query(conn, sql.ptr, &res) != DuckDBSuccess) {
-        rc = pd_fail(err, PD_ESQL, "cannot list the tables of %s: %s", src->name,
-                     duckdb_result_error(&res));
-    } else {
-        while ((chunk = duckdb_fetch_chunk(res)) != NULL) {
-            duckdb_string_t *s =
-                (duckdb_string_t *)duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0));
-            for (idx_t r = 0; r < duckdb_data_chunk_get_size(chunk); r++) {
-                char *t = xstrndup(duckdb_string_t_data(&s[r]), duckdb_string_t_length(s[r]));
-                pd_strv_push(out, t);
-                free(t);
-            }
-            duckdb_destroy_data_chunk(&chunk);
-        }
-    }
-    duckdb_destroy_result(&res);
+    pd_query_texts(conn, sql.ptr, out);
     pd_buf_release(&sql);
     free(cat);
-    return rc;
+    return 0;
 }
 
 static int dd_relation(const struct pd_source *src, const char *table, struct pd_buf *sql,

@@ -127,34 +127,6 @@ static int recipe_parse(const json_t *j, const char *file, const char *default_n
     return 0;
 }
 
-/* The first column of the first row as text (heap), or NULL. */
-static char *query_text(duckdb_connection conn, const char *sql)
-{
-    duckdb_result res;
-    duckdb_data_chunk chunk;
-    char *out = NULL;
-
-    if (duckdb_query(conn, sql, &res) == DuckDBSuccess && (chunk = duckdb_fetch_chunk(res))) {
-        duckdb_vector v = duckdb_data_chunk_get_vector(chunk, 0);
-        if (duckdb_data_chunk_get_size(chunk) > 0 &&
-            duckdb_validity_row_is_valid(duckdb_vector_get_validity(v), 0)) {
-            duckdb_string_t *s = (duckdb_string_t *)duckdb_vector_get_data(v);
-            out = xstrndup(duckdb_string_t_data(&s[0]), duckdb_string_t_length(s[0]));
-        }
-        duckdb_destroy_data_chunk(&chunk);
-    }
-    duckdb_destroy_result(&res);
-    return out;
-}
-
-static int64_t query_count(duckdb_connection conn, const char *sql)
-{
-    char *s = query_text(conn, sql);
-    int64_t n = s ? atoll(s) : 0;
-    free(s);
-    return n;
-}
-
 static void target_ident(struct pd_buf *sql, const struct recipe *r)
 {
     pd_sql_ident(sql, r->schema);
@@ -174,7 +146,7 @@ static char *last_watermark(duckdb_connection conn, const struct recipe *r)
     pd_buf_adds(&sql, " AND target = ");
     pd_sql_literal(&sql, r->target);
     pd_buf_adds(&sql, " ORDER BY finished_at DESC LIMIT 1");
-    wm = query_text(conn, sql.ptr);
+    wm = pd_query_text(conn, sql.ptr);
     pd_buf_release(&sql);
     return wm;
 }
@@ -257,7 +229,7 @@ static int table_exists(duckdb_connection conn, const struct recipe *r)
     pd_sql_literal(&sql, r->schema);
     pd_buf_adds(&sql, " AND table_name = ");
     pd_sql_literal(&sql, r->target);
-    n = query_count(conn, sql.ptr);
+    n = pd_query_count(conn, sql.ptr);
     pd_buf_release(&sql);
     return n > 0;
 }
@@ -282,7 +254,7 @@ static int check_merge_keys(duckdb_connection conn, const struct recipe *r, stru
     pd_buf_addf(&sql, "SELECT count(*)::VARCHAR FROM (SELECT %s FROM __pd_stage GROUP BY ALL "
                       "HAVING count(*) > 1)",
                 keys.ptr);
-    dups = query_count(conn, sql.ptr);
+    dups = pd_query_count(conn, sql.ptr);
     pd_buf_reset(&sql);
     pd_buf_addf(&sql, "SELECT count(*)::VARCHAR FROM __pd_stage WHERE ");
     for (size_t i = 0; i < r->keys.n; i++) {
@@ -290,7 +262,7 @@ static int check_merge_keys(duckdb_connection conn, const struct recipe *r, stru
         pd_sql_ident(&sql, r->keys.v[i]);
         pd_buf_adds(&sql, " IS NULL");
     }
-    nulls = query_count(conn, sql.ptr);
+    nulls = pd_query_count(conn, sql.ptr);
     pd_buf_release(&sql);
     if (dups > 0 || nulls > 0) {
         pd_fail(err, PD_EINVAL,
@@ -323,7 +295,7 @@ static int run_body(duckdb_connection conn, const struct recipe *r, const char *
         if (r->mode == MODE_APPEND && exists) {
             pd_buf_adds(&sql, "SELECT count(*)::VARCHAR FROM ");
             target_ident(&sql, r);
-            before = query_count(conn, sql.ptr);
+            before = pd_query_count(conn, sql.ptr);
             pd_buf_reset(&sql);
             pd_buf_adds(&sql, "INSERT INTO ");
             target_ident(&sql, r);
@@ -338,13 +310,13 @@ static int run_body(duckdb_connection conn, const struct recipe *r, const char *
         pd_buf_reset(&sql);
         pd_buf_adds(&sql, "SELECT count(*)::VARCHAR FROM ");
         target_ident(&sql, r);
-        res->rows = query_count(conn, sql.ptr) - before;
+        res->rows = pd_query_count(conn, sql.ptr) - before;
         goto out;
     }
     pd_buf_addf(&sql, "CREATE OR REPLACE TEMP TABLE __pd_stage AS SELECT * FROM %s", reader);
     if ((rc = pd_load_exec(conn, sql.ptr, lo, err)) != 0)
         goto out;
-    res->rows = query_count(conn, "SELECT count(*)::VARCHAR FROM __pd_stage");
+    res->rows = pd_query_count(conn, "SELECT count(*)::VARCHAR FROM __pd_stage");
     if (r->mode == MODE_MERGE && (rc = check_merge_keys(conn, r, err)) != 0)
         goto out;
     if (r->incremental) {
@@ -352,7 +324,7 @@ static int run_body(duckdb_connection conn, const struct recipe *r, const char *
         pd_buf_adds(&sql, "SELECT max(");
         pd_sql_ident(&sql, r->incremental);
         pd_buf_adds(&sql, ")::VARCHAR FROM __pd_stage");
-        res->watermark = query_text(conn, sql.ptr);
+        res->watermark = pd_query_text(conn, sql.ptr);
         if (!res->watermark && r->previous_watermark) /* no new rows: the mark stays */
             res->watermark = xstrdup(r->previous_watermark);
     }

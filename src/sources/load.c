@@ -11,7 +11,6 @@
 #include "warehouse/warehouse.h"
 
 #include <pthread.h>
-#include <time.h>
 
 #define TICK_MS 250
 
@@ -31,13 +30,7 @@ static void *watcher(void *arg)
 
     pthread_mutex_lock(&w->mu);
     while (!w->done) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += TICK_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = pd_abstime_in_ms(TICK_MS);
         pthread_cond_timedwait(&w->cv, &w->mu, &ts);
         if (w->done)
             break;

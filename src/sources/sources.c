@@ -163,14 +163,6 @@ static int source_init(struct pd_sources *S, struct pd_source *src, const char *
     return 0;
 }
 
-static char *chunk_text(duckdb_data_chunk chunk, idx_t col, idx_t row)
-{
-    duckdb_string_t *s = (duckdb_string_t *)duckdb_vector_get_data(
-        duckdb_data_chunk_get_vector(chunk, col));
-    uint32_t len = duckdb_string_t_length(s[row]);
-    return xstrndup(duckdb_string_t_data(&s[row]), len);
-}
-
 static int load_registry(struct pd_sources *S, duckdb_connection conn, struct pd_err *err)
 {
     duckdb_result res;
@@ -187,8 +179,8 @@ static int load_registry(struct pd_sources *S, duckdb_connection conn, struct pd
     while ((chunk = duckdb_fetch_chunk(res)) != NULL) {
         idx_t n = duckdb_data_chunk_get_size(chunk);
         for (idx_t r = 0; r < n; r++) {
-            char *name = chunk_text(chunk, 0, r), *type = chunk_text(chunk, 1, r);
-            char *cfg = chunk_text(chunk, 2, r);
+            char *name = pd_chunk_text(chunk, 0, r), *type = pd_chunk_text(chunk, 1, r);
+            char *cfg = pd_chunk_text(chunk, 2, r);
             struct pd_source src;
             struct pd_err e = PD_ERR_INIT;
             if (source_init(S, &src, name, type, cfg, &e) == 0) {
@@ -312,64 +304,46 @@ static int exec_atomic(duckdb_connection conn, const char *what, const char *sql
     return pd_load_atomic(conn, sql, &o, err);
 }
 
-static int registry_status(duckdb_connection conn, const char *name, const char **status)
+/* The registry status of name ("attached", "error", "detached"; heap), or NULL when unknown. */
+static char *registry_status(duckdb_connection conn, const char *name)
 {
     struct pd_buf sql = PD_BUF_INIT;
-    duckdb_result res;
-    duckdb_data_chunk chunk;
-    static const char *const names[] = {"attached", "error", "detached"};
-    int found = 0;
+    char *status;
 
     pd_buf_adds(&sql, "SELECT status FROM _sources.attached WHERE name = ");
     pd_sql_literal(&sql, name);
-    *status = NULL;
-    if (duckdb_query(conn, sql.ptr, &res) == DuckDBSuccess &&
-        (chunk = duckdb_fetch_chunk(res)) != NULL) {
-        if (duckdb_data_chunk_get_size(chunk) > 0) {
-            char *s = chunk_text(chunk, 0, 0);
-            for (size_t i = 0; i < 3; i++)
-                if (strcmp(s, names[i]) == 0)
-                    *status = names[i];
-            found = 1;
-            free(s);
-        }
-        duckdb_destroy_data_chunk(&chunk);
-    }
-    duckdb_destroy_result(&res);
+    status = pd_query_text(conn, sql.ptr);
     pd_buf_release(&sql);
-    return found;
+    return status;
 }
 
 static int schema_exists(duckdb_connection conn, const char *name)
 {
     struct pd_buf sql = PD_BUF_INIT;
-    duckdb_result res;
-    duckdb_data_chunk chunk;
-    int found = 0;
+    int64_t n;
 
-    pd_buf_adds(&sql, "SELECT 1 FROM duckdb_schemas() WHERE database_name = current_database() "
-                      "AND schema_name = ");
+    pd_buf_adds(&sql, "SELECT count(*) FROM duckdb_schemas() WHERE database_name = "
+                      "current_database() AND schema_name = ");
     pd_sql_literal(&sql, name);
-    if (duckdb_query(conn, sql.ptr, &res) == DuckDBSuccess &&
-        (chunk = duckdb_fetch_chunk(res)) != NULL) {
-        found = duckdb_data_chunk_get_size(chunk) > 0;
-        duckdb_destroy_data_chunk(&chunk);
-    }
-    duckdb_destroy_result(&res);
+    n = pd_query_count(conn, sql.ptr);
     pd_buf_release(&sql);
-    return found;
+    return n > 0;
 }
 
 static int check_new_name(duckdb_connection conn, const char *name, struct pd_err *err)
 {
-    const char *status;
+    char *status;
+    int attached;
 
     if (pd_name_check("source", name, err) != 0)
         return err->code;
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
         if (strcasecmp(name, reserved[i]) == 0)
             return pd_fail(err, PD_EINVAL, "'%s' is reserved: choose another source name", name);
-    if (registry_status(conn, name, &status) && strcmp(status, "detached") != 0)
+    status = registry_status(conn, name);
+    attached = status && strcmp(status, "detached") != 0;
+    free(status);
+    if (attached)
         return pd_fail(err, PD_EEXIST,
                        "a source named '%s' is already attached (detach it first, or pick "
                        "another name)",
@@ -475,23 +449,11 @@ out:
 static void current_views(duckdb_connection conn, const char *name, struct pd_strv *out)
 {
     struct pd_buf sql = PD_BUF_INIT;
-    duckdb_result res;
-    duckdb_data_chunk chunk;
 
     pd_buf_adds(&sql, "SELECT view_name FROM duckdb_views() WHERE database_name = "
                       "current_database() AND schema_name = ");
     pd_sql_literal(&sql, name);
-    if (duckdb_query(conn, sql.ptr, &res) == DuckDBSuccess) {
-        while ((chunk = duckdb_fetch_chunk(res)) != NULL) {
-            for (idx_t r = 0; r < duckdb_data_chunk_get_size(chunk); r++) {
-                char *v = chunk_text(chunk, 0, r);
-                pd_strv_push(out, v);
-                free(v);
-            }
-            duckdb_destroy_data_chunk(&chunk);
-        }
-    }
-    duckdb_destroy_result(&res);
+    pd_query_texts(conn, sql.ptr, out);
     pd_buf_release(&sql);
 }
 

@@ -7,6 +7,8 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/strv.h"
+#include "warehouse/value.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -307,4 +309,79 @@ const char *pd_warehouse_path(const struct pd_warehouse *wh)
 int pd_warehouse_schema_version(const struct pd_warehouse *wh)
 {
     return wh->schema_version;
+}
+
+/* Call fn(text, arg) for the first column of each row (at most max rows; NULLs skipped). */
+static void each_text(duckdb_connection conn, const char *sql, size_t max,
+                      void (*fn)(const char *text, void *arg), void *arg)
+{
+    duckdb_result res;
+    duckdb_data_chunk chunk;
+    struct pd_coltype *type = NULL;
+    struct pd_buf text = PD_BUF_INIT;
+    size_t seen = 0;
+
+    if (duckdb_query(conn, sql, &res) != DuckDBSuccess) {
+        duckdb_destroy_result(&res);
+        return;
+    }
+    if (duckdb_column_count(&res) > 0) {
+        duckdb_logical_type lt = duckdb_column_logical_type(&res, 0);
+        type = pd_coltype_new(lt);
+        duckdb_destroy_logical_type(&lt);
+    }
+    while (type && seen < max && (chunk = duckdb_fetch_chunk(res)) != NULL) {
+        duckdb_vector v = duckdb_data_chunk_get_vector(chunk, 0);
+        for (idx_t r = 0; r < duckdb_data_chunk_get_size(chunk) && seen < max; r++, seen++) {
+            if (pd_value_is_null(v, r))
+                continue;
+            pd_buf_reset(&text);
+            pd_value_text(&text, type, v, r);
+            fn(text.ptr ? text.ptr : "", arg);
+        }
+        duckdb_destroy_data_chunk(&chunk);
+    }
+    pd_coltype_free(type);
+    pd_buf_release(&text);
+    duckdb_destroy_result(&res);
+}
+
+static void keep_first(const char *text, void *arg)
+{
+    *(char **)arg = xstrdup(text);
+}
+
+static void push_text(const char *text, void *arg)
+{
+    pd_strv_push(arg, text);
+}
+
+char *pd_query_text(duckdb_connection conn, const char *sql)
+{
+    char *out = NULL;
+    each_text(conn, sql, 1, keep_first, &out);
+    return out;
+}
+
+int64_t pd_query_count(duckdb_connection conn, const char *sql)
+{
+    char *s = pd_query_text(conn, sql);
+    int64_t n = s ? strtoll(s, NULL, 10) : 0;
+    free(s);
+    return n;
+}
+
+void pd_query_texts(duckdb_connection conn, const char *sql, struct pd_strv *out)
+{
+    each_text(conn, sql, (size_t)-1, push_text, out);
+}
+
+char *pd_chunk_text(duckdb_data_chunk chunk, idx_t col, idx_t row)
+{
+    duckdb_vector v = duckdb_data_chunk_get_vector(chunk, col);
+    duckdb_string_t *s = (duckdb_string_t *)duckdb_vector_get_data(v);
+
+    if (pd_value_is_null(v, row))
+        return NULL;
+    return xstrndup(duckdb_string_t_data(&s[row]), duckdb_string_t_length(s[row]));
 }

@@ -11,6 +11,7 @@
 #define PD_WAREHOUSE_H
 
 #include <duckdb.h>
+#include <stdint.h>
 
 struct pd_err;
 struct pd_warehouse;
@@ -50,6 +51,20 @@ const char *pd_duckdb_version(void);
  * DuckDB's message. For the warehouse's own statements only: never user input.
  */
 int pd_exec(duckdb_connection conn, const char *sql, struct pd_err *err);
+
+/*
+ * Internal queries with a small answer. pd_query_text: the first column of the
+ * first row as text (heap), NULL when there is no row, the value is NULL or the
+ * query fails. pd_query_count: that value as a number (0 when NULL or absent).
+ * pd_query_texts: the first column of every row, appended to out.
+ */
+struct pd_strv;
+char *pd_query_text(duckdb_connection conn, const char *sql);
+int64_t pd_query_count(duckdb_connection conn, const char *sql);
+void pd_query_texts(duckdb_connection conn, const char *sql, struct pd_strv *out);
+
+/* Column col of row in a chunk of VARCHARs as text (heap), NULL for a NULL. */
+char *pd_chunk_text(duckdb_data_chunk chunk, idx_t col, idx_t row);
 
 /* Append s as a quoted SQL identifier ("a""b") or string literal ('it''s'). */
 struct pd_buf;
