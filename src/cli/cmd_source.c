@@ -7,6 +7,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "sources/cache.h"
 #include "sources/secrets.h"
 #include "sources/sources.h"
@@ -83,10 +84,6 @@ static int do_attach(struct cli_ctx *ctx, const struct cli_args *a, struct pd_er
                        pd_connector_names());
     if ((rc = read_password(ctx, a, &password, err)) != 0)
         return rc;
-    /* The engine's own variable (PGPASSWORD, MYSQL_PWD) when no password was given. */
-    const struct pd_connector *c = pd_connector_find(cli_arg(a, "type"));
-    if (!password && c && c->password_env && getenv(c->password_env))
-        password = xstrdup(getenv(c->password_env));
     req.name = a->pos[1];
     req.type = cli_arg(a, "type");
     req.description = cli_arg(a, "description");
@@ -129,10 +126,17 @@ static int do_estimate(struct cli_ctx *ctx, const struct cli_args *a, struct pd_
     if ((rc = pd_cache_estimate(ctx->sources, a->pos[1], a->pos[2], &est, err)) != 0)
         return rc;
     if (ctx->format == PD_FORMAT_JSON || ctx->format == PD_FORMAT_JSONL) {
-        printf("{\"source\":\"%s\",\"table\":\"%s\",\"rows\":%lld,\"bytes\":%lld,"
-               "\"recommend_cache\":%s,\"reason\":\"%s\"}\n",
-               a->pos[1], a->pos[2], (long long)est.rows, (long long)est.bytes,
-               est.recommend ? "true" : "false", est.reason);
+        struct pd_buf b = PD_BUF_INIT;
+        pd_buf_adds(&b, "{\"source\":");
+        pd_json_add_string(&b, a->pos[1], strlen(a->pos[1]));
+        pd_buf_adds(&b, ",\"table\":");
+        pd_json_add_string(&b, a->pos[2], strlen(a->pos[2]));
+        pd_buf_addf(&b, ",\"rows\":%lld,\"bytes\":%lld,\"recommend_cache\":%s,\"reason\":",
+                    (long long)est.rows, (long long)est.bytes, est.recommend ? "true" : "false");
+        pd_json_add_string(&b, est.reason, strlen(est.reason));
+        pd_buf_adds(&b, "}\n");
+        fputs(b.ptr, stdout);
+        pd_buf_release(&b);
         return 0;
     }
     if (est.rows >= 0)

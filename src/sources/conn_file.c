@@ -63,8 +63,7 @@ int pd_file_reader(const char *path, const char *format, struct pd_buf *sql, str
     return 0;
 }
 
-/* A table name from a file name: its stem with anything but [A-Za-z0-9_] as '_'. */
-static char *table_name(const char *path)
+char *pd_file_table_name(const char *path)
 {
     const char *base = strrchr(path, '/');
     size_t ext;
@@ -97,7 +96,7 @@ static int is_glob(const char *p)
 static int add_one(struct pd_strv *names, struct pd_strv *paths, const char *table,
                    const char *path)
 {
-    char *n = table ? xstrdup(table) : table_name(path);
+    char *n = table ? xstrdup(table) : pd_file_table_name(path);
 
     pd_strv_push(names, n);
     pd_strv_push(paths, path);
@@ -133,7 +132,7 @@ static int entries(const struct pd_source *src, struct pd_strv *names, struct pd
             char *n;
             if (e->d_name[0] == '.' || !format_of(e->d_name, NULL))
                 continue;
-            n = table_name(e->d_name);
+            n = pd_file_table_name(e->d_name);
             if (!pd_strv_has(names, n)) {
                 pd_strv_push(names, n);
                 pd_strv_pushf(paths, "%s/%s", path, e->d_name);

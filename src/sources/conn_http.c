@@ -212,21 +212,13 @@ static int ht_load(const struct pd_source *src, duckdb_connection conn, int reva
 static char *table_of(const struct pd_source *src)
 {
     const char *t = pd_cfg_str(src->config, "table");
-    char *name, *dot;
+    char *path, *name;
 
     if (t)
         return xstrdup(t);
-    name = local_name(pd_cfg_str(src->config, "url"));
-    if ((dot = strchr(name, '.')) != NULL && dot != name)
-        *dot = 0;
-    for (char *c = name; *c; c++)
-        if (*c == '-' || *c == '.')
-            *c = '_';
-    if (name[0] >= '0' && name[0] <= '9') {
-        char *p = xasprintf("t_%s", name);
-        free(name);
-        name = p;
-    }
+    path = url_path(pd_cfg_str(src->config, "url"));
+    name = pd_file_table_name(path);
+    free(path);
     return name;
 }
 

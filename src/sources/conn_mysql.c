@@ -34,11 +34,8 @@ struct pd_remote {
 struct pd_rscan {
     struct pd_remote *r;
     MYSQL_RES *res;
-    const struct pd_relation *rel;
-    idx_t *cols;
-    idx_t ncols;
+    struct pd_projection proj;
     int finished;
-    int64_t row;
 };
 
 /* mysql://user[:password]@host[:port]/database */
@@ -275,10 +272,7 @@ static int my_scan(struct pd_remote *r, const struct pd_relation *rel, const idx
         return my_error(r, "query failed", err);
     }
     s->r = r;
-    s->rel = rel;
-    s->ncols = ncols;
-    s->cols = xcalloc(ncols ? ncols : 1, sizeof(idx_t));
-    memcpy(s->cols, cols, ncols * sizeof(idx_t));
+    pd_projection_init(&s->proj, rel, cols, ncols);
     *out = s;
     return 0;
 }
@@ -408,20 +402,19 @@ static long my_fetch(struct pd_rscan *s, duckdb_data_chunk out, struct pd_err *e
             break;
         }
         lens = mysql_fetch_lengths(s->res);
-        for (idx_t j = 0; j < s->ncols; j++) {
+        for (idx_t j = 0; j < s->proj.ncols; j++) {
             duckdb_vector v = duckdb_data_chunk_get_vector(out, j);
-            if (s->cols[j] >= s->rel->ncols) {
-                ((int64_t *)duckdb_vector_get_data(v))[n] = s->row;
+            const struct pd_rcol *c = pd_projection_column(&s->proj, v, j, n);
+            if (!c)
                 continue;
-            }
             if (!row[field])
                 pd_vec_null(v, n);
-            else if (put(&s->rel->cols[s->cols[j]], v, n, row[field], lens[field], err) != 0)
+            else if (put(c, v, n, row[field], lens[field], err) != 0)
                 return -1;
             field++;
         }
         n++;
-        s->row++;
+        s->proj.row++;
     }
     return (long)n;
 }
@@ -431,7 +424,7 @@ static void my_scan_close(struct pd_rscan *s)
     if (!s->finished)
         my_cancel(s->r); /* otherwise freeing the result would read every remaining row */
     mysql_free_result(s->res);
-    free(s->cols);
+    pd_projection_clear(&s->proj);
     free(s);
 }
 

@@ -65,11 +65,8 @@ struct batch {
 
 struct pd_rscan {
     struct pd_remote *r;
-    const struct pd_relation *rel;
-    idx_t *cols;
-    idx_t ncols;
+    struct pd_projection proj;
     int header_seen, finished;
-    int64_t row;
 
     pthread_t reader;
     pthread_mutex_t mu;
@@ -568,10 +565,7 @@ static int pg_scan(struct pd_remote *r, const struct pd_relation *rel, const idx
     PQclear(res);
     s = xcalloc(1, sizeof(*s));
     s->r = r;
-    s->rel = rel;
-    s->ncols = ncols;
-    s->cols = xcalloc(ncols ? ncols : 1, sizeof(idx_t));
-    memcpy(s->cols, cols, ncols * sizeof(idx_t));
+    pd_projection_init(&s->proj, rel, cols, ncols);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     if (pthread_create(&s->reader, NULL, reader_main, s) != 0)
@@ -738,17 +732,14 @@ static long put_tuple(struct pd_rscan *s, duckdb_data_chunk out, idx_t out_row, 
 
     nfields = (int16_t)be16(p);
     p += 2;
-    for (idx_t j = 0; j < s->ncols; j++) {
+    for (idx_t j = 0; j < s->proj.ncols; j++) {
         duckdb_vector v = duckdb_data_chunk_get_vector(out, j);
-        const struct pd_rcol *c;
+        const struct pd_rcol *c = pd_projection_column(&s->proj, v, j, out_row);
         int32_t len;
-        if (s->cols[j] >= s->rel->ncols) {
-            ((int64_t *)duckdb_vector_get_data(v))[out_row] = s->row;
+        if (!c)
             continue;
-        }
         if ((int)field >= nfields || p + 4 > end)
             return pd_fail(err, PD_EINTERNAL, "malformed COPY row from the server"), -1;
-        c = &s->rel->cols[s->cols[j]];
         len = (int32_t)be32(p);
         p += 4;
         field++;
@@ -797,7 +788,7 @@ static int decode_message(struct pd_rscan *s, duckdb_data_chunk out, idx_t *n, c
         p += used;
         left -= used;
         (*n)++;
-        s->row++;
+        s->proj.row++;
     }
     return 0;
 }
@@ -850,7 +841,7 @@ static void pg_scan_close(struct pd_rscan *s)
     }
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
-    free(s->cols);
+    pd_projection_clear(&s->proj);
     free(s);
 }
 

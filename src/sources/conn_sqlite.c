@@ -30,10 +30,7 @@ struct pd_remote {
 struct pd_rscan {
     struct pd_remote *r;
     sqlite3_stmt *st;
-    const struct pd_relation *rel;
-    idx_t *cols;
-    idx_t ncols;
-    int64_t row;
+    struct pd_projection proj;
     int finished; /* stepping past the end would start the statement again */
 };
 
@@ -209,10 +206,7 @@ static int sl_scan(struct pd_remote *r, const struct pd_relation *rel, const idx
     }
     pd_buf_release(&sql);
     s->r = r;
-    s->rel = rel;
-    s->ncols = ncols;
-    s->cols = xcalloc(ncols ? ncols : 1, sizeof(idx_t));
-    memcpy(s->cols, cols, ncols * sizeof(idx_t));
+    pd_projection_init(&s->proj, rel, cols, ncols);
     *out = s;
     return 0;
 }
@@ -304,17 +298,14 @@ static long sl_fetch(struct pd_rscan *s, duckdb_data_chunk out, struct pd_err *e
         return 0;
     while (n < cap && (rc = sqlite3_step(s->st)) == SQLITE_ROW) {
         int remote_col = 0;
-        for (idx_t j = 0; j < s->ncols; j++) {
+        for (idx_t j = 0; j < s->proj.ncols; j++) {
             duckdb_vector v = duckdb_data_chunk_get_vector(out, j);
-            if (s->cols[j] >= s->rel->ncols) {
-                ((int64_t *)duckdb_vector_get_data(v))[n] = s->row;
-                continue;
-            }
-            if (put_value(&s->rel->cols[s->cols[j]], s->st, remote_col++, v, n, s->row, err))
+            const struct pd_rcol *c = pd_projection_column(&s->proj, v, j, n);
+            if (c && put_value(c, s->st, remote_col++, v, n, s->proj.row, err))
                 return -1;
         }
         n++;
-        s->row++;
+        s->proj.row++;
     }
     if (rc != SQLITE_ROW)
         s->finished = 1;
@@ -331,7 +322,7 @@ static long sl_fetch(struct pd_rscan *s, duckdb_data_chunk out, struct pd_err *e
 static void sl_scan_close(struct pd_rscan *s)
 {
     sqlite3_finalize(s->st);
-    free(s->cols);
+    pd_projection_clear(&s->proj);
     free(s);
 }
 

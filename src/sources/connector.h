@@ -59,6 +59,25 @@ void pd_relation_add(struct pd_relation *rel, const char *name, duckdb_logical_t
                      int aux, const char *read_expr);
 void pd_relation_clear(struct pd_relation *rel);
 
+/* Which columns a scan reads: output vector j gets rel->cols[cols[j]]. */
+struct pd_projection {
+    const struct pd_relation *rel;
+    idx_t *cols; /* an index past rel's columns stands for DuckDB's row id */
+    idx_t ncols;
+    int64_t row; /* rows produced so far */
+};
+
+void pd_projection_init(struct pd_projection *pr, const struct pd_relation *rel, const idx_t *cols,
+                        idx_t ncols);
+void pd_projection_clear(struct pd_projection *pr);
+
+/*
+ * The relation column output vector v (number j) reads; NULL when it is the row
+ * id, which this then writes at out_row.
+ */
+const struct pd_rcol *pd_projection_column(const struct pd_projection *pr, duckdb_vector v,
+                                           idx_t j, idx_t out_row);
+
 struct pd_remote; /* an open connection, connector-private */
 struct pd_rscan;  /* a running scan, connector-private */
 
@@ -146,6 +165,12 @@ int pd_file_reader(const char *path, const char *format, struct pd_buf *sql, str
 
 /* Check config's "path" names an existing file (the --path of type) and make it absolute. */
 int pd_cfg_existing_file(json_t *config, const char *type, const char *label, struct pd_err *err);
+
+/*
+ * A table name for a data file: its name without folders and data extension,
+ * anything but [A-Za-z0-9_] as '_', "t_" in front when it would start with a digit.
+ */
+char *pd_file_table_name(const char *path);
 
 /* A config string member, or NULL. */
 const char *pd_cfg_str(const json_t *config, const char *key);

@@ -202,3 +202,28 @@ int pd_cfg_existing_file(json_t *config, const char *type, const char *label, st
     free(abs);
     return 0;
 }
+
+void pd_projection_init(struct pd_projection *pr, const struct pd_relation *rel, const idx_t *cols,
+                        idx_t ncols)
+{
+    pr->rel = rel;
+    pr->ncols = ncols;
+    pr->cols = xcalloc(ncols ? ncols : 1, sizeof(idx_t));
+    memcpy(pr->cols, cols, ncols * sizeof(idx_t));
+    pr->row = 0;
+}
+
+void pd_projection_clear(struct pd_projection *pr)
+{
+    free(pr->cols);
+    pr->cols = NULL;
+}
+
+const struct pd_rcol *pd_projection_column(const struct pd_projection *pr, duckdb_vector v,
+                                           idx_t j, idx_t out_row)
+{
+    if (pr->cols[j] < pr->rel->ncols)
+        return &pr->rel->cols[pr->cols[j]];
+    ((int64_t *)duckdb_vector_get_data(v))[out_row] = pr->row;
+    return NULL;
+}

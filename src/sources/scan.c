@@ -41,22 +41,9 @@ struct init_data {
     int done;
 };
 
-static char *param_text(duckdb_bind_info info, idx_t i)
+/* A parameter's text (heap), or NULL when it is NULL or absent; destroys v. */
+static char *value_text(duckdb_value v)
 {
-    duckdb_value v = duckdb_bind_get_parameter(info, i);
-    char *s = NULL, *out;
-
-    if (v && !duckdb_is_null_value(v))
-        s = duckdb_get_varchar(v);
-    out = s ? xstrdup(s) : NULL;
-    duckdb_free(s);
-    duckdb_destroy_value(&v);
-    return out;
-}
-
-static char *named_text(duckdb_bind_info info, const char *name)
-{
-    duckdb_value v = duckdb_bind_get_named_parameter(info, name);
     char *s = NULL, *out;
 
     if (!v)
@@ -94,7 +81,8 @@ static void scan_bind(duckdb_bind_info info)
     struct scan_fn *fn = duckdb_bind_get_extra_info(info);
     struct bind_data *b = xcalloc(1, sizeof(*b));
     struct pd_err err = PD_ERR_INIT;
-    char *name = param_text(info, 0), *target = param_text(info, 1);
+    char *name = value_text(duckdb_bind_get_parameter(info, 0));
+    char *target = value_text(duckdb_bind_get_parameter(info, 1));
     duckdb_client_context ctx;
 
     duckdb_table_function_get_client_context(info, &ctx);
@@ -120,7 +108,7 @@ static void scan_bind(duckdb_bind_info info)
                 b->src.ops->query_function ? b->src.ops->query_function : "its views");
         goto fail;
     }
-    b->filter = fn->engine ? NULL : named_text(info, "filter");
+    b->filter = fn->engine ? NULL : value_text(duckdb_bind_get_named_parameter(info, "filter"));
     if (b->src.ops->open(&b->src, &b->remote, &err) != 0)
         goto fail;
     b->cancel_token = pd_cancel_register(b->conn_id, cancel_remote, b, &b->rows);
@@ -133,9 +121,12 @@ static void scan_bind(duckdb_bind_info info)
     }
     for (size_t i = 0; i < b->rel.ncols; i++)
         duckdb_bind_add_result_column(info, b->rel.cols[i].name, b->rel.cols[i].type);
-    for (size_t i = 0; i < b->rel.warnings.n; i++)
+    for (size_t i = 0; i < b->rel.warnings.n; i++) {
         pd_log(PD_LOG_WARN, "source type mapping", "{s:s, s:s}", "source", name, "warning",
                b->rel.warnings.v[i]);
+        if (!fn->engine)
+            pd_sources_warn(fn->S, name, target, b->rel.warnings.v[i]);
+    }
     duckdb_bind_set_bind_data(info, b, bind_data_free);
     free(name);
     free(target);

@@ -30,6 +30,8 @@ struct pd_sources {
     pthread_mutex_t mu;
     struct pd_source *v; /* attached (or in error), in memory */
     size_t n;
+    struct pd_strv *collect;    /* where binding views reports lossy type mappings, or NULL */
+    const char *collect_source; /* ... of this source */
 };
 
 /* Schemas a source may not take. */
@@ -238,34 +240,39 @@ void pd_sources_close(struct pd_sources *S)
     free(S);
 }
 
-/* The tables a source has now, sorted, with the remote's lossy mappings in warnings. */
+/* The tables a source has now, sorted. */
 static int list_remote(const struct pd_source *src, duckdb_connection conn, struct pd_strv *tables,
-                       struct pd_strv *warnings, struct pd_err *err)
+                       struct pd_err *err)
 {
     struct pd_remote *r;
     int rc;
 
     if (!src->ops->open) {
         rc = src->ops->tables(src, conn, tables, err);
-        pd_strv_sort(tables);
-        return rc;
+    } else if ((rc = src->ops->open(src, &r, err)) == 0) {
+        rc = src->ops->list_tables(r, tables, err);
+        src->ops->close(r);
     }
-    if ((rc = src->ops->open(src, &r, err)) != 0)
-        return rc;
-    rc = src->ops->list_tables(r, tables, err);
-    for (size_t i = 0; rc == 0 && warnings && i < tables->n; i++) {
-        struct pd_relation rel = {0};
-        if (src->ops->describe(r, tables->v[i], NULL, &rel, err) != 0) {
-            rc = err->code;
-        } else {
-            for (size_t w = 0; w < rel.warnings.n; w++)
-                pd_strv_pushf(warnings, "%s.%s: %s", src->name, tables->v[i], rel.warnings.v[w]);
-        }
-        pd_relation_clear(&rel);
-    }
-    src->ops->close(r);
     pd_strv_sort(tables);
     return rc;
+}
+
+void pd_sources_warn(struct pd_sources *S, const char *source, const char *table,
+                     const char *warning)
+{
+    pthread_mutex_lock(&S->mu);
+    if (S->collect && strcmp(S->collect_source, source) == 0)
+        pd_strv_pushf(S->collect, "%s.%s: %s", source, table, warning);
+    pthread_mutex_unlock(&S->mu);
+}
+
+/* Keep the type-mapping warnings of source's views in into while they are (re)created. */
+static void collect_warnings(struct pd_sources *S, const char *source, struct pd_strv *into)
+{
+    pthread_mutex_lock(&S->mu);
+    S->collect = into;
+    S->collect_source = source;
+    pthread_mutex_unlock(&S->mu);
 }
 
 /* SQL creating schema name and a view per table (inside the caller's transaction). */
@@ -407,6 +414,8 @@ int pd_source_attach(struct pd_sources *S, const struct pd_attach_req *req,
     if (req->secret) {
         free(secret);
         secret = xstrdup(req->secret);
+    } else if (!secret && src.ops->password_env && getenv(src.ops->password_env)) {
+        secret = xstrdup(getenv(src.ops->password_env)); /* PGPASSWORD, MYSQL_PWD */
     }
     src.secret = secret;
     secret = NULL;
@@ -415,7 +424,7 @@ int pd_source_attach(struct pd_sources *S, const struct pd_attach_req *req,
             goto out;
         loaded = 1;
     }
-    if ((rc = list_remote(&src, conn, &rep->tables, &rep->warnings, err)) != 0)
+    if ((rc = list_remote(&src, conn, &rep->tables, err)) != 0)
         goto out;
     if (src.secret && (rc = pd_secret_put(S->home, key, src.secret, err)) != 0)
         goto out;
@@ -424,7 +433,9 @@ int pd_source_attach(struct pd_sources *S, const struct pd_attach_req *req,
     if ((rc = build_views_sql(&src, &rep->tables, &sql, err)) != 0)
         goto out;
     registry_upsert_sql(&sql, &src, req->description);
+    collect_warnings(S, src.name, &rep->warnings);
     rc = exec_atomic(conn, "attach", sql.ptr, err);
+    collect_warnings(S, NULL, NULL);
     if (rc == 0)
         pd_log(PD_LOG_INFO, "source attached", "{s:s, s:s, s:i}", "source", src.name, "type",
                src.ops->type, "tables", (int)rep->tables.n);
@@ -490,7 +501,7 @@ int pd_source_refresh(struct pd_sources *S, const char *name, struct pd_attach_r
         rc = src.ops->load(&src, conn, 1, err);
     }
     if (rc == 0)
-        rc = list_remote(&src, conn, &rep->tables, &rep->warnings, err);
+        rc = list_remote(&src, conn, &rep->tables, err);
     if (rc != 0) {
         mark_error(conn, name, err->msg);
         goto out;
@@ -510,7 +521,10 @@ int pd_source_refresh(struct pd_sources *S, const char *name, struct pd_attach_r
                       "updated_at = now() WHERE name = ");
     pd_sql_literal(&sql, name);
     pd_buf_adds(&sql, ";\n");
-    if ((rc = exec_atomic(conn, "refresh", sql.ptr, err)) != 0)
+    collect_warnings(S, name, &rep->warnings);
+    rc = exec_atomic(conn, "refresh", sql.ptr, err);
+    collect_warnings(S, NULL, NULL);
+    if (rc != 0)
         mark_error(conn, name, err->msg);
     else
         pd_log(PD_LOG_INFO, "source refreshed", "{s:s, s:i, s:i}", "source", name, "added",

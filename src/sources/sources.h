@@ -36,7 +36,8 @@ struct pd_attach_req {
     const char *type;
     const char *description;
     json_t *config;      /* borrowed; the service copies what it keeps */
-    const char *secret;  /* password or token given apart from config, or NULL */
+    const char *secret;  /* password or token given apart from config; NULL: the one in
+                            config's DSN, else the engine's variable (PGPASSWORD, MYSQL_PWD) */
 };
 
 /* Tables found and lossy type mappings seen while attaching or refreshing. */
@@ -86,6 +87,10 @@ void pd_sources_remove_temporary(struct pd_sources *S, const char *name);
 
 /* The warehouse these sources belong to. */
 struct pd_warehouse *pd_sources_warehouse(struct pd_sources *S);
+
+/* A lossy type mapping met while binding source.table (reported by attach and refresh). */
+void pd_sources_warn(struct pd_sources *S, const char *source, const char *table,
+                     const char *warning);
 
 /* Register the scan table functions (scan.c) on conn, once per database. */
 int pd_scan_register(struct pd_sources *S, duckdb_connection conn, struct pd_err *err);
