@@ -90,39 +90,6 @@ const char *pd_duckdb_version(void)
     return duckdb_library_version();
 }
 
-int pd_exec(duckdb_connection conn, const char *sql, struct pd_err *err)
-{
-    duckdb_result res;
-    int rc = 0;
-
-    if (duckdb_query(conn, sql, &res) == DuckDBError)
-        rc = pd_fail(err, PD_ESQL, "%s", duckdb_result_error(&res));
-    duckdb_destroy_result(&res);
-    return rc;
-}
-
-void pd_sql_ident(struct pd_buf *out, const char *s)
-{
-    pd_buf_addc(out, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            pd_buf_addc(out, '"');
-        pd_buf_addc(out, *s);
-    }
-    pd_buf_addc(out, '"');
-}
-
-void pd_sql_literal(struct pd_buf *out, const char *s)
-{
-    pd_buf_addc(out, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            pd_buf_addc(out, '\'');
-        pd_buf_addc(out, *s);
-    }
-    pd_buf_addc(out, '\'');
-}
-
 /* DuckDB says: Could not set lock on file "X": Conflicting lock is held in EXE (PID N) ... */
 static int lock_error(const char *path, const char *msg, struct pd_err *err)
 {
@@ -374,14 +341,4 @@ int64_t pd_query_count(duckdb_connection conn, const char *sql)
 void pd_query_texts(duckdb_connection conn, const char *sql, struct pd_strv *out)
 {
     each_text(conn, sql, (size_t)-1, push_text, out);
-}
-
-char *pd_chunk_text(duckdb_data_chunk chunk, idx_t col, idx_t row)
-{
-    duckdb_vector v = duckdb_data_chunk_get_vector(chunk, col);
-    duckdb_string_t *s = (duckdb_string_t *)duckdb_vector_get_data(v);
-
-    if (pd_value_is_null(v, row))
-        return NULL;
-    return xstrndup(duckdb_string_t_data(&s[row]), duckdb_string_t_length(s[row]));
 }

@@ -13,6 +13,8 @@
 #include <duckdb.h>
 #include <stdint.h>
 
+#include "base/duck.h"
+
 struct pd_err;
 struct pd_warehouse;
 
@@ -47,12 +49,6 @@ int pd_warehouse_schema_version(const struct pd_warehouse *wh);
 const char *pd_duckdb_version(void);
 
 /*
- * Run one SQL text with no result wanted (internal DDL). Returns 0 or PD_ESQL with
- * DuckDB's message. For the warehouse's own statements only: never user input.
- */
-int pd_exec(duckdb_connection conn, const char *sql, struct pd_err *err);
-
-/*
  * Internal queries with a small answer. pd_query_text: the first column of the
  * first row as text (heap), NULL when there is no row, the value is NULL or the
  * query fails. pd_query_count: that value as a number (0 when NULL or absent).
@@ -62,13 +58,5 @@ struct pd_strv;
 char *pd_query_text(duckdb_connection conn, const char *sql);
 int64_t pd_query_count(duckdb_connection conn, const char *sql);
 void pd_query_texts(duckdb_connection conn, const char *sql, struct pd_strv *out);
-
-/* Column col of row in a chunk of VARCHARs as text (heap), NULL for a NULL. */
-char *pd_chunk_text(duckdb_data_chunk chunk, idx_t col, idx_t row);
-
-/* Append s as a quoted SQL identifier ("a""b") or string literal ('it''s'). */
-struct pd_buf;
-void pd_sql_ident(struct pd_buf *out, const char *s);
-void pd_sql_literal(struct pd_buf *out, const char *s);
 
 #endif

@@ -1,0 +1,27 @@
+/*
+ * duck.h - small DuckDB helpers every layer uses: run internal DDL, quote names
+ * and literals for generated SQL, read text out of a chunk. Nothing here runs
+ * user input; nothing prints.
+ */
+#ifndef PD_DUCK_H
+#define PD_DUCK_H
+
+#include <duckdb.h>
+
+struct pd_buf;
+struct pd_err;
+
+/*
+ * Run one SQL text with no result wanted (internal DDL). Returns 0 or PD_ESQL with
+ * DuckDB's message. For generated statements only: never user input.
+ */
+int pd_exec(duckdb_connection conn, const char *sql, struct pd_err *err);
+
+/* Append s as a quoted SQL identifier ("a""b") or string literal ('it''s'). */
+void pd_sql_ident(struct pd_buf *out, const char *s);
+void pd_sql_literal(struct pd_buf *out, const char *s);
+
+/* Column col of row in a chunk of VARCHARs as text (heap), NULL for a NULL. */
+char *pd_chunk_text(duckdb_data_chunk chunk, idx_t col, idx_t row);
+
+#endif
