@@ -24,4 +24,10 @@ void pd_sql_literal(struct pd_buf *out, const char *s);
 /* Column col of row in a chunk of VARCHARs as text (heap), NULL for a NULL. */
 char *pd_chunk_text(duckdb_data_chunk chunk, idx_t col, idx_t row);
 
+/*
+ * Check a name of a source, table, analysis or board: ^[A-Za-z_][A-Za-z0-9_]{0,62}$.
+ * 0, or PD_EINVAL saying "invalid WHAT name 'NAME': ...".
+ */
+int pd_name_check(const char *what, const char *name, struct pd_err *err);
+
 #endif

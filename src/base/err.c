@@ -4,6 +4,7 @@
 #include "base/err.h"
 
 #include <stdarg.h>
+#include <string.h>
 #include <stdio.h>
 
 int pd_fail(struct pd_err *err, int code, const char *fmt, ...)
@@ -17,6 +18,29 @@ int pd_fail(struct pd_err *err, int code, const char *fmt, ...)
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
     return code;
+}
+
+void pd_err_prefix(struct pd_err *err, const char *fmt, ...)
+{
+    char head[PD_ERR_MSG_MAX], msg[PD_ERR_MSG_MAX];
+    va_list ap;
+    size_t h, m;
+
+    if (!err || !err->code)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(head, sizeof(head), fmt, ap);
+    va_end(ap);
+    h = strlen(head);
+    m = strlen(err->msg);
+    memcpy(msg, err->msg, m + 1);
+    if (h >= sizeof(err->msg) - 1)
+        h = sizeof(err->msg) - 1;
+    if (h + m >= sizeof(err->msg))
+        m = sizeof(err->msg) - 1 - h;
+    memcpy(err->msg, head, h);
+    memcpy(err->msg + h, msg, m);
+    err->msg[h + m] = 0;
 }
 
 void pd_err_clear(struct pd_err *err)

@@ -52,6 +52,9 @@ struct pd_err {
 int pd_fail(struct pd_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Put "PREFIX" in front of a recorded message ("file.yaml: " + msg); nothing when no error. */
+void pd_err_prefix(struct pd_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Forget a recorded failure so err can be used again. */
 void pd_err_clear(struct pd_err *err);
 

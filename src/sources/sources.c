@@ -47,24 +47,6 @@ void pd_attach_report_clear(struct pd_attach_report *r)
     pd_strv_clear(&r->warnings);
 }
 
-int pd_name_check(const char *what, const char *name, struct pd_err *err)
-{
-    size_t n = strlen(name);
-    int ok = n > 0 && n <= 63 &&
-             (name[0] == '_' || ((name[0] | 32) >= 'a' && (name[0] | 32) <= 'z'));
-
-    for (size_t i = 1; ok && i < n; i++) {
-        char c = name[i];
-        ok = c == '_' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
-    }
-    if (!ok)
-        return pd_fail(err, PD_EINVAL,
-                       "invalid %s name '%s': use a letter or '_' then letters, digits or '_' "
-                       "(at most 63)",
-                       what, name);
-    return 0;
-}
-
 static void source_copy(struct pd_source *dst, const struct pd_source *src)
 {
     dst->name = xstrdup(src->name);

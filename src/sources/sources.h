@@ -65,8 +65,6 @@ int pd_source_tables(struct pd_sources *S, const char *name, struct pd_sink *sin
 int pd_source_estimate(struct pd_sources *S, const char *name, const char *table, int64_t *rows,
                        int64_t *bytes, struct pd_err *err);
 
-/* Check a name for a source, cached table or target: ^[A-Za-z_][A-Za-z0-9_]{0,62}$. */
-int pd_name_check(const char *what, const char *name, struct pd_err *err);
 
 /*
  * A deep copy of attached source name (with its secret), for a scan or the cache
