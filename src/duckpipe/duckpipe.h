@@ -198,6 +198,13 @@ struct dp_input {
     int64_t changed_ms;
 };
 
+/* Values bound to a statement's $1..$n, as text, and how each is bound. */
+struct dp_binds {
+    char **vals;
+    enum dp_ptype *types; /* string, int, float or bool (dates are cast in the SQL) */
+    size_t n;
+};
+
 struct dp_step {
     struct dp_analysis *a;
     int selected;    /* chosen by the selectors (others are only compiled) */
@@ -208,9 +215,7 @@ struct dp_step {
     char *hash;      /* of the SQL, materialization and parameter values */
     struct dp_input *inputs;
     size_t ninputs;
-    char **bind_vals;  /* the value bound to each $n (bind_vals[n-1]), as text */
-    enum dp_ptype *bind_types; /* how it is bound: string, int, float, bool (date: cast) */
-    size_t nbind;
+    struct dp_binds binds, binds_inc; /* for sql and sql_incremental */
     char *param_error; /* why it cannot run (a required parameter without a value) */
     int64_t last_success_ms, last_failure_ms;
     char *success_hash;

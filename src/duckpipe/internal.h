@@ -14,18 +14,19 @@ const char *dp_arg_get(const struct dp_args *args, const char *name);
 /*
  * Replace each :name of the declared parameters in sql by $n (lists by one $n
  * per element, an empty list by NULL; dates and timestamps wrapped in CAST),
- * appending the values to step->bind_vals/bind_types. Quotes and comments are
+ * appending the values to binds. Quotes and comments are
  * skipped; '::' casts and ':=' are not parameters. A :name that is not declared
  * is an error, as is a value of the wrong type. A required parameter without a
- * value sets step->param_error instead (the step cannot run, but compiles).
+ * value sets *param_error instead (the step cannot run, but compiles).
  */
-int dp_params_rewrite(struct dp_step *step, const char *sql, const struct dp_param *const *decl,
-                      size_t ndecl, const struct dp_args *args, struct pd_buf *out,
-                      struct pd_err *err);
+int dp_params_rewrite(const char *sql, const struct dp_param *const *decl, size_t ndecl,
+                      const struct dp_args *args, struct dp_binds *binds, char **param_error,
+                      struct pd_buf *out, struct pd_err *err);
 
-/* Bind a step's values to a prepared statement. */
-int dp_params_bind(const struct dp_step *step, duckdb_prepared_statement stmt,
+/* Bind values to a prepared statement. */
+int dp_params_bind(const struct dp_binds *binds, duckdb_prepared_statement stmt,
                    struct pd_err *err);
+void dp_binds_clear(struct dp_binds *b);
 
 /* Check text is a valid value of type t (0 or PD_EINVAL naming the parameter). */
 int dp_param_value_check(const char *name, enum dp_ptype t, const char *text, struct pd_err *err);

@@ -174,13 +174,22 @@ int dp_param_value_check(const char *name, enum dp_ptype t, const char *text, st
     return 0;
 }
 
-static void bind_push(struct dp_step *s, const char *val, enum dp_ptype t)
+static void bind_push(struct dp_binds *b, const char *val, enum dp_ptype t)
 {
-    s->bind_vals = xrealloc(s->bind_vals, (s->nbind + 1) * sizeof(*s->bind_vals));
-    s->bind_types = xrealloc(s->bind_types, (s->nbind + 1) * sizeof(*s->bind_types));
-    s->bind_vals[s->nbind] = xstrdup(val);
-    s->bind_types[s->nbind] = t;
-    s->nbind++;
+    b->vals = xrealloc(b->vals, (b->n + 1) * sizeof(*b->vals));
+    b->types = xrealloc(b->types, (b->n + 1) * sizeof(*b->types));
+    b->vals[b->n] = xstrdup(val);
+    b->types[b->n] = t;
+    b->n++;
+}
+
+void dp_binds_clear(struct dp_binds *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->vals[i]);
+    free(b->vals);
+    free(b->types);
+    memset(b, 0, sizeof(*b));
 }
 
 /* Elements of a list value: a JSON array, or comma-separated text. */
@@ -255,9 +264,9 @@ static size_t skip_span(const char *p)
     return 0;
 }
 
-int dp_params_rewrite(struct dp_step *step, const char *sql, const struct dp_param *const *decl,
-                      size_t ndecl, const struct dp_args *args, struct pd_buf *out,
-                      struct pd_err *err)
+int dp_params_rewrite(const char *sql, const struct dp_param *const *decl, size_t ndecl,
+                      const struct dp_args *args, struct dp_binds *binds, char **param_error,
+                      struct pd_buf *out, struct pd_err *err)
 {
     const char *p = sql;
     while (*p) {
@@ -292,8 +301,8 @@ int dp_params_rewrite(struct dp_step *step, const char *sql, const struct dp_par
         if (!val)
             val = d->def;
         if (!val) {
-            if (!step->param_error)
-                step->param_error = xasprintf("missing required parameter %s (%s): pass it with "
+            if (!*param_error)
+                *param_error = xasprintf("missing required parameter %s (%s): pass it with "
                                               "--params %s=VALUE",
                                               id, dp_ptype_name(d->type), id);
             pd_buf_adds(out, "NULL");
@@ -307,13 +316,13 @@ int dp_params_rewrite(struct dp_step *step, const char *sql, const struct dp_par
             if (!items.n)
                 pd_buf_adds(out, "NULL");
             for (size_t i = 0; i < items.n; i++) {
-                bind_push(step, items.v[i], et);
-                pd_buf_addf(out, "%s$%zu", i ? ", " : "", step->nbind);
+                bind_push(binds, items.v[i], et);
+                pd_buf_addf(out, "%s$%zu", i ? ", " : "", binds->n);
             }
             pd_strv_clear(&items);
         } else {
-            bind_push(step, val, d->type);
-            add_placeholder(out, step->nbind, d->type);
+            bind_push(binds, val, d->type);
+            add_placeholder(out, binds->n, d->type);
         }
         free(id);
         p = e;
@@ -323,14 +332,14 @@ int dp_params_rewrite(struct dp_step *step, const char *sql, const struct dp_par
     return 0;
 }
 
-int dp_params_bind(const struct dp_step *step, duckdb_prepared_statement stmt,
+int dp_params_bind(const struct dp_binds *binds, duckdb_prepared_statement stmt,
                    struct pd_err *err)
 {
-    for (size_t i = 0; i < step->nbind; i++) {
-        const char *v = step->bind_vals[i];
+    for (size_t i = 0; i < binds->n; i++) {
+        const char *v = binds->vals[i];
         idx_t at = (idx_t)i + 1;
         duckdb_state st;
-        switch (step->bind_types[i]) {
+        switch (binds->types[i]) {
         case DP_P_INT: st = duckdb_bind_int64(stmt, at, strtoll(v, NULL, 10)); break;
         case DP_P_FLOAT: st = duckdb_bind_double(stmt, at, strtod(v, NULL)); break;
         case DP_P_BOOL:
