@@ -937,6 +937,7 @@ int dp_compile(struct dp_project *p, const struct dp_env *env, const struct dp_c
         size_t *pos = xcalloc(n + 1, sizeof(size_t));
         plan->project = p;
         plan->n = n;
+        plan->full_refresh = o && o->full_refresh;
         plan->steps = xcalloc(n + 1, sizeof(*plan->steps));
         load_state(&c);
         for (size_t k = 0; k < n; k++)

@@ -229,6 +229,7 @@ struct dp_plan {
     size_t n;
     struct dp_args args;   /* the parameter values of this run */
     char *args_json;       /* the values actually used, as JSON */
+    int full_refresh;      /* incremental targets are rebuilt from scratch */
 };
 
 struct dp_compile_opts {

@@ -1,0 +1,649 @@
+/*
+ * run.c - executing a plan: each step materialized in its own transaction
+ * together with its run_history row and run_state, so a failed step leaves the
+ * warehouse as it was (and is then recorded as failed in a transaction of its
+ * own). A watcher thread interrupts the running statement on timeout or cancel.
+ */
+#include "duckpipe/internal.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/duck.h"
+#include "base/err.h"
+#include "base/id.h"
+#include "base/log.h"
+#include "base/path.h"
+#include "base/timeutil.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---------- watching for timeout and cancel ---------- */
+
+struct watch {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const struct dp_env *env;
+    double deadline; /* pd_mono_s() time, 0: none */
+    int stop;
+    int fired;       /* PD_ETIMEOUT or PD_ECANCELED once the statement was interrupted */
+};
+
+static void *watch_main(void *arg)
+{
+    struct watch *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        struct timespec ts = pd_abstime_in_ms(50);
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        if (w->stop || w->fired)
+            continue;
+        int cancel = w->env->cancel && *w->env->cancel;
+        int late = w->deadline > 0 && pd_mono_s() > w->deadline;
+        if (cancel || late) {
+            w->fired = cancel ? PD_ECANCELED : PD_ETIMEOUT;
+            if (w->env->interrupt)
+                w->env->interrupt(w->env->conn);
+            else
+                duckdb_interrupt(w->env->conn);
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static void watch_start(struct watch *w, const struct dp_env *env)
+{
+    memset(w, 0, sizeof(*w));
+    w->env = env;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    pthread_create(&w->thread, NULL, watch_main, w);
+}
+
+static void watch_arm(struct watch *w, double timeout_s)
+{
+    pthread_mutex_lock(&w->mu);
+    w->deadline = timeout_s > 0 ? pd_mono_s() + timeout_s : 0;
+    w->fired = 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
+static int watch_fired(struct watch *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int f = w->fired;
+    w->deadline = 0;
+    pthread_mutex_unlock(&w->mu);
+    return f;
+}
+
+static void watch_stop(struct watch *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+}
+
+/* ---------- statements ---------- */
+
+/* Run sql with binds; *rows gets the rows changed (when asked). */
+static int exec_bound(duckdb_connection conn, const char *sql, const struct dp_binds *binds,
+                      int64_t *rows, struct pd_err *err)
+{
+    duckdb_prepared_statement stmt;
+    duckdb_result res;
+    int rc = 0;
+
+    if (duckdb_prepare(conn, sql, &stmt) == DuckDBError) {
+        rc = pd_fail(err, PD_ESQL, "%s", duckdb_prepare_error(stmt));
+        duckdb_destroy_prepare(&stmt);
+        return rc;
+    }
+    if (binds && (rc = dp_params_bind(binds, stmt, err)) != 0) {
+        duckdb_destroy_prepare(&stmt);
+        return rc;
+    }
+    if (duckdb_execute_prepared(stmt, &res) == DuckDBError)
+        rc = pd_fail(err, PD_ESQL, "%s", duckdb_result_error(&res));
+    else if (rows)
+        *rows = (int64_t)duckdb_rows_changed(&res);
+    duckdb_destroy_result(&res);
+    duckdb_destroy_prepare(&stmt);
+    return rc;
+}
+
+static void qualified(struct pd_buf *b, const char *schema, const char *name)
+{
+    pd_sql_ident(b, schema);
+    pd_buf_addc(b, '.');
+    pd_sql_ident(b, name);
+}
+
+/* What schema.name is now: 0 nothing, 1 a table, 2 a view. */
+static int existing_kind(duckdb_connection conn, const char *schema, const char *name)
+{
+    duckdb_prepared_statement stmt;
+    duckdb_result res;
+    int kind = 0;
+    if (duckdb_prepare(conn,
+                       "SELECT CASE WHEN table_type = 'VIEW' THEN 2 ELSE 1 END FROM "
+                       "information_schema.tables WHERE table_catalog = current_database() AND "
+                       "lower(table_schema) = lower($1) AND lower(table_name) = lower($2)",
+                       &stmt) == DuckDBSuccess) {
+        duckdb_bind_varchar(stmt, 1, schema);
+        duckdb_bind_varchar(stmt, 2, name);
+        if (duckdb_execute_prepared(stmt, &res) == DuckDBSuccess) {
+            duckdb_data_chunk chunk = duckdb_fetch_chunk(res);
+            if (chunk) {
+                if (duckdb_data_chunk_get_size(chunk) > 0)
+                    kind = ((int32_t *)duckdb_vector_get_data(
+                        duckdb_data_chunk_get_vector(chunk, 0)))[0];
+                duckdb_destroy_data_chunk(&chunk);
+            }
+        }
+        duckdb_destroy_result(&res);
+    }
+    duckdb_destroy_prepare(&stmt);
+    return kind;
+}
+
+static int drop_existing(duckdb_connection conn, const char *schema, const char *name,
+                         struct pd_err *err)
+{
+    int kind = existing_kind(conn, schema, name);
+    if (!kind)
+        return 0;
+    struct pd_buf b = PD_BUF_INIT;
+    pd_buf_adds(&b, kind == 2 ? "DROP VIEW " : "DROP TABLE ");
+    qualified(&b, schema, name);
+    int rc = pd_exec(conn, b.ptr, err);
+    pd_buf_release(&b);
+    return rc;
+}
+
+static int64_t count_rows(duckdb_connection conn, const char *schema, const char *name)
+{
+    struct pd_buf b = PD_BUF_INIT;
+    duckdb_result res;
+    int64_t n = -1;
+    pd_buf_adds(&b, "SELECT count(*) FROM ");
+    qualified(&b, schema, name);
+    if (duckdb_query(conn, b.ptr, &res) == DuckDBSuccess) {
+        duckdb_data_chunk chunk = duckdb_fetch_chunk(res);
+        if (chunk) {
+            n = ((int64_t *)duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0)))[0];
+            duckdb_destroy_data_chunk(&chunk);
+        }
+    }
+    duckdb_destroy_result(&res);
+    pd_buf_release(&b);
+    return n;
+}
+
+/* Build schema.name from sql aside, then swap it in. */
+static int build_table(duckdb_connection conn, const char *schema, const char *name,
+                       const char *sql, const struct dp_binds *binds, int64_t *rows,
+                       struct pd_err *err)
+{
+    char *aside = xasprintf("__dp_new_%s", name);
+    struct pd_buf b = PD_BUF_INIT;
+    int rc;
+
+    pd_buf_adds(&b, "CREATE OR REPLACE TABLE ");
+    qualified(&b, schema, aside);
+    pd_buf_addf(&b, " AS\n%s", sql);
+    rc = exec_bound(conn, b.ptr, binds, NULL, err);
+    if (!rc)
+        rc = drop_existing(conn, schema, name, err);
+    if (!rc) {
+        pd_buf_reset(&b);
+        pd_buf_adds(&b, "ALTER TABLE ");
+        qualified(&b, schema, aside);
+        pd_buf_adds(&b, " RENAME TO ");
+        pd_sql_ident(&b, name);
+        rc = pd_exec(conn, b.ptr, err);
+    }
+    if (!rc)
+        *rows = count_rows(conn, schema, name);
+    pd_buf_release(&b);
+    free(aside);
+    return rc;
+}
+
+static int run_incremental(duckdb_connection conn, const char *schema, const struct dp_step *s,
+                           int64_t *rows, struct pd_err *err)
+{
+    struct pd_buf b = PD_BUF_INIT;
+    int rc;
+
+    pd_buf_addf(&b, "CREATE OR REPLACE TEMP TABLE \"__dp_inc\" AS\n%s", s->sql_incremental);
+    rc = exec_bound(conn, b.ptr, &s->binds_inc, NULL, err);
+    if (!rc) {
+        pd_buf_reset(&b);
+        pd_buf_adds(&b, "DELETE FROM ");
+        qualified(&b, schema, s->a->id);
+        pd_buf_adds(&b, " AS t USING \"__dp_inc\" AS n WHERE ");
+        const char *k = s->a->unique_key;
+        int first = 1;
+        while (*k) {
+            const char *comma = strchr(k, ',');
+            size_t len = comma ? (size_t)(comma - k) : strlen(k);
+            while (len && (*k == ' ')) {
+                k++;
+                len--;
+            }
+            while (len && k[len - 1] == ' ')
+                len--;
+            char *col = xstrndup(k, len);
+            pd_buf_adds(&b, first ? "" : " AND ");
+            pd_buf_adds(&b, "t.");
+            pd_sql_ident(&b, col);
+            pd_buf_adds(&b, " IS NOT DISTINCT FROM n.");
+            pd_sql_ident(&b, col);
+            free(col);
+            first = 0;
+            k = comma ? comma + 1 : k + strlen(k);
+        }
+        rc = pd_exec(conn, b.ptr, err);
+    }
+    if (!rc) {
+        pd_buf_reset(&b);
+        pd_buf_adds(&b, "INSERT INTO ");
+        qualified(&b, schema, s->a->id);
+        pd_buf_adds(&b, " BY NAME SELECT * FROM \"__dp_inc\"");
+        rc = exec_bound(conn, b.ptr, NULL, rows, err);
+    }
+    pd_exec(conn, "DROP TABLE IF EXISTS temp.\"__dp_inc\"", NULL);
+    pd_buf_release(&b);
+    return rc;
+}
+
+/* parquet: write the file aside (renamed after commit), and a view over it. */
+static int run_parquet(duckdb_connection conn, const char *schema, const struct dp_step *s,
+                       const char *tmp_path, const char *abs_path, int64_t *rows,
+                       struct pd_err *err)
+{
+    struct pd_buf b = PD_BUF_INIT;
+    int rc;
+    char *dir = pd_path_dirname(abs_path);
+    if (access(dir, W_OK) != 0) {
+        rc = pd_fail(err, PD_EIO, "cannot write %s: %s", s->a->path, strerror(errno));
+        free(dir);
+        return rc;
+    }
+    free(dir);
+    pd_buf_addf(&b, "COPY (\n%s\n) TO ", s->sql);
+    pd_sql_literal(&b, tmp_path);
+    pd_buf_adds(&b, " (FORMAT parquet)");
+    rc = exec_bound(conn, b.ptr, &s->binds, rows, err);
+    if (!rc)
+        rc = drop_existing(conn, schema, s->a->id, err);
+    if (!rc) {
+        pd_buf_reset(&b);
+        pd_buf_adds(&b, "CREATE VIEW ");
+        qualified(&b, schema, s->a->id);
+        pd_buf_adds(&b, " AS SELECT * FROM read_parquet(");
+        pd_sql_literal(&b, abs_path);
+        pd_buf_adds(&b, ")");
+        /* the view is bound when created, so the file must be in place first */
+        if (rename(tmp_path, abs_path) != 0)
+            rc = pd_fail(err, PD_EIO, "cannot write %s: %s", abs_path, strerror(errno));
+        if (!rc)
+            rc = pd_exec(conn, b.ptr, err);
+    }
+    pd_buf_release(&b);
+    return rc;
+}
+
+static char *absolute(const char *path)
+{
+    if (path[0] == '/')
+        return xstrdup(path);
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof(cwd)))
+        return xstrdup(path);
+    return pd_path_join(cwd, path);
+}
+
+static int materialize(const struct dp_plan *plan, const struct dp_step *s, duckdb_connection conn,
+                       const char *parquet_tmp, const char *parquet_abs, int64_t *rows,
+                       struct pd_err *err)
+{
+    const char *schema = s->a->schema ? s->a->schema : plan->project->schema;
+    struct pd_buf b = PD_BUF_INIT;
+    int rc = 0, kind;
+
+    *rows = -1;
+    switch (s->a->materialize) {
+    case DP_VIEW:
+        if ((rc = drop_existing(conn, schema, s->a->id, err)) != 0)
+            break;
+        pd_buf_adds(&b, "CREATE VIEW ");
+        qualified(&b, schema, s->a->id);
+        pd_buf_addf(&b, " AS\n%s", s->sql);
+        rc = exec_bound(conn, b.ptr, NULL, NULL, err);
+        break;
+    case DP_TABLE:
+        rc = build_table(conn, schema, s->a->id, s->sql, &s->binds, rows, err);
+        break;
+    case DP_APPEND:
+        kind = existing_kind(conn, schema, s->a->id);
+        if (kind != 1) {
+            rc = build_table(conn, schema, s->a->id, s->sql, &s->binds, rows, err);
+            break;
+        }
+        pd_buf_adds(&b, "INSERT INTO ");
+        qualified(&b, schema, s->a->id);
+        pd_buf_addf(&b, " BY NAME\n%s", s->sql);
+        rc = exec_bound(conn, b.ptr, &s->binds, rows, err);
+        break;
+    case DP_INCREMENTAL:
+        kind = existing_kind(conn, schema, s->a->id);
+        if (kind != 1 || plan->full_refresh)
+            rc = build_table(conn, schema, s->a->id, s->sql, &s->binds, rows, err);
+        else
+            rc = run_incremental(conn, schema, s, rows, err);
+        break;
+    case DP_PARQUET:
+        rc = run_parquet(conn, schema, s, parquet_tmp, parquet_abs, rows, err);
+        break;
+    case DP_EPHEMERAL:
+        break;
+    }
+    pd_buf_release(&b);
+    return rc;
+}
+
+/* ---------- recording ---------- */
+
+static int record(duckdb_connection conn, const struct dp_plan *plan, const char *run_id,
+                  const struct dp_step *s, const struct dp_step_result *r, int64_t started_ms,
+                  int64_t finished_ms, struct pd_err *err)
+{
+    static const char *const status_names[] = {"pending", "ok", "failed", "skipped", "cancelled"};
+    duckdb_prepared_statement stmt;
+    duckdb_result res;
+    int rc = 0;
+    const char *sql =
+        "INSERT INTO _duckpipe.run_history (run_id, project, analysis, started_at, finished_at, "
+        "status, rows, error, duration_ms, params, reason) VALUES ($1, $2, $3, "
+        "make_timestamptz($4 * 1000), make_timestamptz($5 * 1000), $6, $7, $8, $9, $10, $11);"
+        "INSERT INTO _duckpipe.run_state (project, analysis, last_run_id, last_status, "
+        "last_success_at, last_failure_at, last_error, success_hash, rows) VALUES ($2, $3, $1, $6, "
+        "CASE WHEN $6 = 'ok' THEN make_timestamptz($5 * 1000) END, "
+        "CASE WHEN $6 <> 'ok' THEN make_timestamptz($5 * 1000) END, $8, "
+        "CASE WHEN $6 = 'ok' THEN $12 END, $7) "
+        "ON CONFLICT (project, analysis) DO UPDATE SET last_run_id = excluded.last_run_id, "
+        "last_status = excluded.last_status, "
+        "last_success_at = coalesce(excluded.last_success_at, run_state.last_success_at), "
+        "last_failure_at = coalesce(excluded.last_failure_at, run_state.last_failure_at), "
+        "last_error = excluded.last_error, "
+        "success_hash = coalesce(excluded.success_hash, run_state.success_hash), "
+        "rows = coalesce(excluded.rows, run_state.rows)";
+    duckdb_extracted_statements ext;
+    idx_t n = duckdb_extract_statements(conn, sql, &ext);
+    for (idx_t k = 0; k < n && rc == 0; k++) {
+        if (k == 1 && r->status == DP_S_SKIPPED)
+            break; /* a skipped step keeps its state */
+        if (duckdb_prepare_extracted_statement(conn, ext, k, &stmt) == DuckDBError) {
+            rc = pd_fail(err, PD_EINTERNAL, "recording the run: %s", duckdb_prepare_error(stmt));
+            duckdb_destroy_prepare(&stmt);
+            break;
+        }
+        duckdb_bind_varchar(stmt, 1, run_id);
+        duckdb_bind_varchar(stmt, 2, plan->project->name);
+        duckdb_bind_varchar(stmt, 3, s->a->id);
+        if (k == 0) {
+            duckdb_bind_int64(stmt, 4, started_ms);
+            duckdb_bind_double(stmt, 9, r->seconds * 1000.0);
+            duckdb_bind_varchar(stmt, 10, plan->args_json ? plan->args_json : "{}");
+            duckdb_bind_varchar(stmt, 11, r->reason ? r->reason : "");
+        } else {
+            duckdb_bind_varchar(stmt, 12, s->hash);
+        }
+        duckdb_bind_int64(stmt, 5, finished_ms);
+        duckdb_bind_varchar(stmt, 6, status_names[r->status]);
+        if (r->rows >= 0)
+            duckdb_bind_int64(stmt, 7, r->rows);
+        else
+            duckdb_bind_null(stmt, 7);
+        if (r->error)
+            duckdb_bind_varchar(stmt, 8, r->error);
+        else
+            duckdb_bind_null(stmt, 8);
+        if (duckdb_execute_prepared(stmt, &res) == DuckDBError)
+            rc = pd_fail(err, PD_EINTERNAL, "recording the run: %s", duckdb_result_error(&res));
+        duckdb_destroy_result(&res);
+        duckdb_destroy_prepare(&stmt);
+    }
+    duckdb_destroy_extracted(&ext);
+    return rc;
+}
+
+/* ---------- the run ---------- */
+
+static void args_json(struct dp_plan *plan)
+{
+    struct pd_buf b = PD_BUF_INIT;
+    pd_buf_addc(&b, '{');
+    for (size_t i = 0; i < plan->args.names.n; i++) {
+        pd_buf_addf(&b, "%s\"", i ? "," : "");
+        for (const char *p = plan->args.names.v[i]; *p; p++)
+            pd_buf_addc(&b, *p);
+        pd_buf_adds(&b, "\":\"");
+        for (const char *p = plan->args.values.v[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                pd_buf_addc(&b, '\\');
+            if ((unsigned char)*p >= 0x20)
+                pd_buf_addc(&b, *p);
+        }
+        pd_buf_addc(&b, '"');
+    }
+    pd_buf_addc(&b, '}');
+    free(plan->args_json);
+    plan->args_json = pd_buf_detach(&b, NULL);
+}
+
+static int upstream_failed(const struct dp_plan *plan, const struct dp_step *s,
+                           const struct dp_step_result *results)
+{
+    for (size_t k = 0; k < s->nups; k++) {
+        size_t u = s->ups[k];
+        if (results[u].status == DP_S_FAILED || results[u].status == DP_S_CANCELLED ||
+            (results[u].status == DP_S_SKIPPED && results[u].error))
+            return 1;
+        if (plan->steps[u].a->materialize == DP_EPHEMERAL &&
+            upstream_failed(plan, &plan->steps[u], results))
+            return 1;
+    }
+    return 0;
+}
+
+static int run_step(const struct dp_plan *plan, const struct dp_step *s, const struct dp_env *env,
+                    struct watch *w, const struct dp_run_opts *o, const char *run_id,
+                    struct dp_step_result *r, struct pd_err *err)
+{
+    duckdb_connection conn = env->conn;
+    struct pd_err e = PD_ERR_INIT;
+    int64_t started = pd_now_ms();
+    double t0 = pd_mono_s();
+    char *tmp = NULL, *abs = NULL;
+    int rc;
+
+    pd_log(PD_LOG_INFO, "analysis step started", "{s:s, s:s, s:s, s:s}", "run_id", run_id,
+           "project", plan->project->name, "analysis", s->a->id, "reason", r->reason);
+    if (s->param_error) {
+        rc = pd_fail(&e, PD_EINVAL, "%s", s->param_error);
+    } else {
+        if (s->a->materialize == DP_PARQUET) {
+            abs = absolute(s->a->path);
+            tmp = xasprintf("%s.tmp-%s", abs, run_id);
+        }
+        watch_arm(w, o->timeout_s);
+        rc = pd_exec(conn, "BEGIN TRANSACTION", &e);
+        if (!rc)
+            rc = materialize(plan, s, conn, tmp, abs, &r->rows, &e);
+        int fired = watch_fired(w);
+        if (fired) {
+            pd_err_clear(&e);
+            rc = fired == PD_ETIMEOUT
+                     ? pd_fail(&e, PD_ETIMEOUT, "timed out after %g s (--timeout)", o->timeout_s)
+                     : pd_fail(&e, PD_ECANCELED, "cancelled");
+        }
+        r->seconds = pd_mono_s() - t0;
+        r->status = rc ? (rc == PD_ECANCELED ? DP_S_CANCELLED : DP_S_FAILED) : DP_S_OK;
+        if (!rc) {
+            r->status = DP_S_OK;
+            rc = record(conn, plan, run_id, s, r, started, pd_now_ms(), &e);
+        }
+        if (!rc)
+            rc = pd_exec(conn, "COMMIT", &e);
+        if (rc)
+            pd_exec(conn, "ROLLBACK", NULL);
+        if (tmp)
+            unlink(tmp);
+    }
+    r->seconds = pd_mono_s() - t0;
+    if (rc) {
+        struct pd_err ignore = PD_ERR_INIT;
+        r->status = rc == PD_ECANCELED ? DP_S_CANCELLED : DP_S_FAILED;
+        r->rows = -1;
+        r->error = xstrdup(e.msg);
+        if (pd_exec(conn, "BEGIN TRANSACTION", &ignore) == 0 &&
+            record(conn, plan, run_id, s, r, started, pd_now_ms(), &ignore) == 0)
+            pd_exec(conn, "COMMIT", &ignore);
+        else
+            pd_exec(conn, "ROLLBACK", NULL);
+        pd_fail(err, rc, "analysis %s (%s): %s", s->a->id, s->a->file ? s->a->file : "no file",
+                e.msg);
+    }
+    pd_log(rc ? PD_LOG_WARN : PD_LOG_INFO, rc ? "analysis step failed" : "analysis step done",
+           "{s:s, s:s, s:s, s:I, s:f, s:s?}", "run_id", run_id, "analysis", s->a->id, "status",
+           rc ? "failed" : "ok", "rows", (json_int_t)r->rows, "duration_ms", r->seconds * 1000,
+           "error", r->error);
+    free(tmp);
+    free(abs);
+    return rc;
+}
+
+int dp_run(const struct dp_plan *plan, const struct dp_env *env, const struct dp_run_opts *o,
+           struct dp_run_result *out, struct pd_err *err)
+{
+    struct dp_run_opts none = {0};
+    struct watch w;
+    size_t total = 0, done = 0;
+    int rc = 0, stopped = 0;
+
+    if (!o)
+        o = &none;
+    memset(out, 0, sizeof(*out));
+    pd_uuid7(out->run_id);
+    out->steps = xcalloc(plan->n + 1, sizeof(*out->steps));
+    out->n = plan->n;
+    args_json((struct dp_plan *)plan);
+    for (size_t i = 0; i < plan->n; i++)
+        total += plan->steps[i].selected && plan->steps[i].run;
+    pd_log(PD_LOG_INFO, "analysis run started", "{s:s, s:s, s:I}", "run_id", out->run_id,
+           "project", plan->project->name, "steps", (json_int_t)total);
+    watch_start(&w, env);
+    for (size_t i = 0; i < plan->n; i++) {
+        const struct dp_step *s = &plan->steps[i];
+        struct dp_step_result *r = &out->steps[i];
+        r->id = s->a->id;
+        r->rows = -1;
+        r->reason = dp_reason_text(s->reason);
+        if (!s->selected || !s->run) {
+            r->status = DP_S_PENDING;
+            continue;
+        }
+        if (stopped || upstream_failed(plan, s, out->steps)) {
+            r->status = DP_S_SKIPPED;
+            r->reason = dp_reason_text(DP_R_UPSTREAM_FAILED);
+            if (upstream_failed(plan, s, out->steps)) {
+                struct pd_err ignore = PD_ERR_INIT;
+                r->error = xstrdup("upstream failed");
+                if (pd_exec(env->conn, "BEGIN TRANSACTION", &ignore) == 0 &&
+                    record(env->conn, plan, out->run_id, s, r, pd_now_ms(), pd_now_ms(), &ignore) == 0)
+                    pd_exec(env->conn, "COMMIT", &ignore);
+                else
+                    pd_exec(env->conn, "ROLLBACK", NULL);
+            } else {
+                r->reason = "run stopped";
+            }
+            out->skipped++;
+            if (o->on_step)
+                o->on_step(o->arg, s, ++done, total, r);
+            continue;
+        }
+        if (o->on_step)
+            o->on_step(o->arg, s, done + 1, total, NULL);
+        int step_rc = run_step(plan, s, env, &w, o, out->run_id, r, rc ? NULL : err);
+        done++;
+        if (o->on_step)
+            o->on_step(o->arg, s, done, total, r);
+        if (step_rc) {
+            out->failed++;
+            if (!rc)
+                rc = step_rc;
+            if (step_rc == PD_ECANCELED || step_rc == PD_ETIMEOUT || !o->continue_on_failure)
+                stopped = step_rc == PD_ECANCELED || !o->continue_on_failure;
+        } else {
+            out->ok++;
+        }
+    }
+    watch_stop(&w);
+    pd_log(rc ? PD_LOG_WARN : PD_LOG_INFO, "analysis run finished", "{s:s, s:i, s:i, s:i}",
+           "run_id", out->run_id, "ok", out->ok, "failed", out->failed, "skipped", out->skipped);
+    return rc;
+}
+
+void dp_run_result_clear(struct dp_run_result *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->steps[i].error);
+    free(r->steps);
+    memset(r, 0, sizeof(*r));
+}
+
+int dp_preview(const struct dp_plan *plan, const struct dp_step *step, const struct dp_env *env,
+               long limit, duckdb_result *res, struct pd_err *err)
+{
+    duckdb_prepared_statement stmt;
+    struct pd_buf b = PD_BUF_INIT;
+    struct watch w;
+    int rc = 0;
+
+    (void)plan;
+    if (step->param_error)
+        return pd_fail(err, PD_EINVAL, "%s", step->param_error);
+    pd_buf_addf(&b, "SELECT * FROM (\n%s\n) LIMIT %ld", step->sql, limit > 0 ? limit : 100);
+    if (duckdb_prepare(env->conn, b.ptr, &stmt) == DuckDBError) {
+        rc = pd_fail(err, PD_ESQL, "analysis %s (%s): %s", step->a->id,
+                     step->a->file ? step->a->file : "no file", duckdb_prepare_error(stmt));
+    } else if ((rc = dp_params_bind(&step->binds, stmt, err)) == 0) {
+        watch_start(&w, env);
+        watch_arm(&w, 0);
+        if (duckdb_execute_prepared(stmt, res) == DuckDBError) {
+            int fired = watch_fired(&w);
+            rc = fired ? pd_fail(err, fired, "cancelled")
+                       : pd_fail(err, PD_ESQL, "analysis %s (%s): %s", step->a->id,
+                                 step->a->file ? step->a->file : "no file", duckdb_result_error(res));
+            duckdb_destroy_result(res);
+        }
+        watch_stop(&w);
+    }
+    duckdb_destroy_prepare(&stmt);
+    pd_buf_release(&b);
+    return rc;
+}
