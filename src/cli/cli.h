@@ -29,6 +29,7 @@ enum cli_flags {
     CMD_FORMAT = 1 << 2,          /* accepts --format table|csv|json|jsonl */
     CMD_INTERRUPTIBLE = 1 << 3,   /* Ctrl-C cancels the running work instead of killing */
     CMD_ANY_CONFIG = 1 << 4,      /* runs even when the config is invalid (config_error says why) */
+    CMD_GRAPH = 1 << 5,           /* --format also takes dot and mermaid (ctx->format_name) */
 };
 
 /* One option of a command: long name, optional short letter, argument name (NULL: a switch). */
@@ -39,11 +40,14 @@ struct cli_opt {
     const char *help;
 };
 
-#define CLI_MAX_OPTS 24
+#define CLI_MAX_OPTS 32
+#define CLI_MAX_REPEAT 32
 
 /* Parsed command line of one command. */
 struct cli_args {
-    const char *value[CLI_MAX_OPTS]; /* by index into the command's opts */
+    const char *value[CLI_MAX_OPTS]; /* by index into the command's opts (the last given) */
+    const char *all[CLI_MAX_OPTS][CLI_MAX_REPEAT]; /* every value of a repeated option */
+    int nall[CLI_MAX_OPTS];
     int given[CLI_MAX_OPTS];
     const struct cli_opt *opts;
     char **pos; /* positional arguments */
@@ -57,6 +61,7 @@ struct cli_ctx {
     struct pd_sources *sources;  /* likewise: attached sources, scan functions registered */
     enum pd_format format;       /* --format (table when not given) */
     int format_given;
+    char format_name[16];        /* --format as typed (CMD_GRAPH: also dot, mermaid) */
     int tty_out, tty_err, tty_in;
     int width;                   /* terminal columns; 0 when stdout is not a terminal */
     volatile sig_atomic_t *interrupted; /* set by SIGINT when CMD_INTERRUPTIBLE */
@@ -76,6 +81,9 @@ struct cli_command {
 
 /* The value of option name, or NULL when not given. */
 const char *cli_arg(const struct cli_args *a, const char *name);
+
+/* Every value of a repeatable option, in order (*n of them). */
+const char *const *cli_arg_all(const struct cli_args *a, const char *name, int *n);
 
 /* 1 when the switch (or option) name was given. */
 int cli_given(const struct cli_args *a, const char *name);
@@ -107,5 +115,7 @@ int cmd_shell(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_source(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_cache(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_ingest(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_analysis(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_dbt(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 
 #endif

@@ -190,6 +190,16 @@ const char *cli_arg(const struct cli_args *a, const char *name)
     PD_BUG("cli_arg: option not in the command's table");
 }
 
+const char *const *cli_arg_all(const struct cli_args *a, const char *name, int *n)
+{
+    for (int i = 0; a->opts && a->opts[i].name; i++)
+        if (strcmp(a->opts[i].name, name) == 0) {
+            *n = a->nall[i];
+            return a->all[i];
+        }
+    PD_BUG("cli_arg_all: option not in the command's table");
+}
+
 int cli_given(const struct cli_args *a, const char *name)
 {
     for (int i = 0; a->opts && a->opts[i].name; i++)
@@ -356,19 +366,26 @@ static int parse_command(const struct cli_command *c, int argc, char **argv, str
         } else if (opt == 'h' || opt == OPT_HELP) {
             *help = 1;
         } else if (opt == OPT_FORMAT) {
-            if (pd_format_parse(optarg, &ctx->format) != 0)
+            snprintf(ctx->format_name, sizeof(ctx->format_name), "%s", optarg);
+            if ((c->flags & CMD_GRAPH) && (!strcmp(optarg, "dot") || !strcmp(optarg, "mermaid")))
+                ctx->format = PD_FORMAT_TABLE;
+            else if (pd_format_parse(optarg, &ctx->format) != 0)
                 rc = pd_fail(err, PD_EUSAGE, "--format must be table, csv, json or jsonl, got '%s'",
                              optarg);
             ctx->format_given = 1;
         } else if (opt >= OPT_CMD && opt < OPT_CMD + n_opts) {
             a->given[opt - OPT_CMD] = 1;
             a->value[opt - OPT_CMD] = optarg;
+            if (a->nall[opt - OPT_CMD] < CLI_MAX_REPEAT)
+                a->all[opt - OPT_CMD][a->nall[opt - OPT_CMD]++] = optarg;
         } else if (!common_option(g, opt, optarg, err, &rc)) {
             /* a short letter of a command option */
             for (int i = 0; i < n_opts; i++)
                 if (c->opts[i].letter == opt) {
                     a->given[i] = 1;
                     a->value[i] = optarg;
+                    if (a->nall[i] < CLI_MAX_REPEAT)
+                        a->all[i][a->nall[i]++] = optarg;
                 }
         }
     }

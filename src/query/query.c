@@ -182,39 +182,6 @@ static void record(struct pd_query *q, const char *id, const char *sql, const ch
            type ? type : "", "duration_ms", e.duration_ms, "rows", (json_int_t)rows);
 }
 
-struct result_cols {
-    struct pd_columns pub;
-    char **names;
-};
-
-static void cols_init(struct result_cols *rc, duckdb_result *res, const char *stype)
-{
-    idx_t n = duckdb_column_count(res);
-    rc->pub.n = n;
-    rc->pub.kind = duckdb_result_return_type(*res);
-    rc->pub.statement_type = stype;
-    rc->names = xcalloc(n ? n : 1, sizeof(char *));
-    rc->pub.types = xcalloc(n ? n : 1, sizeof(struct pd_coltype *));
-    for (idx_t i = 0; i < n; i++) {
-        duckdb_logical_type lt = duckdb_column_logical_type(res, i);
-        const char *name = duckdb_column_name(res, i);
-        rc->names[i] = xstrdup(name ? name : "");
-        rc->pub.types[i] = pd_coltype_new(lt);
-        duckdb_destroy_logical_type(&lt);
-    }
-    rc->pub.names = (const char **)rc->names;
-}
-
-static void cols_release(struct result_cols *rc)
-{
-    for (idx_t i = 0; i < rc->pub.n; i++) {
-        free(rc->names[i]);
-        pd_coltype_free(rc->pub.types[i]);
-    }
-    free(rc->names);
-    free(rc->pub.types);
-}
-
 /*
  * Execute one prepared statement, streaming its result into sink (when not
  * NULL). Sets *rows. Returns 0, or an error with *status set.
@@ -225,9 +192,7 @@ static int run_one(struct pd_query *q, duckdb_prepared_statement stmt, const cha
 {
     duckdb_pending_result pending;
     duckdb_result res;
-    struct result_cols cols;
     struct pd_result_end end = {0};
-    duckdb_data_chunk chunk;
     int rc = 0;
 
     if (duckdb_pending_prepared_streaming(stmt, &pending) == DuckDBError) {
@@ -243,34 +208,16 @@ static int run_one(struct pd_query *q, duckdb_prepared_statement stmt, const cha
     }
     duckdb_destroy_pending(&pending);
 
-    cols_init(&cols, &res, stype);
-    if (sink)
-        rc = sink->begin(sink, &cols.pub, err);
-    while (rc == 0 && (chunk = duckdb_fetch_chunk(res)) != NULL) {
-        idx_t n = duckdb_data_chunk_get_size(chunk);
-        if (cols.pub.kind == DUCKDB_RESULT_TYPE_CHANGED_ROWS && n > 0) {
-            duckdb_vector v = duckdb_data_chunk_get_vector(chunk, 0);
-            end.rows_total += (uint64_t)((int64_t *)duckdb_vector_get_data(v))[0];
-        } else {
-            idx_t give = n;
-            if (q->o.limit && end.rows_sent + give > q->o.limit)
-                give = (idx_t)(q->o.limit - end.rows_sent);
-            if (sink && give)
-                rc = sink->rows(sink, chunk, give, err);
-            end.rows_sent += give;
-            end.rows_total += n;
-        }
-        duckdb_destroy_data_chunk(&chunk);
+    rc = pd_sink_result(sink, &res, stype, q->o.limit, t0, &end, err);
+    if (rc == PD_ESQL) {
+        char msg[PD_ERR_MSG_MAX];
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        pd_err_clear(err);
+        rc = stop_error(q, msg, err, status);
     }
-    if (rc == 0 && duckdb_result_error(&res) != NULL)
-        rc = stop_error(q, duckdb_result_error(&res), err, status);
-    end.elapsed_s = pd_mono_s() - t0;
-    if (rc == 0 && sink)
-        rc = sink->end(sink, &end, err);
     if (rc && *status == NULL)
         *status = "error";
     *rows = end.rows_total;
-    cols_release(&cols);
     duckdb_destroy_result(&res);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/json.h"
+#include "base/timeutil.h"
 #include "warehouse/value.h"
 
 #include <errno.h>
@@ -475,4 +476,73 @@ void pd_sink_free(struct pd_sink *s)
 {
     if (s)
         s->free(s);
+}
+
+struct result_cols {
+    struct pd_columns pub;
+    char **names;
+};
+
+static void cols_init(struct result_cols *rc, duckdb_result *res, const char *stype)
+{
+    idx_t n = duckdb_column_count(res);
+    rc->pub.n = n;
+    rc->pub.kind = duckdb_result_return_type(*res);
+    rc->pub.statement_type = stype;
+    rc->names = xcalloc(n ? n : 1, sizeof(char *));
+    rc->pub.types = xcalloc(n ? n : 1, sizeof(struct pd_coltype *));
+    for (idx_t i = 0; i < n; i++) {
+        duckdb_logical_type lt = duckdb_column_logical_type(res, i);
+        const char *name = duckdb_column_name(res, i);
+        rc->names[i] = xstrdup(name ? name : "");
+        rc->pub.types[i] = pd_coltype_new(lt);
+        duckdb_destroy_logical_type(&lt);
+    }
+    rc->pub.names = (const char **)rc->names;
+}
+
+static void cols_release(struct result_cols *rc)
+{
+    for (idx_t i = 0; i < rc->pub.n; i++) {
+        free(rc->names[i]);
+        pd_coltype_free(rc->pub.types[i]);
+    }
+    free(rc->names);
+    free(rc->pub.types);
+}
+
+int pd_sink_result(struct pd_sink *sink, duckdb_result *res, const char *stype, uint64_t limit,
+                   double t0, struct pd_result_end *end, struct pd_err *err)
+{
+    struct result_cols cols;
+    duckdb_data_chunk chunk;
+    int rc = 0;
+
+    memset(end, 0, sizeof(*end));
+    cols_init(&cols, res, stype);
+    if (sink)
+        rc = sink->begin(sink, &cols.pub, err);
+    while (rc == 0 && (chunk = duckdb_fetch_chunk(*res)) != NULL) {
+        idx_t n = duckdb_data_chunk_get_size(chunk);
+        if (cols.pub.kind == DUCKDB_RESULT_TYPE_CHANGED_ROWS && n > 0) {
+            duckdb_vector v = duckdb_data_chunk_get_vector(chunk, 0);
+            end->rows_total += (uint64_t)((int64_t *)duckdb_vector_get_data(v))[0];
+        } else {
+            idx_t give = n;
+            if (limit && end->rows_sent + give > limit)
+                give = (idx_t)(limit - end->rows_sent);
+            if (sink && give)
+                rc = sink->rows(sink, chunk, give, err);
+            end->rows_sent += give;
+            end->rows_total += n;
+        }
+        duckdb_destroy_data_chunk(&chunk);
+    }
+    if (rc == 0 && duckdb_result_error(res) != NULL)
+        rc = pd_fail(err, PD_ESQL, "%s", duckdb_result_error(res));
+    end->elapsed_s = pd_mono_s() - t0;
+    if (rc == 0 && sink)
+        rc = sink->end(sink, end, err);
+    cols_release(&cols);
+    return rc;
 }

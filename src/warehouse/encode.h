@@ -54,6 +54,14 @@ struct pd_table_opts {
 /* A sink that writes fmt to out (borrowed; must outlive the sink). topts only for tables. */
 struct pd_sink *pd_sink_new(enum pd_format fmt, FILE *out, const struct pd_table_opts *topts);
 
+/*
+ * Stream a whole result into sink (NULL: only count): begin, rows (at most limit
+ * when limit > 0; the rest only counted), end. t0 is the pd_mono_s() start for
+ * the elapsed time. A failure while fetching is PD_ESQL with DuckDB's message.
+ */
+int pd_sink_result(struct pd_sink *sink, duckdb_result *res, const char *stype, uint64_t limit,
+                   double t0, struct pd_result_end *end, struct pd_err *err);
+
 /* Free a sink (NULL is fine). */
 void pd_sink_free(struct pd_sink *s);
 

@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/strv.h"
+#include "duckpipe/duckpipe.h"
 #include "warehouse/value.h"
 
 #include <pthread.h>
@@ -83,6 +84,7 @@ static const struct migration {
      "  error VARCHAR,"
      "  watermark VARCHAR"
      ");"},
+    {3, "duckpipe", DP_STATE_DDL},
 };
 
 const char *pd_duckdb_version(void)
