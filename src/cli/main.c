@@ -74,6 +74,31 @@ static const struct cli_opt ingest_opts[] = {
     {"dry-run", 'n', NULL, "check the recipes and print what would run, change nothing"},
     {0}};
 
+static const struct cli_opt analysis_opts[] = {
+    {"project", 'p', "NAME", "the project (default: default)"},
+    {"sql", 0, "SQL", "new: the analysis's SQL (may use {{ ref('id') }}, :param)"},
+    {"file", 'f', "FILE", "new: read the SQL from FILE ('-' for standard input)"},
+    {"materialize", 'm', "KIND", "new: view, table, append, incremental, parquet or ephemeral"},
+    {"param", 0, "NAME[:TYPE][=DEFAULT]", "new: declare a parameter (repeatable; no default: required)"},
+    {"name", 0, "TEXT", "new: a display name"},
+    {"description", 0, "TEXT", "new: what the analysis answers"},
+    {"tag", 0, "TAG", "new: a tag (repeatable); list: only analyses with this tag"},
+    {"depends-on", 0, "ID", "new: an extra dependency (repeatable)"},
+    {"unique-key", 0, "COLUMNS", "new: incremental: the columns that identify a row"},
+    {"path", 0, "FILE", "new: parquet: the file to write"},
+    {"freshness", 0, "POLICY", "new: assume_fresh to treat live sources as unchanged"},
+    {"replace", 0, NULL, "new: overwrite an existing analysis"},
+    {"params", 0, "VALUES", "run, compile, preview: name=value,... or a JSON object (repeatable)"},
+    {"force", 0, NULL, "run, compile: run every selected step, fresh or not"},
+    {"full-refresh", 0, NULL, "run: rebuild incremental analyses from scratch"},
+    {"continue-on-failure", 0, NULL, "run: go on with steps that do not depend on a failure"},
+    {"timeout", 't', "DURATION", "run: cancel a step after this long (default: query.timeout)"},
+    {"limit", 'n', "N", "preview, history: at most N rows"},
+    {"stale", 0, NULL, "list: only analyses that would run"},
+    {"columns", 0, NULL, "lineage ID: column-level lineage of one analysis (JSON)"},
+    {"plan-only", 0, NULL, "compile: print the plan without the SQL"},
+    {0}};
+
 static const struct cli_command commands[] = {
     {"init", cmd_init, 0, 0, 0, "", "create the data home and load the sample dataset",
      "Creates the data home (~/.pluto-duck, or --home / PLUTO_DUCK_HOME) with a commented\n"
@@ -120,6 +145,25 @@ static const struct cli_command commands[] = {
      "transaction: when it fails, its target is as it was. Runs are recorded in\n"
      "_sources.ingest_runs.",
      ingest_opts},
+    {"analysis", cmd_analysis, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE | CMD_GRAPH, 1,
+     -1, "ACTION [ID | SELECTOR...]", "saved analyses: a SQL pipeline with lineage",
+     "Actions:\n"
+     "  new ID --sql SQL [--materialize KIND] [--param NAME:TYPE=DEFAULT]...\n"
+     "  list [--tag TAG] [--stale]     analyses, and whether each would run\n"
+     "  show ID                        definition, inputs and state\n"
+     "  compile [SELECTOR...]          the plan (run/skip and why) and the compiled SQL\n"
+     "  run [SELECTOR...]              run stale steps in order (--force: all selected)\n"
+     "  preview ID [--limit N]         the result, without materializing anything\n"
+     "  lineage [ID] [--format mermaid|dot|json] [--columns]\n"
+     "  freshness [SELECTOR...]        fresh or stale, and why\n"
+     "  history [ID]                   past runs, newest first\n"
+     "  delete ID [--force]            refuses while other analyses read it\n"
+     "Selectors: ID, +ID (with what it reads), ID+ (with what reads it), tag:NAME.\n"
+     "Analyses live in PROJECT/analyses/ID.yaml under the data home and materialize into\n"
+     "schema analysis. SQL may use {{ ref('id') }}, {{ ref('source:NAME.table') }},\n"
+     "{{ ref('file:path') }}, :param or {{ param('name') }} (bound, never pasted), and plain\n"
+     "references such as analysis.id, NAME.table or cache.t.",
+     analysis_opts},
     {"history", cmd_history, CMD_NEEDS_WAREHOUSE | CMD_FORMAT, 0, 0, "",
      "list executed statements, newest first", NULL, history_opts},
     {"profile", cmd_profile, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 1, "TABLE",

@@ -99,6 +99,7 @@ struct dp_project {
     struct pd_strv seeds;   /* dbt seeds (tables in schema) */
     void *sources;          /* dbt sources: "name.table" -> "schema"."table" (heap strings) */
     void *vars;             /* dbt vars: a jansson object, or NULL */
+    struct dp_dbt *dbt;     /* dbt projects: tests and seeds (dbt.h), or NULL */
 };
 
 /* ^[A-Za-z_][A-Za-z0-9_]{0,62}$: 0, or PD_EINVAL naming what is wrong. */

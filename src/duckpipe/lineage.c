@@ -84,7 +84,7 @@ static void collect_from(json_t *t, struct rels *rs)
     } else if (!strcmp(type, "BASE_TABLE")) {
         const char *schema = jstr(t, "schema_name"), *table = jstr(t, "table_name");
         const char *alias = *jstr(t, "alias") ? jstr(t, "alias") : table;
-        char *label = xasprintf("%s%s%s", schema, *schema ? "." : "", table);
+        char *label = xasprintf("%s.%s", *schema ? schema : "main", table);
         rel_add(rs, alias, label, *schema ? schema : "main", table);
         free(label);
     } else if (!strcmp(type, "SUBQUERY") || !strcmp(type, "TABLE_FUNCTION")) {

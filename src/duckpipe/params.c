@@ -166,7 +166,7 @@ int dp_param_value_check(const char *name, enum dp_ptype t, const char *text, st
     }
     }
     if (!ok)
-        return pd_fail(err, PD_EINVAL, "parameter %s: '%s' is not a %s%s", name, text,
+        return pd_fail(err, PD_EINVAL, "parameter %s: '%s' is not a valid %s%s", name, text,
                        dp_ptype_name(t),
                        t == DP_P_DATE ? " (YYYY-MM-DD)"
                        : t == DP_P_LIST ? " (a JSON list such as [1,2,3])"

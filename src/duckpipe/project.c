@@ -159,7 +159,7 @@ static int strv_from_json(json_t *v, struct pd_strv *out, const char *file, cons
 {
     size_t i;
     json_t *item;
-    if (json_is_null(v))
+    if (!v || json_is_null(v))
         return 0;
     if (json_is_string(v)) {
         pd_strv_push(out, json_string_value(v));
@@ -185,7 +185,7 @@ static int params_from_json(struct dp_analysis *a, json_t *obj, struct pd_err *e
 {
     const char *name;
     json_t *spec;
-    if (json_is_null(obj))
+    if (!obj || json_is_null(obj))
         return 0;
     if (!json_is_object(obj))
         return pd_fail(err, PD_ECONFIG, "%s: 'parameters' must be a mapping of name: {type, default}",

@@ -151,7 +151,7 @@ static char *parse_error(json_t *doc)
 static void refs_from_json(const char *text, size_t len, struct dp_refs *out, char **error)
 {
     json_error_t je;
-    json_t *doc = json_loadb(text, len, 0, &je);
+    json_t *doc = json_loadb(text, len, JSON_DECODE_INT_AS_REAL, &je);
     if (!doc) {
         *error = xasprintf("cannot read the parse tree: %s", je.text);
         return;
@@ -219,7 +219,7 @@ void *dp_parse_json(duckdb_connection conn, const char *sql, struct pd_err *err)
     duckdb_result res;
     json_t *doc = NULL;
 
-    if (duckdb_prepare(conn, "SELECT json_serialize_sql($1)", &stmt) == DuckDBError) {
+    if (duckdb_prepare(conn, "SELECT json_serialize_sql($1::VARCHAR)", &stmt) == DuckDBError) {
         pd_fail(err, PD_EINTERNAL, "%s", duckdb_prepare_error(stmt));
         duckdb_destroy_prepare(&stmt);
         return NULL;
@@ -231,7 +231,7 @@ void *dp_parse_json(duckdb_connection conn, const char *sql, struct pd_err *err)
         duckdb_data_chunk chunk = duckdb_fetch_chunk(res);
         if (chunk) {
             duckdb_string_t *js = duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0));
-            doc = json_loadb(duckdb_string_t_data(&js[0]), duckdb_string_t_length(js[0]), 0, NULL);
+            doc = json_loadb(duckdb_string_t_data(&js[0]), duckdb_string_t_length(js[0]), JSON_DECODE_INT_AS_REAL, NULL);
             duckdb_destroy_data_chunk(&chunk);
         }
         if (doc && json_is_true(json_object_get(doc, "error"))) {

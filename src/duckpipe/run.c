@@ -367,67 +367,80 @@ static int materialize(const struct dp_plan *plan, const struct dp_step *s, duck
 
 /* ---------- recording ---------- */
 
+static const char *const status_names[] = {"pending", "ok", "failed", "skipped", "cancelled"};
+
+/* Prepare sql, bind values (NULL pointers bind NULL; "#n" in kinds: an int64) and run it. */
+static int exec_values(duckdb_connection conn, const char *sql, const char *const *texts,
+                       const int64_t *nums, const char *kinds, struct pd_err *err)
+{
+    duckdb_prepared_statement stmt;
+    duckdb_result res;
+    int rc = 0;
+    if (duckdb_prepare(conn, sql, &stmt) == DuckDBError) {
+        rc = pd_fail(err, PD_EINTERNAL, "recording the run: %s", duckdb_prepare_error(stmt));
+        duckdb_destroy_prepare(&stmt);
+        return rc;
+    }
+    for (idx_t i = 0; kinds[i]; i++) {
+        if (kinds[i] == 'n')
+            duckdb_bind_int64(stmt, i + 1, nums[i]);
+        else if (kinds[i] == 'N' && nums[i] < 0)
+            duckdb_bind_null(stmt, i + 1);
+        else if (kinds[i] == 'N')
+            duckdb_bind_int64(stmt, i + 1, nums[i]);
+        else if (texts[i])
+            duckdb_bind_varchar(stmt, i + 1, texts[i]);
+        else
+            duckdb_bind_null(stmt, i + 1);
+    }
+    if (duckdb_execute_prepared(stmt, &res) == DuckDBError)
+        rc = pd_fail(err, PD_EINTERNAL, "recording the run: %s", duckdb_result_error(&res));
+    duckdb_destroy_result(&res);
+    duckdb_destroy_prepare(&stmt);
+    return rc;
+}
+
 static int record(duckdb_connection conn, const struct dp_plan *plan, const char *run_id,
                   const struct dp_step *s, const struct dp_step_result *r, int64_t started_ms,
                   int64_t finished_ms, struct pd_err *err)
 {
-    static const char *const status_names[] = {"pending", "ok", "failed", "skipped", "cancelled"};
-    duckdb_prepared_statement stmt;
-    duckdb_result res;
-    int rc = 0;
-    const char *sql =
-        "INSERT INTO _duckpipe.run_history (run_id, project, analysis, started_at, finished_at, "
-        "status, rows, error, duration_ms, params, reason) VALUES ($1, $2, $3, "
-        "make_timestamptz($4 * 1000), make_timestamptz($5 * 1000), $6, $7, $8, $9, $10, $11);"
-        "INSERT INTO _duckpipe.run_state (project, analysis, last_run_id, last_status, "
-        "last_success_at, last_failure_at, last_error, success_hash, rows) VALUES ($2, $3, $1, $6, "
-        "CASE WHEN $6 = 'ok' THEN make_timestamptz($5 * 1000) END, "
-        "CASE WHEN $6 <> 'ok' THEN make_timestamptz($5 * 1000) END, $8, "
-        "CASE WHEN $6 = 'ok' THEN $12 END, $7) "
-        "ON CONFLICT (project, analysis) DO UPDATE SET last_run_id = excluded.last_run_id, "
-        "last_status = excluded.last_status, "
-        "last_success_at = coalesce(excluded.last_success_at, run_state.last_success_at), "
-        "last_failure_at = coalesce(excluded.last_failure_at, run_state.last_failure_at), "
-        "last_error = excluded.last_error, "
-        "success_hash = coalesce(excluded.success_hash, run_state.success_hash), "
-        "rows = coalesce(excluded.rows, run_state.rows)";
-    duckdb_extracted_statements ext;
-    idx_t n = duckdb_extract_statements(conn, sql, &ext);
-    for (idx_t k = 0; k < n && rc == 0; k++) {
-        if (k == 1 && r->status == DP_S_SKIPPED)
-            break; /* a skipped step keeps its state */
-        if (duckdb_prepare_extracted_statement(conn, ext, k, &stmt) == DuckDBError) {
-            rc = pd_fail(err, PD_EINTERNAL, "recording the run: %s", duckdb_prepare_error(stmt));
-            duckdb_destroy_prepare(&stmt);
-            break;
-        }
-        duckdb_bind_varchar(stmt, 1, run_id);
-        duckdb_bind_varchar(stmt, 2, plan->project->name);
-        duckdb_bind_varchar(stmt, 3, s->a->id);
-        if (k == 0) {
-            duckdb_bind_int64(stmt, 4, started_ms);
-            duckdb_bind_double(stmt, 9, r->seconds * 1000.0);
-            duckdb_bind_varchar(stmt, 10, plan->args_json ? plan->args_json : "{}");
-            duckdb_bind_varchar(stmt, 11, r->reason ? r->reason : "");
-        } else {
-            duckdb_bind_varchar(stmt, 12, s->hash);
-        }
-        duckdb_bind_int64(stmt, 5, finished_ms);
-        duckdb_bind_varchar(stmt, 6, status_names[r->status]);
-        if (r->rows >= 0)
-            duckdb_bind_int64(stmt, 7, r->rows);
-        else
-            duckdb_bind_null(stmt, 7);
-        if (r->error)
-            duckdb_bind_varchar(stmt, 8, r->error);
-        else
-            duckdb_bind_null(stmt, 8);
-        if (duckdb_execute_prepared(stmt, &res) == DuckDBError)
-            rc = pd_fail(err, PD_EINTERNAL, "recording the run: %s", duckdb_result_error(&res));
-        duckdb_destroy_result(&res);
-        duckdb_destroy_prepare(&stmt);
+    const char *status = status_names[r->status];
+    char duration[32];
+    int ok = r->status == DP_S_OK, rc;
+
+    snprintf(duration, sizeof(duration), "%.3f", r->seconds * 1000.0);
+    {
+        const char *t[] = {run_id, plan->project->name, s->a->id, NULL, NULL, status, NULL,
+                           r->error, duration, plan->args_json ? plan->args_json : "{}", r->reason};
+        const int64_t n[] = {0, 0, 0, started_ms, finished_ms, 0, r->rows, 0, 0, 0, 0};
+        rc = exec_values(conn,
+                         "INSERT INTO _duckpipe.run_history (run_id, project, analysis, started_at, "
+                         "finished_at, status, rows, error, duration_ms, params, reason) VALUES "
+                         "($1, $2, $3, to_timestamp($4 / 1000.0), to_timestamp($5 / 1000.0), $6, $7, "
+                         "$8, $9::DOUBLE, $10, $11)",
+                         t, n, "sssnnsNssss", err);
     }
-    duckdb_destroy_extracted(&ext);
+    if (rc || r->status == DP_S_SKIPPED)
+        return rc; /* a skipped step keeps its state */
+    {
+        const char *t[] = {plan->project->name, s->a->id, run_id, status, NULL, r->error,
+                           ok ? s->hash : NULL, NULL};
+        const int64_t n[] = {0, 0, 0, 0, finished_ms, 0, 0, r->rows};
+        rc = exec_values(
+            conn,
+            ok ? "INSERT INTO _duckpipe.run_state (project, analysis, last_run_id, last_status, "
+                 "last_success_at, last_error, success_hash, rows) VALUES ($1, $2, $3, $4, "
+                 "to_timestamp($5 / 1000.0), $6, $7, $8) ON CONFLICT (project, analysis) DO UPDATE "
+                 "SET last_run_id = excluded.last_run_id, last_status = excluded.last_status, "
+                 "last_success_at = excluded.last_success_at, last_error = NULL, "
+                 "success_hash = excluded.success_hash, rows = excluded.rows"
+               : "INSERT INTO _duckpipe.run_state (project, analysis, last_run_id, last_status, "
+                 "last_failure_at, last_error, success_hash, rows) VALUES ($1, $2, $3, $4, "
+                 "to_timestamp($5 / 1000.0), $6, $7, $8) ON CONFLICT (project, analysis) DO UPDATE "
+                 "SET last_run_id = excluded.last_run_id, last_status = excluded.last_status, "
+                 "last_failure_at = excluded.last_failure_at, last_error = excluded.last_error",
+            t, n, "ssssnssN", err);
+    }
     return rc;
 }
 

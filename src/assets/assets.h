@@ -1,0 +1,42 @@
+/*
+ * assets.h - the analysis service: duckpipe bound to the warehouse and the data home.
+ *
+ * Opening a session loads projects/<project>/analyses, lends a warehouse
+ * connection and reads the source registry so duckpipe can tell live sources,
+ * cached and ingested tables apart. The CLI and (later) the API server drive
+ * duckpipe through this; it never prints.
+ */
+#ifndef PD_ASSETS_H
+#define PD_ASSETS_H
+
+#include <signal.h>
+
+#include "duckpipe/duckpipe.h"
+
+struct pd_err;
+struct pd_warehouse;
+
+struct pd_assets {
+    struct pd_warehouse *wh;
+    struct dp_project *project;
+    struct dp_env env;
+    struct pd_relations *relations;
+};
+
+/* The analyses folder of a project: HOME/projects/PROJECT/analyses (heap). */
+char *pd_assets_dir(const char *home, const char *project);
+
+/*
+ * Open a session on project (NULL: "default"). cancel (may be NULL) is the flag
+ * a signal handler sets to cancel running work.
+ */
+int pd_assets_open(struct pd_warehouse *wh, const char *home, const char *project,
+                   volatile sig_atomic_t *cancel, struct pd_assets *out, struct pd_err *err);
+
+/* Load the project from a dbt-style folder instead (see duckpipe/dbt.h). */
+int pd_assets_open_dbt(struct pd_warehouse *wh, const char *dir, volatile sig_atomic_t *cancel,
+                       struct pd_assets *out, struct pd_err *err);
+
+void pd_assets_close(struct pd_assets *a);
+
+#endif
