@@ -99,6 +99,12 @@ static const struct cli_opt analysis_opts[] = {
     {"plan-only", 0, NULL, "compile: print the plan without the SQL"},
     {0}};
 
+static const struct cli_opt dbt_opts[] = {
+    {"project-dir", 0, "DIR", "the dbt project (default: the current directory)"},
+    {"select", 's', "SELECTOR", "only these models: NAME, +NAME, NAME+, tag:X (repeatable)"},
+    {"full-refresh", 0, NULL, "rebuild incremental models from scratch"},
+    {0}};
+
 static const struct cli_command commands[] = {
     {"init", cmd_init, 0, 0, 0, "", "create the data home and load the sample dataset",
      "Creates the data home (~/.pluto-duck, or --home / PLUTO_DUCK_HOME) with a commented\n"
@@ -164,6 +170,14 @@ static const struct cli_command commands[] = {
      "{{ ref('file:path') }}, :param or {{ param('name') }} (bound, never pasted), and plain\n"
      "references such as analysis.id, NAME.table or cache.t.",
      analysis_opts},
+    {"dbt", cmd_dbt, CMD_NEEDS_WAREHOUSE | CMD_INTERRUPTIBLE, 1, 1,
+     "run | test | seed | build | compile | ls", "run a dbt-style project natively (no Python)",
+     "Reads dbt_project.yml, models/ (.sql with ref, source, config, var, this,\n"
+     "is_incremental, set, for, if), the .yml files beside them (sources; not_null, unique,\n"
+     "accepted_values and relationships tests) and seeds/*.csv. Models and seeds are built\n"
+     "in schema main of the warehouse. build = seed, run, then test. Exit 1 when anything\n"
+     "failed.",
+     dbt_opts},
     {"history", cmd_history, CMD_NEEDS_WAREHOUSE | CMD_FORMAT, 0, 0, "",
      "list executed statements, newest first", NULL, history_opts},
     {"profile", cmd_profile, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 1, "TABLE",

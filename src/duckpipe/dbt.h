@@ -38,6 +38,8 @@ struct dp_dbt {
  */
 int dp_dbt_load(const char *dir, struct dp_project **out, struct pd_err *err);
 
+void dp_dbt_free(struct dp_dbt *d);
+
 /* The dbt parts of a project loaded by dp_dbt_load (NULL for analysis projects). */
 const struct dp_dbt *dp_dbt_of(const struct dp_project *p);
 

@@ -6,6 +6,7 @@
  * and a diff shows only what changed. Files are written aside and renamed.
  */
 #include "duckpipe/duckpipe.h"
+#include "duckpipe/dbt.h"
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -459,6 +460,17 @@ void dp_project_free(struct dp_project *p)
         pd_hmap_clear(p->index);
         free(p->index);
     }
+    if (p->sources) {
+        struct pd_hmap *m = p->sources;
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->keys[i])
+                free(m->vals[i]);
+        pd_hmap_clear(m);
+        free(m);
+    }
+    pd_strv_clear(&p->seeds);
+    json_decref(p->vars);
+    dp_dbt_free(p->dbt);
     free(p->name);
     free(p->dir);
     free(p->schema);
