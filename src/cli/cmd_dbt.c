@@ -203,10 +203,15 @@ static int do_compile(struct pd_assets *s, const struct cli_args *a, struct pd_e
     int rc = compile(s, a, 1, &plan, err);
     if (rc)
         return rc;
-    for (size_t i = 0; i < plan->n; i++)
-        if (plan->steps[i].selected)
-            printf("-- %s (%s)\n%s\n\n", plan->steps[i].a->id,
-                   dp_materialize_name(plan->steps[i].a->materialize), plan->steps[i].sql);
+    for (size_t i = 0; i < plan->n; i++) {
+        const struct dp_step *st = &plan->steps[i];
+        if (!st->selected)
+            continue;
+        printf("-- %s (%s)\n%s\n\n", st->a->id, dp_materialize_name(st->a->materialize), st->sql);
+        if (st->sql_incremental)
+            printf("-- %s (incremental run: is_incremental() is true)\n%s\n\n", st->a->id,
+                   st->sql_incremental);
+    }
     dp_plan_free(plan);
     return 0;
 }

@@ -267,7 +267,7 @@ static int host_call(void *arg, const char *name, const struct dp_val *args, siz
         *out = e ? dp_val_str(e) : dp_val_copy(&args[1]);
         return 0;
     }
-    return PD_ENOTFOUND;
+    return DP_NO_SUCH_FUNCTION;
 }
 
 static int host_var(void *arg, const char *name, struct dp_val *out)

@@ -252,9 +252,11 @@ int dp_dbt_load(const char *dir, struct dp_project **out, struct pd_err *err)
     json_t *v;
 
     if (!cfg) {
-        if (err->code == PD_ENOTFOUND)
+        if (err->code == PD_ENOTFOUND) {
+            pd_err_clear(err);
             pd_fail(err, PD_ENOTFOUND, "%s has no dbt_project.yml: is it a dbt project? (--project-dir)",
                     dir);
+        }
         free(yml);
         return err->code;
     }

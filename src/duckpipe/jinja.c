@@ -662,8 +662,8 @@ static int eval_call(struct lexer *lx, const char *name, struct dp_val *out, str
     } else if (!rc) {
         int found = lx->r->host && lx->r->host->call
                         ? lx->r->host->call(lx->r->host->arg, name, args, nargs, kw, nkw, out, err)
-                        : PD_ENOTFOUND;
-        if (found == PD_ENOTFOUND)
+                        : DP_NO_SUCH_FUNCTION;
+        if (found == DP_NO_SUCH_FUNCTION)
             rc = lex_fail(lx, err, "unsupported Jinja: the function %s()", name);
         else if (found) {
             if (err && strncmp(err->msg, lx->r->label, strlen(lx->r->label)) != 0)

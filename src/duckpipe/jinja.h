@@ -31,6 +31,8 @@ struct dp_val {
     size_t len;
 };
 
+#define DP_NO_SUCH_FUNCTION 1
+
 struct dp_kwarg {
     const char *name;
     struct dp_val val;
@@ -40,8 +42,8 @@ struct dp_jinja_host {
     void *arg;
     /*
      * A call name(args..., kw=...). Set *out (owned by the caller afterwards) and
-     * return 0; return PD_ENOTFOUND (recording nothing) when name is not a
-     * function the host knows; any other error with a message.
+     * return 0; return DP_NO_SUCH_FUNCTION (recording nothing) when name is not a
+     * function the host knows; a negative PD_E* code with a message on failure.
      */
     int (*call)(void *arg, const char *name, const struct dp_val *args, size_t nargs,
                 const struct dp_kwarg *kw, size_t nkw, struct dp_val *out, struct pd_err *err);
