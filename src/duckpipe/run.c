@@ -114,10 +114,16 @@ static int exec_bound(duckdb_connection conn, const char *sql, const struct dp_b
         duckdb_destroy_prepare(&stmt);
         return rc;
     }
-    if (duckdb_execute_prepared(stmt, &res) == DuckDBError)
+    if (duckdb_execute_prepared(stmt, &res) == DuckDBError) {
         rc = pd_fail(err, PD_ESQL, "%s", duckdb_result_error(&res));
-    else if (rows)
-        *rows = (int64_t)duckdb_rows_changed(&res);
+    } else if (rows && duckdb_result_return_type(res) == DUCKDB_RESULT_TYPE_CHANGED_ROWS) {
+        duckdb_data_chunk chunk = duckdb_fetch_chunk(res);
+        *rows = 0;
+        if (chunk) {
+            *rows = ((int64_t *)duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0)))[0];
+            duckdb_destroy_data_chunk(&chunk);
+        }
+    }
     duckdb_destroy_result(&res);
     duckdb_destroy_prepare(&stmt);
     return rc;
@@ -137,9 +143,10 @@ static int existing_kind(duckdb_connection conn, const char *schema, const char 
     duckdb_result res;
     int kind = 0;
     if (duckdb_prepare(conn,
-                       "SELECT CASE WHEN table_type = 'VIEW' THEN 2 ELSE 1 END FROM "
-                       "information_schema.tables WHERE table_catalog = current_database() AND "
-                       "lower(table_schema) = lower($1) AND lower(table_name) = lower($2)",
+                       "SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() "
+                       "AND schema_name ILIKE $1 AND table_name ILIKE $2 UNION ALL "
+                       "SELECT 2 FROM duckdb_views() WHERE database_name = current_database() "
+                       "AND schema_name ILIKE $1 AND view_name ILIKE $2",
                        &stmt) == DuckDBSuccess) {
         duckdb_bind_varchar(stmt, 1, schema);
         duckdb_bind_varchar(stmt, 2, name);
@@ -172,25 +179,6 @@ static int drop_existing(duckdb_connection conn, const char *schema, const char 
     return rc;
 }
 
-static int64_t count_rows(duckdb_connection conn, const char *schema, const char *name)
-{
-    struct pd_buf b = PD_BUF_INIT;
-    duckdb_result res;
-    int64_t n = -1;
-    pd_buf_adds(&b, "SELECT count(*) FROM ");
-    qualified(&b, schema, name);
-    if (duckdb_query(conn, b.ptr, &res) == DuckDBSuccess) {
-        duckdb_data_chunk chunk = duckdb_fetch_chunk(res);
-        if (chunk) {
-            n = ((int64_t *)duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0)))[0];
-            duckdb_destroy_data_chunk(&chunk);
-        }
-    }
-    duckdb_destroy_result(&res);
-    pd_buf_release(&b);
-    return n;
-}
-
 /* Build schema.name from sql aside, then swap it in. */
 static int build_table(duckdb_connection conn, const char *schema, const char *name,
                        const char *sql, const struct dp_binds *binds, int64_t *rows,
@@ -203,7 +191,7 @@ static int build_table(duckdb_connection conn, const char *schema, const char *n
     pd_buf_adds(&b, "CREATE OR REPLACE TABLE ");
     qualified(&b, schema, aside);
     pd_buf_addf(&b, " AS\n%s", sql);
-    rc = exec_bound(conn, b.ptr, binds, NULL, err);
+    rc = exec_bound(conn, b.ptr, binds, rows, err);
     if (!rc)
         rc = drop_existing(conn, schema, name, err);
     if (!rc) {
@@ -214,8 +202,6 @@ static int build_table(duckdb_connection conn, const char *schema, const char *n
         pd_sql_ident(&b, name);
         rc = pd_exec(conn, b.ptr, err);
     }
-    if (!rc)
-        *rows = count_rows(conn, schema, name);
     pd_buf_release(&b);
     free(aside);
     return rc;
