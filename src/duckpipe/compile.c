@@ -20,6 +20,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,7 @@ struct compiler {
     const struct dp_env *env;
     const struct dp_compile_opts *o;
     struct pd_hmap catalog; /* "schema.table" (lower case) of the warehouse */
+    struct pd_hmap positions; /* analysis id -> its index in the project + 1 */
     char *database;         /* the warehouse's catalog name */
     struct dp_step *steps;  /* project order */
     struct work *w;
@@ -66,6 +68,12 @@ struct compiler {
     int incremental_pass;
     int collect_config;
 };
+
+static size_t index_of(const struct compiler *c, const char *id)
+{
+    uintptr_t at = (uintptr_t)pd_hmap_get(&c->positions, id);
+    return at ? (size_t)at - 1 : (size_t)-1;
+}
 
 static void ident_pair(struct pd_buf *b, const char *schema, const char *table)
 {
@@ -335,12 +343,12 @@ static int collect_ephs(struct compiler *c, size_t i, struct pd_strv *out, int d
         const char *id = c->w[i].ephs.v[k];
         if (pd_strv_has(out, id))
             continue;
-        for (size_t j = 0; j < c->p->n; j++)
-            if (!strcmp(c->p->items[j]->id, id)) {
-                int rc = collect_ephs(c, j, out, depth + 1, err);
-                if (rc)
-                    return rc;
-            }
+        size_t j = index_of(c, id);
+        if (j != (size_t)-1) {
+            int rc = collect_ephs(c, j, out, depth + 1, err);
+            if (rc)
+                return rc;
+        }
         if (!pd_strv_has(out, id))
             pd_strv_push(out, id);
     }
@@ -400,10 +408,8 @@ static char *compose(struct compiler *c, size_t i, const char *body, struct pd_e
         pd_buf_adds(&b, "WITH ");
     }
     for (size_t k = 0; k < ephs.n; k++) {
-        struct dp_analysis *e = dp_project_find(c->p, ephs.v[k]);
-        size_t j = 0;
-        while (c->p->items[j] != e)
-            j++;
+        size_t j = index_of(c, ephs.v[k]);
+        struct dp_analysis *e = c->p->items[j];
         pd_buf_addf(&b, "\"__dp_eph_%s\" AS (\n%s\n)%s\n", e->id, c->w[j].body,
                     k + 1 < ephs.n || list ? "," : "");
     }
@@ -597,13 +603,6 @@ static void load_catalog(struct compiler *c)
 
 /* ---------- ordering ---------- */
 
-static size_t index_of(const struct compiler *c, const char *id)
-{
-    for (size_t i = 0; i < c->p->n; i++)
-        if (!strcmp(c->p->items[i]->id, id))
-            return i;
-    return (size_t)-1;
-}
 
 static void link_ups(struct compiler *c)
 {
@@ -880,8 +879,10 @@ int dp_compile(struct dp_project *p, const struct dp_env *env, const struct dp_c
     c.steps = xcalloc(n + 1, sizeof(*c.steps));
     c.w = xcalloc(n + 1, sizeof(*c.w));
     load_catalog(&c);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         c.steps[i].a = p->items[i];
+        pd_hmap_put(&c.positions, p->items[i]->id, (void *)(uintptr_t)(i + 1));
+    }
 
     /* render every analysis (config() may change its materialization) */
     for (size_t i = 0; i < n && !rc; i++) {
@@ -980,6 +981,7 @@ int dp_compile(struct dp_project *p, const struct dp_env *env, const struct dp_c
     free(stack);
     free(c.database);
     pd_hmap_clear(&c.catalog);
+    pd_hmap_clear(&c.positions);
     return rc;
 }
 
