@@ -116,7 +116,9 @@ static int exec_bound(duckdb_connection conn, const char *sql, const struct dp_b
     }
     if (duckdb_execute_prepared(stmt, &res) == DuckDBError) {
         rc = pd_fail(err, PD_ESQL, "%s", duckdb_result_error(&res));
-    } else if (rows && duckdb_result_return_type(res) == DUCKDB_RESULT_TYPE_CHANGED_ROWS) {
+    } else if (rows && duckdb_result_return_type(res) != DUCKDB_RESULT_TYPE_QUERY_RESULT &&
+               duckdb_column_count(&res) == 1 && duckdb_column_type(&res, 0) == DUCKDB_TYPE_BIGINT) {
+        /* INSERT and COPY report changed rows, CREATE TABLE AS a Count column */
         duckdb_data_chunk chunk = duckdb_fetch_chunk(res);
         *rows = 0;
         if (chunk) {
