@@ -424,28 +424,6 @@ const char *pd_config_warning(const struct pd_config *c, size_t i)
 
 /* ---- writing config.yaml ---- */
 
-static int write_atomically(const char *path, const char *text, size_t len, struct pd_err *err)
-{
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int rc = 0;
-
-    if (f == NULL) {
-        rc = pd_fail(err, PD_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-    } else {
-        if (fwrite(text, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0)
-            rc = pd_fail(err, PD_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-        if (fclose(f) != 0 && rc == 0)
-            rc = pd_fail(err, PD_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-        if (rc == 0 && rename(tmp, path) != 0)
-            rc = pd_fail(err, PD_EIO, "cannot replace '%s': %s", path, strerror(errno));
-        if (rc)
-            unlink(tmp);
-    }
-    free(tmp);
-    return rc;
-}
-
 int pd_config_write_default(const char *path, struct pd_err *err)
 {
     struct pd_buf b = PD_BUF_INIT;
@@ -472,7 +450,7 @@ int pd_config_write_default(const char *path, struct pd_err *err)
         pd_buf_addc(&b, '\n');
         section = name;
     }
-    rc = write_atomically(path, b.ptr, b.len, err);
+    rc = pd_write_file_atomic(path, b.ptr, b.len, err);
     pd_buf_release(&b);
     return rc;
 }
@@ -629,7 +607,7 @@ int pd_config_set(const struct pd_config *c, const char *key, const char *value,
                      "edit the file by hand",
                      key, c->file);
     } else {
-        rc = write_atomically(c->file, text.ptr, text.len, err);
+        rc = pd_write_file_atomic(c->file, text.ptr, text.len, err);
     }
     free(rb.value);
     pd_buf_release(&old);

@@ -7,6 +7,7 @@
 #include "base/err.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -91,4 +92,26 @@ int pd_path_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+int pd_write_file_atomic(const char *path, const char *text, size_t len, struct pd_err *err)
+{
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int rc = 0;
+
+    if (f == NULL) {
+        rc = pd_fail(err, PD_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+    } else {
+        if (fwrite(text, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0)
+            rc = pd_fail(err, PD_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+        if (fclose(f) != 0 && rc == 0)
+            rc = pd_fail(err, PD_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+        if (rc == 0 && rename(tmp, path) != 0)
+            rc = pd_fail(err, PD_EIO, "cannot replace '%s': %s", path, strerror(errno));
+        if (rc)
+            unlink(tmp);
+    }
+    free(tmp);
+    return rc;
 }

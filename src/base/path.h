@@ -30,4 +30,11 @@ char *pd_path_find_upward(const char *start, const char *name);
 /* 1 when path exists (any type), else 0. */
 int pd_path_exists(const char *path);
 
+/*
+ * Write len bytes to path through a temporary file beside it (flushed to disk),
+ * then rename it over path: readers see the old or the new file, never a part.
+ */
+struct pd_err;
+int pd_write_file_atomic(const char *path, const char *data, size_t len, struct pd_err *err);
+
 #endif

@@ -576,27 +576,6 @@ static void render_file(struct pd_buf *b, const struct dp_analysis *a, const cha
     add_scalar(b, "updated_at", updated_at);
 }
 
-static int write_aside(const char *path, const char *data, size_t len, struct pd_err *err)
-{
-    char *tmp = xasprintf("%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int rc = 0;
-    if (!f) {
-        rc = pd_fail(err, PD_EIO, "cannot write %s: %s", path, strerror(errno));
-    } else {
-        if (fwrite(data, 1, len, f) != len)
-            rc = pd_fail(err, PD_EIO, "cannot write %s: %s", path, strerror(errno));
-        if (fclose(f) != 0 && rc == 0)
-            rc = pd_fail(err, PD_EIO, "cannot write %s: %s", path, strerror(errno));
-        if (rc == 0 && rename(tmp, path) != 0)
-            rc = pd_fail(err, PD_EIO, "cannot write %s: %s", path, strerror(errno));
-        if (rc)
-            unlink(tmp);
-    }
-    free(tmp);
-    return rc;
-}
-
 int dp_analysis_save(const struct dp_project *p, struct dp_analysis *a, int64_t now_ms,
                      struct pd_err *err)
 {
@@ -618,7 +597,7 @@ int dp_analysis_save(const struct dp_project *p, struct dp_analysis *a, int64_t 
         char *sql_path = pd_path_join(p->dir, a->sql_file);
         struct pd_buf cur = PD_BUF_INIT;
         if (pd_buf_read_file(&cur, sql_path) != 0 || strcmp(cur.ptr ? cur.ptr : "", a->sql) != 0)
-            rc = write_aside(sql_path, a->sql, strlen(a->sql), err);
+            rc = pd_write_file_atomic(sql_path, a->sql, strlen(a->sql), err);
         pd_buf_release(&cur);
         free(sql_path);
         if (rc) {
@@ -634,7 +613,7 @@ int dp_analysis_save(const struct dp_project *p, struct dp_analysis *a, int64_t 
         pd_buf_reset(&next);
         render_file(&next, a, a->updated_at);
     }
-    rc = write_aside(path, next.ptr, next.len, err);
+    rc = pd_write_file_atomic(path, next.ptr, next.len, err);
     free(a->file);
     a->file = path;
     pd_buf_release(&old);
