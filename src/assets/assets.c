@@ -6,8 +6,10 @@
 
 #include "base/alloc.h"
 #include "base/duck.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "sources/relations.h"
+#include "query/query.h"
 #include "warehouse/interrupt.h"
 #include "warehouse/warehouse.h"
 
@@ -77,4 +79,84 @@ void pd_assets_close(struct pd_assets *a)
     pd_relations_free(a->relations);
     dp_project_free(a->project);
     memset(a, 0, sizeof(*a));
+}
+
+int pd_assets_history(struct pd_assets *a, const char *id, long limit, struct pd_sink *sink,
+                      struct pd_err *err)
+{
+    struct pd_query_opts o = {.origin = "analysis history"};
+    struct pd_buf sql = PD_BUF_INIT;
+    int rc;
+
+    pd_buf_adds(&sql, "SELECT run_id, analysis, started_at, status, rows, round(duration_ms, 1) "
+                      "AS duration_ms, reason, error, params FROM _duckpipe.run_history WHERE "
+                      "project = ");
+    pd_sql_literal(&sql, a->project->name);
+    if (id) {
+        pd_buf_adds(&sql, " AND analysis = ");
+        pd_sql_literal(&sql, id);
+    }
+    pd_buf_addf(&sql, " ORDER BY started_at DESC, run_id DESC LIMIT %ld", limit);
+    struct pd_query *q = pd_query_new(a->wh, &o);
+    rc = pd_query_run(q, sql.ptr, sink, NULL, err);
+    pd_query_free(q);
+    pd_buf_release(&sql);
+    return rc;
+}
+
+/* Append "schema"."id". */
+static void qualified(struct pd_buf *b, const char *schema, const char *id)
+{
+    pd_sql_ident(b, schema);
+    pd_buf_addc(b, '.');
+    pd_sql_ident(b, id);
+}
+
+int pd_assets_delete(struct pd_assets *a, const char *id, int force, struct pd_err *err)
+{
+    struct dp_analysis *an = dp_project_find(a->project, id);
+    struct dp_plan *plan = NULL;
+    struct pd_buf dependents = PD_BUF_INIT, sql = PD_BUF_INIT;
+    int rc;
+
+    if (!an)
+        return pd_fail(err, PD_ENOTFOUND, "no analysis '%s' in project %s", id, a->project->name);
+    if (dp_compile(a->project, &a->env, NULL, &plan, err) == 0) {
+        const struct dp_step *st = dp_plan_find(plan, id);
+        size_t me = (size_t)(st - plan->steps);
+        for (size_t i = 0; i < plan->n; i++)
+            for (size_t k = 0; k < plan->steps[i].nups; k++)
+                if (plan->steps[i].ups[k] == me)
+                    pd_buf_addf(&dependents, "%s%s", dependents.len ? ", " : "",
+                                plan->steps[i].a->id);
+    } else {
+        pd_err_clear(err); /* a broken project: deleting must still be possible */
+    }
+    dp_plan_free(plan);
+    if (dependents.len && !force) {
+        rc = pd_fail(err, PD_EINVAL, "analysis %s is read by %s: delete those first, or use --force",
+                     id, dependents.ptr);
+        pd_buf_release(&dependents);
+        return rc;
+    }
+    pd_buf_release(&dependents);
+    if ((rc = dp_analysis_remove(a->project, an, err)) != 0)
+        return rc;
+    /* drop what it materialized (a view or a table: one of the two fails) and its state */
+    static const char *const drops[] = {"DROP VIEW IF EXISTS ", "DROP TABLE IF EXISTS "};
+    for (size_t i = 0; i < 2; i++) {
+        struct pd_err ignore = PD_ERR_INIT;
+        pd_buf_reset(&sql);
+        pd_buf_adds(&sql, drops[i]);
+        qualified(&sql, a->project->schema, id);
+        pd_exec(a->env.conn, sql.ptr, &ignore);
+    }
+    pd_buf_reset(&sql);
+    pd_buf_adds(&sql, "DELETE FROM _duckpipe.run_state WHERE project = ");
+    pd_sql_literal(&sql, a->project->name);
+    pd_buf_adds(&sql, " AND analysis = ");
+    pd_sql_literal(&sql, id);
+    rc = pd_exec(a->env.conn, sql.ptr, err);
+    pd_buf_release(&sql);
+    return rc;
 }

@@ -39,4 +39,15 @@ int pd_assets_open_dbt(struct pd_warehouse *wh, const char *dir, volatile sig_at
 
 void pd_assets_close(struct pd_assets *a);
 
+/* Past runs of the project (of one analysis when id is set), newest first, into sink. */
+struct pd_sink;
+int pd_assets_history(struct pd_assets *a, const char *id, long limit, struct pd_sink *sink,
+                      struct pd_err *err);
+
+/*
+ * Delete analysis id: refused (PD_EINVAL naming them) while other analyses read it,
+ * unless force. Removes its file, drops what it materialized and its run state.
+ */
+int pd_assets_delete(struct pd_assets *a, const char *id, int force, struct pd_err *err);
+
 #endif

@@ -13,8 +13,6 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/timeutil.h"
-#include "query/query.h"
-#include "warehouse/warehouse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -577,26 +575,13 @@ static int analysis_lineage(struct cli_ctx *ctx, struct pd_assets *s, const stru
 static int analysis_history(struct cli_ctx *ctx, struct pd_assets *s, const struct cli_args *a,
                             struct pd_err *err)
 {
-    struct pd_query_opts o = {.origin = "analysis history"};
-    struct pd_buf sql = PD_BUF_INIT;
     long limit;
     int rc = cli_arg_long(a, "limit", 1, &limit, err);
     if (rc)
         return rc;
-    pd_buf_adds(&sql, "SELECT run_id, analysis, started_at, status, rows, round(duration_ms, 1) "
-                      "AS duration_ms, reason, error, params FROM _duckpipe.run_history WHERE project = ");
-    pd_sql_literal(&sql, s->project->name);
-    if (a->npos > 1) {
-        pd_buf_adds(&sql, " AND analysis = ");
-        pd_sql_literal(&sql, a->pos[1]);
-    }
-    pd_buf_addf(&sql, " ORDER BY started_at DESC, run_id DESC LIMIT %ld", limit ? limit : 20);
-    struct pd_query *q = pd_query_new(ctx->wh, &o);
     struct pd_sink *sink = cli_sink(ctx, ctx->format, 0);
-    rc = pd_query_run(q, sql.ptr, sink, NULL, err);
+    rc = pd_assets_history(s, a->npos > 1 ? a->pos[1] : NULL, limit ? limit : 20, sink, err);
     pd_sink_free(sink);
-    pd_query_free(q);
-    pd_buf_release(&sql);
     return rc;
 }
 
@@ -604,59 +589,14 @@ static int analysis_delete(struct cli_ctx *ctx, struct pd_assets *s, const struc
                            struct pd_err *err)
 {
     struct dp_analysis *an;
-    struct dp_plan *plan = NULL;
-    struct dp_args args = {0};
-    struct pd_buf dependents = PD_BUF_INIT, sql = PD_BUF_INIT;
     int rc;
 
     if ((rc = need_id(s, a, "delete", &an, err)) != 0)
         return rc;
-    if (dp_compile(s->project, &s->env, NULL, &plan, err) == 0) {
-        const struct dp_step *st = dp_plan_find(plan, an->id);
-        size_t me = (size_t)(st - plan->steps);
-        for (size_t i = 0; i < plan->n; i++)
-            for (size_t k = 0; k < plan->steps[i].nups; k++)
-                if (plan->steps[i].ups[k] == me)
-                    pd_buf_addf(&dependents, "%s%s", dependents.len ? ", " : "",
-                                plan->steps[i].a->id);
-    } else {
-        pd_err_clear(err); /* a broken project: still allow deleting */
-    }
-    dp_plan_free(plan);
-    (void)args;
-    if (dependents.len && !cli_given(a, "force")) {
-        rc = pd_fail(err, PD_EINVAL, "analysis %s is read by %s: delete those first, or use --force",
-                     an->id, dependents.ptr);
-        pd_buf_release(&dependents);
+    if ((rc = pd_assets_delete(s, an->id, cli_given(a, "force"), err)) != 0)
         return rc;
-    }
-    pd_buf_release(&dependents);
-    if ((rc = dp_analysis_remove(s->project, an, err)) != 0)
-        return rc;
-    /* drop what it materialized and forget its state (history stays) */
-    pd_buf_adds(&sql, "DROP VIEW IF EXISTS ");
-    pd_sql_ident(&sql, s->project->schema);
-    pd_buf_addc(&sql, '.');
-    pd_sql_ident(&sql, an->id);
-    struct pd_err ignore = PD_ERR_INIT;
-    pd_exec(s->env.conn, sql.ptr, &ignore);
-    pd_buf_reset(&sql);
-    pd_buf_adds(&sql, "DROP TABLE IF EXISTS ");
-    pd_sql_ident(&sql, s->project->schema);
-    pd_buf_addc(&sql, '.');
-    pd_sql_ident(&sql, an->id);
-    pd_err_clear(&ignore);
-    pd_exec(s->env.conn, sql.ptr, &ignore);
-    pd_buf_reset(&sql);
-    pd_buf_adds(&sql, "DELETE FROM _duckpipe.run_state WHERE project = ");
-    pd_sql_literal(&sql, s->project->name);
-    pd_buf_adds(&sql, " AND analysis = ");
-    pd_sql_literal(&sql, an->id);
-    pd_err_clear(&ignore);
-    pd_exec(s->env.conn, sql.ptr, &ignore);
-    pd_buf_release(&sql);
     if (ctx->format == PD_FORMAT_TABLE)
-        printf("deleted analysis %s\n", an->id);
+        printf("deleted analysis %s\n", a->pos[1]);
     return 0;
 }
 
