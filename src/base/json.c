@@ -81,3 +81,11 @@ void pd_json_add_string(struct pd_buf *out, const char *s, size_t n)
     }
     pd_buf_addc(out, '"');
 }
+
+void pd_json_add_nullable(struct pd_buf *out, const char *s)
+{
+    if (s)
+        pd_json_add_string(out, s, strlen(s));
+    else
+        pd_buf_adds(out, "null");
+}

@@ -17,4 +17,7 @@ struct pd_buf;
  */
 void pd_json_add_string(struct pd_buf *out, const char *s, size_t n);
 
+/* Append the NUL-terminated s as a JSON string, or null when s is NULL. */
+void pd_json_add_nullable(struct pd_buf *out, const char *s);
+
 #endif

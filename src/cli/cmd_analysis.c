@@ -398,25 +398,21 @@ static int analysis_compile(struct cli_ctx *ctx, struct pd_assets *s, const stru
 
 /* ---------- run ---------- */
 
-struct run_view {
-    struct cli_ctx *ctx;
-};
-
 static const char *const status_words[] = {"pending", "ok", "failed", "skipped", "cancelled"};
 
 static void on_step(void *arg, const struct dp_step *st, size_t index, size_t total,
                     const struct dp_step_result *r)
 {
-    struct run_view *v = arg;
-    if (v->ctx->format != PD_FORMAT_TABLE)
+    const struct cli_ctx *ctx = arg;
+    if (ctx->format != PD_FORMAT_TABLE)
         return;
     if (!r) {
-        if (v->ctx->tty_err)
+        if (ctx->tty_err)
             fprintf(stderr, "%zu/%zu %s: running (%s)...\r", index, total, st->a->id,
                     dp_reason_text(st->reason));
         return;
     }
-    if (v->ctx->tty_err)
+    if (ctx->tty_err)
         fprintf(stderr, "\r\033[K");
     if (r->status == DP_S_OK && r->rows >= 0)
         printf("%zu/%zu %s: ok, %lld rows (%s) in %.2f s\n", index, total, st->a->id,
@@ -458,10 +454,7 @@ static void print_run_json(const struct cli_ctx *ctx, const struct dp_plan *plan
         else
             pd_buf_adds(&b, ",\"rows\":null");
         pd_buf_addf(&b, ",\"seconds\":%.3f,\"error\":", r->seconds);
-        if (r->error)
-            pd_json_add_string(&b, r->error, strlen(r->error));
-        else
-            pd_buf_adds(&b, "null");
+        pd_json_add_nullable(&b, r->error);
         pd_buf_addc(&b, '}');
         if (ctx->format == PD_FORMAT_JSONL)
             pd_buf_addc(&b, '\n');
@@ -478,9 +471,8 @@ static int analysis_run(struct cli_ctx *ctx, struct pd_assets *s, const struct c
     struct dp_plan *plan = NULL;
     struct dp_args args = {0};
     struct dp_run_result res;
-    struct run_view view = {ctx};
     struct dp_run_opts o = {.continue_on_failure = cli_given(a, "continue-on-failure"),
-                            .on_step = on_step, .arg = &view};
+                            .on_step = on_step, .arg = ctx};
     const char *timeout = cli_arg(a, "timeout");
     double t0 = pd_mono_s();
     int rc;

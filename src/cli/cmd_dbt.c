@@ -245,7 +245,6 @@ int cmd_dbt(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     int rc;
     char cwd[4096];
 
-    (void)ctx;
     if (!dir)
         dir = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
     if (strcmp(action, "run") && strcmp(action, "test") && strcmp(action, "seed") &&

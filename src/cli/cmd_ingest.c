@@ -26,15 +26,9 @@ static void print_result(const struct cli_ctx *ctx, const struct pd_ingest_resul
         pd_buf_addf(&b, ",\"status\":\"%s\",\"rows\":%lld,\"seconds\":%.3f,\"watermark\":",
                     r->error ? "failed" : dry_run ? "planned" : "ok", (long long)r->rows,
                     r->seconds);
-        if (r->watermark)
-            pd_json_add_string(&b, r->watermark, strlen(r->watermark));
-        else
-            pd_buf_adds(&b, "null");
+        pd_json_add_nullable(&b, r->watermark);
         pd_buf_adds(&b, ",\"error\":");
-        if (r->error)
-            pd_json_add_string(&b, r->error, strlen(r->error));
-        else
-            pd_buf_adds(&b, "null");
+        pd_json_add_nullable(&b, r->error);
         pd_buf_adds(&b, "}\n");
         fputs(b.ptr, stdout);
         pd_buf_release(&b);

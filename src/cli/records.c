@@ -82,10 +82,7 @@ void cli_records_print(const struct cli_ctx *ctx, struct cli_records *r)
                     pd_buf_addc(&b, ',');
                 pd_json_add_string(&b, r->cols[c], strlen(r->cols[c]));
                 pd_buf_addc(&b, ':');
-                if (s)
-                    pd_json_add_string(&b, s, strlen(s));
-                else
-                    pd_buf_adds(&b, "null");
+                pd_json_add_nullable(&b, s);
             }
             pd_buf_addc(&b, '}');
             if (ctx->format == PD_FORMAT_JSONL)

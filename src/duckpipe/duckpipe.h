@@ -170,7 +170,6 @@ struct dp_env {
     /* Stop the statement running on conn (default: duckdb_interrupt). */
     void (*interrupt)(duckdb_connection conn);
     volatile sig_atomic_t *cancel; /* set (by a signal handler) to cancel the run */
-    const char *cache_path; /* reference-extraction cache file, or NULL */
 };
 
 /* ---------- parameters supplied to a run ---------- */

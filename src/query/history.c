@@ -106,10 +106,7 @@ static void record_table(struct pd_history *h, const struct pd_history_entry *e)
 static void json_field(struct pd_buf *b, const char *key, const char *v)
 {
     pd_buf_addf(b, ",\"%s\":", key);
-    if (v)
-        pd_json_add_string(b, v, strlen(v));
-    else
-        pd_buf_adds(b, "null");
+    pd_json_add_nullable(b, v);
 }
 
 static void record_file(struct pd_history *h, const struct pd_history_entry *e)
