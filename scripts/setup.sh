@@ -22,9 +22,9 @@ DEPS="$top/third_party/duckdb"
 
 PACKAGES=(build-essential cmake pkg-config ca-certificates
     libjansson-dev libfyaml-dev libedit-dev libsodium-dev libcurl4-openssl-dev
-    libpq-dev libmariadb-dev libsqlite3-dev
+    libpq-dev libmariadb-dev libsqlite3-dev libmicrohttpd-dev
     libcmocka-dev bats
-    postgresql mariadb-server mariadb-client sqlite3 python3 util-linux)
+    postgresql mariadb-server mariadb-client sqlite3 python3 util-linux wrk)
 
 sanitize=0
 for arg in "$@"; do
@@ -77,6 +77,17 @@ fetch_duckdb() {
     install -m 0644 "$tmp/package/src/duckdb/src/include/duckdb.h" "$DEPS/include/duckdb.h"
 }
 
+# Readers the HTTP tests check the server with (Apache Arrow, an OpenAPI validator).
+test_tools() {
+    if [ -d "$top/tests/http/node_modules/apache-arrow" ] &&
+        [ -d "$top/tests/http/node_modules/@seriousme/openapi-schema-validator" ]; then
+        step "test tools: present in tests/http/node_modules"
+        return
+    fi
+    step "test tools: npm ci in tests/http"
+    (cd "$top/tests/http" && npm ci --silent --no-audit --no-fund >/dev/null)
+}
+
 build() {
     local dir=$1
     shift
@@ -87,6 +98,7 @@ build() {
 
 [ "${PD_SKIP_APT:-0}" = 1 ] || install_packages
 fetch_duckdb
+test_tools
 werror=OFF
 [ "${CI:-}" = true ] && werror=ON
 build build -DPD_WERROR=$werror

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum kind { K_PATH, K_COUNT, K_SIZE, K_DURATION, K_LEVEL, K_HOST, K_PORT };
+enum kind { K_PATH, K_COUNT, K_SIZE, K_DURATION, K_LEVEL, K_HOST, K_PORT, K_TEXT };
 
 struct keydef {
     struct pd_config_key pub;
@@ -28,31 +28,40 @@ struct keydef {
 
 static const struct keydef keys[] = {
     {{"home", "~/.pluto-duck", "a directory path",
-      "Data home: warehouse, config, logs, artifacts."},
+      "Data home: warehouse, config, logs, artifacts.", 0},
      K_PATH, 0, 0},
     {{"warehouse.threads", "0", "a whole number from 0 to 1024",
-      "Threads DuckDB may use (0 = all cores)."},
+      "Threads DuckDB may use (0 = all cores).", 0},
      K_COUNT, 0, 1024},
     {{"warehouse.memory_limit", "auto", "'auto' or a size such as 512MB, 4GB, 80%",
-      "Memory DuckDB may use before spilling to disk (auto = 80% of RAM)."},
+      "Memory DuckDB may use before spilling to disk (auto = 80% of RAM).", 0},
      K_SIZE, 0, 0},
     {{"query.timeout", "0", "a duration such as 30s, 5m, 1h (0 = no limit)",
-      "Default time limit for one SQL call."},
+      "Default time limit for one SQL call.", 0},
      K_DURATION, 0, 0},
     {{"query.preview_rows", "100", "a whole number from 1 to 1000000",
-      "Rows shown by table output before the rest is counted but not printed."},
+      "Rows shown by table output before the rest is counted but not printed.", 0},
      K_COUNT, 1, 1000000},
     {{"log.level", "info", "one of debug, info, warn, error",
-      "Lowest level written to logs/pluto-duck.log."},
+      "Lowest level written to logs/pluto-duck.log.", 0},
      K_LEVEL, 0, 0},
     {{"sources.connect_timeout", "10s", "a duration such as 5s or 1m",
-      "How long attaching or reading a remote source waits for its server to answer."},
+      "How long attaching or reading a remote source waits for its server to answer.", 0},
      K_DURATION, 0, 0},
     {{"server.host", "127.0.0.1", "a host name or IP address",
-      "Address `pluto-duck run` binds to."},
+      "Address `pluto-duck run` binds to.", 0},
      K_HOST, 0, 0},
-    {{"server.port", "8123", "a port number from 1 to 65535", "Port `pluto-duck run` listens on."},
+    {{"server.port", "8123", "a port number from 1 to 65535", "Port `pluto-duck run` listens on.", 0},
      K_PORT, 1, 65535},
+    {{"server.token", "", "any text (empty: no token)",
+      "Bearer token every API request but /health must send (required off loopback).", 1},
+     K_TEXT, 0, 0},
+    {{"server.cors_origins", "", "origins separated by commas, such as http://localhost:5173",
+      "Browser origins allowed to call the API (empty: none).", 0},
+     K_TEXT, 0, 0},
+    {{"server.max_body_mb", "10", "a whole number from 1 to 1024",
+      "Largest request body the API accepts, in MB (larger: 413).", 0},
+     K_COUNT, 1, 1024},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -137,6 +146,8 @@ static int value_ok(const struct keydef *k, const char *v)
         return pd_duration_parse(v, &secs) == 0;
     case K_LEVEL:
         return pd_log_level_parse(v, &lv) == 0;
+    case K_TEXT:
+        return 1;
     case K_HOST:
         if (*v == '\0')
             return 0;

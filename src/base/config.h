@@ -36,6 +36,7 @@ struct pd_config_key {
     const char *def;      /* default value as text */
     const char *expected; /* what a valid value looks like, for messages */
     const char *help;     /* one sentence */
+    int secret;           /* shown as *** by config list/get */
 };
 
 /* The known keys, in display order. */

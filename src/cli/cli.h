@@ -79,6 +79,16 @@ struct cli_command {
     const struct cli_opt *opts;
 };
 
+/*
+ * Where commands write and read: stdout/stderr/stdin normally; buffers when the
+ * server runs a command line for a client (cli/remote.c). Per thread.
+ */
+extern _Thread_local FILE *cli_out, *cli_err, *cli_in;
+
+/* Read all of f into out (what names it in errors). */
+struct pd_buf;
+int cli_read_stream(FILE *f, const char *what, struct pd_buf *out, struct pd_err *err);
+
 /* The value of option name, or NULL when not given. */
 const char *cli_arg(const struct cli_args *a, const char *name);
 
@@ -117,5 +127,6 @@ int cmd_cache(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_ingest(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_analysis(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_dbt(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_run(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 
 #endif

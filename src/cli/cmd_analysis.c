@@ -71,7 +71,13 @@ static int read_sql(const struct cli_args *a, char **out, struct pd_err *err)
     if (!file)
         return usage("new", "give the SQL with --sql TEXT or --file FILE", err);
     struct pd_buf b = PD_BUF_INIT;
-    if (pd_buf_read_file(&b, strcmp(file, "-") ? file : "/dev/stdin") != 0) {
+    if (strcmp(file, "-") == 0) {
+        int rc = cli_read_stream(cli_in, "standard input", &b, err);
+        if (rc) {
+            pd_buf_release(&b);
+            return rc;
+        }
+    } else if (pd_buf_read_file(&b, file) != 0) {
         pd_buf_release(&b);
         return pd_fail(err, PD_EIO, "cannot read %s", file);
     }
@@ -163,7 +169,7 @@ static int analysis_new(struct cli_ctx *ctx, struct pd_assets *s, const struct c
     if (!rc)
         rc = dp_analysis_save(s->project, an, pd_now_ms(), err);
     if (!rc && ctx->format == PD_FORMAT_TABLE)
-        printf("%s analysis %s (%s, %s)\n", old ? "replaced" : "created", an->id,
+        fprintf(cli_out, "%s analysis %s (%s, %s)\n", old ? "replaced" : "created", an->id,
                dp_materialize_name(an->materialize), an->file);
     else if (!rc) {
         struct pd_buf b = PD_BUF_INIT;
@@ -172,7 +178,7 @@ static int analysis_new(struct cli_ctx *ctx, struct pd_assets *s, const struct c
         pd_buf_addf(&b, ",\"materialize\":\"%s\",\"file\":", dp_materialize_name(an->materialize));
         pd_json_add_string(&b, an->file, strlen(an->file));
         pd_buf_adds(&b, "}\n");
-        fputs(b.ptr, stdout);
+        fputs(b.ptr, cli_out);
         pd_buf_release(&b);
     }
     return rc;
@@ -367,7 +373,7 @@ static int analysis_compile(struct cli_ctx *ctx, struct pd_assets *s, const stru
                 pd_buf_addc(&b, '\n');
         }
         pd_buf_adds(&b, ctx->format == PD_FORMAT_JSON ? "]\n" : "");
-        fputs(b.ptr, stdout);
+        fputs(b.ptr, cli_out);
         pd_buf_release(&b);
     } else {
         static const char *const cols[] = {"step", "analysis", "materialize", "action", "reason"};
@@ -388,7 +394,7 @@ static int analysis_compile(struct cli_ctx *ctx, struct pd_assets *s, const stru
             for (size_t i = 0; i < plan->n; i++) {
                 const struct dp_step *st = &plan->steps[i];
                 if (st->selected)
-                    printf("\n-- %s (%s)\n%s\n", st->a->id, dp_materialize_name(st->a->materialize),
+                    fprintf(cli_out, "\n-- %s (%s)\n%s\n", st->a->id, dp_materialize_name(st->a->materialize),
                            st->sql);
             }
     }
@@ -408,24 +414,24 @@ static void on_step(void *arg, const struct dp_step *st, size_t index, size_t to
         return;
     if (!r) {
         if (ctx->tty_err)
-            fprintf(stderr, "%zu/%zu %s: running (%s)...\r", index, total, st->a->id,
+            fprintf(cli_err, "%zu/%zu %s: running (%s)...\r", index, total, st->a->id,
                     dp_reason_text(st->reason));
         return;
     }
     if (ctx->tty_err)
-        fprintf(stderr, "\r\033[K");
+        fprintf(cli_err, "\r\033[K");
     if (r->status == DP_S_OK && r->rows >= 0)
-        printf("%zu/%zu %s: ok, %lld rows (%s) in %.2f s\n", index, total, st->a->id,
+        fprintf(cli_out, "%zu/%zu %s: ok, %lld rows (%s) in %.2f s\n", index, total, st->a->id,
                (long long)r->rows, dp_materialize_name(st->a->materialize), r->seconds);
     else if (r->status == DP_S_OK)
-        printf("%zu/%zu %s: ok (%s) in %.2f s\n", index, total, st->a->id,
+        fprintf(cli_out, "%zu/%zu %s: ok (%s) in %.2f s\n", index, total, st->a->id,
                dp_materialize_name(st->a->materialize), r->seconds);
     else if (r->status == DP_S_SKIPPED)
-        printf("%zu/%zu %s: skipped, %s\n", index, total, st->a->id, r->reason);
+        fprintf(cli_out, "%zu/%zu %s: skipped, %s\n", index, total, st->a->id, r->reason);
     else
-        printf("%zu/%zu %s: %s: %s\n", index, total, st->a->id, status_words[r->status],
+        fprintf(cli_out, "%zu/%zu %s: %s: %s\n", index, total, st->a->id, status_words[r->status],
                r->error ? r->error : "");
-    fflush(stdout);
+    fflush(cli_out);
 }
 
 static void print_run_json(const struct cli_ctx *ctx, const struct dp_plan *plan,
@@ -461,7 +467,7 @@ static void print_run_json(const struct cli_ctx *ctx, const struct dp_plan *plan
     }
     if (ctx->format == PD_FORMAT_JSON)
         pd_buf_adds(&b, "]}\n");
-    fputs(b.ptr ? b.ptr : "", stdout);
+    fputs(b.ptr ? b.ptr : "", cli_out);
     pd_buf_release(&b);
 }
 
@@ -495,7 +501,7 @@ static int analysis_run(struct cli_ctx *ctx, struct pd_assets *s, const struct c
         for (size_t i = 0; i < plan->n; i++)
             if (plan->steps[i].selected && !plan->steps[i].run)
                 fresh++;
-        printf("Done: %d ok, %d failed, %d skipped, %d fresh in %.2f s (run %s)\n", res.ok,
+        fprintf(cli_out, "Done: %d ok, %d failed, %d skipped, %d fresh in %.2f s (run %s)\n", res.ok,
                res.failed, res.skipped, fresh, pd_mono_s() - t0, res.run_id);
     }
     dp_run_result_clear(&res);
@@ -558,7 +564,7 @@ static int analysis_lineage(struct cli_ctx *ctx, struct pd_assets *s, const stru
         rc = dp_lineage(plan, &s->env, a->npos > 1 ? a->pos[1] : NULL, fmt, &out, err);
     }
     if (!rc)
-        fputs(out.ptr, stdout);
+        fputs(out.ptr, cli_out);
     pd_buf_release(&out);
     dp_plan_free(plan);
     return rc;
@@ -588,7 +594,7 @@ static int analysis_delete(struct cli_ctx *ctx, struct pd_assets *s, const struc
     if ((rc = pd_assets_delete(s, an->id, cli_given(a, "force"), err)) != 0)
         return rc;
     if (ctx->format == PD_FORMAT_TABLE)
-        printf("deleted analysis %s\n", a->pos[1]);
+        fprintf(cli_out, "deleted analysis %s\n", a->pos[1]);
     return 0;
 }
 

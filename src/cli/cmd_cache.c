@@ -20,7 +20,7 @@ int cmd_cache(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
             return pd_fail(err, PD_EUSAGE, "usage: pluto-duck cache %s", action);
         if (!strcmp(action, "cleanup")) {
             if ((rc = pd_cache_cleanup(ctx->sources, &n, err)) == 0)
-                printf("dropped %d expired cached table%s\n", n, n == 1 ? "" : "s");
+                fprintf(cli_out, "dropped %d expired cached table%s\n", n, n == 1 ? "" : "s");
             return rc;
         }
         struct pd_sink *sink = cli_sink(ctx, ctx->format, 0);
@@ -37,7 +37,7 @@ int cmd_cache(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     const char *local = strncmp(a->pos[1], "cache.", 6) ? a->pos[1] : a->pos[1] + 6;
     if (!strcmp(action, "drop")) {
         if ((rc = pd_cache_drop(ctx->sources, local, err)) == 0)
-            printf("dropped cache.%s\n", local);
+            fprintf(cli_out, "dropped cache.%s\n", local);
         return rc;
     }
     struct pd_cache_result res;
@@ -46,7 +46,7 @@ int cmd_cache(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     if (ctx->tty_err)
         cli_progress_done();
     if (rc == 0)
-        printf("refreshed cache.%s: %lld rows in %.2f s\n", local, (long long)res.rows,
+        fprintf(cli_out, "refreshed cache.%s: %lld rows in %.2f s\n", local, (long long)res.rows,
                res.seconds);
     free(res.local);
     return rc;

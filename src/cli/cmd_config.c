@@ -24,6 +24,8 @@ int cmd_config(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err
                                  pd_config_origin(ctx->cfg, key)};
             if (strcmp(key, "home") == 0)
                 row[1] = pd_config_home(ctx->cfg);
+            if (pd_config_key_at(i)->secret && *row[1])
+                row[1] = "***";
             cli_records_add(&r, row);
         }
         cli_records_print(ctx, &r);
@@ -36,13 +38,16 @@ int cmd_config(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err
         if (v == NULL)
             return pd_fail(err, PD_ENOTFOUND, "unknown setting '%s' (see: pluto-duck config list)",
                            key);
-        printf("%s\n", v);
+        for (size_t i = 0; i < pd_config_key_count(); i++)
+            if (pd_config_key_at(i)->secret && strcmp(pd_config_key_at(i)->name, key) == 0 && *v)
+                v = "***";
+        fprintf(cli_out, "%s\n", v);
         return 0;
     }
     if (strcmp(verb, "set") == 0 && a->npos == 3) {
         if ((rc = pd_config_set(ctx->cfg, a->pos[1], a->pos[2], err)) != 0)
             return rc;
-        fprintf(stderr, "%s = %s (in %s)\n", a->pos[1], a->pos[2], pd_config_file(ctx->cfg));
+        fprintf(cli_err, "%s set (in %s)\n", a->pos[1], pd_config_file(ctx->cfg));
         return 0;
     }
     return pd_fail(err, PD_EUSAGE,

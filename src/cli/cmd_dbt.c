@@ -23,26 +23,26 @@ static void line(size_t i, size_t n, const char *what, const char *status)
 {
     char head[256];
     int len = snprintf(head, sizeof(head), "%zu of %zu %s ", i, n, what);
-    fputs(head, stdout);
+    fputs(head, cli_out);
     for (int k = len; k < 72; k++)
-        fputc('.', stdout);
-    printf(" [%s]\n", status);
-    fflush(stdout);
+        fputc('.', cli_out);
+    fprintf(cli_out, " [%s]\n", status);
+    fflush(cli_out);
 }
 
 static void summary(const struct tally *t, double seconds, const char *what)
 {
-    printf("\nFinished running %d %s in %.2f seconds.\n\n", t->total, what, seconds);
-    printf("%s\n\n", t->error ? "Completed with errors" : "Completed successfully");
-    printf("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d\n", t->pass, t->warn, t->error, t->skip,
+    fprintf(cli_out, "\nFinished running %d %s in %.2f seconds.\n\n", t->total, what, seconds);
+    fprintf(cli_out, "%s\n\n", t->error ? "Completed with errors" : "Completed successfully");
+    fprintf(cli_out, "Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d\n", t->pass, t->warn, t->error, t->skip,
            t->total);
 }
 
 static void header(const struct dp_project *p)
 {
     const struct dp_dbt *d = dp_dbt_of(p);
-    printf("Running with pluto-duck %s (dbt-style project %s)\n", PD_VERSION, d->name);
-    printf("Found %zu models, %zu seeds, %zu data tests, %zu sources\n\n", p->n, d->nseeds,
+    fprintf(cli_out, "Running with pluto-duck %s (dbt-style project %s)\n", PD_VERSION, d->name);
+    fprintf(cli_out, "Found %zu models, %zu seeds, %zu data tests, %zu sources\n\n", p->n, d->nseeds,
            d->ntests, d->nsources);
 }
 
@@ -92,7 +92,7 @@ static void on_step(void *arg, const struct dp_step *st, size_t index, size_t to
     }
     line(index, total, what, status);
     if (r->error && r->status != DP_S_SKIPPED)
-        printf("  %s\n", r->error);
+        fprintf(cli_out, "  %s\n", r->error);
 }
 
 static int do_run(struct pd_assets *s, const struct cli_args *a, struct tally *t, struct pd_err *err)
@@ -136,7 +136,7 @@ static int do_seed(struct pd_assets *s, struct tally *t, struct pd_err *err)
             snprintf(what, sizeof(what), "ERROR loading seed file main.%s", d->seeds[i].name);
             snprintf(status, sizeof(status), "ERROR in %.2fs", pd_mono_s() - t0);
             line(i + 1, d->nseeds, what, status);
-            printf("  %s\n", e.msg);
+            fprintf(cli_out, "  %s\n", e.msg);
         } else {
             t->pass++;
             snprintf(what, sizeof(what), "OK loaded seed file main.%s", d->seeds[i].name);
@@ -179,7 +179,7 @@ static int do_test(struct pd_assets *s, const struct cli_args *a, struct tally *
             snprintf(what, sizeof(what), "ERROR %s", test->name);
             snprintf(status, sizeof(status), "ERROR in %.2fs", pd_mono_s() - t0);
             line(k, n, what, status);
-            printf("  %s\n", e.msg);
+            fprintf(cli_out, "  %s\n", e.msg);
         } else if (failures) {
             t->error++;
             snprintf(what, sizeof(what), "FAIL %lld %s", (long long)failures, test->name);
@@ -207,9 +207,9 @@ static int do_compile(struct pd_assets *s, const struct cli_args *a, struct pd_e
         const struct dp_step *st = &plan->steps[i];
         if (!st->selected)
             continue;
-        printf("-- %s (%s)\n%s\n\n", st->a->id, dp_materialize_name(st->a->materialize), st->sql);
+        fprintf(cli_out, "-- %s (%s)\n%s\n\n", st->a->id, dp_materialize_name(st->a->materialize), st->sql);
         if (st->sql_incremental)
-            printf("-- %s (incremental run: is_incremental() is true)\n%s\n\n", st->a->id,
+            fprintf(cli_out, "-- %s (incremental run: is_incremental() is true)\n%s\n\n", st->a->id,
                    st->sql_incremental);
     }
     dp_plan_free(plan);
@@ -225,12 +225,12 @@ static int do_ls(struct pd_assets *s, const struct cli_args *a, struct pd_err *e
         return rc;
     for (size_t i = 0; i < plan->n; i++)
         if (plan->steps[i].selected)
-            printf("model.%s.%s\n", d->name, plan->steps[i].a->id);
+            fprintf(cli_out, "model.%s.%s\n", d->name, plan->steps[i].a->id);
     for (size_t i = 0; i < d->nseeds; i++)
-        printf("seed.%s.%s\n", d->name, d->seeds[i].name);
+        fprintf(cli_out, "seed.%s.%s\n", d->name, d->seeds[i].name);
     for (size_t i = 0; i < d->ntests; i++)
         if (selected_model(plan, d->tests[i].model))
-            printf("test.%s.%s\n", d->name, d->tests[i].name);
+            fprintf(cli_out, "test.%s.%s\n", d->name, d->tests[i].name);
     dp_plan_free(plan);
     return 0;
 }

@@ -30,16 +30,16 @@ static void print_result(const struct cli_ctx *ctx, const struct pd_ingest_resul
         pd_buf_adds(&b, ",\"error\":");
         pd_json_add_nullable(&b, r->error);
         pd_buf_adds(&b, "}\n");
-        fputs(b.ptr, stdout);
+        fputs(b.ptr, cli_out);
         pd_buf_release(&b);
         return;
     }
     if (r->error)
-        printf("%s: failed, %s unchanged\n", r->recipe, r->target);
+        fprintf(cli_out, "%s: failed, %s unchanged\n", r->recipe, r->target);
     else if (dry_run)
-        printf("%s: would load %s (%s)\n", r->recipe, r->target, r->mode);
+        fprintf(cli_out, "%s: would load %s (%s)\n", r->recipe, r->target, r->mode);
     else
-        printf("%s: %lld rows into %s (%s) in %.2f s, %.0f rows/s%s%s\n", r->recipe,
+        fprintf(cli_out, "%s: %lld rows into %s (%s) in %.2f s, %.0f rows/s%s%s\n", r->recipe,
                (long long)r->rows, r->target, r->mode, r->seconds,
                r->seconds > 0 ? (double)r->rows / r->seconds : 0.0,
                r->watermark ? ", watermark " : "", r->watermark ? r->watermark : "");
@@ -66,7 +66,7 @@ int cmd_ingest(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err
             if (rc == 0)
                 rc = pd_fail(err, r, "%s", e.msg);
             else
-                fprintf(stderr, "error: %s\n", e.msg);
+                fprintf(cli_err, "error: %s\n", e.msg);
             if (r == PD_ECANCELED)
                 break;
         }

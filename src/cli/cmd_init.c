@@ -15,12 +15,12 @@ int cmd_init(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 
     if (rc)
         return rc;
-    printf("%s data home at %s\n", r.created_warehouse ? "Created" : "Using existing", home);
+    fprintf(cli_out, "%s data home at %s\n", r.created_warehouse ? "Created" : "Using existing", home);
     if (r.loaded_sample)
-        printf("Loaded the sample shop: customers (%d), products (%d), orders (%d), order_items.\n",
+        fprintf(cli_out, "Loaded the sample shop: customers (%d), products (%d), orders (%d), order_items.\n",
                PD_SHOP_CUSTOMERS, PD_SHOP_PRODUCTS, PD_SHOP_ORDERS);
     else if (!cli_given(a, "no-sample"))
-        printf("The sample shop is already loaded.\n");
-    printf("Try: pluto-duck sql \"select status, count(*), sum(amount) from orders group by 1\"\n");
+        fprintf(cli_out, "The sample shop is already loaded.\n");
+    fprintf(cli_out, "Try: pluto-duck sql \"select status, count(*), sum(amount) from orders group by 1\"\n");
     return 0;
 }

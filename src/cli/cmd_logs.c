@@ -23,12 +23,12 @@ static void print_record(void *arg, const char *line, json_t *rec)
     if (o->ctx->format == PD_FORMAT_TABLE) {
         struct pd_buf b = PD_BUF_INIT;
         pd_log_format_human(rec, &b, o->ctx->tty_out);
-        puts(b.ptr);
+        fprintf(cli_out, "%s\n", b.ptr);
         pd_buf_release(&b);
     } else if (o->ctx->format == PD_FORMAT_JSON) {
-        printf("%s%s", o->n ? ",\n" : "[\n", line);
+        fprintf(cli_out, "%s%s", o->n ? ",\n" : "[\n", line);
     } else {
-        puts(line);
+        fprintf(cli_out, "%s\n", line);
     }
     o->n++;
 }
@@ -59,7 +59,7 @@ int cmd_logs(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     path = pd_home_path(pd_config_home(ctx->cfg), PD_HOME_LOG);
     rc = pd_logread(path, &o, print_record, &out, err);
     if (rc == 0 && ctx->format == PD_FORMAT_JSON)
-        printf(out.n ? "\n]\n" : "[]\n");
+        fprintf(cli_out, out.n ? "\n]\n" : "[]\n");
     free(path);
     return rc;
 }

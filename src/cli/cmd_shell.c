@@ -46,9 +46,9 @@ static void on_sigint(int sig)
 static void print_error(const struct pd_err *err, int rc)
 {
     if (rc == PD_ECANCELED)
-        fprintf(stderr, "cancelled\n");
+        fprintf(cli_err, "cancelled\n");
     else
-        fprintf(stderr, "error: %s\n", err->code ? err->msg : pd_err_name(rc));
+        fprintf(cli_err, "error: %s\n", err->code ? err->msg : pd_err_name(rc));
 }
 
 static struct pd_sink *shell_sink(const struct shell *sh)
@@ -107,7 +107,7 @@ static int dot_command(struct shell *sh, char *line)
     if (!strcmp(argv[0], ".quit") || !strcmp(argv[0], ".exit")) {
         return 1;
     } else if (!strcmp(argv[0], ".help")) {
-        fputs(help_text, stdout);
+        fputs(help_text, cli_out);
     } else if (!strcmp(argv[0], ".tables") || !strcmp(argv[0], ".schema")) {
         struct pd_query *q = shell_query(sh, 0);
         struct pd_sink *sink = shell_sink(sh);
@@ -147,14 +147,14 @@ static char *next_line(struct shell *sh, int continuing)
         if (shell_interrupted) {
             shell_interrupted = 0;
             free(l);
-            putchar('\n');
+            fputc('\n', cli_out);
             return interrupted_line;
         }
         return l;
     }
     char *line = NULL;
     size_t cap = 0;
-    ssize_t n = getline(&line, &cap, stdin);
+    ssize_t n = getline(&line, &cap, cli_in);
     if (n < 0) {
         free(line);
         return NULL;
@@ -186,7 +186,7 @@ int cmd_shell(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
         sh.history_path = xasprintf("%s/%s", pd_config_home(ctx->cfg), HISTORY_FILE);
         stifle_history(HISTORY_MAX);
         read_history(sh.history_path);
-        printf("pluto-duck %s shell. Statements end with ';'. Type .help for help, Ctrl-D to "
+        fprintf(cli_out, "pluto-duck %s shell. Statements end with ';'. Type .help for help, Ctrl-D to "
                "leave.\n",
                PD_VERSION);
     }
@@ -221,7 +221,7 @@ int cmd_shell(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     if (stmt.len && !blank(stmt.ptr))
         run_sql(&sh, stmt.ptr); /* input ended without ';': run what was typed */
     if (ctx->tty_in) {
-        putchar('\n');
+        fputc('\n', cli_out);
         write_history(sh.history_path);
     }
     free(sh.history_path);

@@ -35,8 +35,8 @@ static int read_password(const struct cli_ctx *ctx, const struct cli_args *a, ch
     *out = NULL;
     if (cli_given(a, "password-stdin")) {
         if (ctx->tty_in)
-            fputs("password: ", stderr);
-        while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+            fputs("password: ", cli_err);
+        while ((n = fread(chunk, 1, sizeof(chunk), cli_in)) > 0)
             pd_buf_add(&b, chunk, n);
         while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r'))
             b.len--;
@@ -60,14 +60,14 @@ static void print_report(const char *what, const char *name, const struct pd_att
 {
     for (size_t i = 0; i < rep->warnings.n; i++)
         cli_warn("%s", rep->warnings.v[i]);
-    printf("%s %s: %zu table%s", what, name, rep->tables.n, rep->tables.n == 1 ? "" : "s");
+    fprintf(cli_out, "%s %s: %zu table%s", what, name, rep->tables.n, rep->tables.n == 1 ? "" : "s");
     if (rep->added.n || rep->dropped.n)
-        printf(" (%zu added, %zu dropped)", rep->added.n, rep->dropped.n);
-    putchar('\n');
+        fprintf(cli_out, " (%zu added, %zu dropped)", rep->added.n, rep->dropped.n);
+    fputc('\n', cli_out);
     for (size_t i = 0; i < rep->added.n; i++)
-        printf("  + %s.%s\n", name, rep->added.v[i]);
+        fprintf(cli_out, "  + %s.%s\n", name, rep->added.v[i]);
     for (size_t i = 0; i < rep->dropped.n; i++)
-        printf("  - %s.%s\n", name, rep->dropped.v[i]);
+        fprintf(cli_out, "  - %s.%s\n", name, rep->dropped.v[i]);
 }
 
 static int do_attach(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
@@ -135,19 +135,19 @@ static int do_estimate(struct cli_ctx *ctx, const struct cli_args *a, struct pd_
                     (long long)est.rows, (long long)est.bytes, est.recommend ? "true" : "false");
         pd_json_add_string(&b, est.reason, strlen(est.reason));
         pd_buf_adds(&b, "}\n");
-        fputs(b.ptr, stdout);
+        fputs(b.ptr, cli_out);
         pd_buf_release(&b);
         return 0;
     }
     if (est.rows >= 0)
-        printf("rows:      %lld\n", (long long)est.rows);
+        fprintf(cli_out, "rows:      %lld\n", (long long)est.rows);
     else
-        printf("rows:      unknown\n");
+        fprintf(cli_out, "rows:      unknown\n");
     if (est.bytes >= 0)
-        printf("size:      %.1f MB\n", (double)est.bytes / 1e6);
+        fprintf(cli_out, "size:      %.1f MB\n", (double)est.bytes / 1e6);
     else
-        printf("size:      unknown\n");
-    printf("cache it:  %s (%s)\n", est.recommend ? "yes" : "no", est.reason);
+        fprintf(cli_out, "size:      unknown\n");
+    fprintf(cli_out, "cache it:  %s (%s)\n", est.recommend ? "yes" : "no", est.reason);
     return 0;
 }
 
@@ -172,7 +172,7 @@ static int do_cache(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err
     if (ctx->tty_err)
         cli_progress_done();
     if (rc == 0)
-        printf("cached %s.%s as cache.%s: %lld rows in %.2f s\n", req.source, req.table,
+        fprintf(cli_out, "cached %s.%s as cache.%s: %lld rows in %.2f s\n", req.source, req.table,
                res.local, (long long)res.rows, res.seconds);
     free(res.local);
     return rc;
@@ -185,7 +185,7 @@ static int do_types(struct cli_ctx *ctx, struct pd_err *err)
     (void)ctx;
     (void)err;
     for (size_t i = 0; (c = pd_connector_at(i)) != NULL; i++)
-        printf("%-9s %s\n          options: %s%s%s\n", c->type, c->summary, c->options,
+        fprintf(cli_out, "%-9s %s\n          options: %s%s%s\n", c->type, c->summary, c->options,
                c->query_function ? "\n          pass-through: " : "",
                c->query_function ? c->query_function : "");
     return 0;
@@ -223,7 +223,7 @@ int cmd_source(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err
         return do_refresh(ctx, a, err);
     if (!strcmp(action, "detach")) {
         if ((rc = pd_source_detach(ctx->sources, a->pos[1], err)) == 0)
-            printf("detached %s\n", a->pos[1]);
+            fprintf(cli_out, "detached %s\n", a->pos[1]);
         return rc;
     }
     sink = cli_sink(ctx, ctx->format, 0);

@@ -16,18 +16,6 @@
 
 #define SQL_MAX (1u << 30)
 
-static int read_stream(FILE *f, const char *what, struct pd_buf *out, struct pd_err *err)
-{
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (pd_buf_add(out, chunk, n) != 0)
-            return pd_fail(err, PD_ETOOBIG, "%s is larger than 1 GiB", what);
-    if (ferror(f))
-        return pd_fail(err, PD_EIO, "cannot read %s: %s", what, strerror(errno));
-    return 0;
-}
-
 /* The SQL text: the argument, -f FILE, or standard input. */
 static int load_sql(const struct cli_ctx *ctx, const struct cli_args *a, struct pd_buf *sql,
                     struct pd_err *err)
@@ -43,7 +31,7 @@ static int load_sql(const struct cli_ctx *ctx, const struct cli_args *a, struct 
         int rc;
         if (f == NULL)
             return pd_fail(err, PD_EINVAL, "cannot open '%s': %s", file, strerror(errno));
-        rc = read_stream(f, file, sql, err);
+        rc = cli_read_stream(f, file, sql, err);
         fclose(f);
         return rc;
     }
@@ -51,7 +39,7 @@ static int load_sql(const struct cli_ctx *ctx, const struct cli_args *a, struct 
         return pd_fail(err, PD_EUSAGE,
                        "no SQL given: pass it as an argument, with --file FILE, or on standard "
                        "input (or run: pluto-duck shell)");
-    return read_stream(stdin, "standard input", sql, err);
+    return cli_read_stream(cli_in, "standard input", sql, err);
 }
 
 int cmd_sql(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
@@ -90,7 +78,7 @@ int cmd_sql(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
         uint64_t rows = 0;
         rc = pd_query_export(q, sql.ptr, output, &rows, err);
         if (rc == 0)
-            fprintf(stderr, "wrote %llu row%s to %s\n", (unsigned long long)rows,
+            fprintf(cli_err, "wrote %llu row%s to %s\n", (unsigned long long)rows,
                     rows == 1 ? "" : "s", output);
     } else {
         struct pd_sink *sink = cli_sink(ctx, ctx->format, cli_given(a, "timer"));

@@ -18,10 +18,10 @@ int cmd_version(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *er
         pd_buf_adds(&b, "{\"pluto_duck\":\"" PD_VERSION "\",\"duckdb\":");
         pd_json_add_string(&b, pd_duckdb_version(), strlen(pd_duckdb_version()));
         pd_buf_adds(&b, "}\n");
-        fputs(b.ptr, stdout);
+        fputs(b.ptr, cli_out);
         pd_buf_release(&b);
     } else {
-        printf("pluto-duck %s (DuckDB %s)\n", PD_VERSION, pd_duckdb_version());
+        fprintf(cli_out, "pluto-duck %s (DuckDB %s)\n", PD_VERSION, pd_duckdb_version());
     }
     return 0;
 }

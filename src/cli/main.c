@@ -7,6 +7,7 @@
  * exit status (0 ok, 1 user error, 2 usage, 3 internal, 130 interrupted).
  */
 #include "cli/cli.h"
+#include "cli/remote.h"
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -19,6 +20,7 @@
 #include "warehouse/home.h"
 #include "warehouse/warehouse.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -105,6 +107,13 @@ static const struct cli_opt dbt_opts[] = {
     {"full-refresh", 0, NULL, "rebuild incremental models from scratch"},
     {0}};
 
+static const struct cli_opt run_opts[] = {
+    {"host", 0, "HOST", "address to bind (default: server.host, 127.0.0.1)"},
+    {"port", 'p', "PORT", "port to listen on (default: server.port, 8123; 0: any free port)"},
+    {"token", 0, "TOKEN", "require 'Authorization: Bearer TOKEN' (default: server.token)"},
+    {"threads", 0, "N", "HTTP worker threads (default 4)"},
+    {0}};
+
 static const struct cli_command commands[] = {
     {"init", cmd_init, 0, 0, 0, "", "create the data home and load the sample dataset",
      "Creates the data home (~/.pluto-duck, or --home / PLUTO_DUCK_HOME) with a commented\n"
@@ -178,6 +187,14 @@ static const struct cli_command commands[] = {
      "in schema main of the warehouse. build = seed, run, then test. Exit 1 when anything\n"
      "failed.",
      dbt_opts},
+    {"run", cmd_run, CMD_NEEDS_WAREHOUSE, 0, 0, "", "serve the API on 127.0.0.1:8123 until Ctrl-C",
+     "Serves the REST + Server-Sent Events API under /api/v1 (see GET /api/v1/openapi.json)\n"
+     "over the warehouse, sources, analyses, boards and jobs. While it runs, other pluto-duck\n"
+     "commands for the same data home run through it. It writes runtime/server.json (pid,\n"
+     "port, token) and removes it when stopped. Binding an address other than loopback\n"
+     "needs a token. Ctrl-C or SIGTERM stops it: requests in flight may finish, running\n"
+     "jobs are cancelled, the warehouse is closed cleanly.",
+     run_opts},
     {"history", cmd_history, CMD_NEEDS_WAREHOUSE | CMD_FORMAT, 0, 0, "",
      "list executed statements, newest first", NULL, history_opts},
     {"profile", cmd_profile, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 1, "TABLE",
@@ -230,14 +247,28 @@ static void on_sigint(int sig)
     interrupted = 1;
 }
 
+_Thread_local FILE *cli_out, *cli_err, *cli_in;
+
+int cli_read_stream(FILE *f, const char *what, struct pd_buf *out, struct pd_err *err)
+{
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (pd_buf_add(out, chunk, n) != 0)
+            return pd_fail(err, PD_ETOOBIG, "%s is too large", what);
+    if (ferror(f))
+        return pd_fail(err, PD_EIO, "cannot read %s: %s", what, strerror(errno));
+    return 0;
+}
+
 void cli_warn(const char *fmt, ...)
 {
     va_list ap;
-    fputs("warning: ", stderr);
+    fputs("warning: ", cli_err);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf(cli_err, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fputc('\n', cli_err);
 }
 
 const char *cli_arg(const struct cli_args *a, const char *name)
@@ -285,7 +316,7 @@ struct pd_sink *cli_sink(const struct cli_ctx *ctx, enum pd_format fmt, int time
 {
     struct pd_table_opts t = {.width = ctx->width, .max_cell = 40, .show_footer = 1,
                               .timer = timer};
-    return pd_sink_new(fmt, stdout, &t);
+    return pd_sink_new(fmt, cli_out, &t);
 }
 
 static void print_usage_line(FILE *f, const struct cli_command *c)
@@ -306,19 +337,19 @@ static void print_opt(FILE *f, const char *name, int letter, const char *arg, co
 
 static void print_command_help(const struct cli_command *c)
 {
-    print_usage_line(stdout, c);
-    printf("\n%s.\n", c->summary);
+    print_usage_line(cli_out, c);
+    fprintf(cli_out, "\n%s.\n", c->summary);
     if (c->details)
-        printf("\n%s\n", c->details);
-    printf("\nOptions:\n");
+        fprintf(cli_out, "\n%s\n", c->details);
+    fprintf(cli_out, "\nOptions:\n");
     for (int i = 0; c->opts[i].name; i++)
-        print_opt(stdout, c->opts[i].name, c->opts[i].letter, c->opts[i].arg, c->opts[i].help);
+        print_opt(cli_out, c->opts[i].name, c->opts[i].letter, c->opts[i].arg, c->opts[i].help);
     if (c->flags & CMD_FORMAT)
-        print_opt(stdout, "format", 0, "FMT", "output format: table, csv, json, jsonl");
-    print_opt(stdout, "home", 0, "DIR", "data home (default ~/.pluto-duck, or PLUTO_DUCK_HOME)");
-    print_opt(stdout, "set", 'c', "KEY=VALUE", "override a setting for this run (repeatable)");
-    print_opt(stdout, "verbose", 'v', NULL, "also print log records to stderr");
-    print_opt(stdout, "help", 'h', NULL, "show this help");
+        print_opt(cli_out, "format", 0, "FMT", "output format: table, csv, json, jsonl");
+    print_opt(cli_out, "home", 0, "DIR", "data home (default ~/.pluto-duck, or PLUTO_DUCK_HOME)");
+    print_opt(cli_out, "set", 'c', "KEY=VALUE", "override a setting for this run (repeatable)");
+    print_opt(cli_out, "verbose", 'v', NULL, "also print log records to stderr");
+    print_opt(cli_out, "help", 'h', NULL, "show this help");
 }
 
 static void print_main_help(FILE *f)
@@ -475,8 +506,15 @@ static int terminal_width(void)
     return 0;
 }
 
+/* Commands a running server can take over (they need the warehouse it holds). */
+static int forwardable(const struct cli_command *c)
+{
+    return (c->flags & CMD_NEEDS_WAREHOUSE) && c->run != cmd_run && c->run != cmd_shell;
+}
+
 static int run_command(const struct cli_command *c, struct cli_ctx *ctx, struct globals *g,
-                       const struct cli_args *a, struct pd_err *err)
+                       const struct cli_args *a, const struct cli_host *host, int argc,
+                       char **argv, int *forwarded_exit, struct pd_err *err)
 {
     struct pd_config_load_opts lo = {.overrides = g->overrides, .n_overrides = g->n_overrides,
                                      .keep_on_error = (c->flags & CMD_ANY_CONFIG) != 0};
@@ -491,18 +529,34 @@ static int run_command(const struct cli_command *c, struct cli_ctx *ctx, struct 
     }
     for (size_t i = 0; i < pd_config_warning_count(ctx->cfg); i++)
         cli_warn("%s", pd_config_warning(ctx->cfg, i));
-    if (g->verbose)
+    if (g->verbose && host == NULL)
         pd_log_mirror_stderr(1, PD_LOG_DEBUG);
     pd_log_set_trace_id(pd_uuid7(trace));
 
-    if (c->flags & (CMD_NEEDS_HOME | CMD_NEEDS_WAREHOUSE)) {
+    if ((c->flags & (CMD_NEEDS_HOME | CMD_NEEDS_WAREHOUSE)) && host == NULL) {
         if ((rc = pd_home_require(pd_config_home(ctx->cfg), err)) != 0)
             return rc;
         if ((rc = pd_home_open_log(ctx->cfg, err)) != 0)
             return rc;
     }
-    if (c->flags & CMD_NEEDS_WAREHOUSE) {
+    if ((c->flags & CMD_NEEDS_WAREHOUSE) && host) {
+        ctx->wh = host->wh;
+        ctx->history = host->history;
+        ctx->sources = host->sources;
+    } else if (c->flags & CMD_NEEDS_WAREHOUSE) {
         char *dir;
+        struct cli_remote remote;
+        /* A server for this home holds the warehouse: it runs the command for us. */
+        if (cli_remote_find(pd_config_home(ctx->cfg), &remote)) {
+            if (!forwardable(c))
+                return pd_fail(err, PD_ELOCKED,
+                               "a pluto-duck server (pid %d, %s) holds the warehouse: stop it "
+                               "to use '%s'",
+                               remote.pid, remote.url, c->name);
+            rc = cli_remote_run(&remote, c, ctx, a, argc, argv, forwarded_exit, err);
+            cli_remote_release(&remote);
+            return rc;
+        }
         if ((rc = pd_home_open_warehouse(ctx->cfg, &ctx->wh, err)) != 0)
             return rc;
         dir = pd_home_path(pd_config_home(ctx->cfg), PD_HOME_QUERY_ARTIFACTS);
@@ -511,7 +565,9 @@ static int run_command(const struct cli_command *c, struct cli_ctx *ctx, struct 
         if ((rc = pd_sources_open(ctx->wh, ctx->cfg, &ctx->sources, err)) != 0)
             return rc;
     }
-    if (c->flags & CMD_INTERRUPTIBLE) {
+    if (host) {
+        ctx->interrupted = host->interrupted;
+    } else if (c->flags & CMD_INTERRUPTIBLE) {
         struct sigaction sa = {.sa_handler = on_sigint};
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
@@ -524,35 +580,41 @@ static int run_command(const struct cli_command *c, struct cli_ctx *ctx, struct 
     return rc;
 }
 
-int main(int argc, char **argv)
+int cli_main(int argc, char **argv, const struct cli_host *host)
 {
     struct pd_err err = PD_ERR_INIT;
     struct globals g = {0};
     struct cli_ctx ctx = {0};
     struct cli_args args;
     const struct cli_command *c;
-    int help = 0, rc = 0, opt;
+    int help = 0, rc = 0, opt, forwarded_exit = -1;
     struct option longs[N_COMMON + 2];
 
-    ctx.tty_out = isatty(1);
-    ctx.tty_err = isatty(2);
-    ctx.tty_in = isatty(0);
-    ctx.width = terminal_width();
+    if (host) {
+        ctx.tty_out = ctx.tty_err = ctx.tty_in = 0;
+        ctx.width = host->width;
+    } else {
+        ctx.tty_out = isatty(1);
+        ctx.tty_err = isatty(2);
+        ctx.tty_in = isatty(0);
+        ctx.width = terminal_width();
+    }
 
-    /* Global options, up to the command name. */
+    /* Global options, up to the command name (optind = 0: glibc starts over). */
+    optind = 0;
     memcpy(longs, common_long, sizeof(common_long));
     longs[N_COMMON] = (struct option){"version", no_argument, NULL, OPT_VERSION};
     longs[N_COMMON + 1] = (struct option){0};
     opterr = 0;
     while (rc == 0 && (opt = getopt_long(argc, argv, "+c:vh", longs, NULL)) != -1) {
         if (opt == 'h' || opt == OPT_HELP) {
-            print_main_help(stdout);
+            print_main_help(cli_out);
             goto out;
         } else if (opt == OPT_VERSION) {
             c = find_command("version");
             memset(&args, 0, sizeof(args));
             args.opts = c->opts;
-            rc = run_command(c, &ctx, &g, &args, &err);
+            rc = run_command(c, &ctx, &g, &args, host, argc, argv, &forwarded_exit, &err);
             goto out;
         } else if (opt == '?') {
             rc = pd_fail(&err, PD_EUSAGE, "unknown option '%s' (see: pluto-duck --help)",
@@ -564,7 +626,7 @@ int main(int argc, char **argv)
     if (rc)
         goto out;
     if (optind >= argc) {
-        print_main_help(stderr);
+        print_main_help(cli_err);
         rc = PD_EUSAGE;
         goto out;
     }
@@ -577,23 +639,34 @@ int main(int argc, char **argv)
     if (rc == 0 && help)
         print_command_help(c);
     else if (rc == 0)
-        rc = run_command(c, &ctx, &g, &args, &err);
+        rc = run_command(c, &ctx, &g, &args, host, argc, argv, &forwarded_exit, &err);
     free(args.pos);
 
 out:
     if (rc == PD_ECANCELED) {
-        fprintf(stderr, "cancelled\n");
+        fprintf(cli_err, "cancelled\n");
     } else if (rc && err.code) {
-        fprintf(stderr, "error: %s\n", err.msg);
+        fprintf(cli_err, "error: %s\n", err.msg);
     } else if (rc && rc != PD_EUSAGE) {
-        fprintf(stderr, "error: %s\n", pd_err_name(rc));
+        fprintf(cli_err, "error: %s\n", pd_err_name(rc));
     }
     for (size_t i = 0; i < g.n_overrides; i++)
         free(g.keys[i]);
-    pd_history_close(ctx.history);
-    pd_warehouse_close(ctx.wh);
-    pd_sources_close(ctx.sources); /* after the database: its table functions point here */
+    if (host == NULL) {
+        pd_history_close(ctx.history);
+        pd_warehouse_close(ctx.wh);
+        pd_sources_close(ctx.sources); /* after the database: its table functions point here */
+    }
     pd_config_free(ctx.cfg);
-    pd_log_close();
-    return pd_err_exit_code(rc);
+    if (host == NULL)
+        pd_log_close();
+    return forwarded_exit >= 0 && rc == 0 ? forwarded_exit : pd_err_exit_code(rc);
+}
+
+int main(int argc, char **argv)
+{
+    cli_out = stdout;
+    cli_err = stderr;
+    cli_in = stdin;
+    return cli_main(argc, argv, NULL);
 }

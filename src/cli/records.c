@@ -92,8 +92,8 @@ void cli_records_print(const struct cli_ctx *ctx, struct cli_records *r)
             pd_buf_adds(&b, r->nrows ? "\n]\n" : "]\n");
         break;
     }
-    fputs(b.ptr, stdout);
-    fflush(stdout);
+    fputs(b.ptr, cli_out);
+    fflush(cli_out);
     pd_buf_release(&b);
     free(w);
     for (int i = 0; i < r->nrows * r->ncols; i++)

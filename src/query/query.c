@@ -18,6 +18,7 @@
 #include "warehouse/warehouse.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include <time.h>
 
 #define WATCH_TICK_MS 50
+#define PROGRESS_EVERY_S 0.25
 
 struct pd_query {
     struct pd_warehouse *wh;
@@ -103,6 +105,7 @@ static void *watchdog(void *arg)
 {
     struct pd_query *q = arg;
     double deadline = q->o.timeout_s > 0 ? pd_mono_s() + q->o.timeout_s : 0;
+    double next_progress = pd_mono_s() + PROGRESS_EVERY_S;
 
     pthread_mutex_lock(&q->mu);
     while (!q->done) {
@@ -117,6 +120,13 @@ static void *watchdog(void *arg)
         /* Repeat the interrupt each tick: one sent between two statements is not kept. */
         if ((q->canceled || q->timed_out) && q->conn)
             pd_interrupt(q->conn);
+        if (q->o.progress && q->conn && pd_mono_s() >= next_progress) {
+            duckdb_query_progress_type p = duckdb_query_progress(q->conn);
+            next_progress = pd_mono_s() + PROGRESS_EVERY_S;
+            if (p.percentage >= 0)
+                q->o.progress(q->o.progress_arg, p.percentage, p.rows_processed,
+                              p.total_rows_to_process);
+        }
     }
     pthread_mutex_unlock(&q->mu);
     return NULL;
@@ -182,6 +192,59 @@ static void record(struct pd_query *q, const char *id, const char *sql, const ch
            type ? type : "", "duration_ms", e.duration_ms, "rows", (json_int_t)rows);
 }
 
+/* Bind one JSON value to parameter i (1-based). */
+static duckdb_state bind_json(duckdb_prepared_statement stmt, idx_t i, const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+        return duckdb_bind_null(stmt, i);
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return duckdb_bind_boolean(stmt, i, json_is_true(v));
+    case JSON_INTEGER:
+        return duckdb_bind_int64(stmt, i, json_integer_value(v));
+    case JSON_REAL:
+        return duckdb_bind_double(stmt, i, json_real_value(v));
+    case JSON_STRING:
+        return duckdb_bind_varchar_length(stmt, i, json_string_value(v), json_string_length(v));
+    default: {
+        char *text = json_dumps(v, JSON_COMPACT);
+        duckdb_state st = duckdb_bind_varchar(stmt, i, text);
+        free(text);
+        return st;
+    }
+    }
+}
+
+/* Bind q->o.params to the statement's parameters ($1.. from an array, $name from an object). */
+static int bind_params(struct pd_query *q, duckdb_prepared_statement stmt, struct pd_err *err)
+{
+    const json_t *params = q->o.params;
+    idx_t n = duckdb_nparams(stmt);
+    for (idx_t i = 1; i <= n; i++) {
+        const char *name = duckdb_parameter_name(stmt, i);
+        const json_t *v = NULL;
+        if (json_is_array(params))
+            v = json_array_get(params, i - 1);
+        else if (json_is_object(params) && name)
+            v = json_object_get(params, name);
+        if (v == NULL) {
+            int rc = pd_fail(err, PD_EINVAL, "parameter $%s has no value (give it in params)",
+                             name ? name : "?");
+            duckdb_free((void *)name);
+            return rc;
+        }
+        if (bind_json(stmt, i, v) == DuckDBError) {
+            int rc = pd_fail(err, PD_EINVAL, "parameter $%s: cannot bind the value given",
+                             name ? name : "?");
+            duckdb_free((void *)name);
+            return rc;
+        }
+        duckdb_free((void *)name);
+    }
+    return 0;
+}
+
 /*
  * Execute one prepared statement, streaming its result into sink (when not
  * NULL). Sets *rows. Returns 0, or an error with *status set.
@@ -195,6 +258,10 @@ static int run_one(struct pd_query *q, duckdb_prepared_statement stmt, const cha
     struct pd_result_end end = {0};
     int rc = 0;
 
+    if (duckdb_nparams(stmt) > 0 && (rc = bind_params(q, stmt, err)) != 0) {
+        *status = "error";
+        return rc;
+    }
     if (duckdb_pending_prepared_streaming(stmt, &pending) == DuckDBError) {
         rc = stop_error(q, duckdb_pending_error(pending), err, status);
         duckdb_destroy_pending(&pending);
@@ -244,7 +311,10 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
     q->conn = conn;
     q->done = q->canceled = q->timed_out = 0;
     pthread_mutex_unlock(&q->mu);
-    if (q->o.timeout_s > 0 || q->o.interrupt)
+    if (q->o.progress)
+        duckdb_query(conn, "SET enable_progress_bar_print = false; SET progress_bar_time = 0;"
+                           " SET enable_progress_bar = true", NULL);
+    if (q->o.timeout_s > 0 || q->o.interrupt || q->o.progress)
         watching = pthread_create(&watcher, NULL, watchdog, q) == 0;
 
     n_pieces = pd_sql_split(sql, &pieces);

@@ -27,6 +27,12 @@ struct pd_query_opts {
     const volatile sig_atomic_t *interrupt; /* when it turns non-zero the query is cancelled */
     struct pd_history *history;             /* NULL: do not record */
     const char *origin;                     /* recorded with each statement ("cli") */
+    /* Values for $1.. (a JSON array) or $name (an object), bound to statements that have
+       parameters; NULL: none. Borrowed. */
+    const struct json_t *params;
+    /* Called about every 250 ms while a statement runs, with DuckDB's estimate (0..100). */
+    void (*progress)(void *arg, double percent, uint64_t rows_done, uint64_t rows_total);
+    void *progress_arg;
 };
 
 struct pd_query_stats {

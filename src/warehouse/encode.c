@@ -489,6 +489,7 @@ static void cols_init(struct result_cols *rc, duckdb_result *res, const char *st
     rc->pub.n = n;
     rc->pub.kind = duckdb_result_return_type(*res);
     rc->pub.statement_type = stype;
+    rc->pub.result = res;
     rc->names = xcalloc(n ? n : 1, sizeof(char *));
     rc->pub.types = xcalloc(n ? n : 1, sizeof(struct pd_coltype *));
     for (idx_t i = 0; i < n; i++) {

@@ -23,6 +23,7 @@ struct pd_columns {
     struct pd_coltype **types;
     duckdb_result_type kind; /* QUERY_RESULT, CHANGED_ROWS or NOTHING */
     const char *statement_type; /* "SELECT", "INSERT", ... */
+    duckdb_result *result;      /* the result itself, for sinks that need DuckDB's own view */
 };
 
 struct pd_result_end {
@@ -61,6 +62,20 @@ struct pd_sink *pd_sink_new(enum pd_format fmt, FILE *out, const struct pd_table
  */
 int pd_sink_result(struct pd_sink *sink, duckdb_result *res, const char *stype, uint64_t limit,
                    double t0, struct pd_result_end *end, struct pd_err *err);
+
+/*
+ * A sink that writes each result as one JSON document into out (reset at each
+ * begin): {"columns":[{"name","type"}],"rows":[[...]],"row_count","rows_returned",
+ * "statement_type"}. Rows are arrays in column order.
+ */
+struct pd_buf;
+struct pd_sink *pd_sink_new_doc(struct pd_buf *out);
+
+/*
+ * A sink writing the result as an Apache Arrow IPC stream (schema, one record
+ * batch per chunk, end marker) to out - application/vnd.apache.arrow.stream.
+ */
+struct pd_sink *pd_sink_new_arrow(FILE *out);
 
 /* Free a sink (NULL is fine). */
 void pd_sink_free(struct pd_sink *s);

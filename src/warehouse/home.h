@@ -15,6 +15,7 @@ struct pd_warehouse;
 #define PD_HOME_WAREHOUSE "data/warehouse.duckdb"
 #define PD_HOME_LOG "logs/pluto-duck.log"
 #define PD_HOME_QUERY_ARTIFACTS "artifacts/queries"
+#define PD_HOME_SERVER_FILE "runtime/server.json"
 
 /* home + "/" + rel, heap-allocated. */
 char *pd_home_path(const char *home, const char *rel);

@@ -85,6 +85,43 @@ static const struct migration {
      "  watermark VARCHAR"
      ");"},
     {3, "duckpipe", DP_STATE_DDL},
+    {4, "server: jobs, projects, boards",
+     "CREATE TABLE _pluto.jobs ("
+     "  id VARCHAR PRIMARY KEY,"
+     "  kind VARCHAR NOT NULL,"
+     "  status VARCHAR NOT NULL,"
+     "  started_at TIMESTAMPTZ NOT NULL,"
+     "  finished_at TIMESTAMPTZ,"
+     "  error VARCHAR,"
+     "  args JSON"
+     ");"
+     "CREATE TABLE _pluto.projects ("
+     "  id VARCHAR PRIMARY KEY,"
+     "  description VARCHAR,"
+     "  created_at TIMESTAMPTZ NOT NULL DEFAULT now()"
+     ");"
+     "INSERT INTO _pluto.projects (id, description) VALUES ('default', 'the default project');"
+     "CREATE TABLE _pluto.boards ("
+     "  id VARCHAR PRIMARY KEY,"
+     "  project VARCHAR NOT NULL,"
+     "  name VARCHAR NOT NULL,"
+     "  description VARCHAR,"
+     "  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+     "  updated_at TIMESTAMPTZ NOT NULL DEFAULT now()"
+     ");"
+     "CREATE TABLE _pluto.board_items ("
+     "  id VARCHAR PRIMARY KEY,"
+     "  board_id VARCHAR NOT NULL,"
+     "  type VARCHAR NOT NULL,"
+     "  title VARCHAR,"
+     "  position JSON NOT NULL,"
+     "  payload JSON NOT NULL,"
+     "  render JSON,"
+     "  snapshot JSON,"
+     "  snapshot_at TIMESTAMPTZ,"
+     "  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+     "  updated_at TIMESTAMPTZ NOT NULL DEFAULT now()"
+     ");"},
 };
 
 const char *pd_duckdb_version(void)

@@ -1,0 +1,120 @@
+/*
+ * cmd_run.c - `pluto-duck run`: serve the API until Ctrl-C or SIGTERM.
+ *
+ * Writes runtime/server.json (pid, host, port, token, url; mode 0600) once the
+ * port is bound, so the CLI and scripts can find the server, and removes it on
+ * a clean stop. A file left by a server that died (its pid is gone) is stale:
+ * it is replaced, with a note.
+ */
+#include "cli/cli.h"
+#include "cli/remote.h"
+
+#include "base/config.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/path.h"
+#include "base/timeutil.h"
+#include "server/server.h"
+#include "warehouse/home.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+static int write_runtime(const char *path, const struct srv_opts *o, int port, struct pd_err *err)
+{
+    char url[300];
+    json_t *doc;
+    char *text;
+    int rc;
+    snprintf(url, sizeof(url), "http://%s%s%s:%d", strchr(o->host, ':') ? "[" : "", o->host,
+             strchr(o->host, ':') ? "]" : "", port);
+    doc = json_pack("{s:i, s:s, s:i, s:s, s:s, s:I}", "pid", (int)getpid(), "host", o->host, "port",
+                    port, "url", url, "token", o->token ? o->token : "", "started_ms",
+                    (json_int_t)pd_now_ms());
+    text = json_dumps(doc, JSON_INDENT(2));
+    json_decref(doc);
+    rc = pd_write_file_atomic(path, text, strlen(text), err);
+    free(text);
+    return rc;
+}
+
+int cmd_run(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
+{
+    const char *home = pd_config_home(ctx->cfg);
+    const char *host = cli_arg(a, "host") ? cli_arg(a, "host") : pd_config_get(ctx->cfg, "server.host");
+    const char *token = cli_arg(a, "token") ? cli_arg(a, "token") : pd_config_get(ctx->cfg, "server.token");
+    long port = 0, threads = 0;
+    struct srv_opts o = {0};
+    struct srv *s = NULL;
+    struct sigaction sa = {.sa_handler = on_stop};
+    char *runtime, *dir;
+    int rc;
+
+    if ((rc = cli_arg_long(a, "port", 0, &port, err)) != 0 ||
+        (rc = cli_arg_long(a, "threads", 1, &threads, err)) != 0)
+        return rc;
+    if (!cli_given(a, "port"))
+        port = pd_config_int(ctx->cfg, "server.port");
+    if (port > 65535)
+        return pd_fail(err, PD_EUSAGE, "--port must be from 0 to 65535, got %ld", port);
+
+    runtime = pd_home_path(home, PD_HOME_SERVER_FILE);
+    dir = pd_path_dirname(runtime);
+    rc = pd_mkdir_p(dir, 0700, err);
+    free(dir);
+    if (rc == 0 && pd_path_exists(runtime))
+        cli_warn("replacing %s left by a server that is no longer running", runtime);
+
+    o.host = host;
+    o.port = (int)port;
+    o.token = token && *token ? token : NULL;
+    o.cors_origins = pd_config_get(ctx->cfg, "server.cors_origins");
+    o.max_body = (size_t)pd_config_int(ctx->cfg, "server.max_body_mb") << 20;
+    o.threads = threads ? (int)threads : 4;
+    o.job_workers = 2;
+    o.grace_s = 5;
+    o.cfg = ctx->cfg;
+    o.wh = ctx->wh;
+    o.sources = ctx->sources;
+    o.history = ctx->history;
+    o.cli = cli_remote_serve;
+    if (rc == 0)
+        rc = srv_start(&s, &o, err);
+    if (rc == 0)
+        rc = write_runtime(runtime, &o, srv_port(s), err);
+    if (rc) {
+        srv_stop(s);
+        free(runtime);
+        return rc;
+    }
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    fprintf(cli_err, "pluto-duck serving http://%s%s%s:%d%s (Ctrl-C stops)\n",
+            strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", srv_port(s),
+            o.token ? " with a token" : "");
+    pd_log(PD_LOG_INFO, "server started", "{s:s, s:i}", "host", host, "port", srv_port(s));
+    while (!stop_signal) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    fprintf(cli_err, "stopping (%s)...\n", stop_signal == SIGTERM ? "SIGTERM" : "Ctrl-C");
+    pd_log(PD_LOG_INFO, "server stopping", "{s:i}", "signal", (int)stop_signal);
+    srv_stop(s);
+    unlink(runtime);
+    free(runtime);
+    pd_log(PD_LOG_INFO, "server stopped", "{}");
+    return 0;
+}

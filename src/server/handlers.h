@@ -1,0 +1,28 @@
+/*
+ * handlers.h - the route handlers, one group per subject (h_*.c). Each is
+ * listed once in the route table (routes.c).
+ */
+#ifndef PD_SERVER_HANDLERS_H
+#define PD_SERVER_HANDLERS_H
+
+struct srv_req;
+
+/* h_system.c */
+void h_health(struct srv_req *r);
+void h_openapi(struct srv_req *r);
+void h_actions(struct srv_req *r);
+void h_jobs_list(struct srv_req *r);
+void h_job_get(struct srv_req *r);
+void h_job_events(struct srv_req *r);
+void h_job_cancel(struct srv_req *r);
+void h_cli(struct srv_req *r);
+
+/* h_query.c */
+void h_query_create(struct srv_req *r);
+void h_query_get(struct srv_req *r);
+void h_query_events(struct srv_req *r);
+void h_query_cancel(struct srv_req *r);
+void h_query_result(struct srv_req *r);
+void h_query_history(struct srv_req *r);
+
+#endif

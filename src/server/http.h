@@ -1,0 +1,156 @@
+/*
+ * http.h - what a route handler sees: the request, its path parameters and
+ * JSON body, and the ways to answer (JSON, an error envelope, a stream, or
+ * "later" for work that finishes on another thread).
+ *
+ * The dispatcher (server.c) matches the route, checks auth, size, content type
+ * and the JSON body before a handler runs, so handlers only do their job: read
+ * arguments, call a service, reply. Every error leaves as
+ * {"error":{"code","message","trace_id"}} with the status its code maps to.
+ */
+#ifndef PD_SERVER_HTTP_H
+#define PD_SERVER_HTTP_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/server.h"
+
+struct MHD_Connection;
+struct MHD_Response;
+struct pd_err;
+struct srv;
+struct srv_req;
+
+enum srv_method { SRV_GET = 1, SRV_POST = 2, SRV_PUT = 4, SRV_PATCH = 8, SRV_DELETE = 16 };
+
+enum srv_route_flags {
+    SRV_BODY = 1 << 0,   /* takes a JSON object body (415 for another content type) */
+    SRV_PUBLIC = 1 << 1, /* answered without the bearer token */
+    SRV_STREAM = 1 << 2, /* answers with a stream (SSE or a result file) */
+    SRV_JOB = 1 << 3,    /* starts a background job (202 + events_url) */
+};
+
+typedef void (*srv_handler)(struct srv_req *r);
+
+/*
+ * One route. path uses {name} for a parameter segment. subject/action name the
+ * operation in the action catalog (the agent's tools); args is the JSON Schema
+ * of its arguments (path parameters are added from the path), returns a short
+ * description of the answer.
+ */
+struct srv_route {
+    enum srv_method method;
+    const char *path;
+    srv_handler handler;
+    unsigned flags;
+    const char *subject, *action;
+    const char *summary;
+    const char *args;    /* JSON Schema (object) of the body or query arguments, or NULL */
+    const char *returns; /* JSON Schema of a 200/201/202 answer, or NULL */
+};
+
+extern const struct srv_route srv_routes[];
+extern const size_t srv_n_routes;
+
+#define SRV_MAX_PARAMS 4
+
+struct srv_req {
+    struct srv *srv;
+    struct MHD_Connection *conn;
+    const struct srv_route *route;
+    enum srv_method method;
+    const char *url;
+    const char *pnames[SRV_MAX_PARAMS]; /* path parameter names (into route->path), values: */
+    char *pvals[SRV_MAX_PARAMS];
+    int nparams;
+    json_t *body;        /* the parsed body (SRV_BODY routes), else NULL */
+    char trace_id[40];
+    /* The answer. */
+    unsigned status;
+    struct MHD_Response *resp;
+    int answered;
+    /* Work that answers later (srv_later): run on resume. */
+    void (*on_resume)(struct srv_req *r);
+    /* Handler state kept across suspensions, freed with later_free when the request ends. */
+    void *later;
+    void (*later_free)(void *later);
+};
+
+/* A path parameter by name (always present when the route has it). */
+const char *srv_param(const struct srv_req *r, const char *name);
+/* A query-string argument, or NULL. */
+const char *srv_query(const struct srv_req *r, const char *name);
+/* A request header, or NULL. */
+const char *srv_header(const struct srv_req *r, const char *name);
+
+/* Answer with a JSON document (stolen) and status. */
+void srv_reply_json(struct srv_req *r, unsigned status, json_t *doc);
+/* Answer with bytes (copied) of content type ctype. */
+void srv_reply_bytes(struct srv_req *r, unsigned status, const char *ctype, const void *data,
+                     size_t n);
+/* Answer with an MHD response (stolen) the handler made itself. */
+void srv_reply_response(struct srv_req *r, unsigned status, struct MHD_Response *resp);
+/* Answer with the error envelope: code is a PD_E* value, the message printf-style. */
+void srv_reply_error(struct srv_req *r, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same for a status that has no PD_E* code (405, 415, 401): code name given. */
+void srv_reply_status(struct srv_req *r, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/*
+ * Answer with the rows a service writes into a sink, as a JSON array of objects
+ * (one = 1: the first object alone, 404 when there is none).
+ */
+struct pd_sink;
+typedef int (*srv_rows_fn)(struct pd_sink *sink, void *arg, struct pd_err *err);
+void srv_reply_rows(struct srv_req *r, srv_rows_fn fn, void *arg, int one);
+/* Answer with a service error (its code and message). */
+void srv_reply_err(struct srv_req *r, const struct pd_err *err);
+
+/*
+ * Suspend the connection until a waker fires or deadline_s (a pd_mono_s time;
+ * 0: none) passes; then on_resume runs on an MHD thread and must answer (or
+ * suspend again). srv_suspend alone is for a stream's content reader, which MHD
+ * calls again once resumed.
+ */
+void srv_later(struct srv_req *r, void (*on_resume)(struct srv_req *r), double deadline_s);
+void srv_suspend(struct srv_req *r, double deadline_s);
+
+/*
+ * A waker resumes its request from any thread, and is safe to fire after the
+ * request has ended (it then does nothing). srv_waker_get takes a reference on
+ * the request's waker; srv_waker_fire resumes and drops that reference (the
+ * shape of a srv_job_watch callback); srv_waker_put only drops it.
+ */
+struct srv_waker;
+struct srv_waker *srv_waker_get(struct srv_req *r);
+void srv_waker_fire(void *waker);
+void srv_waker_put(struct srv_waker *w);
+
+/*
+ * Body argument helpers for SRV_BODY routes. Each returns 0, or answers 422
+ * naming the field and returns -1. A missing optional field leaves *out as is.
+ */
+int srv_arg_string(struct srv_req *r, const char *field, int required, const char **out);
+int srv_arg_number(struct srv_req *r, const char *field, double min, double max, double *out);
+int srv_arg_bool(struct srv_req *r, const char *field, int *out);
+int srv_arg_object(struct srv_req *r, const char *field, json_t **out);
+
+/* The server state handlers share (server.c). */
+struct pd_warehouse *srv_warehouse(struct srv *s);
+struct pd_sources *srv_sources(struct srv *s);
+struct pd_history *srv_history(struct srv *s);
+const struct pd_config *srv_config(struct srv *s);
+struct srv_jobs *srv_jobs(struct srv *s);
+srv_cli_fn srv_cli(struct srv *s);
+
+/* Keep the server from finishing its stop while work on another thread uses it. */
+void srv_hold(struct srv *s);
+void srv_release(struct srv *s);
+
+/* The URL of a job's event stream ("/api/v1/query/ID/events"). */
+#define SRV_API "/api/v1"
+
+#endif

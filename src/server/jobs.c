@@ -1,0 +1,640 @@
+/*
+ * jobs.c - the background job queue and per-job event logs (see jobs.h).
+ *
+ * One mutex guards the registry, the queue and every job's state: jobs are few
+ * and events small, so contention is not worth finer locks. Watchers (a
+ * suspended HTTP connection waiting for the next event) are woken outside the
+ * lock, once each.
+ */
+#include "server/jobs.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/duck.h"
+#include "base/err.h"
+#include "base/id.h"
+#include "base/log.h"
+#include "base/timeutil.h"
+#include "warehouse/warehouse.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum status { QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED };
+static const char *const status_names[] = {"queued", "running", "completed", "failed",
+                                           "cancelled"};
+
+struct event {
+    uint64_t seq;
+    char *frame; /* the whole SSE frame */
+    size_t len;
+};
+
+struct watcher {
+    void (*wake)(void *);
+    void *arg;
+    struct watcher *next;
+};
+
+struct srv_job {
+    struct srv_jobs *J;
+    int refs;
+    char id[PD_UUID_LEN + 1];
+    char *kind;
+    char *args; /* JSON text recorded with the job, or NULL */
+    enum status status;
+    double progress;
+    int64_t created_ms, started_ms, finished_ms;
+    json_t *result;
+    int err_code;
+    char *err_msg;
+    srv_job_fn fn;
+    void *arg;
+    void (*arg_free)(void *);
+    volatile sig_atomic_t cancel;
+    void (*cancel_fn)(void *);
+    void *cancel_arg;
+    struct event *events;
+    size_t n_events, cap_events;
+    uint64_t next_seq;
+    struct watcher *watchers;
+    struct srv_job *next_all, *next_queued;
+};
+
+struct srv_jobs {
+    struct srv_jobs_opts o;
+    struct pd_warehouse *wh;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct srv_job *all;                 /* newest first */
+    struct srv_job *queue_head, *queue_tail;
+    int n_queued, stopping;
+    pthread_t *threads;
+    int n_threads;
+};
+
+/* ---- the record in _pluto.jobs ---------------------------------------- */
+
+static void record_sql(struct srv_jobs *J, struct srv_job *job, const char *sql)
+{
+    duckdb_connection conn;
+    struct pd_err err = PD_ERR_INIT;
+    if (pd_warehouse_acquire(J->wh, &conn, &err) != 0)
+        return;
+    if (pd_exec(conn, sql, &err) != 0)
+        pd_log(PD_LOG_WARN, "job record failed", "{s:s, s:s}", "job_id", job->id, "error",
+               err.msg);
+    pd_warehouse_release(J->wh, conn, 1);
+}
+
+static void record_start(struct srv_job *job)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    pd_buf_adds(&sql, "INSERT INTO _pluto.jobs (id, kind, status, started_at, args) VALUES (");
+    pd_sql_literal(&sql, job->id);
+    pd_buf_adds(&sql, ", ");
+    pd_sql_literal(&sql, job->kind);
+    pd_buf_adds(&sql, ", 'running', now(), ");
+    if (job->args)
+        pd_sql_literal(&sql, job->args);
+    else
+        pd_buf_adds(&sql, "NULL");
+    pd_buf_adds(&sql, ")");
+    record_sql(job->J, job, sql.ptr);
+    pd_buf_release(&sql);
+}
+
+static void record_end(struct srv_job *job, const char *status, const char *error)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    pd_buf_adds(&sql, "UPDATE _pluto.jobs SET finished_at = now(), status = ");
+    pd_sql_literal(&sql, status);
+    pd_buf_adds(&sql, ", error = ");
+    if (error)
+        pd_sql_literal(&sql, error);
+    else
+        pd_buf_adds(&sql, "NULL");
+    pd_buf_adds(&sql, " WHERE id = ");
+    pd_sql_literal(&sql, job->id);
+    record_sql(job->J, job, sql.ptr);
+    pd_buf_release(&sql);
+}
+
+/* A server that died mid-job left "running" rows: they failed, and say why. */
+static int mark_interrupted(struct pd_warehouse *wh, struct pd_err *err)
+{
+    duckdb_connection conn;
+    int rc;
+    if ((rc = pd_warehouse_acquire(wh, &conn, err)) != 0)
+        return rc;
+    rc = pd_exec(conn,
+                 "BEGIN;"
+                 "INSERT INTO _duckpipe.run_history (run_id, project, analysis, started_at, "
+                 "  finished_at, status, error, reason)"
+                 " SELECT j.id, coalesce(j.args->>'project', 'default'), a.analysis, j.started_at,"
+                 "   now(), 'failed', 'interrupted: the server stopped during the run', 'interrupted'"
+                 " FROM _pluto.jobs j, unnest(CAST(j.args->'analyses' AS VARCHAR[])) AS a(analysis)"
+                 " WHERE j.status = 'running' AND j.kind = 'analysis';"
+                 "UPDATE _pluto.jobs SET status = 'failed', finished_at = now(),"
+                 "  error = 'interrupted: the server stopped during the job'"
+                 " WHERE status = 'running';"
+                 "COMMIT;",
+                 err);
+    pd_warehouse_release(wh, conn, rc == 0);
+    return rc;
+}
+
+/* ---- references and lifetime ------------------------------------------ */
+
+static void job_free(struct srv_job *job)
+{
+    for (size_t i = 0; i < job->n_events; i++)
+        free(job->events[i].frame);
+    free(job->events);
+    while (job->watchers) {
+        struct watcher *w = job->watchers;
+        job->watchers = w->next;
+        free(w);
+    }
+    if (job->arg_free)
+        job->arg_free(job->arg);
+    json_decref(job->result);
+    free(job->err_msg);
+    free(job->kind);
+    free(job->args);
+    free(job);
+}
+
+void srv_job_put(struct srv_job *job)
+{
+    struct srv_jobs *J;
+    int last;
+    if (job == NULL)
+        return;
+    J = job->J;
+    pthread_mutex_lock(&J->mu);
+    last = --job->refs == 0;
+    pthread_mutex_unlock(&J->mu);
+    if (last)
+        job_free(job);
+}
+
+/* Drop finished jobs older than keep_s from the registry. Called with mu held. */
+static void expire_locked(struct srv_jobs *J)
+{
+    int64_t cutoff = pd_now_ms() - (int64_t)(J->o.keep_s * 1000.0);
+    struct srv_job **pp = &J->all;
+    while (*pp) {
+        struct srv_job *job = *pp;
+        if (job->status >= COMPLETED && job->finished_ms < cutoff) {
+            *pp = job->next_all;
+            if (--job->refs == 0)
+                job_free(job);
+        } else {
+            pp = &job->next_all;
+        }
+    }
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+/* Take the watchers to wake (mu held); wake them after unlocking. */
+static struct watcher *take_watchers(struct srv_job *job)
+{
+    struct watcher *w = job->watchers;
+    job->watchers = NULL;
+    return w;
+}
+
+static void wake_all(struct watcher *w)
+{
+    while (w) {
+        struct watcher *next = w->next;
+        w->wake(w->arg);
+        free(w);
+        w = next;
+    }
+}
+
+/* Append an event (mu held). data is stolen; fields job_id, seq, type, ts are added. */
+static void append_locked(struct srv_job *job, const char *type, json_t *data)
+{
+    struct pd_buf frame = PD_BUF_INIT;
+    char ts[40];
+    char *text;
+    struct event *ev;
+
+    if (data == NULL || !json_is_object(data)) {
+        json_t *o = json_object();
+        if (data)
+            json_object_set_new(o, "value", data);
+        data = o;
+    }
+    job->next_seq++;
+    json_object_set_new(data, "seq", json_integer((json_int_t)job->next_seq));
+    json_object_set_new(data, "type", json_string(type));
+    json_object_set_new(data, "job_id", json_string(job->id));
+    json_object_set_new(data, "ts", json_string(pd_time_iso(pd_now_ms(), ts, sizeof(ts))));
+    text = json_dumps(data, JSON_COMPACT);
+    json_decref(data);
+    pd_buf_addf(&frame, "id: %llu\nevent: %s\ndata: %s\n\n", (unsigned long long)job->next_seq,
+                type, text);
+    free(text);
+
+    if (job->n_events == (size_t)job->J->o.max_events) {
+        /* Full: forget the oldest event (late subscribers then start after a gap). */
+        free(job->events[0].frame);
+        memmove(job->events, job->events + 1, (job->n_events - 1) * sizeof(*job->events));
+        job->n_events--;
+    }
+    if (job->n_events == job->cap_events) {
+        job->cap_events = job->cap_events ? job->cap_events * 2 : 16;
+        job->events = xrealloc(job->events, job->cap_events * sizeof(*job->events));
+    }
+    ev = &job->events[job->n_events++];
+    ev->seq = job->next_seq;
+    ev->frame = pd_buf_detach(&frame, &ev->len);
+}
+
+void srv_job_emit(struct srv_job *job, const char *type, json_t *data)
+{
+    struct watcher *w;
+    pthread_mutex_lock(&job->J->mu);
+    append_locked(job, type, data);
+    w = take_watchers(job);
+    pthread_mutex_unlock(&job->J->mu);
+    wake_all(w);
+}
+
+void srv_job_progress(struct srv_job *job, double fraction, json_t *data)
+{
+    if (data == NULL)
+        data = json_object();
+    pthread_mutex_lock(&job->J->mu);
+    job->progress = fraction;
+    pthread_mutex_unlock(&job->J->mu);
+    if (fraction >= 0)
+        json_object_set_new(data, "progress", json_real(fraction));
+    srv_job_emit(job, "progress", data);
+}
+
+uint64_t srv_job_read(struct srv_job *job, uint64_t after, struct pd_buf *out, size_t cap,
+                      int *done)
+{
+    uint64_t last = after;
+    pthread_mutex_lock(&job->J->mu);
+    for (size_t i = 0; i < job->n_events; i++) {
+        struct event *ev = &job->events[i];
+        if (ev->seq <= after)
+            continue;
+        if (last != after && out->len + ev->len > cap)
+            break;
+        pd_buf_add(out, ev->frame, ev->len);
+        last = ev->seq;
+    }
+    *done = job->status >= COMPLETED && last == job->next_seq;
+    pthread_mutex_unlock(&job->J->mu);
+    return last;
+}
+
+void srv_job_watch(struct srv_job *job, uint64_t after, void (*wake)(void *), void *arg)
+{
+    int now;
+    pthread_mutex_lock(&job->J->mu);
+    now = job->status >= COMPLETED || job->next_seq > after;
+    if (!now) {
+        struct watcher *w = xcalloc(1, sizeof(*w));
+        w->wake = wake;
+        w->arg = arg;
+        w->next = job->watchers;
+        job->watchers = w;
+    }
+    pthread_mutex_unlock(&job->J->mu);
+    if (now)
+        wake(arg);
+}
+
+int srv_job_unwatch(struct srv_job *job, void *arg)
+{
+    int removed = 0;
+    pthread_mutex_lock(&job->J->mu);
+    for (struct watcher **pp = &job->watchers; *pp;) {
+        struct watcher *w = *pp;
+        if (w->arg == arg) {
+            *pp = w->next;
+            free(w);
+            removed++;
+        } else {
+            pp = &w->next;
+        }
+    }
+    pthread_mutex_unlock(&job->J->mu);
+    return removed;
+}
+
+/* ---- running ---------------------------------------------------------- */
+
+static void finish(struct srv_job *job, int rc, json_t *result, const struct pd_err *err)
+{
+    struct srv_jobs *J = job->J;
+    struct watcher *w;
+    json_t *ev = json_object();
+    enum status st = rc == 0 ? COMPLETED : rc == PD_ECANCELED || job->cancel ? CANCELLED : FAILED;
+
+    record_end(job, status_names[st], rc ? (err->code ? err->msg : pd_err_name(rc)) : NULL);
+    pthread_mutex_lock(&J->mu);
+    job->status = st;
+    job->finished_ms = pd_now_ms();
+    job->result = result;
+    if (rc) {
+        job->err_code = rc;
+        job->err_msg = xstrdup(err->code ? err->msg : pd_err_name(rc));
+        json_object_set_new(ev, "error", json_pack("{s:s, s:s}", "code", pd_err_name(rc),
+                                                   "message", job->err_msg));
+    } else {
+        job->progress = 1;
+        if (result)
+            json_object_set(ev, "result", result);
+    }
+    json_object_set_new(ev, "status", json_string(status_names[st]));
+    json_object_set_new(ev, "duration_ms",
+                        json_integer((json_int_t)(job->finished_ms - job->started_ms)));
+    append_locked(job, status_names[st], ev);
+    w = take_watchers(job);
+    pthread_mutex_unlock(&J->mu);
+    wake_all(w);
+    pd_log(rc ? PD_LOG_WARN : PD_LOG_INFO, "job finished", "{s:s, s:s, s:s, s:s}", "job_id",
+           job->id, "kind", job->kind, "status", status_names[st], "error",
+           rc ? job->err_msg : "");
+}
+
+static void run_one(struct srv_job *job)
+{
+    struct pd_err err = PD_ERR_INIT;
+    json_t *result = NULL;
+    int rc;
+
+    pd_log_set_trace_id(job->id);
+    record_start(job);
+    srv_job_emit(job, "started", json_pack("{s:s}", "kind", job->kind));
+    if (job->cancel)
+        rc = pd_fail(&err, PD_ECANCELED, "cancelled before it started");
+    else
+        rc = job->fn(job, job->arg, &result, &err);
+    if (rc && result) {
+        json_decref(result);
+        result = NULL;
+    }
+    if (rc == 0 && job->cancel) /* finished anyway: it counts */
+        job->cancel = 0;
+    finish(job, rc, result, &err);
+    pd_log_set_trace_id(NULL);
+}
+
+static void *worker(void *arg)
+{
+    struct srv_jobs *J = arg;
+    pthread_mutex_lock(&J->mu);
+    for (;;) {
+        struct srv_job *job;
+        while (!J->stopping && J->queue_head == NULL)
+            pthread_cond_wait(&J->cv, &J->mu);
+        if (J->queue_head == NULL)
+            break;
+        job = J->queue_head;
+        J->queue_head = job->next_queued;
+        if (J->queue_head == NULL)
+            J->queue_tail = NULL;
+        J->n_queued--;
+        job->status = RUNNING;
+        job->started_ms = pd_now_ms();
+        job->refs++;
+        pthread_mutex_unlock(&J->mu);
+        run_one(job);
+        srv_job_put(job);
+        pthread_mutex_lock(&J->mu);
+    }
+    pthread_mutex_unlock(&J->mu);
+    return NULL;
+}
+
+int srv_jobs_new(struct srv_jobs **out, struct pd_warehouse *wh, const struct srv_jobs_opts *o,
+                 struct pd_err *err)
+{
+    struct srv_jobs *J;
+    int rc;
+    *out = NULL;
+    if ((rc = mark_interrupted(wh, err)) != 0)
+        return rc;
+    J = xcalloc(1, sizeof(*J));
+    J->o = *o;
+    if (J->o.workers < 1)
+        J->o.workers = 2;
+    if (J->o.max_events < 16)
+        J->o.max_events = 16;
+    J->wh = wh;
+    pthread_mutex_init(&J->mu, NULL);
+    pthread_cond_init(&J->cv, NULL);
+    J->threads = xcalloc((size_t)J->o.workers, sizeof(pthread_t));
+    for (int i = 0; i < J->o.workers; i++)
+        if (pthread_create(&J->threads[i], NULL, worker, J) == 0)
+            J->n_threads++;
+    if (J->n_threads == 0) {
+        srv_jobs_free(J);
+        return pd_fail(err, PD_EINTERNAL, "cannot start job threads");
+    }
+    *out = J;
+    return 0;
+}
+
+void srv_jobs_stop(struct srv_jobs *J)
+{
+    pthread_mutex_lock(&J->mu);
+    J->stopping = 1;
+    for (struct srv_job *job = J->all; job; job = job->next_all)
+        if (job->status <= RUNNING) {
+            job->cancel = 1;
+            if (job->status == RUNNING && job->cancel_fn)
+                job->cancel_fn(job->cancel_arg);
+        }
+    pthread_cond_broadcast(&J->cv);
+    pthread_mutex_unlock(&J->mu);
+    /* Workers drain the queue (each queued job ends "cancelled before it started"). */
+    for (int i = 0; i < J->n_threads; i++)
+        pthread_join(J->threads[i], NULL);
+    J->n_threads = 0;
+}
+
+void srv_jobs_free(struct srv_jobs *J)
+{
+    if (J == NULL)
+        return;
+    srv_jobs_stop(J);
+    while (J->all) {
+        struct srv_job *job = J->all;
+        J->all = job->next_all;
+        if (--job->refs == 0)
+            job_free(job);
+    }
+    free(J->threads);
+    pthread_mutex_destroy(&J->mu);
+    pthread_cond_destroy(&J->cv);
+    free(J);
+}
+
+struct srv_job *srv_job_submit(struct srv_jobs *J, const char *kind, json_t *args, srv_job_fn fn,
+                               void *arg, void (*arg_free)(void *), struct pd_err *err)
+{
+    struct srv_job *job;
+    pthread_mutex_lock(&J->mu);
+    expire_locked(J);
+    if (J->stopping || J->n_queued >= J->o.max_queued) {
+        pthread_mutex_unlock(&J->mu);
+        if (arg_free)
+            arg_free(arg);
+        return pd_fail(err, PD_ETOOBIG,
+                       J->stopping ? "the server is stopping"
+                                   : "too many jobs waiting (%d): try again when some have finished",
+                       J->o.max_queued),
+               NULL;
+    }
+    job = xcalloc(1, sizeof(*job));
+    job->J = J;
+    job->refs = 2; /* the registry's and the caller's */
+    pd_uuid7(job->id);
+    job->kind = xstrdup(kind);
+    job->args = args ? json_dumps(args, JSON_COMPACT) : NULL;
+    job->status = QUEUED;
+    job->progress = -1;
+    job->created_ms = pd_now_ms();
+    job->fn = fn;
+    job->arg = arg;
+    job->arg_free = arg_free;
+    job->next_all = J->all;
+    J->all = job;
+    if (J->queue_tail)
+        J->queue_tail->next_queued = job;
+    else
+        J->queue_head = job;
+    J->queue_tail = job;
+    J->n_queued++;
+    pthread_cond_signal(&J->cv);
+    pthread_mutex_unlock(&J->mu);
+    return job;
+}
+
+struct srv_job *srv_job_get(struct srv_jobs *J, const char *id)
+{
+    struct srv_job *found = NULL;
+    pthread_mutex_lock(&J->mu);
+    for (struct srv_job *job = J->all; job; job = job->next_all)
+        if (strcmp(job->id, id) == 0) {
+            found = job;
+            job->refs++;
+            break;
+        }
+    pthread_mutex_unlock(&J->mu);
+    return found;
+}
+
+const char *srv_job_id(const struct srv_job *job) { return job->id; }
+void *srv_job_arg(struct srv_job *job) { return job->arg; }
+const char *srv_job_kind(const struct srv_job *job) { return job->kind; }
+
+int srv_job_finished(struct srv_job *job)
+{
+    int f;
+    pthread_mutex_lock(&job->J->mu);
+    f = job->status >= COMPLETED;
+    pthread_mutex_unlock(&job->J->mu);
+    return f;
+}
+
+const char *srv_job_status(struct srv_job *job)
+{
+    const char *s;
+    pthread_mutex_lock(&job->J->mu);
+    s = status_names[job->status];
+    pthread_mutex_unlock(&job->J->mu);
+    return s;
+}
+
+json_t *srv_job_result(struct srv_job *job)
+{
+    json_t *r;
+    pthread_mutex_lock(&job->J->mu);
+    r = json_incref(job->result);
+    pthread_mutex_unlock(&job->J->mu);
+    return r;
+}
+
+static json_t *time_or_null(int64_t ms)
+{
+    char ts[40];
+    return ms ? json_string(pd_time_iso(ms, ts, sizeof(ts))) : json_null();
+}
+
+static json_t *job_json_locked(struct srv_job *job)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I}", "id", job->id, "kind",
+                          job->kind, "status", status_names[job->status], "created_at",
+                          time_or_null(job->created_ms), "started_at",
+                          time_or_null(job->started_ms), "finished_at",
+                          time_or_null(job->finished_ms), "events", (json_int_t)job->next_seq);
+    json_object_set_new(o, "progress", job->progress >= 0 ? json_real(job->progress) : json_null());
+    if (job->err_msg)
+        json_object_set_new(o, "error", json_pack("{s:s, s:s}", "code",
+                                                  pd_err_name(job->err_code), "message",
+                                                  job->err_msg));
+    return o;
+}
+
+json_t *srv_job_json(struct srv_job *job)
+{
+    json_t *o;
+    pthread_mutex_lock(&job->J->mu);
+    o = job_json_locked(job);
+    if (job->result)
+        json_object_set(o, "result", job->result);
+    pthread_mutex_unlock(&job->J->mu);
+    return o;
+}
+
+json_t *srv_jobs_list(struct srv_jobs *J, const char *kind)
+{
+    json_t *a = json_array();
+    pthread_mutex_lock(&J->mu);
+    expire_locked(J);
+    for (struct srv_job *job = J->all; job; job = job->next_all)
+        if (kind == NULL || strcmp(job->kind, kind) == 0)
+            json_array_append_new(a, job_json_locked(job));
+    pthread_mutex_unlock(&J->mu);
+    return a;
+}
+
+volatile sig_atomic_t *srv_job_cancel_flag(struct srv_job *job) { return &job->cancel; }
+
+void srv_job_on_cancel(struct srv_job *job, void (*fn)(void *), void *arg)
+{
+    pthread_mutex_lock(&job->J->mu);
+    job->cancel_fn = fn;
+    job->cancel_arg = arg;
+    if (job->cancel && fn)
+        fn(arg);
+    pthread_mutex_unlock(&job->J->mu);
+}
+
+int srv_job_cancel(struct srv_job *job)
+{
+    int live;
+    pthread_mutex_lock(&job->J->mu);
+    live = job->status <= RUNNING;
+    if (live) {
+        job->cancel = 1;
+        if (job->cancel_fn)
+            job->cancel_fn(job->cancel_arg);
+    }
+    pthread_mutex_unlock(&job->J->mu);
+    return live;
+}

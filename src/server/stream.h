@@ -1,0 +1,42 @@
+/*
+ * stream.h - answering with a job: its event stream (SSE), or its outcome
+ * once it ends (?wait), or a pipe a producer thread writes a result into.
+ */
+#ifndef PD_SERVER_STREAM_H
+#define PD_SERVER_STREAM_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+struct srv_job;
+struct srv_req;
+
+/*
+ * Stream the job's events as Server-Sent Events (text/event-stream): every
+ * event after Last-Event-ID (or ?after=N; from the start without either), then
+ * new ones as they come; the stream ends after the job's final event. The
+ * connection is suspended while there is nothing to send, so an idle stream
+ * holds no thread, and only as much is buffered as the client takes.
+ */
+void srv_reply_events(struct srv_req *r, struct srv_job *job);
+
+/*
+ * Answer for a job just submitted: 202 {job_id, status, events_url} at once, or
+ * with wait_s > 0 the job's document (srv_job_json, plus render's fields) once
+ * it ends, or 202 when wait_s passes first. render may be NULL.
+ */
+typedef void (*srv_job_render)(struct srv_job *job, json_t *doc);
+void srv_reply_job(struct srv_req *r, struct srv_job *job, const char *events_url,
+                   double wait_s, srv_job_render render);
+
+/*
+ * Answer with a body a producer writes on its own thread: produce(out, arg)
+ * gets a FILE* writing into a pipe MHD reads as the client takes it (so the
+ * whole body never sits in memory); the response ends when produce returns.
+ * If the client goes away, writes fail (EPIPE) and produce should stop.
+ */
+typedef void (*srv_producer)(FILE *out, void *arg);
+void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
+                    srv_producer produce, void *arg, void (*arg_free)(void *));
+
+#endif
