@@ -134,7 +134,9 @@ int pd_assets_delete(struct pd_assets *a, const char *id, int force, struct pd_e
     }
     dp_plan_free(plan);
     if (dependents.len && !force) {
-        rc = pd_fail(err, PD_EINVAL, "analysis %s is read by %s: delete those first, or use --force",
+        rc = pd_fail(err, PD_EEXIST,
+                     "analysis %s is read by %s: delete those first, or use --force (over "
+                     "HTTP: ?force=true)",
                      id, dependents.ptr);
         pd_buf_release(&dependents);
         return rc;

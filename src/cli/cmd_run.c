@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,6 +37,7 @@ static int write_runtime(const char *path, const struct srv_opts *o, int port, s
     char url[300];
     json_t *doc;
     char *text;
+    mode_t old;
     int rc;
     snprintf(url, sizeof(url), "http://%s%s%s:%d", strchr(o->host, ':') ? "[" : "", o->host,
              strchr(o->host, ':') ? "]" : "", port);
@@ -44,7 +46,9 @@ static int write_runtime(const char *path, const struct srv_opts *o, int port, s
                     (json_int_t)pd_now_ms());
     text = json_dumps(doc, JSON_INDENT(2));
     json_decref(doc);
+    old = umask(077); /* it holds the token: 0600 from the start */
     rc = pd_write_file_atomic(path, text, strlen(text), err);
+    umask(old);
     free(text);
     return rc;
 }

@@ -24,8 +24,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_WAIT_S 300
-
 struct query_arg {
     struct srv *srv;
     char *sql;
@@ -105,13 +103,9 @@ static const struct query_arg *job_query(struct srv_job *job);
 void h_query_create(struct srv_req *r)
 {
     struct query_arg *a;
-    const char *sql = NULL, *wait = srv_query(r, "wait");
+    const char *sql = NULL;
     json_t *params = NULL;
     double timeout_s = pd_config_seconds(srv_config(r->srv), "query.timeout"), limit = 0;
-    double wait_s = 0;
-    char url[128];
-    struct pd_err err = PD_ERR_INIT;
-    struct srv_job *job;
 
     if (srv_arg_string(r, "sql", 1, &sql) || srv_arg_number(r, "timeout_s", 0, 86400, &timeout_s) ||
         srv_arg_number(r, "limit", 0, 1e6, &limit))
@@ -122,15 +116,6 @@ void h_query_create(struct srv_req *r)
                          "field 'params' must be an array ($1, $2, ...) or an object ($name)");
         return;
     }
-    if (wait) {
-        char *end;
-        wait_s = strtod(wait, &end);
-        if (*wait == '\0' || *end || wait_s < 0 || wait_s > MAX_WAIT_S) {
-            srv_reply_error(r, PD_EINVAL, "?wait must be a number of seconds from 0 to %d",
-                            MAX_WAIT_S);
-            return;
-        }
-    }
     a = xcalloc(1, sizeof(*a));
     a->srv = r->srv;
     a->sql = xstrdup(sql);
@@ -138,13 +123,7 @@ void h_query_create(struct srv_req *r)
     a->timeout_s = timeout_s;
     a->limit = limit > 0 ? (uint64_t)limit
                          : (uint64_t)pd_config_int(srv_config(r->srv), "query.preview_rows");
-    job = srv_job_submit(srv_jobs(r->srv), "query", NULL, run_query, a, query_arg_free, &err);
-    if (job == NULL) {
-        srv_reply_err(r, &err);
-        return;
-    }
-    snprintf(url, sizeof(url), SRV_API "/query/%s/events", srv_job_id(job));
-    srv_reply_job(r, job, url, wait ? (wait_s > 0 ? wait_s : 0.001) : 0, NULL);
+    srv_submit(r, "query", NULL, run_query, a, query_arg_free, SRV_API "/query");
 }
 
 /* The query job named in the path, or a 404 answered. */

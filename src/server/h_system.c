@@ -258,11 +258,8 @@ static int run_cli(struct srv_job *job, void *arg, json_t **result, struct pd_er
 
 void h_cli(struct srv_req *r)
 {
-    struct pd_err err = PD_ERR_INIT;
     json_t *argv = json_object_get(r->body, "argv");
     struct cli_arg *a;
-    struct srv_job *job;
-    char url[128];
     size_t i;
     json_t *v;
 
@@ -278,11 +275,5 @@ void h_cli(struct srv_req *r)
     a = calloc(1, sizeof(*a));
     a->srv = r->srv;
     a->request = json_incref(r->body);
-    job = srv_job_submit(srv_jobs(r->srv), "cli", NULL, run_cli, a, cli_arg_free, &err);
-    if (job == NULL) {
-        srv_reply_err(r, &err);
-        return;
-    }
-    snprintf(url, sizeof(url), SRV_API "/jobs/%s/events", srv_job_id(job));
-    srv_reply_job(r, job, url, 0, NULL);
+    srv_submit(r, "cli", NULL, run_cli, a, cli_arg_free, NULL);
 }

@@ -25,4 +25,30 @@ void h_query_cancel(struct srv_req *r);
 void h_query_result(struct srv_req *r);
 void h_query_history(struct srv_req *r);
 
+/* h_sources.c */
+void h_source_attach(struct srv_req *r);
+void h_source_list(struct srv_req *r);
+void h_source_get(struct srv_req *r);
+void h_source_tables(struct srv_req *r);
+void h_source_delete(struct srv_req *r);
+void h_cache_create(struct srv_req *r);
+void h_cache_list(struct srv_req *r);
+void h_cache_refresh(struct srv_req *r);
+void h_cache_delete(struct srv_req *r);
+void h_ingest(struct srv_req *r);
+
+/* h_assets.c */
+void h_analyses_list(struct srv_req *r);
+void h_analysis_create(struct srv_req *r);
+void h_analysis_get(struct srv_req *r);
+void h_analysis_patch(struct srv_req *r);
+void h_analysis_delete(struct srv_req *r);
+void h_analysis_compile(struct srv_req *r);
+void h_analysis_execute(struct srv_req *r);
+void h_analysis_data(struct srv_req *r);
+void h_analysis_freshness(struct srv_req *r);
+void h_analysis_lineage(struct srv_req *r);
+void h_analysis_history(struct srv_req *r);
+void h_lineage_graph(struct srv_req *r);
+
 #endif

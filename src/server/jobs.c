@@ -369,6 +369,13 @@ static void finish(struct srv_job *job, int rc, json_t *result, const struct pd_
            rc ? job->err_msg : "");
 }
 
+static _Thread_local struct srv_job *current;
+
+struct srv_job *srv_job_current(void)
+{
+    return current;
+}
+
 static void run_one(struct srv_job *job)
 {
     struct pd_err err = PD_ERR_INIT;
@@ -378,10 +385,12 @@ static void run_one(struct srv_job *job)
     pd_log_set_trace_id(job->id);
     record_start(job);
     srv_job_emit(job, "started", json_pack("{s:s}", "kind", job->kind));
+    current = job;
     if (job->cancel)
         rc = pd_fail(&err, PD_ECANCELED, "cancelled before it started");
     else
         rc = job->fn(job, job->arg, &result, &err);
+    current = NULL;
     if (rc && result) {
         json_decref(result);
         result = NULL;
@@ -637,4 +646,15 @@ int srv_job_cancel(struct srv_job *job)
     }
     pthread_mutex_unlock(&job->J->mu);
     return live;
+}
+
+void srv_job_rows_progress(const char *label, int64_t rows, int64_t total, double elapsed_s)
+{
+    struct srv_job *job = current;
+    if (job == NULL)
+        return;
+    srv_job_progress(job, total > 0 ? (double)rows / (double)total : -1,
+                     json_pack("{s:s, s:I, s:I, s:f}", "label", label ? label : "", "rows",
+                               (json_int_t)rows, "rows_total", (json_int_t)total, "elapsed_s",
+                               elapsed_s));
 }

@@ -77,6 +77,10 @@ const char *srv_job_status(struct srv_job *job);
 /* From the job's own thread: emit an event (data stolen) and set progress (0..1, or -1). */
 void srv_job_emit(struct srv_job *job, const char *type, json_t *data);
 void srv_job_progress(struct srv_job *job, double fraction, json_t *data);
+/* The job running on the calling thread, or NULL (for callbacks that carry no argument). */
+struct srv_job *srv_job_current(void);
+/* A pd_progress_fn reporting rows to the current job as progress events. */
+void srv_job_rows_progress(const char *label, int64_t rows, int64_t total, double elapsed_s);
 /* The flag the job's work polls; turned on by srv_job_cancel. */
 volatile sig_atomic_t *srv_job_cancel_flag(struct srv_job *job);
 /* A hook cancel calls on the job's behalf (e.g. pd_query_cancel), set by the work. */

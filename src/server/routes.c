@@ -60,6 +60,89 @@ const struct srv_route srv_routes[] = {
     {SRV_GET, V1 "/query/{id}/result", h_query_result, SRV_STREAM, "query", "result",
      "The whole result of a completed SELECT, streamed (json, jsonl, csv, parquet, arrow).",
      OBJ(STR("format", "json (default), jsonl, csv, parquet or arrow")), NULL},
+
+    {SRV_POST, V1 "/source", h_source_attach, SRV_BODY, "source", "attach",
+     "Attach a database or files as a source (read live as schema NAME).",
+     OBJ_REQ(STR("name", "the source's name (schema)") ","
+             STR("type", "postgres, mysql, sqlite, duckdb, file or http") ","
+             ANYOBJ("config", "dsn, path, url, schema, table, file_format") ","
+             STR("password", "stored in the secret store, never shown") ","
+             STR("description", "a note"), "\"name\",\"type\""),
+     OBJ(STR("name", "") "," ARR("tables", "tables found") "," ARR("warnings", "lossy types"))},
+    {SRV_GET, V1 "/source", h_source_list, 0, "source", "list", "Attached sources and their status.",
+     OBJ(STR("all", "true: include detached ones")), ROWS_ANSWER},
+    {SRV_GET, V1 "/source/cache", h_cache_list, 0, "cache", "list", "Cached copies of source tables.",
+     NULL, ROWS_ANSWER},
+    {SRV_POST, V1 "/source/cache", h_cache_create, SRV_BODY | SRV_JOB, "cache", "create",
+     "Copy a source table into schema cache (a job with progress).",
+     OBJ_REQ(STR("source", "the source") "," STR("table", "its table") ","
+             STR("local", "name of the copy (default SOURCE_TABLE)") ","
+             STR("where", "a condition the remote applies") "," STR("ttl", "expiry, such as 24h"),
+             "\"source\",\"table\""),
+     JOB_ANSWER},
+    {SRV_POST, V1 "/source/cache/{table}/refresh", h_cache_refresh, SRV_BODY | SRV_JOB, "cache",
+     "refresh", "Copy a cached table again with the same filter (a job).", NULL, JOB_ANSWER},
+    {SRV_DELETE, V1 "/source/cache/{table}", h_cache_delete, 0, "cache", "drop",
+     "Drop a cached table.", NULL, NULL},
+    {SRV_GET, V1 "/source/{name}", h_source_get, 0, "source", "get",
+     "One source's settings (secrets are never shown).", NULL, NULL},
+    {SRV_DELETE, V1 "/source/{name}", h_source_delete, 0, "source", "detach",
+     "Detach a source: its views and stored password go.", NULL, NULL},
+    {SRV_GET, V1 "/source/{name}/tables", h_source_tables, 0, "source", "tables",
+     "The tables of a source and their columns.", NULL, ROWS_ANSWER},
+    {SRV_POST, V1 "/ingest", h_ingest, SRV_BODY | SRV_JOB, "ingest", "run",
+     "Load data by recipe (inline object or a file path) as a job with progress events.",
+     OBJ(ANYOBJ("recipe", "the recipe (as in a recipe YAML file)") ","
+         STR("path", "a recipe file on this machine") "," BOOL("dry_run", "check only")),
+     JOB_ANSWER},
+
+#define PROJECT STR("project", "the project (default: default)")
+#define ANALYSIS_FIELDS                                                                   \
+    STR("sql", "the SQL (may use ref(), :param)") "," STR("name", "display name") ","     \
+    STR("description", "what it answers") ","                                             \
+    STR("materialize", "view, table, append, incremental, parquet or ephemeral") ","      \
+    ARR("tags", "tags") "," ARR("parameters", "NAME[:TYPE][=DEFAULT] each") ","           \
+    STR("unique_key", "incremental: key columns") "," STR("path", "parquet: the file")
+    {SRV_POST, V1 "/asset/analysis", h_analysis_create, SRV_BODY, "analysis", "save",
+     "Create (or with replace, overwrite) an analysis; it must compile with the project.",
+     OBJ_REQ(STR("id", "the analysis id") "," ANALYSIS_FIELDS "," BOOL("replace", "overwrite"),
+             "\"id\",\"sql\""),
+     NULL},
+    {SRV_GET, V1 "/asset/analyses", h_analyses_list, 0, "analysis", "list",
+     "The analyses of a project with their state (fresh or stale, and why).", OBJ(PROJECT), NULL},
+    {SRV_GET, V1 "/asset/lineage-graph", h_lineage_graph, 0, "lineage", "graph",
+     "The project's table-level lineage graph (json, dot or mermaid).",
+     OBJ(PROJECT "," STR("format", "json, dot or mermaid")), NULL},
+    {SRV_GET, V1 "/asset/analysis/{id}", h_analysis_get, 0, "analysis", "get",
+     "An analysis: definition, inputs and state.", OBJ(PROJECT), NULL},
+    {SRV_PATCH, V1 "/asset/analysis/{id}", h_analysis_patch, SRV_BODY, "analysis", "update",
+     "Change fields of an analysis.", OBJ(ANALYSIS_FIELDS), NULL},
+    {SRV_DELETE, V1 "/asset/analysis/{id}", h_analysis_delete, 0, "analysis", "delete",
+     "Delete an analysis (refused while others read it unless force=true).",
+     OBJ(PROJECT "," STR("force", "true: also when others read it")), NULL},
+    {SRV_POST, V1 "/asset/analysis/{id}/compile", h_analysis_compile, SRV_BODY, "analysis",
+     "compile", "The plan (run or skip, and why) and compiled SQL.",
+     OBJ(ANYOBJ("params", "parameter values") "," BOOL("force", "plan every step") ","
+         BOOL("upstream", "also plan its upstream analyses")), NULL},
+    {SRV_POST, V1 "/asset/analysis/{id}/execute", h_analysis_execute, SRV_BODY | SRV_JOB,
+     "analysis", "run", "Run an analysis (with upstream: its inputs first) as a job; an event per step.",
+     OBJ(ANYOBJ("params", "parameter values") "," BOOL("force", "run even when fresh") ","
+         BOOL("upstream", "also run stale upstream analyses") ","
+         BOOL("full_refresh", "rebuild incremental targets") ","
+         BOOL("continue_on_failure", "go on after a failure") ","
+         NUM("timeout_s", "per step")),
+     JOB_ANSWER},
+    {SRV_GET, V1 "/asset/analysis/{id}/data", h_analysis_data, 0, "analysis", "data",
+     "The analysis's rows (computed, nothing materialized).",
+     OBJ(PROJECT "," NUM("limit", "rows (default 100)")), NULL},
+    {SRV_GET, V1 "/asset/analysis/{id}/freshness", h_analysis_freshness, 0, "analysis",
+     "freshness", "Fresh or stale, and why.", OBJ(PROJECT), NULL},
+    {SRV_GET, V1 "/asset/analysis/{id}/lineage", h_analysis_lineage, 0, "lineage", "get",
+     "Upstream and downstream of an analysis (json, dot or mermaid).",
+     OBJ(PROJECT "," STR("format", "json, dot or mermaid")), NULL},
+    {SRV_GET, V1 "/asset/analysis/{id}/history", h_analysis_history, 0, "analysis", "history",
+     "Past runs of an analysis, newest first.", OBJ(PROJECT "," NUM("limit", "rows")),
+     ROWS_ANSWER},
 };
 
 const size_t srv_n_routes = sizeof(srv_routes) / sizeof(srv_routes[0]);

@@ -213,3 +213,39 @@ void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
     }
     srv_reply_response(r, 200, resp);
 }
+
+/* ---- submitting ----------------------------------------------------------- */
+
+#define MAX_WAIT_S 3600
+
+void srv_submit(struct srv_req *r, const char *kind, json_t *args, srv_job_fn fn, void *arg,
+                void (*arg_free)(void *), const char *events_base)
+{
+    const char *wait = srv_query(r, "wait");
+    struct pd_err err = PD_ERR_INIT;
+    struct srv_job *job;
+    double wait_s = 0;
+    char url[160];
+
+    if (wait) {
+        char *end;
+        wait_s = strtod(wait, &end);
+        if (*wait == '\0' || *end || wait_s < 0 || wait_s > MAX_WAIT_S) {
+            if (arg_free)
+                arg_free(arg);
+            srv_reply_error(r, PD_EINVAL, "?wait must be a number of seconds from 0 to %d",
+                            MAX_WAIT_S);
+            return;
+        }
+        if (wait_s == 0)
+            wait_s = 0.001; /* ?wait=0: answer with the state right away */
+    }
+    job = srv_job_submit(srv_jobs(r->srv), kind, args, fn, arg, arg_free, &err);
+    if (job == NULL) {
+        srv_reply_err(r, &err);
+        return;
+    }
+    snprintf(url, sizeof(url), "%s/%s/events", events_base ? events_base : SRV_API "/jobs",
+             srv_job_id(job));
+    srv_reply_job(r, job, url, wait_s, NULL);
+}

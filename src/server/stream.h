@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "server/jobs.h"
+
 struct srv_job;
 struct srv_req;
 
@@ -28,6 +30,14 @@ void srv_reply_events(struct srv_req *r, struct srv_job *job);
 typedef void (*srv_job_render)(struct srv_job *job, json_t *doc);
 void srv_reply_job(struct srv_req *r, struct srv_job *job, const char *events_url,
                    double wait_s, srv_job_render render);
+
+/*
+ * Submit work as a job of kind (see srv_job_submit) and answer for it with
+ * srv_reply_job, honouring ?wait=SECONDS. Events are at events_base/ID/events
+ * (NULL: /api/v1/jobs).
+ */
+void srv_submit(struct srv_req *r, const char *kind, json_t *args, srv_job_fn fn, void *arg,
+                void (*arg_free)(void *), const char *events_base);
 
 /*
  * Answer with a body a producer writes on its own thread: produce(out, arg)

@@ -1,0 +1,630 @@
+/*
+ * h_assets.c - /asset: analyses of a project (create, list, show, change,
+ * delete, compile, execute as a job, data, freshness, lineage, history) and
+ * /dbt run|test as jobs. ?project=NAME picks the project (default: default).
+ */
+#include "server/handlers.h"
+#include "server/http.h"
+#include "server/jobs.h"
+#include "server/stream.h"
+
+#include "assets/assets.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/config.h"
+#include "base/err.h"
+#include "base/timeutil.h"
+#include "warehouse/encode.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *project_of(struct srv_req *r)
+{
+    const char *p = srv_query(r, "project");
+    return p ? p : "default";
+}
+
+/* Open the request's project; answers the error itself. */
+static int open_assets(struct srv_req *r, volatile sig_atomic_t *cancel, struct pd_assets *s)
+{
+    struct pd_err err = PD_ERR_INIT;
+    if (pd_assets_open(srv_warehouse(r->srv), pd_config_home(srv_config(r->srv)), project_of(r),
+                       cancel, s, &err) != 0) {
+        srv_reply_err(r, &err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The {"name": value} parameters of a body as dp_args; answers 422 itself. */
+static int body_args(struct srv_req *r, struct dp_args *args)
+{
+    json_t *params = NULL;
+    struct pd_err err = PD_ERR_INIT;
+    char *text;
+    int rc;
+    if (srv_arg_object(r, "params", &params))
+        return -1;
+    if (params == NULL)
+        return 0;
+    text = json_dumps(params, JSON_COMPACT);
+    rc = dp_args_parse(args, text, &err);
+    free(text);
+    if (rc) {
+        srv_reply_status(r, 422, "invalid_field", "field 'params': %s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *strv_json(const struct pd_strv *v)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < v->n; i++)
+        json_array_append_new(a, json_string(v->v[i]));
+    return a;
+}
+
+static json_t *time_json(int64_t ms)
+{
+    char t[40];
+    return ms > 0 ? json_string(pd_time_iso(ms, t, sizeof(t))) : json_null();
+}
+
+/* An analysis as JSON, with its state from the plan step when given. */
+static json_t *analysis_json(const struct dp_analysis *a, const struct dp_step *st)
+{
+    json_t *params = json_array(), *o;
+    for (size_t i = 0; i < a->nparams; i++)
+        json_array_append_new(params, json_pack("{s:s, s:s, s:s?, s:b, s:s?}", "name",
+                                                a->params[i].name, "type",
+                                                dp_ptype_name(a->params[i].type), "default",
+                                                a->params[i].def, "required",
+                                                a->params[i].required, "description",
+                                                a->params[i].description));
+    o = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:o, s:o, s:s?, s:s?, s:s?, s:s?, s:s?}", "id",
+                  a->id, "name", a->name, "description", a->description, "sql", a->sql,
+                  "materialize", dp_materialize_name(a->materialize), "tags", strv_json(&a->tags),
+                  "parameters", params, "unique_key", a->unique_key, "path", a->path, "file",
+                  a->file, "created_at", a->created_at, "updated_at", a->updated_at);
+    if (st) {
+        json_t *inputs = json_array();
+        for (size_t i = 0; i < st->ninputs; i++)
+            json_array_append_new(inputs, json_string(st->inputs[i].key));
+        json_object_set_new(o, "reads", inputs);
+        json_object_set_new(o, "status", json_string(st->run ? "stale" : "fresh"));
+        json_object_set_new(o, "reason", json_string(dp_reason_text(st->reason)));
+        json_object_set_new(o, "last_success_at", time_json(st->last_success_ms));
+        json_object_set_new(o, "last_failure_at", time_json(st->last_failure_ms));
+    }
+    return o;
+}
+
+/* Plan the project (for state); answers the error itself. */
+static int plan(struct srv_req *r, struct pd_assets *s, const struct dp_compile_opts *o,
+                struct dp_plan **out)
+{
+    struct pd_err err = PD_ERR_INIT;
+    if (dp_compile(s->project, &s->env, o, out, &err) != 0) {
+        srv_reply_err(r, &err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The analysis in the path, or a 404 answered. */
+static struct dp_analysis *find(struct srv_req *r, struct pd_assets *s)
+{
+    struct dp_analysis *a = dp_project_find(s->project, srv_param(r, "id"));
+    if (a == NULL)
+        srv_reply_error(r, PD_ENOTFOUND, "no analysis '%s' in project %s", srv_param(r, "id"),
+                        project_of(r));
+    return a;
+}
+
+void h_analyses_list(struct srv_req *r)
+{
+    struct pd_assets s;
+    struct dp_plan *p = NULL;
+    json_t *list;
+    if (open_assets(r, NULL, &s))
+        return;
+    if (plan(r, &s, NULL, &p) == 0) {
+        list = json_array();
+        for (size_t i = 0; i < p->n; i++)
+            json_array_append_new(list, analysis_json(p->steps[i].a, &p->steps[i]));
+        srv_reply_json(r, 200, json_pack("{s:s, s:o}", "project", project_of(r), "analyses", list));
+    }
+    dp_plan_free(p);
+    pd_assets_close(&s);
+}
+
+void h_analysis_get(struct srv_req *r)
+{
+    struct pd_assets s;
+    struct dp_plan *p = NULL;
+    struct dp_analysis *a;
+    if (open_assets(r, NULL, &s))
+        return;
+    if ((a = find(r, &s)) != NULL && plan(r, &s, NULL, &p) == 0)
+        srv_reply_json(r, 200, analysis_json(a, dp_plan_find(p, a->id)));
+    dp_plan_free(p);
+    pd_assets_close(&s);
+}
+
+/* Fill a from the body's fields (those given). Answers 422 itself. */
+static int fill(struct srv_req *r, struct dp_analysis *a)
+{
+    const char *sql = NULL, *name = NULL, *desc = NULL, *mat = NULL, *key = NULL, *path = NULL;
+    json_t *tags = json_object_get(r->body, "tags"), *params = json_object_get(r->body, "parameters");
+    size_t i;
+    json_t *v;
+    if (srv_arg_string(r, "sql", 0, &sql) || srv_arg_string(r, "name", 0, &name) ||
+        srv_arg_string(r, "description", 0, &desc) ||
+        srv_arg_string(r, "materialize", 0, &mat) || srv_arg_string(r, "unique_key", 0, &key) ||
+        srv_arg_string(r, "path", 0, &path))
+        return -1;
+#define SET(field, value)                 \
+    if (value) {                          \
+        free(a->field);                   \
+        a->field = xstrdup(value);        \
+    }
+    SET(sql, sql);
+    SET(name, name);
+    SET(description, desc);
+    SET(unique_key, key);
+    SET(path, path);
+#undef SET
+    if (mat && dp_materialize_parse(mat, &a->materialize) != 0) {
+        srv_reply_status(r, 422, "invalid_field",
+                         "field 'materialize' must be view, table, append, incremental, parquet "
+                         "or ephemeral, got '%s'", mat);
+        return -1;
+    }
+    if (tags) {
+        if (!json_is_array(tags)) {
+            srv_reply_status(r, 422, "invalid_field", "field 'tags' must be an array of strings");
+            return -1;
+        }
+        pd_strv_clear(&a->tags);
+        json_array_foreach(tags, i, v)
+            if (json_is_string(v))
+                pd_strv_push(&a->tags, json_string_value(v));
+    }
+    if (params) {
+        struct pd_err err = PD_ERR_INIT;
+        if (!json_is_array(params)) {
+            srv_reply_status(r, 422, "invalid_field",
+                             "field 'parameters' must be an array of \"NAME[:TYPE][=DEFAULT]\"");
+            return -1;
+        }
+        for (size_t j = 0; j < a->nparams; j++)
+            dp_param_free(&a->params[j]);
+        free(a->params);
+        a->params = xcalloc(json_array_size(params) + 1, sizeof(*a->params));
+        a->nparams = 0;
+        json_array_foreach(params, i, v) {
+            if (!json_is_string(v) ||
+                dp_param_parse_spec(json_string_value(v), &a->params[a->nparams], &err) != 0) {
+                srv_reply_status(r, 422, "invalid_field", "field 'parameters'[%zu]: %s", i,
+                                 err.code ? err.msg : "must be a string NAME[:TYPE][=DEFAULT]");
+                return -1;
+            }
+            a->nparams++;
+        }
+    }
+    if (a->sql == NULL) {
+        srv_reply_status(r, 422, "invalid_field", "field 'sql' is required (a string)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Put a into the project, check the project still compiles, save. Answers. */
+static void put_and_save(struct srv_req *r, struct pd_assets *s, struct dp_analysis *a,
+                         unsigned status)
+{
+    struct pd_err err = PD_ERR_INIT;
+    struct dp_plan *p = NULL;
+    if (dp_project_put(s->project, a, 1, &err) != 0) {
+        dp_analysis_free(a);
+        srv_reply_err(r, &err);
+        return;
+    }
+    if (dp_compile(s->project, &s->env, NULL, &p, &err) != 0 ||
+        dp_analysis_save(s->project, a, pd_now_ms(), &err) != 0) {
+        dp_plan_free(p);
+        srv_reply_err(r, &err);
+        return;
+    }
+    srv_reply_json(r, status, analysis_json(a, dp_plan_find(p, a->id)));
+    dp_plan_free(p);
+}
+
+void h_analysis_create(struct srv_req *r)
+{
+    struct pd_assets s;
+    struct pd_err err = PD_ERR_INIT;
+    struct dp_analysis *a, *old;
+    const char *id = NULL;
+    int replace = 0;
+    if (srv_arg_string(r, "id", 1, &id) || srv_arg_bool(r, "replace", &replace))
+        return;
+    if (dp_id_check("analysis", id, &err) != 0) {
+        srv_reply_status(r, 422, "invalid_field", "field 'id': %s", err.msg);
+        return;
+    }
+    if (open_assets(r, NULL, &s))
+        return;
+    old = dp_project_find(s.project, id);
+    if (old && !replace) {
+        srv_reply_error(r, PD_EEXIST, "analysis %s exists already: send \"replace\": true or PATCH it",
+                        id);
+        pd_assets_close(&s);
+        return;
+    }
+    a = xcalloc(1, sizeof(*a));
+    a->id = xstrdup(id);
+    a->materialize = DP_VIEW;
+    if (fill(r, a) != 0) {
+        dp_analysis_free(a);
+        pd_assets_close(&s);
+        return;
+    }
+    if (old && old->created_at)
+        a->created_at = xstrdup(old->created_at);
+    put_and_save(r, &s, a, 201);
+    pd_assets_close(&s);
+}
+
+void h_analysis_patch(struct srv_req *r)
+{
+    struct pd_assets s;
+    struct dp_analysis *old, *a;
+    if (open_assets(r, NULL, &s))
+        return;
+    if ((old = find(r, &s)) == NULL) {
+        pd_assets_close(&s);
+        return;
+    }
+    /* A copy to change: the project keeps the old one until the new one compiles. */
+    a = xcalloc(1, sizeof(*a));
+    a->id = xstrdup(old->id);
+    a->materialize = old->materialize;
+    a->sql = xstrdup(old->sql);
+#define COPY(f) a->f = old->f ? xstrdup(old->f) : NULL
+    COPY(name);
+    COPY(description);
+    COPY(unique_key);
+    COPY(path);
+    COPY(freshness);
+    COPY(created_at);
+#undef COPY
+    for (size_t i = 0; i < old->tags.n; i++)
+        pd_strv_push(&a->tags, old->tags.v[i]);
+    for (size_t i = 0; i < old->depends_on.n; i++)
+        pd_strv_push(&a->depends_on, old->depends_on.v[i]);
+    a->params = xcalloc(old->nparams + 1, sizeof(*a->params));
+    for (size_t i = 0; i < old->nparams; i++) {
+        a->params[i] = old->params[i];
+        a->params[i].name = xstrdup(old->params[i].name);
+        a->params[i].def = old->params[i].def ? xstrdup(old->params[i].def) : NULL;
+        a->params[i].description =
+            old->params[i].description ? xstrdup(old->params[i].description) : NULL;
+    }
+    a->nparams = old->nparams;
+    if (fill(r, a) != 0)
+        dp_analysis_free(a);
+    else
+        put_and_save(r, &s, a, 200);
+    pd_assets_close(&s);
+}
+
+void h_analysis_delete(struct srv_req *r)
+{
+    struct pd_assets s;
+    struct pd_err err = PD_ERR_INIT;
+    const char *force = srv_query(r, "force");
+    if (open_assets(r, NULL, &s))
+        return;
+    if (find(r, &s) != NULL) {
+        if (pd_assets_delete(&s, srv_param(r, "id"), force && strcmp(force, "true") == 0, &err))
+            srv_reply_err(r, &err);
+        else
+            srv_reply_json(r, 200, json_pack("{s:s, s:b}", "id", srv_param(r, "id"), "deleted", 1));
+    }
+    pd_assets_close(&s);
+}
+
+static json_t *step_json(const struct dp_step *st, int with_sql)
+{
+    json_t *o = json_pack("{s:s, s:b, s:b, s:s}", "id", st->a->id, "selected", st->selected,
+                          "run", st->run, "reason", dp_reason_text(st->reason));
+    if (with_sql)
+        json_object_set_new(o, "sql", json_string(st->sql ? st->sql : ""));
+    if (st->param_error)
+        json_object_set_new(o, "param_error", json_string(st->param_error));
+    return o;
+}
+
+void h_analysis_compile(struct srv_req *r)
+{
+    struct pd_assets s;
+    struct dp_args args = {0};
+    struct dp_plan *p = NULL;
+    const char *id = srv_param(r, "id");
+    char sel[80];
+    const char *select = sel;
+    struct dp_compile_opts o = {.select = &select, .nselect = 1, .args = &args};
+    int force = 0, upstream = 0;
+    json_t *steps;
+    if (srv_arg_bool(r, "force", &force) || srv_arg_bool(r, "upstream", &upstream) ||
+        body_args(r, &args))
+        goto out_args;
+    snprintf(sel, sizeof(sel), "%s%s", upstream ? "+" : "", id);
+    o.force = force;
+    if (open_assets(r, NULL, &s))
+        goto out_args;
+    if (find(r, &s) && plan(r, &s, &o, &p) == 0) {
+        steps = json_array();
+        for (size_t i = 0; i < p->n; i++)
+            if (p->steps[i].selected || p->steps[i].run)
+                json_array_append_new(steps, step_json(&p->steps[i], 1));
+        srv_reply_json(r, 200, json_pack("{s:s, s:o}", "id", id, "steps", steps));
+    }
+    dp_plan_free(p);
+    pd_assets_close(&s);
+out_args:
+    dp_args_clear(&args);
+}
+
+/* ---- execute: a job with an event per step -------------------------------- */
+
+struct exec_arg {
+    struct srv *srv;
+    char *project, *id;
+    char *params;        /* JSON text or NULL */
+    int force, full_refresh, continue_on_failure, upstream;
+    double timeout_s;
+    struct srv_job *job; /* while running */
+};
+
+static void exec_arg_free(void *p)
+{
+    struct exec_arg *a = p;
+    free(a->project);
+    free(a->id);
+    free(a->params);
+    free(a);
+}
+
+static const char *const step_status[] = {"pending", "ok", "failed", "skipped", "cancelled"};
+
+static void on_step(void *arg, const struct dp_step *st, size_t index, size_t total,
+                    const struct dp_step_result *res)
+{
+    struct exec_arg *a = arg;
+    if (res == NULL) {
+        srv_job_emit(a->job, "step_started",
+                     json_pack("{s:s, s:I, s:I, s:s}", "analysis", st->a->id, "index",
+                               (json_int_t)index, "total", (json_int_t)total, "reason",
+                               dp_reason_text(st->reason)));
+        return;
+    }
+    srv_job_emit(a->job, "step",
+                 json_pack("{s:s, s:I, s:I, s:s, s:s, s:o, s:f, s:s?}", "analysis", st->a->id,
+                           "index", (json_int_t)index, "total", (json_int_t)total, "status",
+                           step_status[res->status], "reason", res->reason ? res->reason : "",
+                           "rows", res->rows >= 0 ? json_integer(res->rows) : json_null(),
+                           "seconds", res->seconds, "error", res->error));
+    srv_job_progress(a->job, total ? (double)index / (double)total : -1, NULL);
+}
+
+static int run_exec(struct srv_job *job, void *arg, json_t **result, struct pd_err *err)
+{
+    struct exec_arg *a = arg;
+    struct pd_assets s;
+    struct dp_args args = {0};
+    struct dp_plan *p = NULL;
+    struct dp_run_result res = {0};
+    char sel[80];
+    const char *select = sel;
+    struct dp_compile_opts co = {.select = &select, .nselect = 1, .args = &args,
+                                 .force = a->force, .full_refresh = a->full_refresh};
+    struct dp_run_opts ro = {.timeout_s = a->timeout_s,
+                             .continue_on_failure = a->continue_on_failure, .on_step = on_step,
+                             .arg = a};
+    int rc;
+
+    snprintf(sel, sizeof(sel), "%s%s", a->upstream ? "+" : "", a->id);
+    a->job = job;
+    if ((rc = pd_assets_open(srv_warehouse(a->srv), pd_config_home(srv_config(a->srv)),
+                             a->project, srv_job_cancel_flag(job), &s, err)) != 0)
+        return rc;
+    if (a->params)
+        rc = dp_args_parse(&args, a->params, err);
+    if (rc == 0)
+        rc = dp_compile(s.project, &s.env, &co, &p, err);
+    if (rc == 0)
+        rc = dp_run(p, &s.env, &ro, &res, err);
+    if (rc == 0 || res.n) {
+        json_t *steps = json_array();
+        for (size_t i = 0; i < res.n; i++)
+            if (p->steps[i].selected)
+                json_array_append_new(
+                    steps, json_pack("{s:s, s:s, s:s, s:o, s:f, s:s?}", "analysis",
+                                     res.steps[i].id, "status",
+                                     res.steps[i].status == DP_S_PENDING
+                                         ? "fresh"
+                                         : step_status[res.steps[i].status],
+                                     "reason", res.steps[i].reason ? res.steps[i].reason : "",
+                                     "rows", res.steps[i].rows >= 0 ? json_integer(res.steps[i].rows)
+                                                                    : json_null(),
+                                     "seconds", res.steps[i].seconds, "error", res.steps[i].error));
+        if (rc == 0)
+            *result = json_pack("{s:s, s:i, s:i, s:i, s:o}", "run_id", res.run_id, "ok", res.ok,
+                                "failed", res.failed, "skipped", res.skipped, "steps", steps);
+        else
+            json_decref(steps);
+        if (rc == 0 && res.failed)
+            rc = pd_fail(err, PD_ESQL, "%d step%s failed (run %s)", res.failed,
+                         res.failed == 1 ? "" : "s", res.run_id);
+    }
+    dp_run_result_clear(&res);
+    dp_plan_free(p);
+    dp_args_clear(&args);
+    pd_assets_close(&s);
+    return rc;
+}
+
+void h_analysis_execute(struct srv_req *r)
+{
+    struct exec_arg *a;
+    json_t *params = NULL, *record;
+    int force = 0, full = 0, cont = 0, upstream = 0;
+    double timeout_s = pd_config_seconds(srv_config(r->srv), "query.timeout");
+    struct pd_assets s;
+    if (srv_arg_bool(r, "force", &force) || srv_arg_bool(r, "full_refresh", &full) ||
+        srv_arg_bool(r, "continue_on_failure", &cont) || srv_arg_bool(r, "upstream", &upstream) ||
+        srv_arg_object(r, "params", &params) ||
+        srv_arg_number(r, "timeout_s", 0, 86400, &timeout_s))
+        return;
+    /* Refuse unknown ids now rather than in the job. */
+    if (open_assets(r, NULL, &s))
+        return;
+    if (find(r, &s) == NULL) {
+        pd_assets_close(&s);
+        return;
+    }
+    pd_assets_close(&s);
+    a = xcalloc(1, sizeof(*a));
+    a->srv = r->srv;
+    a->project = xstrdup(project_of(r));
+    a->id = xstrdup(srv_param(r, "id"));
+    a->params = params ? json_dumps(params, JSON_COMPACT) : NULL;
+    a->force = force;
+    a->full_refresh = full;
+    a->continue_on_failure = cont;
+    a->upstream = upstream;
+    a->timeout_s = timeout_s;
+    /* Recorded with the job: a server killed mid-run marks this analysis interrupted. */
+    record = json_pack("{s:s, s:[s]}", "project", a->project, "analyses", a->id);
+    srv_submit(r, "analysis", record, run_exec, a, exec_arg_free, NULL);
+    json_decref(record);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+void h_analysis_data(struct srv_req *r)
+{
+    struct pd_assets s;
+    struct dp_plan *p = NULL;
+    struct dp_args args = {0};
+    const char *limit_s = srv_query(r, "limit");
+    long limit = limit_s ? strtol(limit_s, NULL, 10) : 100;
+    struct pd_err err = PD_ERR_INIT;
+    struct dp_compile_opts o = {.args = &args};
+    struct dp_step *st;
+    if (limit <= 0 || limit > 1000000)
+        limit = 100;
+    if (open_assets(r, NULL, &s))
+        return;
+    if (find(r, &s) && plan(r, &s, &o, &p) == 0) {
+        duckdb_result res;
+        st = dp_plan_find(p, srv_param(r, "id"));
+        if (dp_preview(p, st, &s.env, limit, &res, &err) != 0) {
+            srv_reply_err(r, &err);
+        } else {
+            struct pd_buf doc = PD_BUF_INIT;
+            struct pd_sink *sink = pd_sink_new_doc(&doc);
+            struct pd_result_end end;
+            if (pd_sink_result(sink, &res, "SELECT", (uint64_t)limit, pd_mono_s(), &end, &err))
+                srv_reply_err(r, &err);
+            else
+                srv_reply_bytes(r, 200, "application/json", doc.ptr, doc.len);
+            pd_sink_free(sink);
+            pd_buf_release(&doc);
+            duckdb_destroy_result(&res);
+        }
+    }
+    dp_plan_free(p);
+    pd_assets_close(&s);
+}
+
+void h_analysis_freshness(struct srv_req *r)
+{
+    struct pd_assets s;
+    struct dp_plan *p = NULL;
+    if (open_assets(r, NULL, &s))
+        return;
+    if (find(r, &s) && plan(r, &s, NULL, &p) == 0) {
+        const struct dp_step *st = dp_plan_find(p, srv_param(r, "id"));
+        srv_reply_json(r, 200, json_pack("{s:s, s:b, s:s, s:o, s:o}", "id", st->a->id, "fresh",
+                                         !st->run, "reason", dp_reason_text(st->reason),
+                                         "last_success_at", time_json(st->last_success_ms),
+                                         "last_failure_at", time_json(st->last_failure_ms)));
+    }
+    dp_plan_free(p);
+    pd_assets_close(&s);
+}
+
+static void lineage(struct srv_req *r, const char *focus)
+{
+    struct pd_assets s;
+    struct dp_plan *p = NULL;
+    struct pd_buf out = PD_BUF_INIT;
+    struct pd_err err = PD_ERR_INIT;
+    const char *fmt_s = srv_query(r, "format");
+    enum dp_graph_format fmt = DP_GRAPH_JSON;
+    if (fmt_s && dp_graph_format_parse(fmt_s, &fmt) != 0) {
+        srv_reply_error(r, PD_EINVAL, "?format must be json, dot or mermaid, got '%s'", fmt_s);
+        return;
+    }
+    if (open_assets(r, NULL, &s))
+        return;
+    if ((focus == NULL || find(r, &s)) && plan(r, &s, NULL, &p) == 0) {
+        if (dp_lineage(p, &s.env, focus, fmt, &out, &err) != 0)
+            srv_reply_err(r, &err);
+        else
+            srv_reply_bytes(r, 200, fmt == DP_GRAPH_JSON ? "application/json" : "text/plain; charset=utf-8",
+                            out.ptr, out.len);
+    }
+    pd_buf_release(&out);
+    dp_plan_free(p);
+    pd_assets_close(&s);
+}
+
+void h_analysis_lineage(struct srv_req *r)
+{
+    lineage(r, srv_param(r, "id"));
+}
+
+void h_lineage_graph(struct srv_req *r)
+{
+    lineage(r, NULL);
+}
+
+struct history_arg {
+    struct srv_req *r;
+    struct pd_assets *s;
+};
+
+static int list_history(struct pd_sink *sink, void *arg, struct pd_err *err)
+{
+    struct history_arg *h = arg;
+    const char *limit = srv_query(h->r, "limit");
+    return pd_assets_history(h->s, srv_param(h->r, "id"), limit ? strtol(limit, NULL, 10) : 50,
+                             sink, err);
+}
+
+void h_analysis_history(struct srv_req *r)
+{
+    struct pd_assets s;
+    struct history_arg h = {r, &s};
+    if (open_assets(r, NULL, &s))
+        return;
+    if (find(r, &s))
+        srv_reply_rows(r, list_history, &h, 0);
+    pd_assets_close(&s);
+}

@@ -1,0 +1,291 @@
+/*
+ * h_sources.c - /source (attach, list, show, tables, detach), /source/cache
+ * (copy a remote table, list, refresh, drop) and /ingest (recipes as jobs).
+ */
+#include "server/handlers.h"
+#include "server/http.h"
+#include "server/jobs.h"
+#include "server/stream.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "sources/cache.h"
+#include "sources/ingest.h"
+#include "sources/sources.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static json_t *strv_json(const struct pd_strv *v)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < v->n; i++)
+        json_array_append_new(a, json_string(v->v[i]));
+    return a;
+}
+
+void h_source_attach(struct srv_req *r)
+{
+    struct pd_attach_req req = {0};
+    struct pd_attach_report rep = {0};
+    struct pd_err err = PD_ERR_INIT;
+    json_t *config = NULL;
+
+    if (srv_arg_string(r, "name", 1, &req.name) || srv_arg_string(r, "type", 1, &req.type) ||
+        srv_arg_string(r, "description", 0, &req.description) ||
+        srv_arg_string(r, "password", 0, &req.secret) || srv_arg_object(r, "config", &config))
+        return;
+    req.config = config ? config : json_object();
+    if (pd_source_attach(srv_sources(r->srv), &req, &rep, &err) != 0)
+        srv_reply_err(r, &err);
+    else
+        srv_reply_json(r, 201, json_pack("{s:s, s:s, s:o, s:o}", "name", req.name, "type",
+                                         req.type, "tables", strv_json(&rep.tables), "warnings",
+                                         strv_json(&rep.warnings)));
+    if (config == NULL)
+        json_decref(req.config);
+    pd_attach_report_clear(&rep);
+}
+
+struct source_rows {
+    struct srv_req *r;
+    const char *name;
+};
+
+static int list_sources(struct pd_sink *sink, void *arg, struct pd_err *err)
+{
+    struct srv_req *r = arg;
+    const char *all = srv_query(r, "all");
+    return pd_source_list(srv_sources(r->srv), all && strcmp(all, "true") == 0, sink, err);
+}
+
+void h_source_list(struct srv_req *r)
+{
+    srv_reply_rows(r, list_sources, r, 0);
+}
+
+static int show_source(struct pd_sink *sink, void *arg, struct pd_err *err)
+{
+    struct srv_req *r = arg;
+    return pd_source_show(srv_sources(r->srv), srv_param(r, "name"), sink, err);
+}
+
+void h_source_get(struct srv_req *r)
+{
+    srv_reply_rows(r, show_source, r, 1);
+}
+
+static int source_tables(struct pd_sink *sink, void *arg, struct pd_err *err)
+{
+    struct srv_req *r = arg;
+    return pd_source_tables(srv_sources(r->srv), srv_param(r, "name"), sink, err);
+}
+
+void h_source_tables(struct srv_req *r)
+{
+    srv_reply_rows(r, source_tables, r, 0);
+}
+
+void h_source_delete(struct srv_req *r)
+{
+    struct pd_err err = PD_ERR_INIT;
+    if (pd_source_detach(srv_sources(r->srv), srv_param(r, "name"), &err) != 0)
+        srv_reply_err(r, &err);
+    else
+        srv_reply_json(r, 200, json_pack("{s:s, s:b}", "name", srv_param(r, "name"), "detached", 1));
+}
+
+/* ---- cached tables -------------------------------------------------------- */
+
+struct cache_arg {
+    struct srv *srv;
+    char *source, *table, *local, *where, *ttl;
+    int refresh;
+};
+
+static void cache_arg_free(void *p)
+{
+    struct cache_arg *a = p;
+    free(a->source);
+    free(a->table);
+    free(a->local);
+    free(a->where);
+    free(a->ttl);
+    free(a);
+}
+
+static int run_cache(struct srv_job *job, void *arg, json_t **result, struct pd_err *err)
+{
+    struct cache_arg *a = arg;
+    struct pd_cache_result res = {0};
+    int rc;
+    if (a->refresh) {
+        rc = pd_cache_refresh(srv_sources(a->srv), a->local, srv_job_rows_progress,
+                              srv_job_cancel_flag(job), &res, err);
+    } else {
+        struct pd_cache_req req = {.source = a->source, .table = a->table, .local = a->local,
+                                   .where = a->where, .ttl = a->ttl,
+                                   .progress = srv_job_rows_progress,
+                                   .interrupted = srv_job_cancel_flag(job)};
+        rc = pd_cache_create(srv_sources(a->srv), &req, &res, err);
+    }
+    if (rc == 0)
+        *result = json_pack("{s:s, s:I, s:f}", "table", res.local ? res.local : "", "rows",
+                            (json_int_t)res.rows, "seconds", res.seconds);
+    free(res.local);
+    return rc;
+}
+
+static void submit_cache(struct srv_req *r, struct cache_arg *a)
+{
+    srv_submit(r, "cache", NULL, run_cache, a, cache_arg_free, NULL);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+void h_cache_create(struct srv_req *r)
+{
+    const char *source = NULL, *table = NULL, *local = NULL, *where = NULL, *ttl = NULL;
+    struct cache_arg *a;
+    if (srv_arg_string(r, "source", 1, &source) || srv_arg_string(r, "table", 1, &table) ||
+        srv_arg_string(r, "local", 0, &local) || srv_arg_string(r, "where", 0, &where) ||
+        srv_arg_string(r, "ttl", 0, &ttl))
+        return;
+    a = xcalloc(1, sizeof(*a));
+    a->srv = r->srv;
+    a->source = xstrdup(source);
+    a->table = xstrdup(table);
+    a->local = dup_or_null(local);
+    a->where = dup_or_null(where);
+    a->ttl = dup_or_null(ttl);
+    submit_cache(r, a);
+}
+
+void h_cache_refresh(struct srv_req *r)
+{
+    struct cache_arg *a = xcalloc(1, sizeof(*a));
+    a->srv = r->srv;
+    a->local = xstrdup(srv_param(r, "table"));
+    a->refresh = 1;
+    submit_cache(r, a);
+}
+
+static int list_cache(struct pd_sink *sink, void *arg, struct pd_err *err)
+{
+    struct srv_req *r = arg;
+    return pd_cache_list(srv_sources(r->srv), sink, err);
+}
+
+void h_cache_list(struct srv_req *r)
+{
+    srv_reply_rows(r, list_cache, r, 0);
+}
+
+void h_cache_delete(struct srv_req *r)
+{
+    struct pd_err err = PD_ERR_INIT;
+    if (pd_cache_drop(srv_sources(r->srv), srv_param(r, "table"), &err) != 0)
+        srv_reply_err(r, &err);
+    else
+        srv_reply_json(r, 200, json_pack("{s:s, s:b}", "table", srv_param(r, "table"), "dropped", 1));
+}
+
+/* ---- ingestion ------------------------------------------------------------ */
+
+struct ingest_arg {
+    struct srv *srv;
+    char *path;
+    int temporary; /* path is a file written for an inline recipe */
+    int dry_run;
+};
+
+static void ingest_arg_free(void *p)
+{
+    struct ingest_arg *a = p;
+    if (a->temporary)
+        unlink(a->path);
+    free(a->path);
+    free(a);
+}
+
+static int run_ingest(struct srv_job *job, void *arg, json_t **result, struct pd_err *err)
+{
+    struct ingest_arg *a = arg;
+    struct pd_ingest_opts o = {.dry_run = a->dry_run, .progress = srv_job_rows_progress,
+                               .interrupted = srv_job_cancel_flag(job)};
+    struct pd_ingest_result *res = NULL;
+    size_t n = 0;
+    json_t *runs;
+    int rc = pd_ingest_file(srv_sources(a->srv), a->path, &o, &res, &n, err);
+    if (rc)
+        return rc;
+    runs = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *run = json_pack("{s:s, s:s, s:s, s:s, s:I, s:f, s:s?, s:s?}", "run_id",
+                                res[i].run_id, "recipe", res[i].recipe, "target", res[i].target,
+                                "mode", res[i].mode, "rows", (json_int_t)res[i].rows, "seconds",
+                                res[i].seconds, "watermark", res[i].watermark, "error",
+                                res[i].error);
+        json_array_append_new(runs, run);
+        srv_job_emit(job, "recipe", json_deep_copy(run));
+        if (res[i].error && rc == 0)
+            rc = pd_fail(err, PD_EINVAL, "recipe %s failed: %s (%s unchanged)", res[i].recipe,
+                         res[i].error, res[i].target);
+    }
+    pd_ingest_results_free(res, n);
+    if (rc) {
+        json_decref(runs);
+        return rc;
+    }
+    *result = json_pack("{s:o}", "runs", runs);
+    return 0;
+}
+
+void h_ingest(struct srv_req *r)
+{
+    const char *path = NULL;
+    json_t *recipe = json_object_get(r->body, "recipe");
+    struct ingest_arg *a;
+    int dry = 0;
+
+    if (srv_arg_string(r, "path", 0, &path) || srv_arg_bool(r, "dry_run", &dry))
+        return;
+    if ((path == NULL) == (recipe == NULL || json_is_null(recipe))) {
+        srv_reply_status(r, 422, "invalid_field",
+                         "give either 'recipe' (the recipe as an object) or 'path' (a recipe file)");
+        return;
+    }
+    if (recipe && !json_is_object(recipe)) {
+        srv_reply_status(r, 422, "invalid_field", "field 'recipe' must be an object");
+        return;
+    }
+    a = xcalloc(1, sizeof(*a));
+    a->srv = r->srv;
+    a->dry_run = dry;
+    if (path) {
+        a->path = xstrdup(path);
+    } else {
+        /* JSON is YAML: the recipe goes to a private file the ingest service reads. */
+        char tmpl[] = "/tmp/pluto-duck-recipe-XXXXXX.yaml";
+        int fd = mkstemps(tmpl, 5);
+        char *text = json_dumps(recipe, JSON_INDENT(2));
+        if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+            if (fd >= 0)
+                close(fd);
+            free(text);
+            free(a);
+            srv_reply_error(r, PD_EIO, "cannot write the recipe to a temporary file");
+            return;
+        }
+        close(fd);
+        free(text);
+        a->path = xstrdup(tmpl);
+        a->temporary = 1;
+    }
+    srv_submit(r, "ingest", NULL, run_ingest, a, ingest_arg_free, NULL);
+}
