@@ -548,11 +548,13 @@ static int run_command(const struct cli_command *c, struct cli_ctx *ctx, struct 
         struct cli_remote remote;
         /* A server for this home holds the warehouse: it runs the command for us. */
         if (cli_remote_find(pd_config_home(ctx->cfg), &remote)) {
-            if (!forwardable(c))
+            if (!forwardable(c)) {
+                cli_remote_release(&remote);
                 return pd_fail(err, PD_ELOCKED,
                                "a pluto-duck server (pid %d, %s) holds the warehouse: stop it "
                                "to use '%s'",
                                remote.pid, remote.url, c->name);
+            }
             rc = cli_remote_run(&remote, c, ctx, a, argc, argv, forwarded_exit, err);
             cli_remote_release(&remote);
             return rc;

@@ -56,7 +56,8 @@ rss_kb() {
     done
     after=$(rss_kb "$SERVER_PID")
     echo "rss idle ${idle} kB, after ${after} kB"
-    [ "$after" -lt $((idle + 200000)) ]
+    # AddressSanitizer keeps freed memory in quarantine: the bound holds for real builds
+    [[ "$PD_BUILD" == *asan* ]] || [ "$after" -lt $((idle + 200000)) ]
 }
 
 @test "1000 idle connections do not stop the server from answering" {
