@@ -404,8 +404,6 @@ static int analysis_compile(struct cli_ctx *ctx, struct pd_assets *s, const stru
 
 /* ---------- run ---------- */
 
-static const char *const status_words[] = {"pending", "ok", "failed", "skipped", "cancelled"};
-
 static void on_step(void *arg, const struct dp_step *st, size_t index, size_t total,
                     const struct dp_step_result *r)
 {
@@ -429,7 +427,7 @@ static void on_step(void *arg, const struct dp_step *st, size_t index, size_t to
     else if (r->status == DP_S_SKIPPED)
         fprintf(cli_out, "%zu/%zu %s: skipped, %s\n", index, total, st->a->id, r->reason);
     else
-        fprintf(cli_out, "%zu/%zu %s: %s: %s\n", index, total, st->a->id, status_words[r->status],
+        fprintf(cli_out, "%zu/%zu %s: %s: %s\n", index, total, st->a->id, dp_step_status_name(r->status),
                r->error ? r->error : "");
     fflush(cli_out);
 }
@@ -453,7 +451,7 @@ static void print_run_json(const struct cli_ctx *ctx, const struct dp_plan *plan
         pd_buf_adds(&b, "{\"analysis\":");
         pd_json_add_string(&b, r->id, strlen(r->id));
         pd_buf_addf(&b, ",\"run_id\":\"%s\",\"status\":\"%s\",\"reason\":", res->run_id,
-                    r->status == DP_S_PENDING ? "fresh" : status_words[r->status]);
+                    r->status == DP_S_PENDING ? "fresh" : dp_step_status_name(r->status));
         pd_json_add_string(&b, r->reason, strlen(r->reason));
         if (r->rows >= 0)
             pd_buf_addf(&b, ",\"rows\":%lld", (long long)r->rows);

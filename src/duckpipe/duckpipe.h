@@ -250,6 +250,9 @@ struct dp_step *dp_plan_find(const struct dp_plan *plan, const char *id);
 
 enum dp_step_status { DP_S_PENDING, DP_S_OK, DP_S_FAILED, DP_S_SKIPPED, DP_S_CANCELLED };
 
+/* "pending", "ok", "failed", "skipped", "cancelled". */
+const char *dp_step_status_name(enum dp_step_status s);
+
 struct dp_step_result {
     const char *id;
     enum dp_step_status status;

@@ -648,3 +648,9 @@ int dp_preview(const struct dp_plan *plan, const struct dp_step *step, const str
     pd_buf_release(&b);
     return rc;
 }
+
+const char *dp_step_status_name(enum dp_step_status s)
+{
+    static const char *const names[] = {"pending", "ok", "failed", "skipped", "cancelled"};
+    return (size_t)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}

@@ -58,14 +58,6 @@ static int body_args(struct srv_req *r, struct dp_args *args)
     return 0;
 }
 
-static json_t *strv_json(const struct pd_strv *v)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < v->n; i++)
-        json_array_append_new(a, json_string(v->v[i]));
-    return a;
-}
-
 static json_t *time_json(int64_t ms)
 {
     char t[40];
@@ -85,7 +77,7 @@ static json_t *analysis_json(const struct dp_analysis *a, const struct dp_step *
                                                 a->params[i].description));
     o = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:o, s:o, s:s?, s:s?, s:s?, s:s?, s:s?}", "id",
                   a->id, "name", a->name, "description", a->description, "sql", a->sql,
-                  "materialize", dp_materialize_name(a->materialize), "tags", strv_json(&a->tags),
+                  "materialize", dp_materialize_name(a->materialize), "tags", srv_strv_json(&a->tags),
                   "parameters", params, "unique_key", a->unique_key, "path", a->path, "file",
                   a->file, "created_at", a->created_at, "updated_at", a->updated_at);
     if (st) {
@@ -399,8 +391,6 @@ static void exec_arg_free(void *p)
     free(a);
 }
 
-static const char *const step_status[] = {"pending", "ok", "failed", "skipped", "cancelled"};
-
 static void on_step(void *arg, const struct dp_step *st, size_t index, size_t total,
                     const struct dp_step_result *res)
 {
@@ -415,7 +405,7 @@ static void on_step(void *arg, const struct dp_step *st, size_t index, size_t to
     srv_job_emit(a->job, "step",
                  json_pack("{s:s, s:I, s:I, s:s, s:s, s:o, s:f, s:s?}", "analysis", st->a->id,
                            "index", (json_int_t)index, "total", (json_int_t)total, "status",
-                           step_status[res->status], "reason", res->reason ? res->reason : "",
+                           dp_step_status_name(res->status), "reason", res->reason ? res->reason : "",
                            "rows", res->rows >= 0 ? json_integer(res->rows) : json_null(),
                            "seconds", res->seconds, "error", res->error));
     srv_job_progress(a->job, total ? (double)index / (double)total : -1, NULL);
@@ -457,7 +447,7 @@ static int run_exec(struct srv_job *job, void *arg, json_t **result, struct pd_e
                                      res.steps[i].id, "status",
                                      res.steps[i].status == DP_S_PENDING
                                          ? "fresh"
-                                         : step_status[res.steps[i].status],
+                                         : dp_step_status_name(res.steps[i].status),
                                      "reason", res.steps[i].reason ? res.steps[i].reason : "",
                                      "rows", res.steps[i].rows >= 0 ? json_integer(res.steps[i].rows)
                                                                     : json_null(),

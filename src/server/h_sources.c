@@ -18,14 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static json_t *strv_json(const struct pd_strv *v)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < v->n; i++)
-        json_array_append_new(a, json_string(v->v[i]));
-    return a;
-}
-
 void h_source_attach(struct srv_req *r)
 {
     struct pd_attach_req req = {0};
@@ -42,8 +34,8 @@ void h_source_attach(struct srv_req *r)
         srv_reply_err(r, &err);
     else
         srv_reply_json(r, 201, json_pack("{s:s, s:s, s:o, s:o}", "name", req.name, "type",
-                                         req.type, "tables", strv_json(&rep.tables), "warnings",
-                                         strv_json(&rep.warnings)));
+                                         req.type, "tables", srv_strv_json(&rep.tables), "warnings",
+                                         srv_strv_json(&rep.warnings)));
     if (config == NULL)
         json_decref(req.config);
     pd_attach_report_clear(&rep);

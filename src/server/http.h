@@ -138,6 +138,10 @@ int srv_arg_number(struct srv_req *r, const char *field, double min, double max,
 int srv_arg_bool(struct srv_req *r, const char *field, int *out);
 int srv_arg_object(struct srv_req *r, const char *field, json_t **out);
 
+/* A string list as a JSON array. */
+struct pd_strv;
+json_t *srv_strv_json(const struct pd_strv *v);
+
 /* The server state handlers share (server.c). */
 struct pd_warehouse *srv_warehouse(struct srv *s);
 struct pd_sources *srv_sources(struct srv *s);

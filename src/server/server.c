@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "base/strv.h"
 #include "base/timeutil.h"
 #include "warehouse/encode.h"
 
@@ -203,6 +204,14 @@ void srv_reply_err(struct srv_req *r, const struct pd_err *err)
     int code = err->code ? err->code : PD_EINTERNAL;
     reply_envelope(r, (unsigned)pd_err_http_status(code), pd_err_name(code),
                    err->code ? err->msg : "internal error");
+}
+
+json_t *srv_strv_json(const struct pd_strv *v)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < v->n; i++)
+        json_array_append_new(a, json_string(v->v[i]));
+    return a;
 }
 
 /* ---- body arguments ----------------------------------------------------- */
