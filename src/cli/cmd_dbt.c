@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 
 #include "assets/assets.h"
+#include "assets/dbt_run.h"
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/timeutil.h"
@@ -13,10 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-struct tally {
-    int pass, warn, error, skip, total;
-};
 
 /* "1 of 5 OK created sql view model main.x ....... [OK in 0.02s]" */
 static void line(size_t i, size_t n, const char *what, const char *status)
@@ -30,7 +27,7 @@ static void line(size_t i, size_t n, const char *what, const char *status)
     fflush(cli_out);
 }
 
-static void summary(const struct tally *t, double seconds, const char *what)
+static void summary(const struct pd_dbt_tally *t, double seconds, const char *what)
 {
     fprintf(cli_out, "\nFinished running %d %s in %.2f seconds.\n\n", t->total, what, seconds);
     fprintf(cli_out, "%s\n\n", t->error ? "Completed with errors" : "Completed successfully");
@@ -46,10 +43,58 @@ static void header(const struct dp_project *p)
            d->ntests, d->nsources);
 }
 
-static int selected_model(const struct dp_plan *plan, const char *model)
+/* One dbt-like line per node as it starts and ends. */
+static void on_node(void *arg, const struct pd_dbt_node *n)
 {
-    const struct dp_step *s = plan ? dp_plan_find(plan, model) : NULL;
-    return !plan || (s && s->selected);
+    char what[300], status[64];
+    (void)arg;
+    switch (n->kind) {
+    case PD_DBT_NODE_SEED:
+        if (n->outcome == PD_DBT_STARTED)
+            snprintf(what, sizeof(what), "START seed file main.%s", n->name);
+        else if (n->outcome == PD_DBT_PASS)
+            snprintf(what, sizeof(what), "OK loaded seed file main.%s", n->name);
+        else
+            snprintf(what, sizeof(what), "ERROR loading seed file main.%s", n->name);
+        break;
+    case PD_DBT_NODE_MODEL:
+        if (n->outcome == PD_DBT_STARTED)
+            snprintf(what, sizeof(what), "START sql %s model main.%s", n->materialized, n->name);
+        else if (n->outcome == PD_DBT_PASS)
+            snprintf(what, sizeof(what), "OK created sql %s model main.%s", n->materialized,
+                     n->name);
+        else if (n->outcome == PD_DBT_SKIP)
+            snprintf(what, sizeof(what), "SKIP relation main.%s", n->name);
+        else
+            snprintf(what, sizeof(what), "ERROR creating sql %s model main.%s", n->materialized,
+                     n->name);
+        break;
+    case PD_DBT_NODE_TEST:
+        if (n->outcome == PD_DBT_STARTED)
+            snprintf(what, sizeof(what), "START test %s", n->name);
+        else if (n->outcome == PD_DBT_FAIL)
+            snprintf(what, sizeof(what), "FAIL %lld %s", (long long)n->count, n->name);
+        else
+            snprintf(what, sizeof(what), "%s %s", n->outcome == PD_DBT_PASS ? "PASS" : "ERROR",
+                     n->name);
+        break;
+    }
+    if (n->outcome == PD_DBT_STARTED)
+        snprintf(status, sizeof(status), "RUN");
+    else if (n->outcome == PD_DBT_SKIP)
+        snprintf(status, sizeof(status), "SKIP");
+    else if (n->outcome == PD_DBT_FAIL)
+        snprintf(status, sizeof(status), "FAIL %lld in %.2fs", (long long)n->count, n->seconds);
+    else if (n->outcome == PD_DBT_PASS && n->kind == PD_DBT_NODE_SEED)
+        snprintf(status, sizeof(status), "INSERT %lld in %.2fs", (long long)n->count, n->seconds);
+    else
+        snprintf(status, sizeof(status), "%s in %.2fs",
+                 n->outcome == PD_DBT_PASS ? (n->kind == PD_DBT_NODE_TEST ? "PASS" : "OK")
+                                           : "ERROR",
+                 n->seconds);
+    line(n->index, n->total, what, status);
+    if (n->outcome == PD_DBT_ERROR && n->error)
+        fprintf(cli_out, "  %s\n", n->error);
 }
 
 static int compile(struct pd_assets *s, const struct cli_args *a, int force,
@@ -57,144 +102,8 @@ static int compile(struct pd_assets *s, const struct cli_args *a, int force,
 {
     int n;
     const char *const *sel = cli_arg_all(a, "select", &n);
-    struct dp_compile_opts o = {.select = sel, .nselect = (size_t)n, .force = force,
-                                .full_refresh = cli_given(a, "full-refresh")};
+    struct dp_compile_opts o = {.select = sel, .nselect = (size_t)n, .force = force};
     return dp_compile(s->project, &s->env, &o, plan, err);
-}
-
-struct run_view {
-    struct tally t;
-};
-
-static void on_step(void *arg, const struct dp_step *st, size_t index, size_t total,
-                    const struct dp_step_result *r)
-{
-    struct run_view *v = arg;
-    char what[200], status[64];
-    const char *kind = dp_materialize_name(st->a->materialize);
-    if (!r) {
-        snprintf(what, sizeof(what), "START sql %s model main.%s", kind, st->a->id);
-        line(index, total, what, "RUN");
-        return;
-    }
-    if (r->status == DP_S_OK) {
-        v->t.pass++;
-        snprintf(what, sizeof(what), "OK created sql %s model main.%s", kind, st->a->id);
-        snprintf(status, sizeof(status), "OK in %.2fs", r->seconds);
-    } else if (r->status == DP_S_SKIPPED) {
-        v->t.skip++;
-        snprintf(what, sizeof(what), "SKIP relation main.%s", st->a->id);
-        snprintf(status, sizeof(status), "SKIP");
-    } else {
-        v->t.error++;
-        snprintf(what, sizeof(what), "ERROR creating sql %s model main.%s", kind, st->a->id);
-        snprintf(status, sizeof(status), "ERROR in %.2fs", r->seconds);
-    }
-    line(index, total, what, status);
-    if (r->error && r->status != DP_S_SKIPPED)
-        fprintf(cli_out, "  %s\n", r->error);
-}
-
-static int do_run(struct pd_assets *s, const struct cli_args *a, struct tally *t, struct pd_err *err)
-{
-    struct dp_plan *plan = NULL;
-    struct run_view view = {{0}};
-    struct dp_run_opts o = {.continue_on_failure = 1, .on_step = on_step, .arg = &view};
-    struct dp_run_result res;
-    int rc = compile(s, a, 1, &plan, err);
-    if (rc)
-        return rc;
-    rc = dp_run(plan, &s->env, &o, &res, err);
-    view.t.total = res.ok + res.failed + res.skipped;
-    t->pass += view.t.pass;
-    t->error += view.t.error;
-    t->skip += view.t.skip;
-    t->total += view.t.total;
-    dp_run_result_clear(&res);
-    dp_plan_free(plan);
-    if (rc && rc != PD_ECANCELED) {
-        pd_err_clear(err); /* reported per model */
-        rc = 0;
-    }
-    return rc;
-}
-
-static int do_seed(struct pd_assets *s, struct tally *t, struct pd_err *err)
-{
-    const struct dp_dbt *d = dp_dbt_of(s->project);
-    for (size_t i = 0; i < d->nseeds; i++) {
-        char what[200], status[64];
-        int64_t rows = 0;
-        struct pd_err e = PD_ERR_INIT;
-        double t0 = pd_mono_s();
-        snprintf(what, sizeof(what), "START seed file main.%s", d->seeds[i].name);
-        line(i + 1, d->nseeds, what, "RUN");
-        int rc = dp_dbt_seed(s->project, &s->env, i, &rows, &e);
-        t->total++;
-        if (rc) {
-            t->error++;
-            snprintf(what, sizeof(what), "ERROR loading seed file main.%s", d->seeds[i].name);
-            snprintf(status, sizeof(status), "ERROR in %.2fs", pd_mono_s() - t0);
-            line(i + 1, d->nseeds, what, status);
-            fprintf(cli_out, "  %s\n", e.msg);
-        } else {
-            t->pass++;
-            snprintf(what, sizeof(what), "OK loaded seed file main.%s", d->seeds[i].name);
-            snprintf(status, sizeof(status), "INSERT %lld in %.2fs", (long long)rows,
-                     pd_mono_s() - t0);
-            line(i + 1, d->nseeds, what, status);
-        }
-    }
-    (void)err;
-    return 0;
-}
-
-static int do_test(struct pd_assets *s, const struct cli_args *a, struct tally *t,
-                   struct pd_err *err)
-{
-    const struct dp_dbt *d = dp_dbt_of(s->project);
-    struct dp_plan *plan = NULL;
-    size_t n = 0, k = 0;
-    int nsel;
-    cli_arg_all(a, "select", &nsel);
-    if (nsel && compile(s, a, 1, &plan, err) != 0)
-        return err->code;
-    for (size_t i = 0; i < d->ntests; i++)
-        n += selected_model(plan, d->tests[i].model);
-    for (size_t i = 0; i < d->ntests; i++) {
-        const struct dp_dbt_test *test = &d->tests[i];
-        char what[300], status[64];
-        int64_t failures = 0;
-        struct pd_err e = PD_ERR_INIT;
-        double t0 = pd_mono_s();
-        if (!selected_model(plan, test->model))
-            continue;
-        k++;
-        snprintf(what, sizeof(what), "START test %s", test->name);
-        line(k, n, what, "RUN");
-        int rc = dp_dbt_test(s->project, &s->env, i, &failures, &e);
-        t->total++;
-        if (rc) {
-            t->error++;
-            snprintf(what, sizeof(what), "ERROR %s", test->name);
-            snprintf(status, sizeof(status), "ERROR in %.2fs", pd_mono_s() - t0);
-            line(k, n, what, status);
-            fprintf(cli_out, "  %s\n", e.msg);
-        } else if (failures) {
-            t->error++;
-            snprintf(what, sizeof(what), "FAIL %lld %s", (long long)failures, test->name);
-            snprintf(status, sizeof(status), "FAIL %lld in %.2fs", (long long)failures,
-                     pd_mono_s() - t0);
-            line(k, n, what, status);
-        } else {
-            t->pass++;
-            snprintf(what, sizeof(what), "PASS %s", test->name);
-            snprintf(status, sizeof(status), "PASS in %.2fs", pd_mono_s() - t0);
-            line(k, n, what, status);
-        }
-    }
-    dp_plan_free(plan);
-    return 0;
 }
 
 static int do_compile(struct pd_assets *s, const struct cli_args *a, struct pd_err *err)
@@ -229,7 +138,7 @@ static int do_ls(struct pd_assets *s, const struct cli_args *a, struct pd_err *e
     for (size_t i = 0; i < d->nseeds; i++)
         fprintf(cli_out, "seed.%s.%s\n", d->name, d->seeds[i].name);
     for (size_t i = 0; i < d->ntests; i++)
-        if (selected_model(plan, d->tests[i].model))
+        if (pd_dbt_selected(plan, d->tests[i].model))
             fprintf(cli_out, "test.%s.%s\n", d->name, d->tests[i].name);
     dp_plan_free(plan);
     return 0;
@@ -240,7 +149,7 @@ int cmd_dbt(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     const char *action = a->pos[0];
     const char *dir = cli_arg(a, "project-dir");
     struct pd_assets s;
-    struct tally t = {0};
+    struct pd_dbt_tally t = {0};
     double t0 = pd_mono_s();
     int rc;
     char cwd[4096];
@@ -259,13 +168,13 @@ int cmd_dbt(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     } else if (!strcmp(action, "ls") || !strcmp(action, "list")) {
         rc = do_ls(&s, a, err);
     } else {
+        int n;
+        struct pd_dbt_opts o = {.select = cli_arg_all(a, "select", &n),
+                                .full_refresh = cli_given(a, "full-refresh"), .on_node = on_node};
+        o.nselect = (size_t)n;
+        pd_dbt_action_parse(action, &o.action);
         header(s.project);
-        if (!strcmp(action, "seed") || !strcmp(action, "build"))
-            rc = do_seed(&s, &t, err);
-        if (!rc && (!strcmp(action, "run") || !strcmp(action, "build")))
-            rc = do_run(&s, a, &t, err);
-        if (!rc && (!strcmp(action, "test") || !strcmp(action, "build")))
-            rc = do_test(&s, a, &t, err);
+        rc = pd_dbt_execute(&s, &o, &t, err);
         if (!rc) {
             summary(&t, pd_mono_s() - t0,
                     !strcmp(action, "seed") ? "seeds" : !strcmp(action, "test") ? "data tests" : "nodes");

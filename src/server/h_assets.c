@@ -1,7 +1,7 @@
 /*
  * h_assets.c - /asset: analyses of a project (create, list, show, change,
- * delete, compile, execute as a job, data, freshness, lineage, history) and
- * /dbt run|test as jobs. ?project=NAME picks the project (default: default).
+ * delete, compile, execute as a job, data, freshness, lineage, history).
+ * ?project=NAME picks the project (default: default).
  */
 #include "server/handlers.h"
 #include "server/http.h"
@@ -175,14 +175,9 @@ static int fill(struct srv_req *r, struct dp_analysis *a)
         return -1;
     }
     if (tags) {
-        if (!json_is_array(tags)) {
-            srv_reply_status(r, 422, "invalid_field", "field 'tags' must be an array of strings");
-            return -1;
-        }
         pd_strv_clear(&a->tags);
-        json_array_foreach(tags, i, v)
-            if (json_is_string(v))
-                pd_strv_push(&a->tags, json_string_value(v));
+        if (srv_arg_strings(r, "tags", &a->tags))
+            return -1;
     }
     if (params) {
         struct pd_err err = PD_ERR_INIT;
@@ -452,11 +447,8 @@ static int run_exec(struct srv_job *job, void *arg, json_t **result, struct pd_e
                                      "rows", res.steps[i].rows >= 0 ? json_integer(res.steps[i].rows)
                                                                     : json_null(),
                                      "seconds", res.steps[i].seconds, "error", res.steps[i].error));
-        if (rc == 0)
-            *result = json_pack("{s:s, s:i, s:i, s:i, s:o}", "run_id", res.run_id, "ok", res.ok,
-                                "failed", res.failed, "skipped", res.skipped, "steps", steps);
-        else
-            json_decref(steps);
+        *result = json_pack("{s:s?, s:i, s:i, s:i, s:o}", "run_id", res.run_id, "ok", res.ok,
+                            "failed", res.failed, "skipped", res.skipped, "steps", steps);
         if (rc == 0 && res.failed)
             rc = pd_fail(err, PD_ESQL, "%d step%s failed (run %s)", res.failed,
                          res.failed == 1 ? "" : "s", res.run_id);

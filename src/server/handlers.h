@@ -51,4 +51,10 @@ void h_analysis_lineage(struct srv_req *r);
 void h_analysis_history(struct srv_req *r);
 void h_lineage_graph(struct srv_req *r);
 
+/* h_dbt.c */
+void h_dbt_seed(struct srv_req *r);
+void h_dbt_run(struct srv_req *r);
+void h_dbt_test(struct srv_req *r);
+void h_dbt_build(struct srv_req *r);
+
 #endif

@@ -137,9 +137,11 @@ int srv_arg_string(struct srv_req *r, const char *field, int required, const cha
 int srv_arg_number(struct srv_req *r, const char *field, double min, double max, double *out);
 int srv_arg_bool(struct srv_req *r, const char *field, int *out);
 int srv_arg_object(struct srv_req *r, const char *field, json_t **out);
+/* An array of strings (a lone string counts as one), appended to *out. */
+struct pd_strv;
+int srv_arg_strings(struct srv_req *r, const char *field, struct pd_strv *out);
 
 /* A string list as a JSON array. */
-struct pd_strv;
 json_t *srv_strv_json(const struct pd_strv *v);
 
 /* The server state handlers share (server.c). */

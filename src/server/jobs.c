@@ -354,9 +354,9 @@ static void finish(struct srv_job *job, int rc, json_t *result, const struct pd_
                                                    "message", job->err_msg));
     } else {
         job->progress = 1;
-        if (result)
-            json_object_set(ev, "result", result);
     }
+    if (result)
+        json_object_set(ev, "result", result);
     json_object_set_new(ev, "status", json_string(status_names[st]));
     json_object_set_new(ev, "duration_ms",
                         json_integer((json_int_t)(job->finished_ms - job->started_ms)));
@@ -391,10 +391,6 @@ static void run_one(struct srv_job *job)
     else
         rc = job->fn(job, job->arg, &result, &err);
     current = NULL;
-    if (rc && result) {
-        json_decref(result);
-        result = NULL;
-    }
     if (rc == 0 && job->cancel) /* finished anyway: it counts */
         job->cancel = 0;
     finish(job, rc, result, &err);

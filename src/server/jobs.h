@@ -45,7 +45,8 @@ void srv_jobs_free(struct srv_jobs *J);
 
 /*
  * The work of a job: returns 0 and sets *result (a JSON document, stolen), or
- * returns an error with err filled. It runs on a worker thread.
+ * returns an error with err filled; a result set anyway is kept (say, which
+ * steps failed). It runs on a worker thread.
  */
 typedef int (*srv_job_fn)(struct srv_job *job, void *arg, json_t **result, struct pd_err *err);
 

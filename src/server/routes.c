@@ -143,6 +143,23 @@ const struct srv_route srv_routes[] = {
     {SRV_GET, V1 "/asset/analysis/{id}/history", h_analysis_history, 0, "analysis", "history",
      "Past runs of an analysis, newest first.", OBJ(PROJECT "," NUM("limit", "rows")),
      ROWS_ANSWER},
+
+#define DBT_ARGS(extra)                                                                    \
+    OBJ_REQ(STR("project_dir", "the folder with dbt_project.yml (absolute)") ","           \
+            "\"select\":{\"type\":[\"array\",\"string\"],\"description\":\"selectors: " \
+            "model, +model, model+, tag:x\"}" extra,                                        \
+            "\"project_dir\"")
+    {SRV_POST, V1 "/dbt/run", h_dbt_run, SRV_BODY | SRV_JOB, "dbt", "run",
+     "Build the models of a dbt-style project (a job; an event per model).",
+     DBT_ARGS("," BOOL("full_refresh", "rebuild incremental models")), JOB_ANSWER},
+    {SRV_POST, V1 "/dbt/test", h_dbt_test, SRV_BODY | SRV_JOB, "dbt", "test",
+     "Run the data tests of a dbt-style project (a job; an event per test).", DBT_ARGS(""),
+     JOB_ANSWER},
+    {SRV_POST, V1 "/dbt/seed", h_dbt_seed, SRV_BODY | SRV_JOB, "dbt", "seed",
+     "Load the CSV seeds of a dbt-style project (a job).", DBT_ARGS(""), JOB_ANSWER},
+    {SRV_POST, V1 "/dbt/build", h_dbt_build, SRV_BODY | SRV_JOB, "dbt", "build",
+     "Seeds, then models, then tests of a dbt-style project (a job).",
+     DBT_ARGS("," BOOL("full_refresh", "rebuild incremental models")), JOB_ANSWER},
 };
 
 const size_t srv_n_routes = sizeof(srv_routes) / sizeof(srv_routes[0]);

@@ -279,6 +279,28 @@ int srv_arg_object(struct srv_req *r, const char *name, json_t **out)
     return 0;
 }
 
+int srv_arg_strings(struct srv_req *r, const char *name, struct pd_strv *out)
+{
+    json_t *v = field(r, name), *e;
+    size_t i;
+    if (v == NULL)
+        return 0;
+    if (json_is_string(v)) {
+        pd_strv_push(out, json_string_value(v));
+        return 0;
+    }
+    json_array_foreach(v, i, e)
+        if (!json_is_string(e))
+            break;
+    if (!json_is_array(v) || i < json_array_size(v)) {
+        srv_reply_status(r, 422, "invalid_field", "field '%s' must be an array of strings", name);
+        return -1;
+    }
+    json_array_foreach(v, i, e)
+        pd_strv_push(out, json_string_value(e));
+    return 0;
+}
+
 /* ---- suspending --------------------------------------------------------- */
 
 struct srv_waker {
