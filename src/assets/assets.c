@@ -2,6 +2,7 @@
  * assets.c - duckpipe sessions over the warehouse (see assets.h).
  */
 #include "assets/assets.h"
+#include "assets/projects.h"
 #include "duckpipe/dbt.h"
 
 #include "base/alloc.h"
@@ -44,7 +45,7 @@ int pd_assets_open(struct pd_warehouse *wh, const char *home, const char *projec
     memset(out, 0, sizeof(*out));
     if (!project)
         project = "default";
-    if ((rc = pd_name_check("project", project, err)) != 0)
+    if ((rc = pd_project_require(wh, home, project, err)) != 0)
         return rc;
     char *dir = pd_assets_dir(home, project);
     rc = dp_project_load(project, dir, &out->project, err);

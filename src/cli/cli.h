@@ -128,5 +128,6 @@ int cmd_ingest(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_analysis(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_dbt(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_run(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_project(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 
 #endif

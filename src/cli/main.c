@@ -107,6 +107,11 @@ static const struct cli_opt dbt_opts[] = {
     {"full-refresh", 0, NULL, "rebuild incremental models from scratch"},
     {0}};
 
+static const struct cli_opt project_opts[] = {
+    {"description", 'd', "TEXT", "create: what the project is for"},
+    {"confirm", 0, "NAME", "delete: the project's name typed again (asked on a terminal)"},
+    {0}};
+
 static const struct cli_opt run_opts[] = {
     {"host", 0, "HOST", "address to bind (default: server.host, 127.0.0.1)"},
     {"port", 'p', "PORT", "port to listen on (default: server.port, 8123; 0: any free port)"},
@@ -187,6 +192,16 @@ static const struct cli_command commands[] = {
      "in schema main of the warehouse. build = seed, run, then test. Exit 1 when anything\n"
      "failed.",
      dbt_opts},
+    {"project", cmd_project, CMD_NEEDS_WAREHOUSE | CMD_FORMAT, 1, 2, "ACTION [NAME]",
+     "projects: groups of analyses, boards and skills",
+     "Actions:\n"
+     "  list                           projects, with their analyses and boards\n"
+     "  create NAME [--description T]  a new project (folder projects/NAME, schema analysis_NAME)\n"
+     "  show NAME                      one project\n"
+     "  delete NAME [--confirm NAME]   remove it with its analyses, boards and results\n"
+     "Commands that work on analyses take --project NAME (default: default). A folder\n"
+     "copied into projects/ under the data home is a project as soon as it is seen.",
+     project_opts},
     {"run", cmd_run, CMD_NEEDS_WAREHOUSE, 0, 0, "", "serve the API on 127.0.0.1:8123 until Ctrl-C",
      "Serves the REST + Server-Sent Events API under /api/v1 (see GET /api/v1/openapi.json)\n"
      "over the warehouse, sources, analyses, boards and jobs. While it runs, other pluto-duck\n"

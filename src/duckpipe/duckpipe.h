@@ -92,7 +92,7 @@ struct dp_analysis {
 struct dp_project {
     char *name;
     char *dir;        /* projects/<name>/analyses, or the dbt project folder */
-    char *schema;     /* materializations go here ("analysis") */
+    char *schema;     /* materializations go here: "analysis", or "analysis_NAME" */
     struct dp_analysis **items;
     size_t n;
     void *index;      /* id -> analysis */

@@ -419,7 +419,8 @@ int dp_project_load(const char *name, const char *dir, struct dp_project **out,
 
     p->name = xstrdup(name);
     p->dir = xstrdup(dir);
-    p->schema = xstrdup("analysis");
+    /* Each project materializes into its own schema, so equal ids never collide. */
+    p->schema = strcmp(name, "default") == 0 ? xstrdup("analysis") : xasprintf("analysis_%s", name);
     p->index = xcalloc(1, sizeof(struct pd_hmap));
     if ((d = opendir(dir)) != NULL) {
         struct dirent *e;

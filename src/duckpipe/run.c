@@ -538,6 +538,18 @@ static int run_step(const struct dp_plan *plan, const struct dp_step *s, const s
     return rc;
 }
 
+/* A project's schema exists from its first run on. */
+static int ensure_schema(duckdb_connection conn, const char *schema, struct pd_err *err)
+{
+    struct pd_buf b = PD_BUF_INIT;
+    int rc;
+    pd_buf_adds(&b, "CREATE SCHEMA IF NOT EXISTS ");
+    pd_sql_ident(&b, schema);
+    rc = pd_exec(conn, b.ptr, err);
+    pd_buf_release(&b);
+    return rc;
+}
+
 int dp_run(const struct dp_plan *plan, const struct dp_env *env, const struct dp_run_opts *o,
            struct dp_run_result *out, struct pd_err *err)
 {
@@ -557,6 +569,8 @@ int dp_run(const struct dp_plan *plan, const struct dp_env *env, const struct dp
         total += plan->steps[i].selected && plan->steps[i].run;
     pd_log(PD_LOG_INFO, "analysis run started", "{s:s, s:s, s:I}", "run_id", out->run_id,
            "project", plan->project->name, "steps", (json_int_t)total);
+    if (total && (rc = ensure_schema(env->conn, plan->project->schema, err)) != 0)
+        return rc;
     watch_start(&w, env);
     for (size_t i = 0; i < plan->n; i++) {
         const struct dp_step *s = &plan->steps[i];

@@ -66,7 +66,7 @@ static int show_source(struct pd_sink *sink, void *arg, struct pd_err *err)
 
 void h_source_get(struct srv_req *r)
 {
-    srv_reply_rows(r, show_source, r, 1);
+    srv_reply_rows(r, show_source, r, 200);
 }
 
 static int source_tables(struct pd_sink *sink, void *arg, struct pd_err *err)

@@ -51,6 +51,12 @@ void h_analysis_lineage(struct srv_req *r);
 void h_analysis_history(struct srv_req *r);
 void h_lineage_graph(struct srv_req *r);
 
+/* h_projects.c */
+void h_projects_list(struct srv_req *r);
+void h_project_create(struct srv_req *r);
+void h_project_get(struct srv_req *r);
+void h_project_delete(struct srv_req *r);
+
 /* h_dbt.c */
 void h_dbt_seed(struct srv_req *r);
 void h_dbt_run(struct srv_req *r);

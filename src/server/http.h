@@ -101,11 +101,12 @@ void srv_reply_status(struct srv_req *r, unsigned status, const char *code, cons
     __attribute__((format(printf, 4, 5)));
 /*
  * Answer with the rows a service writes into a sink, as a JSON array of objects
- * (one = 1: the first object alone, 404 when there is none).
+ * (one_status non-zero: the first object alone with that status, 404 when there
+ * is none).
  */
 struct pd_sink;
 typedef int (*srv_rows_fn)(struct pd_sink *sink, void *arg, struct pd_err *err);
-void srv_reply_rows(struct srv_req *r, srv_rows_fn fn, void *arg, int one);
+void srv_reply_rows(struct srv_req *r, srv_rows_fn fn, void *arg, unsigned one_status);
 /* Answer with a service error (its code and message). */
 void srv_reply_err(struct srv_req *r, const struct pd_err *err);
 

@@ -144,6 +144,18 @@ const struct srv_route srv_routes[] = {
      "Past runs of an analysis, newest first.", OBJ(PROJECT "," NUM("limit", "rows")),
      ROWS_ANSWER},
 
+    {SRV_GET, V1 "/projects", h_projects_list, 0, "project", "list",
+     "Projects with how many analyses and boards each holds.", NULL, ROWS_ANSWER},
+    {SRV_POST, V1 "/projects", h_project_create, SRV_BODY, "project", "create",
+     "Create a project (its folder and schema analysis_ID).",
+     OBJ_REQ(STR("id", "the project's name") "," STR("description", "what it is for"), "\"id\""),
+     NULL},
+    {SRV_GET, V1 "/projects/{id}", h_project_get, 0, "project", "get",
+     "One project: description, analyses, boards, schema and folder.", NULL, NULL},
+    {SRV_DELETE, V1 "/projects/{id}", h_project_delete, 0, "project", "delete",
+     "Delete a project with its analyses, boards and results (the default project cannot be).",
+     OBJ_REQ(STR("confirm", "the project's name typed again"), "\"confirm\""), NULL},
+
 #define DBT_ARGS(extra)                                                                    \
     OBJ_REQ(STR("project_dir", "the folder with dbt_project.yml (absolute)") ","           \
             "\"select\":{\"type\":[\"array\",\"string\"],\"description\":\"selectors: " \

@@ -174,7 +174,7 @@ void srv_reply_error(struct srv_req *r, int code, const char *fmt, ...)
     reply_envelope(r, (unsigned)pd_err_http_status(code), pd_err_name(code), msg);
 }
 
-void srv_reply_rows(struct srv_req *r, srv_rows_fn fn, void *arg, int one)
+void srv_reply_rows(struct srv_req *r, srv_rows_fn fn, void *arg, unsigned one_status)
 {
     struct pd_err err = PD_ERR_INIT;
     char *text = NULL;
@@ -186,10 +186,10 @@ void srv_reply_rows(struct srv_req *r, srv_rows_fn fn, void *arg, int one)
     fclose(f);
     if (rc) {
         srv_reply_err(r, &err);
-    } else if (one) {
+    } else if (one_status) {
         json_t *rows = json_loadb(text, len, 0, NULL), *first = json_array_get(rows, 0);
         if (first)
-            srv_reply_json(r, 200, json_incref(first));
+            srv_reply_json(r, one_status, json_incref(first));
         else
             srv_reply_error(r, PD_ENOTFOUND, "not found");
         json_decref(rows);

@@ -296,3 +296,35 @@ PY
     [[ "$output" == *"timed out after 1 s"* ]]
     [ "$(pd sql 'select v from analysis.slow' --format csv | tail -1)" = 1 ]
 }
+
+@test "project create|list|show|delete on the CLI; analyses per project in their own schema" {
+    run pd analysis new n --project sales --sql "select 1 as v"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"no project 'sales'"*"pluto-duck project create sales"* ]]
+    run pd project create sales --description "the sales team"
+    [ "$status" -eq 0 ]
+    run pd project create sales
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"exists already"* ]]
+    pd analysis new n --project sales --sql "select 1 as v" -m table >/dev/null
+    pd analysis new n --sql "select 2 as v" -m table >/dev/null
+    pd analysis run --project sales >/dev/null
+    pd analysis run >/dev/null
+    [ "$(pd sql --format csv 'select (select v from analysis_sales.n) || (select v from analysis.n) as x' | tail -1)" = 12 ]
+    run pd project list --format csv
+    [ "${lines[0]}" = "id,description,analyses,boards,schema,folder,created_at" ]
+    [[ "${lines[1]}" == "default,the default project,1,0,analysis,"* ]]
+    [[ "${lines[2]}" == "sales,the sales team,1,0,analysis_sales,"* ]]
+    run pd project delete sales </dev/null
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"type its name to confirm (--confirm sales"* ]]
+    run pd project delete default --confirm default
+    [ "$status" -eq 1 ]
+    [ "$(pd sql --format csv 'select v from analysis_sales.n' | tail -1)" = 1 ]
+    run pd project delete sales --confirm sales
+    [ "$status" -eq 0 ]
+    [ ! -e "$PLUTO_DUCK_HOME/projects/sales" ]
+    run pd project show sales
+    [ "$status" -eq 1 ]
+    [ "$(pd sql --format csv 'select v from analysis.n' | tail -1)" = 2 ]
+}

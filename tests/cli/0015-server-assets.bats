@@ -71,3 +71,73 @@ wait_job() {
     [ "$(json_get 'd["status"]')" = failed ]
     [[ "$(json_get 'd["error"]["message"]')" == *"has no dbt_project.yml"* ]]
 }
+
+@test "projects: create, list, show; analyses of two projects do not collide" {
+    api GET /projects
+    [ "$(json_get '[p["id"] for p in d]')" = "['default']" ]
+    post /projects '{"id":"sales","description":"the sales team"}'
+    [ "$status_code" = 201 ]
+    [ "$(json_get 'd["schema"]')" = analysis_sales ]
+    [ -d "$PLUTO_DUCK_HOME/projects/sales/analyses" ]
+    post /projects '{"id":"sales"}'
+    [ "$status_code" = 409 ]
+    # the same analysis id in both projects: each in its own schema
+    post '/asset/analysis?project=sales' '{"id":"n","sql":"select 1 as v","materialize":"table"}'
+    [ "$status_code" = 201 ]
+    post /asset/analysis '{"id":"n","sql":"select 2 as v","materialize":"table"}'
+    [ "$status_code" = 201 ]
+    post '/asset/analysis/n/execute?project=sales&wait=30' '{}'
+    [ "$(json_get 'd["status"]')" = completed ]
+    post '/asset/analysis/n/execute?wait=30' '{}'
+    [ "$(json_get 'd["status"]')" = completed ]
+    post '/query?wait=10' '{"sql":"select (select v from analysis_sales.n), (select v from analysis.n)"}'
+    [ "$(json_get 'd["result"]["rows"]')" = "[[1, 2]]" ]
+    api GET /projects/sales
+    [ "$(json_get '[d["analyses"], d["boards"], d["description"]]')" = "[1, 0, 'the sales team']" ]
+    # a folder copied in by hand is a project
+    mkdir -p "$PLUTO_DUCK_HOME/projects/handmade/analyses"
+    api GET /projects
+    [ "$(json_get '[p["id"] for p in d]')" = "['default', 'handmade', 'sales']" ]
+    # unknown projects are refused, not created
+    api GET '/asset/analyses?project=nope'
+    [ "$status_code" = 404 ]
+    [[ "$(json_get 'd["error"]["message"]')" == *"no project 'nope'"* ]]
+    api GET /projects/nope
+    [ "$status_code" = 404 ]
+}
+
+@test "projects: delete needs the name typed back; default stays; everything of it goes" {
+    post /projects '{"id":"tmp"}'
+    post '/asset/analysis?project=tmp' '{"id":"t","sql":"select 1 as v","materialize":"table"}'
+    post '/asset/analysis/t/execute?project=tmp&wait=30' '{}'
+    api DELETE /projects/tmp
+    [ "$status_code" = 400 ]
+    [[ "$(json_get 'd["error"]["message"]')" == *"type its name to confirm"* ]]
+    api DELETE '/projects/tmp?confirm=tmpx'
+    [ "$status_code" = 400 ]
+    [[ "$(json_get 'd["error"]["message"]')" == *"does not match"* ]]
+    # refused deletes changed nothing
+    post '/query?wait=10' '{"sql":"select v from analysis_tmp.t"}'
+    [ "$(json_get 'd["result"]["rows"]')" = "[[1]]" ]
+    api DELETE '/projects/default?confirm=default'
+    [ "$status_code" = 400 ]
+    [[ "$(json_get 'd["error"]["message"]')" == *"default project cannot be deleted"* ]]
+    api DELETE '/projects/tmp?confirm=tmp'
+    [ "$status_code" = 200 ]
+    [ ! -e "$PLUTO_DUCK_HOME/projects/tmp" ]
+    post '/query?wait=10' '{"sql":"select count(*) from information_schema.schemata where schema_name = '"'"'analysis_tmp'"'"'"}'
+    [ "$(json_get 'd["result"]["rows"]')" = "[[0]]" ]
+    post '/query?wait=10' '{"sql":"select count(*) from _duckpipe.run_history where project = '"'"'tmp'"'"'"}'
+    [ "$(json_get 'd["result"]["rows"]')" = "[[0]]" ]
+    api DELETE '/projects/tmp?confirm=tmp'
+    [ "$status_code" = 404 ]
+    # bad names
+    post /projects '{"id":"../etc"}'
+    [ "$status_code" = 422 ]
+    post /projects '{"id":"a;drop table x"}'
+    [ "$status_code" = 422 ]
+    api GET '/projects/..%2Fetc'
+    [ "$status_code" = 404 ]
+    api DELETE '/projects/a;b?confirm=a;b'
+    [ "$status_code" = 400 ]
+}
