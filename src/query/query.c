@@ -332,6 +332,9 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
                          "no SQL statement to run (the text is empty or only comments)");
         }
     }
+    if (n > 1 && q->o.read_only)
+        rc = pd_fail(err, PD_EINVAL, "only one statement is allowed here, got %llu",
+                     (unsigned long long)n);
     for (idx_t i = 0; i < n && rc == 0; i++) {
         duckdb_prepared_statement stmt = NULL;
         char id[PD_UUID_LEN + 1];
@@ -355,7 +358,14 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
                 t == DUCKDB_STATEMENT_TYPE_ATTACH || t == DUCKDB_STATEMENT_TYPE_DETACH ||
                 t == DUCKDB_STATEMENT_TYPE_PRAGMA)
                 reusable = 0;
-            rc = run_one(q, stmt, stype, to, &rows, t0, err, &status);
+            if (q->o.read_only && !pd_statement_is_read_only(t)) {
+                rc = pd_fail(err, PD_EINVAL,
+                             "only a read-only statement (SELECT, WITH ... SELECT, EXPLAIN, "
+                             "DESCRIBE, SHOW) is allowed here, got %s", stype);
+                status = "refused";
+            } else {
+                rc = run_one(q, stmt, stype, to, &rows, t0, err, &status);
+            }
         }
         duckdb_destroy_prepare(&stmt);
         record(q, id, text, stype, started, t0, rc ? -1 : (int64_t)rows, rc ? status : "ok",

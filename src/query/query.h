@@ -33,6 +33,10 @@ struct pd_query_opts {
     /* Called about every 250 ms while a statement runs, with DuckDB's estimate (0..100). */
     void (*progress)(void *arg, double percent, uint64_t rows_done, uint64_t rows_total);
     void *progress_arg;
+    /* Allow one statement only, and only a read (SELECT, WITH ... SELECT, EXPLAIN,
+       DESCRIBE, SHOW), told by DuckDB's statement type; anything else is refused
+       before it runs (PD_EINVAL). */
+    int read_only;
 };
 
 struct pd_query_stats {

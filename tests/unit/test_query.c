@@ -251,6 +251,47 @@ static void test_cancel_from_other_thread(void **state)
     pd_query_free(q);
 }
 
+/* read_only: one read statement, told by DuckDB's statement type. */
+static void test_read_only(void **state)
+{
+    static const char *const reads[] = {
+        "select 1", "with t as (select 1 as x) select x from t", "explain select 1",
+        "describe select 1 as x", "show tables", "  -- a comment\n select 'drop table x'"};
+    static const char *const refused[] = {
+        "create table ro_new (x int)", "insert into ro_t values (1)", "select 1; select 2",
+        "drop table ro_t", "update ro_t set x = 2", "delete from ro_t", "attach ':memory:' as ro_db", "set threads = 1",
+        "copy (select 1) to '/tmp/pd-ro.csv'", "pragma enable_profiling", "checkpoint", "call pragma_version()"};
+    struct pd_query_opts o = {.origin = "test", .read_only = 1};
+    struct pd_err err = PD_ERR_INIT;
+    char *out;
+    int rc;
+    (void)state;
+    free(run_to_string(PD_FORMAT_CSV, "create table ro_t (x int); insert into ro_t values (1)",
+                       NULL, &rc, &err));
+    assert_int_equal(rc, 0);
+    for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+        out = run_to_string(PD_FORMAT_CSV, reads[i], &o, &rc, &err);
+        if (rc)
+            fail_msg("'%s' refused: %s", reads[i], err.msg);
+        free(out);
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        pd_err_clear(&err);
+        out = run_to_string(PD_FORMAT_CSV, refused[i], &o, &rc, &err);
+        if (rc != PD_EINVAL)
+            fail_msg("'%s' was not refused (rc %d)", refused[i], rc);
+        free(out);
+    }
+    assert_non_null(strstr(err.msg, "only a read-only statement"));
+    /* nothing ran */
+    out = run_to_string(PD_FORMAT_CSV,
+                        "select (select count(*) from information_schema.tables where table_name = "
+                        "'ro_new') as n, (select string_agg(x, ',') from ro_t) as x",
+                        NULL, &rc, &err);
+    assert_string_equal(out, "n,x\n0,1\n");
+    free(out);
+}
+
 static void test_history_records_each_statement(void **state)
 {
     struct pd_err err = PD_ERR_INIT;
@@ -298,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_cancel_from_other_thread),
         cmocka_unit_test(test_history_records_each_statement),
+        cmocka_unit_test(test_read_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
