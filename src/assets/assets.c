@@ -9,8 +9,10 @@
 #include "base/duck.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/timeutil.h"
 #include "sources/relations.h"
 #include "query/query.h"
+#include "warehouse/encode.h"
 #include "warehouse/interrupt.h"
 #include "warehouse/warehouse.h"
 
@@ -102,6 +104,28 @@ int pd_assets_history(struct pd_assets *a, const char *id, long limit, struct pd
     rc = pd_query_run(q, sql.ptr, sink, NULL, err);
     pd_query_free(q);
     pd_buf_release(&sql);
+    return rc;
+}
+
+int pd_assets_data(struct pd_assets *a, const char *id, struct dp_args *args, long limit,
+                   struct pd_buf *doc, struct pd_err *err)
+{
+    struct dp_compile_opts o = {.args = args};
+    struct dp_plan *p = NULL;
+    duckdb_result res;
+    int rc;
+    if (!dp_project_find(a->project, id))
+        return pd_fail(err, PD_ENOTFOUND, "no analysis '%s' in project %s", id, a->project->name);
+    if ((rc = dp_compile(a->project, &a->env, &o, &p, err)) != 0)
+        return rc;
+    if ((rc = dp_preview(p, dp_plan_find(p, id), &a->env, limit, &res, err)) == 0) {
+        struct pd_sink *sink = pd_sink_new_doc(doc);
+        struct pd_result_end end;
+        rc = pd_sink_result(sink, &res, "SELECT", (uint64_t)limit, pd_mono_s(), &end, err);
+        pd_sink_free(sink);
+        duckdb_destroy_result(&res);
+    }
+    dp_plan_free(p);
     return rc;
 }
 

@@ -39,6 +39,14 @@ int pd_assets_open_dbt(struct pd_warehouse *wh, const char *dir, volatile sig_at
 
 void pd_assets_close(struct pd_assets *a);
 
+/*
+ * The rows of analysis id computed now (nothing materialized), at most limit,
+ * as a result document (see pd_sink_new_doc) into doc. args may be NULL.
+ */
+struct pd_buf;
+int pd_assets_data(struct pd_assets *a, const char *id, struct dp_args *args, long limit,
+                   struct pd_buf *doc, struct pd_err *err);
+
 /* Past runs of the project (of one analysis when id is set), newest first, into sink. */
 struct pd_sink;
 int pd_assets_history(struct pd_assets *a, const char *id, long limit, struct pd_sink *sink,

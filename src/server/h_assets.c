@@ -501,36 +501,21 @@ void h_analysis_execute(struct srv_req *r)
 void h_analysis_data(struct srv_req *r)
 {
     struct pd_assets s;
-    struct dp_plan *p = NULL;
-    struct dp_args args = {0};
     const char *limit_s = srv_query(r, "limit");
     long limit = limit_s ? strtol(limit_s, NULL, 10) : 100;
     struct pd_err err = PD_ERR_INIT;
-    struct dp_compile_opts o = {.args = &args};
-    struct dp_step *st;
+    struct pd_buf doc = PD_BUF_INIT;
     if (limit <= 0 || limit > 1000000)
         limit = 100;
     if (open_assets(r, NULL, &s))
         return;
-    if (find(r, &s) && plan(r, &s, &o, &p) == 0) {
-        duckdb_result res;
-        st = dp_plan_find(p, srv_param(r, "id"));
-        if (dp_preview(p, st, &s.env, limit, &res, &err) != 0) {
+    if (find(r, &s)) {
+        if (pd_assets_data(&s, srv_param(r, "id"), NULL, limit, &doc, &err) != 0)
             srv_reply_err(r, &err);
-        } else {
-            struct pd_buf doc = PD_BUF_INIT;
-            struct pd_sink *sink = pd_sink_new_doc(&doc);
-            struct pd_result_end end;
-            if (pd_sink_result(sink, &res, "SELECT", (uint64_t)limit, pd_mono_s(), &end, &err))
-                srv_reply_err(r, &err);
-            else
-                srv_reply_bytes(r, 200, "application/json", doc.ptr, doc.len);
-            pd_sink_free(sink);
-            pd_buf_release(&doc);
-            duckdb_destroy_result(&res);
-        }
+        else
+            srv_reply_bytes(r, 200, "application/json", doc.ptr, doc.len);
     }
-    dp_plan_free(p);
+    pd_buf_release(&doc);
     pd_assets_close(&s);
 }
 

@@ -57,6 +57,18 @@ void h_project_create(struct srv_req *r);
 void h_project_get(struct srv_req *r);
 void h_project_delete(struct srv_req *r);
 
+/* h_boards.c */
+void h_boards_list(struct srv_req *r);
+void h_board_create(struct srv_req *r);
+void h_board_get(struct srv_req *r);
+void h_board_update(struct srv_req *r);
+void h_board_delete(struct srv_req *r);
+void h_board_item_add(struct srv_req *r);
+void h_board_item_update(struct srv_req *r);
+void h_board_item_delete(struct srv_req *r);
+void h_board_refresh(struct srv_req *r);
+void h_board_export(struct srv_req *r);
+
 /* h_dbt.c */
 void h_dbt_seed(struct srv_req *r);
 void h_dbt_run(struct srv_req *r);

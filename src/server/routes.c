@@ -156,6 +156,40 @@ const struct srv_route srv_routes[] = {
      "Delete a project with its analyses, boards and results (the default project cannot be).",
      OBJ_REQ(STR("confirm", "the project's name typed again"), "\"confirm\""), NULL},
 
+#define ITEM_FIELDS                                                                          \
+    STR("type", "markdown, table, chart, metric or analysis") "," STR("title", "a heading") "," \
+    ANYOBJ("position", "{x, y, w, h} on a 12-column grid") ","                               \
+    ANYOBJ("payload", "markdown {text}; table, chart {sql, limit}; metric {sql}; analysis "  \
+                      "{analysis, project, params, limit}") ","                              \
+    ANYOBJ("render", "chart {kind: bar|line|area|scatter|pie, x, y}; metric {label, column, " \
+                     "prefix, suffix, decimals}")
+    {SRV_GET, V1 "/boards", h_boards_list, 0, "board", "list", "The boards of a project.",
+     OBJ(PROJECT), ROWS_ANSWER},
+    {SRV_POST, V1 "/boards", h_board_create, SRV_BODY, "board", "create", "Create a board.",
+     OBJ_REQ(STR("name", "the board's name") "," STR("description", "what it shows") "," PROJECT,
+             "\"name\""),
+     NULL},
+    {SRV_GET, V1 "/boards/{id}", h_board_get, 0, "board", "get",
+     "A board (by id or name) with its items and their snapshots.", OBJ(PROJECT), NULL},
+    {SRV_PATCH, V1 "/boards/{id}", h_board_update, SRV_BODY, "board", "update",
+     "Rename a board or change its description.",
+     OBJ(STR("name", "new name") "," STR("description", "new description")), NULL},
+    {SRV_DELETE, V1 "/boards/{id}", h_board_delete, 0, "board", "delete",
+     "Delete a board and its items.", OBJ(PROJECT), NULL},
+    {SRV_POST, V1 "/boards/{id}/items", h_board_item_add, SRV_BODY, "board", "add_item",
+     "Add an item; its query (one read-only statement) runs now and its result is kept.",
+     OBJ_REQ(ITEM_FIELDS, "\"type\",\"payload\""), NULL},
+    {SRV_PATCH, V1 "/boards/{id}/items/{item}", h_board_item_update, SRV_BODY, "board",
+     "update_item", "Change an item (a new payload takes a new snapshot).", OBJ(ITEM_FIELDS), NULL},
+    {SRV_DELETE, V1 "/boards/{id}/items/{item}", h_board_item_delete, 0, "board", "remove_item",
+     "Remove an item from a board.", OBJ(PROJECT), NULL},
+    {SRV_POST, V1 "/boards/{id}/refresh", h_board_refresh, SRV_BODY, "board", "refresh",
+     "Run the queries of a board's items (or of one) again; failures keep the old snapshot.",
+     OBJ(STR("item", "only this item")), NULL},
+    {SRV_GET, V1 "/boards/{id}/export", h_board_export, 0, "board", "export",
+     "The board as a self-contained report: HTML (default) or Markdown.",
+     OBJ(PROJECT "," STR("format", "html or md")), NULL},
+
 #define DBT_ARGS(extra)                                                                    \
     OBJ_REQ(STR("project_dir", "the folder with dbt_project.yml (absolute)") ","           \
             "\"select\":{\"type\":[\"array\",\"string\"],\"description\":\"selectors: " \
