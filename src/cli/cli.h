@@ -29,7 +29,6 @@ enum cli_flags {
     CMD_FORMAT = 1 << 2,          /* accepts --format table|csv|json|jsonl */
     CMD_INTERRUPTIBLE = 1 << 3,   /* Ctrl-C cancels the running work instead of killing */
     CMD_ANY_CONFIG = 1 << 4,      /* runs even when the config is invalid (config_error says why) */
-    CMD_GRAPH = 1 << 5,           /* --format also takes dot and mermaid (ctx->format_name) */
 };
 
 /* One option of a command: long name, optional short letter, argument name (NULL: a switch). */
@@ -61,7 +60,7 @@ struct cli_ctx {
     struct pd_sources *sources;  /* likewise: attached sources, scan functions registered */
     enum pd_format format;       /* --format (table when not given) */
     int format_given;
-    char format_name[16];        /* --format as typed (CMD_GRAPH: also dot, mermaid) */
+    char format_name[16];        /* --format as typed (also one of the command's more_formats) */
     int tty_out, tty_err, tty_in;
     int width;                   /* terminal columns; 0 when stdout is not a terminal */
     volatile sig_atomic_t *interrupted; /* set by SIGINT when CMD_INTERRUPTIBLE */
@@ -77,6 +76,8 @@ struct cli_command {
     const char *summary;    /* one line for the command list */
     const char *details;    /* paragraph(s) for --help; may be NULL */
     const struct cli_opt *opts;
+    const char *more_formats; /* CMD_FORMAT: names --format takes besides table, csv, json,
+                                 jsonl ("dot mermaid"); the command reads ctx->format_name */
 };
 
 /*
@@ -129,5 +130,6 @@ int cmd_analysis(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_dbt(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_run(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_project(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_board(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 
 #endif

@@ -112,6 +112,24 @@ static const struct cli_opt project_opts[] = {
     {"confirm", 0, "NAME", "delete: the project's name typed again (asked on a terminal)"},
     {0}};
 
+static const struct cli_opt board_opts[] = {
+    {"project", 'p', "NAME", "the project (default: default)"},
+    {"description", 'd', "TEXT", "create: what the board shows"},
+    {"type", 't', "TYPE", "add: markdown, table, chart, metric or analysis (default: from the options)"},
+    {"title", 0, "TEXT", "add: the item's heading"},
+    {"sql", 0, "SQL", "add: the item's query (one read-only statement)"},
+    {"file", 'f', "FILE", "add: read the query from FILE ('-' for standard input)"},
+    {"text", 0, "MARKDOWN", "add: a markdown note"},
+    {"analysis", 0, "ID", "add: embed an analysis of the project"},
+    {"kind", 0, "KIND", "add: chart kind: bar, line, area, scatter or pie"},
+    {"x", 0, "COLUMN", "add: the chart's x column (default: the first)"},
+    {"y", 0, "COLUMN", "add: a chart series (repeatable; default: the numeric columns)"},
+    {"label", 0, "TEXT", "add: a metric's label"},
+    {"position", 0, "X,Y,W,H", "add: place on the 12-column grid (default: below the others)"},
+    {"limit", 'n', "N", "add: rows kept in the snapshot (default 1000)"},
+    {"output", 'o', "FILE", "export: write to FILE (.html or .md) instead of standard output"},
+    {0}};
+
 static const struct cli_opt run_opts[] = {
     {"host", 0, "HOST", "address to bind (default: server.host, 127.0.0.1)"},
     {"port", 'p', "PORT", "port to listen on (default: server.port, 8123; 0: any free port)"},
@@ -124,19 +142,19 @@ static const struct cli_command commands[] = {
      "Creates the data home (~/.pluto-duck, or --home / PLUTO_DUCK_HOME) with a commented\n"
      "config.yaml and the warehouse, and loads a small sample shop (customers, products,\n"
      "orders, order_items). Running it again keeps everything that is there.",
-     init_opts},
+     init_opts, NULL},
     {"sql", cmd_sql, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 0, 1, "[SQL]",
      "run SQL against the warehouse",
      "Runs one or more statements, given as an argument, with -f FILE, or on standard input,\n"
      "and prints the result of each. With --format csv/json/jsonl only the last statement's\n"
      "result is printed, in full unless --limit is given. Ctrl-C cancels the running\n"
      "statement and leaves the warehouse as it was.",
-     sql_opts},
+     sql_opts, NULL},
     {"shell", cmd_shell, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 0, 0, "",
      "interactive SQL shell",
      "Statements end with ';' and may span lines. Type .help for the dot-commands.\n"
      "Ctrl-C cancels the running statement (or clears the line), Ctrl-D exits.",
-     no_opts},
+     no_opts, NULL},
     {"source", cmd_source, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 3,
      "ACTION [NAME [TABLE]]", "attach and manage data sources",
      "Actions:\n"
@@ -151,12 +169,12 @@ static const struct cli_command commands[] = {
      "  types                         the kinds of sources and their options\n"
      "Queries read NAME.table live: only the columns a query uses are fetched. Pass-through\n"
      "functions (postgres_query, mysql_query, sqlite_query) run SQL on the remote itself.",
-     source_opts},
+     source_opts, NULL},
     {"cache", cmd_cache, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 2,
      "list | refresh TABLE | drop TABLE | cleanup", "manage cached copies of source tables",
      "Cached tables live in schema cache and are made with `pluto-duck source cache`.\n"
      "refresh copies again with the same filter; cleanup drops the expired ones.",
-     no_opts},
+     no_opts, NULL},
     {"ingest", cmd_ingest, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, -1,
      "RECIPE.yaml...", "load data from sources into warehouse tables by recipe",
      "Each recipe names a source (attached, or inline), a table or query, a target table\n"
@@ -164,8 +182,8 @@ static const struct cli_command commands[] = {
      "makes later runs read only rows past the stored high-water mark. Each recipe is one\n"
      "transaction: when it fails, its target is as it was. Runs are recorded in\n"
      "_sources.ingest_runs.",
-     ingest_opts},
-    {"analysis", cmd_analysis, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE | CMD_GRAPH, 1,
+     ingest_opts, NULL},
+    {"analysis", cmd_analysis, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1,
      -1, "ACTION [ID | SELECTOR...]", "saved analyses: a SQL pipeline with lineage",
      "Actions:\n"
      "  new ID --sql SQL [--materialize KIND] [--param NAME:TYPE=DEFAULT]...\n"
@@ -183,7 +201,7 @@ static const struct cli_command commands[] = {
      "schema analysis. SQL may use {{ ref('id') }}, {{ ref('source:NAME.table') }},\n"
      "{{ ref('file:path') }}, :param or {{ param('name') }} (bound, never pasted), and plain\n"
      "references such as analysis.id, NAME.table or cache.t.",
-     analysis_opts},
+     analysis_opts, "dot mermaid"},
     {"dbt", cmd_dbt, CMD_NEEDS_WAREHOUSE | CMD_INTERRUPTIBLE, 1, 1,
      "run | test | seed | build | compile | ls", "run a dbt-style project natively (no Python)",
      "Reads dbt_project.yml, models/ (.sql with ref, source, config, var, this,\n"
@@ -191,7 +209,7 @@ static const struct cli_command commands[] = {
      "accepted_values and relationships tests) and seeds/*.csv. Models and seeds are built\n"
      "in schema main of the warehouse. build = seed, run, then test. Exit 1 when anything\n"
      "failed.",
-     dbt_opts},
+     dbt_opts, NULL},
     {"project", cmd_project, CMD_NEEDS_WAREHOUSE | CMD_FORMAT, 1, 2, "ACTION [NAME]",
      "projects: groups of analyses, boards and skills",
      "Actions:\n"
@@ -201,7 +219,24 @@ static const struct cli_command commands[] = {
      "  delete NAME [--confirm NAME]   remove it with its analyses, boards and results\n"
      "Commands that work on analyses take --project NAME (default: default). A folder\n"
      "copied into projects/ under the data home is a project as soon as it is seen.",
-     project_opts},
+     project_opts, NULL},
+    {"board", cmd_board, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 3,
+     "ACTION [BOARD [ITEM]]", "boards: results laid out as a page, exported as a report",
+     "Actions:\n"
+     "  list                           the project's boards\n"
+     "  create BOARD [--description T]\n"
+     "  show BOARD                     its items and their snapshots (--format json: all)\n"
+     "  add BOARD --sql SQL [--kind bar --x COL --y COL] [--title T] [--position X,Y,W,H]\n"
+     "  add BOARD --text MARKDOWN      a note;  --analysis ID: embed an analysis;\n"
+     "                                 --type metric --sql ...: one big number\n"
+     "  refresh BOARD [ITEM]           run the items' queries again\n"
+     "  remove BOARD ITEM              take an item off\n"
+     "  delete BOARD\n"
+     "  export BOARD [--format html|md] [--output FILE]   a self-contained report\n"
+     "An item's query runs when it is added and on refresh; its result is kept with the\n"
+     "board (a snapshot), so a board shows and exports without running anything. A query\n"
+     "that fails leaves the item as it was.",
+     board_opts, "html md"},
     {"run", cmd_run, CMD_NEEDS_WAREHOUSE, 0, 0, "", "serve the API on 127.0.0.1:8123 until Ctrl-C",
      "Serves the REST + Server-Sent Events API under /api/v1 (see GET /api/v1/openapi.json)\n"
      "over the warehouse, sources, analyses, boards and jobs. While it runs, other pluto-duck\n"
@@ -209,30 +244,30 @@ static const struct cli_command commands[] = {
      "port, token) and removes it when stopped. Binding an address other than loopback\n"
      "needs a token. Ctrl-C or SIGTERM stops it: requests in flight may finish, running\n"
      "jobs are cancelled, the warehouse is closed cleanly.",
-     run_opts},
+     run_opts, NULL},
     {"history", cmd_history, CMD_NEEDS_WAREHOUSE | CMD_FORMAT, 0, 0, "",
-     "list executed statements, newest first", NULL, history_opts},
+     "list executed statements, newest first", NULL, history_opts, NULL},
     {"profile", cmd_profile, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 1, "TABLE",
      "per-column statistics of a table",
      "For each column: type, share of NULLs, approximate distinct count, min, max and mean.\n"
      "TABLE may be qualified: schema.table.",
-     no_opts},
+     no_opts, NULL},
     {"config", cmd_config, CMD_FORMAT, 0, 3, "[list | get KEY | set KEY VALUE]",
      "show or change settings",
      "list shows every setting with its effective value and where it came from (default,\n"
      "a file and line, an environment variable or a flag). set writes config.yaml, keeping\n"
      "its comments.",
-     no_opts},
+     no_opts, NULL},
     {"logs", cmd_logs, CMD_NEEDS_HOME | CMD_FORMAT | CMD_INTERRUPTIBLE, 0, 0, "", "read and follow the log",
      "Reads logs/pluto-duck.log. Human-readable by default; --format jsonl prints the\n"
      "raw JSON lines.",
-     logs_opts},
+     logs_opts, NULL},
     {"doctor", cmd_doctor, CMD_FORMAT | CMD_ANY_CONFIG, 0, 0, "", "check the installation and the data home",
      "Checks the DuckDB library, the data home, free disk, the warehouse, the config, the\n"
      "connector libraries and the log directory. Exits 1 when any check fails.",
-     no_opts},
+     no_opts, NULL},
     {"version", cmd_version, CMD_FORMAT, 0, 0, "", "print the version of pluto-duck and DuckDB",
-     NULL, no_opts},
+     NULL, no_opts, NULL},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -340,6 +375,16 @@ static void print_usage_line(FILE *f, const struct cli_command *c)
             c->synopsis);
 }
 
+/* 1 when word is one of the space-separated words of list. */
+static int word_in(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = strstr(list, word); n && p; p = strstr(p + 1, word))
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
 static void print_opt(FILE *f, const char *name, int letter, const char *arg, const char *help)
 {
     char left[64];
@@ -359,8 +404,12 @@ static void print_command_help(const struct cli_command *c)
     fprintf(cli_out, "\nOptions:\n");
     for (int i = 0; c->opts[i].name; i++)
         print_opt(cli_out, c->opts[i].name, c->opts[i].letter, c->opts[i].arg, c->opts[i].help);
-    if (c->flags & CMD_FORMAT)
-        print_opt(cli_out, "format", 0, "FMT", "output format: table, csv, json, jsonl");
+    if (c->flags & CMD_FORMAT) {
+        char help[128];
+        snprintf(help, sizeof(help), "output format: table, csv, json, jsonl%s%s",
+                 c->more_formats ? ", " : "", c->more_formats ? c->more_formats : "");
+        print_opt(cli_out, "format", 0, "FMT", help);
+    }
     print_opt(cli_out, "home", 0, "DIR", "data home (default ~/.pluto-duck, or PLUTO_DUCK_HOME)");
     print_opt(cli_out, "set", 'c', "KEY=VALUE", "override a setting for this run (repeatable)");
     print_opt(cli_out, "verbose", 'v', NULL, "also print log records to stderr");
@@ -471,10 +520,11 @@ static int parse_command(const struct cli_command *c, int argc, char **argv, str
             *help = 1;
         } else if (opt == OPT_FORMAT) {
             snprintf(ctx->format_name, sizeof(ctx->format_name), "%s", optarg);
-            if ((c->flags & CMD_GRAPH) && (!strcmp(optarg, "dot") || !strcmp(optarg, "mermaid")))
+            if (c->more_formats && word_in(c->more_formats, optarg))
                 ctx->format = PD_FORMAT_TABLE;
             else if (pd_format_parse(optarg, &ctx->format) != 0)
-                rc = pd_fail(err, PD_EUSAGE, "--format must be table, csv, json or jsonl, got '%s'",
+                rc = pd_fail(err, PD_EUSAGE, "--format must be table, csv, json, jsonl%s%s, got '%s'",
+                             c->more_formats ? " " : "", c->more_formats ? c->more_formats : "",
                              optarg);
             ctx->format_given = 1;
         } else if (opt >= OPT_CMD && opt < OPT_CMD + n_opts) {
