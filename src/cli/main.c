@@ -385,6 +385,23 @@ static int word_in(const char *list, const char *word)
     return 0;
 }
 
+/* "table, csv, json, jsonl" and the command's more_formats, the last after last_sep. */
+static void format_choices(const struct cli_command *c, const char *last_sep, struct pd_buf *out)
+{
+    struct pd_buf words = PD_BUF_INIT;
+    char *save = NULL;
+    const char *w, *prev = NULL;
+    int n = 0;
+    pd_buf_addf(&words, "table csv json jsonl %s", c->more_formats ? c->more_formats : "");
+    for (w = strtok_r(words.ptr, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        if (prev)
+            pd_buf_addf(out, "%s%s", n++ ? ", " : "", prev);
+        prev = w;
+    }
+    pd_buf_addf(out, "%s%s", n ? last_sep : "", prev);
+    pd_buf_release(&words);
+}
+
 static void print_opt(FILE *f, const char *name, int letter, const char *arg, const char *help)
 {
     char left[64];
@@ -405,10 +422,11 @@ static void print_command_help(const struct cli_command *c)
     for (int i = 0; c->opts[i].name; i++)
         print_opt(cli_out, c->opts[i].name, c->opts[i].letter, c->opts[i].arg, c->opts[i].help);
     if (c->flags & CMD_FORMAT) {
-        char help[128];
-        snprintf(help, sizeof(help), "output format: table, csv, json, jsonl%s%s",
-                 c->more_formats ? ", " : "", c->more_formats ? c->more_formats : "");
-        print_opt(cli_out, "format", 0, "FMT", help);
+        struct pd_buf help = PD_BUF_INIT;
+        pd_buf_adds(&help, "output format: ");
+        format_choices(c, ", ", &help);
+        print_opt(cli_out, "format", 0, "FMT", help.ptr);
+        pd_buf_release(&help);
     }
     print_opt(cli_out, "home", 0, "DIR", "data home (default ~/.pluto-duck, or PLUTO_DUCK_HOME)");
     print_opt(cli_out, "set", 'c', "KEY=VALUE", "override a setting for this run (repeatable)");
@@ -523,9 +541,12 @@ static int parse_command(const struct cli_command *c, int argc, char **argv, str
             if (c->more_formats && word_in(c->more_formats, optarg))
                 ctx->format = PD_FORMAT_TABLE;
             else if (pd_format_parse(optarg, &ctx->format) != 0)
-                rc = pd_fail(err, PD_EUSAGE, "--format must be table, csv, json, jsonl%s%s, got '%s'",
-                             c->more_formats ? " " : "", c->more_formats ? c->more_formats : "",
-                             optarg);
+            {
+                struct pd_buf choices = PD_BUF_INIT;
+                format_choices(c, " or ", &choices);
+                rc = pd_fail(err, PD_EUSAGE, "--format must be %s, got '%s'", choices.ptr, optarg);
+                pd_buf_release(&choices);
+            }
             ctx->format_given = 1;
         } else if (opt >= OPT_CMD && opt < OPT_CMD + n_opts) {
             a->given[opt - OPT_CMD] = 1;

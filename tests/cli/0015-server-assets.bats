@@ -141,3 +141,163 @@ wait_job() {
     api DELETE '/projects/a;b?confirm=a;b'
     [ "$status_code" = 400 ]
 }
+
+# add_item BOARD JSON: POST an item; sets $item to its id when created.
+add_item() {
+    post "/boards/$1/items" "$2"
+    item=$( [ "$status_code" = 201 ] && json_get 'd["id"]' || true)
+}
+
+@test "boards: items of every type with snapshots, export as HTML and Markdown with SVG charts" {
+    post /boards '{"name":"sales","description":"Sales <overview>"}'
+    [ "$status_code" = 201 ]
+    board=$(json_get 'd["id"]')
+    post /boards '{"name":"sales"}'
+    [ "$status_code" = 409 ]
+    add_item sales '{"type":"metric","title":"Orders","payload":{"sql":"select count(*) as n from orders"},"position":{"x":0,"y":0,"w":3,"h":2}}'
+    [ "$status_code" = 201 ]
+    [ "$(json_get 'd["snapshot"]["rows"]')" = "[[3000]]" ]
+    [ -n "$(json_get 'd["snapshot_at"]')" ]
+    metric=$item
+    add_item sales '{"type":"metric","title":"Revenue","payload":{"sql":"select sum(amount) as revenue from orders"},"render":{"prefix":"$"}}'
+    # decimals stay exact
+    [[ "$body" == *'"rows":[[457951.24]]'* ]]
+    add_item sales '{"type":"chart","title":"By status","payload":{"sql":"select status, count(*) as n from orders group by 1 order by 1"},"render":{"kind":"bar"}}'
+    [ "$status_code" = 201 ]
+    [ "$(json_get 'd["position"]')" = "{'x': 0, 'y': 4, 'w': 12, 'h': 5}" ]
+    add_item sales '{"type":"chart","title":"Monthly","payload":{"sql":"select date_trunc('"'month'"', order_date)::date as m, sum(amount) as total from orders group by 1 order by 1"},"render":{"kind":"line","x":"m","y":"total"}}'
+    [ "$status_code" = 201 ]
+    add_item sales '{"type":"chart","title":"Share","payload":{"sql":"select status, count(*) n from orders group by 1"},"render":{"kind":"pie"}}'
+    add_item sales '{"type":"table","title":"Top | customers","payload":{"sql":"select customer_id, sum(amount) as spent from orders group by 1 order by 2 desc, 1 limit 3"}}'
+    [ "$(json_get 'd["snapshot"]["row_count"]')" = 3 ]
+    add_item sales '{"type":"markdown","title":"Notes","payload":{"text":"## Read me\n\n**Bold** <script>alert(1)</script> [ok](https://example.com) [bad](javascript:alert(2))"}}'
+    [ "$status_code" = 201 ]
+    post /asset/analysis '{"id":"per_status","sql":"select status, count(*) as n from orders group by 1 order by 1"}'
+    add_item sales '{"type":"analysis","title":"Embedded","payload":{"analysis":"per_status"},"render":{"kind":"bar"}}'
+    [ "$status_code" = 201 ]
+    [ "$(json_get 'len(d["snapshot"]["rows"])')" = 4 ]
+
+    # by name and by id
+    api GET /boards/sales
+    [ "$(json_get 'len(d["items"])')" = 8 ]
+    [ "$(json_get 'd["items"][0]["title"]')" = Orders ]
+    api GET "/boards/$board"
+    [ "$(json_get 'd["name"]')" = sales ]
+    api GET /boards
+    [ "$(json_get '[(b["name"], b["items"]) for b in d]')" = "[('sales', 8)]" ]
+
+    run curl -s -D headers.txt -o report.html "$BASE/boards/sales/export?format=html"
+    grep -qi '^content-type: text/html' headers.txt
+    grep -q '<title>sales</title>' report.html
+    grep -q 'Sales &lt;overview&gt;' report.html
+    ! grep -q '<script>' report.html
+    grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' report.html
+    grep -q '<a href="https://example.com">ok</a>' report.html
+    ! grep -q 'href="javascript' report.html
+    grep -q '<td class="n">' report.html
+    grep -q 'grid-column:1 / span 3' report.html
+    ! grep -q 'src=\|<link' report.html   # self-contained
+    run python3 "$BATS_TEST_DIRNAME/../http/report_check.py" report.html
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" = 4 ]
+    [[ "${lines[0]}" == "svg 0 rect="[4-9]* ]]          # bars
+    [[ "${lines[1]}" == *"polyline=1"* ]]              # the line
+    [[ "${lines[2]}" == *"path=4"* ]]                  # pie slices
+    api GET '/boards/sales/export?format=md'
+    [[ "$body" == *"# sales"* ]]
+    [[ "$body" == *"| customer_id | spent |"* ]]
+    [[ "$body" == *"## Top \\| customers"* ]]
+    [[ "$body" == *'**Orders:** 3000'* ]]
+    printf '%s' "$body" > report.md
+    run python3 "$BATS_TEST_DIRNAME/../http/report_check.py" report.md
+    [ "${#lines[@]}" = 4 ]
+    api GET '/boards/sales/export?format=pdf'
+    [ "$status_code" = 422 ]
+}
+
+@test "boards: bad items are refused and change nothing; refresh keeps old snapshots on failure" {
+    post /boards '{"name":"b"}'
+    add_item b '{"type":"metric","payload":{"sql":"select count(*) as n from orders"}}'
+    metric=$item
+    post '/query?wait=10' '{"sql":"create table side as select 1 as v"}'
+    add_item b '{"type":"table","title":"side","payload":{"sql":"select v from side"}}'
+    side=$item
+    for bad in '{"type":"pie","payload":{}}' \
+               '{"type":"table"}' \
+               '{"type":"table","payload":{"sql":1}}' \
+               '{"type":"table","payload":{"sql":"delete from orders"}}' \
+               '{"type":"table","payload":{"sql":"select 1; select 2"}}' \
+               '{"type":"table","payload":{"sql":"select 1","colour":"red"}}' \
+               '{"type":"table","payload":{"sql":"select 1"},"position":{"x":10,"y":0,"w":4,"h":1}}' \
+               '{"type":"chart","payload":{"sql":"select 1 as a, 2 as b"},"render":{"x":"zz"}}' \
+               '{"type":"chart","payload":{"sql":"select 1 as a, 2 as b"},"render":{"kind":"donut"}}' \
+               '{"type":"chart","payload":{"sql":"select '"'x'"' as a"}}'; do
+        add_item b "$bad"
+        [ "$status_code" = 422 ] || { echo "$bad -> $status_code $body"; false; }
+    done
+    add_item b '{"type":"table","payload":{"sql":"select nope from orders"}}'
+    [ "$status_code" = 400 ]
+    [[ "$(json_get 'd["error"]["message"]')" == *"nope"* ]]
+    add_item b '{"type":"analysis","payload":{"analysis":"missing"}}'
+    [ "$status_code" = 404 ]
+    api GET /boards/b
+    [ "$(json_get 'len(d["items"])')" = 2 ]
+    [ "$(pd sql --format csv 'select count(*) from orders' | tail -1)" = 3000 ]
+
+    # a changed payload takes a new snapshot; a failing one changes nothing
+    api PATCH "/boards/b/items/$metric" -H 'Content-Type: application/json' --data-binary '{"payload":{"sql":"select count(*) * 2 as n from orders"},"title":"Double"}'
+    [ "$status_code" = 200 ]
+    [ "$(json_get 'd["snapshot"]["rows"]')" = "[[6000]]" ]
+    api PATCH "/boards/b/items/$metric" -H 'Content-Type: application/json' --data-binary '{"payload":{"sql":"select broken"}}'
+    [ "$status_code" = 400 ]
+    api PATCH "/boards/b/items/$metric" -H 'Content-Type: application/json' --data-binary '{"position":{"y":9}}'
+    [ "$status_code" = 200 ]
+    [ "$(json_get '[d["title"], d["position"]["y"], d["snapshot"]["rows"]]')" = "['Double', 9, [[6000]]]" ]
+
+    # refresh: new data shows; an item whose query now fails keeps its snapshot and is reported
+    post '/query?wait=10' '{"sql":"insert into orders select order_id + 100000, customer_id, order_date, status, amount from orders limit 10"}'
+    post '/query?wait=10' '{"sql":"drop table side"}'
+    post /boards/b/refresh '{}'
+    [ "$status_code" = 200 ]
+    [ "$(json_get '[i["snapshot"]["rows"] for i in d["items"] if i["id"]=="'"$metric"'"][0]')" = "[[6020]]" ]
+    [ "$(json_get '[i["snapshot"]["rows"] for i in d["items"] if i["id"]=="'"$side"'"][0]')" = "[[1]]" ]
+    [ "$(json_get '[e["item"] for e in d["refresh_errors"]]')" = "['$side']" ]
+    post /boards/b/refresh "{\"item\":\"$side\"}"
+    [ "$status_code" = 400 ]
+
+    # unknown boards and items
+    api GET /boards/nope
+    [ "$status_code" = 404 ]
+    api DELETE /boards/b/items/01a1fcfa-0000-7000-8000-000000000000
+    [ "$status_code" = 404 ]
+    api GET '/boards?project=nope'
+    [ "$status_code" = 404 ]
+    post /boards '{"name":"x;drop"}'
+    [ "$status_code" = 422 ]
+    api DELETE "/boards/b/items/$side"
+    [ "$status_code" = 200 ]
+    api DELETE /boards/b
+    [ "$status_code" = 200 ]
+    api GET /boards/b
+    [ "$status_code" = 404 ]
+    post '/query?wait=10' '{"sql":"select count(*) from _pluto.board_items"}'
+    [ "$(json_get 'd["result"]["rows"]')" = "[[0]]" ]
+}
+
+@test "boards: the CLI works through the running server; boards go with their project" {
+    run pd project create team
+    [ "$status" -eq 0 ]
+    run pd board create weekly --project team --description "every Monday"
+    [ "$status" -eq 0 ]
+    run pd board add weekly --project team --title Orders --type metric --sql "select count(*) from orders"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "added metric item "*" to board weekly (1 row)" ]]
+    run pd board export weekly --project team --format md
+    [[ "$output" == *"**Orders:** 3000"* ]]
+    api GET /projects/team
+    [ "$(json_get 'd["boards"]')" = 1 ]
+    api DELETE '/projects/team?confirm=team'
+    [ "$status_code" = 200 ]
+    post '/query?wait=10' '{"sql":"select count(*) from _pluto.boards"}'
+    [ "$(json_get 'd["result"]["rows"]')" = "[[0]]" ]
+}
