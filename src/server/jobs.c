@@ -74,7 +74,7 @@ struct srv_jobs {
     int n_threads;
 };
 
-/* ---- the record in _pluto.jobs ---------------------------------------- */
+/* ---- the record: _pluto.job_log, read through the view _pluto.jobs ----- */
 
 static void record_sql(struct srv_jobs *J, struct srv_job *job, const char *sql)
 {
@@ -88,16 +88,26 @@ static void record_sql(struct srv_jobs *J, struct srv_job *job, const char *sql)
     pd_warehouse_release(J->wh, conn, 1);
 }
 
-static void record_start(struct srv_job *job)
+/* Append a row to the job's log: seq 0 when it starts, 1 when it ends. */
+static void record(struct srv_job *job, int seq, const char *status, const char *error,
+                   const char *args)
 {
     struct pd_buf sql = PD_BUF_INIT;
-    pd_buf_adds(&sql, "INSERT INTO _pluto.jobs (id, kind, status, started_at, args) VALUES (");
+    pd_buf_adds(&sql, "INSERT INTO _pluto.job_log (job_id, kind, seq, status, logged_at, error, args) "
+                      "VALUES (");
     pd_sql_literal(&sql, job->id);
     pd_buf_adds(&sql, ", ");
     pd_sql_literal(&sql, job->kind);
-    pd_buf_adds(&sql, ", 'running', now(), ");
-    if (job->args)
-        pd_sql_literal(&sql, job->args);
+    pd_buf_addf(&sql, ", %d, ", seq);
+    pd_sql_literal(&sql, status);
+    pd_buf_adds(&sql, ", now(), ");
+    if (error)
+        pd_sql_literal(&sql, error);
+    else
+        pd_buf_adds(&sql, "NULL");
+    pd_buf_adds(&sql, ", ");
+    if (args)
+        pd_sql_literal(&sql, args);
     else
         pd_buf_adds(&sql, "NULL");
     pd_buf_adds(&sql, ")");
@@ -105,23 +115,17 @@ static void record_start(struct srv_job *job)
     pd_buf_release(&sql);
 }
 
-static void record_end(struct srv_job *job, const char *status, const char *error)
+static void record_start(struct srv_job *job)
 {
-    struct pd_buf sql = PD_BUF_INIT;
-    pd_buf_adds(&sql, "UPDATE _pluto.jobs SET finished_at = now(), status = ");
-    pd_sql_literal(&sql, status);
-    pd_buf_adds(&sql, ", error = ");
-    if (error)
-        pd_sql_literal(&sql, error);
-    else
-        pd_buf_adds(&sql, "NULL");
-    pd_buf_adds(&sql, " WHERE id = ");
-    pd_sql_literal(&sql, job->id);
-    record_sql(job->J, job, sql.ptr);
-    pd_buf_release(&sql);
+    record(job, 0, "running", NULL, job->args);
 }
 
-/* A server that died mid-job left "running" rows: they failed, and say why. */
+static void record_end(struct srv_job *job, const char *status, const char *error)
+{
+    record(job, 1, status, error, NULL);
+}
+
+/* A server that died mid-job left jobs that only started: they failed, and say why. */
 static int mark_interrupted(struct pd_warehouse *wh, struct pd_err *err)
 {
     duckdb_connection conn;
@@ -130,17 +134,22 @@ static int mark_interrupted(struct pd_warehouse *wh, struct pd_err *err)
         return rc;
     rc = pd_exec(conn,
                  "BEGIN;"
+                 "CREATE TEMP TABLE pd_interrupted AS SELECT * FROM _pluto.jobs"
+                 "  WHERE status = 'running';"
                  "INSERT INTO _duckpipe.run_history (run_id, project, analysis, started_at, "
                  "  finished_at, status, error, reason)"
                  " SELECT j.id, coalesce(j.args->>'project', 'default'), a.analysis, j.started_at,"
                  "   now(), 'failed', 'interrupted: the server stopped during the run', 'interrupted'"
-                 " FROM _pluto.jobs j, unnest(CAST(j.args->'analyses' AS VARCHAR[])) AS a(analysis)"
-                 " WHERE j.status = 'running' AND j.kind = 'analysis';"
-                 "UPDATE _pluto.jobs SET status = 'failed', finished_at = now(),"
-                 "  error = 'interrupted: the server stopped during the job'"
-                 " WHERE status = 'running';"
+                 " FROM pd_interrupted j, unnest(CAST(j.args->'analyses' AS VARCHAR[])) AS a(analysis)"
+                 " WHERE j.kind = 'analysis';"
+                 "INSERT INTO _pluto.job_log (job_id, kind, seq, status, logged_at, error)"
+                 " SELECT id, kind, 1, 'failed', now(), 'interrupted: the server stopped during the job'"
+                 " FROM pd_interrupted;"
+                 "DROP TABLE pd_interrupted;"
                  "COMMIT;",
                  err);
+    if (rc)
+        pd_exec(conn, "ROLLBACK", NULL);
     pd_warehouse_release(wh, conn, rc == 0);
     return rc;
 }

@@ -9,7 +9,8 @@
  * a while (srv_jobs_opts.keep_s) and are then dropped. Cancelling sets a flag
  * the job's work polls (and its cancel hook, which interrupts DuckDB).
  *
- * Jobs are recorded in _pluto.jobs so that a server killed mid-run leaves a
+ * Jobs are recorded in _pluto.job_log (append-only; the view _pluto.jobs shows
+ * each job's state) so that a server killed mid-run leaves a
  * trace: at start, srv_jobs_new marks every job still "running" there as
  * failed ("interrupted").
  */

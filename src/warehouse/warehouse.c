@@ -122,6 +122,28 @@ static const struct migration {
      "  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
      "  updated_at TIMESTAMPTZ NOT NULL DEFAULT now()"
      ");"},
+    /* Rows of _pluto.jobs were updated by concurrent jobs; DuckDB 1.4 can
+       invalidate the database on such updates, so the record is append-only. */
+    {5, "server: jobs as an append-only log",
+     "CREATE TABLE _pluto.job_log ("
+     "  job_id VARCHAR NOT NULL,"
+     "  kind VARCHAR NOT NULL,"
+     "  seq INTEGER NOT NULL," /* 0: started, 1: ended */
+     "  status VARCHAR NOT NULL,"
+     "  logged_at TIMESTAMPTZ NOT NULL,"
+     "  error VARCHAR,"
+     "  args JSON"
+     ");"
+     "INSERT INTO _pluto.job_log SELECT id, kind, 0, 'running', started_at, NULL, args"
+     "  FROM _pluto.jobs;"
+     "INSERT INTO _pluto.job_log SELECT id, kind, 1, status, coalesce(finished_at, now()), error,"
+     "  NULL FROM _pluto.jobs WHERE status <> 'running';"
+     "DROP TABLE _pluto.jobs;"
+     "CREATE VIEW _pluto.jobs AS SELECT job_id AS id, any_value(kind) AS kind,"
+     "  arg_max(status, seq) AS status, min(logged_at) AS started_at,"
+     "  max(logged_at) FILTER (WHERE seq = 1) AS finished_at, max(error) AS error,"
+     "  any_value(args) FILTER (WHERE seq = 0) AS args"
+     "  FROM _pluto.job_log GROUP BY job_id;"},
 };
 
 const char *pd_duckdb_version(void)
