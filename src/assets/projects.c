@@ -9,6 +9,7 @@
 #include "base/duck.h"
 #include "base/err.h"
 #include "base/path.h"
+#include "base/strv.h"
 #include "query/query.h"
 #include "warehouse/warehouse.h"
 
@@ -44,28 +45,37 @@ static long count_analyses(const char *home, const char *id)
     return n;
 }
 
-/* Register the project folders made by hand. */
+/* Register the project folders made by hand (only reads when there are none). */
 static int sync_folders(duckdb_connection conn, const char *home, struct pd_err *err)
 {
     char *root = xasprintf("%s/projects", home);
     DIR *d = opendir(root);
     struct dirent *e;
     struct pd_buf sql = PD_BUF_INIT;
+    struct pd_strv known = {0};
+    duckdb_result res;
     int rc = 0;
-    if (d) {
-        while ((e = readdir(d)) != NULL) {
-            char *path = xasprintf("%s/%s", root, e->d_name);
-            struct stat st;
-            if (pd_name_check("project", e->d_name, NULL) == 0 && stat(path, &st) == 0 &&
-                S_ISDIR(st.st_mode)) {
-                pd_buf_adds(&sql, sql.len ? ", (" : "(");
-                pd_sql_literal(&sql, e->d_name);
-                pd_buf_addc(&sql, ')');
-            }
-            free(path);
+    if (d && duckdb_query(conn, "SELECT id FROM _pluto.projects", &res) == DuckDBSuccess) {
+        for (idx_t i = 0; i < duckdb_row_count(&res); i++) {
+            char *id = duckdb_value_varchar(&res, 0, i);
+            pd_strv_push(&known, id);
+            duckdb_free(id);
         }
-        closedir(d);
+        duckdb_destroy_result(&res);
     }
+    while (d && (e = readdir(d)) != NULL) {
+        char *path = xasprintf("%s/%s", root, e->d_name);
+        struct stat st;
+        if (pd_name_check("project", e->d_name, NULL) == 0 && !pd_strv_has(&known, e->d_name) &&
+            stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            pd_buf_adds(&sql, sql.len ? ", (" : "(");
+            pd_sql_literal(&sql, e->d_name);
+            pd_buf_addc(&sql, ')');
+        }
+        free(path);
+    }
+    if (d)
+        closedir(d);
     free(root);
     if (sql.len) {
         char *stmt = xasprintf("INSERT INTO _pluto.projects (id) VALUES %s ON CONFLICT DO NOTHING",
@@ -74,6 +84,7 @@ static int sync_folders(duckdb_connection conn, const char *home, struct pd_err 
         free(stmt);
     }
     pd_buf_release(&sql);
+    pd_strv_clear(&known);
     return rc;
 }
 
