@@ -12,6 +12,8 @@
 #include "base/path.h"
 #include "base/timeutil.h"
 #include "query/query.h"
+#include "base/duck.h"
+#include "warehouse/journal.h"
 #include "warehouse/warehouse.h"
 
 #include <fcntl.h>
@@ -24,15 +26,8 @@
 struct pd_history {
     struct pd_warehouse *wh;
     char *dir;
-    pthread_mutex_t mu;
-    duckdb_connection conn;
-    duckdb_prepared_statement insert;
+    pthread_mutex_t mu; /* one line at a time into the day's file */
 };
-
-static const char insert_sql[] =
-    "INSERT INTO _pluto.query_history "
-    "(id, sql, statement_type, started_at, duration_ms, rows, status, error, origin) "
-    "VALUES ($1, $2, $3, to_timestamp($4::DOUBLE / 1000.0), $5, $6, $7, $8, $9)";
 
 struct pd_history *pd_history_open(struct pd_warehouse *wh, const char *artifacts_dir)
 {
@@ -47,60 +42,44 @@ void pd_history_close(struct pd_history *h)
 {
     if (h == NULL)
         return;
-    if (h->insert)
-        duckdb_destroy_prepare(&h->insert);
-    if (h->conn)
-        pd_warehouse_release(h->wh, h->conn, 1);
     pthread_mutex_destroy(&h->mu);
     free(h->dir);
     free(h);
 }
 
-static void bind_text(duckdb_prepared_statement s, idx_t i, const char *v)
+static void literal_or_null(struct pd_buf *b, const char *v)
 {
     if (v)
-        duckdb_bind_varchar(s, i, v);
+        pd_sql_literal(b, v);
     else
-        duckdb_bind_null(s, i);
+        pd_buf_adds(b, "NULL");
 }
 
+/* The row goes into the warehouse's journal: committed with others in a batch. */
 static void record_table(struct pd_history *h, const struct pd_history_entry *e)
 {
-    duckdb_result res;
-
-    if (h->conn == NULL) {
-        struct pd_err err = PD_ERR_INIT;
-        if (pd_warehouse_acquire(h->wh, &h->conn, &err) != 0) {
-            pd_log(PD_LOG_ERROR, "query history not recorded", "{s:s}", "error", err.msg);
-            return;
-        }
-        if (duckdb_prepare(h->conn, insert_sql, &h->insert) == DuckDBError) {
-            pd_log(PD_LOG_ERROR, "query history not recorded", "{s:s}", "error",
-                   duckdb_prepare_error(h->insert));
-            duckdb_destroy_prepare(&h->insert);
-            h->insert = NULL;
-            return;
-        }
-    }
-    if (h->insert == NULL)
-        return;
-    duckdb_clear_bindings(h->insert);
-    bind_text(h->insert, 1, e->id);
-    bind_text(h->insert, 2, e->sql);
-    bind_text(h->insert, 3, e->statement_type);
-    duckdb_bind_int64(h->insert, 4, e->started_ms);
-    duckdb_bind_double(h->insert, 5, e->duration_ms);
+    struct pd_buf sql = PD_BUF_INIT;
+    pd_buf_adds(&sql, "INSERT INTO _pluto.query_history (id, sql, statement_type, started_at, "
+                      "duration_ms, rows, status, error, origin) VALUES (");
+    literal_or_null(&sql, e->id);
+    pd_buf_adds(&sql, ", ");
+    literal_or_null(&sql, e->sql);
+    pd_buf_adds(&sql, ", ");
+    literal_or_null(&sql, e->statement_type);
+    pd_buf_addf(&sql, ", to_timestamp(%lld / 1000.0), %.17g, ", (long long)e->started_ms,
+                e->duration_ms);
     if (e->rows >= 0)
-        duckdb_bind_int64(h->insert, 6, e->rows);
+        pd_buf_addf(&sql, "%lld, ", (long long)e->rows);
     else
-        duckdb_bind_null(h->insert, 6);
-    bind_text(h->insert, 7, e->status);
-    bind_text(h->insert, 8, e->error);
-    bind_text(h->insert, 9, e->origin);
-    if (duckdb_execute_prepared(h->insert, &res) == DuckDBError)
-        pd_log(PD_LOG_ERROR, "query history not recorded", "{s:s}", "error",
-               duckdb_result_error(&res));
-    duckdb_destroy_result(&res);
+        pd_buf_adds(&sql, "NULL, ");
+    literal_or_null(&sql, e->status);
+    pd_buf_adds(&sql, ", ");
+    literal_or_null(&sql, e->error);
+    pd_buf_adds(&sql, ", ");
+    literal_or_null(&sql, e->origin);
+    pd_buf_adds(&sql, ")");
+    pd_journal_add(pd_warehouse_journal(h->wh), sql.ptr);
+    pd_buf_release(&sql);
 }
 
 static void json_field(struct pd_buf *b, const char *key, const char *v)
@@ -144,8 +123,8 @@ static void record_file(struct pd_history *h, const struct pd_history_entry *e)
 
 void pd_history_record(struct pd_history *h, const struct pd_history_entry *e)
 {
-    pthread_mutex_lock(&h->mu);
     record_table(h, e);
+    pthread_mutex_lock(&h->mu);
     record_file(h, e);
     pthread_mutex_unlock(&h->mu);
 }
@@ -160,6 +139,7 @@ int pd_history_list(struct pd_warehouse *wh, long limit, int failed_only, struct
 
     if (limit <= 0)
         return pd_fail(err, PD_EINVAL, "--limit must be a positive number");
+    pd_journal_flush(pd_warehouse_journal(wh)); /* every statement so far */
     sql = xasprintf("SELECT id, started_at, round(duration_ms, 1) AS duration_ms, status, rows, "
                     "statement_type, sql, error FROM _pluto.query_history %s "
                     "ORDER BY started_at DESC, id DESC LIMIT %ld",

@@ -15,6 +15,7 @@
 #include "base/id.h"
 #include "base/log.h"
 #include "base/timeutil.h"
+#include "warehouse/journal.h"
 #include "warehouse/warehouse.h"
 
 #include <pthread.h>
@@ -76,18 +77,6 @@ struct srv_jobs {
 
 /* ---- the record: _pluto.job_log, read through the view _pluto.jobs ----- */
 
-static void record_sql(struct srv_jobs *J, struct srv_job *job, const char *sql)
-{
-    duckdb_connection conn;
-    struct pd_err err = PD_ERR_INIT;
-    if (pd_warehouse_acquire(J->wh, &conn, &err) != 0)
-        return;
-    if (pd_exec(conn, sql, &err) != 0)
-        pd_log(PD_LOG_WARN, "job record failed", "{s:s, s:s}", "job_id", job->id, "error",
-               err.msg);
-    pd_warehouse_release(J->wh, conn, 1);
-}
-
 /* Append a row to the job's log: seq 0 when it starts, 1 when it ends. */
 static void record(struct srv_job *job, int seq, const char *status, const char *error,
                    const char *args)
@@ -111,13 +100,16 @@ static void record(struct srv_job *job, int seq, const char *status, const char 
     else
         pd_buf_adds(&sql, "NULL");
     pd_buf_adds(&sql, ")");
-    record_sql(job->J, job, sql.ptr);
+    pd_journal_add(pd_warehouse_journal(job->J->wh), sql.ptr);
     pd_buf_release(&sql);
 }
 
 static void record_start(struct srv_job *job)
 {
     record(job, 0, "running", NULL, job->args);
+    /* A restart after a crash needs the start of a job with args (an analysis run). */
+    if (job->args)
+        pd_journal_flush(pd_warehouse_journal(job->J->wh));
 }
 
 static void record_end(struct srv_job *job, const char *status, const char *error)

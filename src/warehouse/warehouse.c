@@ -2,6 +2,7 @@
  * warehouse.c - open/lock/migrate/pool for the DuckDB file (see warehouse.h).
  */
 #include "warehouse/warehouse.h"
+#include "warehouse/journal.h"
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -18,6 +19,9 @@
 
 #define POOL_MAX 8
 
+/* Bookkeeping rows (history, job records) are committed in batches this often. */
+#define JOURNAL_INTERVAL_MS 100
+
 struct pd_warehouse {
     duckdb_database db;
     char *path;
@@ -25,6 +29,7 @@ struct pd_warehouse {
     pthread_mutex_t lock;
     duckdb_connection idle[POOL_MAX];
     int n_idle;
+    struct pd_journal *journal;
 };
 
 /*
@@ -287,14 +292,21 @@ int pd_warehouse_open(struct pd_warehouse **out, const struct pd_warehouse_opts 
         pd_warehouse_close(wh);
         return rc;
     }
+    wh->journal = pd_journal_new(wh, JOURNAL_INTERVAL_MS);
     *out = wh;
     return 0;
+}
+
+struct pd_journal *pd_warehouse_journal(struct pd_warehouse *wh)
+{
+    return wh->journal;
 }
 
 void pd_warehouse_close(struct pd_warehouse *wh)
 {
     if (wh == NULL)
         return;
+    pd_journal_free(wh->journal); /* its last batch needs a connection */
     for (int i = 0; i < wh->n_idle; i++)
         duckdb_disconnect(&wh->idle[i]);
     duckdb_close(&wh->db);

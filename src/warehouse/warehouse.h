@@ -45,6 +45,10 @@ const char *pd_warehouse_path(const struct pd_warehouse *wh);
 /* The highest migration applied. */
 int pd_warehouse_schema_version(const struct pd_warehouse *wh);
 
+/* The warehouse's journal for bookkeeping rows (see journal.h). */
+struct pd_journal;
+struct pd_journal *pd_warehouse_journal(struct pd_warehouse *wh);
+
 /* DuckDB's version string ("v1.4.4"). */
 const char *pd_duckdb_version(void);
 

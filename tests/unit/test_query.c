@@ -14,6 +14,7 @@
 #include "query/query.h"
 #include "warehouse/encode.h"
 #include "warehouse/value.h"
+#include "warehouse/journal.h"
 #include "warehouse/warehouse.h"
 
 #include <jansson.h>
@@ -302,6 +303,7 @@ static void test_history_records_each_statement(void **state)
     free(run_to_string(PD_FORMAT_TABLE, "create table h1(a int); insert into h1 values (1),(2)",
                        NULL, &rc, &err));
     assert_int_equal(rc, 0);
+    pd_journal_flush(pd_warehouse_journal(wh)); /* rows are committed in batches */
     v = run_json("select sql, statement_type, rows, status from _pluto.query_history "
                  "where sql like '%h1%' order by started_at");
     assert_int_equal(json_array_size(v), 2);
@@ -326,6 +328,35 @@ static void test_history_records_each_statement(void **state)
     assert_int_equal(count, 1);
 }
 
+/* A batch with a bad statement still writes the good ones. */
+static void test_journal_batches(void **state)
+{
+    struct pd_journal *j = pd_warehouse_journal(wh);
+    struct pd_err err = PD_ERR_INIT;
+    int rc;
+    json_t *v;
+    (void)state;
+    free(run_to_string(PD_FORMAT_CSV, "create table jt (x int)", NULL, &rc, &err));
+    assert_int_equal(rc, 0);
+    pd_journal_add(j, "insert into jt values (1)");
+    pd_journal_add(j, "insert into no_such_table values (2)");
+    pd_journal_add(j, "insert into jt values (3)");
+    pd_journal_flush(j);
+    v = run_json("select string_agg(x, ',' order by x) as xs from jt");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "xs")), "1,3");
+    json_decref(v);
+    /* and without a flush, by the background thread */
+    pd_journal_add(j, "insert into jt values (4)");
+    json_int_t n = 0;
+    for (int i = 0; i < 100 && n != 3; i++) {
+        usleep(50 * 1000);
+        v = run_json("select count(*) as n from jt");
+        n = json_integer_value(json_object_get(json_array_get(v, 0), "n"));
+        json_decref(v);
+    }
+    assert_int_equal(n, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_cancel_from_other_thread),
         cmocka_unit_test(test_history_records_each_statement),
         cmocka_unit_test(test_read_only),
+        cmocka_unit_test(test_journal_batches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

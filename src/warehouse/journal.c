@@ -1,0 +1,140 @@
+/*
+ * journal.c - batched bookkeeping writes (see journal.h).
+ */
+#include "warehouse/journal.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/duck.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/strv.h"
+#include "base/timeutil.h"
+#include "warehouse/warehouse.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+struct pd_journal {
+    struct pd_warehouse *wh;
+    int interval_ms;
+    pthread_mutex_t mu;
+    pthread_cond_t wake, done;
+    struct pd_strv queued;
+    uint64_t added, committed; /* statements queued / written so far */
+    int stopping, flushing;
+    pthread_t thread;
+};
+
+/* Write stmts in one transaction; when that fails, one by one (logging what fails). */
+static void commit(struct pd_journal *j, const struct pd_strv *stmts)
+{
+    duckdb_connection conn;
+    struct pd_err err = PD_ERR_INIT;
+    struct pd_buf sql = PD_BUF_INIT;
+    if (pd_warehouse_acquire(j->wh, &conn, &err) != 0) {
+        pd_log(PD_LOG_ERROR, "journal not written", "{s:s, s:I}", "error", err.msg, "statements",
+               (json_int_t)stmts->n);
+        return;
+    }
+    pd_buf_adds(&sql, "BEGIN TRANSACTION;\n");
+    for (size_t i = 0; i < stmts->n; i++)
+        pd_buf_addf(&sql, "%s;\n", stmts->v[i]);
+    pd_buf_adds(&sql, "COMMIT;");
+    if (pd_exec(conn, sql.ptr, &err) != 0) {
+        pd_exec(conn, "ROLLBACK", NULL);
+        for (size_t i = 0; i < stmts->n; i++) {
+            pd_err_clear(&err);
+            if (pd_exec(conn, stmts->v[i], &err) != 0)
+                pd_log(PD_LOG_ERROR, "journal statement not written", "{s:s, s:s}", "error",
+                       err.msg, "sql", stmts->v[i]);
+        }
+    }
+    pd_buf_release(&sql);
+    pd_warehouse_release(j->wh, conn, 1);
+}
+
+static void *run(void *arg)
+{
+    struct pd_journal *j = arg;
+    pthread_mutex_lock(&j->mu);
+    for (;;) {
+        struct pd_strv batch;
+        uint64_t upto;
+        if (j->queued.n == 0) {
+            if (j->stopping)
+                break;
+            struct timespec ts = pd_abstime_in_ms(j->interval_ms);
+            pthread_cond_timedwait(&j->wake, &j->mu, &ts);
+            continue;
+        }
+        /* Wait out the interval unless someone is waiting for the rows. */
+        if (!j->flushing && !j->stopping) {
+            struct timespec ts = pd_abstime_in_ms(j->interval_ms);
+            pthread_cond_timedwait(&j->wake, &j->mu, &ts);
+        }
+        batch = j->queued;
+        j->queued = (struct pd_strv){0};
+        upto = j->added;
+        pthread_mutex_unlock(&j->mu);
+        commit(j, &batch);
+        pd_strv_clear(&batch);
+        pthread_mutex_lock(&j->mu);
+        j->committed = upto;
+        pthread_cond_broadcast(&j->done);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+struct pd_journal *pd_journal_new(struct pd_warehouse *wh, int interval_ms)
+{
+    struct pd_journal *j = xcalloc(1, sizeof(*j));
+    j->wh = wh;
+    j->interval_ms = interval_ms;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->wake, NULL);
+    pthread_cond_init(&j->done, NULL);
+    if (pthread_create(&j->thread, NULL, run, j) != 0) {
+        pd_log(PD_LOG_ERROR, "journal thread not started", "{}");
+        abort();
+    }
+    return j;
+}
+
+void pd_journal_add(struct pd_journal *j, const char *sql)
+{
+    pthread_mutex_lock(&j->mu);
+    pd_strv_push(&j->queued, sql);
+    j->added++;
+    pthread_mutex_unlock(&j->mu);
+}
+
+void pd_journal_flush(struct pd_journal *j)
+{
+    pthread_mutex_lock(&j->mu);
+    uint64_t want = j->added;
+    while (j->committed < want) {
+        j->flushing++;
+        pthread_cond_signal(&j->wake);
+        pthread_cond_wait(&j->done, &j->mu);
+        j->flushing--;
+    }
+    pthread_mutex_unlock(&j->mu);
+}
+
+void pd_journal_free(struct pd_journal *j)
+{
+    if (j == NULL)
+        return;
+    pthread_mutex_lock(&j->mu);
+    j->stopping = 1;
+    pthread_cond_signal(&j->wake);
+    pthread_mutex_unlock(&j->mu);
+    pthread_join(j->thread, NULL);
+    pd_strv_clear(&j->queued);
+    pthread_cond_destroy(&j->wake);
+    pthread_cond_destroy(&j->done);
+    pthread_mutex_destroy(&j->mu);
+    free(j);
+}
