@@ -311,9 +311,6 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
     q->conn = conn;
     q->done = q->canceled = q->timed_out = 0;
     pthread_mutex_unlock(&q->mu);
-    if (q->o.progress)
-        duckdb_query(conn, "SET enable_progress_bar_print = false; SET progress_bar_time = 0;"
-                           " SET enable_progress_bar = true", NULL);
     if (q->o.timeout_s > 0 || q->o.interrupt || q->o.progress)
         watching = pthread_create(&watcher, NULL, watchdog, q) == 0;
 

@@ -181,18 +181,24 @@ void srv_job_put(struct srv_job *job)
         job_free(job);
 }
 
-/* Drop finished jobs older than keep_s from the registry. Called with mu held. */
+/*
+ * Drop finished jobs older than keep_s, and beyond the newest max_kept finished
+ * ones, from the registry (newest first, so the count runs in age order).
+ * Called with mu held.
+ */
 static void expire_locked(struct srv_jobs *J)
 {
     int64_t cutoff = pd_now_ms() - (int64_t)(J->o.keep_s * 1000.0);
     struct srv_job **pp = &J->all;
+    int kept = 0;
     while (*pp) {
         struct srv_job *job = *pp;
-        if (job->status >= COMPLETED && job->finished_ms < cutoff) {
+        if (job->status >= COMPLETED && (job->finished_ms < cutoff || kept >= J->o.max_kept)) {
             *pp = job->next_all;
             if (--job->refs == 0)
                 job_free(job);
         } else {
+            kept += job->status >= COMPLETED;
             pp = &job->next_all;
         }
     }
@@ -439,6 +445,8 @@ int srv_jobs_new(struct srv_jobs **out, struct pd_warehouse *wh, const struct sr
         J->o.workers = 2;
     if (J->o.max_events < 16)
         J->o.max_events = 16;
+    if (J->o.max_kept < 1)
+        J->o.max_kept = 1;
     J->wh = wh;
     pthread_mutex_init(&J->mu, NULL);
     pthread_cond_init(&J->cv, NULL);

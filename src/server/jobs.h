@@ -6,8 +6,9 @@
  * (queued, running, completed, failed, cancelled), a progress figure, a result
  * document and every event it emitted, numbered from 1. Late subscribers read
  * the whole log, then the stream ends once the job has. Finished jobs stay for
- * a while (srv_jobs_opts.keep_s) and are then dropped. Cancelling sets a flag
- * the job's work polls (and its cancel hook, which interrupts DuckDB).
+ * a while (srv_jobs_opts.keep_s, and at most max_kept of them) and are then
+ * dropped. Cancelling sets a flag the job's work polls (and its cancel hook,
+ * which interrupts DuckDB).
  *
  * Jobs are recorded in _pluto.job_log (append-only; the view _pluto.jobs shows
  * each job's state) so that a server killed mid-run leaves a
@@ -31,6 +32,7 @@ struct srv_jobs_opts {
     int workers;     /* threads running jobs */
     int max_queued;  /* submissions beyond this are refused (busy) */
     double keep_s;   /* finished jobs are kept this long */
+    int max_kept;    /* and at most this many of them (the newest) */
     int max_events;  /* events kept per job; older progress events are dropped first */
 };
 

@@ -793,7 +793,7 @@ int srv_start(struct srv **out, const struct srv_opts *o, struct pd_err *err)
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
     struct srv_jobs_opts jo = {.workers = o->job_workers, .max_queued = 256, .keep_s = 3600,
-                               .max_events = 10000};
+                               .max_kept = 1000, .max_events = 10000};
     struct srv *s;
     char port[16];
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;

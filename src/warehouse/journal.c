@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct pd_journal {
     struct pd_warehouse *wh;
@@ -25,6 +26,35 @@ struct pd_journal {
     int stopping, flushing;
     pthread_t thread;
 };
+
+/*
+ * The statements as one script, consecutive "INSERT INTO t (...) VALUES (...)"
+ * into the same table and columns merged into one INSERT with many rows: DuckDB
+ * parses and plans it once.
+ */
+static void batch_sql(struct pd_buf *out, const struct pd_strv *stmts)
+{
+    const char *prev = NULL;
+    size_t prev_len = 0;
+    for (size_t i = 0; i < stmts->n; i++) {
+        const char *s = stmts->v[i], *values = strstr(s, " VALUES (");
+        size_t len = values ? (size_t)(values - s) + 8 : 0;
+        if (values && prev && len == prev_len && strncmp(s, prev, len) == 0) {
+            pd_buf_adds(out, ", ");
+            pd_buf_adds(out, s + len);
+            continue;
+        }
+        if (prev)
+            pd_buf_adds(out, ";\n");
+        pd_buf_adds(out, s);
+        prev = values ? s : NULL;
+        prev_len = len;
+        if (!values)
+            pd_buf_adds(out, ";\n");
+    }
+    if (prev)
+        pd_buf_adds(out, ";\n");
+}
 
 /* Write stmts in one transaction; when that fails, one by one (logging what fails). */
 static void commit(struct pd_journal *j, const struct pd_strv *stmts)
@@ -38,8 +68,7 @@ static void commit(struct pd_journal *j, const struct pd_strv *stmts)
         return;
     }
     pd_buf_adds(&sql, "BEGIN TRANSACTION;\n");
-    for (size_t i = 0; i < stmts->n; i++)
-        pd_buf_addf(&sql, "%s;\n", stmts->v[i]);
+    batch_sql(&sql, stmts);
     pd_buf_adds(&sql, "COMMIT;");
     if (pd_exec(conn, sql.ptr, &err) != 0) {
         pd_exec(conn, "ROLLBACK", NULL);

@@ -326,6 +326,9 @@ int pd_warehouse_acquire(struct pd_warehouse *wh, duckdb_connection *conn, struc
     pthread_mutex_unlock(&wh->lock);
     if (duckdb_connect(wh->db, conn) == DuckDBError)
         return pd_fail(err, PD_EINTERNAL, "cannot connect to warehouse '%s'", wh->path);
+    /* Progress of statements that run a while, for duckdb_query_progress (never printed). */
+    duckdb_query(*conn, "SET enable_progress_bar = true; SET enable_progress_bar_print = false;"
+                        " SET progress_bar_time = 200", NULL);
     return 0;
 }
 

@@ -355,6 +355,15 @@ static void test_journal_batches(void **state)
         json_decref(v);
     }
     assert_int_equal(n, 3);
+    /* rows for the same table go in as one INSERT; a bad row falls back to one by one */
+    pd_journal_add(j, "INSERT INTO jt (x) VALUES (10)");
+    pd_journal_add(j, "INSERT INTO jt (x) VALUES (11)");
+    pd_journal_add(j, "INSERT INTO jt (x) VALUES ('not a number')");
+    pd_journal_add(j, "INSERT INTO jt (x) VALUES (12)");
+    pd_journal_flush(j);
+    v = run_json("select string_agg(x, ',' order by x) as xs from jt where x >= 10");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "xs")), "10,11,12");
+    json_decref(v);
 }
 
 int main(void)
