@@ -732,7 +732,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     pd_log_set_trace_id(NULL);
     if (r->resp)
         return queue(s, r);
-    if (st->suspended)
+    /* Suspended, or woken before the handler returned: MHD calls again, on_resume answers. */
+    if (st->suspended || r->on_resume)
         return MHD_YES;
     srv_reply_error(r, PD_EINTERNAL, "the handler for %s gave no answer", url);
     return queue(s, r);
