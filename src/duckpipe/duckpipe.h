@@ -286,6 +286,21 @@ void dp_run_result_clear(struct dp_run_result *r);
 int dp_preview(const struct dp_plan *plan, const struct dp_step *step, const struct dp_env *env,
                long limit, duckdb_result *res, struct pd_err *err);
 
+/* ---------- reading SQL ---------- */
+
+/*
+ * What one SELECT reads, as DuckDB's parser sees it: tables and views
+ * ("schema.table" in lower case, or "table" when no schema is written; CTEs
+ * excluded), table functions called (lower case), and files. PD_ESQL when the
+ * text does not parse as a SELECT.
+ */
+struct dp_sql_reads {
+    struct pd_strv relations, functions, files;
+};
+int dp_sql_reads(duckdb_connection conn, const char *sql, struct dp_sql_reads *out,
+                 struct pd_err *err);
+void dp_sql_reads_clear(struct dp_sql_reads *r);
+
 /* ---------- lineage ---------- */
 
 enum dp_graph_format { DP_GRAPH_JSON, DP_GRAPH_DOT, DP_GRAPH_MERMAID };

@@ -42,6 +42,7 @@ struct dp_refs {
     struct dp_table_ref *v;
     size_t n;
     struct pd_strv ctes;
+    struct pd_strv functions; /* every table function called (lower case) */
 };
 
 void dp_refs_clear(struct dp_refs *r);

@@ -36,6 +36,7 @@ void dp_refs_clear(struct dp_refs *r)
     }
     free(r->v);
     pd_strv_clear(&r->ctes);
+    pd_strv_clear(&r->functions);
     memset(r, 0, sizeof(*r));
 }
 
@@ -90,11 +91,18 @@ static void walk(json_t *node, struct dp_refs *r)
                 !*schema && looks_like_file(table));
         return;
     }
+    if (type && strcmp(type, "SHOW_REF") == 0 && *str_of(node, "table_name"))
+        add_ref(r, str_of(node, "catalog_name"), str_of(node, "schema_name"),
+                str_of(node, "table_name"), "", 0); /* SHOW TABLES and the like */
     if (type && strcmp(type, "TABLE_FUNCTION") == 0) {
         json_t *fn = json_object_get(node, "function");
         const char *name = str_of(fn, "function_name");
         json_t *first = json_array_get(json_object_get(fn, "children"), 0);
         json_t *value = json_object_get(json_object_get(first, "value"), "value");
+        char *lower = dp_lower(name);
+        if (!pd_strv_has(&r->functions, lower))
+            pd_strv_push(&r->functions, lower);
+        free(lower);
         if ((strncmp(name, "read_", 5) == 0 || strcmp(name, "parquet_scan") == 0) &&
             json_is_string(value))
             add_ref(r, "", "", json_string_value(value), str_of(node, "alias"), 1);
@@ -247,4 +255,44 @@ void *dp_parse_json(duckdb_connection conn, const char *sql, struct pd_err *err)
     duckdb_destroy_result(&res);
     duckdb_destroy_prepare(&stmt);
     return doc;
+}
+
+int dp_sql_reads(duckdb_connection conn, const char *sql, struct dp_sql_reads *out,
+                 struct pd_err *err)
+{
+    struct dp_refs refs = {0};
+    char *error = NULL;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = dp_refs_extract(conn, &sql, 1, &refs, &error, err)) != 0)
+        return rc;
+    if (error) {
+        rc = pd_fail(err, PD_ESQL, "%s", error);
+        free(error);
+        dp_refs_clear(&refs);
+        return rc;
+    }
+    for (size_t i = 0; i < refs.n; i++) {
+        const struct dp_table_ref *t = &refs.v[i];
+        if (t->is_file) {
+            pd_strv_push(&out->files, t->table);
+        } else {
+            char *name = *t->schema ? xasprintf("%s.%s", t->schema, t->table) : xstrdup(t->table);
+            char *lower = dp_lower(name);
+            pd_strv_push(&out->relations, lower);
+            free(lower);
+            free(name);
+        }
+    }
+    for (size_t i = 0; i < refs.functions.n; i++)
+        pd_strv_push(&out->functions, refs.functions.v[i]);
+    dp_refs_clear(&refs);
+    return 0;
+}
+
+void dp_sql_reads_clear(struct dp_sql_reads *r)
+{
+    pd_strv_clear(&r->relations);
+    pd_strv_clear(&r->functions);
+    pd_strv_clear(&r->files);
 }

@@ -11,9 +11,19 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define USER_SCHEMAS \
     "table_catalog = current_database() AND table_schema NOT IN ('_pluto', '_sources', '_duckpipe')"
+
+int pd_schema_is_internal(const char *schema)
+{
+    static const char *const internal[] = {"_pluto", "_sources", "_duckpipe"};
+    for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
+        if (strcasecmp(schema, internal[i]) == 0)
+            return 1;
+    return 0;
+}
 
 int pd_catalog_tables(struct pd_query *q, struct pd_sink *sink, struct pd_err *err)
 {

@@ -10,6 +10,9 @@ struct pd_err;
 struct pd_query;
 struct pd_sink;
 
+/* 1 when schema is one of the internal ones (_pluto, _sources, _duckpipe; any case). */
+int pd_schema_is_internal(const char *schema);
+
 /* Rows: schema, name, type (BASE TABLE or VIEW), ordered by schema and name. */
 int pd_catalog_tables(struct pd_query *q, struct pd_sink *sink, struct pd_err *err);
 

@@ -360,6 +360,8 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
                              "only a read-only statement (SELECT, WITH ... SELECT, EXPLAIN, "
                              "DESCRIBE, SHOW) is allowed here, got %s", stype);
                 status = "refused";
+            } else if (q->o.check && (rc = q->o.check(q->o.check_arg, conn, text, t, err)) != 0) {
+                status = "refused";
             } else {
                 rc = run_one(q, stmt, stype, to, &rows, t0, err, &status);
             }

@@ -37,6 +37,11 @@ struct pd_query_opts {
        DESCRIBE, SHOW), told by DuckDB's statement type; anything else is refused
        before it runs (PD_EINVAL). */
     int read_only;
+    /* Called before each statement runs, with its text and type, on the connection
+       that will run it; a non-zero return refuses it (err says why). NULL: none. */
+    int (*check)(void *arg, duckdb_connection conn, const char *sql, duckdb_statement_type type,
+                 struct pd_err *err);
+    void *check_arg;
 };
 
 struct pd_query_stats {

@@ -1,0 +1,373 @@
+/*
+ * tools.c - the agent's tools (see tools.h): the table of them, argument
+ * checking against their schemas, and the tools that read the warehouse.
+ */
+#include "agent/tools.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/duck.h"
+#include "base/err.h"
+#include "duckpipe/duckpipe.h"
+#include "query/catalog.h"
+#include "query/query.h"
+#include "warehouse/encode.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CELL_MAX 200    /* characters of a cell the model sees */
+#define LISTING_MAX 500 /* rows of a catalog listing the model sees */
+
+/* ---- results: for the user and for the model ------------------------------- */
+
+/* A cell as the model sees it: strings cut at CELL_MAX characters. */
+static json_t *cell_for_model(json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (s && strlen(s) > CELL_MAX) {
+        char *cut = xasprintf("%.*s...", CELL_MAX, s);
+        json_t *o = json_string(cut);
+        free(cut);
+        return o ? o : json_string("(not valid UTF-8)");
+    }
+    return json_incref(v);
+}
+
+/* {columns, row_count, rows (at most limit), rows_shown} of a result document. */
+static json_t *summary(const json_t *doc, long limit, int metadata)
+{
+    json_t *rows = json_array(), *row, *cell;
+    json_t *all = json_object_get(doc, "rows");
+    json_t *o = json_pack("{s:O, s:O}", "columns", json_object_get(doc, "columns"), "row_count",
+                          json_object_get(doc, "row_count"));
+    size_t i, k;
+    json_array_foreach(all, i, row) {
+        json_t *copy;
+        if ((long)i >= limit)
+            break;
+        copy = json_array();
+        json_array_foreach(row, k, cell) json_array_append_new(copy, cell_for_model(cell));
+        json_array_append_new(rows, copy);
+    }
+    if (limit > 0 || metadata) {
+        json_object_set_new(o, "rows", rows);
+        json_object_set_new(o, "rows_shown", json_integer((json_int_t)json_array_size(rows)));
+    } else {
+        json_decref(rows);
+        json_object_set_new(o, "note", json_string("data rows are not sent to the model "
+                                                   "(agent.send_rows: none)"));
+    }
+    return o;
+}
+
+/* ---- run_sql's guard -------------------------------------------------------- */
+
+static const char *const allowed_functions[] = {
+    "read_csv", "read_csv_auto", "read_parquet", "parquet_scan", "read_json", "read_json_auto",
+    "read_ndjson", "read_ndjson_auto", "range", "generate_series", "unnest", "postgres_query",
+    "mysql_query", "sqlite_query"};
+
+static int function_allowed(const char *name)
+{
+    for (size_t i = 0; i < sizeof(allowed_functions) / sizeof(allowed_functions[0]); i++)
+        if (strcmp(name, allowed_functions[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Catalog views DuckDB resolves without a schema, and SHOW's listings. */
+static int system_name(const char *name)
+{
+    return strncmp(name, "duckdb_", 7) == 0 || strncmp(name, "pg_", 3) == 0 ||
+           strncmp(name, "sqlite_", 7) == 0 || strncmp(name, "__", 2) == 0 ||
+           strcmp(name, "information_schema") == 0 || strcmp(name, "system") == 0 ||
+           strcmp(name, "temp") == 0;
+}
+
+/* A pd_query check: what the statement reads must be user data. */
+static int guard(void *arg, duckdb_connection conn, const char *sql, duckdb_statement_type type,
+                 struct pd_err *err)
+{
+    struct dp_sql_reads reads;
+    int rc = 0;
+    (void)arg;
+    if (type == DUCKDB_STATEMENT_TYPE_EXPLAIN)
+        return 0; /* shows a plan, reads nothing */
+    if (dp_sql_reads(conn, sql, &reads, err) != 0) {
+        char why[PD_ERR_MSG_MAX];
+        snprintf(why, sizeof(why), "%s", err->msg);
+        return pd_fail(err, PD_EINVAL,
+                       "run_sql could not check what this statement reads (%s): write it as a "
+                       "plain SELECT",
+                       why);
+    }
+    for (size_t i = 0; i < reads.relations.n && rc == 0; i++) {
+        const char *r = reads.relations.v[i], *dot = strrchr(r, '.');
+        char *schema = dot ? xstrndup(r, (size_t)(dot - r)) : NULL;
+        const char *first = schema ? (strchr(schema, '.') ? strchr(schema, '.') + 1 : schema) : "";
+        if ((schema && (pd_schema_is_internal(first) || system_name(first))) ||
+            (!schema && system_name(r)))
+            rc = pd_fail(err, PD_EINVAL,
+                         "run_sql cannot read %s: it is not user data (use list_tables and "
+                         "describe_table to explore the warehouse)",
+                         r);
+        free(schema);
+    }
+    for (size_t i = 0; i < reads.functions.n && rc == 0; i++)
+        if (!function_allowed(reads.functions.v[i]))
+            rc = pd_fail(err, PD_EINVAL,
+                         "run_sql cannot call %s(): only readers of data (read_csv, read_parquet, "
+                         "read_json, range, unnest, ...) are allowed",
+                         reads.functions.v[i]);
+    dp_sql_reads_clear(&reads);
+    return rc;
+}
+
+/* The result document of sql (one read), at most keep rows; guarded: run_sql's rules. */
+static int run_doc(const struct ag_env *e, const char *sql, long keep, int guarded, json_t **doc,
+                   struct pd_err *err)
+{
+    struct pd_buf out = PD_BUF_INIT;
+    struct pd_query_opts o = {.timeout_s = e->timeout_s, .history = e->history,
+                              .origin = "agent", .read_only = 1, .limit = (uint64_t)keep,
+                              .check = guarded ? guard : NULL};
+    struct pd_sink *sink = pd_sink_new_doc(&out);
+    struct pd_query *q = pd_query_new(e->wh, &o);
+    json_error_t jerr;
+    int rc = pd_query_run(q, sql, sink, NULL, err);
+    pd_query_free(q);
+    pd_sink_free(sink);
+    *doc = NULL;
+    if (rc == 0 && (*doc = json_loadb(out.ptr, out.len, 0, &jerr)) == NULL)
+        rc = pd_fail(err, PD_EINTERNAL, "result: %s", jerr.text);
+    pd_buf_release(&out);
+    return rc;
+}
+
+/* ---- the tools ---------------------------------------------------------------- */
+
+static int t_run_sql(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                     struct pd_err *err)
+{
+    json_t *doc;
+    int rc = run_doc(e, json_string_value(json_object_get(args, "sql")), e->keep_rows, 1, &doc,
+                     err);
+    if (rc)
+        return rc;
+    out->for_model = summary(doc, e->send_rows, 0);
+    out->result = doc;
+    return 0;
+}
+
+/* A listing from the catalog service, all of it shown to the model (it is metadata). */
+static int listing(const struct ag_env *e, const char *table, struct ag_tool_result *out,
+                   struct pd_err *err)
+{
+    struct pd_buf text = PD_BUF_INIT;
+    struct pd_query_opts o = {.origin = "agent"};
+    struct pd_sink *sink = pd_sink_new_doc(&text);
+    struct pd_query *q = pd_query_new(e->wh, &o);
+    json_t *doc = NULL;
+    int rc = table ? pd_catalog_columns(q, table, sink, err) : pd_catalog_tables(q, sink, err);
+    pd_query_free(q);
+    pd_sink_free(sink);
+    if (rc == 0 && (doc = json_loadb(text.ptr, text.len, 0, NULL)) == NULL)
+        rc = pd_fail(err, PD_EINTERNAL, "catalog listing unreadable");
+    pd_buf_release(&text);
+    if (rc == 0) {
+        out->for_model = summary(doc, LISTING_MAX, 1);
+        json_decref(doc);
+    }
+    return rc;
+}
+
+static int t_list_tables(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                         struct pd_err *err)
+{
+    (void)args;
+    return listing(e, NULL, out, err);
+}
+
+/* "t" or "schema.t" naming a user table; PD_EINVAL for internal ones. */
+static int user_table(const char *table, struct pd_err *err)
+{
+    const char *dot = strchr(table, '.');
+    char *schema = dot ? xstrndup(table, (size_t)(dot - table)) : NULL;
+    int internal = schema && (pd_schema_is_internal(schema) || system_name(schema));
+    free(schema);
+    if (internal)
+        return pd_fail(err, PD_ENOTFOUND, "no table '%s' (see list_tables)", table);
+    return 0;
+}
+
+static int t_describe_table(const struct ag_env *e, const json_t *args,
+                            struct ag_tool_result *out, struct pd_err *err)
+{
+    const char *table = json_string_value(json_object_get(args, "table"));
+    int rc = user_table(table, err);
+    return rc ? rc : listing(e, table, out, err);
+}
+
+static int t_sample_rows(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                         struct pd_err *err)
+{
+    const char *table = json_string_value(json_object_get(args, "table")), *dot;
+    json_t *n = json_object_get(args, "limit");
+    struct pd_buf sql = PD_BUF_INIT;
+    struct ag_tool_result probe = {0};
+    json_t *doc;
+    int rc;
+    /* the table must be one describe_table knows */
+    if ((rc = t_describe_table(e, args, &probe, err)) != 0)
+        return rc;
+    ag_tool_result_clear(&probe);
+    pd_buf_adds(&sql, "SELECT * FROM ");
+    if ((dot = strchr(table, '.')) != NULL) {
+        char *schema = xstrndup(table, (size_t)(dot - table));
+        pd_sql_ident(&sql, schema);
+        pd_buf_addc(&sql, '.');
+        free(schema);
+        table = dot + 1;
+    }
+    pd_sql_ident(&sql, table);
+    pd_buf_addf(&sql, " LIMIT %lld", n ? (long long)json_integer_value(n) : 5LL);
+    rc = run_doc(e, sql.ptr, e->keep_rows, 0, &doc, err);
+    pd_buf_release(&sql);
+    if (rc)
+        return rc;
+    out->for_model = summary(doc, e->send_rows, 0);
+    out->result = doc;
+    return 0;
+}
+
+#define OBJ(props, req) "{\"type\":\"object\",\"properties\":{" props "},\"required\":[" req "],\"additionalProperties\":false}"
+
+const struct ag_tool ag_tools[] = {
+    {"list_tables",
+     "List the tables and views of the warehouse (schema, name, type). Sources appear as "
+     "schemas of views; cached copies in schema cache; saved analyses in schema analysis.",
+     OBJ("", ""), 0, t_list_tables},
+    {"describe_table",
+     "The columns of one table: name, type, nullable. Use schema.table for tables outside main.",
+     OBJ("\"table\":{\"type\":\"string\",\"description\":\"table or schema.table\"}", "\"table\""),
+     0, t_describe_table},
+    {"sample_rows", "A few rows of a table, to see what its values look like.",
+     OBJ("\"table\":{\"type\":\"string\",\"description\":\"table or schema.table\"},"
+         "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":20,\"description\":\"rows "
+         "(default 5)\"}",
+         "\"table\""),
+     0, t_sample_rows},
+    {"run_sql",
+     "Run one read-only SQL statement (SELECT, WITH ... SELECT, EXPLAIN, DESCRIBE, SHOW) in "
+     "DuckDB's dialect and get its columns, row count and first rows.",
+     OBJ("\"sql\":{\"type\":\"string\",\"description\":\"one SELECT statement\"}", "\"sql\""), 0,
+     t_run_sql},
+};
+
+const size_t ag_n_tools = sizeof(ag_tools) / sizeof(ag_tools[0]);
+
+const struct ag_tool *ag_tool_find(const char *name)
+{
+    for (size_t i = 0; name && i < ag_n_tools; i++)
+        if (strcmp(ag_tools[i].name, name) == 0)
+            return &ag_tools[i];
+    return NULL;
+}
+
+/* ---- arguments against a tool's schema ---------------------------------------- */
+
+static int type_matches(const char *type, const json_t *v)
+{
+    if (strcmp(type, "string") == 0)
+        return json_is_string(v);
+    if (strcmp(type, "integer") == 0)
+        return json_is_integer(v);
+    if (strcmp(type, "number") == 0)
+        return json_is_number(v);
+    if (strcmp(type, "boolean") == 0)
+        return json_is_boolean(v);
+    if (strcmp(type, "array") == 0)
+        return json_is_array(v);
+    return json_is_object(v);
+}
+
+static int check_args(const struct ag_tool *t, const json_t *args, struct pd_err *err)
+{
+    json_t *schema = json_loads(t->schema, 0, NULL), *props, *req, *v, *p;
+    const char *key;
+    size_t i;
+    int rc = 0;
+    props = json_object_get(schema, "properties");
+    req = json_object_get(schema, "required");
+    json_array_foreach(req, i, v)
+        if (rc == 0 && !json_object_get(args, json_string_value(v)))
+            rc = pd_fail(err, PD_EINVAL, "%s: argument '%s' is required", t->name,
+                         json_string_value(v));
+    json_object_foreach((json_t *)args, key, v) {
+        const char *type;
+        if (rc)
+            break;
+        if ((p = json_object_get(props, key)) == NULL) {
+            rc = pd_fail(err, PD_EINVAL, "%s: unknown argument '%s'", t->name, key);
+            break;
+        }
+        type = json_string_value(json_object_get(p, "type"));
+        if (type && !type_matches(type, v))
+            rc = pd_fail(err, PD_EINVAL, "%s: argument '%s' must be a%s %s", t->name, key,
+                         type[0] == 'a' || type[0] == 'i' || type[0] == 'o' ? "n" : "", type);
+        else if (json_is_integer(v) &&
+                 ((json_object_get(p, "minimum") &&
+                   json_integer_value(v) < json_integer_value(json_object_get(p, "minimum"))) ||
+                  (json_object_get(p, "maximum") &&
+                   json_integer_value(v) > json_integer_value(json_object_get(p, "maximum")))))
+            rc = pd_fail(err, PD_EINVAL, "%s: argument '%s' is out of range", t->name, key);
+    }
+    json_decref(schema);
+    return rc;
+}
+
+int ag_tool_call(const struct ag_env *e, const char *name, const char *args_json,
+                 struct ag_tool_result *out, struct pd_err *err)
+{
+    const struct ag_tool *t = ag_tool_find(name);
+    json_error_t jerr;
+    json_t *args;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if (t == NULL)
+        return pd_fail(err, PD_EINVAL, "there is no tool '%s'", name ? name : "");
+    args = args_json && *args_json ? json_loads(args_json, 0, &jerr) : json_object();
+    if (!json_is_object(args)) {
+        rc = args ? pd_fail(err, PD_EINVAL, "%s: the arguments must be a JSON object", name)
+                  : pd_fail(err, PD_EINVAL, "%s: the arguments are not valid JSON (%s at column %d)",
+                            name, jerr.text, jerr.column);
+        json_decref(args);
+        return rc;
+    }
+    if ((rc = check_args(t, args, err)) == 0)
+        rc = t->run(e, args, out, err);
+    json_decref(args);
+    if (rc)
+        ag_tool_result_clear(out);
+    return rc;
+}
+
+void ag_tool_result_clear(struct ag_tool_result *r)
+{
+    json_decref(r->for_model);
+    json_decref(r->result);
+    memset(r, 0, sizeof(*r));
+}
+
+json_t *ag_tools_json(void)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < ag_n_tools; i++)
+        json_array_append_new(
+            a, json_pack("{s:s, s:{s:s, s:s, s:o}}", "type", "function", "function", "name",
+                         ag_tools[i].name, "description", ag_tools[i].description, "parameters",
+                         json_loads(ag_tools[i].schema, 0, NULL)));
+    return a;
+}

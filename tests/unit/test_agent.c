@@ -1,0 +1,210 @@
+/*
+ * test_agent.c - the agent's tools on a real warehouse with the sample shop:
+ * arguments checked against the schemas, run_sql's rules (one read-only
+ * statement, no internal schemas, no catalog functions), what the model sees.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "agent/tools.h"
+#include "base/err.h"
+#include "base/path.h"
+#include "sample/shop.h"
+#include "warehouse/warehouse.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char dir[64];
+static struct pd_warehouse *wh;
+static struct ag_env env;
+
+static int setup(void **state)
+{
+    struct pd_err err = PD_ERR_INIT;
+    duckdb_connection conn;
+    int loaded;
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/pd-agent-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    char *db = pd_path_join(dir, "w.duckdb");
+    struct pd_warehouse_opts o = {.path = db, .threads = 2};
+    int rc = pd_warehouse_open(&wh, &o, &err);
+    free(db);
+    if (rc || pd_warehouse_acquire(wh, &conn, &err) || pd_shop_load(conn, &loaded, &err)) {
+        fprintf(stderr, "setup: %s\n", err.msg);
+        return -1;
+    }
+    pd_warehouse_release(wh, conn, 1);
+    env = (struct ag_env){.wh = wh, .send_rows = 5, .keep_rows = 100};
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    pd_warehouse_close(wh);
+    return 0;
+}
+
+/* Call a tool; returns rc, fills out and err. */
+static int call(const char *tool, const char *args, struct ag_tool_result *out, struct pd_err *err)
+{
+    pd_err_clear(err);
+    return ag_tool_call(&env, tool, args, out, err);
+}
+
+static void test_run_sql_summary(void **state)
+{
+    struct ag_tool_result r;
+    struct pd_err err = PD_ERR_INIT;
+    (void)state;
+    assert_int_equal(call("run_sql", "{\"sql\":\"select order_id, status from orders order by 1\"}",
+                          &r, &err), 0);
+    /* the model sees the count, the columns and 5 rows; the user's result keeps 100 */
+    assert_int_equal(json_integer_value(json_object_get(r.for_model, "row_count")), 3000);
+    assert_int_equal(json_array_size(json_object_get(r.for_model, "rows")), 5);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(r.for_model, "columns"), 1), "name")),
+                        "status");
+    assert_int_equal(json_array_size(json_object_get(r.result, "rows")), 100);
+    ag_tool_result_clear(&r);
+
+    /* send_rows none: no data row, only the shape */
+    env.send_rows = 0;
+    assert_int_equal(call("run_sql", "{\"sql\":\"select * from customers\"}", &r, &err), 0);
+    assert_null(json_object_get(r.for_model, "rows"));
+    assert_non_null(json_object_get(r.for_model, "columns"));
+    char *text = json_dumps(r.for_model, 0);
+    assert_null(strstr(text, "@")); /* no e-mail address or any other value */
+    free(text);
+    ag_tool_result_clear(&r);
+    env.send_rows = 5;
+
+    /* long cells are cut for the model */
+    assert_int_equal(call("run_sql", "{\"sql\":\"select repeat('x', 5000) as s\"}", &r, &err), 0);
+    assert_true(strlen(json_string_value(json_array_get(
+                    json_array_get(json_object_get(r.for_model, "rows"), 0), 0))) < 300);
+    ag_tool_result_clear(&r);
+}
+
+static void test_run_sql_refuses(void **state)
+{
+    static const char *const refused[] = {
+        "{\"sql\":\"delete from orders\"}",
+        "{\"sql\":\"drop table orders\"}",
+        "{\"sql\":\"select 1; select 2\"}",
+        "{\"sql\":\"select * from _pluto.query_history\"}",
+        "{\"sql\":\"select count(*) from _sources.attached\"}",
+        "{\"sql\":\"with x as (select * from _duckpipe.run_history) select * from x\"}",
+        "{\"sql\":\"select 1 union all select count(*) from \\\"_PLUTO\\\".jobs\"}",
+        "{\"sql\":\"select * from information_schema.tables\"}",
+        "{\"sql\":\"select * from duckdb_tables()\"}",
+        "{\"sql\":\"select * from duckdb_tables\"}",
+        "{\"sql\":\"show all tables\"}",
+        "{\"sql\":\"describe _pluto.jobs\"}",
+        "{\"sql\":\"select * from query('select * from _pluto.jobs')\"}",
+        "{\"sql\":\"select * from orders where customer_id in (select 1 from _pluto.job_log)\"}",
+    };
+    struct ag_tool_result r;
+    struct pd_err err = PD_ERR_INIT;
+    (void)state;
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        int rc = call("run_sql", refused[i], &r, &err);
+        if (rc != PD_EINVAL)
+            fail_msg("%s: not refused (rc %d, %s)", refused[i], rc, err.msg);
+        if (getenv("PD_TEST_VERBOSE"))
+            print_message("%s -> %s\n", refused[i], err.msg);
+    }
+    /* reads of user data are fine, files and ranges too */
+    assert_int_equal(call("run_sql", "{\"sql\":\"select count(*) from range(10) t(x) join orders "
+                                     "o on o.order_id = t.x\"}",
+                          &r, &err),
+                     0);
+    ag_tool_result_clear(&r);
+    assert_int_equal(call("run_sql", "{\"sql\":\"explain select * from orders\"}", &r, &err), 0);
+    ag_tool_result_clear(&r);
+    /* nothing was changed by the refused statements */
+    assert_int_equal(call("run_sql", "{\"sql\":\"select count(*) as n from orders\"}", &r, &err),
+                     0);
+    assert_int_equal(json_integer_value(json_array_get(
+                         json_array_get(json_object_get(r.for_model, "rows"), 0), 0)),
+                     3000);
+    ag_tool_result_clear(&r);
+}
+
+static void test_arguments(void **state)
+{
+    struct ag_tool_result r;
+    struct pd_err err = PD_ERR_INIT;
+    (void)state;
+    assert_int_equal(call("run_sql", "{\"sql\": 42}", &r, &err), PD_EINVAL);
+    assert_non_null(strstr(err.msg, "'sql' must be a string"));
+    assert_int_equal(call("run_sql", "{\"query\":\"select 1\"}", &r, &err), PD_EINVAL);
+    assert_non_null(strstr(err.msg, "'sql' is required"));
+    assert_int_equal(call("run_sql", "{\"sql\":\"select 1\", \"extra\": 1}", &r, &err), PD_EINVAL);
+    assert_int_equal(call("run_sql", "{\"sql\":\"select 1\"", &r, &err), PD_EINVAL);
+    assert_non_null(strstr(err.msg, "not valid JSON"));
+    assert_int_equal(call("run_sql", "[1]", &r, &err), PD_EINVAL);
+    assert_int_equal(call("sample_rows", "{\"table\":\"orders\",\"limit\":1000}", &r, &err),
+                     PD_EINVAL);
+    assert_int_equal(call("drop_everything", "{}", &r, &err), PD_EINVAL);
+    assert_non_null(strstr(err.msg, "no tool"));
+}
+
+static void test_catalog_tools(void **state)
+{
+    struct ag_tool_result r;
+    struct pd_err err = PD_ERR_INIT;
+    json_t *row;
+    size_t i;
+    (void)state;
+    assert_int_equal(call("list_tables", "{}", &r, &err), 0);
+    json_array_foreach(json_object_get(r.for_model, "rows"), i, row) {
+        const char *schema = json_string_value(json_array_get(row, 0));
+        assert_true(schema[0] != '_');
+    }
+    assert_true(json_array_size(json_object_get(r.for_model, "rows")) >= 4);
+    ag_tool_result_clear(&r);
+    assert_int_equal(call("describe_table", "{\"table\":\"orders\"}", &r, &err), 0);
+    assert_int_equal(json_integer_value(json_object_get(r.for_model, "row_count")), 5);
+    ag_tool_result_clear(&r);
+    assert_int_equal(call("describe_table", "{\"table\":\"_pluto.jobs\"}", &r, &err), PD_ENOTFOUND);
+    assert_int_equal(call("describe_table", "{\"table\":\"nope\"}", &r, &err), PD_ENOTFOUND);
+    assert_int_equal(call("sample_rows", "{\"table\":\"main.orders\",\"limit\":3}", &r, &err), 0);
+    assert_int_equal(json_array_size(json_object_get(r.for_model, "rows")), 3);
+    ag_tool_result_clear(&r);
+    assert_int_equal(call("sample_rows", "{\"table\":\"_pluto.query_history\"}", &r, &err),
+                     PD_ENOTFOUND);
+    assert_int_equal(call("sample_rows", "{\"table\":\"orders; drop table orders\"}", &r, &err),
+                     PD_ENOTFOUND);
+
+    /* the tools as a model is given them */
+    json_t *tools = ag_tools_json();
+    assert_int_equal(json_array_size(tools), ag_n_tools);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(tools, 3), "function"), "name")),
+                        "run_sql");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(json_array_get(tools, 3), "function"),
+                                            "parameters"),
+                            "type")),
+                        "object");
+    json_decref(tools);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_sql_summary),
+        cmocka_unit_test(test_run_sql_refuses),
+        cmocka_unit_test(test_arguments),
+        cmocka_unit_test(test_catalog_tools),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
