@@ -1,0 +1,798 @@
+/*
+ * local.c - the offline planner (see local.h): words are matched to tables,
+ * columns, values in the data and a small vocabulary of analytical phrases;
+ * the roles found (what to count or add up, what to group by, how to filter,
+ * how to rank) become one SELECT with the joins it needs.
+ */
+#include "agent/local.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/duck.h"
+#include "base/err.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_WORDS 64
+#define MAX_REFS 16
+#define MAX_FILTERS 8
+
+enum agg { AGG_NONE, AGG_COUNT, AGG_DISTINCT, AGG_SUM, AGG_AVG, AGG_MIN, AGG_MAX };
+
+enum ref_kind { REF_TABLE, REF_COLUMN };
+
+struct ref {
+    enum ref_kind kind;
+    int table, col; /* col: -1 for a table */
+    int at;         /* word position */
+};
+
+struct filter {
+    int table, col;
+    char *value;
+};
+
+struct question {
+    char *w[MAX_WORDS]; /* lower case */
+    char *raw[MAX_WORDS];
+    int used[MAX_WORDS];
+    int n;
+    const struct ag_schema *s;
+    struct ref refs[MAX_REFS];
+    int nrefs;
+    struct filter filters[MAX_FILTERS];
+    int nfilters;
+    enum agg agg;
+    int agg_at;       /* where the aggregate word was */
+    int money;        /* a money word: the measure is an amount, added up */
+    int money_at;
+    int rank;         /* 1 highest first, -1 lowest first */
+    long limit;
+    int year;
+    const char *bucket;
+    int group_at;     /* position of per/by/each, or -1 */
+    int listing;
+    int recent;       /* listing newest (1) or oldest (-1) first */
+};
+
+/* ---- words -------------------------------------------------------------------- */
+
+static void tokenize(struct question *q, const char *text)
+{
+    const char *p = text;
+    while (*p && q->n < MAX_WORDS) {
+        const char *start;
+        while (*p && !(isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80 || *p == '_'))
+            p++;
+        start = p;
+        while (*p && (isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80 || *p == '_' ||
+                      (*p == '-' && isalpha((unsigned char)p[1]) && p > start)))
+            p++;
+        if (p == start)
+            break;
+        q->raw[q->n] = xstrndup(start, (size_t)(p - start));
+        q->w[q->n] = xstrdup(q->raw[q->n]);
+        for (char *c = q->w[q->n]; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        q->n++;
+    }
+}
+
+/* "categories" -> "category", "statuses" -> "status", "orders" -> "order". */
+static char *singular(const char *w)
+{
+    size_t n = strlen(w);
+    if (n > 4 && strcmp(w + n - 3, "ies") == 0)
+        return xasprintf("%.*sy", (int)(n - 3), w);
+    if (n > 4 && (strcmp(w + n - 4, "uses") == 0 || strcmp(w + n - 4, "sses") == 0 ||
+                  strcmp(w + n - 3, "xes") == 0 || strcmp(w + n - 4, "ches") == 0))
+        return xstrndup(w, n - 2);
+    if (n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u')
+        return xstrndup(w, n - 1);
+    return xstrdup(w);
+}
+
+static int same_word(const char *a, const char *b)
+{
+    char *sa = singular(a), *sb = singular(b);
+    int eq = strcmp(sa, sb) == 0;
+    free(sa);
+    free(sb);
+    return eq;
+}
+
+static int is_one_of(const char *w, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(w, *list) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *const stopwords[] = {
+    "the", "a", "an", "of", "in", "on", "at", "for", "to", "with", "and", "or", "is", "are",
+    "was", "were", "be", "been", "do", "does", "did", "what", "which", "who", "whose", "how",
+    "many", "much", "me", "my", "our", "we", "all", "there", "that", "have", "has", "had", "from",
+    "during", "over", "than", "please", "tell", "give", "get", "find", "i", "want", "know",
+    "their", "its", "it", "this", "these", "those", "as", "made", "placed", "bought", "ordered",
+    "whole", "overall", "ever", "so", "far", "far", "up", "them", "they", "any", "where", "when",
+    "s", "whats", "ones", "one", "were", "by", "per", "each", "every", "time", "across", "out",
+    "spent", "spend", "spending", "sold", "received", "got", "generated", "brought", "grouped",
+    NULL};
+
+/* ---- the schema ----------------------------------------------------------------- */
+
+static const struct ag_col *col_of(const struct question *q, int t, int c)
+{
+    return &q->s->tables[t].cols[c];
+}
+
+static int type_is(const char *type, const char *const *prefixes)
+{
+    for (; *prefixes; prefixes++)
+        if (strncmp(type, *prefixes, strlen(*prefixes)) == 0)
+            return 1;
+    return 0;
+}
+
+static int numeric(const char *type)
+{
+    static const char *const p[] = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+                                    "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT",
+                                    "DOUBLE", "DECIMAL", "REAL", NULL};
+    return type_is(type, p);
+}
+
+static int temporal(const char *type)
+{
+    static const char *const p[] = {"DATE", "TIMESTAMP", NULL};
+    return type_is(type, p);
+}
+
+static int textual(const char *type)
+{
+    static const char *const p[] = {"VARCHAR", NULL};
+    return type_is(type, p);
+}
+
+static int find_col(const struct question *q, int t, const char *name)
+{
+    const struct ag_table *tb = &q->s->tables[t];
+    for (size_t c = 0; c < tb->ncols; c++)
+        if (strcmp(tb->cols[c].name, name) == 0)
+            return (int)c;
+    return -1;
+}
+
+/* The key column of a table: <singular>_id, or its first column. */
+static int key_col(const struct question *q, int t)
+{
+    char *s = singular(q->s->tables[t].name), *key = xasprintf("%s_id", s);
+    int c = find_col(q, t, key);
+    free(s);
+    free(key);
+    return c >= 0 ? c : 0;
+}
+
+/* A temporal column of t (the first), or -1. */
+static int date_col(const struct question *q, int t)
+{
+    const struct ag_table *tb = &q->s->tables[t];
+    for (size_t c = 0; c < tb->ncols; c++)
+        if (temporal(tb->cols[c].type))
+            return (int)c;
+    return -1;
+}
+
+/* The amount-like column of the schema: named amount, else *total*, else *price*. */
+static int money_col(const struct question *q, int *table)
+{
+    static const char *const names[] = {"amount", "total", "price", "revenue", NULL};
+    for (const char *const *n = names; *n; n++)
+        for (size_t t = 0; t < q->s->n; t++)
+            for (size_t c = 0; c < q->s->tables[t].ncols; c++)
+                if (strstr(q->s->tables[t].cols[c].name, *n) &&
+                    numeric(q->s->tables[t].cols[c].type)) {
+                    *table = (int)t;
+                    return (int)c;
+                }
+    return -1;
+}
+
+/* ---- recognising words ------------------------------------------------------------ */
+
+static void add_ref(struct question *q, enum ref_kind kind, int t, int c, int at)
+{
+    if (q->nrefs < MAX_REFS)
+        q->refs[q->nrefs++] = (struct ref){kind, t, c, at};
+}
+
+/* Do words at i.. spell name (parts split at '_')? Returns how many words, or 0. */
+static int spells(const struct question *q, int i, const char *name)
+{
+    char *copy = xstrdup(name), *save = NULL, *part;
+    int k = 0, ok = 1;
+    for (part = strtok_r(copy, "_", &save); part && ok; part = strtok_r(NULL, "_", &save), k++)
+        ok = i + k < q->n && !q->used[i + k] && same_word(q->w[i + k], part);
+    free(copy);
+    return ok ? k : 0;
+}
+
+static void match_schema(struct question *q)
+{
+    for (int i = 0; i < q->n; i++) {
+        int best = 0, bt = -1, bc = -1;
+        if (q->used[i])
+            continue;
+        for (size_t t = 0; t < q->s->n; t++) {
+            int k = spells(q, i, q->s->tables[t].name);
+            if (k > best) {
+                best = k;
+                bt = (int)t;
+                bc = -1;
+            }
+            for (size_t c = 0; c < q->s->tables[t].ncols; c++) {
+                int kc = spells(q, i, q->s->tables[t].cols[c].name);
+                if (kc > best) {
+                    best = kc;
+                    bt = (int)t;
+                    bc = (int)c;
+                }
+            }
+        }
+        if (best == 0)
+            continue;
+        add_ref(q, bc < 0 ? REF_TABLE : REF_COLUMN, bt, bc, i);
+        for (int k = 0; k < best; k++)
+            q->used[i + k] = 1;
+        i += best - 1;
+    }
+}
+
+static int word_is(struct question *q, int i, const char *const *list)
+{
+    return i >= 0 && i < q->n && !q->used[i] && is_one_of(q->w[i], list);
+}
+
+static void match_vocabulary(struct question *q)
+{
+    static const char *const count_w[] = {"count", "number", NULL};
+    static const char *const distinct_w[] = {"distinct", "unique", "different", NULL};
+    static const char *const sum_w[] = {"total", "sum", NULL};
+    static const char *const avg_w[] = {"average", "avg", "mean", NULL};
+    static const char *const min_w[] = {"minimum", "min", "lowest", "smallest", "cheapest",
+                                        "earliest", NULL};
+    static const char *const max_w[] = {"maximum", "max", "highest", "largest", "biggest",
+                                        "priciest", NULL};
+    static const char *const money_w[] = {"revenue", "sales", "money", "turnover", "income",
+                                          "spent", "spend", "spending", "amount", "amounts", NULL};
+    static const char *const rank_desc[] = {"top", "most", "best", NULL};
+    static const char *const rank_asc[] = {"bottom", "least", "fewest", "worst", NULL};
+    static const char *const group_w[] = {"per", "by", "each", "every", NULL};
+    static const char *const list_w[] = {"list", "show", "display", NULL};
+    static const char *const recent_w[] = {"latest", "newest", "recent", "last", NULL};
+    static const char *const old_w[] = {"oldest", "first", NULL};
+    static const struct {
+        const char *word, *bucket;
+    } buckets[] = {{"day", "day"},         {"daily", "day"},       {"week", "week"},
+                   {"weekly", "week"},     {"month", "month"},     {"monthly", "month"},
+                   {"quarter", "quarter"}, {"quarterly", "quarter"}, {"year", "year"},
+                   {"yearly", "year"},     {"annual", "year"},     {"annually", "year"},
+                   {"days", "day"},        {"weeks", "week"},      {"months", "month"},
+                   {"quarters", "quarter"}, {"years", "year"}};
+
+    for (int i = 0; i < q->n; i++) {
+        const char *w = q->w[i];
+        char *end;
+        long num = strtol(w, &end, 10);
+        if (q->used[i])
+            continue;
+        if (*end == '\0' && end != w) {
+            if (num >= 1900 && num <= 2100 && !(i > 0 && is_one_of(q->w[i - 1], rank_desc)))
+                q->year = (int)num;
+            else
+                q->limit = num;
+            q->used[i] = 1;
+        } else if (strcmp(w, "how") == 0 && i + 1 < q->n && strcmp(q->w[i + 1], "many") == 0) {
+            q->agg = AGG_COUNT;
+            q->agg_at = i;
+            q->used[i] = q->used[i + 1] = 1;
+        } else if (word_is(q, i, count_w)) {
+            q->agg = q->agg == AGG_DISTINCT ? AGG_DISTINCT : AGG_COUNT;
+            q->agg_at = i;
+            q->used[i] = 1;
+        } else if (word_is(q, i, distinct_w)) {
+            q->agg = AGG_DISTINCT;
+            q->agg_at = i;
+            q->used[i] = 1;
+        } else if (word_is(q, i, sum_w) || word_is(q, i, avg_w) || word_is(q, i, min_w) ||
+                   word_is(q, i, max_w)) {
+            q->agg = word_is(q, i, sum_w)   ? AGG_SUM
+                     : word_is(q, i, avg_w) ? AGG_AVG
+                     : word_is(q, i, min_w) ? AGG_MIN
+                                            : AGG_MAX;
+            q->agg_at = i;
+            q->used[i] = 1;
+        } else if (word_is(q, i, money_w)) {
+            q->money = 1;
+            q->money_at = i;
+            q->used[i] = 1;
+        } else if (word_is(q, i, rank_desc) || word_is(q, i, rank_asc)) {
+            q->rank = word_is(q, i, rank_desc) ? 1 : -1;
+            q->used[i] = 1;
+        } else if (word_is(q, i, group_w)) {
+            if (q->group_at < 0)
+                q->group_at = i;
+            q->used[i] = 1;
+        } else if (word_is(q, i, list_w)) {
+            q->listing = 1;
+            q->used[i] = 1;
+        } else if (word_is(q, i, recent_w) || word_is(q, i, old_w)) {
+            q->recent = word_is(q, i, recent_w) ? 1 : -1;
+            q->used[i] = 1;
+        } else {
+            for (size_t b = 0; b < sizeof(buckets) / sizeof(buckets[0]); b++)
+                if (strcmp(w, buckets[b].word) == 0 &&
+                    (q->group_at == i - 1 || strstr(w, "ly") || (i > 0 && strcmp(q->w[i - 1], "each") == 0))) {
+                    q->bucket = buckets[b].bucket;
+                    q->used[i] = 1;
+                }
+        }
+    }
+}
+
+/* Words that are values in the data become filters: two words first ("New York"), then one. */
+static void match_values(struct question *q, ag_lookup_fn lookup, void *arg)
+{
+    for (int len = 2; len >= 1; len--)
+        for (int i = 0; i + len <= q->n; i++) {
+            struct pd_buf text = PD_BUF_INIT;
+            int skip = 0;
+            for (int k = 0; k < len; k++)
+                skip |= q->used[i + k] || is_one_of(q->w[i + k], stopwords);
+            if (skip || strlen(q->w[i]) < 2)
+                continue;
+            for (int k = 0; k < len; k++)
+                pd_buf_addf(&text, "%s%s", k ? " " : "", q->raw[i + k]);
+            for (size_t t = 0; t < q->s->n && q->nfilters < MAX_FILTERS; t++) {
+                const struct ag_table *tb = &q->s->tables[t];
+                for (size_t c = 0; c < tb->ncols; c++) {
+                    char *exact = NULL;
+                    if (!textual(tb->cols[c].type) || !lookup(arg, tb, tb->cols[c].name, text.ptr, &exact))
+                        continue;
+                    q->filters[q->nfilters++] = (struct filter){(int)t, (int)c, exact};
+                    for (int k = 0; k < len; k++)
+                        q->used[i + k] = 1;
+                    t = q->s->n; /* one column per value */
+                    break;
+                }
+            }
+            pd_buf_release(&text);
+        }
+}
+
+/* ---- roles --------------------------------------------------------------------- */
+
+struct roles {
+    enum agg agg;
+    int mt, mc;       /* measure table/column (mc -1: none) */
+    int ct;           /* counted table (-1: none) */
+    int gt, gc;       /* group table/column (gc -1: the table's entity; gt -1: none) */
+    const char *bucket;
+    int base;         /* the table rows come from */
+};
+
+static int ref_numeric(const struct question *q, const struct ref *r)
+{
+    return r->kind == REF_COLUMN && numeric(col_of(q, r->table, r->col)->type) &&
+           !strstr(col_of(q, r->table, r->col)->name, "_id");
+}
+
+static int ref_temporal(const struct question *q, const struct ref *r)
+{
+    return r->kind == REF_COLUMN && temporal(col_of(q, r->table, r->col)->type);
+}
+
+static int decide(struct question *q, struct roles *r, struct pd_err *err)
+{
+    const struct ref *group = NULL, *measure = NULL, *entity = NULL, *second = NULL;
+    memset(r, 0, sizeof(*r));
+    r->mt = r->mc = r->ct = r->gt = r->gc = -1;
+    r->agg = q->agg;
+    r->bucket = q->bucket;
+
+    /* the ref right after per/by/each is the group, unless it is the measure ("by revenue") */
+    for (int i = 0; i < q->nrefs; i++) {
+        const struct ref *f = &q->refs[i];
+        if (!group && q->group_at >= 0 && f->at > q->group_at && !ref_numeric(q, f) && !r->bucket)
+            group = f;
+        else if (!measure && (ref_numeric(q, f) || (ref_temporal(q, f) && (q->agg == AGG_MIN || q->agg == AGG_MAX))))
+            measure = f;
+        else if (!entity && f->kind == REF_TABLE)
+            entity = f;
+        else if (!second && f->kind == REF_TABLE)
+            second = f;
+        else if (!group && f->kind == REF_COLUMN && !ref_numeric(q, f) &&
+                 (q->rank || q->agg == AGG_DISTINCT || q->agg == AGG_COUNT))
+            group = f; /* "which city has the most orders", "how many distinct cities" */
+    }
+    if (!measure && q->money) {
+        int t, c = money_col(q, &t);
+        if (c >= 0) {
+            r->mt = t;
+            r->mc = c;
+        }
+    } else if (measure) {
+        r->mt = measure->table;
+        r->mc = measure->col;
+    }
+    if (q->agg == AGG_DISTINCT) {
+        /* "how many distinct cities": the column; "distinct customers": the entity's key */
+        const struct ref *d = group ? group : entity;
+        if (!d)
+            return pd_fail(err, PD_EINVAL, "I cannot tell what to count distinct values of");
+        r->mt = d->table;
+        r->mc = d->kind == REF_COLUMN ? d->col : key_col(q, d->table);
+        if (d == group)
+            group = NULL;
+        else
+            entity = second;
+    }
+    /* rankings: "top 5 customers by revenue", "which 3 cities have the most orders" */
+    if (q->rank || (q->limit && (entity || group) && !q->listing && !q->recent && (r->mc >= 0 || second))) {
+        if (!group && entity) {
+            group = entity;
+            entity = second;
+        }
+        if (r->mc >= 0 && r->agg == AGG_NONE)
+            r->agg = AGG_SUM;
+        if (r->mc < 0 && r->agg == AGG_NONE) {
+            r->agg = AGG_COUNT;
+            if (entity)
+                r->ct = entity->table;
+        }
+        if (!q->rank)
+            q->rank = 1;
+        if (!q->limit)
+            q->limit = 10;
+    }
+    if (group) {
+        r->gt = group->table;
+        r->gc = group->kind == REF_COLUMN ? group->col : -1;
+    }
+    if (r->agg == AGG_NONE && r->mc >= 0 && (q->money || group || r->bucket))
+        r->agg = AGG_SUM; /* "revenue per month" */
+    if (r->agg == AGG_NONE && !q->listing && !q->recent && entity && (group || r->bucket))
+        r->agg = AGG_COUNT; /* "orders per month" */
+    if (r->agg == AGG_COUNT && r->ct < 0 && entity)
+        r->ct = entity->table;
+    if ((r->agg == AGG_SUM || r->agg == AGG_AVG || r->agg == AGG_MIN || r->agg == AGG_MAX) &&
+        r->mc < 0) {
+        if (q->money) {
+            int t, c = money_col(q, &t);
+            r->mt = t;
+            r->mc = c;
+        }
+        if (r->mc < 0)
+            return pd_fail(err, PD_EINVAL, "I cannot tell which number to %s (name a column)",
+                           r->agg == AGG_SUM ? "add up" : "use");
+    }
+    if (r->agg == AGG_COUNT && r->ct < 0) {
+        if (r->gt >= 0 && r->gc < 0 && second)
+            r->ct = second->table;
+        else if (r->gt >= 0 && r->gc >= 0 && !entity)
+            r->ct = r->gt; /* "how many per status": rows of the status's table */
+        if (r->ct < 0 && r->gt < 0)
+            return pd_fail(err, PD_EINVAL, "I cannot tell what to count (name a table)");
+        if (r->ct < 0)
+            r->ct = r->gt;
+    }
+    if (r->agg == AGG_NONE) {
+        if (!(q->listing || q->recent || q->limit) || !entity)
+            return pd_fail(err, PD_EINVAL,
+                           "I did not understand what to compute: ask for a count, a total, an "
+                           "average, a top N or a list of a table");
+        r->ct = entity->table;
+    }
+    r->base = r->mc >= 0 && r->agg != AGG_COUNT ? r->mt : r->ct >= 0 ? r->ct : r->mt;
+    if (r->agg == AGG_DISTINCT && r->ct >= 0)
+        r->base = r->ct;
+    if (r->agg == AGG_DISTINCT && r->ct < 0)
+        r->base = r->mt;
+    if (r->base < 0)
+        r->base = r->gt;
+    return 0;
+}
+
+/* ---- joins --------------------------------------------------------------------- */
+
+/* Are tables a and b joined by a shared <name>_id column? Gives that column's name. */
+static const char *link(const struct question *q, int a, int b)
+{
+    const struct ag_table *ta = &q->s->tables[a], *tb = &q->s->tables[b];
+    for (size_t c = 0; c < ta->ncols; c++) {
+        const char *name = ta->cols[c].name;
+        size_t n = strlen(name);
+        if (n < 4 || strcmp(name + n - 3, "_id") != 0 || find_col(q, b, name) < 0)
+            continue;
+        if (key_col(q, a) == (int)c || key_col(q, b) == find_col(q, b, name))
+            return name;
+    }
+    (void)tb;
+    return NULL;
+}
+
+/* Tables to join so that base reaches every needed one; order of joining in path[]. */
+static int join_path(const struct question *q, int base, const int *need, int nneed, int *path,
+                     int *from, int *npath)
+{
+    int prev[64], seen[64] = {0}, queue[64], qh = 0, qt = 0;
+    int n = (int)q->s->n;
+    *npath = 0;
+    if (n > 64)
+        return -1;
+    seen[base] = 1;
+    prev[base] = -1;
+    queue[qt++] = base;
+    while (qh < qt) {
+        int a = queue[qh++];
+        for (int b = 0; b < n; b++)
+            if (!seen[b] && link(q, a, b)) {
+                seen[b] = 1;
+                prev[b] = a;
+                queue[qt++] = b;
+            }
+    }
+    int in[64] = {0};
+    in[base] = 1;
+    for (int i = 0; i < nneed; i++) {
+        int t = need[i], chain[64], k = 0;
+        if (t < 0 || in[t])
+            continue;
+        if (!seen[t])
+            return -1;
+        for (int x = t; x != -1 && !in[x]; x = prev[x])
+            chain[k++] = x;
+        while (k > 0) {
+            int x = chain[--k];
+            in[x] = 1;
+            path[*npath] = x;
+            from[*npath] = prev[x];
+            (*npath)++;
+        }
+    }
+    return 0;
+}
+
+/* ---- SQL ------------------------------------------------------------------------- */
+
+static void table_ref(struct pd_buf *b, const struct question *q, int t)
+{
+    const struct ag_table *tb = &q->s->tables[t];
+    pd_sql_ident(b, tb->schema);
+    pd_buf_addc(b, '.');
+    pd_sql_ident(b, tb->name);
+    pd_buf_adds(b, " AS ");
+    pd_sql_ident(b, tb->name);
+}
+
+static void column(struct pd_buf *b, const struct question *q, int t, int c)
+{
+    pd_sql_ident(b, q->s->tables[t].name);
+    pd_buf_addc(b, '.');
+    pd_sql_ident(b, col_of(q, t, c)->name);
+}
+
+static const char *agg_name(enum agg a)
+{
+    static const char *const names[] = {"", "count", "distinct", "total", "average", "minimum",
+                                        "maximum"};
+    return names[a];
+}
+
+static int build(struct question *q, const struct roles *r, struct ag_plan *out,
+                 struct pd_err *err)
+{
+    struct pd_buf b = PD_BUF_INIT, what = PD_BUF_INIT, value = PD_BUF_INIT, alias = PD_BUF_INIT;
+    int need[MAX_FILTERS + 4], nneed = 0, path[64], from[64], npath, dc = -1, dt = r->base;
+    int name_col = -1, key = -1;
+
+    need[nneed++] = r->gt;
+    need[nneed++] = r->mt;
+    need[nneed++] = r->ct;
+    for (int i = 0; i < q->nfilters; i++)
+        need[nneed++] = q->filters[i].table;
+    if (q->year || r->bucket || q->recent) {
+        dc = date_col(q, dt);
+        for (int t = 0; dc < 0 && t < (int)q->s->n; t++)
+            if ((dc = date_col(q, t)) >= 0)
+                dt = t;
+        if (dc < 0)
+            return pd_fail(err, PD_EINVAL, "there is no date column to use for that");
+        need[nneed++] = dt;
+    }
+    if (join_path(q, r->base, need, nneed, path, from, &npath) != 0)
+        return pd_fail(err, PD_EINVAL, "I cannot tell how %s relates to the other tables",
+                       q->s->tables[r->base].name);
+    /* Joining a parent to its children repeats the parent's rows: sums would count them twice. */
+    for (int i = 0; i < npath && r->agg != AGG_COUNT && r->agg != AGG_DISTINCT; i++)
+        if (find_col(q, from[i], link(q, from[i], path[i])) == key_col(q, from[i]))
+            return pd_fail(err, PD_EINVAL,
+                           "I cannot answer that offline without counting %s rows twice (each "
+                           "has several %s): ask about %s directly",
+                           q->s->tables[from[i]].name, q->s->tables[path[i]].name,
+                           q->s->tables[path[i]].name);
+
+    /* the value */
+    switch (r->agg) {
+    case AGG_COUNT:
+        if (r->ct >= 0 && r->ct != r->base && r->gt >= 0) {
+            pd_buf_adds(&value, "count(DISTINCT ");
+            column(&value, q, r->ct, key_col(q, r->ct));
+            pd_buf_addc(&value, ')');
+        } else {
+            pd_buf_adds(&value, "count(*)");
+        }
+        pd_buf_addf(&alias, "%s", r->ct >= 0 ? q->s->tables[r->ct].name : "count");
+        break;
+    case AGG_DISTINCT:
+        pd_buf_adds(&value, "count(DISTINCT ");
+        column(&value, q, r->mt, r->mc);
+        pd_buf_addc(&value, ')');
+        pd_buf_addf(&alias, "distinct_%s", col_of(q, r->mt, r->mc)->name);
+        break;
+    case AGG_SUM:
+    case AGG_AVG:
+    case AGG_MIN:
+    case AGG_MAX:
+        pd_buf_adds(&value, r->agg == AGG_AVG ? "round(avg(" : r->agg == AGG_SUM ? "sum("
+                                                               : r->agg == AGG_MIN ? "min("
+                                                                                   : "max(");
+        column(&value, q, r->mt, r->mc);
+        pd_buf_adds(&value, r->agg == AGG_AVG ? "), 2)" : ")");
+        pd_buf_addf(&alias, "%s_%s", agg_name(r->agg), col_of(q, r->mt, r->mc)->name);
+        break;
+    case AGG_NONE:
+        break;
+    }
+
+    pd_buf_adds(&b, "SELECT ");
+    if (r->agg == AGG_NONE) {
+        pd_sql_ident(&b, q->s->tables[r->base].name);
+        pd_buf_adds(&b, ".*");
+    } else {
+        if (r->bucket) {
+            pd_buf_addf(&b, "date_trunc('%s', ", r->bucket);
+            column(&b, q, dt, dc);
+            pd_buf_addf(&b, ")::DATE AS %s, ", r->bucket);
+        } else if (r->gt >= 0 && r->gc >= 0) {
+            column(&b, q, r->gt, r->gc);
+            pd_buf_adds(&b, ", ");
+        } else if (r->gt >= 0) {
+            key = key_col(q, r->gt);
+            name_col = find_col(q, r->gt, "name");
+            column(&b, q, r->gt, name_col >= 0 ? name_col : key);
+            pd_buf_adds(&b, ", ");
+        }
+        pd_buf_addf(&b, "%s AS ", value.ptr);
+        pd_sql_ident(&b, alias.ptr);
+    }
+    pd_buf_adds(&b, " FROM ");
+    table_ref(&b, q, r->base);
+    for (int i = 0; i < npath; i++) {
+        const char *on = link(q, from[i], path[i]);
+        pd_buf_adds(&b, " JOIN ");
+        table_ref(&b, q, path[i]);
+        pd_buf_adds(&b, " ON ");
+        column(&b, q, path[i], find_col(q, path[i], on));
+        pd_buf_adds(&b, " = ");
+        column(&b, q, from[i], find_col(q, from[i], on));
+    }
+    for (int i = 0; i < q->nfilters || q->year; i++) {
+        pd_buf_adds(&b, i ? " AND " : " WHERE ");
+        if (i == q->nfilters) {
+            pd_buf_adds(&b, "year(");
+            column(&b, q, dt, dc);
+            pd_buf_addf(&b, ") = %d", q->year);
+            break;
+        }
+        column(&b, q, q->filters[i].table, q->filters[i].col);
+        pd_buf_adds(&b, " = ");
+        pd_sql_literal(&b, q->filters[i].value);
+    }
+    if (r->agg != AGG_NONE && (r->bucket || r->gt >= 0)) {
+        pd_buf_adds(&b, " GROUP BY ");
+        if (r->bucket || r->gc >= 0) {
+            pd_buf_adds(&b, "1");
+        } else {
+            column(&b, q, r->gt, key);
+            if (name_col >= 0) {
+                pd_buf_adds(&b, ", ");
+                column(&b, q, r->gt, name_col);
+            }
+        }
+        if (r->bucket)
+            pd_buf_adds(&b, " ORDER BY 1");
+        else
+            pd_buf_addf(&b, " ORDER BY 2 %s, 1", q->rank < 0 ? "ASC" : "DESC");
+    } else if (r->agg == AGG_NONE && q->recent) {
+        pd_buf_adds(&b, " ORDER BY ");
+        column(&b, q, dt, dc);
+        pd_buf_adds(&b, q->recent > 0 ? " DESC, 1 DESC" : " ASC, 1 ASC");
+    }
+    if (q->limit || r->agg == AGG_NONE)
+        pd_buf_addf(&b, " LIMIT %ld", q->limit ? q->limit : 100);
+
+    /* words and a chart */
+    if (r->agg == AGG_NONE)
+        pd_buf_addf(&what, "rows of %s", q->s->tables[r->base].name);
+    else
+        pd_buf_addf(&what, "%s%s%s", alias.ptr,
+                    r->bucket ? " per " : r->gt >= 0 ? " per " : "",
+                    r->bucket ? r->bucket
+                    : r->gt >= 0 ? (r->gc >= 0 ? col_of(q, r->gt, r->gc)->name : q->s->tables[r->gt].name)
+                                 : "");
+    for (int i = 0; i < q->nfilters; i++)
+        pd_buf_addf(&what, "%s%s = %s", i ? ", " : " where ", col_of(q, q->filters[i].table, q->filters[i].col)->name,
+                    q->filters[i].value);
+    if (q->year)
+        pd_buf_addf(&what, "%s in %d", q->nfilters ? "," : "", q->year);
+    out->sql = pd_buf_detach(&b, NULL);
+    out->explanation = pd_buf_detach(&what, NULL);
+    if (r->agg != AGG_NONE && (r->bucket || r->gt >= 0)) {
+        out->chart = xstrdup(r->bucket ? "line" : "bar");
+        out->x = xstrdup(r->bucket ? r->bucket
+                         : r->gc >= 0 ? col_of(q, r->gt, r->gc)->name
+                                      : col_of(q, r->gt, name_col >= 0 ? name_col : key)->name);
+        out->y = xstrdup(alias.ptr);
+    }
+    pd_buf_release(&value);
+    pd_buf_release(&alias);
+    return 0;
+}
+
+int ag_local_plan(const char *question, const struct ag_schema *s, ag_lookup_fn lookup,
+                  void *arg, struct ag_plan *out, struct pd_err *err)
+{
+    struct question q = {.s = s, .group_at = -1};
+    struct roles r;
+    int rc = 0;
+    memset(out, 0, sizeof(*out));
+    tokenize(&q, question);
+    match_vocabulary(&q);
+    match_schema(&q);
+    match_values(&q, lookup, arg);
+    for (int i = 0; i < q.n && rc == 0; i++)
+        if (!q.used[i] && !is_one_of(q.w[i], stopwords) && strlen(q.w[i]) > 1)
+            rc = pd_fail(err, PD_EINVAL,
+                         "I cannot answer that offline: I do not know what '%s' refers to here "
+                         "(it is not a table, a column or a value in the data)",
+                         q.raw[i]);
+    if (rc == 0 && q.n == 0)
+        rc = pd_fail(err, PD_EINVAL, "ask a question about the data");
+    if (rc == 0)
+        rc = decide(&q, &r, err);
+    if (rc == 0)
+        rc = build(&q, &r, out, err);
+    for (int i = 0; i < q.n; i++) {
+        free(q.w[i]);
+        free(q.raw[i]);
+    }
+    for (int i = 0; i < q.nfilters; i++)
+        free(q.filters[i].value);
+    if (rc)
+        ag_plan_clear(out);
+    return rc;
+}
+
+void ag_plan_clear(struct ag_plan *p)
+{
+    free(p->sql);
+    free(p->explanation);
+    free(p->chart);
+    free(p->x);
+    free(p->y);
+    memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,270 @@
+/*
+ * test_agent_local.c - the offline planner on the sample shop: each question's
+ * result is compared with the result of SQL written by hand (results, not SQL
+ * text); questions it cannot answer must say so. Prints the accuracy.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "agent/local.h"
+#include "base/alloc.h"
+#include "base/err.h"
+#include "base/path.h"
+#include "sample/shop.h"
+#include "warehouse/warehouse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char dir[64];
+static struct pd_warehouse *wh;
+static duckdb_connection conn;
+static struct ag_table tables[8];
+static struct ag_col cols[8][16];
+static struct ag_schema schema;
+
+static int setup(void **state)
+{
+    struct pd_err err = PD_ERR_INIT;
+    duckdb_result res;
+    int loaded;
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/pd-local-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    char *db = pd_path_join(dir, "w.duckdb");
+    struct pd_warehouse_opts o = {.path = db, .threads = 2};
+    int rc = pd_warehouse_open(&wh, &o, &err);
+    free(db);
+    if (rc || pd_warehouse_acquire(wh, &conn, &err) || pd_shop_load(conn, &loaded, &err))
+        return -1;
+    /* the schema, as describe_table gives it */
+    if (duckdb_query(conn,
+                     "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                     "WHERE table_schema = 'main' ORDER BY table_name = 'order_items', "
+                     "table_name, ordinal_position",
+                     &res) != DuckDBSuccess)
+        return -1;
+    for (idx_t i = 0; i < duckdb_row_count(&res); i++) {
+        char *t = duckdb_value_varchar(&res, 0, i);
+        size_t k;
+        for (k = 0; k < schema.n && strcmp(tables[k].name, t) != 0; k++)
+            ;
+        if (k == schema.n) {
+            tables[k].schema = "main";
+            tables[k].name = xstrdup(t);
+            tables[k].cols = cols[k];
+            schema.n++;
+        }
+        cols[k][tables[k].ncols].name = duckdb_value_varchar(&res, 1, i);
+        cols[k][tables[k].ncols].type = duckdb_value_varchar(&res, 2, i);
+        tables[k].ncols++;
+        duckdb_free(t);
+    }
+    duckdb_destroy_result(&res);
+    schema.tables = tables;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    pd_warehouse_release(wh, conn, 1);
+    pd_warehouse_close(wh);
+    return 0;
+}
+
+/* The lookup the provider makes with run_sql: is text a value of the column? */
+static int lookup(void *arg, const struct ag_table *t, const char *column, const char *text,
+                  char **exact)
+{
+    duckdb_prepared_statement st;
+    duckdb_result res;
+    int found = 0;
+    char *sql = xasprintf("SELECT \"%s\" FROM \"%s\".\"%s\" WHERE lower(\"%s\") = lower($1) LIMIT 1",
+                          column, t->schema, t->name, column);
+    (void)arg;
+    if (duckdb_prepare(conn, sql, &st) == DuckDBSuccess) {
+        duckdb_bind_varchar(st, 1, text);
+        if (duckdb_execute_prepared(st, &res) == DuckDBSuccess && duckdb_row_count(&res) > 0) {
+            char *v = duckdb_value_varchar(&res, 0, 0);
+            *exact = xstrdup(v);
+            duckdb_free(v);
+            found = 1;
+        }
+        duckdb_destroy_result(&res);
+    }
+    duckdb_destroy_prepare(&st);
+    free(sql);
+    return found;
+}
+
+/* All rows of sql as text, one line per row. */
+static char *rows_of(const char *sql)
+{
+    duckdb_result res;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (duckdb_query(conn, sql, &res) != DuckDBSuccess) {
+        fprintf(f, "ERROR %s", duckdb_result_error(&res));
+    } else {
+        for (idx_t r = 0; r < duckdb_row_count(&res); r++) {
+            for (idx_t c = 0; c < duckdb_column_count(&res); c++) {
+                char *v = duckdb_value_varchar(&res, c, r);
+                fprintf(f, "%s%s", c ? "|" : "", v ? v : "NULL");
+                duckdb_free(v);
+            }
+            fputc('\n', f);
+        }
+    }
+    duckdb_destroy_result(&res);
+    fclose(f);
+    return out;
+}
+
+static const struct {
+    const char *question, *expected;
+} answered[] = {
+    {"How many orders are there?", "select count(*) from orders"},
+    {"how many customers", "select count(*) from customers"},
+    {"What is the total revenue?", "select sum(amount) from orders"},
+    {"average order amount", "select round(avg(amount), 2) from orders"},
+    {"What is the largest order amount?", "select max(amount) from orders"},
+    {"smallest amount", "select min(amount) from orders"},
+    {"earliest order date", "select min(order_date) from orders"},
+    {"How many completed orders?", "select count(*) from orders where status = 'completed'"},
+    {"how many orders were cancelled", "select count(*) from orders where status = 'cancelled'"},
+    {"How many orders per status?",
+     "select status, count(*) from orders group by 1 order by 2 desc, 1"},
+    {"revenue by status", "select status, sum(amount) from orders group by 1 order by 2 desc, 1"},
+    {"number of customers per region",
+     "select region, count(*) from customers group by 1 order by 2 desc, 1"},
+    {"How many customers in Berlin?", "select count(*) from customers where city = 'Berlin'"},
+    {"how many enterprise customers", "select count(*) from customers where segment = 'enterprise'"},
+    {"total revenue in 2024", "select sum(amount) from orders where year(order_date) = 2024"},
+    {"orders per month",
+     "select date_trunc('month', order_date)::date, count(*) from orders group by 1 order by 1"},
+    {"monthly revenue",
+     "select date_trunc('month', order_date)::date, sum(amount) from orders group by 1 order by 1"},
+    {"revenue per year",
+     "select date_trunc('year', order_date)::date, sum(amount) from orders group by 1 order by 1"},
+    {"Top 5 customers by revenue",
+     "select c.name, sum(o.amount) from orders o join customers c using (customer_id) "
+     "group by c.customer_id, c.name order by 2 desc, 1 limit 5"},
+    {"which 5 customers spent the most in 2024?",
+     "select c.name, sum(o.amount) from orders o join customers c using (customer_id) "
+     "where year(o.order_date) = 2024 group by c.customer_id, c.name order by 2 desc, 1 limit 5"},
+    {"Which 3 cities have the most orders?",
+     "select c.city, count(*) from orders o join customers c using (customer_id) group by 1 "
+     "order by 2 desc, 1 limit 3"},
+    {"how many distinct cities", "select count(distinct city) from customers"},
+    {"average amount of shipped orders",
+     "select round(avg(amount), 2) from orders where status = 'shipped'"},
+    {"revenue per region",
+     "select c.region, sum(o.amount) from orders o join customers c using (customer_id) "
+     "group by 1 order by 2 desc, 1"},
+    {"revenue from consumer customers",
+     "select sum(o.amount) from orders o join customers c using (customer_id) "
+     "where c.segment = 'consumer'"},
+    {"how many products per category",
+     "select category, count(*) from products group by 1 order by 2 desc, 1"},
+    {"total quantity per category",
+     "select p.category, sum(i.quantity) from order_items i join products p using (product_id) "
+     "group by 1 order by 2 desc, 1"},
+    {"top 3 products by quantity",
+     "select p.name, sum(i.quantity) from order_items i join products p using (product_id) "
+     "group by p.product_id, p.name order by 2 desc, 1 limit 3"},
+    {"average unit price of products", "select round(avg(unit_price), 2) from products"},
+    {"latest 5 orders", "select * from orders order by order_date desc, 1 desc limit 5"},
+    {"list customers in Tokyo", "select * from customers where city = 'Tokyo' limit 100"},
+    {"number of orders per segment",
+     "select c.segment, count(*) from orders o join customers c using (customer_id) group by 1 "
+     "order by 2 desc, 1"},
+    {"how many orders in New York",
+     "select count(*) from orders o join customers c using (customer_id) where c.city = 'New York'"},
+    {"monthly revenue of completed orders in 2024",
+     "select date_trunc('month', order_date)::date, sum(amount) from orders where status = "
+     "'completed' and year(order_date) = 2024 group by 1 order by 1"},
+};
+
+static const char *const refused[] = {
+    "what's the weather in Paris tomorrow",
+    "predict next month's sales",
+    "",
+    "revenue per category", /* orders.amount over order_items would count orders twice */
+    "why did customers churn",
+    "orders'; drop table orders; --",
+    "how many",
+};
+
+static void test_question_set(void **state)
+{
+    size_t ok = 0, n = sizeof(answered) / sizeof(answered[0]);
+    (void)state;
+    for (size_t i = 0; i < n; i++) {
+        struct ag_plan plan;
+        struct pd_err err = PD_ERR_INIT;
+        if (ag_local_plan(answered[i].question, &schema, lookup, NULL, &plan, &err) != 0) {
+            print_message("NOT ANSWERED  %s: %s\n", answered[i].question, err.msg);
+            continue;
+        }
+        char *got = rows_of(plan.sql), *want = rows_of(answered[i].expected);
+        if (strcmp(got, want) == 0 && strncmp(got, "ERROR", 5) != 0 && *got) {
+            ok++;
+        } else {
+            print_message("WRONG  %s\n  sql: %s\n  got: %.200s\n  want: %.200s\n",
+                          answered[i].question, plan.sql, got, want);
+        }
+        free(got);
+        free(want);
+        ag_plan_clear(&plan);
+    }
+    print_message("offline provider: %zu of %zu questions answered correctly\n", ok, n);
+    assert_int_equal(ok, n);
+}
+
+static void test_refuses(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        struct ag_plan plan;
+        struct pd_err err = PD_ERR_INIT;
+        int rc = ag_local_plan(refused[i], &schema, lookup, NULL, &plan, &err);
+        if (rc != PD_EINVAL)
+            fail_msg("'%s' was answered: %s", refused[i], plan.sql);
+        assert_true(strlen(err.msg) > 10);
+    }
+}
+
+static void test_chart_and_words(void **state)
+{
+    struct ag_plan plan;
+    struct pd_err err = PD_ERR_INIT;
+    (void)state;
+    assert_int_equal(ag_local_plan("monthly revenue", &schema, lookup, NULL, &plan, &err), 0);
+    assert_string_equal(plan.chart, "line");
+    assert_string_equal(plan.x, "month");
+    assert_string_equal(plan.y, "total_amount");
+    ag_plan_clear(&plan);
+    assert_int_equal(ag_local_plan("revenue by status", &schema, lookup, NULL, &plan, &err), 0);
+    assert_string_equal(plan.chart, "bar");
+    assert_string_equal(plan.explanation, "total_amount per status");
+    ag_plan_clear(&plan);
+    assert_int_equal(ag_local_plan("how many orders", &schema, lookup, NULL, &plan, &err), 0);
+    assert_null(plan.chart);
+    ag_plan_clear(&plan);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_question_set),
+        cmocka_unit_test(test_refuses),
+        cmocka_unit_test(test_chart_and_words),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
