@@ -10,6 +10,7 @@
 #include "base/buf.h"
 #include "base/duck.h"
 #include "base/err.h"
+#include "base/strv.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -728,12 +729,20 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
     /* words and a chart */
     if (r->agg == AGG_NONE)
         pd_buf_addf(&what, "rows of %s", q->s->tables[r->base].name);
-    else
-        pd_buf_addf(&what, "%s%s%s", alias.ptr,
-                    r->bucket ? " per " : r->gt >= 0 ? " per " : "",
-                    r->bucket ? r->bucket
-                    : r->gt >= 0 ? (r->gc >= 0 ? col_of(q, r->gt, r->gc)->name : q->s->tables[r->gt].name)
-                                 : "");
+    else {
+        char *per = r->bucket ? xstrdup(r->bucket)
+                    : r->gt >= 0 ? (r->gc >= 0 ? xstrdup(col_of(q, r->gt, r->gc)->name)
+                                               : singular(q->s->tables[r->gt].name))
+                                 : NULL;
+        if (r->agg == AGG_COUNT)
+            pd_buf_addf(&what, "number of %s", r->ct >= 0 ? q->s->tables[r->ct].name : "rows");
+        else if (r->agg == AGG_DISTINCT)
+            pd_buf_addf(&what, "number of distinct %s", col_of(q, r->mt, r->mc)->name);
+        else
+            pd_buf_addf(&what, "%s %s", agg_name(r->agg), col_of(q, r->mt, r->mc)->name);
+        pd_buf_addf(&what, "%s%s", per ? " per " : "", per ? per : "");
+        free(per);
+    }
     for (int i = 0; i < q->nfilters; i++)
         pd_buf_addf(&what, "%s%s = %s", i ? ", " : " where ", col_of(q, q->filters[i].table, q->filters[i].col)->name,
                     q->filters[i].value);
@@ -751,6 +760,33 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
     pd_buf_release(&value);
     pd_buf_release(&alias);
     return 0;
+}
+
+static void question_free(struct question *q)
+{
+    for (int i = 0; i < q->n; i++) {
+        free(q->w[i]);
+        free(q->raw[i]);
+    }
+    for (int i = 0; i < q->nfilters; i++)
+        free(q->filters[i].value);
+}
+
+void ag_local_candidates(const char *question, const struct ag_schema *s, struct pd_strv *out)
+{
+    struct question q = {.s = s, .group_at = -1};
+    tokenize(&q, question);
+    match_vocabulary(&q);
+    match_schema(&q);
+    for (int len = 2; len >= 1; len--)
+        for (int i = 0; i + len <= q.n; i++) {
+            int skip = strlen(q.w[i]) < 2;
+            for (int k = 0; k < len; k++)
+                skip |= q.used[i + k] || is_one_of(q.w[i + k], stopwords);
+            if (!skip)
+                pd_strv_pushf(out, "%s%s%s", q.raw[i], len > 1 ? " " : "", len > 1 ? q.raw[i + 1] : "");
+        }
+    question_free(&q);
 }
 
 int ag_local_plan(const char *question, const struct ag_schema *s, ag_lookup_fn lookup,
@@ -776,12 +812,7 @@ int ag_local_plan(const char *question, const struct ag_schema *s, ag_lookup_fn 
         rc = decide(&q, &r, err);
     if (rc == 0)
         rc = build(&q, &r, out, err);
-    for (int i = 0; i < q.n; i++) {
-        free(q.w[i]);
-        free(q.raw[i]);
-    }
-    for (int i = 0; i < q.nfilters; i++)
-        free(q.filters[i].value);
+    question_free(&q);
     if (rc)
         ag_plan_clear(out);
     return rc;

@@ -46,6 +46,13 @@ struct ag_plan {
     char *chart, *x, *y;    /* suggested chart (bar, line) and its columns; NULL: none */
 };
 
+/*
+ * The words and word pairs of question that could be values in the data (not
+ * tables, columns or vocabulary), for one lookup query before planning.
+ */
+struct pd_strv;
+void ag_local_candidates(const char *question, const struct ag_schema *s, struct pd_strv *out);
+
 /* PD_EINVAL with a message saying what was not understood. */
 int ag_local_plan(const char *question, const struct ag_schema *s, ag_lookup_fn lookup,
                   void *arg, struct ag_plan *out, struct pd_err *err);

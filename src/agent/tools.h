@@ -14,6 +14,7 @@
 #define PD_AGENT_TOOLS_H
 
 #include <jansson.h>
+#include <signal.h>
 
 struct pd_err;
 struct pd_history;
@@ -25,6 +26,7 @@ struct ag_env {
     double timeout_s;           /* per statement; 0: none */
     long send_rows;             /* rows of a result the model sees; 0: none (schema and counts) */
     long keep_rows;             /* rows of a result kept for the user */
+    volatile sig_atomic_t *cancel; /* set to stop a run (may be NULL) */
 };
 
 struct ag_tool_result {

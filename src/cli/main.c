@@ -220,6 +220,16 @@ static const struct cli_command commands[] = {
      "Commands that work on analyses take --project NAME (default: default). A folder\n"
      "copied into projects/ under the data home is a project as soon as it is seen.",
      project_opts, NULL},
+    {"query", cmd_query, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 1, "QUESTION",
+     "answer a question in plain language (the agent writes and runs the SQL)",
+     "The agent explores the warehouse with its tools (list_tables, describe_table,\n"
+     "sample_rows, run_sql), writes one read-only SELECT, runs it and answers. Its steps go\n"
+     "to standard error; the answer, the SQL and the result to standard output. It works\n"
+     "offline: the local provider understands counts, totals, averages, minimum and\n"
+     "maximum, top N, grouping (per, by, for each), time buckets (per month, yearly), a\n"
+     "year, values that exist in the data (completed orders, customers in Berlin) and\n"
+     "listings (latest 10 orders). It says so when it cannot answer.",
+     no_opts, NULL},
     {"board", cmd_board, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 3,
      "ACTION [BOARD [ITEM]]", "boards: results laid out as a page, exported as a report",
      "Actions:\n"

@@ -252,7 +252,7 @@ static void test_chart_and_words(void **state)
     ag_plan_clear(&plan);
     assert_int_equal(ag_local_plan("revenue by status", &schema, lookup, NULL, &plan, &err), 0);
     assert_string_equal(plan.chart, "bar");
-    assert_string_equal(plan.explanation, "total_amount per status");
+    assert_string_equal(plan.explanation, "total amount per status");
     ag_plan_clear(&plan);
     assert_int_equal(ag_local_plan("how many orders", &schema, lookup, NULL, &plan, &err), 0);
     assert_null(plan.chart);

@@ -1,0 +1,61 @@
+/*
+ * agent.h - an agent run: a question answered by a model that calls tools.
+ *
+ * The loop sends the conversation and the tools to a provider, runs the tool
+ * calls it answers with (approval first for sensitive ones), sends the results
+ * back, and stops at a final answer, an error, or the step limit. Everything
+ * that happens is an event in one envelope (type, subtype, content, metadata
+ * {run_id, conversation_id, sequence}, timestamp) given to the caller as it
+ * happens.
+ *
+ * A provider is one function: given the messages (Chat Completions shape) and
+ * the tools, the assistant's next message - text, tool calls, or both. A final
+ * message may also carry "pd_chart" {type, x, y} (a suggested chart) and
+ * "pd_unanswered": true (the text says why there is no answer, and the SQL run
+ * before is not the answer).
+ */
+#ifndef PD_AGENT_H
+#define PD_AGENT_H
+
+#include <jansson.h>
+
+#include "agent/tools.h"
+
+struct pd_err;
+
+struct ag_provider {
+    const char *name;
+    /* *reply: {"role":"assistant","content":...,"tool_calls":[{id,type,function:{name,arguments}}]} */
+    int (*next)(struct ag_provider *p, const json_t *messages, const json_t *tools, json_t **reply,
+                struct pd_err *err);
+    void (*free)(struct ag_provider *p);
+};
+
+/* The offline, deterministic provider (see local.h). */
+struct ag_provider *ag_provider_local(void);
+
+/* Called with each event (borrowed); the envelope is complete (metadata, timestamp). */
+typedef void (*ag_event_fn)(void *arg, const json_t *event);
+
+struct ag_run_opts {
+    const char *run_id, *conversation_id; /* NULL: new ones */
+    int max_steps;                        /* provider calls; 0: 12 */
+    ag_event_fn on_event;
+    void *arg;
+};
+
+struct ag_answer {
+    char *run_id;
+    char *text;       /* the final answer */
+    char *sql;        /* the last statement run_sql ran successfully, or NULL */
+    json_t *result;   /* its result document, or NULL */
+    json_t *chart;    /* {type, x, y} suggested, or NULL */
+};
+
+/* Answer question. A run that fails ends with an error event and returns the error. */
+int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question,
+           const struct ag_run_opts *o, struct ag_answer *out, struct pd_err *err);
+
+void ag_answer_clear(struct ag_answer *a);
+
+#endif
