@@ -29,10 +29,29 @@ struct ag_provider {
     int (*next)(struct ag_provider *p, const json_t *messages, const json_t *tools, json_t **reply,
                 struct pd_err *err);
     void (*free)(struct ag_provider *p);
+    /* Set by the loop: called with each piece of text as it streams in (may be NULL). */
+    void (*on_text)(void *arg, const char *text);
+    void *on_text_arg;
 };
 
 /* The offline, deterministic provider (see local.h). */
 struct ag_provider *ag_provider_local(void);
+
+/* An OpenAI-compatible Chat Completions API at base_url (".../v1"); key may be NULL. */
+struct ag_provider *ag_provider_openai(const char *base_url, const char *model, const char *key,
+                                       double timeout_s);
+
+/*
+ * The provider the settings name (llm.provider, llm.base_url, llm.model,
+ * llm.timeout; the API key from OPENAI_API_KEY or the secret store's
+ * llm.api_key). provider and model override the settings when set.
+ */
+struct pd_config;
+struct ag_provider *ag_provider_from_config(const struct pd_config *cfg, const char *provider,
+                                            const char *model, struct pd_err *err);
+
+/* agent.send_rows as a number ("none": 0). */
+int ag_send_rows(const struct pd_config *cfg, long *out, struct pd_err *err);
 
 /* Called with each event (borrowed); the envelope is complete (metadata, timestamp). */
 typedef void (*ag_event_fn)(void *arg, const json_t *event);
@@ -50,6 +69,7 @@ struct ag_answer {
     char *sql;        /* the last statement run_sql ran successfully, or NULL */
     json_t *result;   /* its result document, or NULL */
     json_t *chart;    /* {type, x, y} suggested, or NULL */
+    int unanswered;   /* the provider could not answer: text says why */
 };
 
 /* Answer question. A run that fails ends with an error event and returns the error. */

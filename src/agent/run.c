@@ -43,6 +43,12 @@ static void emit(struct run *r, const char *type, const char *subtype, json_t *c
     json_decref(ev);
 }
 
+/* Streamed text of the model's reply. */
+static void text_chunk(void *arg, const char *text)
+{
+    emit(arg, "message", "chunk", json_pack("{s:s}", "text", text));
+}
+
 static int fail(struct run *r, int rc, struct pd_err *err)
 {
     emit(r, "run", "error", json_pack("{s:s, s:s}", "code", pd_err_name(rc), "message", err->msg));
@@ -116,6 +122,8 @@ int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question
     messages = json_pack("[{s:s, s:s}, {s:s, s:s}]", "role", "system", "content", system_prompt,
                          "role", "user", "content", question);
     emit(&r, "run", "start", json_pack("{s:s, s:s}", "question", question, "provider", p->name));
+    p->on_text = text_chunk;
+    p->on_text_arg = &r;
     for (int step = 0;; step++) {
         json_t *reply = NULL, *calls, *call;
         const char *text;
@@ -138,6 +146,7 @@ int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question
         if (json_array_size(calls) == 0) {
             json_t *chart = json_object_get(reply, "pd_chart");
             if (json_is_true(json_object_get(reply, "pd_unanswered"))) {
+                out->unanswered = 1;
                 free(out->sql);
                 out->sql = NULL;
                 json_decref(out->result);
@@ -158,6 +167,7 @@ int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question
     }
     if (rc == 0)
         emit(&r, "run", "end", json_pack("{s:s}", "status", "completed"));
+    p->on_text = NULL;
     json_decref(messages);
     json_decref(tools);
     if (rc)

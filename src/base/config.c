@@ -62,6 +62,22 @@ static const struct keydef keys[] = {
     {{"server.max_body_mb", "10", "a whole number from 1 to 1024",
       "Largest request body the API accepts, in MB (larger: 413).", 0},
      K_COUNT, 1, 1024},
+    {{"llm.provider", "local", "local or openai",
+      "Who answers questions: local (offline, built in) or openai (any OpenAI-compatible API).",
+      0},
+     K_TEXT, 0, 0},
+    {{"llm.base_url", "", "a URL such as http://127.0.0.1:11434/v1 (empty: OpenAI's)",
+      "Where the OpenAI-compatible API is (OpenAI, Ollama, llama.cpp, vLLM, ...).", 0},
+     K_TEXT, 0, 0},
+    {{"llm.model", "", "a model name such as gpt-4o-mini or llama3.1",
+      "The model the openai provider asks.", 0},
+     K_TEXT, 0, 0},
+    {{"llm.timeout", "60s", "a duration such as 30s or 2m",
+      "How long one model request may take (then retried, then the run fails).", 0},
+     K_DURATION, 0, 0},
+    {{"agent.send_rows", "20", "a whole number from 0 to 1000, or none",
+      "Rows of a result the model sees (none or 0: only columns and counts, no data row).", 0},
+     K_TEXT, 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

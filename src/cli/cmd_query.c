@@ -73,24 +73,32 @@ int cmd_query(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 {
     struct ag_env env = {.wh = ctx->wh, .history = ctx->history,
                          .timeout_s = pd_config_seconds(ctx->cfg, "query.timeout"),
-                         .send_rows = 20, .keep_rows = pd_config_int(ctx->cfg, "query.preview_rows"),
+                         .keep_rows = pd_config_int(ctx->cfg, "query.preview_rows"),
                          .cancel = ctx->interrupted};
     struct ag_run_opts o = {.on_event = on_event};
-    struct ag_provider *p = ag_provider_local();
+    struct ag_provider *p;
     struct ag_answer ans;
-    int rc = ag_run(p, &env, a->pos[0], &o, &ans, err);
+    int rc = ag_send_rows(ctx->cfg, &env.send_rows, err);
+    if (rc)
+        return rc;
+    if ((p = ag_provider_from_config(ctx->cfg, cli_arg(a, "provider"), cli_arg(a, "model"),
+                                     err)) == NULL)
+        return err->code;
+    rc = ag_run(p, &env, a->pos[0], &o, &ans, err);
     p->free(p);
     if (rc)
         return rc;
-    if (ans.sql == NULL) { /* no answer: the provider says why */
+    if (ans.unanswered) { /* the provider says why */
         rc = pd_fail(err, PD_EINVAL, "%s", ans.text);
     } else if (ctx->format == PD_FORMAT_JSON || ctx->format == PD_FORMAT_JSONL) {
-        json_t *doc = json_pack("{s:s, s:s, s:s, s:O, s:O?}", "run_id", ans.run_id, "answer",
+        json_t *doc = json_pack("{s:s, s:s, s:s?, s:O?, s:O?}", "run_id", ans.run_id, "answer",
                                 ans.text, "sql", ans.sql, "result", ans.result, "chart", ans.chart);
         char *text = json_dumps(doc, JSON_COMPACT);
         fprintf(cli_out, "%s\n", text);
         free(text);
         json_decref(doc);
+    } else if (ans.sql == NULL) { /* an answer in words only */
+        fprintf(cli_out, "%s\n", ans.text);
     } else {
         fprintf(cli_out, "%s\n\n%s\n\n", ans.text, ans.sql);
         print_result(ctx, ans.result);

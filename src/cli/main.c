@@ -130,6 +130,11 @@ static const struct cli_opt board_opts[] = {
     {"output", 'o', "FILE", "export: write to FILE (.html or .md) instead of standard output"},
     {0}};
 
+static const struct cli_opt query_opts[] = {
+    {"provider", 0, "NAME", "local (offline) or openai (default: llm.provider)"},
+    {"model", 'm', "NAME", "the model the openai provider asks (default: llm.model)"},
+    {0}};
+
 static const struct cli_opt run_opts[] = {
     {"host", 0, "HOST", "address to bind (default: server.host, 127.0.0.1)"},
     {"port", 'p', "PORT", "port to listen on (default: server.port, 8123; 0: any free port)"},
@@ -228,8 +233,11 @@ static const struct cli_command commands[] = {
      "offline: the local provider understands counts, totals, averages, minimum and\n"
      "maximum, top N, grouping (per, by, for each), time buckets (per month, yearly), a\n"
      "year, values that exist in the data (completed orders, customers in Berlin) and\n"
-     "listings (latest 10 orders). It says so when it cannot answer.",
-     no_opts, NULL},
+     "listings (latest 10 orders). It says so when it cannot answer. With\n"
+     "llm.provider openai (and llm.base_url, llm.model) any OpenAI-compatible API answers\n"
+     "instead: OpenAI, Ollama, llama.cpp's server, vLLM. agent.send_rows limits the rows of\n"
+     "each result the model sees (none: columns and counts only).",
+     query_opts, NULL},
     {"board", cmd_board, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 3,
      "ACTION [BOARD [ITEM]]", "boards: results laid out as a page, exported as a report",
      "Actions:\n"

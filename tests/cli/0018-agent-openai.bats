@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# pluto-duck query with llm.provider openai, against a scripted OpenAI-compatible
+# server on loopback (tests/servers/openai_server.py) that replays written replies
+# and logs what it receives.
+load helper
+bats_require_minimum_version 1.5.0
+
+setup() {
+    init_home
+    LOG="$BATS_TEST_TMPDIR/requests.jsonl"
+}
+
+teardown() {
+    [ -n "${MODEL_PID:-}" ] && kill "$MODEL_PID" 2>/dev/null || true
+}
+
+# model SCRIPT_JSON: start the scripted server; point the settings at it.
+model() {
+    printf '%s' "$1" > "$BATS_TEST_TMPDIR/script.json"
+    rm -f "$BATS_TEST_TMPDIR/port"
+    python3 "$BATS_TEST_DIRNAME/../servers/openai_server.py" "$BATS_TEST_TMPDIR/script.json" \
+        "$LOG" "$BATS_TEST_TMPDIR/port" &
+    MODEL_PID=$!
+    for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
+    export PLUTO_DUCK_LLM_PROVIDER=openai PLUTO_DUCK_LLM_MODEL=test-model
+    export PLUTO_DUCK_LLM_BASE_URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")/v1"
+    export PLUTO_DUCK_LLM_TIMEOUT=2s
+}
+
+# request N 'python expression on r (the request body)'
+request() {
+    python3 -c "import json,sys; r=[json.loads(l) for l in open(sys.argv[1])][int(sys.argv[2])]; b=r['body']; print($2)" "$LOG" "$1"
+}
+
+@test "tool calls and a streamed answer; the requests are well formed" {
+    model '{"replies":[
+      {"tool_calls":[{"name":"list_tables","arguments":"{}"}]},
+      {"content":"Counting.","tool_calls":[{"name":"run_sql","arguments":"{\"sql\":\"select count(*) as n from orders\"}"}]},
+      {"content":"There are 3000 orders.","chunks":4}]}'
+    OPENAI_API_KEY=sk-test run --separate-stderr pd query "how many orders?"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "There are 3000 orders." ]
+    [ "${lines[1]}" = "select count(*) as n from orders" ]
+    [[ "$stderr" == *"> list_tables"*"Counting."*"> run_sql select count(*) as n from orders"* ]]
+    [ "$(wc -l < "$LOG")" = 3 ]
+    [ "$(request 0 'r["path"]')" = /v1/chat/completions ]
+    [ "$(request 0 'r["authorization"]')" = "Bearer sk-test" ]
+    [ "$(request 0 'b["model"], b["stream"], b["messages"][0]["role"], b["messages"][1]["content"]')" = "test-model True system how many orders?" ]
+    # every tool: a function with a name, a description and an object schema
+    [ "$(request 0 'sorted(t["function"]["name"] for t in b["tools"] if t["type"]=="function" and t["function"]["description"] and t["function"]["parameters"]["type"]=="object")')" = "['describe_table', 'list_tables', 'run_sql', 'sample_rows']" ]
+    # the tool result answers the call by its id
+    [ "$(request 1 '[m["role"] for m in b["messages"]]')" = "['system', 'user', 'assistant', 'tool']" ]
+    [ "$(request 1 'b["messages"][3]["tool_call_id"] == b["messages"][2]["tool_calls"][0]["id"]')" = True ]
+    [ "$(request 2 'json.loads(b["messages"][5]["content"])["rows"]')" = "[[3000]]" ]
+    # no field of our own reaches the API
+    ! grep -q '"pd_' "$LOG"
+}
+
+@test "DDL, two statements, internal schemas and malformed arguments go back to the model as errors" {
+    model '{"replies":[
+      {"tool_calls":[{"name":"run_sql","arguments":"{\"sql\":\"drop table orders\"}"},
+                     {"name":"run_sql","arguments":"{\"sql\":\"select 1; delete from orders\"}"},
+                     {"name":"run_sql","arguments":"{\"sql\":\"select * from _pluto.query_history\"}"},
+                     {"name":"run_sql","arguments":"{\"sql\": select"}]},
+      {"content":"I could not run that.","stream":false}]}'
+    run --separate-stderr pd query "drop the orders"
+    [ "$status" -eq 0 ]
+    [ "$output" = "I could not run that." ]
+    [ "$(request 1 '[json.loads(m["content"])["error"][:30] for m in b["messages"] if m["role"]=="tool"]')" = "['only a read-only statement (SE', 'only one statement is allowed ', 'run_sql cannot read _pluto.que', 'run_sql: the arguments are not']" ]
+    [ "$(pd sql --format csv 'select count(*) from orders' | tail -1)" = 3000 ]
+}
+
+@test "agent.send_rows none: the model gets columns and counts, never a data row" {
+    model '{"replies":[
+      {"tool_calls":[{"name":"run_sql","arguments":"{\"sql\":\"select name, email, city from customers\"}"},
+                     {"name":"sample_rows","arguments":"{\"table\":\"customers\"}"}]},
+      {"content":"There are many customers."}]}'
+    PLUTO_DUCK_AGENT_SEND_ROWS=none run --separate-stderr pd query "who are the customers?"
+    [ "$status" -eq 0 ]
+    [ "$(request 1 '[sorted(json.loads(m["content"]).keys()) for m in b["messages"] if m["role"]=="tool"]')" = "[['columns', 'note', 'row_count'], ['columns', 'note', 'row_count']]" ]
+    ! grep -q '@' "$LOG"
+    ! grep -q 'Berlin\|Tokyo\|Seoul' "$LOG"
+}
+
+@test "a 429 with Retry-After is retried; a model that stays silent times out; one that is down is named" {
+    model '{"replies":[{"status":429,"retry_after":1},{"status":503},{"content":"Fine."}]}'
+    run --separate-stderr pd query "hello?"
+    [ "$status" -eq 0 ]
+    [ "$output" = "Fine." ]
+    [ "$(wc -l < "$LOG")" = 3 ]
+    kill "$MODEL_PID"
+    model '{"replies":[{"delay":4},{"delay":4},{"delay":4}]}'
+    run --separate-stderr pd query "hello?"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"the model did not answer within 2 s (tried 3 times)"* ]]
+    kill "$MODEL_PID"
+    MODEL_PID=
+    run --separate-stderr pd query "hello?"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"cannot reach the model at http://127.0.0.1:"* ]]
+    PLUTO_DUCK_LLM_MODEL= run --separate-stderr pd query "hello?"
+    [[ "$stderr" == *"needs a model"* ]]
+}
