@@ -56,11 +56,21 @@ int ag_send_rows(const struct pd_config *cfg, long *out, struct pd_err *err);
 /* Called with each event (borrowed); the envelope is complete (metadata, timestamp). */
 typedef void (*ag_event_fn)(void *arg, const json_t *event);
 
+enum ag_decision { AG_REJECT, AG_APPROVE, AG_EDIT };
+
+/*
+ * Asked before a sensitive tool runs (approval_id names the request in the
+ * events). For AG_EDIT, *edited gets the arguments to use instead (heap JSON).
+ */
+typedef enum ag_decision (*ag_approve_fn)(void *arg, const char *approval_id, const char *tool,
+                                          const char *args, char **edited);
+
 struct ag_run_opts {
     const char *run_id, *conversation_id; /* NULL: new ones */
     int max_steps;                        /* provider calls; 0: 12 */
     ag_event_fn on_event;
-    void *arg;
+    ag_approve_fn approve;                /* NULL: sensitive calls are rejected */
+    void *arg;                            /* for on_event and approve */
 };
 
 struct ag_answer {

@@ -69,11 +69,28 @@ static json_t *call_tool(struct run *r, const struct ag_env *env, const json_t *
     json_t *content;
     char *text;
 
+    char *edited = NULL;
     emit(r, "tool", "start", json_pack("{s:s?, s:s?, s:s?}", "id", id, "name", name, "arguments", args));
     if (tool && tool->sensitive) {
-        pd_fail(&err, PD_EINVAL, "%s needs the user's approval, which this run cannot ask for",
-                name);
-    } else if (ag_tool_call(env, name, args, &res, &err) == 0) {
+        char approval[PD_UUID_LEN + 1];
+        enum ag_decision d;
+        pd_uuid7(approval);
+        emit(r, "approval", "start", json_pack("{s:s, s:s, s:s?}", "approval_id", approval, "tool",
+                                               name, "arguments", args));
+        d = r->o->approve ? r->o->approve(r->o->arg, approval, name, args, &edited) : AG_REJECT;
+        emit(r, "approval", "end", json_pack("{s:s, s:s, s:s?}", "approval_id", approval,
+                                             "decision",
+                                             d == AG_APPROVE ? "approve"
+                                             : d == AG_EDIT  ? "edit"
+                                                             : "reject",
+                                             "arguments", edited));
+        if (d == AG_REJECT)
+            pd_fail(&err, PD_EINVAL,
+                    "the user did not approve %s: do not try it again; answer without it", name);
+        else if (d == AG_EDIT && edited)
+            args = edited;
+    }
+    if (err.code == 0 && ag_tool_call(env, name, args, &res, &err) == 0) {
         emit(r, "tool", "end", json_pack("{s:s?, s:s?, s:O}", "id", id, "name", name, "result",
                                          res.for_model));
         if (name && strcmp(name, "run_sql") == 0 && res.result) {
@@ -97,6 +114,7 @@ static json_t *call_tool(struct run *r, const struct ag_env *env, const json_t *
     }
     content = json_pack("{s:s}", "error", err.msg);
 done:
+    free(edited);
     text = json_dumps(content, JSON_COMPACT);
     json_decref(content);
     json_t *msg = json_pack("{s:s, s:s?, s:s}", "role", "tool", "tool_call_id", id, "content", text);

@@ -2,7 +2,7 @@
  * tools.c - the agent's tools (see tools.h): the table of them, argument
  * checking against their schemas, and the tools that read the warehouse.
  */
-#include "agent/tools.h"
+#include "agent/tools_internal.h"
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -35,8 +35,7 @@ static json_t *cell_for_model(json_t *v)
     return json_incref(v);
 }
 
-/* {columns, row_count, rows (at most limit), rows_shown} of a result document. */
-static json_t *summary(const json_t *doc, long limit, int metadata)
+json_t *ag_summary(const json_t *doc, long limit, int metadata)
 {
     json_t *rows = json_array(), *row, *cell;
     json_t *all = json_object_get(doc, "rows");
@@ -156,7 +155,7 @@ static int t_run_sql(const struct ag_env *e, const json_t *args, struct ag_tool_
                      err);
     if (rc)
         return rc;
-    out->for_model = summary(doc, e->send_rows, 0);
+    out->for_model = ag_summary(doc, e->send_rows, 0);
     out->result = doc;
     return 0;
 }
@@ -177,7 +176,7 @@ static int listing(const struct ag_env *e, const char *table, struct ag_tool_res
         rc = pd_fail(err, PD_EINTERNAL, "catalog listing unreadable");
     pd_buf_release(&text);
     if (rc == 0) {
-        out->for_model = summary(doc, LISTING_MAX, 1);
+        out->for_model = ag_summary(doc, LISTING_MAX, 1);
         json_decref(doc);
     }
     return rc;
@@ -237,7 +236,7 @@ static int t_sample_rows(const struct ag_env *e, const json_t *args, struct ag_t
     pd_buf_release(&sql);
     if (rc)
         return rc;
-    out->for_model = summary(doc, e->send_rows, 0);
+    out->for_model = ag_summary(doc, e->send_rows, 0);
     out->result = doc;
     return 0;
 }
@@ -264,6 +263,38 @@ const struct ag_tool ag_tools[] = {
      "DuckDB's dialect and get its columns, row count and first rows.",
      OBJ("\"sql\":{\"type\":\"string\",\"description\":\"one SELECT statement\"}", "\"sql\""), 0,
      t_run_sql},
+    {"list_sources", "The attached sources (databases and files read live), their type and status.",
+     OBJ("", ""), 0, ag_t_list_sources},
+    {"list_source_tables", "The tables of one source with their columns.",
+     OBJ("\"source\":{\"type\":\"string\",\"description\":\"the source's name\"}",
+         "\"source\""),
+     0, ag_t_list_source_tables},
+    {"list_analyses",
+     "The saved analyses of the project: id, name, description, materialization, fresh or stale.",
+     OBJ("", ""), 0, ag_t_list_analyses},
+    {"get_freshness", "Whether one saved analysis is fresh or would run again, and why.",
+     OBJ("\"id\":{\"type\":\"string\",\"description\":\"the analysis id\"}", "\"id\""), 0,
+     ag_t_get_freshness},
+    {"save_analysis",
+     "Save a SQL query as an analysis of the project (needs the user's approval).",
+     OBJ("\"id\":{\"type\":\"string\",\"description\":\"letters, digits, _\"},"
+         "\"sql\":{\"type\":\"string\",\"description\":\"one SELECT\"},"
+         "\"name\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},"
+         "\"materialize\":{\"type\":\"string\",\"description\":\"view (default) or table\"}",
+         "\"id\",\"sql\""),
+     1, ag_t_save_analysis},
+    {"run_analysis",
+     "Run a saved analysis and what it reads, materializing the results (needs approval).",
+     OBJ("\"id\":{\"type\":\"string\",\"description\":\"the analysis id\"}", "\"id\""), 1,
+     ag_t_run_analysis},
+    {"add_board_item",
+     "Add an item to a board: a table, chart, metric or markdown note (needs approval).",
+     OBJ("\"board\":{\"type\":\"string\"},\"type\":{\"type\":\"string\",\"description\":"
+         "\"markdown, table, chart, metric or analysis\"},\"title\":{\"type\":\"string\"},"
+         "\"payload\":{\"type\":\"object\",\"description\":\"{sql} or {text} or {analysis}\"},"
+         "\"render\":{\"type\":\"object\",\"description\":\"chart: {kind, x, y}\"}",
+         "\"board\",\"type\",\"payload\""),
+     1, ag_t_add_board_item},
 };
 
 const size_t ag_n_tools = sizeof(ag_tools) / sizeof(ag_tools[0]);

@@ -18,10 +18,14 @@
 
 struct pd_err;
 struct pd_history;
+struct pd_sources;
 struct pd_warehouse;
 
 struct ag_env {
     struct pd_warehouse *wh;
+    struct pd_sources *sources; /* attached sources (NULL: none) */
+    const char *home;           /* the data home (projects, boards) */
+    const char *project;        /* analyses and boards of this project (NULL: default) */
     struct pd_history *history; /* the tools' statements are recorded here (NULL: not) */
     double timeout_s;           /* per statement; 0: none */
     long send_rows;             /* rows of a result the model sees; 0: none (schema and counts) */

@@ -107,6 +107,27 @@ int pd_assets_history(struct pd_assets *a, const char *id, long limit, struct pd
     return rc;
 }
 
+int pd_assets_save(struct pd_assets *s, struct dp_analysis *a, struct dp_plan **plan,
+                   struct pd_err *err)
+{
+    struct dp_plan *p = NULL;
+    int rc;
+    if (plan)
+        *plan = NULL;
+    if ((rc = dp_project_put(s->project, a, 1, err)) != 0) {
+        dp_analysis_free(a);
+        return rc;
+    }
+    /* it must compile with the rest before it is saved */
+    if ((rc = dp_compile(s->project, &s->env, NULL, &p, err)) == 0)
+        rc = dp_analysis_save(s->project, a, pd_now_ms(), err);
+    if (rc == 0 && plan)
+        *plan = p;
+    else
+        dp_plan_free(p);
+    return rc;
+}
+
 int pd_assets_data(struct pd_assets *a, const char *id, struct dp_args *args, long limit,
                    struct pd_buf *doc, struct pd_err *err)
 {

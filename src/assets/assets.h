@@ -47,6 +47,15 @@ struct pd_buf;
 int pd_assets_data(struct pd_assets *a, const char *id, struct dp_args *args, long limit,
                    struct pd_buf *doc, struct pd_err *err);
 
+/*
+ * Put analysis a (stolen) into the project, replacing one with its id, check
+ * that the project still compiles, and save its file. *plan (may be NULL) gets
+ * the compiled plan. On failure the file is not written.
+ */
+struct dp_plan;
+int pd_assets_save(struct pd_assets *s, struct dp_analysis *a, struct dp_plan **plan,
+                   struct pd_err *err);
+
 /* Past runs of the project (of one analysis when id is set), newest first, into sink. */
 struct pd_sink;
 int pd_assets_history(struct pd_assets *a, const char *id, long limit, struct pd_sink *sink,

@@ -141,7 +141,6 @@ static int analysis_new(struct cli_ctx *ctx, struct pd_assets *s, const struct c
 {
     struct dp_analysis *an = NULL;
     struct dp_analysis *old;
-    struct dp_plan *plan = NULL;
     int rc;
 
     if (a->npos != 2)
@@ -159,15 +158,8 @@ static int analysis_new(struct cli_ctx *ctx, struct pd_assets *s, const struct c
         an->created_at = old->created_at ? xstrdup(old->created_at) : NULL;
         an->updated_at = old->updated_at ? xstrdup(old->updated_at) : NULL;
     }
-    if ((rc = dp_project_put(s->project, an, 1, err)) != 0) {
-        dp_analysis_free(an);
+    if ((rc = pd_assets_save(s, an, NULL, err)) != 0)
         return rc;
-    }
-    /* it must compile with the rest before it is saved */
-    rc = dp_compile(s->project, &s->env, NULL, &plan, err);
-    dp_plan_free(plan);
-    if (!rc)
-        rc = dp_analysis_save(s->project, an, pd_now_ms(), err);
     if (!rc && ctx->format == PD_FORMAT_TABLE)
         fprintf(cli_out, "%s analysis %s (%s, %s)\n", old ? "replaced" : "created", an->id,
                dp_materialize_name(an->materialize), an->file);

@@ -38,6 +38,32 @@ static void on_event(void *arg, const json_t *ev)
     fflush(cli_err);
 }
 
+struct asker {
+    const struct cli_ctx *ctx;
+    int approve_all;
+};
+
+/* A sensitive tool call: --approve-all, or y/n on a terminal; refused otherwise. */
+static enum ag_decision approve(void *arg, const char *approval_id, const char *tool,
+                                const char *args, char **edited)
+{
+    struct asker *k = arg;
+    char line[64];
+    (void)approval_id;
+    (void)edited;
+    if (k->approve_all)
+        return AG_APPROVE;
+    if (!k->ctx->tty_in || !k->ctx->tty_err) {
+        fprintf(cli_err, "    %s needs approval: run on a terminal or pass --approve-all\n", tool);
+        return AG_REJECT;
+    }
+    fprintf(cli_err, "    allow %s %s? [y/N] ", tool, args ? args : "");
+    fflush(cli_err);
+    if (!fgets(line, sizeof(line), cli_in))
+        return AG_REJECT;
+    return line[0] == 'y' || line[0] == 'Y' ? AG_APPROVE : AG_REJECT;
+}
+
 static void print_result(const struct cli_ctx *ctx, const json_t *doc)
 {
     const json_t *cols = json_object_get(doc, "columns"), *rows = json_object_get(doc, "rows");
@@ -71,11 +97,13 @@ static void print_result(const struct cli_ctx *ctx, const json_t *doc)
 
 int cmd_query(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 {
-    struct ag_env env = {.wh = ctx->wh, .history = ctx->history,
+    struct ag_env env = {.wh = ctx->wh, .history = ctx->history, .sources = ctx->sources,
+                         .home = pd_config_home(ctx->cfg), .project = cli_arg(a, "project"),
                          .timeout_s = pd_config_seconds(ctx->cfg, "query.timeout"),
                          .keep_rows = pd_config_int(ctx->cfg, "query.preview_rows"),
                          .cancel = ctx->interrupted};
-    struct ag_run_opts o = {.on_event = on_event};
+    struct asker k = {ctx, cli_given(a, "approve-all")};
+    struct ag_run_opts o = {.on_event = on_event, .approve = approve, .arg = &k};
     struct ag_provider *p;
     struct ag_answer ans;
     int rc = ag_send_rows(ctx->cfg, &env.send_rows, err);

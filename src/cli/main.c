@@ -132,6 +132,8 @@ static const struct cli_opt board_opts[] = {
 
 static const struct cli_opt query_opts[] = {
     {"provider", 0, "NAME", "local (offline) or openai (default: llm.provider)"},
+    {"project", 'p', "NAME", "the project whose analyses and boards the agent sees"},
+    {"approve-all", 0, NULL, "let the agent save, run and add to boards without asking"},
     {"model", 'm', "NAME", "the model the openai provider asks (default: llm.model)"},
     {0}};
 

@@ -214,14 +214,7 @@ static void put_and_save(struct srv_req *r, struct pd_assets *s, struct dp_analy
 {
     struct pd_err err = PD_ERR_INIT;
     struct dp_plan *p = NULL;
-    if (dp_project_put(s->project, a, 1, &err) != 0) {
-        dp_analysis_free(a);
-        srv_reply_err(r, &err);
-        return;
-    }
-    if (dp_compile(s->project, &s->env, NULL, &p, &err) != 0 ||
-        dp_analysis_save(s->project, a, pd_now_ms(), &err) != 0) {
-        dp_plan_free(p);
+    if (pd_assets_save(s, a, &p, &err) != 0) {
         srv_reply_err(r, &err);
         return;
     }

@@ -1,0 +1,209 @@
+/*
+ * tools_project.c - the agent's tools over sources, analyses and boards:
+ * reading (list_sources, list_source_tables, list_analyses, get_freshness) and
+ * changing, which needs approval (save_analysis, run_analysis, add_board_item).
+ */
+#include "agent/tools_internal.h"
+
+#include "assets/assets.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "boards/boards.h"
+#include "sources/sources.h"
+#include "warehouse/encode.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *project_of(const struct ag_env *e)
+{
+    return e->project ? e->project : "default";
+}
+
+/* A listing a source service writes into a sink, as a summary for the model. */
+static int sink_listing(int (*fn)(struct pd_sources *, const char *, struct pd_sink *,
+                                  struct pd_err *),
+                        const struct ag_env *e, const char *name, struct ag_tool_result *out,
+                        struct pd_err *err)
+{
+    struct pd_buf text = PD_BUF_INIT;
+    struct pd_sink *sink = pd_sink_new_doc(&text);
+    json_t *doc = NULL;
+    int rc;
+    if (e->sources == NULL) {
+        pd_sink_free(sink);
+        return pd_fail(err, PD_EINVAL, "no sources are available here");
+    }
+    rc = fn(e->sources, name, sink, err);
+    pd_sink_free(sink);
+    if (rc == 0 && (doc = json_loadb(text.ptr, text.len, 0, NULL)) == NULL)
+        rc = pd_fail(err, PD_EINTERNAL, "listing unreadable");
+    pd_buf_release(&text);
+    if (rc == 0) {
+        out->for_model = ag_summary(doc, 500, 1);
+        json_decref(doc);
+    }
+    return rc;
+}
+
+static int all_sources(struct pd_sources *S, const char *name, struct pd_sink *sink,
+                       struct pd_err *err)
+{
+    (void)name;
+    return pd_source_list(S, 0, sink, err);
+}
+
+int ag_t_list_sources(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                      struct pd_err *err)
+{
+    (void)args;
+    return sink_listing(all_sources, e, NULL, out, err);
+}
+
+int ag_t_list_source_tables(const struct ag_env *e, const json_t *args,
+                            struct ag_tool_result *out, struct pd_err *err)
+{
+    return sink_listing(pd_source_tables, e, json_string_value(json_object_get(args, "source")),
+                        out, err);
+}
+
+/* Open the project and plan it (for state). */
+static int planned(const struct ag_env *e, struct pd_assets *s, struct dp_plan **p,
+                   struct pd_err *err)
+{
+    int rc = pd_assets_open(e->wh, e->home, project_of(e), e->cancel, s, err);
+    if (rc == 0 && (rc = dp_compile(s->project, &s->env, NULL, p, err)) != 0)
+        pd_assets_close(s);
+    return rc;
+}
+
+static json_t *step_json(const struct dp_step *st)
+{
+    return json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:s}", "id", st->a->id, "name", st->a->name,
+                     "description", st->a->description, "materialize",
+                     dp_materialize_name(st->a->materialize), "state", st->run ? "stale" : "fresh",
+                     "reason", dp_reason_text(st->reason));
+}
+
+int ag_t_list_analyses(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                       struct pd_err *err)
+{
+    struct pd_assets s;
+    struct dp_plan *p = NULL;
+    json_t *list;
+    int rc = planned(e, &s, &p, err);
+    (void)args;
+    if (rc)
+        return rc;
+    list = json_array();
+    for (size_t i = 0; i < p->n; i++)
+        json_array_append_new(list, step_json(&p->steps[i]));
+    out->for_model = json_pack("{s:s, s:o}", "project", project_of(e), "analyses", list);
+    dp_plan_free(p);
+    pd_assets_close(&s);
+    return 0;
+}
+
+int ag_t_get_freshness(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                       struct pd_err *err)
+{
+    const char *id = json_string_value(json_object_get(args, "id"));
+    struct pd_assets s;
+    struct dp_plan *p = NULL;
+    const struct dp_step *st;
+    int rc = planned(e, &s, &p, err);
+    if (rc)
+        return rc;
+    if ((st = dp_plan_find(p, id)) == NULL)
+        rc = pd_fail(err, PD_ENOTFOUND, "no analysis '%s' (see list_analyses)", id);
+    else
+        out->for_model = step_json(st);
+    dp_plan_free(p);
+    pd_assets_close(&s);
+    return rc;
+}
+
+int ag_t_save_analysis(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                       struct pd_err *err)
+{
+    const char *id = json_string_value(json_object_get(args, "id"));
+    const char *mat = json_string_value(json_object_get(args, "materialize"));
+    struct pd_assets s;
+    struct dp_analysis *a;
+    int rc;
+    if ((rc = dp_id_check("analysis", id, err)) != 0)
+        return rc;
+    a = xcalloc(1, sizeof(*a));
+    a->id = xstrdup(id);
+    a->sql = xstrdup(json_string_value(json_object_get(args, "sql")));
+    if (json_string_value(json_object_get(args, "name")))
+        a->name = xstrdup(json_string_value(json_object_get(args, "name")));
+    if (json_string_value(json_object_get(args, "description")))
+        a->description = xstrdup(json_string_value(json_object_get(args, "description")));
+    a->materialize = DP_VIEW;
+    if (mat && dp_materialize_parse(mat, &a->materialize) != 0) {
+        dp_analysis_free(a);
+        return pd_fail(err, PD_EINVAL, "save_analysis: materialize must be view or table, got '%s'",
+                       mat);
+    }
+    if ((rc = pd_assets_open(e->wh, e->home, project_of(e), e->cancel, &s, err)) != 0) {
+        dp_analysis_free(a);
+        return rc;
+    }
+    if (dp_project_find(s.project, id)) {
+        dp_analysis_free(a);
+        rc = pd_fail(err, PD_EEXIST, "analysis %s exists already: choose another id", id);
+    } else if ((rc = pd_assets_save(&s, a, NULL, err)) == 0) {
+        out->for_model = json_pack("{s:s, s:s}", "saved", id, "project", project_of(e));
+    }
+    pd_assets_close(&s);
+    return rc;
+}
+
+int ag_t_run_analysis(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                      struct pd_err *err)
+{
+    const char *id = json_string_value(json_object_get(args, "id"));
+    char *sel = xasprintf("+%s", id);
+    const char *select = sel;
+    struct dp_compile_opts co = {.select = &select, .nselect = 1};
+    struct pd_assets s;
+    struct dp_plan *p = NULL;
+    struct dp_run_result res = {0};
+    int rc = pd_assets_open(e->wh, e->home, project_of(e), e->cancel, &s, err);
+    if (rc == 0 && !dp_project_find(s.project, id))
+        rc = pd_fail(err, PD_ENOTFOUND, "no analysis '%s' (see list_analyses)", id);
+    if (rc == 0 && (rc = dp_compile(s.project, &s.env, &co, &p, err)) == 0 &&
+        (rc = dp_run(p, &s.env, NULL, &res, err)) == 0)
+        out->for_model = json_pack("{s:s, s:i, s:i, s:i}", "run_id", res.run_id, "ok", res.ok,
+                                   "failed", res.failed, "skipped", res.skipped);
+    dp_run_result_clear(&res);
+    dp_plan_free(p);
+    if (s.project)
+        pd_assets_close(&s);
+    free(sel);
+    return rc;
+}
+
+int ag_t_add_board_item(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                        struct pd_err *err)
+{
+    struct pd_boards_env be = {.wh = e->wh, .home = e->home, .timeout_s = e->timeout_s,
+                               .history = e->history};
+    json_t *item = json_deep_copy(args);
+    char *text = NULL;
+    int rc;
+    json_object_del(item, "board");
+    rc = pd_board_item_add(&be, project_of(e), json_string_value(json_object_get(args, "board")),
+                           item, &text, err);
+    json_decref(item);
+    if (rc == 0) {
+        json_t *doc = json_loads(text, 0, NULL);
+        out->for_model = json_pack("{s:O, s:O}", "added", json_object_get(doc, "id"), "type",
+                                   json_object_get(doc, "type"));
+        json_decref(doc);
+    }
+    free(text);
+    return rc;
+}
