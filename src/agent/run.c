@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define DEFAULT_MAX_STEPS 12
+#define MAX_CORRECTIONS 3 /* failed statements in a row before the run gives up */
 
 static const char system_prompt[] =
     "You answer questions about the user's data in a DuckDB warehouse. Explore it with "
@@ -24,6 +25,9 @@ struct run {
     const struct ag_run_opts *o;
     char run_id[PD_UUID_LEN + 1], conversation_id[PD_UUID_LEN + 1];
     json_int_t seq;
+    int sql_failures;        /* steps in a row whose run_sql calls all failed */
+    int step_sql_ok, step_sql_failed;
+    char last_sql_error[PD_ERR_MSG_MAX];
 };
 
 /* One event in the envelope; content is stolen. */
@@ -93,6 +97,8 @@ static json_t *call_tool(struct run *r, const struct ag_env *env, const json_t *
     if (err.code == 0 && ag_tool_call(env, name, args, &res, &err) == 0) {
         emit(r, "tool", "end", json_pack("{s:s?, s:s?, s:O}", "id", id, "name", name, "result",
                                          res.for_model));
+        if (name && strcmp(name, "run_sql") == 0)
+            r->step_sql_ok = 1;
         if (name && strcmp(name, "run_sql") == 0 && res.result) {
             json_t *a = json_loads(args, 0, NULL);
             free(out->sql);
@@ -107,6 +113,8 @@ static json_t *call_tool(struct run *r, const struct ag_env *env, const json_t *
     }
     emit(r, "tool", "error", json_pack("{s:s?, s:s?, s:s}", "id", id, "name", name, "error", err.msg));
     if (name && strcmp(name, "run_sql") == 0) { /* the answer is not what ran before */
+        r->step_sql_failed = 1;
+        snprintf(r->last_sql_error, sizeof(r->last_sql_error), "%s", err.msg);
         free(out->sql);
         out->sql = NULL;
         json_decref(out->result);
@@ -179,9 +187,21 @@ int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question
         }
         if (text && *text)
             emit(&r, "reasoning", "chunk", json_pack("{s:s}", "text", text));
+        r.step_sql_ok = r.step_sql_failed = 0;
         json_array_foreach(calls, i, call)
             json_array_append_new(messages, call_tool(&r, env, call, out));
         json_decref(reply);
+        if (r.step_sql_ok)
+            r.sql_failures = 0;
+        else if (r.step_sql_failed)
+            r.sql_failures++;
+        if (r.sql_failures > MAX_CORRECTIONS) {
+            rc = fail(&r,
+                      pd_fail(err, PD_ESQL, "the SQL still failed after %d corrections: %s",
+                              MAX_CORRECTIONS, r.last_sql_error),
+                      err);
+            break;
+        }
     }
     if (rc == 0)
         emit(&r, "run", "end", json_pack("{s:s}", "status", "completed"));

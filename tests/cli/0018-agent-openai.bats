@@ -130,3 +130,18 @@ request() {
     run pd board show weekly
     [[ "$output" == *"metric"*"Customers"*"1 row"* ]]
 }
+
+@test "a statement that keeps failing ends the run after 3 corrections" {
+    model '{"replies":[
+      {"tool_calls":[{"name":"run_sql","arguments":"{\"sql\":\"select nope from orders\"}"}]},
+      {"tool_calls":[{"name":"run_sql","arguments":"{\"sql\":\"select nope2 from orders\"}"}]},
+      {"tool_calls":[{"name":"run_sql","arguments":"{\"sql\":\"select nope3 from orders\"}"}]},
+      {"tool_calls":[{"name":"run_sql","arguments":"{\"sql\":\"select nope4 from orders\"}"}]},
+      {"content":"never asked"}]}'
+    run --separate-stderr pd query "anything"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"the SQL still failed after 3 corrections"*"nope4"* ]]
+    [ "$(wc -l < "$LOG")" = 4 ]
+    # each error went back to the model, which saw what DuckDB said
+    [[ "$(request 1 'json.loads(b["messages"][-1]["content"])["error"]')" == *"nope"* ]]
+}
