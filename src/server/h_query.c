@@ -129,15 +129,7 @@ void h_query_create(struct srv_req *r)
 /* The query job named in the path, or a 404 answered. */
 static struct srv_job *find_query(struct srv_req *r)
 {
-    struct srv_job *job = srv_job_get(srv_jobs(r->srv), srv_param(r, "id"));
-    if (job && strcmp(srv_job_kind(job), "query") != 0) {
-        srv_job_put(job);
-        job = NULL;
-    }
-    if (job == NULL)
-        srv_reply_error(r, PD_ENOTFOUND, "no query '%s' (finished queries are kept for an hour)",
-                        srv_param(r, "id"));
-    return job;
+    return srv_find_job(r, "query", "query");
 }
 
 void h_query_get(struct srv_req *r)

@@ -196,11 +196,7 @@ void h_jobs_list(struct srv_req *r)
 
 static struct srv_job *find_job(struct srv_req *r)
 {
-    struct srv_job *job = srv_job_get(srv_jobs(r->srv), srv_param(r, "id"));
-    if (job == NULL)
-        srv_reply_error(r, PD_ENOTFOUND, "no job '%s' (finished jobs are kept for an hour)",
-                        srv_param(r, "id"));
-    return job;
+    return srv_find_job(r, NULL, "job");
 }
 
 void h_job_get(struct srv_req *r)

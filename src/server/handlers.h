@@ -69,6 +69,13 @@ void h_board_item_delete(struct srv_req *r);
 void h_board_refresh(struct srv_req *r);
 void h_board_export(struct srv_req *r);
 
+/* h_agent.c */
+void h_agent_run(struct srv_req *r);
+void h_agent_get(struct srv_req *r);
+void h_agent_events(struct srv_req *r);
+void h_agent_approvals(struct srv_req *r);
+void h_agent_decide(struct srv_req *r);
+
 /* h_dbt.c */
 void h_dbt_seed(struct srv_req *r);
 void h_dbt_run(struct srv_req *r);

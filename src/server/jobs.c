@@ -225,7 +225,7 @@ static void wake_all(struct watcher *w)
 }
 
 /* Append an event (mu held). data is stolen; fields job_id, seq, type, ts are added. */
-static void append_locked(struct srv_job *job, const char *type, json_t *data)
+static void append_locked(struct srv_job *job, const char *type, json_t *data, int decorate)
 {
     struct pd_buf frame = PD_BUF_INIT;
     char ts[40];
@@ -239,10 +239,12 @@ static void append_locked(struct srv_job *job, const char *type, json_t *data)
         data = o;
     }
     job->next_seq++;
-    json_object_set_new(data, "seq", json_integer((json_int_t)job->next_seq));
-    json_object_set_new(data, "type", json_string(type));
-    json_object_set_new(data, "job_id", json_string(job->id));
-    json_object_set_new(data, "ts", json_string(pd_time_iso(pd_now_ms(), ts, sizeof(ts))));
+    if (decorate) {
+        json_object_set_new(data, "seq", json_integer((json_int_t)job->next_seq));
+        json_object_set_new(data, "type", json_string(type));
+        json_object_set_new(data, "job_id", json_string(job->id));
+        json_object_set_new(data, "ts", json_string(pd_time_iso(pd_now_ms(), ts, sizeof(ts))));
+    }
     text = json_dumps(data, JSON_COMPACT);
     json_decref(data);
     pd_buf_addf(&frame, "id: %llu\nevent: %s\ndata: %s\n\n", (unsigned long long)job->next_seq,
@@ -264,14 +266,24 @@ static void append_locked(struct srv_job *job, const char *type, json_t *data)
     ev->frame = pd_buf_detach(&frame, &ev->len);
 }
 
-void srv_job_emit(struct srv_job *job, const char *type, json_t *data)
+static void emit(struct srv_job *job, const char *type, json_t *data, int decorate)
 {
     struct watcher *w;
     pthread_mutex_lock(&job->J->mu);
-    append_locked(job, type, data);
+    append_locked(job, type, data, decorate);
     w = take_watchers(job);
     pthread_mutex_unlock(&job->J->mu);
     wake_all(w);
+}
+
+void srv_job_emit(struct srv_job *job, const char *type, json_t *data)
+{
+    emit(job, type, data, 1);
+}
+
+void srv_job_emit_plain(struct srv_job *job, const char *type, json_t *data)
+{
+    emit(job, type, data, 0);
 }
 
 void srv_job_progress(struct srv_job *job, double fraction, json_t *data)
@@ -367,7 +379,7 @@ static void finish(struct srv_job *job, int rc, json_t *result, const struct pd_
     json_object_set_new(ev, "status", json_string(status_names[st]));
     json_object_set_new(ev, "duration_ms",
                         json_integer((json_int_t)(job->finished_ms - job->started_ms)));
-    append_locked(job, status_names[st], ev);
+    append_locked(job, status_names[st], ev, 1);
     w = take_watchers(job);
     pthread_mutex_unlock(&J->mu);
     wake_all(w);

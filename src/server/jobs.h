@@ -78,8 +78,13 @@ json_t *srv_job_json(struct srv_job *job);
 json_t *srv_job_result(struct srv_job *job);
 const char *srv_job_status(struct srv_job *job);
 
-/* From the job's own thread: emit an event (data stolen) and set progress (0..1, or -1). */
+/*
+ * From the job's own thread: emit an event (data stolen; seq, type, job_id and
+ * ts are added to it) and set progress (0..1, or -1). srv_job_emit_plain sends
+ * data as it is (an envelope of its own).
+ */
 void srv_job_emit(struct srv_job *job, const char *type, json_t *data);
+void srv_job_emit_plain(struct srv_job *job, const char *type, json_t *data);
 void srv_job_progress(struct srv_job *job, double fraction, json_t *data);
 /* The job running on the calling thread, or NULL (for callbacks that carry no argument). */
 struct srv_job *srv_job_current(void);

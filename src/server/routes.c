@@ -190,6 +190,24 @@ const struct srv_route srv_routes[] = {
      "The board as a self-contained report: HTML (default) or Markdown.",
      OBJ(PROJECT "," STR("format", "html or md")), NULL},
 
+    {SRV_POST, V1 "/agent/run", h_agent_run, SRV_BODY | SRV_JOB, "agent", "run",
+     "Answer a question in plain language with the agent (a job; its events stream as SSE).",
+     OBJ_REQ(STR("question", "the question") "," STR("provider", "local or openai") ","
+             STR("model", "the model (openai)") "," PROJECT, "\"question\""),
+     JOB_ANSWER},
+    {SRV_GET, V1 "/agent/{id}", h_agent_get, 0, "agent", "get",
+     "An agent run: status, and its answer, SQL, result and chart once done.", NULL, NULL},
+    {SRV_GET, V1 "/agent/{id}/events", h_agent_events, SRV_STREAM, "agent", "events",
+     "An agent run's events (reasoning, tool, message, approval, run) as Server-Sent Events.",
+     NULL, NULL},
+    {SRV_GET, V1 "/agent/{id}/approvals", h_agent_approvals, 0, "agent", "approvals",
+     "The run's approval requests and their status.", NULL, ROWS_ANSWER},
+    {SRV_POST, V1 "/agent/{id}/approvals/{approval}/decision", h_agent_decide, SRV_BODY, "agent",
+     "decide", "Approve, reject or edit a sensitive tool call the run waits on.",
+     OBJ_REQ(STR("decision", "approve, reject or edit") "," ANYOBJ("edited_args", "edit: the arguments to use"),
+             "\"decision\""),
+     NULL},
+
 #define DBT_ARGS(extra)                                                                    \
     OBJ_REQ(STR("project_dir", "the folder with dbt_project.yml (absolute)") ","           \
             "\"select\":{\"type\":[\"array\",\"string\"],\"description\":\"selectors: " \

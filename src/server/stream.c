@@ -249,3 +249,16 @@ void srv_submit(struct srv_req *r, const char *kind, json_t *args, srv_job_fn fn
              srv_job_id(job));
     srv_reply_job(r, job, url, wait_s, NULL);
 }
+
+struct srv_job *srv_find_job(struct srv_req *r, const char *kind, const char *what)
+{
+    struct srv_job *job = srv_job_get(srv_jobs(r->srv), srv_param(r, "id"));
+    if (job && kind && strcmp(srv_job_kind(job), kind) != 0) {
+        srv_job_put(job);
+        job = NULL;
+    }
+    if (job == NULL)
+        srv_reply_error(r, PD_ENOTFOUND, "no %s '%s' (finished ones are kept for an hour)", what,
+                        srv_param(r, "id"));
+    return job;
+}

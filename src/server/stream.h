@@ -49,4 +49,10 @@ typedef void (*srv_producer)(FILE *out, void *arg);
 void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
                     srv_producer produce, void *arg, void (*arg_free)(void *));
 
+/*
+ * The job named by the path's {id}, when it is of kind (NULL: any kind), as a
+ * new reference; otherwise NULL with a 404 answered naming what (a "query").
+ */
+struct srv_job *srv_find_job(struct srv_req *r, const char *kind, const char *what);
+
 #endif

@@ -1,0 +1,245 @@
+/*
+ * h_agent.c - /agent: a question answered by the agent as a job. Its events
+ * (one envelope each) are the job's events, so late or reconnecting clients
+ * replay them; a sensitive tool call waits for a decision posted to
+ * /agent/{id}/approvals/{approval_id}/decision.
+ */
+#include "server/handlers.h"
+#include "server/http.h"
+#include "server/jobs.h"
+#include "server/stream.h"
+
+#include "agent/agent.h"
+#include "base/alloc.h"
+#include "base/config.h"
+#include "base/err.h"
+#include "base/timeutil.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define APPROVAL_WAIT_S 600 /* a decision not given in time is a rejection */
+#define MAX_APPROVALS 16
+
+struct approval {
+    char *id, *tool, *args, *edited;
+    int decided;
+    enum ag_decision decision;
+};
+
+struct agent_arg {
+    struct srv *srv;
+    char *question, *provider, *model, *project;
+    struct srv_job *job; /* while running */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct approval approvals[MAX_APPROVALS];
+    int napprovals;
+};
+
+static void agent_arg_free(void *p)
+{
+    struct agent_arg *a = p;
+    for (int i = 0; i < a->napprovals; i++) {
+        free(a->approvals[i].id);
+        free(a->approvals[i].tool);
+        free(a->approvals[i].args);
+        free(a->approvals[i].edited);
+    }
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->cv);
+    free(a->question);
+    free(a->provider);
+    free(a->model);
+    free(a->project);
+    free(a);
+}
+
+static void on_event(void *arg, const json_t *ev)
+{
+    struct agent_arg *a = arg;
+    srv_job_emit_plain(a->job, json_string_value(json_object_get(ev, "type")),
+                       json_deep_copy(ev));
+}
+
+/* Wait for the decision on a sensitive call (or cancel, or the time limit). */
+static enum ag_decision approve(void *arg, const char *approval_id, const char *tool,
+                                const char *args, char **edited)
+{
+    struct agent_arg *a = arg;
+    volatile sig_atomic_t *cancel = srv_job_cancel_flag(a->job);
+    double until = pd_mono_s() + APPROVAL_WAIT_S;
+    struct approval *p;
+    enum ag_decision d = AG_REJECT;
+    pthread_mutex_lock(&a->mu);
+    if (a->napprovals == MAX_APPROVALS) {
+        pthread_mutex_unlock(&a->mu);
+        return AG_REJECT;
+    }
+    p = &a->approvals[a->napprovals++];
+    p->id = xstrdup(approval_id);
+    p->tool = xstrdup(tool);
+    p->args = args ? xstrdup(args) : NULL;
+    while (!p->decided && !*cancel && pd_mono_s() < until) {
+        struct timespec ts = pd_abstime_in_ms(200);
+        pthread_cond_timedwait(&a->cv, &a->mu, &ts);
+    }
+    if (p->decided) {
+        d = p->decision;
+        if (d == AG_EDIT && p->edited)
+            *edited = xstrdup(p->edited);
+    } else {
+        p->decided = 1;
+        p->decision = AG_REJECT;
+    }
+    pthread_mutex_unlock(&a->mu);
+    return d;
+}
+
+static int run_agent(struct srv_job *job, void *arg, json_t **result, struct pd_err *err)
+{
+    struct agent_arg *a = arg;
+    const struct pd_config *cfg = srv_config(a->srv);
+    struct ag_env env = {.wh = srv_warehouse(a->srv), .sources = srv_sources(a->srv),
+                         .history = srv_history(a->srv), .home = pd_config_home(cfg),
+                         .project = a->project,
+                         .timeout_s = pd_config_seconds(cfg, "query.timeout"),
+                         .keep_rows = pd_config_int(cfg, "query.preview_rows"),
+                         .cancel = srv_job_cancel_flag(job)};
+    struct ag_run_opts o = {.run_id = srv_job_id(job), .on_event = on_event, .approve = approve,
+                            .arg = a};
+    struct ag_provider *p;
+    struct ag_answer ans;
+    int rc;
+    a->job = job;
+    if ((rc = ag_send_rows(cfg, &env.send_rows, err)) != 0)
+        return rc;
+    if ((p = ag_provider_from_config(cfg, a->provider, a->model, err)) == NULL)
+        return err->code;
+    rc = ag_run(p, &env, a->question, &o, &ans, err);
+    p->free(p);
+    if (rc)
+        return rc;
+    *result = json_pack("{s:s, s:s, s:s?, s:O?, s:O?, s:b}", "run_id", ans.run_id, "answer",
+                        ans.text, "sql", ans.sql, "result", ans.result, "chart", ans.chart,
+                        "answered", !ans.unanswered);
+    ag_answer_clear(&ans);
+    return 0;
+}
+
+void h_agent_run(struct srv_req *r)
+{
+    const char *question = NULL, *provider = NULL, *model = NULL, *project = NULL;
+    struct agent_arg *a;
+    if (srv_arg_string(r, "question", 1, &question) ||
+        srv_arg_string(r, "provider", 0, &provider) || srv_arg_string(r, "model", 0, &model) ||
+        srv_arg_string(r, "project", 0, &project))
+        return;
+    if (!*question) {
+        srv_reply_status(r, 422, "invalid_field", "field 'question' is empty");
+        return;
+    }
+    a = xcalloc(1, sizeof(*a));
+    a->srv = r->srv;
+    a->question = xstrdup(question);
+    a->provider = provider ? xstrdup(provider) : NULL;
+    a->model = model ? xstrdup(model) : NULL;
+    a->project = project ? xstrdup(project) : NULL;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    srv_submit(r, "agent", NULL, run_agent, a, agent_arg_free, SRV_API "/agent");
+}
+
+void h_agent_get(struct srv_req *r)
+{
+    struct srv_job *job = srv_find_job(r, "agent", "agent run");
+    if (job) {
+        srv_reply_json(r, 200, srv_job_json(job));
+        srv_job_put(job);
+    }
+}
+
+void h_agent_events(struct srv_req *r)
+{
+    struct srv_job *job = srv_find_job(r, "agent", "agent run");
+    if (job)
+        srv_reply_events(r, job);
+}
+
+static const char *decision_name(const struct approval *p)
+{
+    if (!p->decided)
+        return "pending";
+    return p->decision == AG_APPROVE ? "approve" : p->decision == AG_EDIT ? "edit" : "reject";
+}
+
+void h_agent_approvals(struct srv_req *r)
+{
+    struct srv_job *job = srv_find_job(r, "agent", "agent run");
+    struct agent_arg *a;
+    json_t *list;
+    if (!job)
+        return;
+    a = srv_job_arg(job);
+    list = json_array();
+    pthread_mutex_lock(&a->mu);
+    for (int i = 0; i < a->napprovals; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s?, s:s}", "approval_id",
+                                              a->approvals[i].id, "tool", a->approvals[i].tool,
+                                              "arguments", a->approvals[i].args, "status",
+                                              decision_name(&a->approvals[i])));
+    pthread_mutex_unlock(&a->mu);
+    srv_reply_json(r, 200, list);
+    srv_job_put(job);
+}
+
+void h_agent_decide(struct srv_req *r)
+{
+    struct srv_job *job = srv_find_job(r, "agent", "agent run");
+    const char *decision = NULL, *want = srv_param(r, "approval");
+    json_t *edited = json_object_get(r->body, "edited_args");
+    struct agent_arg *a;
+    struct approval *p = NULL;
+    enum ag_decision d;
+    if (!job)
+        return;
+    if (srv_arg_string(r, "decision", 1, &decision))
+        goto out;
+    if (strcmp(decision, "approve") == 0)
+        d = AG_APPROVE;
+    else if (strcmp(decision, "reject") == 0)
+        d = AG_REJECT;
+    else if (strcmp(decision, "edit") == 0 && json_is_object(edited))
+        d = AG_EDIT;
+    else {
+        srv_reply_status(r, 422, "invalid_field",
+                         "field 'decision' must be approve, reject or edit (edit with an object "
+                         "'edited_args')");
+        goto out;
+    }
+    a = srv_job_arg(job);
+    int was_decided = 0;
+    pthread_mutex_lock(&a->mu);
+    for (int i = 0; i < a->napprovals; i++)
+        if (strcmp(a->approvals[i].id, want) == 0)
+            p = &a->approvals[i];
+    was_decided = p && p->decided;
+    if (p && !p->decided) {
+        p->decided = 1;
+        p->decision = d;
+        if (d == AG_EDIT)
+            p->edited = json_dumps(edited, JSON_COMPACT);
+        pthread_cond_broadcast(&a->cv);
+    }
+    pthread_mutex_unlock(&a->mu);
+    if (p == NULL)
+        srv_reply_error(r, PD_ENOTFOUND, "no approval '%s' in this run", want);
+    else if (was_decided)
+        srv_reply_error(r, PD_EEXIST, "approval %s was decided already (%s)", want,
+                        decision_name(p));
+    else
+        srv_reply_json(r, 200, json_pack("{s:s, s:s}", "approval_id", want, "decision", decision));
+out:
+    srv_job_put(job);
+}
