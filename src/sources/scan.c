@@ -33,6 +33,7 @@ struct bind_data {
     idx_t conn_id;
     uint64_t cancel_token; /* registered from open to close: a slow connect or describe stops too */
     int64_t rows;          /* read so far, for progress */
+    int refs;              /* DuckDB's, and each scan's: a scan must close before the remote */
 };
 
 struct init_data {
@@ -56,10 +57,16 @@ static char *value_text(duckdb_value v)
     return out;
 }
 
+/*
+ * DuckDB may destroy the bind data before the init data of a scan that was cut
+ * short (a timeout): the remote connection then stays until the scan has closed.
+ */
 static void bind_data_free(void *p)
 {
     struct bind_data *b = p;
 
+    if (__atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
     if (b->cancel_token)
         pd_cancel_unregister(b->cancel_token);
     if (b->remote)
@@ -81,7 +88,10 @@ static void scan_bind(duckdb_bind_info info)
     struct scan_fn *fn = duckdb_bind_get_extra_info(info);
     struct bind_data *b = xcalloc(1, sizeof(*b));
     struct pd_err err = PD_ERR_INIT;
-    char *name = value_text(duckdb_bind_get_parameter(info, 0));
+    char *name;
+
+    b->refs = 1;
+    name = value_text(duckdb_bind_get_parameter(info, 0));
     char *target = value_text(duckdb_bind_get_parameter(info, 1));
     duckdb_client_context ctx;
 
@@ -144,6 +154,7 @@ static void init_data_free(void *p)
 
     if (d->scan)
         d->b->src.ops->scan_close(d->scan);
+    bind_data_free(d->b);
     free(d);
 }
 
@@ -156,6 +167,7 @@ static void scan_init(duckdb_init_info info)
     idx_t *cols = xcalloc(n ? n : 1, sizeof(*cols));
 
     d->b = b;
+    __atomic_add_fetch(&b->refs, 1, __ATOMIC_ACQ_REL);
     for (idx_t i = 0; i < n; i++)
         cols[i] = duckdb_init_get_column_index(info, i);
     duckdb_init_set_max_threads(info, 1);
