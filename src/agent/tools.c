@@ -275,6 +275,11 @@ const struct ag_tool ag_tools[] = {
     {"get_freshness", "Whether one saved analysis is fresh or would run again, and why.",
      OBJ("\"id\":{\"type\":\"string\",\"description\":\"the analysis id\"}", "\"id\""), 0,
      ag_t_get_freshness},
+    {"get_lineage",
+     "What an analysis reads and what reads it (tables, sources, files, other analyses), with "
+     "column lineage; without id, the whole project's graph.",
+     OBJ("\"id\":{\"type\":\"string\",\"description\":\"an analysis id (optional)\"}", ""), 0,
+     ag_t_get_lineage},
     {"save_analysis",
      "Save a SQL query as an analysis of the project (needs the user's approval).",
      OBJ("\"id\":{\"type\":\"string\",\"description\":\"letters, digits, _\"},"

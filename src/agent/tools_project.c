@@ -124,6 +124,27 @@ int ag_t_get_freshness(const struct ag_env *e, const json_t *args, struct ag_too
     return rc;
 }
 
+int ag_t_get_lineage(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                     struct pd_err *err)
+{
+    const char *id = json_string_value(json_object_get(args, "id"));
+    struct pd_assets s;
+    struct dp_plan *p = NULL;
+    struct pd_buf text = PD_BUF_INIT;
+    int rc = planned(e, &s, &p, err);
+    if (rc)
+        return rc;
+    if (id && !dp_plan_find(p, id))
+        rc = pd_fail(err, PD_ENOTFOUND, "no analysis '%s' (see list_analyses)", id);
+    else if ((rc = dp_lineage(p, &s.env, id, DP_GRAPH_JSON, &text, err)) == 0 &&
+             (out->for_model = json_loadb(text.ptr, text.len, 0, NULL)) == NULL)
+        rc = pd_fail(err, PD_EINTERNAL, "lineage unreadable");
+    pd_buf_release(&text);
+    dp_plan_free(p);
+    pd_assets_close(&s);
+    return rc;
+}
+
 int ag_t_save_analysis(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
                        struct pd_err *err)
 {

@@ -47,7 +47,7 @@ request() {
     [ "$(request 0 'r["authorization"]')" = "Bearer sk-test" ]
     [ "$(request 0 'b["model"], b["stream"], b["messages"][0]["role"], b["messages"][1]["content"]')" = "test-model True system how many orders?" ]
     # every tool: a function with a name, a description and an object schema
-    [ "$(request 0 'sorted(t["function"]["name"] for t in b["tools"] if t["type"]=="function" and t["function"]["description"] and t["function"]["parameters"]["type"]=="object")')" = "['add_board_item', 'describe_table', 'get_freshness', 'list_analyses', 'list_source_tables', 'list_sources', 'list_tables', 'run_analysis', 'run_sql', 'sample_rows', 'save_analysis']" ]
+    [ "$(request 0 'sorted(t["function"]["name"] for t in b["tools"] if t["type"]=="function" and t["function"]["description"] and t["function"]["parameters"]["type"]=="object")')" = "['add_board_item', 'describe_table', 'get_freshness', 'get_lineage', 'list_analyses', 'list_source_tables', 'list_sources', 'list_tables', 'run_analysis', 'run_sql', 'sample_rows', 'save_analysis']" ]
     # the tool result answers the call by its id
     [ "$(request 1 '[m["role"] for m in b["messages"]]')" = "['system', 'user', 'assistant', 'tool']" ]
     [ "$(request 1 'b["messages"][3]["tool_call_id"] == b["messages"][2]["tool_calls"][0]["id"]')" = True ]
@@ -120,13 +120,15 @@ request() {
       {"tool_calls":[{"name":"save_analysis","arguments":"{\"id\":\"spend\",\"sql\":\"select customer_id, sum(amount) as s from orders group by 1\",\"materialize\":\"table\"}"}]},
       {"tool_calls":[{"name":"run_analysis","arguments":"{\"id\":\"spend\"}"},
                      {"name":"list_analyses","arguments":"{}"},
+                     {"name":"get_lineage","arguments":"{\"id\":\"spend\"}"},
                      {"name":"add_board_item","arguments":"{\"board\":\"weekly\",\"type\":\"metric\",\"title\":\"Customers\",\"payload\":{\"sql\":\"select count(*) from analysis.spend\"}}"}]},
       {"content":"Saved, ran and added."}]}'
     run --separate-stderr pd query "save it" --approve-all
     [ "$status" -eq 0 ]
     [ -f "$PLUTO_DUCK_HOME/projects/default/analyses/spend.yaml" ]
     [ "$(pd sql --format csv 'select count(*) from analysis.spend' | tail -1)" -gt 0 ]
-    [ "$(request 2 '[json.loads(m["content"]).get("ok", json.loads(m["content"]).get("type")) for m in b["messages"] if m["role"]=="tool"][1:]')" = "[1, None, 'metric']" ]
+    [ "$(request 2 '[json.loads(m["content"]).get("ok", json.loads(m["content"]).get("type")) for m in b["messages"] if m["role"]=="tool"][1:]')" = "[1, None, None, 'metric']" ]
+    [[ "$(request 2 '[m["content"] for m in b["messages"] if m["role"]=="tool"][3]')" == *'"main.orders"'* ]]
     run pd board show weekly
     [[ "$output" == *"metric"*"Customers"*"1 row"* ]]
 }
