@@ -2,8 +2,10 @@
  * run.c - the agent loop (see agent.h): provider, tool calls, events.
  */
 #include "agent/agent.h"
+#include "agent/skills.h"
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/id.h"
 #include "base/timeutil.h"
@@ -145,8 +147,19 @@ int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question
     snprintf(r.conversation_id, sizeof(r.conversation_id), "%s",
              o->conversation_id ? o->conversation_id : r.run_id);
     out->run_id = xstrdup(r.run_id);
-    messages = json_pack("[{s:s, s:s}, {s:s, s:s}]", "role", "system", "content", system_prompt,
-                         "role", "user", "content", question);
+    {
+        struct ag_skills skills;
+        struct pd_buf prompt = PD_BUF_INIT;
+        ag_skills_load(env->home, env->project, &skills);
+        pd_buf_adds(&prompt, system_prompt);
+        pd_buf_adds(&prompt, "\n\nSkills (load one with load_skill when it fits the question):");
+        for (size_t i = 0; i < skills.n; i++)
+            pd_buf_addf(&prompt, "\n- %s: %s", skills.v[i].name, skills.v[i].description);
+        messages = json_pack("[{s:s, s:s}, {s:s, s:s}]", "role", "system", "content", prompt.ptr,
+                             "role", "user", "content", question);
+        pd_buf_release(&prompt);
+        ag_skills_clear(&skills);
+    }
     emit(&r, "run", "start", json_pack("{s:s, s:s}", "question", question, "provider", p->name));
     p->on_text = text_chunk;
     p->on_text_arg = &r;

@@ -280,6 +280,9 @@ const struct ag_tool ag_tools[] = {
      "column lineage; without id, the whole project's graph.",
      OBJ("\"id\":{\"type\":\"string\",\"description\":\"an analysis id (optional)\"}", ""), 0,
      ag_t_get_lineage},
+    {"load_skill", "The instructions of one of the skills listed in the system message.",
+     OBJ("\"name\":{\"type\":\"string\",\"description\":\"the skill's name\"}", "\"name\""), 0,
+     ag_t_load_skill},
     {"save_analysis",
      "Save a SQL query as an analysis of the project (needs the user's approval).",
      OBJ("\"id\":{\"type\":\"string\",\"description\":\"letters, digits, _\"},"

@@ -18,6 +18,7 @@ AG_TOOL(ag_t_list_source_tables);
 AG_TOOL(ag_t_list_analyses);
 AG_TOOL(ag_t_get_freshness);
 AG_TOOL(ag_t_get_lineage);
+AG_TOOL(ag_t_load_skill);
 AG_TOOL(ag_t_save_analysis);
 AG_TOOL(ag_t_run_analysis);
 AG_TOOL(ag_t_add_board_item);

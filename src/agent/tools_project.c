@@ -5,6 +5,7 @@
  */
 #include "agent/tools_internal.h"
 
+#include "agent/skills.h"
 #include "assets/assets.h"
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -226,5 +227,30 @@ int ag_t_add_board_item(const struct ag_env *e, const json_t *args, struct ag_to
         json_decref(doc);
     }
     free(text);
+    return rc;
+}
+
+int ag_t_load_skill(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                    struct pd_err *err)
+{
+    const char *name = json_string_value(json_object_get(args, "name"));
+    struct ag_skills skills;
+    const struct ag_skill *k;
+    int rc = 0;
+    ag_skills_load(e->home, e->project, &skills);
+    if ((k = ag_skill_find(&skills, name)) == NULL) {
+        struct pd_buf names = PD_BUF_INIT;
+        for (size_t i = 0; i < skills.n; i++)
+            pd_buf_addf(&names, "%s%s", i ? ", " : "", skills.v[i].name);
+        rc = pd_fail(err, PD_ENOTFOUND, "no skill '%s' (skills: %s)", name, names.ptr);
+        pd_buf_release(&names);
+    } else {
+        json_t *tools = json_array();
+        for (size_t i = 0; i < k->allowed_tools.n; i++)
+            json_array_append_new(tools, json_string(k->allowed_tools.v[i]));
+        out->for_model = json_pack("{s:s, s:s, s:o}", "name", k->name, "instructions", k->body,
+                                   "allowed_tools", tools);
+    }
+    ag_skills_clear(&skills);
     return rc;
 }

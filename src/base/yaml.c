@@ -198,24 +198,12 @@ static json_t *node_json(struct fy_node *n)
     return out;
 }
 
-json_t *pd_yaml_load_json(const char *path, const char *label, struct pd_err *err)
+json_t *pd_yaml_load_json_string(const char *text, const char *label, struct pd_err *err)
 {
-    struct pd_buf text = PD_BUF_INIT;
-    struct fy_diag *diag;
-    struct fy_parse_cfg cfg;
-    struct fy_document *doc;
+    struct fy_diag *diag = quiet_diag();
+    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = diag};
+    struct fy_document *doc = fy_document_build_from_string(&cfg, text, FY_NT);
     json_t *out = NULL;
-
-    pd_buf_init(&text, 16 << 20);
-    if (pd_buf_read_file(&text, path) != 0) {
-        pd_buf_release(&text);
-        pd_fail(err, PD_ENOTFOUND, "%s: cannot read '%s' (missing, or larger than 16 MiB)", label,
-                path);
-        return NULL;
-    }
-    diag = quiet_diag();
-    cfg = (struct fy_parse_cfg){.flags = FYPCF_QUIET, .diag = diag};
-    doc = fy_document_build_from_string(&cfg, text.ptr ? text.ptr : "", FY_NT);
     if (doc == NULL) {
         void *iter = NULL;
         struct fy_diag_error *e = fy_diag_errors_iterate(diag, &iter);
@@ -228,6 +216,22 @@ json_t *pd_yaml_load_json(const char *path, const char *label, struct pd_err *er
     }
     fy_document_destroy(doc);
     fy_diag_destroy(diag);
+    return out;
+}
+
+json_t *pd_yaml_load_json(const char *path, const char *label, struct pd_err *err)
+{
+    struct pd_buf text = PD_BUF_INIT;
+    json_t *out;
+
+    pd_buf_init(&text, 16 << 20);
+    if (pd_buf_read_file(&text, path) != 0) {
+        pd_buf_release(&text);
+        pd_fail(err, PD_ENOTFOUND, "%s: cannot read '%s' (missing, or larger than 16 MiB)", label,
+                path);
+        return NULL;
+    }
+    out = pd_yaml_load_json_string(text.ptr ? text.ptr : "", label, err);
     pd_buf_release(&text);
     return out;
 }

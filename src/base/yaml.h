@@ -41,4 +41,7 @@ void pd_yaml_quote(struct pd_buf *out, const char *value);
 #include <jansson.h>
 json_t *pd_yaml_load_json(const char *path, const char *label, struct pd_err *err);
 
+/* The same for YAML text in memory. */
+json_t *pd_yaml_load_json_string(const char *text, const char *label, struct pd_err *err);
+
 #endif

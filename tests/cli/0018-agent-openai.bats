@@ -47,13 +47,15 @@ request() {
     [ "$(request 0 'r["authorization"]')" = "Bearer sk-test" ]
     [ "$(request 0 'b["model"], b["stream"], b["messages"][0]["role"], b["messages"][1]["content"]')" = "test-model True system how many orders?" ]
     # every tool: a function with a name, a description and an object schema
-    [ "$(request 0 'sorted(t["function"]["name"] for t in b["tools"] if t["type"]=="function" and t["function"]["description"] and t["function"]["parameters"]["type"]=="object")')" = "['add_board_item', 'describe_table', 'get_freshness', 'get_lineage', 'list_analyses', 'list_source_tables', 'list_sources', 'list_tables', 'run_analysis', 'run_sql', 'sample_rows', 'save_analysis']" ]
+    [ "$(request 0 'sorted(t["function"]["name"] for t in b["tools"] if t["type"]=="function" and t["function"]["description"] and t["function"]["parameters"]["type"]=="object")')" = "['add_board_item', 'describe_table', 'get_freshness', 'get_lineage', 'list_analyses', 'list_source_tables', 'list_sources', 'list_tables', 'load_skill', 'run_analysis', 'run_sql', 'sample_rows', 'save_analysis']" ]
     # the tool result answers the call by its id
     [ "$(request 1 '[m["role"] for m in b["messages"]]')" = "['system', 'user', 'assistant', 'tool']" ]
     [ "$(request 1 'b["messages"][3]["tool_call_id"] == b["messages"][2]["tool_calls"][0]["id"]')" = True ]
     [ "$(request 2 'json.loads(b["messages"][5]["content"])["rows"]')" = "[[3000]]" ]
     # no field of our own reaches the API
     ! grep -q '"pd_' "$LOG"
+    # the skills are listed for the model
+    [[ "$(request 0 'b["messages"][0]["content"]')" == *"- sql-analysis: "*"- lineage: "* ]]
 }
 
 @test "DDL, two statements, internal schemas and malformed arguments go back to the model as errors" {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "agent/skills.h"
 #include "agent/tools.h"
 #include "base/err.h"
 #include "base/path.h"
@@ -198,6 +199,62 @@ static void test_catalog_tools(void **state)
     json_decref(tools);
 }
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Built in, then the user's, then the project's (which wins); broken files are reported. */
+static void test_skills(void **state)
+{
+    char path[1024];
+    struct ag_skills s;
+    const struct ag_skill *k;
+    (void)state;
+    snprintf(path, sizeof(path), "mkdir -p %s/skills/mine %s/skills/broken %s/projects/default/skills/mine %s/skills/sql", dir, dir, dir, dir);
+    assert_int_equal(system(path), 0);
+    snprintf(path, sizeof(path), "%s/skills/mine/SKILL.md", dir);
+    write_file(path, "---\nname: mine\ndescription: the user's version\nallowed-tools: [run_sql, list_tables]\n---\nUser body.\n");
+    snprintf(path, sizeof(path), "%s/projects/default/skills/mine/SKILL.md", dir);
+    write_file(path, "---\nname: mine\ndescription: the project's version\nallowed-tools: run_sql\n---\n\nProject body.\n");
+    snprintf(path, sizeof(path), "%s/skills/broken/SKILL.md", dir);
+    write_file(path, "no front matter here\n");
+    snprintf(path, sizeof(path), "%s/skills/sql/SKILL.md", dir);
+    write_file(path, "---\nname: sql-analysis\ndescription: [unclosed\n---\nx\n");
+
+    ag_skills_load(NULL, NULL, &s);
+    assert_int_equal(s.n, 3);
+    assert_non_null(ag_skill_find(&s, "sql-analysis"));
+    ag_skills_clear(&s);
+
+    ag_skills_load(dir, NULL, &s);
+    assert_int_equal(s.n, 4);
+    k = ag_skill_find(&s, "mine");
+    assert_non_null(k);
+    assert_string_equal(k->description, "the project's version");
+    assert_string_equal(k->body, "Project body.\n");
+    assert_int_equal(k->allowed_tools.n, 1);
+    /* the broken ones are named, the built-in sql-analysis stays */
+    assert_int_equal(s.problems.n, 2);
+    assert_string_equal(ag_skill_find(&s, "sql-analysis")->origin, "built-in");
+    ag_skills_clear(&s);
+
+    /* load_skill gives the body; an unknown name lists the skills */
+    struct ag_tool_result r;
+    struct pd_err err = PD_ERR_INIT;
+    env.home = dir;
+    assert_int_equal(call("load_skill", "{\"name\":\"mine\"}", &r, &err), 0);
+    assert_string_equal(json_string_value(json_object_get(r.for_model, "instructions")),
+                        "Project body.\n");
+    ag_tool_result_clear(&r);
+    assert_int_equal(call("load_skill", "{\"name\":\"nope\"}", &r, &err), PD_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "lineage"));
+    env.home = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_run_sql_refuses),
         cmocka_unit_test(test_arguments),
         cmocka_unit_test(test_catalog_tools),
+        cmocka_unit_test(test_skills),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
