@@ -124,35 +124,57 @@ static int guard(void *arg, duckdb_connection conn, const char *sql, duckdb_stat
     return rc;
 }
 
-/* The result document of sql (one read), at most keep rows; guarded: run_sql's rules. */
-static int run_doc(const struct ag_env *e, const char *sql, long keep, int guarded, json_t **doc,
-                   struct pd_err *err)
+int ag_doc_of(ag_fill_fn fill, void *arg, json_t **doc, struct pd_err *err)
 {
-    struct pd_buf out = PD_BUF_INIT;
-    struct pd_query_opts o = {.timeout_s = e->timeout_s, .history = e->history,
-                              .origin = "agent", .read_only = 1, .limit = (uint64_t)keep,
-                              .check = guarded ? guard : NULL};
-    struct pd_sink *sink = pd_sink_new_doc(&out);
-    struct pd_query *q = pd_query_new(e->wh, &o);
+    struct pd_buf text = PD_BUF_INIT;
+    struct pd_sink *sink = pd_sink_new_doc(&text);
     json_error_t jerr;
-    int rc = pd_query_run(q, sql, sink, NULL, err);
-    pd_query_free(q);
+    int rc = fill(arg, sink, err);
     pd_sink_free(sink);
     *doc = NULL;
-    if (rc == 0 && (*doc = json_loadb(out.ptr, out.len, 0, &jerr)) == NULL)
-        rc = pd_fail(err, PD_EINTERNAL, "result: %s", jerr.text);
-    pd_buf_release(&out);
+    if (rc == 0 && (*doc = json_loadb(text.ptr, text.len, 0, &jerr)) == NULL)
+        rc = pd_fail(err, PD_EINTERNAL, "result unreadable: %s", jerr.text);
+    pd_buf_release(&text);
     return rc;
 }
 
-/* ---- the tools ---------------------------------------------------------------- */
-
-static int t_run_sql(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
-                     struct pd_err *err)
+int ag_listing(ag_fill_fn fill, void *arg, struct ag_tool_result *out, struct pd_err *err)
 {
     json_t *doc;
-    int rc = run_doc(e, json_string_value(json_object_get(args, "sql")), e->keep_rows, 1, &doc,
-                     err);
+    int rc = ag_doc_of(fill, arg, &doc, err);
+    if (rc == 0) {
+        out->for_model = ag_summary(doc, LISTING_MAX, 1);
+        json_decref(doc);
+    }
+    return rc;
+}
+
+struct read_sql {
+    const struct ag_env *e;
+    const char *sql;
+    int guarded; /* run_sql's rules */
+};
+
+static int fill_sql(void *arg, struct pd_sink *sink, struct pd_err *err)
+{
+    struct read_sql *r = arg;
+    struct pd_query_opts o = {.timeout_s = r->e->timeout_s, .history = r->e->history,
+                              .origin = "agent", .read_only = 1,
+                              .limit = (uint64_t)r->e->keep_rows,
+                              .check = r->guarded ? guard : NULL};
+    struct pd_query *q = pd_query_new(r->e->wh, &o);
+    int rc = pd_query_run(q, r->sql, sink, NULL, err);
+    pd_query_free(q);
+    return rc;
+}
+
+/* A read's result for the user, and its summary for the model. */
+static int run_read(const struct ag_env *e, const char *sql, int guarded,
+                    struct ag_tool_result *out, struct pd_err *err)
+{
+    struct read_sql r = {e, sql, guarded};
+    json_t *doc;
+    int rc = ag_doc_of(fill_sql, &r, &doc, err);
     if (rc)
         return rc;
     out->for_model = ag_summary(doc, e->send_rows, 0);
@@ -160,26 +182,36 @@ static int t_run_sql(const struct ag_env *e, const json_t *args, struct ag_tool_
     return 0;
 }
 
+/* ---- the tools ---------------------------------------------------------------- */
+
+static int t_run_sql(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                     struct pd_err *err)
+{
+    return run_read(e, json_string_value(json_object_get(args, "sql")), 1, out, err);
+}
+
+struct catalog {
+    const struct ag_env *e;
+    const char *table; /* NULL: the tables */
+};
+
+static int fill_catalog(void *arg, struct pd_sink *sink, struct pd_err *err)
+{
+    struct catalog *c = arg;
+    struct pd_query_opts o = {.origin = "agent"};
+    struct pd_query *q = pd_query_new(c->e->wh, &o);
+    int rc = c->table ? pd_catalog_columns(q, c->table, sink, err)
+                      : pd_catalog_tables(q, sink, err);
+    pd_query_free(q);
+    return rc;
+}
+
 /* A listing from the catalog service, all of it shown to the model (it is metadata). */
 static int listing(const struct ag_env *e, const char *table, struct ag_tool_result *out,
                    struct pd_err *err)
 {
-    struct pd_buf text = PD_BUF_INIT;
-    struct pd_query_opts o = {.origin = "agent"};
-    struct pd_sink *sink = pd_sink_new_doc(&text);
-    struct pd_query *q = pd_query_new(e->wh, &o);
-    json_t *doc = NULL;
-    int rc = table ? pd_catalog_columns(q, table, sink, err) : pd_catalog_tables(q, sink, err);
-    pd_query_free(q);
-    pd_sink_free(sink);
-    if (rc == 0 && (doc = json_loadb(text.ptr, text.len, 0, NULL)) == NULL)
-        rc = pd_fail(err, PD_EINTERNAL, "catalog listing unreadable");
-    pd_buf_release(&text);
-    if (rc == 0) {
-        out->for_model = ag_summary(doc, LISTING_MAX, 1);
-        json_decref(doc);
-    }
-    return rc;
+    struct catalog c = {e, table};
+    return ag_listing(fill_catalog, &c, out, err);
 }
 
 static int t_list_tables(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
@@ -216,7 +248,6 @@ static int t_sample_rows(const struct ag_env *e, const json_t *args, struct ag_t
     json_t *n = json_object_get(args, "limit");
     struct pd_buf sql = PD_BUF_INIT;
     struct ag_tool_result probe = {0};
-    json_t *doc;
     int rc;
     /* the table must be one describe_table knows */
     if ((rc = t_describe_table(e, args, &probe, err)) != 0)
@@ -232,13 +263,9 @@ static int t_sample_rows(const struct ag_env *e, const json_t *args, struct ag_t
     }
     pd_sql_ident(&sql, table);
     pd_buf_addf(&sql, " LIMIT %lld", n ? (long long)json_integer_value(n) : 5LL);
-    rc = run_doc(e, sql.ptr, e->keep_rows, 0, &doc, err);
+    rc = run_read(e, sql.ptr, 0, out, err);
     pd_buf_release(&sql);
-    if (rc)
-        return rc;
-    out->for_model = ag_summary(doc, e->send_rows, 0);
-    out->result = doc;
-    return 0;
+    return rc;
 }
 
 #define OBJ(props, req) "{\"type\":\"object\",\"properties\":{" props "},\"required\":[" req "],\"additionalProperties\":false}"

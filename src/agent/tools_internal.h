@@ -10,6 +10,14 @@
 /* {columns, row_count, rows (at most limit), rows_shown} of a result document. */
 json_t *ag_summary(const json_t *doc, long limit, int metadata);
 
+/* What a service writes into a sink, read back as one result document. */
+struct pd_sink;
+typedef int (*ag_fill_fn)(void *arg, struct pd_sink *sink, struct pd_err *err);
+int ag_doc_of(ag_fill_fn fill, void *arg, json_t **doc, struct pd_err *err);
+
+/* The same as a tool result: metadata, all of it (up to a cap) shown to the model. */
+int ag_listing(ag_fill_fn fill, void *arg, struct ag_tool_result *out, struct pd_err *err);
+
 #define AG_TOOL(name)                                                                        \
     int name(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,         \
              struct pd_err *err)

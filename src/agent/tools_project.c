@@ -22,51 +22,38 @@ static const char *project_of(const struct ag_env *e)
     return e->project ? e->project : "default";
 }
 
-/* A listing a source service writes into a sink, as a summary for the model. */
-static int sink_listing(int (*fn)(struct pd_sources *, const char *, struct pd_sink *,
-                                  struct pd_err *),
-                        const struct ag_env *e, const char *name, struct ag_tool_result *out,
-                        struct pd_err *err)
+struct source_listing {
+    struct pd_sources *S;
+    const char *source; /* NULL: the sources */
+};
+
+static int fill_sources(void *arg, struct pd_sink *sink, struct pd_err *err)
 {
-    struct pd_buf text = PD_BUF_INIT;
-    struct pd_sink *sink = pd_sink_new_doc(&text);
-    json_t *doc = NULL;
-    int rc;
-    if (e->sources == NULL) {
-        pd_sink_free(sink);
-        return pd_fail(err, PD_EINVAL, "no sources are available here");
-    }
-    rc = fn(e->sources, name, sink, err);
-    pd_sink_free(sink);
-    if (rc == 0 && (doc = json_loadb(text.ptr, text.len, 0, NULL)) == NULL)
-        rc = pd_fail(err, PD_EINTERNAL, "listing unreadable");
-    pd_buf_release(&text);
-    if (rc == 0) {
-        out->for_model = ag_summary(doc, 500, 1);
-        json_decref(doc);
-    }
-    return rc;
+    struct source_listing *l = arg;
+    return l->source ? pd_source_tables(l->S, l->source, sink, err)
+                     : pd_source_list(l->S, 0, sink, err);
 }
 
-static int all_sources(struct pd_sources *S, const char *name, struct pd_sink *sink,
-                       struct pd_err *err)
+static int sources_listing(const struct ag_env *e, const char *source, struct ag_tool_result *out,
+                           struct pd_err *err)
 {
-    (void)name;
-    return pd_source_list(S, 0, sink, err);
+    struct source_listing l = {e->sources, source};
+    if (e->sources == NULL)
+        return pd_fail(err, PD_EINVAL, "no sources are available here");
+    return ag_listing(fill_sources, &l, out, err);
 }
 
 int ag_t_list_sources(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
                       struct pd_err *err)
 {
     (void)args;
-    return sink_listing(all_sources, e, NULL, out, err);
+    return sources_listing(e, NULL, out, err);
 }
 
 int ag_t_list_source_tables(const struct ag_env *e, const json_t *args,
                             struct ag_tool_result *out, struct pd_err *err)
 {
-    return sink_listing(pd_source_tables, e, json_string_value(json_object_get(args, "source")),
-                        out, err);
+    return sources_listing(e, json_string_value(json_object_get(args, "source")), out, err);
 }
 
 /* Open the project and plan it (for state). */

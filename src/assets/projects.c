@@ -45,8 +45,12 @@ static long count_analyses(const char *home, const char *id)
     return n;
 }
 
-/* Register the project folders made by hand (only reads when there are none). */
-static int sync_folders(duckdb_connection conn, const char *home, struct pd_err *err)
+/*
+ * Register the project folders made by hand (only reads when there are none);
+ * folders (may be NULL) gets the name of every project folder.
+ */
+static int sync_folders(duckdb_connection conn, const char *home, struct pd_strv *folders,
+                        struct pd_err *err)
 {
     char *root = xasprintf("%s/projects", home);
     DIR *d = opendir(root);
@@ -66,11 +70,15 @@ static int sync_folders(duckdb_connection conn, const char *home, struct pd_err 
     while (d && (e = readdir(d)) != NULL) {
         char *path = xasprintf("%s/%s", root, e->d_name);
         struct stat st;
-        if (pd_name_check("project", e->d_name, NULL) == 0 && !pd_strv_has(&known, e->d_name) &&
-            stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-            pd_buf_adds(&sql, sql.len ? ", (" : "(");
-            pd_sql_literal(&sql, e->d_name);
-            pd_buf_addc(&sql, ')');
+        if (pd_name_check("project", e->d_name, NULL) == 0 && stat(path, &st) == 0 &&
+            S_ISDIR(st.st_mode)) {
+            if (folders)
+                pd_strv_push(folders, e->d_name);
+            if (!pd_strv_has(&known, e->d_name)) {
+                pd_buf_adds(&sql, sql.len ? ", (" : "(");
+                pd_sql_literal(&sql, e->d_name);
+                pd_buf_addc(&sql, ')');
+            }
         }
         free(path);
     }
@@ -94,7 +102,7 @@ static int synced(struct pd_warehouse *wh, const char *home, struct pd_err *err)
     int rc = pd_warehouse_acquire(wh, &conn, err);
     if (rc)
         return rc;
-    rc = sync_folders(conn, home, err);
+    rc = sync_folders(conn, home, NULL, err);
     pd_warehouse_release(wh, conn, 1);
     return rc;
 }
@@ -136,26 +144,25 @@ static int listing(struct pd_warehouse *wh, const char *home, const char *id,
 {
     struct pd_query_opts o = {.origin = "projects"};
     struct pd_buf sql = PD_BUF_INIT, counts = PD_BUF_INIT;
+    struct pd_strv folders = {0};
     duckdb_connection conn;
-    duckdb_result res;
     int rc;
 
     if ((rc = pd_warehouse_acquire(wh, &conn, err)) != 0)
         return rc;
-    if ((rc = sync_folders(conn, home, err)) == 0 &&
-        duckdb_query(conn, "SELECT id FROM _pluto.projects", &res) == DuckDBSuccess) {
-        for (idx_t i = 0; i < duckdb_row_count(&res); i++) {
-            char *p = duckdb_value_varchar(&res, 0, i);
-            pd_buf_adds(&counts, counts.len ? ", (" : "(");
-            pd_sql_literal(&counts, p);
-            pd_buf_addf(&counts, ", %ld::BIGINT)", count_analyses(home, p));
-            duckdb_free(p);
-        }
-        duckdb_destroy_result(&res);
-    }
+    rc = sync_folders(conn, home, &folders, err);
     pd_warehouse_release(wh, conn, 1);
-    if (rc)
+    /* analyses live in the folders: a project without one has none */
+    for (size_t i = 0; i < folders.n; i++) {
+        pd_buf_adds(&counts, counts.len ? ", (" : "(");
+        pd_sql_literal(&counts, folders.v[i]);
+        pd_buf_addf(&counts, ", %ld::BIGINT)", count_analyses(home, folders.v[i]));
+    }
+    pd_strv_clear(&folders);
+    if (rc) {
+        pd_buf_release(&counts);
         return rc;
+    }
     pd_buf_adds(&sql, "SELECT p.id, p.description, coalesce(a.n, 0) AS analyses, "
                       "(SELECT count(*) FROM _pluto.boards b WHERE b.project = p.id) AS boards, "
                       "CASE WHEN p.id = 'default' THEN 'analysis' ELSE 'analysis_' || p.id END "
@@ -200,7 +207,7 @@ int pd_project_require(struct pd_warehouse *wh, const char *home, const char *id
         return rc;
     if ((rc = pd_warehouse_acquire(wh, &conn, err)) != 0)
         return rc;
-    rc = sync_folders(conn, home, err);
+    rc = sync_folders(conn, home, NULL, err);
     if (rc == 0 && (rc = exists(conn, id, err)) == 0)
         rc = not_found(id, err);
     pd_warehouse_release(wh, conn, 1);
