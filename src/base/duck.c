@@ -70,3 +70,47 @@ int pd_name_check(const char *what, const char *name, struct pd_err *err)
                        what, name);
     return 0;
 }
+
+int pd_exec_params(duckdb_connection conn, const char *sql, const char *const *vals, int n,
+                   duckdb_result *res, struct pd_err *err)
+{
+    duckdb_prepared_statement st;
+    duckdb_result local;
+    int rc = 0;
+    if (res == NULL)
+        res = &local;
+    if (duckdb_prepare(conn, sql, &st) != DuckDBSuccess) {
+        rc = pd_fail(err, PD_EINTERNAL, "%s", duckdb_prepare_error(st));
+        duckdb_destroy_prepare(&st);
+        return rc;
+    }
+    for (int i = 0; i < n; i++)
+        if (vals[i])
+            duckdb_bind_varchar(st, (idx_t)i + 1, vals[i]);
+        else
+            duckdb_bind_null(st, (idx_t)i + 1);
+    if (duckdb_execute_prepared(st, res) != DuckDBSuccess) {
+        rc = pd_fail(err, PD_EINTERNAL, "%s", duckdb_result_error(res));
+        duckdb_destroy_result(res);
+    } else if (res == &local) {
+        duckdb_destroy_result(res);
+    }
+    duckdb_destroy_prepare(&st);
+    return rc;
+}
+
+char *pd_query_value_params(duckdb_connection conn, const char *sql, const char *const *vals,
+                            int n, int *rc, struct pd_err *err)
+{
+    duckdb_result res;
+    char *v = NULL;
+    if ((*rc = pd_exec_params(conn, sql, vals, n, &res, err)) != 0)
+        return NULL;
+    if (duckdb_row_count(&res) > 0 && !duckdb_value_is_null(&res, 0, 0)) {
+        char *d = duckdb_value_varchar(&res, 0, 0);
+        v = xstrdup(d);
+        duckdb_free(d);
+    }
+    duckdb_destroy_result(&res);
+    return v;
+}

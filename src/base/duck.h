@@ -17,6 +17,18 @@ struct pd_err;
  */
 int pd_exec(duckdb_connection conn, const char *sql, struct pd_err *err);
 
+/*
+ * Run one internal statement with vals bound as $1.. (NULL binds NULL): user
+ * text goes in as values, never into the SQL. res may be NULL; when set, the
+ * caller destroys it on success. Errors are PD_EINTERNAL with DuckDB's message.
+ */
+int pd_exec_params(duckdb_connection conn, const char *sql, const char *const *vals, int n,
+                   duckdb_result *res, struct pd_err *err);
+
+/* The first value of the first row of such a statement as text (heap), or NULL. */
+char *pd_query_value_params(duckdb_connection conn, const char *sql, const char *const *vals,
+                            int n, int *rc, struct pd_err *err);
+
 /* Append s as a quoted SQL identifier ("a""b") or string literal ('it''s'). */
 void pd_sql_ident(struct pd_buf *out, const char *s);
 void pd_sql_literal(struct pd_buf *out, const char *s);

@@ -17,74 +17,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ITEM_JSON                                                                               \
-    "json_object('id', i.id, 'type', i.type, 'title', i.title, 'position', i.position, "        \
-    "'payload', i.payload, 'render', i.render, 'snapshot', i.snapshot, 'snapshot_at', "         \
-    "i.snapshot_at::VARCHAR, 'created_at', i.created_at::VARCHAR, 'updated_at', "               \
+#define ITEM_JSON                                                                                  \
+    "json_object('id', i.id, 'type', i.type, 'title', i.title, 'position', i.position, "           \
+    "'payload', i.payload, 'render', i.render, 'snapshot', i.snapshot, 'snapshot_at', "            \
+    "i.snapshot_at::VARCHAR, 'created_at', i.created_at::VARCHAR, 'updated_at', "                  \
     "i.updated_at::VARCHAR)"
 
-#define BOARD_JSON                                                                              \
-    "SELECT json_object('id', b.id, 'project', b.project, 'name', b.name, 'description', "      \
-    "b.description, 'created_at', b.created_at::VARCHAR, 'updated_at', b.updated_at::VARCHAR, " \
-    "'items', coalesce((SELECT to_json(list(" ITEM_JSON " ORDER BY "                          \
-    "(i.position->>'y')::INT, (i.position->>'x')::INT, i.created_at)) FROM _pluto.board_items i " \
+#define BOARD_JSON                                                                                 \
+    "SELECT json_object('id', b.id, 'project', b.project, 'name', b.name, 'description', "         \
+    "b.description, 'created_at', b.created_at::VARCHAR, 'updated_at', b.updated_at::VARCHAR, "    \
+    "'items', coalesce((SELECT to_json(list(" ITEM_JSON " ORDER BY "                               \
+    "(i.position->>'y')::INT, (i.position->>'x')::INT, i.created_at)) FROM _pluto.board_items i "  \
     "WHERE i.board_id = b.id), '[]'::JSON))::VARCHAR FROM _pluto.boards b WHERE b.id = $1"
-
-/*
- * Run sql with vals bound as $1.. (NULL binds NULL). res may be NULL; when set,
- * the caller destroys it on success.
- */
-static int run(duckdb_connection conn, const char *sql, const char *const *vals, int n,
-               duckdb_result *res, struct pd_err *err)
-{
-    duckdb_prepared_statement st;
-    duckdb_result local;
-    int rc = 0;
-    if (res == NULL)
-        res = &local;
-    if (duckdb_prepare(conn, sql, &st) != DuckDBSuccess) {
-        rc = pd_fail(err, PD_EINTERNAL, "boards: %s", duckdb_prepare_error(st));
-        duckdb_destroy_prepare(&st);
-        return rc;
-    }
-    for (int i = 0; i < n; i++)
-        if (vals[i])
-            duckdb_bind_varchar(st, (idx_t)i + 1, vals[i]);
-        else
-            duckdb_bind_null(st, (idx_t)i + 1);
-    if (duckdb_execute_prepared(st, res) != DuckDBSuccess) {
-        rc = pd_fail(err, PD_EINTERNAL, "boards: %s", duckdb_result_error(res));
-        duckdb_destroy_result(res);
-    } else if (res == &local) {
-        duckdb_destroy_result(res);
-    }
-    duckdb_destroy_prepare(&st);
-    return rc;
-}
-
-/* The first value of the first row (heap), or NULL. */
-static char *first_value(duckdb_connection conn, const char *sql, const char *const *vals, int n,
-                         int *rc, struct pd_err *err)
-{
-    duckdb_result res;
-    char *v = NULL;
-    if ((*rc = run(conn, sql, vals, n, &res, err)) != 0)
-        return NULL;
-    if (duckdb_row_count(&res) > 0 && !duckdb_value_is_null(&res, 0, 0)) {
-        char *d = duckdb_value_varchar(&res, 0, 0);
-        v = xstrdup(d);
-        duckdb_free(d);
-    }
-    duckdb_destroy_result(&res);
-    return v;
-}
 
 static json_t *parse(const char *text, int *rc, struct pd_err *err)
 {
     json_error_t jerr;
     json_t *v = text ? json_loads(text, 0, &jerr) : NULL;
     if (v == NULL)
-        *rc = pd_fail(err, PD_EINTERNAL, "boards: unreadable document (%s)", text ? jerr.text : "none");
+        *rc = pd_fail(err, PD_EINTERNAL, "boards: unreadable document (%s)",
+                      text ? jerr.text : "none");
     return v;
 }
 
@@ -109,10 +61,10 @@ static int open_session(struct session *s, const struct pd_boards_env *e, const 
         return rc;
     if (board) {
         const char *vals[] = {s->project, board};
-        s->board_id = first_value(s->conn,
-                                  "SELECT id FROM _pluto.boards WHERE project = $1 AND "
-                                  "(id = $2 OR name = $2)",
-                                  vals, 2, &rc, err);
+        s->board_id = pd_query_value_params(s->conn,
+                                            "SELECT id FROM _pluto.boards WHERE project = $1 AND "
+                                            "(id = $2 OR name = $2)",
+                                            vals, 2, &rc, err);
         if (rc == 0 && s->board_id == NULL)
             rc = pd_fail(err, PD_ENOTFOUND,
                          "no board '%s' in project %s (see: pluto-duck board list)", board,
@@ -136,7 +88,7 @@ static void close_session(struct session *s)
 static char *board_text(struct session *s, int *rc, struct pd_err *err)
 {
     const char *vals[] = {s->board_id};
-    return first_value(s->conn, BOARD_JSON, vals, 1, rc, err);
+    return pd_query_value_params(s->conn, BOARD_JSON, vals, 1, rc, err);
 }
 
 static int board_doc(struct session *s, char **out, struct pd_err *err)
@@ -150,10 +102,10 @@ static int item_text(struct session *s, const char *item, char **out, struct pd_
 {
     const char *vals[] = {s->board_id, item};
     int rc;
-    *out = first_value(s->conn,
-                       "SELECT " ITEM_JSON "::VARCHAR FROM _pluto.board_items i "
-                       "WHERE i.board_id = $1 AND i.id = $2",
-                       vals, 2, &rc, err);
+    *out = pd_query_value_params(s->conn,
+                                 "SELECT " ITEM_JSON "::VARCHAR FROM _pluto.board_items i "
+                                 "WHERE i.board_id = $1 AND i.id = $2",
+                                 vals, 2, &rc, err);
     if (rc == 0 && *out == NULL)
         rc = pd_fail(err, PD_ENOTFOUND, "no item '%s' on board %s", item, s->board_id);
     return rc;
@@ -172,8 +124,8 @@ static int item_doc(struct session *s, const char *item, json_t **out, struct pd
 static int touch(struct session *s, struct pd_err *err)
 {
     const char *vals[] = {s->board_id};
-    return run(s->conn, "UPDATE _pluto.boards SET updated_at = now() WHERE id = $1", vals, 1, NULL,
-               err);
+    return pd_exec_params(s->conn, "UPDATE _pluto.boards SET updated_at = now() WHERE id = $1",
+                          vals, 1, NULL, err);
 }
 
 int pd_boards_list(const struct pd_boards_env *e, const char *project, struct pd_sink *sink,
@@ -207,8 +159,9 @@ static int name_free(struct session *s, const char *name, struct pd_err *err)
     char *id;
     if ((rc = pd_name_check("board", name, err)) != 0)
         return rc;
-    id = first_value(s->conn, "SELECT id FROM _pluto.boards WHERE project = $1 AND name = $2",
-                     vals, 2, &rc, err);
+    id = pd_query_value_params(s->conn,
+                               "SELECT id FROM _pluto.boards WHERE project = $1 AND name = $2",
+                               vals, 2, &rc, err);
     if (rc == 0 && id)
         rc = pd_fail(err, PD_EEXIST, "project %s has a board named %s already", s->project, name);
     free(id);
@@ -226,9 +179,10 @@ int pd_board_create(const struct pd_boards_env *e, const char *project, const ch
         return rc;
     if ((rc = name_free(&s, name, err)) == 0) {
         const char *vals[] = {pd_uuid7(id), s.project, name, description};
-        rc = run(s.conn,
-                 "INSERT INTO _pluto.boards (id, project, name, description) VALUES ($1, $2, $3, $4)",
-                 vals, 4, NULL, err);
+        rc = pd_exec_params(
+            s.conn,
+            "INSERT INTO _pluto.boards (id, project, name, description) VALUES ($1, $2, $3, $4)",
+            vals, 4, NULL, err);
         s.board_id = xstrdup(id);
     }
     if (rc == 0)
@@ -237,8 +191,8 @@ int pd_board_create(const struct pd_boards_env *e, const char *project, const ch
     return rc;
 }
 
-int pd_board_get(const struct pd_boards_env *e, const char *project, const char *board,
-                 char **out, struct pd_err *err)
+int pd_board_get(const struct pd_boards_env *e, const char *project, const char *board, char **out,
+                 struct pd_err *err)
 {
     struct session s;
     int rc = open_session(&s, e, project, board, err);
@@ -252,7 +206,8 @@ int pd_board_update(const struct pd_boards_env *e, const char *project, const ch
                     const json_t *changes, char **out, struct pd_err *err)
 {
     struct session s;
-    json_t *name = json_object_get(changes, "name"), *desc = json_object_get(changes, "description");
+    json_t *name = json_object_get(changes, "name"),
+           *desc = json_object_get(changes, "description");
     int rc;
     if (name && !json_is_string(name))
         return pd_fail(err, PD_EINVAL, "field 'name' must be a string");
@@ -262,16 +217,18 @@ int pd_board_update(const struct pd_boards_env *e, const char *project, const ch
         return rc;
     if (name) {
         const char *vals[] = {json_string_value(name), s.board_id};
-        char *old = first_value(s.conn, "SELECT name FROM _pluto.boards WHERE id = $2 AND name = $1",
-                                vals, 2, &rc, err);
+        char *old = pd_query_value_params(
+            s.conn, "SELECT name FROM _pluto.boards WHERE id = $2 AND name = $1", vals, 2, &rc,
+            err);
         if (rc == 0 && old == NULL && (rc = name_free(&s, vals[0], err)) == 0)
-            rc = run(s.conn, "UPDATE _pluto.boards SET name = $1 WHERE id = $2", vals, 2, NULL, err);
+            rc = pd_exec_params(s.conn, "UPDATE _pluto.boards SET name = $1 WHERE id = $2", vals, 2,
+                                NULL, err);
         free(old);
     }
     if (rc == 0 && desc) {
         const char *vals[] = {json_string_value(desc), s.board_id};
-        rc = run(s.conn, "UPDATE _pluto.boards SET description = $1 WHERE id = $2", vals, 2, NULL,
-                 err);
+        rc = pd_exec_params(s.conn, "UPDATE _pluto.boards SET description = $1 WHERE id = $2", vals,
+                            2, NULL, err);
     }
     if (rc == 0 && (rc = touch(&s, err)) == 0)
         rc = board_doc(&s, out, err);
@@ -288,9 +245,10 @@ int pd_board_delete(const struct pd_boards_env *e, const char *project, const ch
     if (rc)
         return rc;
     if ((rc = pd_exec(s.conn, "BEGIN TRANSACTION", err)) == 0) {
-        if ((rc = run(s.conn, "DELETE FROM _pluto.board_items WHERE board_id = $1", vals, 1, NULL,
-                      err)) == 0 &&
-            (rc = run(s.conn, "DELETE FROM _pluto.boards WHERE id = $1", vals, 1, NULL, err)) == 0)
+        if ((rc = pd_exec_params(s.conn, "DELETE FROM _pluto.board_items WHERE board_id = $1", vals,
+                                 1, NULL, err)) == 0 &&
+            (rc = pd_exec_params(s.conn, "DELETE FROM _pluto.boards WHERE id = $1", vals, 1, NULL,
+                                 err)) == 0)
             rc = pd_exec(s.conn, "COMMIT", err);
         if (rc)
             pd_exec(s.conn, "ROLLBACK", NULL);
@@ -306,8 +264,7 @@ static char *text_of(const json_t *v)
 }
 
 /* Take the item's snapshot (as text in *snap) and check its render config against it. */
-static int snapshot_checked(struct session *s, const json_t *item, char **snap,
-                            struct pd_err *err)
+static int snapshot_checked(struct session *s, const json_t *item, char **snap, struct pd_err *err)
 {
     json_t *doc = NULL;
     int rc = board_snapshot(s->e, s->project, item, &doc, snap, err);
@@ -327,21 +284,24 @@ int pd_board_item_add(const struct pd_boards_env *e, const char *project, const 
     char id[PD_UUID_LEN + 1], *bottom, *pos = NULL, *payload = NULL, *render = NULL, *snap = NULL;
     int rc;
     if (!json_is_object(spec))
-        return pd_fail(err, PD_EINVAL, "an item must be an object {type, title, position, payload, render}");
+        return pd_fail(err, PD_EINVAL,
+                       "an item must be an object {type, title, position, payload, render}");
     if ((rc = open_session(&s, e, project, board, err)) != 0)
         return rc;
     item = json_deep_copy(spec);
     {
         const char *vals[] = {s.board_id};
-        bottom = first_value(s.conn,
-                             "SELECT max((position->>'y')::BIGINT + (position->>'h')::BIGINT) "
-                             "FROM _pluto.board_items WHERE board_id = $1",
-                             vals, 1, &rc, err);
+        bottom =
+            pd_query_value_params(s.conn,
+                                  "SELECT max((position->>'y')::BIGINT + (position->>'h')::BIGINT) "
+                                  "FROM _pluto.board_items WHERE board_id = $1",
+                                  vals, 1, &rc, err);
     }
     if (rc == 0 && !json_object_get(item, "position"))
-        json_object_set_new(item, "position",
-                            board_item_default_position(json_string_value(json_object_get(item, "type")),
-                                                        bottom ? atol(bottom) : 0));
+        json_object_set_new(
+            item, "position",
+            board_item_default_position(json_string_value(json_object_get(item, "type")),
+                                        bottom ? atol(bottom) : 0));
     if (rc == 0 && (rc = board_item_check(item, err)) == 0 &&
         (rc = snapshot_checked(&s, item, &snap, err)) == 0) {
         const char *vals[] = {pd_uuid7(id),
@@ -352,11 +312,12 @@ int pd_board_item_add(const struct pd_boards_env *e, const char *project, const 
                               payload = text_of(json_object_get(item, "payload")),
                               render = text_of(json_object_get(item, "render")),
                               snap};
-        rc = run(s.conn,
-                 "INSERT INTO _pluto.board_items (id, board_id, type, title, position, payload, "
-                 "render, snapshot, snapshot_at) VALUES ($1, $2, $3, $4, $5::JSON, $6::JSON, "
-                 "$7::JSON, $8::JSON, CASE WHEN $8 IS NULL THEN NULL ELSE now() END)",
-                 vals, 8, NULL, err);
+        rc = pd_exec_params(
+            s.conn,
+            "INSERT INTO _pluto.board_items (id, board_id, type, title, position, payload, "
+            "render, snapshot, snapshot_at) VALUES ($1, $2, $3, $4, $5::JSON, $6::JSON, "
+            "$7::JSON, $8::JSON, CASE WHEN $8 IS NULL THEN NULL ELSE now() END)",
+            vals, 8, NULL, err);
         if (rc == 0 && (rc = touch(&s, err)) == 0)
             rc = item_text(&s, id, out, err);
     }
@@ -371,19 +332,17 @@ int pd_board_item_add(const struct pd_boards_env *e, const char *project, const 
 }
 
 /* Store a new snapshot of item. */
-static int store_snapshot(struct session *s, const char *item, const char *snap,
-                          struct pd_err *err)
+static int store_snapshot(struct session *s, const char *item, const char *snap, struct pd_err *err)
 {
     const char *vals[] = {snap, item};
-    return run(s->conn,
-               "UPDATE _pluto.board_items SET snapshot = $1::JSON, snapshot_at = now() "
-               "WHERE id = $2",
-               vals, 2, NULL, err);
+    return pd_exec_params(s->conn,
+                          "UPDATE _pluto.board_items SET snapshot = $1::JSON, snapshot_at = now() "
+                          "WHERE id = $2",
+                          vals, 2, NULL, err);
 }
 
 int pd_board_item_update(const struct pd_boards_env *e, const char *project, const char *board,
-                         const char *item_id, const json_t *changes, char **out,
-                         struct pd_err *err)
+                         const char *item_id, const json_t *changes, char **out, struct pd_err *err)
 {
     static const char *const fields[] = {"title", "position", "payload", "render"};
     struct session s;
@@ -391,7 +350,8 @@ int pd_board_item_update(const struct pd_boards_env *e, const char *project, con
     char *texts[4] = {0}, *snap = NULL;
     int rc;
     if (!json_is_object(changes))
-        return pd_fail(err, PD_EINVAL, "the changes must be an object {title, position, payload, render}");
+        return pd_fail(err, PD_EINVAL,
+                       "the changes must be an object {title, position, payload, render}");
     if ((rc = open_session(&s, e, project, board, err)) != 0)
         return rc;
     if ((rc = item_doc(&s, item_id, &old, err)) != 0)
@@ -430,10 +390,11 @@ int pd_board_item_update(const struct pd_boards_env *e, const char *project, con
         }
         if ((rc = pd_exec(s.conn, "BEGIN TRANSACTION", err)) != 0)
             goto out;
-        rc = run(s.conn,
-                 "UPDATE _pluto.board_items SET title = $1, position = $2::JSON, payload = "
-                 "$3::JSON, render = $4::JSON, updated_at = now() WHERE id = $5",
-                 vals, 5, NULL, err);
+        rc = pd_exec_params(
+            s.conn,
+            "UPDATE _pluto.board_items SET title = $1, position = $2::JSON, payload = "
+            "$3::JSON, render = $4::JSON, updated_at = now() WHERE id = $5",
+            vals, 5, NULL, err);
         if (rc == 0 && snap)
             rc = store_snapshot(&s, item_id, snap, err);
         if (rc == 0)
@@ -465,7 +426,8 @@ int pd_board_item_delete(const struct pd_boards_env *e, const char *project, con
         return rc;
     if ((rc = item_doc(&s, item, &old, err)) == 0) {
         const char *vals[] = {item};
-        rc = run(s.conn, "DELETE FROM _pluto.board_items WHERE id = $1", vals, 1, NULL, err);
+        rc = pd_exec_params(s.conn, "DELETE FROM _pluto.board_items WHERE id = $1", vals, 1, NULL,
+                            err);
         if (rc == 0)
             rc = touch(&s, err);
     }
@@ -490,7 +452,8 @@ int pd_board_refresh(const struct pd_boards_env *e, const char *project, const c
         doc = parse(text, &rc, err);
     free(text);
     errors = json_array();
-    json_array_foreach(rc == 0 ? json_object_get(doc, "items") : NULL, i, item) {
+    json_array_foreach(rc == 0 ? json_object_get(doc, "items") : NULL, i, item)
+    {
         struct pd_err e1 = PD_ERR_INIT;
         char *snap = NULL;
         const char *id = json_string_value(json_object_get(item, "id"));
@@ -502,9 +465,9 @@ int pd_board_refresh(const struct pd_boards_env *e, const char *project, const c
         if (e1.code && item_id)
             rc = pd_fail(err, e1.code, "%s", e1.msg);
         else if (e1.code)
-            json_array_append_new(errors, json_pack("{s:s, s:O, s:s}", "item", id, "title",
-                                                    json_object_get(item, "title"), "error",
-                                                    e1.msg));
+            json_array_append_new(errors,
+                                  json_pack("{s:s, s:O, s:s}", "item", id, "title",
+                                            json_object_get(item, "title"), "error", e1.msg));
         free(snap);
     }
     json_decref(doc);
