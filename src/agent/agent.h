@@ -12,7 +12,8 @@
  * the tools, the assistant's next message - text, tool calls, or both. A final
  * message may also carry "pd_chart" {type, x, y} (a suggested chart) and
  * "pd_unanswered": true (the text says why there is no answer, and the SQL run
- * before is not the answer).
+ * before is not the answer). Any reply may carry "pd_tokens", what the request
+ * cost in tokens, counted against the run's limit.
  */
 #ifndef PD_AGENT_H
 #define PD_AGENT_H
@@ -67,14 +68,17 @@ typedef enum ag_decision (*ag_approve_fn)(void *arg, const char *approval_id, co
 
 struct ag_run_opts {
     const char *run_id, *conversation_id; /* NULL: new ones */
+    const json_t *history;                /* earlier turns, Chat Completions messages (NULL: none) */
     int max_steps;                        /* provider calls; 0: 12 */
+    long max_tokens;                      /* tokens the provider may report using; 0: no limit */
+    int store_events;                     /* keep every event in the warehouse for replay */
     ag_event_fn on_event;
     ag_approve_fn approve;                /* NULL: sensitive calls are rejected */
     void *arg;                            /* for on_event and approve */
 };
 
 struct ag_answer {
-    char *run_id;
+    char *run_id, *conversation_id;
     char *text;       /* the final answer */
     char *sql;        /* the last statement run_sql ran successfully, or NULL */
     json_t *result;   /* its result document, or NULL */
@@ -87,5 +91,16 @@ int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question
            const struct ag_run_opts *o, struct ag_answer *out, struct pd_err *err);
 
 void ag_answer_clear(struct ag_answer *a);
+
+/*
+ * Answer question as a turn of a conversation: o->conversation_id continues
+ * one (PD_ENOTFOUND when there is none such), NULL starts one titled after the
+ * question. The earlier turns (questions, answers and their SQL) are the
+ * model's context; the question and the answer - or the error - are kept as
+ * messages; the events are stored; the conversation's work zone is env's
+ * (env->project and env->work_schema are taken from the conversation).
+ */
+int ag_ask(struct ag_provider *p, const struct ag_env *env, const char *question,
+           const struct ag_run_opts *o, struct ag_answer *out, struct pd_err *err);
 
 #endif

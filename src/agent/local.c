@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_WORDS 64
 #define MAX_REFS 16
@@ -33,6 +34,7 @@ struct ref {
 struct filter {
     int table, col;
     char *value;
+    int at; /* word position */
 };
 
 struct question {
@@ -56,6 +58,7 @@ struct question {
     int group_at;     /* position of per/by/each, or -1 */
     int listing;
     int recent;       /* listing newest (1) or oldest (-1) first */
+    int turn[MAX_WORDS]; /* which question of a conversation a word is from (0: the first) */
 };
 
 /* ---- words -------------------------------------------------------------------- */
@@ -79,6 +82,27 @@ static void tokenize(struct question *q, const char *text)
             *c = (char)tolower((unsigned char)*c);
         q->n++;
     }
+}
+
+/* The questions of a conversation, one per line of previous, then question. */
+static void tokenize_turns(struct question *q, const char *previous, const char *question)
+{
+    int turn = 0;
+    while (previous && *previous) {
+        const char *nl = strchr(previous, '\n');
+        char *line = nl ? xstrndup(previous, (size_t)(nl - previous)) : xstrdup(previous);
+        int from = q->n;
+        tokenize(q, line);
+        for (int i = from; i < q->n; i++)
+            q->turn[i] = turn;
+        turn++;
+        free(line);
+        previous = nl ? nl + 1 : "";
+    }
+    int from = q->n;
+    tokenize(q, question);
+    for (int i = from; i < q->n; i++)
+        q->turn[i] = turn;
 }
 
 /* "categories" -> "category", "statuses" -> "status", "orders" -> "order". */
@@ -121,6 +145,8 @@ static const char *const stopwords[] = {
     "whole", "overall", "ever", "so", "far", "far", "up", "them", "they", "any", "where", "when",
     "s", "whats", "ones", "one", "were", "by", "per", "each", "every", "time", "across", "out",
     "spent", "spend", "spending", "sold", "received", "got", "generated", "brought", "grouped",
+    /* the lead words of a follow-up ("and in 2023?", "what about completed ones") */
+    "about", "only", "instead", "now", "just", "same", "then", "but", "also", "again", "those",
     NULL};
 
 /* ---- the schema ----------------------------------------------------------------- */
@@ -363,7 +389,7 @@ static void match_values(struct question *q, ag_lookup_fn lookup, void *arg)
                     char *exact = NULL;
                     if (!textual(tb->cols[c].type) || !lookup(arg, tb, tb->cols[c].name, text.ptr, &exact))
                         continue;
-                    q->filters[q->nfilters++] = (struct filter){(int)t, (int)c, exact};
+                    q->filters[q->nfilters++] = (struct filter){(int)t, (int)c, exact, i};
                     for (int k = 0; k < len; k++)
                         q->used[i + k] = 1;
                     t = q->s->n; /* one column per value */
@@ -372,6 +398,29 @@ static void match_values(struct question *q, ag_lookup_fn lookup, void *arg)
             }
             pd_buf_release(&text);
         }
+}
+
+/*
+ * A follow-up's value replaces an earlier question's value of the same column
+ * ("completed orders in 2024" then "what about cancelled ones?").
+ * Single-valued parts (year, limit, time bucket, aggregate) already go to the
+ * later word.
+ */
+static void follow_up_filters(struct question *q)
+{
+    int kept = 0;
+    for (int i = 0; i < q->nfilters; i++) {
+        const struct filter *f = &q->filters[i];
+        int replaced = 0;
+        for (int k = 0; k < q->nfilters; k++)
+            replaced |= q->turn[q->filters[k].at] > q->turn[f->at] &&
+                        q->filters[k].table == f->table && q->filters[k].col == f->col;
+        if (replaced)
+            free(f->value);
+        else
+            q->filters[kept++] = *f;
+    }
+    q->nfilters = kept;
 }
 
 /* ---- roles --------------------------------------------------------------------- */
@@ -789,17 +838,18 @@ void ag_local_candidates(const char *question, const struct ag_schema *s, struct
     question_free(&q);
 }
 
-int ag_local_plan(const char *question, const struct ag_schema *s, ag_lookup_fn lookup,
-                  void *arg, struct ag_plan *out, struct pd_err *err)
+int ag_local_plan(const char *previous, const char *question, const struct ag_schema *s,
+                  ag_lookup_fn lookup, void *arg, struct ag_plan *out, struct pd_err *err)
 {
     struct question q = {.s = s, .group_at = -1};
     struct roles r;
     int rc = 0;
     memset(out, 0, sizeof(*out));
-    tokenize(&q, question);
+    tokenize_turns(&q, previous, question);
     match_vocabulary(&q);
     match_schema(&q);
     match_values(&q, lookup, arg);
+    follow_up_filters(&q);
     for (int i = 0; i < q.n && rc == 0; i++)
         if (!q.used[i] && !is_one_of(q.w[i], stopwords) && strlen(q.w[i]) > 1)
             rc = pd_fail(err, PD_EINVAL,
@@ -826,4 +876,19 @@ void ag_plan_clear(struct ag_plan *p)
     free(p->x);
     free(p->y);
     memset(p, 0, sizeof(*p));
+}
+
+int ag_local_follows_up(const char *question)
+{
+    static const char *const leads[] = {"and",  "what about", "how about", "only", "now",
+                                        "but",  "same",       "instead",   "also", "then",
+                                        "just", "what if",    "and what",  NULL};
+    while (*question == ' ' || *question == '.' || *question == '-')
+        question++;
+    for (const char *const *l = leads; *l; l++) {
+        size_t n = strlen(*l);
+        if (strncasecmp(question, *l, n) == 0 && !isalnum((unsigned char)question[n]))
+            return 1;
+    }
+    return 0;
 }

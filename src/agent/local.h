@@ -53,9 +53,18 @@ struct ag_plan {
 struct pd_strv;
 void ag_local_candidates(const char *question, const struct ag_schema *s, struct pd_strv *out);
 
-/* PD_EINVAL with a message saying what was not understood. */
-int ag_local_plan(const char *question, const struct ag_schema *s, ag_lookup_fn lookup,
-                  void *arg, struct ag_plan *out, struct pd_err *err);
+/*
+ * Plan question; PD_EINVAL with a message saying what was not understood.
+ * previous (NULL: none) is what it follows up, one earlier question per line:
+ * all are read as one, a later question's year, limit, time bucket,
+ * aggregate and values replacing the earlier ones ("how many orders in 2024"
+ * then "and in 2023?").
+ */
+int ag_local_plan(const char *previous, const char *question, const struct ag_schema *s,
+                  ag_lookup_fn lookup, void *arg, struct ag_plan *out, struct pd_err *err);
+
+/* Does question read as a follow-up ("and ...", "what about ...", "only ...")? */
+int ag_local_follows_up(const char *question);
 
 void ag_plan_clear(struct ag_plan *p);
 

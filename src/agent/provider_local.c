@@ -98,14 +98,37 @@ static json_t *result_of(const json_t *messages, size_t from, const char *id)
     return NULL;
 }
 
-static const char *question_of(const json_t *messages)
+/*
+ * The question (the last user message) and its context: the question before
+ * it with the follow-ups that came after that one, one per line (heap; NULL
+ * when the question is the first).
+ */
+static const char *question_of(const json_t *messages, char **previous)
 {
+    const char **asked = xcalloc(json_array_size(messages) + 1, sizeof(*asked));
     const char *q = "";
-    size_t i;
+    struct pd_buf chain = PD_BUF_INIT;
+    size_t i, n = 0, start;
     json_t *m;
     json_array_foreach(messages, i, m)
         if (strcmp(json_string_value(json_object_get(m, "role")), "user") == 0)
-            q = json_string_value(json_object_get(m, "content"));
+            asked[n++] = json_string_value(json_object_get(m, "content"));
+    *previous = NULL;
+    if (n > 0)
+        q = asked[n - 1];
+    /* back from the question before this one to the last that stood alone */
+    start = n > 1 ? n - 2 : 0;
+    while (start > 0 && ag_local_follows_up(asked[start]))
+        start--;
+    for (i = start; n > 1 && i + 1 < n; i++) {
+        pd_buf_adds(&chain, chain.len ? "\n" : "");
+        for (const char *c = asked[i]; *c; c++)
+            pd_buf_addc(&chain, *c == '\n' || *c == '\r' ? ' ' : *c);
+    }
+    if (chain.len)
+        *previous = pd_buf_detach(&chain, NULL);
+    pd_buf_release(&chain);
+    free(asked);
     return q;
 }
 
@@ -210,12 +233,25 @@ static int lookup(void *arg, const struct ag_table *t, const char *column, const
     return 0;
 }
 
-/* Plan and run the answer's SQL, or say why not. */
-static json_t *plan(struct local *l, const char *question)
+/*
+ * Plan and run the answer's SQL, or say why not. A question after another is
+ * read with it when it reads as a follow-up, or when it cannot be answered
+ * alone ("how many orders in 2024" then "and in 2023?").
+ */
+static json_t *plan(struct local *l, const char *previous, const char *question)
 {
     struct pd_err err = PD_ERR_INIT;
+    int rc;
     ag_plan_clear(&l->plan);
-    if (ag_local_plan(question, &l->schema, lookup, l, &l->plan, &err) != 0)
+    if (previous && ag_local_follows_up(question)) {
+        rc = ag_local_plan(previous, question, &l->schema, lookup, l, &l->plan, &err);
+    } else if ((rc = ag_local_plan(NULL, question, &l->schema, lookup, l, &l->plan, &err)) != 0 &&
+               previous) {
+        struct pd_err with_context = PD_ERR_INIT;
+        if (ag_local_plan(previous, question, &l->schema, lookup, l, &l->plan, &with_context) == 0)
+            rc = 0;
+    }
+    if (rc)
         return cannot(err.msg);
     char *content = xasprintf("Computing %s.", l->plan.explanation);
     json_t *m = json_pack("{s:s, s:s, s:[o]}", "role", "assistant", "content", content,
@@ -248,36 +284,33 @@ static json_t *answer(struct local *l, const json_t *result)
     return m;
 }
 
-static int next(struct ag_provider *p, const json_t *messages, const json_t *tools,
-                json_t **reply, struct pd_err *err)
+/* The next message, after the tool results (if any) at the end of messages. */
+static json_t *step(struct local *l, const json_t *messages, const char *previous,
+                    const char *question)
 {
-    struct local *l = (struct local *)p;
     size_t from = 0;
     const json_t *calls = last_calls(messages, &from);
     const char *last = json_string_value(
         json_object_get(json_object_get(json_array_get(calls, 0), "function"), "name"));
     const char *id = json_string_value(json_object_get(json_array_get(calls, 0), "id"));
-    const char *question = question_of(messages);
-    json_t *result;
-    (void)tools;
-    (void)err;
+    json_t *result, *reply;
 
     if (!last) { /* a new question */
         schema_clear(l);
-        *reply = json_pack("{s:s, s:s, s:[o]}", "role", "assistant", "content",
+        reply = json_pack("{s:s, s:s, s:[o]}", "role", "assistant", "content",
                            "Looking at the tables in the warehouse.", "tool_calls",
                            tool_call("tables", "list_tables", json_object()));
-        return 0;
+        return reply;
     }
     if (strcmp(last, "list_tables") == 0) {
         result = result_of(messages, from, id);
-        *reply = describe_all(result);
+        reply = describe_all(result);
         json_decref(result);
-        if (json_array_size(json_object_get(*reply, "tool_calls")) == 0) {
-            json_decref(*reply);
-            *reply = cannot("The warehouse has no tables to answer from yet.");
+        if (json_array_size(json_object_get(reply, "tool_calls")) == 0) {
+            json_decref(reply);
+            reply = cannot("The warehouse has no tables to answer from yet.");
         }
-        return 0;
+        return reply;
     }
     if (strcmp(last, "describe_table") == 0) {
         struct pd_strv words = {0};
@@ -288,28 +321,42 @@ static int next(struct ag_provider *p, const json_t *messages, const json_t *too
             learn(l, result);
             json_decref(result);
         }
-        ag_local_candidates(question, &l->schema, &words);
+        char *both = xasprintf("%s %s", previous ? previous : "", question);
+        ag_local_candidates(both, &l->schema, &words);
+        free(both);
         char *sql = words.n ? lookup_sql(l, &words) : NULL;
         pd_strv_clear(&words);
         if (sql) {
-            *reply = json_pack("{s:s, s:s, s:[o]}", "role", "assistant", "content",
+            reply = json_pack("{s:s, s:s, s:[o]}", "role", "assistant", "content",
                                "Looking up the question's words among the values.", "tool_calls",
                                tool_call("lookup", "run_sql", json_pack("{s:s}", "sql", sql)));
             free(sql);
         } else {
-            *reply = plan(l, question);
+            reply = plan(l, previous, question);
         }
-        return 0;
+        return reply;
     }
     result = result_of(messages, from, id);
     if (id && strcmp(id, "lookup") == 0) {
         json_decref(l->values);
         l->values = json_incref(result);
-        *reply = plan(l, question);
+        reply = plan(l, previous, question);
     } else {
-        *reply = answer(l, result);
+        reply = answer(l, result);
     }
     json_decref(result);
+    return reply;
+}
+
+static int next(struct ag_provider *p, const json_t *messages, const json_t *tools,
+                json_t **reply, struct pd_err *err)
+{
+    char *previous;
+    const char *question = question_of(messages, &previous);
+    (void)tools;
+    (void)err;
+    *reply = step((struct local *)p, messages, previous, question);
+    free(previous);
     return 0;
 }
 

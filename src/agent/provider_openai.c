@@ -37,6 +37,7 @@ struct response {
         struct pd_buf id, name, args;
     } calls[MAX_TOOL_CALLS];
     int ncalls;
+    json_int_t tokens; /* the usage the API reported; 0: none */
 };
 
 static void delta(struct response *r, json_t *chunk)
@@ -45,6 +46,8 @@ static void delta(struct response *r, json_t *chunk)
     const char *text = json_string_value(json_object_get(d, "content"));
     json_t *call;
     size_t i;
+    if (json_is_integer(json_object_get(json_object_get(chunk, "usage"), "total_tokens")))
+        r->tokens = json_integer_value(json_object_get(json_object_get(chunk, "usage"), "total_tokens"));
     if (text && *text) {
         pd_buf_adds(&r->content, text);
         if (r->p->on_text)
@@ -152,6 +155,7 @@ static json_t *reply_of(struct response *r, struct pd_err *err)
             return NULL;
         }
         m = json_deep_copy(m);
+        r->tokens = json_integer_value(json_object_get(json_object_get(doc, "usage"), "total_tokens"));
         json_decref(doc);
         json_object_set_new(m, "role", json_string("assistant"));
         return m;
@@ -212,8 +216,9 @@ static int next(struct ag_provider *p, const json_t *messages, const json_t *too
                 struct pd_err *err)
 {
     struct openai *o = (struct openai *)p;
-    json_t *req = json_pack("{s:s, s:o, s:O, s:b}", "model", o->model, "messages",
-                            wire_messages(messages), "tools", tools, "stream", 1);
+    json_t *req = json_pack("{s:s, s:o, s:O, s:b, s:{s:b}}", "model", o->model, "messages",
+                            wire_messages(messages), "tools", tools, "stream", 1,
+                            "stream_options", "include_usage", 1);
     char *body = json_dumps(req, JSON_COMPACT);
     struct curl_slist *headers = NULL;
     int rc = 0;
@@ -248,6 +253,14 @@ static int next(struct ag_provider *p, const json_t *messages, const json_t *too
         if (cc == CURLE_OK && status == 200) {
             *reply = reply_of(&r, err);
             rc = *reply ? 0 : PD_EIO;
+            if (*reply) { /* what it cost: as reported, or about 4 characters a token */
+                size_t out = r.sse ? r.content.len : r.body.len;
+                for (int i = 0; i < r.ncalls; i++)
+                    out += r.calls[i].args.len;
+                json_object_set_new(*reply, "pd_tokens",
+                                    json_integer(r.tokens > 0 ? r.tokens
+                                                              : (json_int_t)((strlen(body) + out) / 4)));
+            }
         } else if (attempt < MAX_RETRIES &&
                    (cc == CURLE_OPERATION_TIMEDOUT || status == 429 || status >= 500)) {
             double wait = r.retry_after >= 0 ? (double)r.retry_after : 0.5 * (1 << attempt);

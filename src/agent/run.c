@@ -2,6 +2,7 @@
  * run.c - the agent loop (see agent.h): provider, tool calls, events.
  */
 #include "agent/agent.h"
+#include "agent/conversations.h"
 #include "agent/skills.h"
 
 #include "base/alloc.h"
@@ -25,6 +26,7 @@ static const char system_prompt[] =
 
 struct run {
     const struct ag_run_opts *o;
+    const struct ag_env *env;
     char run_id[PD_UUID_LEN + 1], conversation_id[PD_UUID_LEN + 1];
     json_int_t seq;
     int sql_failures;        /* steps in a row whose run_sql calls all failed */
@@ -37,7 +39,7 @@ static void emit(struct run *r, const char *type, const char *subtype, json_t *c
 {
     char ts[40];
     json_t *ev;
-    if (!r->o->on_event) {
+    if (!r->o->on_event && !r->o->store_events) {
         json_decref(content);
         return;
     }
@@ -45,7 +47,10 @@ static void emit(struct run *r, const char *type, const char *subtype, json_t *c
                    "content", content ? content : json_null(), "metadata", "run_id", r->run_id,
                    "conversation_id", r->conversation_id, "sequence", ++r->seq, "timestamp",
                    pd_time_iso(pd_now_ms(), ts, sizeof(ts)));
-    r->o->on_event(r->o->arg, ev);
+    if (r->o->store_events)
+        ag_events_store(r->env->wh, ev);
+    if (r->o->on_event)
+        r->o->on_event(r->o->arg, ev);
     json_decref(ev);
 }
 
@@ -135,7 +140,8 @@ done:
 int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question,
            const struct ag_run_opts *o, struct ag_answer *out, struct pd_err *err)
 {
-    struct run r = {.o = o};
+    struct run r = {.o = o, .env = env};
+    long tokens = 0;
     json_t *messages, *tools = ag_tools_json();
     int max = o->max_steps > 0 ? o->max_steps : DEFAULT_MAX_STEPS, rc = 0;
 
@@ -147,6 +153,7 @@ int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question
     snprintf(r.conversation_id, sizeof(r.conversation_id), "%s",
              o->conversation_id ? o->conversation_id : r.run_id);
     out->run_id = xstrdup(r.run_id);
+    out->conversation_id = xstrdup(r.conversation_id);
     {
         struct ag_skills skills;
         struct pd_buf prompt = PD_BUF_INIT;
@@ -155,8 +162,15 @@ int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question
         pd_buf_adds(&prompt, "\n\nSkills (load one with load_skill when it fits the question):");
         for (size_t i = 0; i < skills.n; i++)
             pd_buf_addf(&prompt, "\n- %s: %s", skills.v[i].name, skills.v[i].description);
-        messages = json_pack("[{s:s, s:s}, {s:s, s:s}]", "role", "system", "content", prompt.ptr,
-                             "role", "user", "content", question);
+        if (env->work_schema)
+            pd_buf_addf(&prompt,
+                        "\n\nThis conversation's work zone is schema %s: keep intermediate "
+                        "results there with save_work_table.",
+                        env->work_schema);
+        messages = json_pack("[{s:s, s:s}]", "role", "system", "content", prompt.ptr);
+        if (o->history)
+            json_array_extend(messages, (json_t *)o->history);
+        json_array_append_new(messages, json_pack("{s:s, s:s}", "role", "user", "content", question));
         pd_buf_release(&prompt);
         ag_skills_clear(&skills);
     }
@@ -180,6 +194,7 @@ int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question
             break;
         }
         json_array_append(messages, reply);
+        tokens += (long)json_integer_value(json_object_get(reply, "pd_tokens"));
         text = json_string_value(json_object_get(reply, "content"));
         calls = json_object_get(reply, "tool_calls");
         if (json_array_size(calls) == 0) {
@@ -208,6 +223,15 @@ int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question
             r.sql_failures = 0;
         else if (r.step_sql_failed)
             r.sql_failures++;
+        if (o->max_tokens > 0 && tokens > o->max_tokens) {
+            rc = fail(&r,
+                      pd_fail(err, PD_ETIMEOUT,
+                              "no answer within the token limit (%ld used, agent.max_tokens is "
+                              "%ld)",
+                              tokens, o->max_tokens),
+                      err);
+            break;
+        }
         if (r.sql_failures > MAX_CORRECTIONS) {
             rc = fail(&r,
                       pd_fail(err, PD_ESQL, "the SQL still failed after %d corrections: %s",
@@ -229,6 +253,7 @@ int ag_run(struct ag_provider *p, const struct ag_env *env, const char *question
 void ag_answer_clear(struct ag_answer *a)
 {
     free(a->run_id);
+    free(a->conversation_id);
     free(a->text);
     free(a->sql);
     json_decref(a->result);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define CELL_MAX 200    /* characters of a cell the model sees */
 #define LISTING_MAX 500 /* rows of a catalog listing the model sees */
@@ -85,13 +86,22 @@ static int system_name(const char *name)
            strcmp(name, "temp") == 0;
 }
 
+/* Not for the agent: internal schemas, catalogs, other conversations' work zones. */
+static int hidden_schema(const struct ag_env *e, const char *schema)
+{
+    if (pd_schema_is_internal(schema) || system_name(schema))
+        return 1;
+    return strncasecmp(schema, "work_", 5) == 0 &&
+           !(e->work_schema && strcasecmp(schema, e->work_schema) == 0);
+}
+
 /* A pd_query check: what the statement reads must be user data. */
 static int guard(void *arg, duckdb_connection conn, const char *sql, duckdb_statement_type type,
                  struct pd_err *err)
 {
+    const struct ag_env *e = arg;
     struct dp_sql_reads reads;
     int rc = 0;
-    (void)arg;
     if (type == DUCKDB_STATEMENT_TYPE_EXPLAIN)
         return 0; /* shows a plan, reads nothing */
     if (dp_sql_reads(conn, sql, &reads, err) != 0) {
@@ -106,7 +116,7 @@ static int guard(void *arg, duckdb_connection conn, const char *sql, duckdb_stat
         const char *r = reads.relations.v[i], *dot = strrchr(r, '.');
         char *schema = dot ? xstrndup(r, (size_t)(dot - r)) : NULL;
         const char *first = schema ? (strchr(schema, '.') ? strchr(schema, '.') + 1 : schema) : "";
-        if ((schema && (pd_schema_is_internal(first) || system_name(first))) ||
+        if ((schema && hidden_schema(e, first)) ||
             (!schema && system_name(r)))
             rc = pd_fail(err, PD_EINVAL,
                          "run_sql cannot read %s: it is not user data (use list_tables and "
@@ -152,7 +162,9 @@ int ag_listing(ag_fill_fn fill, void *arg, struct ag_tool_result *out, struct pd
 struct read_sql {
     const struct ag_env *e;
     const char *sql;
-    int guarded; /* run_sql's rules */
+    int guarded;      /* run_sql's rules */
+    const char *into; /* the result becomes this table (quoted); NULL: none */
+    uint64_t rows;
 };
 
 static int fill_sql(void *arg, struct pd_sink *sink, struct pd_err *err)
@@ -161,9 +173,12 @@ static int fill_sql(void *arg, struct pd_sink *sink, struct pd_err *err)
     struct pd_query_opts o = {.timeout_s = r->e->timeout_s, .history = r->e->history,
                               .origin = "agent", .read_only = 1,
                               .limit = (uint64_t)r->e->keep_rows,
-                              .check = r->guarded ? guard : NULL};
+                              .check = r->guarded ? guard : NULL, .check_arg = (void *)r->e,
+                              .into = r->into};
     struct pd_query *q = pd_query_new(r->e->wh, &o);
-    int rc = pd_query_run(q, r->sql, sink, NULL, err);
+    struct pd_query_stats stats;
+    int rc = pd_query_run(q, r->sql, sink, &stats, err);
+    r->rows = stats.rows;
     pd_query_free(q);
     return rc;
 }
@@ -172,7 +187,7 @@ static int fill_sql(void *arg, struct pd_sink *sink, struct pd_err *err)
 static int run_read(const struct ag_env *e, const char *sql, int guarded,
                     struct ag_tool_result *out, struct pd_err *err)
 {
-    struct read_sql r = {e, sql, guarded};
+    struct read_sql r = {e, sql, guarded, NULL, 0};
     json_t *doc;
     int rc = ag_doc_of(fill_sql, &r, &doc, err);
     if (rc)
@@ -217,16 +232,29 @@ static int listing(const struct ag_env *e, const char *table, struct ag_tool_res
 static int t_list_tables(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
                          struct pd_err *err)
 {
+    json_t *rows, *kept, *row;
+    size_t i;
+    int rc;
     (void)args;
-    return listing(e, NULL, out, err);
+    if ((rc = listing(e, NULL, out, err)) != 0)
+        return rc;
+    rows = json_object_get(out->for_model, "rows");
+    kept = json_array();
+    json_array_foreach(rows, i, row)
+        if (!hidden_schema(e, json_string_value(json_array_get(row, 0))))
+            json_array_append(kept, row);
+    json_object_set_new(out->for_model, "row_count", json_integer((json_int_t)json_array_size(kept)));
+    json_object_set_new(out->for_model, "rows_shown", json_integer((json_int_t)json_array_size(kept)));
+    json_object_set_new(out->for_model, "rows", kept);
+    return 0;
 }
 
 /* "t" or "schema.t" naming a user table; PD_EINVAL for internal ones. */
-static int user_table(const char *table, struct pd_err *err)
+static int user_table(const struct ag_env *e, const char *table, struct pd_err *err)
 {
     const char *dot = strchr(table, '.');
     char *schema = dot ? xstrndup(table, (size_t)(dot - table)) : NULL;
-    int internal = schema && (pd_schema_is_internal(schema) || system_name(schema));
+    int internal = schema && hidden_schema(e, schema);
     free(schema);
     if (internal)
         return pd_fail(err, PD_ENOTFOUND, "no table '%s' (see list_tables)", table);
@@ -237,7 +265,7 @@ static int t_describe_table(const struct ag_env *e, const json_t *args,
                             struct ag_tool_result *out, struct pd_err *err)
 {
     const char *table = json_string_value(json_object_get(args, "table"));
-    int rc = user_table(table, err);
+    int rc = user_table(e, table, err);
     return rc ? rc : listing(e, table, out, err);
 }
 
@@ -268,6 +296,40 @@ static int t_sample_rows(const struct ag_env *e, const json_t *args, struct ag_t
     return rc;
 }
 
+static int t_save_work_table(const struct ag_env *e, const json_t *args,
+                             struct ag_tool_result *out, struct pd_err *err)
+{
+    const char *name = json_string_value(json_object_get(args, "name"));
+    struct pd_buf create = PD_BUF_INIT, into = PD_BUF_INIT;
+    struct read_sql r = {e, json_string_value(json_object_get(args, "sql")), 1, NULL, 0};
+    struct pd_query_opts o = {.origin = "agent"};
+    struct pd_query *q;
+    int rc;
+    if (e->work_schema == NULL)
+        return pd_fail(err, PD_EINVAL,
+                       "save_work_table: this run has no work zone (it is not part of a "
+                       "conversation); use run_sql with a WITH clause instead");
+    if ((rc = pd_name_check("table", name, err)) != 0)
+        return rc;
+    pd_buf_adds(&create, "CREATE SCHEMA IF NOT EXISTS ");
+    pd_sql_ident(&create, e->work_schema);
+    q = pd_query_new(e->wh, &o);
+    rc = pd_query_run(q, create.ptr, NULL, NULL, err);
+    pd_query_free(q);
+    pd_sql_ident(&into, e->work_schema);
+    pd_buf_addc(&into, '.');
+    pd_sql_ident(&into, name);
+    r.into = into.ptr;
+    if (rc == 0 && (rc = fill_sql(&r, NULL, err)) == 0) {
+        char *table = xasprintf("%s.%s", e->work_schema, name);
+        out->for_model = json_pack("{s:s, s:I}", "table", table, "row_count", (json_int_t)r.rows);
+        free(table);
+    }
+    pd_buf_release(&create);
+    pd_buf_release(&into);
+    return rc;
+}
+
 #define OBJ(props, req) "{\"type\":\"object\",\"properties\":{" props "},\"required\":[" req "],\"additionalProperties\":false}"
 
 const struct ag_tool ag_tools[] = {
@@ -290,12 +352,38 @@ const struct ag_tool ag_tools[] = {
      "DuckDB's dialect and get its columns, row count and first rows.",
      OBJ("\"sql\":{\"type\":\"string\",\"description\":\"one SELECT statement\"}", "\"sql\""), 0,
      t_run_sql},
+    {"save_work_table",
+     "Keep the result of one read-only query as a table in this conversation's work zone, to "
+     "build on in later steps and follow-up questions (read it with run_sql as the table name "
+     "returned). The work zone goes when the conversation does.",
+     OBJ("\"name\":{\"type\":\"string\",\"description\":\"letters, digits, _\"},"
+         "\"sql\":{\"type\":\"string\",\"description\":\"one SELECT statement\"}",
+         "\"name\",\"sql\""),
+     0, t_save_work_table},
     {"list_sources", "The attached sources (databases and files read live), their type and status.",
      OBJ("", ""), 0, ag_t_list_sources},
     {"list_source_tables", "The tables of one source with their columns.",
      OBJ("\"source\":{\"type\":\"string\",\"description\":\"the source's name\"}",
          "\"source\""),
      0, ag_t_list_source_tables},
+    {"attach_source",
+     "Connect a database or files as a source, read live as schema NAME (needs approval). "
+     "Types: postgres and mysql (config: dsn), sqlite and duckdb (config: path), file (config: "
+     "path, a CSV, Parquet or JSON file or glob), http (config: url).",
+     OBJ("\"name\":{\"type\":\"string\",\"description\":\"letters, digits, _\"},"
+         "\"type\":{\"type\":\"string\"},\"config\":{\"type\":\"object\"},"
+         "\"description\":{\"type\":\"string\"}",
+         "\"name\",\"type\",\"config\""),
+     1, ag_t_attach_source},
+    {"cache_table",
+     "Copy a source's table into the warehouse as cache.LOCAL, optionally filtered on the source "
+     "and expiring after a TTL (needs approval).",
+     OBJ("\"source\":{\"type\":\"string\"},\"table\":{\"type\":\"string\"},"
+         "\"local\":{\"type\":\"string\",\"description\":\"name in schema cache (default "
+         "SOURCE_TABLE)\"},\"where\":{\"type\":\"string\",\"description\":\"a condition in "
+         "the source's SQL\"},\"ttl\":{\"type\":\"string\",\"description\":\"such as 24h\"}",
+         "\"source\",\"table\""),
+     1, ag_t_cache_table},
     {"list_analyses",
      "The saved analyses of the project: id, name, description, materialization, fresh or stale.",
      OBJ("", ""), 0, ag_t_list_analyses},

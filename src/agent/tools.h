@@ -7,6 +7,8 @@
  * result document the user sees. run_sql takes one read-only statement
  * (decided from DuckDB's statement type) and refuses to read the internal
  * schemas, catalog views or table functions other than the readers of data.
+ * A conversation's work zone (schema work_<id>) is visible to its own runs
+ * only; save_work_table keeps an intermediate result there.
  * Sensitive tools (those that change something) need approval first; the
  * loop asks, the tools only say which they are.
  */
@@ -31,6 +33,7 @@ struct ag_env {
     long send_rows;             /* rows of a result the model sees; 0: none (schema and counts) */
     long keep_rows;             /* rows of a result kept for the user */
     volatile sig_atomic_t *cancel; /* set to stop a run (may be NULL) */
+    const char *work_schema;    /* the conversation's work zone (NULL: none); others are hidden */
 };
 
 struct ag_tool_result {

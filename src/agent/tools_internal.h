@@ -23,6 +23,8 @@ int ag_listing(ag_fill_fn fill, void *arg, struct ag_tool_result *out, struct pd
              struct pd_err *err)
 AG_TOOL(ag_t_list_sources);
 AG_TOOL(ag_t_list_source_tables);
+AG_TOOL(ag_t_attach_source);
+AG_TOOL(ag_t_cache_table);
 AG_TOOL(ag_t_list_analyses);
 AG_TOOL(ag_t_get_freshness);
 AG_TOOL(ag_t_get_lineage);

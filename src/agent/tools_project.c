@@ -1,7 +1,8 @@
 /*
  * tools_project.c - the agent's tools over sources, analyses and boards:
  * reading (list_sources, list_source_tables, list_analyses, get_freshness) and
- * changing, which needs approval (save_analysis, run_analysis, add_board_item).
+ * changing, which needs approval (attach_source, cache_table, save_analysis,
+ * run_analysis, add_board_item).
  */
 #include "agent/tools_internal.h"
 
@@ -11,6 +12,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "boards/boards.h"
+#include "sources/cache.h"
 #include "sources/sources.h"
 #include "warehouse/encode.h"
 
@@ -54,6 +56,59 @@ int ag_t_list_source_tables(const struct ag_env *e, const json_t *args,
                             struct ag_tool_result *out, struct pd_err *err)
 {
     return sources_listing(e, json_string_value(json_object_get(args, "source")), out, err);
+}
+
+static json_t *strv_json(const struct pd_strv *v)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < v->n; i++)
+        json_array_append_new(a, json_string(v->v[i]));
+    return a;
+}
+
+int ag_t_attach_source(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                       struct pd_err *err)
+{
+    struct pd_attach_req req = {
+        .name = json_string_value(json_object_get(args, "name")),
+        .type = json_string_value(json_object_get(args, "type")),
+        .description = json_string_value(json_object_get(args, "description")),
+        .config = json_object_get(args, "config")};
+    struct pd_attach_report rep = {0};
+    json_t *empty = NULL;
+    int rc;
+    if (e->sources == NULL)
+        return pd_fail(err, PD_EINVAL, "no sources are available here");
+    if (req.config == NULL)
+        req.config = empty = json_object();
+    if ((rc = pd_source_attach(e->sources, &req, &rep, err)) == 0)
+        out->for_model = json_pack("{s:s, s:o, s:o}", "attached", req.name, "tables",
+                                   strv_json(&rep.tables), "warnings", strv_json(&rep.warnings));
+    pd_attach_report_clear(&rep);
+    json_decref(empty);
+    return rc;
+}
+
+int ag_t_cache_table(const struct ag_env *e, const json_t *args, struct ag_tool_result *out,
+                     struct pd_err *err)
+{
+    struct pd_cache_req req = {.source = json_string_value(json_object_get(args, "source")),
+                               .table = json_string_value(json_object_get(args, "table")),
+                               .local = json_string_value(json_object_get(args, "local")),
+                               .where = json_string_value(json_object_get(args, "where")),
+                               .ttl = json_string_value(json_object_get(args, "ttl")),
+                               .interrupted = e->cancel};
+    struct pd_cache_result res = {0};
+    int rc;
+    if (e->sources == NULL)
+        return pd_fail(err, PD_EINVAL, "no sources are available here");
+    if ((rc = pd_cache_create(e->sources, &req, &res, err)) == 0) {
+        char *table = xasprintf("cache.%s", res.local);
+        out->for_model = json_pack("{s:s, s:I}", "table", table, "rows", (json_int_t)res.rows);
+        free(table);
+    }
+    free(res.local);
+    return rc;
 }
 
 /* Open the project and plan it (for state). */

@@ -78,6 +78,15 @@ static const struct keydef keys[] = {
     {{"agent.send_rows", "20", "a whole number from 0 to 1000, or none",
       "Rows of a result the model sees (none or 0: only columns and counts, no data row).", 0},
      K_TEXT, 0, 0},
+    {{"agent.max_steps", "12", "a whole number from 1 to 100",
+      "Model calls one answer may take before the run stops.", 0},
+     K_COUNT, 1, 100},
+    {{"agent.max_tokens", "200000", "a whole number (0 = no limit)",
+      "Tokens (prompt and completion, as the model reports them) one answer may use.", 0},
+     K_COUNT, 0, 100000000},
+    {{"agent.conversation_ttl", "30d", "a duration such as 7d or 12h (0 = keep forever)",
+      "Conversations idle this long are deleted with their work zone.", 0},
+     K_DURATION, 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -132,5 +132,6 @@ int cmd_run(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_project(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_board(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_query(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_chat(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 
 #endif

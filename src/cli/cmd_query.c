@@ -1,141 +1,29 @@
 /*
  * cmd_query.c - `pluto-duck query "QUESTION"`: a question in plain language,
  * answered by the agent; its steps go to stderr, the answer, the SQL and the
- * result to stdout.
+ * result to stdout. --conversation ID asks it as a follow-up.
  */
+#include "cli/asking.h"
 #include "cli/cli.h"
-#include "cli/records.h"
 
-#include "agent/agent.h"
-#include "base/alloc.h"
-#include "base/buf.h"
-#include "base/config.h"
 #include "base/err.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-/* One line on stderr per step. */
-static void on_event(void *arg, const json_t *ev)
-{
-    const char *type = json_string_value(json_object_get(ev, "type"));
-    const char *sub = json_string_value(json_object_get(ev, "subtype"));
-    const json_t *c = json_object_get(ev, "content");
-    (void)arg;
-    if (strcmp(type, "tool") == 0 && strcmp(sub, "start") == 0) {
-        const char *name = json_string_value(json_object_get(c, "name"));
-        json_t *args = json_loads(json_string_value(json_object_get(c, "arguments")), 0, NULL);
-        const char *sql = json_string_value(json_object_get(args, "sql"));
-        const char *table = json_string_value(json_object_get(args, "table"));
-        fprintf(cli_err, "  > %s%s%s\n", name ? name : "?", sql || table ? " " : "",
-                sql ? sql : table ? table : "");
-        json_decref(args);
-    } else if (strcmp(type, "tool") == 0 && strcmp(sub, "error") == 0) {
-        fprintf(cli_err, "    error: %s\n", json_string_value(json_object_get(c, "error")));
-    } else if (strcmp(type, "reasoning") == 0) {
-        fprintf(cli_err, "  %s\n", json_string_value(json_object_get(c, "text")));
-    }
-    fflush(cli_err);
-}
-
-struct asker {
-    const struct cli_ctx *ctx;
-    int approve_all;
-};
-
-/* A sensitive tool call: --approve-all, or y/n on a terminal; refused otherwise. */
-static enum ag_decision approve(void *arg, const char *approval_id, const char *tool,
-                                const char *args, char **edited)
-{
-    struct asker *k = arg;
-    char line[64];
-    (void)approval_id;
-    (void)edited;
-    if (k->approve_all)
-        return AG_APPROVE;
-    if (!k->ctx->tty_in || !k->ctx->tty_err) {
-        fprintf(cli_err, "    %s needs approval: run on a terminal or pass --approve-all\n", tool);
-        return AG_REJECT;
-    }
-    fprintf(cli_err, "    allow %s %s? [y/N] ", tool, args ? args : "");
-    fflush(cli_err);
-    if (!fgets(line, sizeof(line), cli_in))
-        return AG_REJECT;
-    return line[0] == 'y' || line[0] == 'Y' ? AG_APPROVE : AG_REJECT;
-}
-
-static void print_result(const struct cli_ctx *ctx, const json_t *doc)
-{
-    const json_t *cols = json_object_get(doc, "columns"), *rows = json_object_get(doc, "rows");
-    int n = (int)json_array_size(cols);
-    const char **names = xcalloc((size_t)n + 1, sizeof(*names));
-    const char **cells = xcalloc((size_t)n + 1, sizeof(*cells));
-    char **texts = xcalloc((size_t)n + 1, sizeof(*texts));
-    struct cli_records rec;
-    json_t *row;
-    size_t i;
-    for (int c = 0; c < n; c++)
-        names[c] = json_string_value(json_object_get(json_array_get(cols, (size_t)c), "name"));
-    cli_records_init(&rec, n, names);
-    json_array_foreach(rows, i, row) {
-        for (int c = 0; c < n; c++) {
-            json_t *v = json_array_get(row, (size_t)c);
-            texts[c] = json_is_null(v) ? NULL
-                       : json_is_string(v) ? xstrdup(json_string_value(v))
-                                           : json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-            cells[c] = texts[c];
-        }
-        cli_records_add(&rec, cells);
-        for (int c = 0; c < n; c++)
-            free(texts[c]);
-    }
-    cli_records_print(ctx, &rec);
-    free(names);
-    free(cells);
-    free(texts);
-}
 
 int cmd_query(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 {
-    struct ag_env env = {.wh = ctx->wh, .history = ctx->history, .sources = ctx->sources,
-                         .home = pd_config_home(ctx->cfg), .project = cli_arg(a, "project"),
-                         .timeout_s = pd_config_seconds(ctx->cfg, "query.timeout"),
-                         .keep_rows = pd_config_int(ctx->cfg, "query.preview_rows"),
-                         .cancel = ctx->interrupted};
-    struct asker k = {ctx, cli_given(a, "approve-all")};
-    struct ag_run_opts o = {.on_event = on_event, .approve = approve, .arg = &k};
-    struct ag_provider *p;
+    struct cli_asker k;
     struct ag_answer ans;
-    int rc = ag_send_rows(ctx->cfg, &env.send_rows, err);
+    int rc = cli_asker_open(&k, ctx, a, err);
+    if (rc == 0)
+        rc = cli_ask(&k, cli_arg(a, "conversation"), a->pos[0], &ans, err);
+    cli_asker_close(&k);
     if (rc)
         return rc;
-    if ((p = ag_provider_from_config(ctx->cfg, cli_arg(a, "provider"), cli_arg(a, "model"),
-                                     err)) == NULL)
-        return err->code;
-    rc = ag_run(p, &env, a->pos[0], &o, &ans, err);
-    p->free(p);
-    if (rc)
-        return rc;
-    if (ans.unanswered) { /* the provider says why */
+    if (ans.unanswered && !(ctx->format == PD_FORMAT_JSON || ctx->format == PD_FORMAT_JSONL))
+        rc = pd_fail(err, PD_EINVAL, "%s", ans.text); /* the provider says why */
+    else
+        cli_answer_print(ctx, &ans);
+    if (ans.unanswered && rc == 0)
         rc = pd_fail(err, PD_EINVAL, "%s", ans.text);
-    } else if (ctx->format == PD_FORMAT_JSON || ctx->format == PD_FORMAT_JSONL) {
-        json_t *doc = json_pack("{s:s, s:s, s:s?, s:O?, s:O?}", "run_id", ans.run_id, "answer",
-                                ans.text, "sql", ans.sql, "result", ans.result, "chart", ans.chart);
-        char *text = json_dumps(doc, JSON_COMPACT);
-        fprintf(cli_out, "%s\n", text);
-        free(text);
-        json_decref(doc);
-    } else if (ans.sql == NULL) { /* an answer in words only */
-        fprintf(cli_out, "%s\n", ans.text);
-    } else {
-        fprintf(cli_out, "%s\n\n%s\n\n", ans.text, ans.sql);
-        print_result(ctx, ans.result);
-        if (ans.chart)
-            fprintf(cli_out, "\nsuggested chart: %s of %s by %s\n",
-                    json_string_value(json_object_get(ans.chart, "type")),
-                    json_string_value(json_object_get(ans.chart, "y")),
-                    json_string_value(json_object_get(ans.chart, "x")));
-    }
     ag_answer_clear(&ans);
     return rc;
 }

@@ -135,6 +135,15 @@ static const struct cli_opt query_opts[] = {
     {"project", 'p', "NAME", "the project whose analyses and boards the agent sees"},
     {"approve-all", 0, NULL, "let the agent save, run and add to boards without asking"},
     {"model", 'm', "NAME", "the model the openai provider asks (default: llm.model)"},
+    {"conversation", 'c', "ID", "ask as a follow-up in this conversation (see chat list)"},
+    {0}};
+
+static const struct cli_opt chat_opts[] = {
+    {"provider", 0, "NAME", "local (offline) or openai (default: llm.provider)"},
+    {"project", 'p', "NAME", "the project whose analyses and boards the agent sees"},
+    {"approve-all", 0, NULL, "let the agent save, run and add to boards without asking"},
+    {"model", 'm', "NAME", "the model the openai provider asks (default: llm.model)"},
+    {"resume", 'r', "ID", "continue a kept conversation"},
     {0}};
 
 static const struct cli_opt run_opts[] = {
@@ -240,6 +249,17 @@ static const struct cli_command commands[] = {
      "instead: OpenAI, Ollama, llama.cpp's server, vLLM. agent.send_rows limits the rows of\n"
      "each result the model sees (none: columns and counts only).",
      query_opts, NULL},
+    {"chat", cmd_chat, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 0, 2,
+     "[ACTION [ID]]", "talk with the agent: follow-up questions keep the context",
+     "Without an action: one question per line (from the terminal or standard input),\n"
+     "each answered like `pluto-duck query`, with the conversation so far as context\n"
+     "(\"and in 2023?\" after \"how many orders in 2024\"). \"exit\" or Ctrl-D ends.\n"
+     "Actions:\n"
+     "  list                           kept conversations, the most recent first\n"
+     "  show ID                        its questions and answers\n"
+     "  delete ID                      remove it and its work zone (schema work_<id>)\n"
+     "Conversations idle longer than agent.conversation_ttl (30d) are removed.",
+     chat_opts, NULL},
     {"board", cmd_board, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 3,
      "ACTION [BOARD [ITEM]]", "boards: results laid out as a page, exported as a report",
      "Actions:\n"

@@ -289,6 +289,34 @@ static int run_one(struct pd_query *q, duckdb_prepared_statement stmt, const cha
     return rc;
 }
 
+/* Run read statement text (checked) as CREATE OR REPLACE TABLE q->o.into AS text. */
+static int run_into(struct pd_query *q, duckdb_connection conn, const char *text,
+                    duckdb_statement_type t, uint64_t *rows, double t0, struct pd_err *err,
+                    const char **status)
+{
+    struct pd_buf ctas = PD_BUF_INIT;
+    struct pd_sql_piece *pieces = NULL;
+    duckdb_prepared_statement stmt = NULL;
+    int rc;
+    if (!pd_statement_is_read_only(t) || pd_sql_split(text, &pieces) != 1) {
+        free(pieces);
+        *status = "refused";
+        return pd_fail(err, PD_EINVAL, "only a query (SELECT ...) can become a table, got %s",
+                       pd_statement_type_name(t));
+    }
+    pd_buf_addf(&ctas, "CREATE OR REPLACE TABLE %s AS (\n", q->o.into);
+    pd_buf_add(&ctas, text + pieces[0].start, pieces[0].len);
+    pd_buf_adds(&ctas, "\n)");
+    free(pieces);
+    if (duckdb_prepare(conn, ctas.ptr, &stmt) == DuckDBError)
+        rc = stop_error(q, duckdb_prepare_error(stmt), err, status);
+    else
+        rc = run_one(q, stmt, "CREATE", NULL, rows, t0, err, status);
+    duckdb_destroy_prepare(&stmt);
+    pd_buf_release(&ctas);
+    return rc;
+}
+
 int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
                  struct pd_query_stats *stats, struct pd_err *err)
 {
@@ -362,6 +390,8 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
                 status = "refused";
             } else if (q->o.check && (rc = q->o.check(q->o.check_arg, conn, text, t, err)) != 0) {
                 status = "refused";
+            } else if (q->o.into) {
+                rc = run_into(q, conn, text, t, &rows, t0, err, &status);
             } else {
                 rc = run_one(q, stmt, stype, to, &rows, t0, err, &status);
             }

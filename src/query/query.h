@@ -42,6 +42,10 @@ struct pd_query_opts {
     int (*check)(void *arg, duckdb_connection conn, const char *sql, duckdb_statement_type type,
                  struct pd_err *err);
     void *check_arg;
+    /* The result of the one read statement becomes this table (already quoted,
+       "schema"."name"), replacing it: CREATE OR REPLACE TABLE into AS the
+       statement. read_only and check apply to the statement as written. NULL: none. */
+    const char *into;
 };
 
 struct pd_query_stats {

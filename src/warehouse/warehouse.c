@@ -149,6 +149,28 @@ static const struct migration {
      "  max(logged_at) FILTER (WHERE seq = 1) AS finished_at, max(error) AS error,"
      "  any_value(args) FILTER (WHERE seq = 0) AS args"
      "  FROM _pluto.job_log GROUP BY job_id;"},
+    /* Conversations are written append-only too (no UPDATE): a conversation's
+       last activity is its newest message. */
+    {6, "agent: conversations, messages, run events",
+     "CREATE TABLE _pluto.conversations ("
+     "  id VARCHAR PRIMARY KEY,"
+     "  project VARCHAR NOT NULL,"
+     "  title VARCHAR NOT NULL,"
+     "  created_at TIMESTAMPTZ NOT NULL DEFAULT now()"
+     ");"
+     "CREATE TABLE _pluto.messages ("
+     "  conversation_id VARCHAR NOT NULL,"
+     "  run_id VARCHAR,"
+     "  role VARCHAR NOT NULL," /* user, assistant */
+     "  content VARCHAR NOT NULL,"
+     "  data JSON," /* assistant: {sql, result, chart, answered, error} */
+     "  created_at TIMESTAMPTZ NOT NULL DEFAULT now()"
+     ");"
+     "CREATE TABLE _pluto.agent_events ("
+     "  run_id VARCHAR NOT NULL,"
+     "  sequence BIGINT NOT NULL,"
+     "  event JSON NOT NULL"
+     ");"},
 };
 
 const char *pd_duckdb_version(void)

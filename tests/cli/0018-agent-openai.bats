@@ -47,7 +47,7 @@ request() {
     [ "$(request 0 'r["authorization"]')" = "Bearer sk-test" ]
     [ "$(request 0 'b["model"], b["stream"], b["messages"][0]["role"], b["messages"][1]["content"]')" = "test-model True system how many orders?" ]
     # every tool: a function with a name, a description and an object schema
-    [ "$(request 0 'sorted(t["function"]["name"] for t in b["tools"] if t["type"]=="function" and t["function"]["description"] and t["function"]["parameters"]["type"]=="object")')" = "['add_board_item', 'describe_table', 'get_freshness', 'get_lineage', 'list_analyses', 'list_source_tables', 'list_sources', 'list_tables', 'load_skill', 'run_analysis', 'run_sql', 'sample_rows', 'save_analysis']" ]
+    [ "$(request 0 'sorted(t["function"]["name"] for t in b["tools"] if t["type"]=="function" and t["function"]["description"] and t["function"]["parameters"]["type"]=="object")')" = "['add_board_item', 'attach_source', 'cache_table', 'describe_table', 'get_freshness', 'get_lineage', 'list_analyses', 'list_source_tables', 'list_sources', 'list_tables', 'load_skill', 'run_analysis', 'run_sql', 'sample_rows', 'save_analysis', 'save_work_table']" ]
     # the tool result answers the call by its id
     [ "$(request 1 '[m["role"] for m in b["messages"]]')" = "['system', 'user', 'assistant', 'tool']" ]
     [ "$(request 1 'b["messages"][3]["tool_call_id"] == b["messages"][2]["tool_calls"][0]["id"]')" = True ]

@@ -208,7 +208,7 @@ static void test_question_set(void **state)
     for (size_t i = 0; i < n; i++) {
         struct ag_plan plan;
         struct pd_err err = PD_ERR_INIT;
-        if (ag_local_plan(answered[i].question, &schema, lookup, NULL, &plan, &err) != 0) {
+        if (ag_local_plan(NULL, answered[i].question, &schema, lookup, NULL, &plan, &err) != 0) {
             print_message("NOT ANSWERED  %s: %s\n", answered[i].question, err.msg);
             continue;
         }
@@ -233,7 +233,7 @@ static void test_refuses(void **state)
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         struct ag_plan plan;
         struct pd_err err = PD_ERR_INIT;
-        int rc = ag_local_plan(refused[i], &schema, lookup, NULL, &plan, &err);
+        int rc = ag_local_plan(NULL, refused[i], &schema, lookup, NULL, &plan, &err);
         if (rc != PD_EINVAL)
             fail_msg("'%s' was answered: %s", refused[i], plan.sql);
         assert_true(strlen(err.msg) > 10);
@@ -245,16 +245,16 @@ static void test_chart_and_words(void **state)
     struct ag_plan plan;
     struct pd_err err = PD_ERR_INIT;
     (void)state;
-    assert_int_equal(ag_local_plan("monthly revenue", &schema, lookup, NULL, &plan, &err), 0);
+    assert_int_equal(ag_local_plan(NULL, "monthly revenue", &schema, lookup, NULL, &plan, &err), 0);
     assert_string_equal(plan.chart, "line");
     assert_string_equal(plan.x, "month");
     assert_string_equal(plan.y, "total_amount");
     ag_plan_clear(&plan);
-    assert_int_equal(ag_local_plan("revenue by status", &schema, lookup, NULL, &plan, &err), 0);
+    assert_int_equal(ag_local_plan(NULL, "revenue by status", &schema, lookup, NULL, &plan, &err), 0);
     assert_string_equal(plan.chart, "bar");
     assert_string_equal(plan.explanation, "total amount per status");
     ag_plan_clear(&plan);
-    assert_int_equal(ag_local_plan("how many orders", &schema, lookup, NULL, &plan, &err), 0);
+    assert_int_equal(ag_local_plan(NULL, "how many orders", &schema, lookup, NULL, &plan, &err), 0);
     assert_null(plan.chart);
     ag_plan_clear(&plan);
 }
