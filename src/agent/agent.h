@@ -51,8 +51,25 @@ struct pd_config;
 struct ag_provider *ag_provider_from_config(const struct pd_config *cfg, const char *provider,
                                             const char *model, struct pd_err *err);
 
+/*
+ * The same from settings looked up by get (a heap copy of key's value, or
+ * NULL), for a server whose settings change while it runs; home holds the
+ * secret store.
+ */
+typedef char *(*ag_setting_fn)(void *arg, const char *key);
+struct ag_provider *ag_provider_from_settings(ag_setting_fn get, void *arg, const char *home,
+                                              const char *provider, const char *model,
+                                              struct pd_err *err);
+
+/* An ag_setting_fn over a struct pd_config. */
+char *ag_setting_from_config(void *cfg, const char *key);
+
+/* The API key: OPENAI_API_KEY, else the secret store's llm.api_key (heap), or NULL. */
+char *ag_api_key(const char *home);
+
 /* agent.send_rows as a number ("none": 0). */
 int ag_send_rows(const struct pd_config *cfg, long *out, struct pd_err *err);
+int ag_send_rows_parse(const char *value, long *out, struct pd_err *err);
 
 /* Called with each event (borrowed); the envelope is complete (metadata, timestamp). */
 typedef void (*ag_event_fn)(void *arg, const json_t *event);

@@ -217,6 +217,49 @@ int ag_conv_expire(struct pd_warehouse *wh, double ttl_s, int *deleted, struct p
     return rc;
 }
 
+int ag_conv_run(struct pd_warehouse *wh, const char *run_id, json_t **out, struct pd_err *err)
+{
+    const char *vals[] = {run_id};
+    json_t *doc, *data, *q, *a;
+    int rc = query_doc(wh,
+                       "SELECT to_json(list(json_object('role', role, 'content', content, "
+                       "'conversation_id', conversation_id, 'data', data) ORDER BY created_at, "
+                       "rowid))::VARCHAR FROM _pluto.messages WHERE run_id = $1",
+                       vals, 1, &doc, err);
+    if (rc)
+        return rc;
+    q = json_array_get(doc, 0);
+    a = json_array_get(doc, 1);
+    if (q == NULL) {
+        json_decref(doc);
+        return pd_fail(err, PD_ENOTFOUND, "no agent run '%s'", run_id);
+    }
+    data = json_object_get(a, "data");
+    *out = json_pack("{s:s, s:s, s:O, s:O}", "run_id", run_id, "kind", "agent", "conversation_id",
+                     json_object_get(q, "conversation_id"), "question",
+                     json_object_get(q, "content"));
+    if (a == NULL) { /* the process ended during the run */
+        json_object_set_new(*out, "status", json_string("interrupted"));
+    } else if (json_object_get(data, "error")) {
+        json_object_set_new(*out, "status", json_string("failed"));
+        json_object_set_new(*out, "error",
+                            json_pack("{s:O, s:O}", "code", json_object_get(data, "error"),
+                                      "message", json_object_get(a, "content")));
+    } else {
+        json_object_set_new(*out, "status", json_string("completed"));
+        json_object_set_new(*out, "result",
+                            json_pack("{s:s, s:O, s:O, s:O?, s:O?, s:O?, s:O}", "run_id", run_id,
+                                      "conversation_id", json_object_get(q, "conversation_id"),
+                                      "answer", json_object_get(a, "content"), "sql",
+                                      json_object_get(data, "sql"), "result",
+                                      json_object_get(data, "result"), "chart",
+                                      json_object_get(data, "chart"), "answered",
+                                      json_object_get(data, "answered")));
+    }
+    json_decref(doc);
+    return 0;
+}
+
 void ag_events_store(struct pd_warehouse *wh, const json_t *event)
 {
     const json_t *meta = json_object_get(event, "metadata");

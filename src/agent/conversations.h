@@ -44,6 +44,13 @@ int ag_conv_delete(struct pd_warehouse *wh, const char *id, struct pd_err *err);
 /* Delete conversations idle for more than ttl_s seconds; *deleted counts them. */
 int ag_conv_expire(struct pd_warehouse *wh, double ttl_s, int *deleted, struct pd_err *err);
 
+/*
+ * A finished run as kept in its conversation: {run_id, conversation_id,
+ * status (completed, failed), question, result {answer, sql, result, chart,
+ * answered} or error}; PD_ENOTFOUND for an unknown run.
+ */
+int ag_conv_run(struct pd_warehouse *wh, const char *run_id, json_t **out, struct pd_err *err);
+
 /* Keep one event of a run (written in the next journal batch). */
 void ag_events_store(struct pd_warehouse *wh, const json_t *event);
 

@@ -313,6 +313,11 @@ static int run_into(struct pd_query *q, duckdb_connection conn, const char *text
     else
         rc = run_one(q, stmt, "CREATE", NULL, rows, t0, err, status);
     duckdb_destroy_prepare(&stmt);
+    if (rc == 0) { /* the rows of the new table, not of CREATE's own result */
+        pd_buf_reset(&ctas);
+        pd_buf_addf(&ctas, "SELECT count(*) FROM %s", q->o.into);
+        *rows = (uint64_t)pd_query_count(conn, ctas.ptr);
+    }
     pd_buf_release(&ctas);
     return rc;
 }

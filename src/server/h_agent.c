@@ -10,9 +10,13 @@
 #include "server/stream.h"
 
 #include "agent/agent.h"
+#include "agent/conversations.h"
+#include "assets/projects.h"
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "base/config.h"
 #include "base/err.h"
+#include "base/id.h"
 #include "base/timeutil.h"
 
 #include <pthread.h>
@@ -30,7 +34,7 @@ struct approval {
 
 struct agent_arg {
     struct srv *srv;
-    char *question, *provider, *model, *project;
+    char *question, *provider, *model, *project, *conversation;
     struct srv_job *job; /* while running */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -53,6 +57,7 @@ static void agent_arg_free(void *p)
     free(a->provider);
     free(a->model);
     free(a->project);
+    free(a->conversation);
     free(a);
 }
 
@@ -97,6 +102,11 @@ static enum ag_decision approve(void *arg, const char *approval_id, const char *
     return d;
 }
 
+static char *setting(void *srv, const char *key)
+{
+    return srv_setting(srv, key);
+}
+
 static int run_agent(struct srv_job *job, void *arg, json_t **result, struct pd_err *err)
 {
     struct agent_arg *a = arg;
@@ -107,37 +117,69 @@ static int run_agent(struct srv_job *job, void *arg, json_t **result, struct pd_
                          .timeout_s = pd_config_seconds(cfg, "query.timeout"),
                          .keep_rows = pd_config_int(cfg, "query.preview_rows"),
                          .cancel = srv_job_cancel_flag(job)};
-    struct ag_run_opts o = {.run_id = srv_job_id(job), .on_event = on_event, .approve = approve,
-                            .arg = a};
+    struct ag_run_opts o = {.run_id = srv_job_id(job), .conversation_id = a->conversation,
+                            .on_event = on_event, .approve = approve, .arg = a,
+                            .max_steps = (int)pd_config_int(cfg, "agent.max_steps"),
+                            .max_tokens = pd_config_int(cfg, "agent.max_tokens")};
     struct ag_provider *p;
     struct ag_answer ans;
+    char *send_rows = srv_setting(a->srv, "agent.send_rows");
     int rc;
     a->job = job;
-    if ((rc = ag_send_rows(cfg, &env.send_rows, err)) != 0)
+    rc = ag_send_rows_parse(send_rows, &env.send_rows, err);
+    free(send_rows);
+    if (rc)
         return rc;
-    if ((p = ag_provider_from_config(cfg, a->provider, a->model, err)) == NULL)
+    if ((p = ag_provider_from_settings(setting, a->srv, env.home, a->provider, a->model, err)) ==
+        NULL)
         return err->code;
-    rc = ag_run(p, &env, a->question, &o, &ans, err);
+    rc = ag_ask(p, &env, a->question, &o, &ans, err);
     p->free(p);
     if (rc)
         return rc;
-    *result = json_pack("{s:s, s:s, s:s?, s:O?, s:O?, s:b}", "run_id", ans.run_id, "answer",
-                        ans.text, "sql", ans.sql, "result", ans.result, "chart", ans.chart,
-                        "answered", !ans.unanswered);
+    *result = json_pack("{s:s, s:s, s:s, s:s?, s:O?, s:O?, s:b}", "run_id", ans.run_id,
+                        "conversation_id", ans.conversation_id, "answer", ans.text, "sql",
+                        ans.sql, "result", ans.result, "chart", ans.chart, "answered",
+                        !ans.unanswered);
     ag_answer_clear(&ans);
     return 0;
 }
 
-void h_agent_run(struct srv_req *r)
+/* The run's names in every answer about it. */
+static void render(struct srv_job *job, json_t *doc)
 {
-    const char *question = NULL, *provider = NULL, *model = NULL, *project = NULL;
+    struct agent_arg *a = srv_job_arg(job);
+    json_object_set_new(doc, "run_id", json_string(srv_job_id(job)));
+    json_object_set_new(doc, "conversation_id", json_string(a->conversation));
+}
+
+void srv_agent_submit(struct srv_req *r, const char *question, const char *conversation)
+{
+    const char *provider = NULL, *model = NULL, *project = NULL;
+    struct pd_err err = PD_ERR_INIT;
     struct agent_arg *a;
-    if (srv_arg_string(r, "question", 1, &question) ||
-        srv_arg_string(r, "provider", 0, &provider) || srv_arg_string(r, "model", 0, &model) ||
+    char id[PD_UUID_LEN + 1];
+    json_t *conv = NULL;
+    if (srv_arg_string(r, "provider", 0, &provider) || srv_arg_string(r, "model", 0, &model) ||
         srv_arg_string(r, "project", 0, &project))
         return;
     if (!*question) {
-        srv_reply_status(r, 422, "invalid_field", "field 'question' is empty");
+        srv_reply_status(r, 422, "invalid_field", "the question is empty");
+        return;
+    }
+    /* the conversation exists before the run, so the first answer can name it */
+    if (conversation && ag_conv_get(srv_warehouse(r->srv), conversation, &conv, &err) != 0) {
+        srv_reply_err(r, &err);
+        return;
+    }
+    if (conversation) {
+        project = json_string_value(json_object_get(conv, "project"));
+        snprintf(id, sizeof(id), "%s", conversation);
+    } else if ((project && pd_project_require(srv_warehouse(r->srv),
+                                              pd_config_home(srv_config(r->srv)), project,
+                                              &err) != 0) ||
+               ag_conv_create(srv_warehouse(r->srv), project, question, id, &err) != 0) {
+        srv_reply_err(r, &err);
         return;
     }
     a = xcalloc(1, sizeof(*a));
@@ -146,25 +188,113 @@ void h_agent_run(struct srv_req *r)
     a->provider = provider ? xstrdup(provider) : NULL;
     a->model = model ? xstrdup(model) : NULL;
     a->project = project ? xstrdup(project) : NULL;
+    a->conversation = xstrdup(id);
+    json_decref(conv);
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
-    srv_submit(r, "agent", NULL, run_agent, a, agent_arg_free, SRV_API "/agent");
+    srv_submit_rendered(r, "agent", NULL, run_agent, a, agent_arg_free, SRV_API "/agent", render);
+}
+
+void h_agent_run(struct srv_req *r)
+{
+    const char *question = NULL, *conversation = NULL;
+    if (srv_arg_string(r, "question", 1, &question) ||
+        srv_arg_string(r, "conversation_id", 0, &conversation))
+        return;
+    srv_agent_submit(r, question, conversation);
+}
+
+/* An agent run still in memory, or NULL without answering. */
+static struct srv_job *live_run(struct srv_req *r)
+{
+    struct srv_job *job = srv_job_get(srv_jobs(r->srv), srv_param(r, "id"));
+    if (job && strcmp(srv_job_kind(job), "agent") != 0) {
+        srv_job_put(job);
+        job = NULL;
+    }
+    return job;
 }
 
 void h_agent_get(struct srv_req *r)
 {
-    struct srv_job *job = srv_find_job(r, "agent", "agent run");
+    struct srv_job *job = live_run(r);
+    struct pd_err err = PD_ERR_INIT;
+    json_t *doc;
     if (job) {
-        srv_reply_json(r, 200, srv_job_json(job));
+        doc = srv_job_json(job);
+        render(job, doc);
+        srv_reply_json(r, 200, doc);
         srv_job_put(job);
+    } else if (ag_conv_run(srv_warehouse(r->srv), srv_param(r, "id"), &doc, &err) == 0) {
+        srv_reply_json(r, 200, doc);
+    } else {
+        srv_reply_err(r, &err);
     }
+}
+
+/* One SSE frame of data (stolen) as event seq, skipped unless after from. */
+static void frame(struct pd_buf *body, json_int_t seq, json_int_t from, const char *type,
+                  json_t *data)
+{
+    char *text = json_dumps(data, JSON_COMPACT);
+    if (seq > from)
+        pd_buf_addf(body, "id: %" JSON_INTEGER_FORMAT "\nevent: %s\ndata: %s\n\n", seq, type,
+                    text);
+    free(text);
+    json_decref(data);
+}
+
+/*
+ * A finished run's stored events as one Server-Sent Events body, numbered as
+ * the live stream was (the job's "started" first, its outcome last), so
+ * Last-Event-ID or ?after=N resume either.
+ */
+static void replay(struct srv_req *r, const json_t *events, const json_t *run)
+{
+    const char *last = srv_header(r, "Last-Event-ID"), *after = srv_query(r, "after");
+    const char *status = json_string_value(json_object_get(run, "status"));
+    const char *id = srv_param(r, "id");
+    json_int_t from = last || after ? (json_int_t)strtoll(last ? last : after, NULL, 10) : 0;
+    json_int_t seq = 1;
+    struct pd_buf body = PD_BUF_INIT;
+    json_t *end;
+    const json_t *ev;
+    size_t i;
+    frame(&body, seq, from, "started",
+          json_pack("{s:s, s:I, s:s, s:s}", "kind", "agent", "seq", seq, "type", "started",
+                    "job_id", id));
+    json_array_foreach(events, i, ev)
+        frame(&body, ++seq, from, json_string_value(json_object_get(ev, "type")),
+              json_incref((json_t *)ev));
+    end = json_pack("{s:s, s:I, s:s, s:s}", "status", status, "seq", ++seq, "type", status,
+                    "job_id", id);
+    if (json_object_get(run, "result"))
+        json_object_set(end, "result", json_object_get(run, "result"));
+    if (json_object_get(run, "error"))
+        json_object_set(end, "error", json_object_get(run, "error"));
+    frame(&body, seq, from, status, end);
+    srv_reply_bytes(r, 200, "text/event-stream", body.ptr ? body.ptr : "", body.len);
+    pd_buf_release(&body);
 }
 
 void h_agent_events(struct srv_req *r)
 {
-    struct srv_job *job = srv_find_job(r, "agent", "agent run");
-    if (job)
+    struct srv_job *job = live_run(r);
+    struct pd_err err = PD_ERR_INIT;
+    json_t *events, *run = NULL;
+    if (job) {
         srv_reply_events(r, job);
+        return;
+    }
+    if (ag_conv_run(srv_warehouse(r->srv), srv_param(r, "id"), &run, &err) != 0 ||
+        ag_events_read(srv_warehouse(r->srv), srv_param(r, "id"), &events, &err) != 0) {
+        json_decref(run);
+        srv_reply_err(r, &err);
+        return;
+    }
+    replay(r, events, run);
+    json_decref(events);
+    json_decref(run);
 }
 
 static const char *decision_name(const struct approval *p)

@@ -75,6 +75,20 @@ void h_agent_get(struct srv_req *r);
 void h_agent_events(struct srv_req *r);
 void h_agent_approvals(struct srv_req *r);
 void h_agent_decide(struct srv_req *r);
+/* Start an agent run answering question in conversation (NULL: a new one); answers 202. */
+void srv_agent_submit(struct srv_req *r, const char *question, const char *conversation);
+
+/* h_chat.c */
+void h_chat_list(struct srv_req *r);
+void h_chat_create(struct srv_req *r);
+void h_chat_get(struct srv_req *r);
+void h_chat_delete(struct srv_req *r);
+void h_chat_messages(struct srv_req *r);
+void h_chat_ask(struct srv_req *r);
+
+/* h_settings.c */
+void h_settings_get(struct srv_req *r);
+void h_settings_put(struct srv_req *r);
 
 /* h_dbt.c */
 void h_dbt_seed(struct srv_req *r);

@@ -153,6 +153,14 @@ const struct pd_config *srv_config(struct srv *s);
 struct srv_jobs *srv_jobs(struct srv *s);
 srv_cli_fn srv_cli(struct srv *s);
 
+/*
+ * A setting's value now (heap, NULL for an unknown key): the one PUT /settings
+ * gave while the server runs, else the configuration's. srv_setting_put
+ * changes it for this process (the caller saves it to config.yaml).
+ */
+char *srv_setting(struct srv *s, const char *key);
+void srv_setting_put(struct srv *s, const char *key, const char *value);
+
 /* Keep the server from finishing its stop while work on another thread uses it. */
 void srv_hold(struct srv *s);
 void srv_release(struct srv *s);

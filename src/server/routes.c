@@ -191,14 +191,18 @@ const struct srv_route srv_routes[] = {
      OBJ(PROJECT "," STR("format", "html or md")), NULL},
 
     {SRV_POST, V1 "/agent/run", h_agent_run, SRV_BODY | SRV_JOB, "agent", "run",
-     "Answer a question in plain language with the agent (a job; its events stream as SSE).",
-     OBJ_REQ(STR("question", "the question") "," STR("provider", "local or openai") ","
-             STR("model", "the model (openai)") "," PROJECT, "\"question\""),
+     "Answer a question in plain language with the agent (a job; its events stream as SSE). "
+     "Without conversation_id it starts a conversation; with one it is a follow-up.",
+     OBJ_REQ(STR("question", "the question") "," STR("conversation_id", "continue this one") ","
+             STR("provider", "local or openai") "," STR("model", "the model (openai)") ","
+             PROJECT, "\"question\""),
      JOB_ANSWER},
     {SRV_GET, V1 "/agent/{id}", h_agent_get, 0, "agent", "get",
-     "An agent run: status, and its answer, SQL, result and chart once done.", NULL, NULL},
+     "An agent run: status, and its answer, SQL, result and chart once done (kept with its "
+     "conversation).", NULL, NULL},
     {SRV_GET, V1 "/agent/{id}/events", h_agent_events, SRV_STREAM, "agent", "events",
-     "An agent run's events (reasoning, tool, message, approval, run) as Server-Sent Events.",
+     "An agent run's events (reasoning, tool, message, approval, run) as Server-Sent Events, "
+     "replayed from the start or after Last-Event-ID.",
      NULL, NULL},
     {SRV_GET, V1 "/agent/{id}/approvals", h_agent_approvals, 0, "agent", "approvals",
      "The run's approval requests and their status.", NULL, ROWS_ANSWER},
@@ -206,6 +210,33 @@ const struct srv_route srv_routes[] = {
      "decide", "Approve, reject or edit a sensitive tool call the run waits on.",
      OBJ_REQ(STR("decision", "approve, reject or edit") "," ANYOBJ("edited_args", "edit: the arguments to use"),
              "\"decision\""),
+     NULL},
+
+    {SRV_GET, V1 "/chat/sessions", h_chat_list, 0, "chat", "list",
+     "Conversations with the agent, the most recently active first.", OBJ(PROJECT), NULL},
+    {SRV_POST, V1 "/chat/sessions", h_chat_create, SRV_BODY, "chat", "create",
+     "Start an empty conversation.", OBJ(STR("title", "what it is about") "," PROJECT), NULL},
+    {SRV_GET, V1 "/chat/sessions/{id}", h_chat_get, 0, "chat", "get",
+     "A conversation with its messages.", NULL, NULL},
+    {SRV_DELETE, V1 "/chat/sessions/{id}", h_chat_delete, 0, "chat", "delete",
+     "Delete a conversation, its messages, its runs' events and its work zone.", NULL, NULL},
+    {SRV_GET, V1 "/chat/sessions/{id}/messages", h_chat_messages, 0, "chat", "messages",
+     "A conversation's messages, oldest first: questions, and answers with SQL, result, chart.",
+     NULL, NULL},
+    {SRV_POST, V1 "/chat/sessions/{id}/messages", h_chat_ask, SRV_BODY | SRV_JOB, "chat", "ask",
+     "Ask in the conversation: an agent run with the earlier turns as context.",
+     OBJ_REQ(STR("content", "the question") "," STR("provider", "local or openai") ","
+             STR("model", "the model (openai)"), "\"content\""),
+     JOB_ANSWER},
+    {SRV_GET, V1 "/settings", h_settings_get, 0, "settings", "get",
+     "The agent's settings: provider, model, base_url, timeout, send_rows; the API key masked.",
+     NULL, NULL},
+    {SRV_PUT, V1 "/settings", h_settings_put, SRV_BODY, "settings", "update",
+     "Change the agent's settings (saved; used by the next run). api_key is write-only; an "
+     "empty one removes it.",
+     OBJ(STR("provider", "local or openai") "," STR("model", "the model") ","
+         STR("base_url", "an OpenAI-compatible API") "," STR("timeout", "such as 60s") ","
+         STR("send_rows", "a number, or none") "," STR("api_key", "write-only")),
      NULL},
 
 #define DBT_ARGS(extra)                                                                    \

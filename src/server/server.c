@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/config.h"
 #include "base/err.h"
 #include "base/id.h"
 #include "base/log.h"
@@ -50,6 +51,7 @@ struct srv {
     pthread_cond_t timer_cv;
     int timer_stop, timer_started;
     int holds;           /* producer threads still using the server (srv_hold) */
+    struct pd_strv set_keys, set_values; /* settings changed while running (srv_setting_put) */
 };
 
 /* Per-request state around struct srv_req (which handlers see). */
@@ -75,6 +77,36 @@ struct pd_history *srv_history(struct srv *s) { return s->o.history; }
 const struct pd_config *srv_config(struct srv *s) { return s->o.cfg; }
 struct srv_jobs *srv_jobs(struct srv *s) { return s->jobs; }
 srv_cli_fn srv_cli(struct srv *s) { return s->o.cli; }
+
+char *srv_setting(struct srv *s, const char *key)
+{
+    char *v = NULL;
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->set_keys.n && v == NULL; i++)
+        if (strcmp(s->set_keys.v[i], key) == 0)
+            v = xstrdup(s->set_values.v[i]);
+    pthread_mutex_unlock(&s->mu);
+    if (v == NULL && pd_config_get(s->o.cfg, key))
+        v = xstrdup(pd_config_get(s->o.cfg, key));
+    return v;
+}
+
+void srv_setting_put(struct srv *s, const char *key, const char *value)
+{
+    size_t i;
+    pthread_mutex_lock(&s->mu);
+    for (i = 0; i < s->set_keys.n; i++)
+        if (strcmp(s->set_keys.v[i], key) == 0)
+            break;
+    if (i == s->set_keys.n) {
+        pd_strv_push(&s->set_keys, key);
+        pd_strv_push(&s->set_values, value);
+    } else {
+        free(s->set_values.v[i]);
+        s->set_values.v[i] = xstrdup(value);
+    }
+    pthread_mutex_unlock(&s->mu);
+}
 int srv_port(const struct srv *s) { return s->port; }
 
 const char *srv_param(const struct srv_req *r, const char *name)
@@ -898,6 +930,8 @@ void srv_stop(struct srv *s)
         pthread_join(s->timer, NULL);
     }
     srv_jobs_free(s->jobs);
+    pd_strv_clear(&s->set_keys);
+    pd_strv_clear(&s->set_values);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->idle);
     pthread_cond_destroy(&s->timer_cv);

@@ -122,7 +122,7 @@ static void answer_job(struct srv_req *r)
     doc = srv_job_json(w->job);
     json_object_set_new(doc, "job_id", json_string(srv_job_id(w->job)));
     json_object_set_new(doc, "events_url", json_string(w->events_url));
-    if (done && w->render)
+    if (w->render)
         w->render(w->job, doc);
     srv_reply_json(r, done ? 200 : 202, doc);
 }
@@ -221,6 +221,13 @@ void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
 void srv_submit(struct srv_req *r, const char *kind, json_t *args, srv_job_fn fn, void *arg,
                 void (*arg_free)(void *), const char *events_base)
 {
+    srv_submit_rendered(r, kind, args, fn, arg, arg_free, events_base, NULL);
+}
+
+void srv_submit_rendered(struct srv_req *r, const char *kind, json_t *args, srv_job_fn fn,
+                         void *arg, void (*arg_free)(void *), const char *events_base,
+                         srv_job_render render)
+{
     const char *wait = srv_query(r, "wait");
     struct pd_err err = PD_ERR_INIT;
     struct srv_job *job;
@@ -247,7 +254,7 @@ void srv_submit(struct srv_req *r, const char *kind, json_t *args, srv_job_fn fn
     }
     snprintf(url, sizeof(url), "%s/%s/events", events_base ? events_base : SRV_API "/jobs",
              srv_job_id(job));
-    srv_reply_job(r, job, url, wait_s, NULL);
+    srv_reply_job(r, job, url, wait_s, render);
 }
 
 struct srv_job *srv_find_job(struct srv_req *r, const char *kind, const char *what)

@@ -24,8 +24,9 @@ void srv_reply_events(struct srv_req *r, struct srv_job *job);
 
 /*
  * Answer for a job just submitted: 202 {job_id, status, events_url} at once, or
- * with wait_s > 0 the job's document (srv_job_json, plus render's fields) once
- * it ends, or 202 when wait_s passes first. render may be NULL.
+ * with wait_s > 0 the job's document (srv_job_json) once it ends, or 202 when
+ * wait_s passes first. render (may be NULL) adds the kind's own fields to
+ * either answer.
  */
 typedef void (*srv_job_render)(struct srv_job *job, json_t *doc);
 void srv_reply_job(struct srv_req *r, struct srv_job *job, const char *events_url,
@@ -38,6 +39,9 @@ void srv_reply_job(struct srv_req *r, struct srv_job *job, const char *events_ur
  */
 void srv_submit(struct srv_req *r, const char *kind, json_t *args, srv_job_fn fn, void *arg,
                 void (*arg_free)(void *), const char *events_base);
+void srv_submit_rendered(struct srv_req *r, const char *kind, json_t *args, srv_job_fn fn,
+                         void *arg, void (*arg_free)(void *), const char *events_base,
+                         srv_job_render render);
 
 /*
  * Answer with a body a producer writes on its own thread: produce(out, arg)

@@ -43,3 +43,70 @@ setup() {
     run pd query
     [ "$status" -eq 2 ]
 }
+
+@test "chat: follow-ups keep the context; the conversation is kept, shown, continued, deleted" {
+    run --separate-stderr pd chat --format json <<'EOF2'
+how many orders in 2024
+and in 2023?
+what about completed ones
+
+top 3 customers by revenue
+only in Berlin
+exit
+how many products
+EOF2
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 5 ]   # five answers; the empty line skipped, nothing after exit
+    rows() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["result"]["rows"])' "$1"; }
+    q() { pd sql --format json "$1" | python3 -c 'import json,sys; print([list(r.values()) for r in json.load(sys.stdin)])'; }
+    [ "$(rows "${lines[0]}")" = "$(q "select count(*) from orders where year(order_date) = 2024")" ]
+    [ "$(rows "${lines[1]}")" = "$(q "select count(*) from orders where year(order_date) = 2023")" ]
+    [ "$(rows "${lines[2]}")" = "$(q "select count(*) from orders where year(order_date) = 2023 and status = 'completed'")" ]
+    [[ "$(rows "${lines[4]}")" == *"'Yusuf Okafor'"* ]]
+    [ "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["sql"])' "${lines[4]}" | grep -c "'Berlin'")" = 1 ]
+    conv=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["conversation_id"])' "${lines[0]}")
+    [[ "$stderr" == *"continue: pluto-duck chat --resume $conv"* ]]
+    run pd chat list --format json
+    [ "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[0]["id"], d[0]["messages"], d[0]["title"])' <<<"$output")" = "$conv 10 how many orders in 2024" ]
+    run pd chat show "$conv"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"user: and in 2023?"*"assistant: The number of orders in 2023 is"* ]]
+    # continued later, in the same conversation
+    # (the last turns were the top customers in Berlin: a follow-up goes on from there)
+    run --separate-stderr pd query "and in Tokyo?" --conversation "$conv" --format json
+    [ "$status" -eq 0 ]
+    want=$(q "select c.name, sum(o.amount) from orders o join customers c using (customer_id) where c.city = 'Tokyo' group by c.customer_id, c.name order by 2 desc, 1 limit 3")
+    [ "$(rows "$output")" = "$want" ]
+    run --separate-stderr pd chat --resume "$conv" <<<"what about Paris in 2024"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"continuing $conv: how many orders in 2024"* ]]
+    [ "${lines[0]}" = "Here is the total amount per customer where city = Paris, in 2024: 3 rows." ]
+    run pd chat delete "$conv"
+    [ "$status" -eq 0 ]
+    run pd chat list --format json
+    [ "$output" = "[]" ]
+}
+
+@test "chat: bad input - unknown conversations, an unanswerable line, unknown actions" {
+    run --separate-stderr pd chat show 01a1fcfa-0000-7000-8000-000000000000
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"no conversation '01a1fcfa-0000-7000-8000-000000000000'"* ]]
+    run --separate-stderr pd chat delete nope
+    [ "$status" -eq 1 ]
+    run --separate-stderr pd query "how many orders" --conversation nope
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"no conversation 'nope'"* ]]
+    run --separate-stderr pd chat --resume nope <<<"how many orders"
+    [ "$status" -eq 1 ]
+    run --separate-stderr pd chat frobnicate
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"unknown action 'frobnicate'"* ]]
+    # a question it cannot answer does not end the conversation; the exit status tells
+    run --separate-stderr pd chat <<'EOF2'
+what is the weather in Paris
+how many products
+EOF2
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"do not know what 'weather' refers to"*"1 question could not be answered"* ]]
+    [ "${lines[0]}" = "The number of products is 60." ]
+}

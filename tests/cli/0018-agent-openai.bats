@@ -149,3 +149,30 @@ request() {
     # each error went back to the model, which saw what DuckDB said
     [[ "$(request 1 'json.loads(b["messages"][-1]["content"])["error"]')" == *"nope"* ]]
 }
+
+@test "a follow-up sends the earlier turns (question, answer, SQL); the token limit ends a run" {
+    model '{"replies":[
+      {"tool_calls":[{"name":"run_sql","arguments":"{\"sql\":\"select count(*) as n from orders\"}"}]},
+      {"content":"There are 3000 orders.","usage":700},
+      {"content":"Of those, none are from 1999.","usage":800},
+      {"tool_calls":[{"name":"list_tables","arguments":"{}"}],"usage":1500},
+      {"tool_calls":[{"name":"list_tables","arguments":"{}"}],"usage":1500},
+      {"content":"never reached"}]}'
+    export OPENAI_API_KEY=sk-test
+    run --separate-stderr pd query "how many orders?" --format json
+    [ "$status" -eq 0 ]
+    conv=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["conversation_id"])' <<<"$output")
+    run --separate-stderr pd query "and in 1999?" --conversation "$conv"
+    [ "$status" -eq 0 ]
+    [ "$output" = "Of those, none are from 1999." ]
+    # the third request carried the first turn: the question, the answer and its SQL
+    [ "$(request 2 '[m["role"] for m in b["messages"]]')" = "['system', 'user', 'assistant', 'user']" ]
+    [ "$(request 2 'b["messages"][1]["content"]')" = "how many orders?" ]
+    [[ "$(request 2 'b["messages"][2]["content"]')" == "There are 3000 orders."*"SQL used:"*"select count(*) as n from orders" ]]
+    [ "$(request 2 'b["stream_options"]')" = "{'include_usage': True}" ]
+    # 1500 + 1500 tokens pass agent.max_tokens 2000: the run stops there
+    PLUTO_DUCK_AGENT_MAX_TOKENS=2000 run --separate-stderr pd query "list everything"
+    [ "$status" -ne 0 ]
+    [[ "$stderr" == *"no answer within the token limit (3000 used, agent.max_tokens is 2000)"* ]]
+    [ "$(wc -l < "$LOG")" = 5 ]
+}

@@ -121,3 +121,137 @@ print(" ".join(e["type"] + "." + e["subtype"] for e in agent))
     [ "$(json_get 'd["result"]["answered"]')" = False ]
     [[ "$(json_get 'd["result"]["answer"]')" == *"weather"* ]]
 }
+
+@test "conversations: a follow-up keeps the context; messages, replay after a restart, delete" {
+    start_server
+    post '/agent/run?wait=30' '{"question":"how many orders in 2024"}'
+    [ "$status_code" = 200 ]
+    conv=$(json_get 'd["conversation_id"]')
+    first=$(json_get 'd["run_id"]')
+    [ "$(json_get 'd["result"]["conversation_id"]')" = "$conv" ]
+    # the follow-up alone means nothing; with the first question it is 2023's count
+    post "/chat/sessions/$conv/messages?wait=30" '{"content":"and in 2023?"}'
+    [ "$status_code" = 200 ]
+    want=$(pd sql --format csv "select count(*) from orders where year(order_date) = 2023" | tail -1)
+    [ "$(json_get 'd["result"]["result"]["rows"]')" = "[[$want]]" ]
+    [ "$(json_get 'd["conversation_id"]')" = "$conv" ]
+    second=$(json_get 'd["run_id"]')
+    # a third turn replaces the value of the same column
+    post "/chat/sessions/$conv/messages?wait=30" '{"content":"what about cancelled ones?"}'
+    want=$(pd sql --format csv "select count(*) from orders where year(order_date) = 2023 and status = 'cancelled'" | tail -1)
+    [ "$(json_get 'd["result"]["result"]["rows"]')" = "[[$want]]" ]
+    api GET "/chat/sessions/$conv/messages"
+    [ "$(json_get '[m["role"] for m in d]')" = "['user', 'assistant', 'user', 'assistant', 'user', 'assistant']" ]
+    [ "$(json_get 'd[2]["content"]')" = "and in 2023?" ]
+    [[ "$(json_get 'd[3]["data"]["sql"]')" == *"= 2023"* ]]
+    api GET /chat/sessions
+    [ "$(json_get 'd[0]["id"]')" = "$conv" ]
+    [ "$(json_get 'd[0]["messages"]')" = 6 ]
+    [ "$(json_get 'd[0]["title"]')" = "how many orders in 2024" ]
+    # after a restart the runs are no longer jobs: they and their events come from the warehouse
+    curl -s -N --max-time 10 "$BASE/agent/$second/events" > live.txt
+    stop_server
+    start_server
+    api GET "/agent/$second"
+    [ "$status_code" = 200 ]
+    [ "$(json_get 'd["status"]')" = completed ]
+    [ "$(json_get 'd["question"]')" = "and in 2023?" ]
+    curl -s -N --max-time 10 "$BASE/agent/$second/events" > replayed.txt
+    # the same events with the same ids; only the job's own timestamps differ
+    run python3 -c '
+import json, sys
+def frames(path):
+    out = []
+    for block in open(path).read().strip().split("\n\n"):
+        f = dict(line.split(": ", 1) for line in block.split("\n"))
+        d = json.loads(f["data"])
+        for k in ("ts", "duration_ms"):
+            d.pop(k, None)
+        out.append((f["id"], f["event"], d))
+    return out
+live, replayed = frames("live.txt"), frames("replayed.txt")
+assert len(live) > 10 and live == replayed, (len(live), len(replayed))
+' 
+    [ "$status" -eq 0 ]
+    curl -s -N --max-time 10 -H 'Last-Event-ID: 5' "$BASE/agent/$second/events" > resumed.txt
+    [ "$(grep -m1 '^id:' resumed.txt)" = "id: 6" ]
+    # delete: the conversation, its messages, its events and its work zone go
+    zone="work_$(tr -d - <<<"$conv")"
+    post '/query?wait=30' "{\"sql\":\"create schema $zone; create table $zone.t as select 1 as x\"}"
+    [ "$status_code" = 200 ]
+    api DELETE "/chat/sessions/$conv"
+    [ "$status_code" = 200 ]
+    api GET "/chat/sessions/$conv"
+    [ "$status_code" = 404 ]
+    api GET "/agent/$first/events"
+    [ "$status_code" = 404 ]
+    api DELETE "/chat/sessions/$conv"
+    [ "$status_code" = 404 ]
+    stop_server
+    [ "$(pd sql --format csv "select count(*) from information_schema.schemata where schema_name like 'work_%'" | tail -1)" = 0 ]
+    [ "$(pd sql --format csv "select count(*) from _pluto.agent_events" | tail -1)" = 0 ]
+}
+
+@test "chat sessions: bad input is refused and changes nothing" {
+    start_server
+    post /chat/sessions '{"title":"empty one"}'
+    [ "$status_code" = 201 ]
+    conv=$(json_get 'd["id"]')
+    [ "$(json_get 'd["messages"]')" = 0 ]
+    post /chat/sessions '{"project":"nope"}'
+    [ "$status_code" = 404 ]
+    post "/chat/sessions/$conv/messages" '{}'
+    [ "$status_code" = 422 ]
+    post "/chat/sessions/$conv/messages" '{"content":""}'
+    [ "$status_code" = 422 ]
+    post /chat/sessions/01a1fcfa-0000-7000-8000-000000000000/messages '{"content":"how many orders"}'
+    [ "$status_code" = 404 ]
+    post /agent/run '{"question":"how many orders","conversation_id":"nope"}'
+    [ "$status_code" = 404 ]
+    post /agent/run '{"question":"how many orders","project":"nope"}'
+    [ "$status_code" = 404 ]
+    api GET /chat/sessions
+    [ "$(json_get 'len(d)')" = 1 ]
+    api GET "/chat/sessions/$conv"
+    [ "$(json_get 'd["messages"]')" = "[]" ]
+}
+
+@test "settings: read, changed while running (the next run uses them), the API key never shown" {
+    model '{"replies":[{"content":"Hello from the scripted model."}]}'
+    url=$PLUTO_DUCK_LLM_BASE_URL
+    unset PLUTO_DUCK_LLM_MODEL PLUTO_DUCK_LLM_BASE_URL
+    start_server
+    api GET /settings
+    [ "$(json_get 'd["provider"]')" = local ]
+    [ "$(json_get 'd["api_key"]')" = None ]
+    # bad values: 422 naming the field, nothing saved
+    for bad in '{"provider":"gpt"}' '{"send_rows":"-1"}' '{"timeout":"soon"}' \
+               '{"base_url":"ftp://x"}' '{"colour":"red"}' '{"model":42}' '[1]'; do
+        api PUT /settings -H 'Content-Type: application/json' --data-binary "$bad"
+        [ "$status_code" = 422 ]
+    done
+    api GET /settings
+    [ "$(json_get 'd["provider"]')" = local ]
+    ! grep -q 'provider: gpt' "$PLUTO_DUCK_HOME/config.yaml"
+    # switch to the scripted model without a restart
+    api PUT /settings -H 'Content-Type: application/json' --data-binary \
+        "{\"provider\":\"openai\",\"model\":\"scripted\",\"base_url\":\"$url\",\"send_rows\":\"none\",\"api_key\":\"sk-secret-123\"}"
+    [ "$status_code" = 200 ]
+    [ "$(json_get 'd["api_key"]')" = "***" ]
+    [[ "$body" != *sk-secret-123* ]]
+    post '/agent/run?wait=30' '{"question":"say hello"}'
+    [ "$(json_get 'd["result"]["answer"]')" = "Hello from the scripted model." ]
+    # the model got the key, the model name; the key is nowhere in the warehouse or the log
+    grep -q '"model": "scripted"' "$LOG" || grep -q '"model":"scripted"' "$LOG"
+    grep -q 'Bearer sk-secret-123' "$LOG"
+    api GET /settings
+    [[ "$body" != *sk-secret-123* ]]
+    # saved: a new server has them
+    stop_server
+    start_server
+    api GET /settings
+    [ "$(json_get 'd["provider"]')" = openai ]
+    [ "$(json_get 'd["send_rows"]')" = none ]
+    stop_server
+    ! grep -rq sk-secret-123 "$PLUTO_DUCK_HOME/config.yaml" "$PLUTO_DUCK_HOME/logs" "$PLUTO_DUCK_HOME/data"
+}

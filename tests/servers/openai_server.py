@@ -9,6 +9,7 @@ SCRIPT is {"replies": [...]}, one reply used per POST .../chat/completions:
   {"stream": false, ...}                  one JSON body instead of a stream
   {"status": 429, "retry_after": 1}       an error status (with Retry-After)
   {"delay": 5}                            wait that long before answering
+  {"usage": 900, ...}                     report that many tokens used
 Every request is appended to LOG as {"path", "authorization", "body"}. When the
 script is used up the server answers 500.
 """
@@ -69,8 +70,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(json.dumps({"choices": [{"index": 0, "message": message,
-                                                      "finish_reason": "stop"}]}).encode())
+            body = {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
+            if "usage" in reply:
+                body["usage"] = {"total_tokens": reply["usage"]}
+            self.wfile.write(json.dumps(body).encode())
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -88,6 +91,9 @@ class Handler(BaseHTTPRequestHandler):
             events.append(chunk({"tool_calls": [{"index": c["index"],
                                                  "function": {"arguments": c["function"]["arguments"][half:]}}]}))
         events.append(chunk({}, "tool_calls" if calls else "stop"))
+        if "usage" in reply:  # as with stream_options.include_usage: a last chunk, no choices
+            events.append({"object": "chat.completion.chunk", "choices": [],
+                           "usage": {"total_tokens": reply["usage"]}})
         for e in events:
             self.wfile.write(b"data: " + json.dumps(e).encode() + b"\n\n")
             self.wfile.flush()

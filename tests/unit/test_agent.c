@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "agent/conversations.h"
 #include "agent/skills.h"
 #include "agent/tools.h"
 #include "base/err.h"
+#include "base/id.h"
 #include "base/path.h"
 #include "sample/shop.h"
 #include "warehouse/warehouse.h"
@@ -255,6 +257,101 @@ static void test_skills(void **state)
     env.home = NULL;
 }
 
+/* Count of what sql returns (first value), through a pooled connection. */
+static long long count_of(const char *sql)
+{
+    duckdb_connection conn;
+    struct pd_err err = PD_ERR_INIT;
+    long long n;
+    assert_int_equal(pd_warehouse_acquire(wh, &conn, &err), 0);
+    n = (long long)pd_query_count(conn, sql);
+    pd_warehouse_release(wh, conn, 1);
+    return n;
+}
+
+static void test_work_zone(void **state)
+{
+    struct ag_tool_result r;
+    struct pd_err err = PD_ERR_INIT;
+    char a[PD_UUID_LEN + 1], b[PD_UUID_LEN + 1], za[AG_WORK_SCHEMA_MAX], zb[AG_WORK_SCHEMA_MAX];
+    char args[512];
+    const char *table;
+    (void)state;
+    assert_int_equal(ag_conv_create(wh, NULL, "first", a, &err), 0);
+    assert_int_equal(ag_conv_create(wh, NULL, "second", b, &err), 0);
+    ag_work_schema(a, za);
+    ag_work_schema(b, zb);
+    assert_int_equal(strncmp(za, "work_", 5), 0);
+    assert_int_equal(strlen(za), 5 + 32);
+
+    /* without a conversation there is no work zone */
+    assert_int_equal(call("save_work_table", "{\"name\":\"t\",\"sql\":\"select 1\"}", &r, &err),
+                     PD_EINVAL);
+    assert_non_null(strstr(err.msg, "no work zone"));
+
+    /* conversation b keeps a table; a cannot see it */
+    env.work_schema = zb;
+    assert_int_equal(call("save_work_table",
+                          "{\"name\":\"by_status\",\"sql\":\"select status, count(*) as n from "
+                          "orders group by 1\"}",
+                          &r, &err),
+                     0);
+    table = json_string_value(json_object_get(r.for_model, "table"));
+    assert_non_null(strstr(table, zb));
+    assert_int_equal(json_integer_value(json_object_get(r.for_model, "row_count")),
+                     count_of("select count(distinct status) from orders"));
+    ag_tool_result_clear(&r);
+    snprintf(args, sizeof(args), "{\"sql\":\"select sum(n) from %s.by_status\"}", zb);
+    assert_int_equal(call("run_sql", args, &r, &err), 0);
+    ag_tool_result_clear(&r);
+    assert_int_equal(call("list_tables", "{}", &r, &err), 0);
+    char *listed = json_dumps(r.for_model, 0);
+    assert_non_null(strstr(listed, zb));
+    free(listed);
+    ag_tool_result_clear(&r);
+
+    env.work_schema = za;
+    assert_int_equal(call("run_sql", args, &r, &err), PD_EINVAL);
+    assert_non_null(strstr(err.msg, "not user data"));
+    snprintf(args, sizeof(args), "{\"table\":\"%s.by_status\"}", zb);
+    assert_int_equal(call("describe_table", args, &r, &err), PD_ENOTFOUND);
+    assert_int_equal(call("list_tables", "{}", &r, &err), 0);
+    listed = json_dumps(r.for_model, 0);
+    assert_null(strstr(listed, zb));
+    free(listed);
+    ag_tool_result_clear(&r);
+
+    /* only a query becomes a table; a name is checked */
+    assert_int_equal(call("save_work_table", "{\"name\":\"x\",\"sql\":\"delete from orders\"}",
+                          &r, &err),
+                     PD_EINVAL);
+    assert_int_equal(call("save_work_table",
+                          "{\"name\":\"x\",\"sql\":\"select 1; drop table orders\"}", &r, &err),
+                     PD_EINVAL);
+    assert_int_equal(call("save_work_table", "{\"name\":\"x y\",\"sql\":\"select 1\"}", &r, &err),
+                     PD_EINVAL);
+    assert_int_equal(call("save_work_table",
+                          "{\"name\":\"x\",\"sql\":\"select * from _pluto.conversations\"}",
+                          &r, &err),
+                     PD_EINVAL);
+    assert_int_equal(count_of("select count(*) from orders"), 3000);
+    env.work_schema = NULL;
+
+    /* deleting b drops its zone; a expires once idle longer than the TTL */
+    assert_int_equal(ag_conv_delete(wh, b, &err), 0);
+    char q[256];
+    snprintf(q, sizeof(q), "select count(*) from information_schema.schemata where schema_name = '%s'", zb);
+    assert_int_equal(count_of(q), 0);
+    int deleted;
+    assert_int_equal(ag_conv_expire(wh, 3600, &deleted, &err), 0);
+    assert_int_equal(deleted, 0);
+    assert_int_equal(ag_conv_expire(wh, 0, &deleted, &err), 0); /* 0: keep forever */
+    assert_int_equal(deleted, 0);
+    assert_int_equal(ag_conv_expire(wh, 1e-6, &deleted, &err), 0);
+    assert_int_equal(deleted, 1);
+    assert_int_equal(count_of("select count(*) from _pluto.conversations"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_arguments),
         cmocka_unit_test(test_catalog_tools),
         cmocka_unit_test(test_skills),
+        cmocka_unit_test(test_work_zone),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

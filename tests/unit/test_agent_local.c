@@ -259,12 +259,61 @@ static void test_chart_and_words(void **state)
     ag_plan_clear(&plan);
 }
 
+/* Follow-ups: earlier questions (one per line) and the follow-up, read as one. */
+static const struct {
+    const char *previous, *question, *expected;
+} follow_ups[] = {
+    {"how many orders in 2024", "and in 2023?",
+     "select count(*) from orders where year(order_date) = 2023"},
+    {"how many orders in 2024", "what about completed ones",
+     "select count(*) from orders where year(order_date) = 2024 and status = 'completed'"},
+    {"how many completed orders in 2024", "and cancelled ones?",
+     "select count(*) from orders where year(order_date) = 2024 and status = 'cancelled'"},
+    {"how many orders in 2024\nwhat about completed ones", "and in 2023?",
+     "select count(*) from orders where year(order_date) = 2023 and status = 'completed'"},
+    {"top 3 customers by revenue", "only in Berlin",
+     "select c.name, sum(o.amount) from orders o join customers c using (customer_id) "
+     "where c.city = 'Berlin' group by c.customer_id, c.name order by 2 desc, 1 limit 3"},
+    {"top 3 customers by revenue", "and the top 5?",
+     "select c.name, sum(o.amount) from orders o join customers c using (customer_id) "
+     "group by c.customer_id, c.name order by 2 desc, 1 limit 5"},
+    {"monthly revenue", "and in 2023", /* not a follow-up word, but alone it means nothing */
+     "select date_trunc('month', order_date)::date, sum(amount) from orders "
+     "where year(order_date) = 2023 group by 1 order by 1"},
+};
+
+static void test_follow_ups(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(follow_ups) / sizeof(follow_ups[0]); i++) {
+        struct ag_plan plan;
+        struct pd_err err = PD_ERR_INIT;
+        if (ag_local_plan(follow_ups[i].previous, follow_ups[i].question, &schema, lookup, NULL,
+                          &plan, &err) != 0)
+            fail_msg("'%s' after '%s': %s", follow_ups[i].question, follow_ups[i].previous,
+                     err.msg);
+        char *got = rows_of(plan.sql), *want = rows_of(follow_ups[i].expected);
+        if (strcmp(got, want) != 0 || strncmp(got, "ERROR", 5) == 0)
+            fail_msg("'%s' after '%s'\n  sql: %s\n  got: %.200s\n  want: %.200s",
+                     follow_ups[i].question, follow_ups[i].previous, plan.sql, got, want);
+        free(got);
+        free(want);
+        ag_plan_clear(&plan);
+    }
+    /* a question that stands alone is not read with the one before */
+    assert_int_equal(ag_local_follows_up("how many products"), 0);
+    assert_int_equal(ag_local_follows_up("and in 2023?"), 1);
+    assert_int_equal(ag_local_follows_up("What about Paris"), 1);
+    assert_int_equal(ag_local_follows_up("android sales"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_question_set),
         cmocka_unit_test(test_refuses),
         cmocka_unit_test(test_chart_and_words),
+        cmocka_unit_test(test_follow_ups),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
