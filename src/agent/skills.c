@@ -180,3 +180,19 @@ void ag_skills_clear(struct ag_skills *s)
     pd_strv_clear(&s->problems);
     memset(s, 0, sizeof(*s));
 }
+
+json_t *ag_skills_json(const struct ag_skills *s)
+{
+    json_t *list = json_array(), *problems = json_array();
+    for (size_t i = 0; i < s->n; i++) {
+        json_t *tools = json_array();
+        for (size_t k = 0; k < s->v[i].allowed_tools.n; k++)
+            json_array_append_new(tools, json_string(s->v[i].allowed_tools.v[k]));
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}", "name", s->v[i].name,
+                                              "description", s->v[i].description, "origin",
+                                              s->v[i].origin, "allowed_tools", tools));
+    }
+    for (size_t i = 0; i < s->problems.n; i++)
+        json_array_append_new(problems, json_string(s->problems.v[i]));
+    return json_pack("{s:o, s:o}", "skills", list, "problems", problems);
+}

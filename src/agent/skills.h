@@ -31,4 +31,8 @@ void ag_skills_load(const char *home, const char *project, struct ag_skills *out
 const struct ag_skill *ag_skill_find(const struct ag_skills *s, const char *name);
 void ag_skills_clear(struct ag_skills *s);
 
+/* {skills: [{name, description, origin, allowed_tools}], problems: [text]} */
+struct json_t;
+struct json_t *ag_skills_json(const struct ag_skills *s);
+
 #endif

@@ -155,3 +155,27 @@ void cli_answer_print(const struct cli_ctx *ctx, const struct ag_answer *ans)
     }
     fflush(cli_out);
 }
+
+int cli_answer_save(struct cli_ctx *ctx, const struct cli_args *a, const struct ag_answer *ans,
+                    const char *id, struct pd_err *err)
+{
+    struct ag_env env = {.wh = ctx->wh, .sources = ctx->sources, .home = pd_config_home(ctx->cfg),
+                         .project = cli_arg(a, "project"), .cancel = ctx->interrupted};
+    struct ag_tool_result res;
+    json_t *args;
+    char *text;
+    int rc;
+    if (ans->sql == NULL)
+        return pd_fail(err, PD_EINVAL, "the answer has no SQL to save");
+    /* the same tool the agent saves with, so the same checks apply */
+    args = json_pack("{s:s, s:s, s:s}", "id", id, "sql", ans->sql, "description", a->pos[0]);
+    text = json_dumps(args, JSON_COMPACT);
+    rc = ag_tool_call(&env, "save_analysis", text, &res, err);
+    if (rc == 0) {
+        fprintf(cli_err, "saved as analysis %s (run it: pluto-duck analysis run %s)\n", id, id);
+        ag_tool_result_clear(&res);
+    }
+    free(text);
+    json_decref(args);
+    return rc;
+}

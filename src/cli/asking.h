@@ -33,4 +33,8 @@ int cli_ask(struct cli_asker *k, const char *conversation_id, const char *questi
 /* The answer, its SQL, the result table and the suggested chart (or JSON with --format). */
 void cli_answer_print(const struct cli_ctx *ctx, const struct ag_answer *ans);
 
+/* Save the answer's SQL as analysis id of --project, described by the question. */
+int cli_answer_save(struct cli_ctx *ctx, const struct cli_args *a, const struct ag_answer *ans,
+                    const char *id, struct pd_err *err);
+
 #endif

@@ -133,5 +133,6 @@ int cmd_project(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_board(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_query(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_chat(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_skills(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * cmd_query.c - `pluto-duck query "QUESTION"`: a question in plain language,
  * answered by the agent; its steps go to stderr, the answer, the SQL and the
- * result to stdout. --conversation ID asks it as a follow-up.
+ * result to stdout. --conversation ID asks it as a follow-up; --save NAME
+ * keeps the answer's SQL as an analysis.
  */
 #include "cli/asking.h"
 #include "cli/cli.h"
@@ -24,6 +25,10 @@ int cmd_query(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
         cli_answer_print(ctx, &ans);
     if (ans.unanswered && rc == 0)
         rc = pd_fail(err, PD_EINVAL, "%s", ans.text);
+    if (rc == 0 && cli_arg(a, "save"))
+        rc = cli_answer_save(ctx, a, &ans, cli_arg(a, "save"), err);
+    else if (rc == 0 && ans.sql && ctx->tty_err)
+        fprintf(cli_err, "(keep it as an analysis: add --save NAME)\n");
     ag_answer_clear(&ans);
     return rc;
 }

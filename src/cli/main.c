@@ -136,6 +136,11 @@ static const struct cli_opt query_opts[] = {
     {"approve-all", 0, NULL, "let the agent save, run and add to boards without asking"},
     {"model", 'm', "NAME", "the model the openai provider asks (default: llm.model)"},
     {"conversation", 'c', "ID", "ask as a follow-up in this conversation (see chat list)"},
+    {"save", 0, "NAME", "keep the answer's SQL as analysis NAME of the project"},
+    {0}};
+
+static const struct cli_opt skills_opts[] = {
+    {"project", 'p', "NAME", "the project whose skills are listed (default: default)"},
     {0}};
 
 static const struct cli_opt chat_opts[] = {
@@ -260,6 +265,14 @@ static const struct cli_command commands[] = {
      "  delete ID                      remove it and its work zone (schema work_<id>)\n"
      "Conversations idle longer than agent.conversation_ttl (30d) are removed.",
      chat_opts, NULL},
+    {"skills", cmd_skills, CMD_NEEDS_HOME | CMD_FORMAT, 0, 0, "", "the skills the agent can load",
+     "Skills are SKILL.md files: YAML front matter (name, description, allowed-tools) and\n"
+     "instructions. They come built in (sql-analysis, source-exploration, lineage), from\n"
+     "HOME/skills/NAME/SKILL.md and from HOME/projects/PROJECT/skills/NAME/SKILL.md; the\n"
+     "project's replace the user's of the same name. The agent sees names and descriptions\n"
+     "and loads the instructions when a question calls for them. Files that cannot be read\n"
+     "are named on standard error with why.",
+     skills_opts, NULL},
     {"board", cmd_board, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 3,
      "ACTION [BOARD [ITEM]]", "boards: results laid out as a page, exported as a report",
      "Actions:\n"

@@ -2,12 +2,13 @@
  * h_chat.c - /chat/sessions: conversations with the agent. A message posted
  * to a session is a question answered as an agent run in it (the earlier
  * turns are its context); the kept messages and conversations are read and
- * deleted here, with their work zones.
+ * deleted here, with their work zones. /skills lists what the agent can load.
  */
 #include "server/handlers.h"
 #include "server/http.h"
 
 #include "agent/conversations.h"
+#include "agent/skills.h"
 #include "assets/projects.h"
 #include "base/config.h"
 #include "base/err.h"
@@ -96,4 +97,19 @@ void h_chat_ask(struct srv_req *r)
     if (srv_arg_string(r, "content", 1, &content))
         return;
     srv_agent_submit(r, content, srv_param(r, "id"));
+}
+
+void h_skills(struct srv_req *r)
+{
+    struct ag_skills skills;
+    const char *project = srv_query(r, "project");
+    struct pd_err err = PD_ERR_INIT;
+    if (project && pd_project_require(srv_warehouse(r->srv), pd_config_home(srv_config(r->srv)),
+                                      project, &err) != 0) {
+        srv_reply_err(r, &err);
+        return;
+    }
+    ag_skills_load(pd_config_home(srv_config(r->srv)), project, &skills);
+    srv_reply_json(r, 200, ag_skills_json(&skills));
+    ag_skills_clear(&skills);
 }

@@ -85,6 +85,7 @@ void h_chat_get(struct srv_req *r);
 void h_chat_delete(struct srv_req *r);
 void h_chat_messages(struct srv_req *r);
 void h_chat_ask(struct srv_req *r);
+void h_skills(struct srv_req *r);
 
 /* h_settings.c */
 void h_settings_get(struct srv_req *r);

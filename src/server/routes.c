@@ -228,6 +228,9 @@ const struct srv_route srv_routes[] = {
      OBJ_REQ(STR("content", "the question") "," STR("provider", "local or openai") ","
              STR("model", "the model (openai)"), "\"content\""),
      JOB_ANSWER},
+    {SRV_GET, V1 "/skills", h_skills, 0, "skill", "list",
+     "The skills the agent can load (built in, the user's, the project's) and the SKILL.md "
+     "files that could not be read.", OBJ(PROJECT), NULL},
     {SRV_GET, V1 "/settings", h_settings_get, 0, "settings", "get",
      "The agent's settings: provider, model, base_url, timeout, send_rows; the API key masked.",
      NULL, NULL},

@@ -110,3 +110,28 @@ EOF2
     [[ "$stderr" == *"do not know what 'weather' refers to"*"1 question could not be answered"* ]]
     [ "${lines[0]}" = "The number of products is 60." ]
 }
+
+@test "query --save keeps the answer as an analysis; skills lists what the agent can load" {
+    run --separate-stderr pd query "revenue per region" --save region_revenue
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"saved as analysis region_revenue"* ]]
+    run pd analysis run region_revenue
+    [ "$status" -eq 0 ]
+    [ "$(pd sql --format csv "select count(*) from analysis.region_revenue" | tail -1)" = \
+      "$(pd sql --format csv "select count(distinct region) from customers" | tail -1)" ]
+    run --separate-stderr pd query "revenue per region" --save region_revenue
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"exists already"* ]]
+    run --separate-stderr pd query "what is the weather" --save nothing
+    [ "$status" -eq 1 ]
+    [ ! -e "$PLUTO_DUCK_HOME/projects/default/analyses/nothing.yaml" ]
+    # skills: built in, the user's, the project's (which wins); a broken file is named
+    mkdir -p "$PLUTO_DUCK_HOME/skills/churn" "$PLUTO_DUCK_HOME/skills/broken"
+    printf -- '---\nname: churn\ndescription: How we define churn.\n---\nA customer churns after 90 days.\n' \
+        > "$PLUTO_DUCK_HOME/skills/churn/SKILL.md"
+    printf 'no front matter here\n' > "$PLUTO_DUCK_HOME/skills/broken/SKILL.md"
+    run --separate-stderr pd skills --format json
+    [ "$status" -eq 0 ]
+    [ "$(python3 -c 'import json,sys; print(sorted(s["name"] for s in json.load(sys.stdin)["skills"]))' <<<"$output")" = "['churn', 'lineage', 'source-exploration', 'sql-analysis']" ]
+    [[ "$stderr" == *"warning: skill not loaded: $PLUTO_DUCK_HOME/skills/broken/SKILL.md"* ]]
+}
