@@ -41,12 +41,17 @@ t0=$(date +%s.%N)
 curl "${args[@]}"
 t1=$(date +%s.%N)
 
-PLUTO_DUCK_LLM_PROVIDER=openai PLUTO_DUCK_LLM_MODEL=m PLUTO_DUCK_LLM_BASE_URL="$url" \
-    "$bin" query "bench" >/dev/null 2>&1 || true
+# every step must run: no step or token limit, and the run must end with the answer
+export PLUTO_DUCK_LLM_PROVIDER=openai PLUTO_DUCK_LLM_MODEL=m PLUTO_DUCK_LLM_BASE_URL="$url"
+export PLUTO_DUCK_AGENT_MAX_STEPS=100 PLUTO_DUCK_AGENT_MAX_TOKENS=0
+"$bin" query "bench" >/dev/null 2>&1 || true # warm up (and use the floor's replies)
 t2=$(date +%s.%N)
-PLUTO_DUCK_LLM_PROVIDER=openai PLUTO_DUCK_LLM_MODEL=m PLUTO_DUCK_LLM_BASE_URL="$url" \
-    "$bin" query "bench" >/dev/null 2>&1 || true
+answer=$("$bin" query "bench" 2>/dev/null)
 t3=$(date +%s.%N)
+if [ "$(head -1 <<<"$answer")" != done ]; then
+    echo "the agent run did not finish its $STEPS steps (answer: $answer)" >&2
+    exit 1
+fi
 floor=$(echo "($t1 - $t0) * 1000 / ($STEPS + 1)" | bc -l)
 run=$(echo "($t3 - $t2) * 1000 / ($STEPS + 1)" | bc -l)
 printf 'agent run: %.2f ms per step (%d steps); bare request to the same server: %.2f ms; overhead %.2f ms per step\n' \
