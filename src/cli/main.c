@@ -130,12 +130,16 @@ static const struct cli_opt board_opts[] = {
     {"output", 'o', "FILE", "export: write to FILE (.html or .md) instead of standard output"},
     {0}};
 
+/* What query and chat both take: who answers, and what it may do. */
+#define AGENT_OPTS                                                                                 \
+    {"provider", 0, "NAME", "local (offline) or openai (default: llm.provider)"},                  \
+    {"project", 'p', "NAME", "the project whose analyses and boards the agent sees"},              \
+    {"approve-all", 0, NULL, "let the agent save, run and add to boards without asking"},          \
+    {"model", 'm', "NAME", "the model the openai provider asks (default: llm.model)"}
+
 static const struct cli_opt query_opts[] = {
-    {"provider", 0, "NAME", "local (offline) or openai (default: llm.provider)"},
-    {"project", 'p', "NAME", "the project whose analyses and boards the agent sees"},
-    {"approve-all", 0, NULL, "let the agent save, run and add to boards without asking"},
-    {"model", 'm', "NAME", "the model the openai provider asks (default: llm.model)"},
-    {"conversation", 'c', "ID", "ask as a follow-up in this conversation (see chat list)"},
+    AGENT_OPTS,
+    {"conversation", 0, "ID", "ask as a follow-up in this conversation (see chat list)"},
     {"save", 0, "NAME", "keep the answer's SQL as analysis NAME of the project"},
     {0}};
 
@@ -144,10 +148,7 @@ static const struct cli_opt skills_opts[] = {
     {0}};
 
 static const struct cli_opt chat_opts[] = {
-    {"provider", 0, "NAME", "local (offline) or openai (default: llm.provider)"},
-    {"project", 'p', "NAME", "the project whose analyses and boards the agent sees"},
-    {"approve-all", 0, NULL, "let the agent save, run and add to boards without asking"},
-    {"model", 'm', "NAME", "the model the openai provider asks (default: llm.model)"},
+    AGENT_OPTS,
     {"resume", 'r', "ID", "continue a kept conversation"},
     {0}};
 
