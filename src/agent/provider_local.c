@@ -3,7 +3,8 @@
  * same tools a model has. It lists the tables, describes them, looks up the
  * question's words among the values of text columns (one run_sql), plans the
  * SQL (local.c), runs it with run_sql and answers in words - or says plainly
- * that it cannot answer.
+ * that it cannot answer. "save it as analysis NAME" saves the conversation's
+ * last answer with save_analysis (which the user approves first).
  */
 #include "agent/agent.h"
 #include "agent/local.h"
@@ -14,6 +15,8 @@
 #include "base/err.h"
 #include "base/strv.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -284,6 +287,70 @@ static json_t *answer(struct local *l, const json_t *result)
     return m;
 }
 
+/*
+ * "save it as analysis top_customers", "keep this as top_customers": the name
+ * to save the conversation's last answer under, or 0.
+ */
+static int save_request(const char *question, char *name, size_t size)
+{
+    static const char *const filler[] = {"it", "this", "that", "the", "answer", "result",
+                                         "query", "sql", "as", "an", "analysis", "named",
+                                         "called", "please", NULL};
+    char word[64];
+    const char *p = question;
+    int n = 0, k;
+    *name = '\0';
+    while (sscanf(p, " %63[A-Za-z0-9_]%n", word, &k) == 1) {
+        int skip = 0;
+        p += k;
+        while (*p && !isalnum((unsigned char)*p) && *p != '_' && *p != ' ')
+            p++;
+        if (n++ == 0) {
+            if (strcasecmp(word, "save") != 0 && strcasecmp(word, "keep") != 0)
+                return 0;
+            continue;
+        }
+        for (const char *const *f = filler; *f; f++)
+            skip |= strcasecmp(word, *f) == 0;
+        if (!skip) {
+            if (*name) /* more than one name: not a plain request */
+                return 0;
+            snprintf(name, size, "%s", word);
+        }
+    }
+    return *p == '\0' && *name && !isdigit((unsigned char)*name);
+}
+
+/* The SQL of the conversation's last answer (heap), or NULL. */
+static char *last_answer_sql(const json_t *messages)
+{
+    for (size_t i = json_array_size(messages); i-- > 0;) {
+        const json_t *m = json_array_get(messages, i);
+        const char *text = json_string_value(json_object_get(m, "content"));
+        const char *sql = text ? strstr(text, "\n\nSQL used:\n") : NULL;
+        if (strcmp(json_string_value(json_object_get(m, "role")), "assistant") == 0 && sql)
+            return xstrdup(sql + strlen("\n\nSQL used:\n"));
+    }
+    return NULL;
+}
+
+/* Saving the last answer as an analysis (the loop asks the user first). */
+static json_t *save(const json_t *messages, const char *name, const char *previous)
+{
+    char *sql = last_answer_sql(messages);
+    json_t *m;
+    if (sql == NULL)
+        return cannot("There is no answer with SQL in this conversation to save yet: ask a "
+                      "question first.");
+    m = json_pack("{s:s, s:s, s:[o]}", "role", "assistant", "content",
+                  "Saving the last answer as an analysis.", "tool_calls",
+                  tool_call("save", "save_analysis",
+                            json_pack("{s:s, s:s, s:s?}", "id", name, "sql", sql, "description",
+                                      previous)));
+    free(sql);
+    return m;
+}
+
 /* The next message, after the tool results (if any) at the end of messages. */
 static json_t *step(struct local *l, const json_t *messages, const char *previous,
                     const char *question)
@@ -295,6 +362,27 @@ static json_t *step(struct local *l, const json_t *messages, const char *previou
     const char *id = json_string_value(json_object_get(json_array_get(calls, 0), "id"));
     json_t *result, *reply;
 
+    char name[64];
+    if (!last && save_request(question, name, sizeof(name)))
+        return save(messages, name, previous);
+    if (last && strcmp(last, "save_analysis") == 0) {
+        const char *error;
+        result = result_of(messages, from, id);
+        error = json_string_value(json_object_get(result, "error"));
+        if (error) {
+            char *text = xasprintf("Not saved: %s", error);
+            reply = cannot(text);
+            free(text);
+        } else {
+            char *text = xasprintf("Saved as analysis %s (project %s).",
+                                   json_string_value(json_object_get(result, "saved")),
+                                   json_string_value(json_object_get(result, "project")));
+            reply = say(text);
+            free(text);
+        }
+        json_decref(result);
+        return reply;
+    }
     if (!last) { /* a new question */
         schema_clear(l);
         reply = json_pack("{s:s, s:s, s:[o]}", "role", "assistant", "content",

@@ -135,3 +135,23 @@ EOF2
     [ "$(python3 -c 'import json,sys; print(sorted(s["name"] for s in json.load(sys.stdin)["skills"]))' <<<"$output")" = "['churn', 'lineage', 'source-exploration', 'sql-analysis']" ]
     [[ "$stderr" == *"warning: skill not loaded: $PLUTO_DUCK_HOME/skills/broken/SKILL.md"* ]]
 }
+
+@test "offline: 'save it as analysis NAME' saves the last answer, only when approved" {
+    run --separate-stderr pd chat <<'EOF2'
+top 3 customers by revenue
+save it as analysis top_customers
+EOF2
+    [ "$status" -eq 1 ]   # not approved: refused without a terminal
+    [[ "$stderr" == *"Not saved: the user did not approve save_analysis"* ]]
+    [ ! -e "$PLUTO_DUCK_HOME/projects/default/analyses/top_customers.yaml" ]
+    run --separate-stderr pd chat --approve-all <<'EOF2'
+top 3 customers by revenue
+save it as analysis top_customers
+EOF2
+    [ "$status" -eq 0 ]
+    [ "${lines[-1]}" = "Saved as analysis top_customers (project default)." ]
+    grep -q 'LIMIT 3' "$PLUTO_DUCK_HOME/projects/default/analyses/top_customers.yaml"
+    run --separate-stderr pd chat --approve-all <<<"save it as analysis nothing_yet"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"no answer with SQL in this conversation to save yet"* ]]
+}
