@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One-command setup: Debian packages, the pinned DuckDB (npm tarballs, sha256-checked), the build.
+# One-command setup: Debian packages, the pinned DuckDB (npm tarballs, sha256-checked),
+# the web UI (npm ci from web/package-lock.json, then vite build into web/dist), the build.
 # Safe to run again: each step checks what is already there and does only what is missing.
 #
 #   scripts/setup.sh              install + build (Release) into build/
@@ -24,7 +25,8 @@ PACKAGES=(build-essential cmake pkg-config ca-certificates
     libjansson-dev libfyaml-dev libedit-dev libsodium-dev libcurl4-openssl-dev
     libpq-dev libmariadb-dev libsqlite3-dev libmicrohttpd-dev
     libcmocka-dev bats
-    postgresql mariadb-server mariadb-client sqlite3 python3 util-linux wrk)
+    postgresql mariadb-server mariadb-client sqlite3 python3 util-linux wrk
+    chromium)
 
 sanitize=0
 for arg in "$@"; do
@@ -88,6 +90,22 @@ test_tools() {
     (cd "$top/tests/http" && npm ci --silent --no-audit --no-fund >/dev/null)
 }
 
+# The web UI: Vite 7 needs Node.js 20.19 or newer.
+web_ui() {
+    local v
+    v=$(node -e 'const [a, b] = process.versions.node.split(".").map(Number); console.log(a > 20 || (a === 20 && b >= 19) ? "ok" : process.versions.node)')
+    if [ "$v" != ok ]; then
+        echo "setup: the web UI needs Node.js 20.19 or newer (found $v)" >&2
+        exit 1
+    fi
+    if [ ! -d "$top/web/node_modules/vite" ] || [ "$top/web/package-lock.json" -nt "$top/web/node_modules/.package-lock.json" ]; then
+        step "web UI: npm ci in web"
+        (cd "$top/web" && npm ci --silent --no-audit --no-fund >/dev/null)
+    fi
+    step "web UI: building web/dist"
+    (cd "$top/web" && npm run --silent build >/dev/null)
+}
+
 build() {
     local dir=$1
     shift
@@ -99,6 +117,7 @@ build() {
 [ "${PD_SKIP_APT:-0}" = 1 ] || install_packages
 fetch_duckdb
 test_tools
+web_ui
 werror=OFF
 [ "${CI:-}" = true ] && werror=ON
 build build -DPD_WERROR=$werror

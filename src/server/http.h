@@ -152,6 +152,10 @@ struct pd_history *srv_history(struct srv *s);
 const struct pd_config *srv_config(struct srv *s);
 struct srv_jobs *srv_jobs(struct srv *s);
 srv_cli_fn srv_cli(struct srv *s);
+const char *srv_web_dir(struct srv *s);
+
+/* The route of the web UI's files: every GET outside /api (h_web.c). */
+extern const struct srv_route srv_web_route;
 
 /*
  * A setting's value now (heap, NULL for an unknown key): the one PUT /settings

@@ -75,6 +75,7 @@ struct pd_warehouse *srv_warehouse(struct srv *s) { return s->o.wh; }
 struct pd_sources *srv_sources(struct srv *s) { return s->o.sources; }
 struct pd_history *srv_history(struct srv *s) { return s->o.history; }
 const struct pd_config *srv_config(struct srv *s) { return s->o.cfg; }
+const char *srv_web_dir(struct srv *s) { return s->o.web_dir ? s->o.web_dir : PD_WEB_DIR; }
 struct srv_jobs *srv_jobs(struct srv *s) { return s->jobs; }
 srv_cli_fn srv_cli(struct srv *s) { return s->o.cli; }
 
@@ -561,6 +562,10 @@ static int route(struct srv_req *r, const char *method)
             return -1;
         }
         r->route = &srv_routes[i];
+        return 0;
+    }
+    if (r->method == SRV_GET && strncmp(r->url, "/api/", 5) != 0 && strcmp(r->url, "/api") != 0) {
+        r->route = &srv_web_route; /* the web UI's files */
         return 0;
     }
     if (allowed) {

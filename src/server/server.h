@@ -40,6 +40,7 @@ struct srv_opts {
     int threads;              /* HTTP worker threads */
     int job_workers;          /* job threads */
     double grace_s;           /* how long stop waits for requests in flight */
+    const char *web_dir;      /* the web UI's files, served outside /api (NULL: the built one) */
     const struct pd_config *cfg;
     struct pd_warehouse *wh;
     struct pd_sources *sources;

@@ -1,0 +1,99 @@
+// app.tsx - the workbench's frame: navigation between the screens, the theme, the
+// server's health; each screen owns its path ("/chat/ID", "/sql", "/boards/NAME").
+
+import { useEffect, useState } from 'preact/hooks';
+import { get } from './api';
+import { linkProps, navigate, useRoute } from './router';
+import { ChatScreen } from './screens/Chat';
+import { SqlScreen } from './screens/Sql';
+import { SourcesScreen } from './screens/Sources';
+import { AnalysesScreen } from './screens/Analyses';
+import { BoardsScreen } from './screens/Boards';
+import { SettingsScreen } from './screens/Settings';
+
+const SCREENS = [
+  { path: 'chat', label: 'Chat', screen: ChatScreen },
+  { path: 'sql', label: 'SQL', screen: SqlScreen },
+  { path: 'sources', label: 'Sources', screen: SourcesScreen },
+  { path: 'analyses', label: 'Analyses', screen: AnalysesScreen },
+  { path: 'boards', label: 'Boards', screen: BoardsScreen },
+  { path: 'settings', label: 'Settings', screen: SettingsScreen },
+];
+
+const THEME_KEY = 'pluto-duck.theme';
+type Theme = 'auto' | 'light' | 'dark';
+
+export function applyTheme(theme: Theme = (localStorage.getItem(THEME_KEY) as Theme) || 'auto'): void {
+  const dark = theme === 'dark' || (theme === 'auto' && matchMedia('(prefers-color-scheme: dark)').matches);
+  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+}
+
+function ThemeSwitch() {
+  const [theme, setTheme] = useState<Theme>((localStorage.getItem(THEME_KEY) as Theme) || 'auto');
+  const choose = (t: Theme) => {
+    localStorage.setItem(THEME_KEY, t);
+    setTheme(t);
+    applyTheme(t);
+  };
+  return (
+    <label class="theme">
+      Theme{' '}
+      <select value={theme} onChange={(e) => choose((e.target as HTMLSelectElement).value as Theme)}>
+        <option value="auto">auto</option>
+        <option value="light">light</option>
+        <option value="dark">dark</option>
+      </select>
+    </label>
+  );
+}
+
+function Health() {
+  const [state, setState] = useState<'ok' | 'down' | '…'>('…');
+  useEffect(() => {
+    let alive = true;
+    const check = () =>
+      get('/health').then(
+        () => alive && setState('ok'),
+        () => alive && setState('down'),
+      );
+    check();
+    const t = setInterval(check, 15000);
+    return () => {
+      alive = false;
+      clearInterval(t);
+    };
+  }, []);
+  return (
+    <div class={`health ${state === 'down' ? 'bad' : ''}`} title="the local server">
+      {state === 'ok' ? '● server up' : state === 'down' ? '● server unreachable' : '● …'}
+    </div>
+  );
+}
+
+export function App() {
+  const route = useRoute();
+  const current = SCREENS.find((s) => s.path === route[0]);
+  useEffect(() => {
+    if (!current) navigate('/chat', true);
+  }, [current]);
+  if (!current) return null;
+  const Screen = current.screen;
+  return (
+    <div class="shell">
+      <nav class="sidebar" aria-label="Screens">
+        <div class="brand">Pluto Duck</div>
+        {SCREENS.map((s) => (
+          <a key={s.path} class={s === current ? 'active' : ''} aria-current={s === current ? 'page' : undefined} {...linkProps('/' + s.path)}>
+            {s.label}
+          </a>
+        ))}
+        <div class="grow" />
+        <Health />
+        <ThemeSwitch />
+      </nav>
+      <main class="main">
+        <Screen route={route.slice(1)} />
+      </main>
+    </div>
+  );
+}

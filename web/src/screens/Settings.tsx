@@ -1,0 +1,4 @@
+// Settings.tsx - (being written)
+export function SettingsScreen(_: { route: string[] }) {
+  return <h1>Settings</h1>;
+}

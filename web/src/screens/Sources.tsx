@@ -1,0 +1,4 @@
+// Sources.tsx - (being written)
+export function SourcesScreen(_: { route: string[] }) {
+  return <h1>Sources</h1>;
+}

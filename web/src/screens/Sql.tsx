@@ -1,0 +1,141 @@
+// Sql.tsx - the SQL workbench: an editor with completion of tables and columns, run
+// (Ctrl/Cmd+Enter) and cancel, the result in a virtualised grid, export to CSV or
+// Parquet, a chart builder and the query history.
+
+import { useEffect, useState } from 'preact/hooks';
+import { download, get, post, saveBlob } from '../api';
+import { SqlEditor, type SqlSchema } from '../editor';
+import { Grid } from '../grid';
+import { Chart, ChartBuilder, defaultSpec } from '../chart';
+import type { ChartSpec } from '../lib/chartdata';
+import { useQueryRun } from '../query';
+import { Empty, ErrorBox, Spinner, useAsync, when } from '../ui';
+
+const DRAFT_KEY = 'pluto-duck.sql';
+
+/** Tables and their columns for completion ("schema.table" and bare names in main). */
+export async function loadSchema(): Promise<SqlSchema> {
+  const job = await post('/query?wait=30', {
+    sql:
+      "select table_schema, table_name, column_name from information_schema.columns " +
+      "where table_schema not in ('_pluto', '_sources', '_duckpipe', 'information_schema', 'pg_catalog') " +
+      "order by table_schema, table_name, ordinal_position",
+    limit: 20000,
+  });
+  const out: SqlSchema = {};
+  for (const [schema, table, column] of job.result?.rows ?? []) {
+    const key = schema === 'main' ? table : `${schema}.${table}`;
+    (out[key] ??= []).push(column);
+  }
+  return out;
+}
+
+function History({ onPick }: { onPick: (sql: string) => void }) {
+  const h = useAsync(() => get('/query/history?limit=50'), []);
+  if (h.loading && !h.data) return <Spinner />;
+  if (h.error) return <ErrorBox error={h.error} onRetry={h.reload} />;
+  if (!h.data?.length) return <Empty>No query run yet.</Empty>;
+  return (
+    <table class="simple">
+      <thead>
+        <tr><th>when</th><th>status</th><th>rows</th><th>ms</th><th>SQL</th></tr>
+      </thead>
+      <tbody>
+        {h.data.map((q: any) => (
+          <tr>
+            <td class="muted">{when(q.started_at)}</td>
+            <td><span class={`badge ${q.status === 'ok' ? 'ok' : 'failed'}`}>{q.status}</span></td>
+            <td>{q.rows ?? ''}</td>
+            <td>{q.duration_ms ?? ''}</td>
+            <td>
+              <button class="link mono" title="put it in the editor" onClick={() => onPick(q.sql)}>
+                {q.sql.length > 120 ? q.sql.slice(0, 119) + '…' : q.sql}
+              </button>
+              {q.error && <div class="field-error">{q.error}</div>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function SqlScreen(_: { route: string[] }) {
+  const [sql, setSql] = useState(() => localStorage.getItem(DRAFT_KEY) ?? 'select * from orders limit 100');
+  const [tab, setTab] = useState<'result' | 'chart' | 'history'>('result');
+  const [spec, setSpec] = useState<ChartSpec | null>(null);
+  const [exportError, setExportError] = useState<unknown>();
+  const schema = useAsync(loadSchema, []);
+  const { state, run, cancel } = useQueryRun();
+
+  useEffect(() => localStorage.setItem(DRAFT_KEY, sql), [sql]);
+  useEffect(() => {
+    if (state.status === 'completed') setSpec(defaultSpec(state.result.columns));
+  }, [state]);
+
+  const exportAs = async (format: 'csv' | 'parquet') => {
+    if (state.status !== 'completed') return;
+    setExportError(undefined);
+    try {
+      saveBlob(await download(`/query/${state.id}/result?format=${format}`), `result.${format}`);
+    } catch (e) {
+      setExportError(e);
+    }
+  };
+
+  const running = state.status === 'running';
+  return (
+    <div>
+      <h1>SQL</h1>
+      <SqlEditor value={sql} onChange={setSql} onRun={() => !running && run(sql)} schema={schema.data ?? {}} />
+      <div class="row" style={{ marginTop: '0.5rem' }}>
+        <button class="primary" onClick={() => run(sql)} disabled={running || !sql.trim()} title="Ctrl/Cmd+Enter">
+          ▶ Run
+        </button>
+        <button onClick={cancel} disabled={!running}>
+          ■ Cancel
+        </button>
+        {running && <Spinner label={state.reconnecting ? 'Reconnecting…' : 'Running…'} />}
+        {state.status === 'completed' && (
+          <span class="muted" data-testid="result-status">
+            {state.result.row_count.toLocaleString()} row{state.result.row_count === 1 ? '' : 's'}
+            {state.result.rows_returned < state.result.row_count && ` (showing the first ${state.result.rows_returned.toLocaleString()})`}
+            {' '}in {Math.round(state.result.elapsed_ms)} ms
+          </span>
+        )}
+        <span class="spacer" />
+        <button onClick={() => exportAs('csv')} disabled={state.status !== 'completed'}>
+          Export CSV
+        </button>
+        <button onClick={() => exportAs('parquet')} disabled={state.status !== 'completed'}>
+          Export Parquet
+        </button>
+      </div>
+      <ErrorBox error={exportError} />
+      {(state.status === 'failed' || state.status === 'cancelled') && <ErrorBox error={state.message} />}
+      <div class="tabs" role="tablist">
+        {(['result', 'chart', 'history'] as const).map((t) => (
+          <button role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
+            {t === 'result' ? 'Result' : t === 'chart' ? 'Chart' : 'History'}
+          </button>
+        ))}
+      </div>
+      {tab === 'history' ? (
+        <History onPick={(s) => { setSql(s); setTab('result'); }} />
+      ) : state.status !== 'completed' ? (
+        <Empty>Run a query to see its result{tab === 'chart' ? ' as a chart' : ''}.</Empty>
+      ) : state.result.columns.length === 0 ? (
+        <div class="notice">Done: {state.result.statement_type}.</div>
+      ) : tab === 'result' ? (
+        <Grid columns={state.result.columns} rows={state.result.rows} height={Math.max(240, window.innerHeight - 420)} />
+      ) : spec ? (
+        <div class="panel">
+          <ChartBuilder columns={state.result.columns} spec={spec} onChange={setSpec} />
+          <Chart columns={state.result.columns} rows={state.result.rows} spec={spec} />
+        </div>
+      ) : (
+        <Empty>This result has no numeric column to chart.</Empty>
+      )}
+    </div>
+  );
+}
