@@ -89,6 +89,41 @@ void h_source_delete(struct srv_req *r)
         srv_reply_json(r, 200, json_pack("{s:s, s:b}", "name", srv_param(r, "name"), "detached", 1));
 }
 
+/* Reach a source with these settings without attaching it: {ok, tables} or {ok: false, message}. */
+void h_source_test(struct srv_req *r)
+{
+    struct pd_attach_req req = {0};
+    struct pd_strv tables = {0};
+    struct pd_err err = PD_ERR_INIT;
+    json_t *config = NULL;
+    if (srv_arg_string(r, "type", 1, &req.type) || srv_arg_string(r, "password", 0, &req.secret) ||
+        srv_arg_string(r, "name", 0, &req.name) || srv_arg_object(r, "config", &config))
+        return;
+    req.config = config ? config : json_object();
+    if (pd_source_test(srv_sources(r->srv), &req, &tables, &err) == 0)
+        srv_reply_json(r, 200, json_pack("{s:b, s:o}", "ok", 1, "tables", srv_strv_json(&tables)));
+    else /* the answer to "does this work?" is no, and why */
+        srv_reply_json(r, 200, json_pack("{s:b, s:s}", "ok", 0, "message", err.msg));
+    if (config == NULL)
+        json_decref(req.config);
+    pd_strv_clear(&tables);
+}
+
+void h_source_refresh(struct srv_req *r)
+{
+    struct pd_attach_report rep = {0};
+    struct pd_err err = PD_ERR_INIT;
+    if (pd_source_refresh(srv_sources(r->srv), srv_param(r, "name"), &rep, &err) != 0)
+        srv_reply_err(r, &err);
+    else
+        srv_reply_json(r, 200, json_pack("{s:s, s:o, s:o, s:o, s:o}", "name", srv_param(r, "name"),
+                                         "tables", srv_strv_json(&rep.tables), "added",
+                                         srv_strv_json(&rep.added), "dropped",
+                                         srv_strv_json(&rep.dropped), "warnings",
+                                         srv_strv_json(&rep.warnings)));
+    pd_attach_report_clear(&rep);
+}
+
 /* ---- cached tables -------------------------------------------------------- */
 
 struct cache_arg {

@@ -31,6 +31,8 @@ void h_source_list(struct srv_req *r);
 void h_source_get(struct srv_req *r);
 void h_source_tables(struct srv_req *r);
 void h_source_delete(struct srv_req *r);
+void h_source_test(struct srv_req *r);
+void h_source_refresh(struct srv_req *r);
 void h_cache_create(struct srv_req *r);
 void h_cache_list(struct srv_req *r);
 void h_cache_refresh(struct srv_req *r);

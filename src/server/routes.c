@@ -69,6 +69,15 @@ const struct srv_route srv_routes[] = {
              STR("password", "stored in the secret store, never shown") ","
              STR("description", "a note"), "\"name\",\"type\""),
      OBJ(STR("name", "") "," ARR("tables", "tables found") "," ARR("warnings", "lossy types"))},
+    {SRV_POST, V1 "/source/test", h_source_test, SRV_BODY, "source", "test",
+     "Try a source's settings without attaching it: {ok, tables} or {ok: false, message}.",
+     OBJ_REQ(STR("type", "postgres, mysql, sqlite, duckdb, file or http") ","
+             ANYOBJ("config", "dsn, path, url, schema, table, file_format") ","
+             STR("password", "used for this test only") "," STR("name", "for messages"),
+             "\"type\""),
+     NULL},
+    {SRV_POST, V1 "/source/{name}/refresh", h_source_refresh, 0, "source", "refresh",
+     "Read a source's tables again: the tables added and dropped since.", NULL, NULL},
     {SRV_GET, V1 "/source", h_source_list, 0, "source", "list", "Attached sources and their status.",
      OBJ(STR("all", "true: include detached ones")), ROWS_ANSWER},
     {SRV_GET, V1 "/source/cache", h_cache_list, 0, "cache", "list", "Cached copies of source tables.",

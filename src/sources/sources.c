@@ -367,6 +367,61 @@ static void registry_upsert_sql(struct pd_buf *sql, const struct pd_source *src,
     free(cfg);
 }
 
+/*
+ * Make src from an attach request and reach it: the connector's checks, the
+ * secret (given, in the DSN, or the client's variable), loading a native
+ * source (*loaded), and the list of its tables.
+ */
+static int reach(struct pd_sources *S, duckdb_connection conn, const struct pd_attach_req *req,
+                 struct pd_source *src, int *loaded, struct pd_strv *tables, struct pd_err *err)
+{
+    char *secret = NULL;
+    int rc;
+    if (!(src->ops = pd_connector_find(req->type)))
+        return pd_fail(err, PD_EINVAL, "unknown source type '%s' (one of: %s)", req->type,
+                       pd_connector_names());
+    src->name = xstrdup(req->name);
+    src->home = xstrdup(S->home);
+    src->connect_timeout_s = S->connect_timeout_s;
+    src->config = json_deep_copy(req->config);
+    if ((rc = src->ops->configure(src->config, &secret, err)) != 0) {
+        free(secret);
+        return rc;
+    }
+    if (req->secret) {
+        free(secret);
+        secret = xstrdup(req->secret);
+    } else if (!secret && src->ops->password_env && getenv(src->ops->password_env)) {
+        secret = xstrdup(getenv(src->ops->password_env)); /* PGPASSWORD, MYSQL_PWD */
+    }
+    src->secret = secret;
+    if (src->ops->load) {
+        if ((rc = src->ops->load(src, conn, 1, err)) != 0)
+            return rc;
+        *loaded = 1;
+    }
+    return list_remote(src, conn, tables, err);
+}
+
+int pd_source_test(struct pd_sources *S, const struct pd_attach_req *req, struct pd_strv *tables,
+                   struct pd_err *err)
+{
+    struct pd_source src = {0};
+    struct pd_attach_req probe = *req;
+    duckdb_connection conn;
+    int rc, loaded = 0;
+    if (probe.name == NULL)
+        probe.name = "new_source"; /* only named in messages: never registered, never a view */
+    if ((rc = pd_warehouse_acquire(S->wh, &conn, err)) != 0)
+        return rc;
+    rc = reach(S, conn, &probe, &src, &loaded, tables, err);
+    if (loaded && src.ops->unload)
+        src.ops->unload(&src, conn);
+    pd_warehouse_release(S->wh, conn, 1);
+    pd_source_free(&src);
+    return rc;
+}
+
 int pd_source_attach(struct pd_sources *S, const struct pd_attach_req *req,
                      struct pd_attach_report *rep, struct pd_err *err)
 {
@@ -382,31 +437,7 @@ int pd_source_attach(struct pd_sources *S, const struct pd_attach_req *req,
     }
     if ((rc = check_new_name(conn, req->name, err)) != 0)
         goto out;
-    if (!(src.ops = pd_connector_find(req->type))) {
-        rc = pd_fail(err, PD_EINVAL, "unknown source type '%s' (one of: %s)", req->type,
-                     pd_connector_names());
-        goto out;
-    }
-    src.name = xstrdup(req->name);
-    src.home = xstrdup(S->home);
-    src.connect_timeout_s = S->connect_timeout_s;
-    src.config = json_deep_copy(req->config);
-    if ((rc = src.ops->configure(src.config, &secret, err)) != 0)
-        goto out;
-    if (req->secret) {
-        free(secret);
-        secret = xstrdup(req->secret);
-    } else if (!secret && src.ops->password_env && getenv(src.ops->password_env)) {
-        secret = xstrdup(getenv(src.ops->password_env)); /* PGPASSWORD, MYSQL_PWD */
-    }
-    src.secret = secret;
-    secret = NULL;
-    if (src.ops->load) {
-        if ((rc = src.ops->load(&src, conn, 1, err)) != 0)
-            goto out;
-        loaded = 1;
-    }
-    if ((rc = list_remote(&src, conn, &rep->tables, err)) != 0)
+    if ((rc = reach(S, conn, req, &src, &loaded, &rep->tables, err)) != 0)
         goto out;
     if (src.secret && (rc = pd_secret_put(S->home, key, src.secret, err)) != 0)
         goto out;

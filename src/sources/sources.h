@@ -50,6 +50,10 @@ void pd_attach_report_clear(struct pd_attach_report *r);
 
 int pd_source_attach(struct pd_sources *S, const struct pd_attach_req *req,
                      struct pd_attach_report *rep, struct pd_err *err);
+/* Reach a source as attach would (connect, list its tables) without keeping anything;
+   req->name (may be NULL) only names it in messages. */
+int pd_source_test(struct pd_sources *S, const struct pd_attach_req *req, struct pd_strv *tables,
+                   struct pd_err *err);
 int pd_source_refresh(struct pd_sources *S, const char *name, struct pd_attach_report *rep,
                       struct pd_err *err);
 int pd_source_detach(struct pd_sources *S, const char *name, struct pd_err *err);
