@@ -1,4 +1,218 @@
-// Analyses.tsx - (being written)
-export function AnalysesScreen(_: { route: string[] }) {
-  return <h1>Analyses</h1>;
+// Analyses.tsx - the project's analyses: a list with freshness badges and tags; one
+// analysis with its SQL, parameters, data and run history; a run with live per-step
+// progress; the lineage graph (sources -> cached tables -> analyses), click to open.
+
+import { useState } from 'preact/hooks';
+import { get, post, streamEvents } from '../api';
+import { Grid } from '../grid';
+import { LineageGraph } from '../lineage';
+import type { GraphNode } from '../lib/layout';
+import { linkProps, navigate } from '../router';
+import { Empty, ErrorBox, Spinner, useAsync, when } from '../ui';
+
+interface Step {
+  analysis: string;
+  status: string;
+  reason?: string;
+  rows?: number | null;
+  seconds?: number;
+  error?: string | null;
+}
+
+function RunPanel({ id, onDone }: { id: string; onDone: () => void }) {
+  const [steps, setSteps] = useState<Step[]>([]);
+  const [state, setState] = useState<'' | 'running' | 'completed' | 'failed'>('');
+  const [error, setError] = useState<unknown>();
+  const run = async (full: boolean) => {
+    setSteps([]);
+    setError(undefined);
+    setState('running');
+    try {
+      const job = await post(`/asset/analysis/${encodeURIComponent(id)}/execute`, full ? { full_refresh: true } : {});
+      streamEvents(`/jobs/${job.id}/events`, {
+        onEvent: (e) => {
+          const d = e.data ? JSON.parse(e.data) : {};
+          if (e.event === 'step_started')
+            setSteps((s) => [...s, { analysis: d.analysis, status: 'running', reason: d.reason }]);
+          else if (e.event === 'step')
+            setSteps((s) => {
+              const i = s.findIndex((x) => x.analysis === d.analysis && x.status === 'running');
+              const next = [...s];
+              if (i >= 0) next[i] = d;
+              else next.push(d);
+              return next;
+            });
+          else if (e.event === 'completed') {
+            setState('completed');
+            if (d.result?.steps) setSteps(d.result.steps);
+          } else if (e.event === 'failed') {
+            setState('failed');
+            setError(d.error?.message ?? 'the run failed');
+            if (d.result?.steps) setSteps(d.result.steps);
+          }
+        },
+        onEnd: onDone,
+      });
+    } catch (e) {
+      setState('failed');
+      setError(e);
+    }
+  };
+  return (
+    <div class="panel" style={{ marginTop: '0.75rem' }}>
+      <div class="row">
+        <button class="primary" onClick={() => run(false)} disabled={state === 'running'}>Run</button>
+        <button onClick={() => run(true)} disabled={state === 'running'} title="run every step, fresh or not">Run all again</button>
+        {state === 'running' && <Spinner label="Running…" />}
+        {state === 'completed' && <span class="badge completed">completed</span>}
+      </div>
+      <ErrorBox error={error} />
+      {steps.length > 0 && (
+        <table class="simple" aria-label="steps">
+          <thead><tr><th>step</th><th>status</th><th>why</th><th>rows</th><th>seconds</th></tr></thead>
+          <tbody>
+            {steps.map((s) => (
+              <tr>
+                <td>{s.analysis}</td>
+                <td><span class={`badge ${s.status === 'ok' ? 'ok' : s.status}`}>{s.status}</span>{s.error && <div class="field-error">{s.error}</div>}</td>
+                <td class="muted">{s.reason}</td>
+                <td>{s.rows ?? ''}</td>
+                <td>{s.seconds !== undefined ? s.seconds.toFixed(3) : ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function Detail({ id, onChanged }: { id: string; onChanged: () => void }) {
+  const a = useAsync<any>(() => get(`/asset/analysis/${encodeURIComponent(id)}`), [id]);
+  const [version, setVersion] = useState(0);
+  const history = useAsync<any[]>(() => get(`/asset/analysis/${encodeURIComponent(id)}/history`), [id, version]);
+  const data = useAsync<any>(() => get(`/asset/analysis/${encodeURIComponent(id)}/data?limit=200`), [id, version]);
+  const graph = useAsync<any>(() => get('/asset/lineage-graph'), [id]);
+  if (a.error) return <ErrorBox error={a.error} onRetry={a.reload} />;
+  if (!a.data) return <Spinner />;
+  const d = a.data;
+  return (
+    <div>
+      <div class="row">
+        <h2 class="spacer">{d.name || d.id}</h2>
+        <span class={`badge ${d.status}`} title={d.reason}>{d.status}</span>
+      </div>
+      {d.description && <p class="muted">{d.description}</p>}
+      <div class="muted">
+        {d.materialize} · {d.tags?.length ? d.tags.join(', ') + ' · ' : ''}
+        {d.reason}
+        {d.last_success_at && ` · last success ${when(d.last_success_at)}`}
+      </div>
+      <pre>{d.sql}</pre>
+      {d.parameters?.length > 0 && (
+        <>
+          <h3>Parameters</h3>
+          <table class="simple">
+            <thead><tr><th>name</th><th>type</th><th>default</th></tr></thead>
+            <tbody>
+              {d.parameters.map((p: any) => (
+                <tr><td>{p.name}</td><td>{p.type}</td><td class="mono">{JSON.stringify(p.default)}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <RunPanel id={id} onDone={() => { setVersion((v) => v + 1); a.reload(); onChanged(); }} />
+      <h3>Lineage</h3>
+      <ErrorBox error={graph.error} />
+      {graph.data && (
+        <LineageGraph nodes={graph.data.nodes} edges={graph.data.edges} selected={`analysis:${id}`} onOpen={openNode} />
+      )}
+      <h3>Data</h3>
+      {data.error ? (
+        <div class="muted">{(data.error as Error).message}</div>
+      ) : data.data ? (
+        <Grid columns={data.data.columns} rows={data.data.rows} height={240} />
+      ) : (
+        <Spinner />
+      )}
+      <h3>Run history</h3>
+      <ErrorBox error={history.error} />
+      {history.data?.length === 0 && <div class="muted">Not run yet.</div>}
+      {history.data && history.data.length > 0 && (
+        <table class="simple">
+          <thead><tr><th>when</th><th>status</th><th>why</th><th>rows</th><th>ms</th></tr></thead>
+          <tbody>
+            {history.data.map((h: any) => (
+              <tr>
+                <td class="muted">{when(h.started_at)}</td>
+                <td><span class={`badge ${h.status === 'ok' ? 'ok' : h.status}`}>{h.status}</span>{h.error && <div class="field-error">{h.error}</div>}</td>
+                <td class="muted">{h.reason}</td>
+                <td>{h.rows ?? ''}</td>
+                <td>{h.duration_ms}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+/** Open a lineage node: an analysis's page, or a table in the SQL workbench. */
+function openNode(n: GraphNode) {
+  if (n.kind === 'analysis') navigate(`/analyses/${encodeURIComponent(n.name)}`);
+  else {
+    localStorage.setItem('pluto-duck.sql', `select * from ${n.name} limit 100`);
+    navigate('/sql');
+  }
+}
+
+function ProjectGraph() {
+  const graph = useAsync<any>(() => get('/asset/lineage-graph'), []);
+  return (
+    <div>
+      <h2>Lineage</h2>
+      <p class="muted">Where each analysis's data comes from. Click a node to open it.</p>
+      <ErrorBox error={graph.error} onRetry={graph.reload} />
+      {graph.loading && !graph.data && <Spinner />}
+      {graph.data && <LineageGraph nodes={graph.data.nodes} edges={graph.data.edges} onOpen={openNode} />}
+    </div>
+  );
+}
+
+export function AnalysesScreen({ route }: { route: string[] }) {
+  const selected = route[0] ?? null;
+  const list = useAsync<any>(() => get('/asset/analyses'), []);
+  const [filter, setFilter] = useState('');
+  const items: any[] = (list.data?.analyses ?? []).filter(
+    (a: any) => !filter || a.id.includes(filter) || (a.tags ?? []).some((t: string) => t.includes(filter)),
+  );
+  return (
+    <div class="split">
+      <div class="list">
+        <div class="row">
+          <h1 class="spacer">Analyses</h1>
+          <button onClick={() => navigate('/analyses')}>Lineage</button>
+        </div>
+        <input placeholder="filter by id or tag" aria-label="filter analyses" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} style={{ width: '100%', marginBottom: '0.5rem' }} />
+        <ErrorBox error={list.error} onRetry={list.reload} />
+        {list.loading && !list.data && <Spinner />}
+        <ul class="list-items" aria-label="Analyses">
+          {items.map((a) => (
+            <li>
+              <a class={a.id === selected ? 'active' : ''} {...linkProps(`/analyses/${encodeURIComponent(a.id)}`)}>
+                {a.id} <span class={`badge ${a.status}`} title={a.reason}>{a.status}</span>
+                {a.tags?.length > 0 && <div class="muted">{a.tags.join(', ')}</div>}
+              </a>
+            </li>
+          ))}
+        </ul>
+        {list.data && items.length === 0 && (
+          <Empty>{filter ? 'No analysis matches.' : 'No analyses yet: save one from the chat or the SQL workbench.'}</Empty>
+        )}
+      </div>
+      <div class="detail">{selected ? <Detail key={selected} id={selected} onChanged={list.reload} /> : <ProjectGraph />}</div>
+    </div>
+  );
 }

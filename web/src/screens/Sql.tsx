@@ -10,6 +10,7 @@ import { Chart, ChartBuilder, defaultSpec } from '../chart';
 import type { ChartSpec } from '../lib/chartdata';
 import { useQueryRun } from '../query';
 import { Empty, ErrorBox, Spinner, useAsync, when } from '../ui';
+import { AddToBoard, SaveAnalysis } from './actions';
 
 const DRAFT_KEY = 'pluto-duck.sql';
 
@@ -65,6 +66,8 @@ export function SqlScreen(_: { route: string[] }) {
   const [tab, setTab] = useState<'result' | 'chart' | 'history'>('result');
   const [spec, setSpec] = useState<ChartSpec | null>(null);
   const [exportError, setExportError] = useState<unknown>();
+  const [dialog, setDialog] = useState<'save' | 'board' | null>(null);
+  const [ranSql, setRanSql] = useState('');
   const schema = useAsync(loadSchema, []);
   const { state, run, cancel } = useQueryRun();
 
@@ -87,9 +90,9 @@ export function SqlScreen(_: { route: string[] }) {
   return (
     <div>
       <h1>SQL</h1>
-      <SqlEditor value={sql} onChange={setSql} onRun={() => !running && run(sql)} schema={schema.data ?? {}} />
+      <SqlEditor value={sql} onChange={setSql} onRun={() => { if (!running) { setRanSql(sql); run(sql); } }} schema={schema.data ?? {}} />
       <div class="row" style={{ marginTop: '0.5rem' }}>
-        <button class="primary" onClick={() => run(sql)} disabled={running || !sql.trim()} title="Ctrl/Cmd+Enter">
+        <button class="primary" onClick={() => { setRanSql(sql); run(sql); }} disabled={running || !sql.trim()} title="Ctrl/Cmd+Enter">
           ▶ Run
         </button>
         <button onClick={cancel} disabled={!running}>
@@ -104,6 +107,12 @@ export function SqlScreen(_: { route: string[] }) {
           </span>
         )}
         <span class="spacer" />
+        <button onClick={() => setDialog('save')} disabled={state.status !== 'completed'}>
+          Save as analysis
+        </button>
+        <button onClick={() => setDialog('board')} disabled={state.status !== 'completed'}>
+          Add to board
+        </button>
         <button onClick={() => exportAs('csv')} disabled={state.status !== 'completed'}>
           Export CSV
         </button>
@@ -112,6 +121,8 @@ export function SqlScreen(_: { route: string[] }) {
         </button>
       </div>
       <ErrorBox error={exportError} />
+      {dialog === 'save' && <SaveAnalysis sql={ranSql} onClose={() => setDialog(null)} />}
+      {dialog === 'board' && <AddToBoard sql={ranSql} chart={spec ?? undefined} onClose={() => setDialog(null)} />}
       {(state.status === 'failed' || state.status === 'cancelled') && <ErrorBox error={state.message} />}
       <div class="tabs" role="tablist">
         {(['result', 'chart', 'history'] as const).map((t) => (
