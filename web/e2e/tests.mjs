@@ -87,3 +87,247 @@ test('sql: a 100k-row result scrolls without freezing the page', async ({ page, 
   console.log(`  100k rows: result shown in ${loaded} ms; scroll frame times median ${frames.median.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, max ${frames.max.toFixed(1)} ms`);
   check(frames.max < 1000, 'no frame over a second');
 });
+
+test('sources: bad input is explained before sending; test connection; attach a SQLite file, browse, cache', async ({ page, server, shot }) => {
+  const db = join(server.home, 'pets.sqlite');
+  execFileSync('sqlite3', [db, "create table pets(id integer, name text); insert into pets values (1, 'rex'), (2, 'tom');"]);
+  let posts = 0;
+  page.on('request', (r) => r.method() === 'POST' && r.url().endsWith('/api/v1/source') && posts++);
+  await page.goto(server.base + '/sources');
+  await page.getByRole('button', { name: 'Attach', exact: true }).click();
+  await page.getByText('give the source a name').waitFor();
+  await page.getByText('File is needed for a sqlite source').waitFor();
+  await page.getByLabel(/^Name/).fill('1 bad');
+  await page.getByRole('textbox', { name: /^File/ }).fill('pets.sqlite');
+  await page.getByRole('button', { name: 'Attach', exact: true }).click();
+  await page.getByText('a source name is a letter or _').waitFor();
+  await page.getByText('give the absolute path').waitFor();
+  check(posts === 0, 'nothing sent while the form is wrong');
+  await shot('sources-form-errors');
+  await page.getByLabel(/^Name/).fill('pets');
+  await page.getByRole('textbox', { name: /^File/ }).fill(join(server.home, 'missing.sqlite'));
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.getByText(/does not exist/).waitFor();
+  await page.getByRole('textbox', { name: /^File/ }).fill(db);
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.getByText('Connected: 1 table (pets)').waitFor();
+  await page.getByRole('button', { name: 'Attach', exact: true }).click();
+  await page.waitForURL('**/sources/pets');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.getByRole('gridcell', { name: 'rex', exact: true }).waitFor();
+  await shot('sources-table');
+  await page.getByRole('button', { name: 'Cache…' }).click();
+  await page.getByLabel('Expires after (optional)').fill('soon');
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await page.getByText('a duration such as').waitFor();
+  await page.getByLabel('Expires after (optional)').fill('24h');
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await page.getByText('Copied 2 rows into cache.pets_pets.').waitFor();
+  await page.getByRole('button', { name: 'Close' }).click();
+  await page.getByText('cache.pets_pets').waitFor();
+  const n = server.pd('sql', '--format', 'csv', 'select count(*) from cache.pets_pets').trim().split('\n')[1];
+  check(n === '2', 'the copy has both rows');
+  await shot('sources-cached');
+});
+
+test('chat: ask offline, approve saving the answer as an analysis, open its lineage graph', async ({ page, server, shot }) => {
+  await page.goto(server.base + '/chat');
+  const ask = async (q) => {
+    await page.getByLabel('question').fill(q);
+    await page.keyboard.press('Enter');
+  };
+  await ask('top 3 customers by revenue');
+  await page.waitForURL(/\/chat\/[0-9a-f-]{36}$/);
+  await page.getByText('Here is the total amount per customer: 3 rows.').waitFor({ timeout: 30000 });
+  const want = server.pd('sql', '--format', 'csv', 'select c.name from orders o join customers c using (customer_id) group by c.customer_id, c.name order by sum(o.amount) desc, 1 limit 1').trim().split('\n')[1];
+  await page.getByRole('gridcell', { name: want, exact: true }).first().waitFor();
+  check(await page.locator('svg.chart rect').count() === 3, 'the suggested bar chart');
+  await shot('chat-answer');
+  await ask('and in Tokyo?');
+  await page.getByText('Here is the total amount per customer where city = Tokyo: 3 rows.').waitFor({ timeout: 30000 });
+  await ask('save it as analysis top_customers');
+  const approval = page.getByRole('group', { name: 'approval for save_analysis' });
+  await approval.waitFor({ timeout: 30000 });
+  check((await approval.textContent()).includes('"id": "top_customers"'), 'the arguments shown');
+  await shot('chat-approval');
+  await approval.getByRole('button', { name: 'Approve' }).click();
+  await page.getByText('Saved as analysis top_customers (project default).').waitFor({ timeout: 30000 });
+  check(server.pd('analysis', 'list').includes('top_customers'), 'the analysis exists');
+  // the conversation is in the list and survives a reload
+  await page.reload();
+  await page.getByText('and in Tokyo?').waitFor();
+  await page.getByRole('link', { name: 'Analyses' }).click();
+  await page.locator('.list-items a', { hasText: 'top_customers' }).click();
+  await page.getByText("'Tokyo'").first().waitFor();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByRole('table', { name: 'steps' }).getByText('ok').waitFor({ timeout: 30000 });
+  const node = page.locator('[data-node="analysis:top_customers"]');
+  await node.waitFor();
+  check(await page.locator('path.edge[data-to="analysis:top_customers"]').count() === 2, 'orders and customers feed it');
+  await shot('analysis-lineage');
+  await page.locator('[data-node="table:main.customers"]').click();
+  await page.waitForURL('**/sql');
+  await page.getByText('select * from main.customers limit 100').waitFor();
+});
+
+test('boards: build a board, move and resize an item, refresh, export HTML', async ({ page, server, shot }) => {
+  await page.goto(server.base + '/boards');
+  await page.getByLabel("new board's name").fill('bad name');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByText('a board name is a letter').waitFor();
+  await page.getByLabel("new board's name").fill('sales');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.waitForURL('**/boards/sales');
+  const add = async (fill) => {
+    await page.getByRole('button', { name: 'Add item' }).click();
+    await fill(page.getByRole('dialog'));
+    await page.getByRole('dialog').getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+  };
+  await add(async (d) => {
+    await d.getByLabel('Type').selectOption('chart');
+    await d.getByLabel('Title').fill('Orders by status');
+    await d.getByLabel('Query').fill('select status, count(*) as n from orders group by 1 order by 1');
+    await d.getByLabel('x column').fill('status');
+    await d.getByLabel('y column').fill('n');
+  });
+  await add(async (d) => {
+    await d.getByLabel('Type').selectOption('metric');
+    await d.getByLabel('Title').fill('Orders');
+    await d.getByLabel('Query').fill('select count(*) from orders');
+  });
+  await add(async (d) => {
+    await d.getByLabel('Type').selectOption('markdown');
+    await d.getByLabel(/^Note/).fill('# Notes\n- checked by <b>me</b>');
+  });
+  // a query that fails keeps the dialog open with the message
+  await page.getByRole('button', { name: 'Add item' }).click();
+  await page.getByRole('dialog').getByLabel('Query').fill('select * from nowhere');
+  await page.getByRole('dialog').getByRole('button', { name: 'Add', exact: true }).click();
+  await page.getByRole('dialog').getByRole('alert').filter({ hasText: 'nowhere' }).waitFor();
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  await page.getByText('3,000').waitFor();
+  check(await page.locator('.board-item svg.chart rect').count() === 4, 'four bars');
+  check((await page.locator('.board-item h2').textContent()) === 'Notes', 'the note rendered');
+  check((await page.locator('.board-item b').count()) === 0, 'no HTML from a note');
+  // drag the metric to the right; resize it with the keyboard
+  const metric = page.locator('.board-item', { hasText: '3,000' });
+  const box = await metric.locator('.bar').boundingBox();
+  await page.mouse.move(box.x + 20, box.y + 8);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 420, box.y + 10, { steps: 8 });
+  await page.mouse.up();
+  await page.waitForTimeout(300);
+  await metric.focus();
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.waitForTimeout(300);
+  const board = JSON.parse(execFileSync('curl', ['-s', server.base + '/api/v1/boards/sales'], { encoding: 'utf8' }));
+  const pos = board.items.find((i) => i.type === 'metric').position;
+  check(pos.x >= 4 && pos.w === 4, `moved and widened (got ${JSON.stringify(pos)})`);
+  await page.reload();
+  await page.getByText('3,000').waitFor();
+  await shot('board');
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.getByText('Refreshed.').waitFor();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export HTML' }).click();
+  const html = (await import('node:fs')).readFileSync(await (await download).path(), 'utf8');
+  check(html.includes('<svg') && html.includes('Orders by status') && html.includes('3000'), 'the report has the chart and the number');
+  check(!html.includes('<b>me</b>'), 'the note escaped');
+}, { allowConsole: [/status of 4\d\d/] });
+
+test('errors: every screen shows the message of a failing API call', async ({ page, server, shot }) => {
+  await page.route('**/api/v1/**', (route) => {
+    if (route.request().url().endsWith('/health')) return route.continue();
+    return route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'simulated failure for the test' } }) });
+  });
+  for (const path of ['/chat', '/sql', '/sources', '/analyses', '/boards/sales', '/settings']) {
+    await page.goto(server.base + path);
+    if (path === '/sql') {
+      await page.getByRole('tab', { name: 'History' }).click();
+    }
+    await page.getByRole('alert').filter({ hasText: 'simulated failure for the test' }).first().waitFor();
+    await shot(`error${path.replace(/\//g, '-')}`);
+  }
+  await page.unroute('**/api/v1/**');
+  // real errors too: an unknown board, an unknown analysis
+  await page.goto(server.base + '/boards/nope');
+  await page.getByRole('alert').filter({ hasText: "no board 'nope'" }).waitFor();
+  await page.goto(server.base + '/analyses/nope');
+  await page.getByRole('alert').filter({ hasText: 'nope' }).waitFor();
+}, { allowConsole: [/status of 5\d\d/, /status of 4\d\d/] });
+
+test('chat: a dropped event stream reconnects and resumes where it was', async ({ page, server, shot }) => {
+  let calls = 0;
+  let resumedFrom = null;
+  await page.route('**/api/v1/agent/*/events', async (route) => {
+    calls++;
+    if (calls === 1) {
+      // the whole stream, then cut after its third event: no final event came
+      const res = await route.fetch();
+      const text = await res.text();
+      const cut = text.split('\n\n').slice(0, 3).join('\n\n') + '\n\n';
+      return route.fulfill({ status: 200, contentType: 'text/event-stream', body: cut });
+    }
+    resumedFrom = route.request().headers()['last-event-id'];
+    return route.continue();
+  });
+  await page.goto(server.base + '/chat');
+  await page.getByLabel('question').fill('how many orders in 2024');
+  await page.keyboard.press('Enter');
+  for (let i = 0; i < 100 && calls < 2; i++) await page.waitForTimeout(100);
+  check(calls >= 2, 'a second connection');
+  await page.getByText(/The number of orders in 2024 is \d+\./).waitFor({ timeout: 30000 });
+  // once the run is over the answer is there once, and so is the question
+  await page.locator('.steps').waitFor({ state: 'detached', timeout: 30000 });
+  check((await page.locator('.turn.user').count()) === 1, 'the question once');
+  check(resumedFrom === '3', `resumed after event 3 (Last-Event-ID ${resumedFrom})`);
+  await shot('chat-resumed');
+});
+
+test('look: dark theme, keyboard reachable, readable at 1280x720', async ({ page, server, shot }) => {
+  await page.goto(server.base + '/sql');
+  await page.getByLabel('Theme').selectOption('dark');
+  check((await page.evaluate(() => document.documentElement.dataset.theme)) === 'dark', 'dark theme');
+  await shot('dark-sql');
+  await page.goto(server.base + '/boards');
+  check((await page.evaluate(() => document.documentElement.dataset.theme)) === 'dark', 'the theme is remembered');
+  // every screen is reachable from the keyboard
+  await page.keyboard.press('Tab');
+  const seen = [];
+  for (let i = 0; i < 8; i++) {
+    seen.push(await page.evaluate(() => document.activeElement?.textContent?.trim()));
+    await page.keyboard.press('Tab');
+  }
+  for (const name of ['Chat', 'SQL', 'Sources', 'Analyses', 'Boards', 'Settings']) check(seen.includes(name), `${name} reachable with Tab (${seen.join(', ')})`);
+  await page.getByRole('link', { name: 'Settings' }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/settings');
+  await shot('dark-settings');
+  // nothing wider than the window
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, 'no horizontal scrolling');
+});
+
+test('perf: first render of the workbench and the JavaScript shipped', async ({ page, server }) => {
+  const { readFileSync } = await import('node:fs');
+  const { gzipSync } = await import('node:zlib');
+  const sizes = { js: 0, css: 0 };
+  page.on('response', async (r) => {
+    const url = r.url();
+    if (url.endsWith('.js') || url.endsWith('.css')) {
+      const body = await r.body();
+      sizes[url.endsWith('.js') ? 'js' : 'css'] += gzipSync(body, { level: 9 }).length;
+    }
+  });
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    await page.goto(server.base + '/sql', { waitUntil: 'commit' });
+    await page.locator('.cm-content').waitFor();
+    times.push(await page.evaluate(() => performance.now()));
+  }
+  times.sort((a, b) => a - b);
+  const js = sizes.js / 5, css = sizes.css / 5;
+  console.log(`  first load: ${(js / 1024).toFixed(1)} KB of JavaScript and ${(css / 1024).toFixed(1)} KB of CSS gzipped; workbench rendered ${times[2].toFixed(0)} ms after navigation (median of 5; min ${times[0].toFixed(0)} ms)`);
+  check(js < 500 * 1024, 'under 500 KB of JavaScript');
+});

@@ -268,7 +268,8 @@ function Conversation({ id, onChanged }: { id: string | null; onChanged: () => v
     }
   };
 
-  const list = messages.data ?? [];
+  /* while a run is followed live, its turns (already kept) show only once: live */
+  const list = (messages.data ?? []).filter((m) => !live || m.run_id !== live.runId);
   return (
     <div class="chat">
       {messages.loading && !messages.data && <Spinner />}

@@ -128,7 +128,8 @@ function CacheForm({ source, table, onClose, onDone }: { source: string; table: 
     try {
       const job = await post('/source/cache?wait=600', { source, table, local, where: where || undefined, ttl: ttl || undefined });
       if (job.status === 'failed') throw new Error(job.error?.message ?? 'the copy failed');
-      setState(`Copied ${job.result?.rows ?? '?'} rows into ${job.result?.table ?? 'cache.' + local}.`);
+      const copy = String(job.result?.table ?? local);
+      setState(`Copied ${job.result?.rows ?? '?'} rows into ${copy.startsWith('cache.') ? copy : 'cache.' + copy}.`);
       onDone();
     } catch (e) {
       setError(e);

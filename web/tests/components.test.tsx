@@ -1,0 +1,49 @@
+// components.test.tsx - components rendered in jsdom: the grid keeps only the rows
+// in view in the page; charts draw what the data says; errors show their message.
+import { describe, expect, it } from 'vitest';
+import { render } from 'preact';
+import { Grid } from '../src/grid';
+import { Chart } from '../src/chart';
+import { ErrorBox } from '../src/ui';
+import { ApiError } from '../src/api';
+
+function mount(vnode: any): HTMLElement {
+  const el = document.createElement('div');
+  document.body.appendChild(el);
+  render(vnode, el);
+  return el;
+}
+
+describe('Grid', () => {
+  it('puts only the visible rows of 100,000 in the page', () => {
+    const rows = Array.from({ length: 100000 }, (_, i) => [i, `row ${i}`, i % 3 ? null : 1.5]);
+    const el = mount(<Grid columns={[{ name: 'n', type: 'BIGINT' }, { name: 's', type: 'VARCHAR' }, { name: 'x', type: 'DOUBLE' }]} rows={rows} height={300} />);
+    const shown = el.querySelectorAll('.r');
+    expect(shown.length).toBeGreaterThan(5);
+    expect(shown.length).toBeLessThan(60);
+    expect(el.querySelector('[role=grid]')!.getAttribute('aria-rowcount')).toBe('100001');
+    expect(el.querySelector('.c.null')!.textContent).toBe('NULL');
+    expect(el.querySelector('.c.num')).not.toBeNull();
+  });
+});
+
+describe('Chart', () => {
+  const columns = [{ name: 'status', type: 'VARCHAR' }, { name: 'n', type: 'BIGINT' }];
+  const rows = [['a', 3], ['b', 5], ['c', 0]];
+  it('draws a bar per category and a slice per value', () => {
+    expect(mount(<Chart columns={columns} rows={rows} spec={{ kind: 'bar', x: 'status', y: 'n' }} />).querySelectorAll('rect').length).toBe(3);
+    expect(mount(<Chart columns={columns} rows={rows} spec={{ kind: 'pie', x: 'status', y: 'n' }} />).querySelectorAll('path').length).toBe(3);
+    expect(mount(<Chart columns={columns} rows={rows} spec={{ kind: 'line', x: 'status', y: 'n' }} />).querySelector('polyline')!.getAttribute('points')!.split(' ')).toHaveLength(3);
+  });
+  it('says which column is missing', () => {
+    expect(mount(<Chart columns={columns} rows={rows} spec={{ kind: 'bar', x: 'status', y: 'total' }} />).textContent).toMatch(/no column total/);
+  });
+});
+
+describe('ErrorBox', () => {
+  it("shows the server's message", () => {
+    const el = mount(<ErrorBox error={new ApiError(404, 'not_found', "no source named 'x'")} />);
+    expect(el.textContent).toContain("no source named 'x'");
+    expect(el.querySelector('[role=alert]')).not.toBeNull();
+  });
+});

@@ -1,0 +1,117 @@
+// lib.test.ts - the UI's logic without a browser: event-stream parsing, chart data,
+// graph layout, form checks, CSV, board positions.
+import { describe, expect, it } from 'vitest';
+import { parseSse } from '../src/lib/sse';
+import { chartData, ticks } from '../src/lib/chartdata';
+import { layout, NODE_W } from '../src/lib/layout';
+import { checkAttach, checkDuration, checkName } from '../src/lib/validate';
+import { toCsv } from '../src/lib/csv';
+import { clampPos } from '../src/screens/Boards';
+import { checkSettings } from '../src/screens/Settings';
+
+describe('parseSse', () => {
+  it('reads complete events and keeps the rest', () => {
+    const { events, rest } = parseSse('id: 1\nevent: started\ndata: {"a":1}\n\nid: 2\nevent: tool\ndata: {"b"');
+    expect(events).toEqual([{ id: '1', event: 'started', data: '{"a":1}' }]);
+    expect(rest).toBe('id: 2\nevent: tool\ndata: {"b"');
+    const more = parseSse(rest + ':2}\n\n');
+    expect(more.events[0]).toEqual({ id: '2', event: 'tool', data: '{"b":2}' });
+  });
+  it('joins data lines, ignores comments, takes CRLF', () => {
+    const { events } = parseSse(': keep-alive\r\n\r\ndata: a\r\ndata: b\r\n\r\n');
+    expect(events).toEqual([{ id: '', event: 'message', data: 'a\nb' }]);
+  });
+});
+
+describe('chartData', () => {
+  const cols = [{ name: 'month' }, { name: 'status' }, { name: 'n' }];
+  const rows = [
+    ['2024-01', 'done', 3],
+    ['2024-01', 'open', 1],
+    ['2024-02', 'done', '4.5'],
+    ['2024-01', 'done', 2],
+  ];
+  it('sums per category, one series per group', () => {
+    const d = chartData(cols, rows, { kind: 'bar', x: 'month', y: 'n', group: 'status' });
+    expect(d.categories).toEqual(['2024-01', '2024-02']);
+    expect(d.series.map((s) => s.name)).toEqual(['done', 'open']);
+    expect(d.series[0].values).toEqual([5, 4.5]);
+    expect(d.series[1].values[0]).toBe(1);
+    expect(Number.isNaN(d.series[1].values[1])).toBe(true);
+  });
+  it('names a missing column', () => {
+    expect(() => chartData(cols, rows, { kind: 'line', x: 'day', y: 'n' })).toThrow(/no column day/);
+  });
+  it('keeps scatter points that are numbers', () => {
+    const d = chartData([{ name: 'x' }, { name: 'y' }], [[1, 2], ['a', 3], [4, null], [5, 6]], { kind: 'scatter', x: 'x', y: 'y' });
+    expect(d.points).toEqual([{ x: 1, y: 2, series: 'y' }, { x: 5, y: 6, series: 'y' }]);
+  });
+  it('ticks cover the range with round steps', () => {
+    const t = ticks(0, 1836);
+    expect(t[0]).toBe(0);
+    expect(t[t.length - 1]).toBeGreaterThanOrEqual(1836);
+    expect(t[1] - t[0]).toBe(500);
+  });
+});
+
+describe('layout', () => {
+  it('puts each node right of what feeds it, and never two in one place', () => {
+    const nodes = ['src.a', 'cache.a', 'main.b', 'x', 'y'].map((id) => ({ id, kind: 'table', name: id }));
+    const edges = [
+      { from: 'src.a', to: 'cache.a' },
+      { from: 'cache.a', to: 'x' },
+      { from: 'main.b', to: 'x' },
+      { from: 'x', to: 'y' },
+      { from: 'main.b', to: 'y' },
+    ];
+    const g = layout(nodes, edges);
+    const at = Object.fromEntries(g.nodes.map((n) => [n.id, n]));
+    for (const e of edges) expect(at[e.to].x).toBeGreaterThan(at[e.from].x + NODE_W - 1);
+    expect(at.y.layer).toBe(3);
+    const spots = new Set(g.nodes.map((n) => `${n.x},${n.y}`));
+    expect(spots.size).toBe(nodes.length);
+    expect(g.edges).toHaveLength(5);
+  });
+  it('survives a cycle and edges to unknown nodes', () => {
+    const nodes = [{ id: 'a', kind: 'analysis', name: 'a' }, { id: 'b', kind: 'analysis', name: 'b' }];
+    const g = layout(nodes, [{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }, { from: 'a', to: 'zzz' }]);
+    expect(g.nodes).toHaveLength(2);
+    expect(g.edges).toHaveLength(2);
+  });
+});
+
+describe('form checks', () => {
+  it('names', () => {
+    expect(checkName('source', 'shop_1')).toBeNull();
+    expect(checkName('source', '1shop')).toMatch(/letter or _/);
+    expect(checkName('source', 'drop table')).toMatch(/letter or _/);
+    expect(checkName('source', '')).toMatch(/give the source a name/);
+  });
+  it('attach: the fields a type needs, before sending', () => {
+    expect(checkAttach('pets', 'sqlite', { path: '/tmp/p.sqlite' })).toEqual({});
+    expect(checkAttach('pets', 'sqlite', {})).toHaveProperty('path');
+    expect(checkAttach('pets', 'sqlite', { path: 'relative.sqlite' }).path).toMatch(/absolute/);
+    expect(checkAttach('pets', 'postgres', { dsn: 'host=x' })).toEqual({});
+    expect(checkAttach('pets', 'postgres', {}).dsn).toMatch(/needed/);
+    expect(checkAttach('pets', 'http', { url: 'ftp://x' }).url).toMatch(/http/);
+    expect(checkAttach('my source', 'sqlite', { path: '/x' }).name).toBeTruthy();
+  });
+  it('durations and settings', () => {
+    expect(checkDuration('24h')).toBeNull();
+    expect(checkDuration('soon')).toBeTruthy();
+    expect(checkSettings({ provider: 'local', timeout: '60s', send_rows: '20', base_url: '' })).toEqual({});
+    const bad = checkSettings({ provider: 'openai', model: '', timeout: 'x', send_rows: '5000', base_url: 'ftp://x' });
+    expect(Object.keys(bad).sort()).toEqual(['base_url', 'model', 'send_rows', 'timeout']);
+    expect(checkSettings({ provider: 'local', timeout: '60s', send_rows: 'none', base_url: 'http://127.0.0.1:11434/v1' })).toEqual({});
+  });
+});
+
+describe('csv and board positions', () => {
+  it('quotes what needs quoting', () => {
+    expect(toCsv([{ name: 'a' }, { name: 'b,c' }], [['x "y"', null], [1, 'line\nbreak']])).toBe('a,"b,c"\r\n"x ""y""",\r\n1,"line\nbreak"\r\n');
+  });
+  it('keeps items on the 12-column grid', () => {
+    expect(clampPos({ x: 11.4, y: -2, w: 4, h: 0 })).toEqual({ x: 8, y: 0, w: 4, h: 1 });
+    expect(clampPos({ x: -3, y: 2.6, w: 30, h: 3 })).toEqual({ x: 0, y: 3, w: 12, h: 3 });
+  });
+});
