@@ -295,7 +295,8 @@ function Conversation({ id, onChanged }: { id: string | null; onChanged: () => v
         </>
       )}
       <ErrorBox error={error} />
-      <div class="composer" ref={bottom}>
+      <div ref={bottom} />
+      <div class="composer">
         <textarea
           rows={2}
           placeholder={id ? 'Ask a follow-up…' : 'Ask a question about your data…'}
