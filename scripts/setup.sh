@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-command setup: Debian packages, the pinned DuckDB (npm tarballs, sha256-checked),
-# the web UI (npm ci from web/package-lock.json, then vite build into web/dist), the build.
+# the web UI (npm packages from web/package-lock.json, then vite build into web/dist), the build.
 # Safe to run again: each step checks what is already there and does only what is missing.
 #
 #   scripts/setup.sh              install + build (Release) into build/
@@ -99,8 +99,11 @@ web_ui() {
         exit 1
     fi
     if [ ! -d "$top/web/node_modules/vite" ] || [ "$top/web/package-lock.json" -nt "$top/web/node_modules/.package-lock.json" ]; then
-        step "web UI: npm ci in web"
-        (cd "$top/web" && npm ci --silent --no-audit --no-fund >/dev/null)
+        # npm install, not npm ci: the registry lacks some other platforms' optional
+        # builds of the locked rollup, which npm ci counts as a lockfile out of sync;
+        # npm install installs the same locked versions and leaves the lockfile as it is.
+        step "web UI: npm install (from web/package-lock.json)"
+        (cd "$top/web" && npm install --silent --no-audit --no-fund >/dev/null)
     fi
     step "web UI: building web/dist"
     (cd "$top/web" && npm run --silent build >/dev/null)
