@@ -12,6 +12,13 @@ function check(ok, what) {
   if (!ok) throw new Error(`expected: ${what}`);
 }
 
+/** Open a dialog with button name; wait until it has taken the focus. */
+async function openDialog(page, name) {
+  await page.getByRole('button', { name }).click();
+  await page.getByRole('dialog').waitFor();
+  await page.waitForFunction(() => document.querySelector('[role=dialog]')?.contains(document.activeElement));
+}
+
 async function typeSql(page, sql) {
   const editor = page.locator('.cm-content');
   await editor.click();
@@ -116,7 +123,7 @@ test('sources: bad input is explained before sending; test connection; attach a 
   await page.getByRole('button', { name: 'Preview' }).click();
   await page.getByRole('gridcell', { name: 'rex', exact: true }).waitFor();
   await shot('sources-table');
-  await page.getByRole('button', { name: 'Cache…' }).click();
+  await openDialog(page, 'Cache…');
   await page.getByLabel('Expires after (optional)').fill('soon');
   await page.getByRole('button', { name: 'Copy' }).click();
   await page.getByText('a duration such as').waitFor();
@@ -179,7 +186,7 @@ test('boards: build a board, move and resize an item, refresh, export HTML', asy
   await page.getByRole('button', { name: 'Create' }).click();
   await page.waitForURL('**/boards/sales');
   const add = async (fill) => {
-    await page.getByRole('button', { name: 'Add item' }).click();
+    await openDialog(page, 'Add item');
     await fill(page.getByRole('dialog'));
     await page.getByRole('dialog').getByRole('button', { name: 'Add', exact: true }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
@@ -201,7 +208,7 @@ test('boards: build a board, move and resize an item, refresh, export HTML', asy
     await d.getByLabel(/^Note/).fill('# Notes\n- checked by <b>me</b>');
   });
   // a query that fails keeps the dialog open with the message
-  await page.getByRole('button', { name: 'Add item' }).click();
+  await openDialog(page, 'Add item');
   await page.getByRole('dialog').getByLabel('Query').fill('select * from nowhere');
   await page.getByRole('dialog').getByRole('button', { name: 'Add', exact: true }).click();
   await page.getByRole('dialog').getByRole('alert').filter({ hasText: 'nowhere' }).waitFor();
