@@ -53,6 +53,21 @@ async function startServer() {
   };
 }
 
+/** Where a page that does not answer is busy: the JavaScript stack, through the debugger. */
+async function busyStack(page) {
+  try {
+    const cdp = await page.context().newCDPSession(page);
+    const paused = new Promise((r) => cdp.once('Debugger.paused', r));
+    await cdp.send('Debugger.enable');
+    await cdp.send('Debugger.pause');
+    const ev = await Promise.race([paused, new Promise((r) => setTimeout(() => r(null), 5000))]);
+    if (!ev) return 'busy, but not in JavaScript';
+    return 'busy in: ' + ev.callFrames.slice(0, 12).map((f) => `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.location.lineNumber + 1}:${(f.location.columnNumber ?? 0) + 1}`).join(' <- ');
+  } catch (e) {
+    return `no stack: ${e.message}`;
+  }
+}
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -68,6 +83,7 @@ for (const t of tests.filter((t) => t.name.includes(filter))) {
     if (m.type() === 'error' && !(t.allowConsole ?? []).some((re) => re.test(m.text()))) problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('crash', () => problems.push('the page crashed'));
   page.on('request', (r) => {
     if (!r.url().startsWith(server.base) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) problems.push(`request outside the server: ${r.url()}`);
   });
@@ -78,6 +94,13 @@ for (const t of tests.filter((t) => t.name.includes(filter))) {
     if (problems.length) throw new Error(problems.join('\n'));
   } catch (e) {
     error = String(e.stack ?? e).split('\n').slice(0, 6).join('\n  ');
+    if (problems.length) error += '\n  in the browser:\n  ' + problems.join('\n  ');
+    const text = await Promise.race([
+      page.evaluate(() => document.querySelector('main')?.innerText ?? document.body.innerText),
+      new Promise((r) => setTimeout(() => r('(the page did not answer within 5 s)'), 5000)),
+    ]).catch((e) => `(no page text: ${e.message})`);
+    error += '\n  the page said: ' + String(text).slice(0, 600).replace(/\n/g, ' | ');
+    if (String(text).startsWith('(the page did not answer')) error += '\n  ' + (await busyStack(page));
     await page.screenshot({ path: join(shots, `FAILED-${t.name.replace(/\W+/g, '_')}.png`) }).catch(() => {});
   }
   await context.close();

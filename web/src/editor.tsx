@@ -3,7 +3,7 @@
 // Ctrl/Cmd+Enter to run.
 
 import { useEffect, useRef } from 'preact/hooks';
-import { EditorState } from '@codemirror/state';
+import { Compartment, EditorState } from '@codemirror/state';
 import { EditorView, keymap, lineNumbers, highlightActiveLine, placeholder as cmPlaceholder } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { syntaxHighlighting, defaultHighlightStyle, bracketMatching } from '@codemirror/language';
@@ -29,6 +29,10 @@ export function SqlEditor({
   const view = useRef<EditorView>();
   const handlers = useRef({ onChange, onRun });
   handlers.current = { onChange, onRun };
+  /* the text the editor last reported: a value prop equal to it is our own echo */
+  const reported = useRef(value);
+  /* the SQL language with the schema for completion, swapped in place when the schema comes */
+  const language = useRef(new Compartment());
 
   useEffect(() => {
     const run = () => {
@@ -45,22 +49,35 @@ export function SqlEditor({
           bracketMatching(),
           highlightActiveLine(),
           syntaxHighlighting(defaultHighlightStyle),
-          sql({ dialect: PostgreSQL, schema, upperCaseKeywords: false }),
+          language.current.of(sql({ dialect: PostgreSQL, schema, upperCaseKeywords: false })),
           autocompletion(),
           cmPlaceholder('select * from orders limit 10'),
           keymap.of([{ key: 'Mod-Enter', run, preventDefault: true }, ...defaultKeymap, ...historyKeymap, ...completionKeymap]),
-          EditorView.updateListener.of((u) => u.docChanged && handlers.current.onChange(u.state.doc.toString())),
+          EditorView.updateListener.of((u) => {
+            if (!u.docChanged) return;
+            reported.current = u.state.doc.toString();
+            handlers.current.onChange(reported.current);
+          }),
           EditorView.contentAttributes.of({ 'aria-label': label }),
         ],
       }),
     });
     return () => view.current?.destroy();
-    // the schema is set once known: recreate then
-  }, [JSON.stringify(Object.keys(schema))]);
+  }, []);
 
   useEffect(() => {
+    view.current?.dispatch({
+      effects: language.current.reconfigure(sql({ dialect: PostgreSQL, schema, upperCaseKeywords: false })),
+    });
+  }, [schema]);
+
+  /* a new text from outside (a query picked from the history) replaces the editor's;
+     an echo of what was typed does not, or typing and re-rendering would undo each other */
+  useEffect(() => {
     const v = view.current;
-    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
+    if (!v || value === reported.current) return;
+    reported.current = value;
+    if (v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
   }, [value]);
 
   return <div class="editor" ref={host} />;

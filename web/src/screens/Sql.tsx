@@ -13,6 +13,7 @@ import { Empty, ErrorBox, Spinner, useAsync, when } from '../ui';
 import { AddToBoard, SaveAnalysis } from './actions';
 
 const DRAFT_KEY = 'pluto-duck.sql';
+const NO_SCHEMA: SqlSchema = {};
 
 /** Tables and their columns for completion ("schema.table" and bare names in main). */
 export async function loadSchema(): Promise<SqlSchema> {
@@ -90,7 +91,7 @@ export function SqlScreen(_: { route: string[] }) {
   return (
     <div>
       <h1>SQL</h1>
-      <SqlEditor value={sql} onChange={setSql} onRun={() => { if (!running) { setRanSql(sql); run(sql); } }} schema={schema.data ?? {}} />
+      <SqlEditor value={sql} onChange={setSql} onRun={() => { if (!running) { setRanSql(sql); run(sql); } }} schema={schema.data ?? NO_SCHEMA} />
       <div class="row" style={{ marginTop: '0.5rem' }}>
         <button class="primary" onClick={() => { setRanSql(sql); run(sql); }} disabled={running || !sql.trim()} title="Ctrl/Cmd+Enter">
           ▶ Run
