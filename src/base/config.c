@@ -18,12 +18,12 @@
 #include <string.h>
 #include <unistd.h>
 
-enum kind { K_PATH, K_COUNT, K_SIZE, K_DURATION, K_LEVEL, K_HOST, K_PORT, K_TEXT };
+enum kind { K_PATH, K_COUNT, K_SIZE, K_DURATION, K_LEVEL, K_HOST, K_PORT, K_TEXT, K_CHOICE, K_ROWS };
 
 struct keydef {
     struct pd_config_key pub;
     enum kind kind;
-    long min, max; /* for K_COUNT */
+    long min, max; /* for K_COUNT and K_ROWS; K_CHOICE takes the words of pub.expected */
 };
 
 static const struct keydef keys[] = {
@@ -68,7 +68,7 @@ static const struct keydef keys[] = {
     {{"llm.provider", "local", "local or openai",
       "Who answers questions: local (offline, built in) or openai (any OpenAI-compatible API).",
       0},
-     K_TEXT, 0, 0},
+     K_CHOICE, 0, 0},
     {{"llm.base_url", "", "a URL such as http://127.0.0.1:11434/v1 (empty: OpenAI's)",
       "Where the OpenAI-compatible API is (OpenAI, Ollama, llama.cpp, vLLM, ...).", 0},
      K_TEXT, 0, 0},
@@ -80,7 +80,7 @@ static const struct keydef keys[] = {
      K_DURATION, 0, 0},
     {{"agent.send_rows", "20", "a whole number from 0 to 1000, or none",
       "Rows of a result the model sees (none or 0: only columns and counts, no data row).", 0},
-     K_TEXT, 0, 0},
+     K_ROWS, 0, 1000},
     {{"agent.max_steps", "12", "a whole number from 1 to 100",
       "Model calls one answer may take before the run stops.", 0},
      K_COUNT, 1, 100},
@@ -176,6 +176,16 @@ static int value_ok(const struct keydef *k, const char *v)
         return pd_log_level_parse(v, &lv) == 0;
     case K_TEXT:
         return 1;
+    case K_CHOICE: { /* one of the words of "a, b or c" */
+        size_t len = strlen(v);
+        for (const char *w = k->pub.expected; *w; w += strcspn(w, " ,"), w += strspn(w, " ,"))
+            if (len && strncmp(w, v, len) == 0 && strcmp(v, "or") != 0 &&
+                (w[len] == ' ' || w[len] == ',' || w[len] == '\0'))
+                return 1;
+        return 0;
+    }
+    case K_ROWS:
+        return strcmp(v, "none") == 0 || (parse_long(v, &n) == 0 && n >= k->min && n <= k->max);
     case K_HOST:
         if (*v == '\0')
             return 0;

@@ -54,14 +54,9 @@ void h_settings_get(struct srv_req *r)
 static int check(struct srv_req *r, const struct field *f, const char *v)
 {
     struct pd_err err = PD_ERR_INIT;
-    long rows;
-    if (strcmp(f->name, "provider") == 0 && strcmp(v, "local") != 0 && strcmp(v, "openai") != 0)
-        pd_fail(&err, PD_EINVAL, "must be local or openai");
-    else if (strcmp(f->name, "base_url") == 0 && *v && strncmp(v, "http://", 7) != 0 &&
-             strncmp(v, "https://", 8) != 0)
+    if (strcmp(f->name, "base_url") == 0 && *v && strncmp(v, "http://", 7) != 0 &&
+        strncmp(v, "https://", 8) != 0)
         pd_fail(&err, PD_EINVAL, "must be an http:// or https:// URL (or empty for OpenAI's)");
-    else if (strcmp(f->name, "send_rows") == 0)
-        ag_send_rows_parse(v, &rows, &err);
     else
         pd_config_check(f->key, v, &err);
     if (err.code == 0)

@@ -110,6 +110,29 @@ static void test_invalid_value_names_file_and_line(void **state)
     assert_true(strncmp(err.msg, want, strlen(want)) == 0);
 }
 
+/* Settings with a fixed set of values refuse others, whatever way they are given. */
+static void test_choices(void **state)
+{
+    static const struct {
+        const char *key, *value;
+        int ok;
+    } cases[] = {
+        {"llm.provider", "local", 1},  {"llm.provider", "openai", 1}, {"llm.provider", "gpt", 0},
+        {"llm.provider", "loc", 0},    {"llm.provider", "or", 0},     {"llm.provider", "", 0},
+        {"agent.send_rows", "none", 1}, {"agent.send_rows", "0", 1},  {"agent.send_rows", "1000", 1},
+        {"agent.send_rows", "1001", 0}, {"agent.send_rows", "-1", 0}, {"agent.send_rows", "all", 0},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pd_err err = PD_ERR_INIT;
+        int rc = pd_config_check(cases[i].key, cases[i].value, &err);
+        if ((rc == 0) != cases[i].ok)
+            fail_msg("%s = '%s': %s", cases[i].key, cases[i].value, rc ? err.msg : "accepted");
+        if (rc)
+            assert_non_null(strstr(err.msg, "must be"));
+    }
+}
+
 static void test_unknown_key_warns(void **state)
 {
     struct pd_err err = PD_ERR_INIT;
@@ -204,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_defaults_and_origins),
         cmocka_unit_test(test_file_env_flag_precedence),
         cmocka_unit_test(test_invalid_value_names_file_and_line),
+        cmocka_unit_test(test_choices),
         cmocka_unit_test(test_unknown_key_warns),
         cmocka_unit_test(test_project_file_sets_home_and_keys),
         cmocka_unit_test(test_set_keeps_comments),
