@@ -167,11 +167,8 @@ void srv_agent_submit(struct srv_req *r, const char *question, const char *conve
         srv_reply_status(r, 422, "invalid_field", "the question is empty");
         return;
     }
-    int expired;
     /* conversations idle too long go first (their work zones with them) */
-    if (ag_conv_expire(srv_warehouse(r->srv),
-                       pd_config_seconds(srv_config(r->srv), "agent.conversation_ttl"), &expired,
-                       &err) != 0) {
+    if (srv_expire_conversations(r, &err) != 0) {
         srv_reply_err(r, &err);
         return;
     }

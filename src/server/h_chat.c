@@ -14,8 +14,7 @@
 #include "base/err.h"
 #include "base/id.h"
 
-/* Conversations idle longer than agent.conversation_ttl go before any listing. */
-static int expire(struct srv_req *r, struct pd_err *err)
+int srv_expire_conversations(struct srv_req *r, struct pd_err *err)
 {
     int deleted;
     return ag_conv_expire(srv_warehouse(r->srv),
@@ -27,7 +26,7 @@ void h_chat_list(struct srv_req *r)
 {
     struct pd_err err = PD_ERR_INIT;
     json_t *list;
-    if (expire(r, &err) != 0 ||
+    if (srv_expire_conversations(r, &err) != 0 ||
         ag_conv_list(srv_warehouse(r->srv), srv_query(r, "project"), &list, &err) != 0)
         srv_reply_err(r, &err);
     else

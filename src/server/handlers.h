@@ -5,6 +5,7 @@
 #ifndef PD_SERVER_HANDLERS_H
 #define PD_SERVER_HANDLERS_H
 
+struct pd_err;
 struct srv_req;
 
 /* h_system.c */
@@ -81,6 +82,8 @@ void h_agent_decide(struct srv_req *r);
 void srv_agent_submit(struct srv_req *r, const char *question, const char *conversation);
 
 /* h_chat.c */
+/* Delete conversations idle longer than agent.conversation_ttl (before listings and new runs). */
+int srv_expire_conversations(struct srv_req *r, struct pd_err *err);
 void h_chat_list(struct srv_req *r);
 void h_chat_create(struct srv_req *r);
 void h_chat_get(struct srv_req *r);
