@@ -26,7 +26,7 @@ PACKAGES=(build-essential cmake pkg-config ca-certificates
     libpq-dev libmariadb-dev libsqlite3-dev libmicrohttpd-dev
     libcmocka-dev bats
     postgresql mariadb-server mariadb-client sqlite3 python3 util-linux wrk
-    chromium)
+    chromium gdb)
 
 sanitize=0
 for arg in "$@"; do

@@ -27,13 +27,18 @@ export function useQueryRun() {
   const [state, setState] = useState<RunState>({ status: 'idle' });
   const stream = useRef<StreamHandle>();
   const id = useRef<string>();
+  /* Cancel pressed before the server named the job: cancel it as soon as it does. */
+  const cancelWanted = useRef(false);
 
   const run = async (sql: string) => {
     stream.current?.close();
+    id.current = undefined;
+    cancelWanted.current = false;
     setState({ status: 'running' });
     try {
       const job = await post('/query', { sql, limit: KEEP_ROWS });
       id.current = job.id;
+      if (cancelWanted.current) void cancel();
       setState({ status: 'running', id: job.id });
       stream.current = streamEvents(`/query/${job.id}/events`, {
         onRetry: (n) => setState((s) => (s.status === 'running' ? { ...s, reconnecting: n > 0 } : s)),
@@ -52,6 +57,7 @@ export function useQueryRun() {
 
   const cancel = async () => {
     if (id.current) await del(`/query/${id.current}`).catch(() => undefined);
+    else cancelWanted.current = true;
   };
 
   return { state, run, cancel };
