@@ -1,7 +1,6 @@
 /*
  * projects.c - the project registry (see projects.h).
  */
-#define _XOPEN_SOURCE 700
 #include "assets/projects.h"
 
 #include "base/alloc.h"
@@ -15,7 +14,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,14 +248,6 @@ int pd_project_create(struct pd_warehouse *wh, const char *home, const char *id,
     return rc;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* The statements removing everything of project id from the warehouse. */
 static void delete_sql(struct pd_buf *b, const char *id)
 {
@@ -322,7 +312,7 @@ int pd_project_delete(struct pd_warehouse *wh, const char *home, const char *id,
         goto out;
     }
     if (moved)
-        nftw(aside, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        pd_remove_tree(aside);
     goto out;
 rollback:
     pd_exec(conn, "ROLLBACK", NULL);

@@ -27,6 +27,9 @@ int pd_mkdir_p(const char *dir, mode_t mode, struct pd_err *err);
  */
 char *pd_path_find_upward(const char *start, const char *name);
 
+/* Remove path and, when it is a directory, everything below it (symlinks are not followed). */
+void pd_remove_tree(const char *path);
+
 /* 1 when path exists (any type), else 0. */
 int pd_path_exists(const char *path);
 

@@ -14,44 +14,31 @@
 #include "base/err.h"
 #include "base/id.h"
 #include "base/path.h"
-#include "sample/shop.h"
 #include "warehouse/warehouse.h"
+
+#include "fixture.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char dir[64];
-static struct pd_warehouse *wh;
+static struct fx_warehouse fx;
 static struct ag_env env;
 
 static int setup(void **state)
 {
-    struct pd_err err = PD_ERR_INIT;
-    duckdb_connection conn;
-    int loaded;
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/pd-agent-XXXXXX");
-    if (!mkdtemp(dir))
+    if (fx_warehouse_open(&fx, "agent", 1) != 0)
         return -1;
-    char *db = pd_path_join(dir, "w.duckdb");
-    struct pd_warehouse_opts o = {.path = db, .threads = 2};
-    int rc = pd_warehouse_open(&wh, &o, &err);
-    free(db);
-    if (rc || pd_warehouse_acquire(wh, &conn, &err) || pd_shop_load(conn, &loaded, &err)) {
-        fprintf(stderr, "setup: %s\n", err.msg);
-        return -1;
-    }
-    pd_warehouse_release(wh, conn, 1);
-    env = (struct ag_env){.wh = wh, .send_rows = 5, .keep_rows = 100};
+    env = (struct ag_env){.wh = fx.wh, .send_rows = 5, .keep_rows = 100};
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    pd_warehouse_close(wh);
+    fx_warehouse_close(&fx);
     return 0;
 }
 
@@ -216,15 +203,15 @@ static void test_skills(void **state)
     struct ag_skills s;
     const struct ag_skill *k;
     (void)state;
-    snprintf(path, sizeof(path), "mkdir -p %s/skills/mine %s/skills/broken %s/projects/default/skills/mine %s/skills/sql", dir, dir, dir, dir);
+    snprintf(path, sizeof(path), "mkdir -p %s/skills/mine %s/skills/broken %s/projects/default/skills/mine %s/skills/sql", fx.dir, fx.dir, fx.dir, fx.dir);
     assert_int_equal(system(path), 0);
-    snprintf(path, sizeof(path), "%s/skills/mine/SKILL.md", dir);
+    snprintf(path, sizeof(path), "%s/skills/mine/SKILL.md", fx.dir);
     write_file(path, "---\nname: mine\ndescription: the user's version\nallowed-tools: [run_sql, list_tables]\n---\nUser body.\n");
-    snprintf(path, sizeof(path), "%s/projects/default/skills/mine/SKILL.md", dir);
+    snprintf(path, sizeof(path), "%s/projects/default/skills/mine/SKILL.md", fx.dir);
     write_file(path, "---\nname: mine\ndescription: the project's version\nallowed-tools: run_sql\n---\n\nProject body.\n");
-    snprintf(path, sizeof(path), "%s/skills/broken/SKILL.md", dir);
+    snprintf(path, sizeof(path), "%s/skills/broken/SKILL.md", fx.dir);
     write_file(path, "no front matter here\n");
-    snprintf(path, sizeof(path), "%s/skills/sql/SKILL.md", dir);
+    snprintf(path, sizeof(path), "%s/skills/sql/SKILL.md", fx.dir);
     write_file(path, "---\nname: sql-analysis\ndescription: [unclosed\n---\nx\n");
 
     ag_skills_load(NULL, NULL, &s);
@@ -232,7 +219,7 @@ static void test_skills(void **state)
     assert_non_null(ag_skill_find(&s, "sql-analysis"));
     ag_skills_clear(&s);
 
-    ag_skills_load(dir, NULL, &s);
+    ag_skills_load(fx.dir, NULL, &s);
     assert_int_equal(s.n, 4);
     k = ag_skill_find(&s, "mine");
     assert_non_null(k);
@@ -247,7 +234,7 @@ static void test_skills(void **state)
     /* load_skill gives the body; an unknown name lists the skills */
     struct ag_tool_result r;
     struct pd_err err = PD_ERR_INIT;
-    env.home = dir;
+    env.home = fx.dir;
     assert_int_equal(call("load_skill", "{\"name\":\"mine\"}", &r, &err), 0);
     assert_string_equal(json_string_value(json_object_get(r.for_model, "instructions")),
                         "Project body.\n");
@@ -263,9 +250,9 @@ static long long count_of(const char *sql)
     duckdb_connection conn;
     struct pd_err err = PD_ERR_INIT;
     long long n;
-    assert_int_equal(pd_warehouse_acquire(wh, &conn, &err), 0);
+    assert_int_equal(pd_warehouse_acquire(fx.wh, &conn, &err), 0);
     n = (long long)pd_query_count(conn, sql);
-    pd_warehouse_release(wh, conn, 1);
+    pd_warehouse_release(fx.wh, conn, 1);
     return n;
 }
 
@@ -277,8 +264,8 @@ static void test_work_zone(void **state)
     char args[512];
     const char *table;
     (void)state;
-    assert_int_equal(ag_conv_create(wh, NULL, "first", a, &err), 0);
-    assert_int_equal(ag_conv_create(wh, NULL, "second", b, &err), 0);
+    assert_int_equal(ag_conv_create(fx.wh, NULL, "first", a, &err), 0);
+    assert_int_equal(ag_conv_create(fx.wh, NULL, "second", b, &err), 0);
     ag_work_schema(a, za);
     ag_work_schema(b, zb);
     assert_int_equal(strncmp(za, "work_", 5), 0);
@@ -338,16 +325,16 @@ static void test_work_zone(void **state)
     env.work_schema = NULL;
 
     /* deleting b drops its zone; a expires once idle longer than the TTL */
-    assert_int_equal(ag_conv_delete(wh, b, &err), 0);
+    assert_int_equal(ag_conv_delete(fx.wh, b, &err), 0);
     char q[256];
     snprintf(q, sizeof(q), "select count(*) from information_schema.schemata where schema_name = '%s'", zb);
     assert_int_equal(count_of(q), 0);
     int deleted;
-    assert_int_equal(ag_conv_expire(wh, 3600, &deleted, &err), 0);
+    assert_int_equal(ag_conv_expire(fx.wh, 3600, &deleted, &err), 0);
     assert_int_equal(deleted, 0);
-    assert_int_equal(ag_conv_expire(wh, 0, &deleted, &err), 0); /* 0: keep forever */
+    assert_int_equal(ag_conv_expire(fx.wh, 0, &deleted, &err), 0); /* 0: keep forever */
     assert_int_equal(deleted, 0);
-    assert_int_equal(ag_conv_expire(wh, 1e-6, &deleted, &err), 0);
+    assert_int_equal(ag_conv_expire(fx.wh, 1e-6, &deleted, &err), 0);
     assert_int_equal(deleted, 1);
     assert_int_equal(count_of("select count(*) from _pluto.conversations"), 0);
 }

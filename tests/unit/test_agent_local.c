@@ -11,16 +11,15 @@
 #include "agent/local.h"
 #include "base/alloc.h"
 #include "base/err.h"
-#include "base/path.h"
-#include "sample/shop.h"
 #include "warehouse/warehouse.h"
+
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char dir[64];
-static struct pd_warehouse *wh;
+static struct fx_warehouse fx;
 static duckdb_connection conn;
 static struct ag_table tables[8];
 static struct ag_col cols[8][16];
@@ -30,16 +29,8 @@ static int setup(void **state)
 {
     struct pd_err err = PD_ERR_INIT;
     duckdb_result res;
-    int loaded;
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/pd-local-XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    char *db = pd_path_join(dir, "w.duckdb");
-    struct pd_warehouse_opts o = {.path = db, .threads = 2};
-    int rc = pd_warehouse_open(&wh, &o, &err);
-    free(db);
-    if (rc || pd_warehouse_acquire(wh, &conn, &err) || pd_shop_load(conn, &loaded, &err))
+    if (fx_warehouse_open(&fx, "local", 1) != 0 || pd_warehouse_acquire(fx.wh, &conn, &err) != 0)
         return -1;
     /* the schema, as describe_table gives it */
     if (duckdb_query(conn,
@@ -72,8 +63,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    pd_warehouse_release(wh, conn, 1);
-    pd_warehouse_close(wh);
+    pd_warehouse_release(fx.wh, conn, 1);
+    fx_warehouse_close(&fx);
     return 0;
 }
 

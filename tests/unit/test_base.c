@@ -172,6 +172,13 @@ static void test_paths(void **state)
     free(blocked);
     free(start);
     free(deep);
+    /* the whole tree goes, a symlink out of it is removed but not followed */
+    char *link = pd_path_join(dir, "x/out");
+    assert_int_equal(symlink("/tmp", link), 0);
+    pd_remove_tree(dir);
+    assert_false(pd_path_exists(dir));
+    assert_true(pd_path_exists("/tmp"));
+    free(link);
 }
 
 struct leaves {

@@ -41,6 +41,13 @@ static int setup(void **state)
     return 0;
 }
 
+static int teardown(void **state)
+{
+    (void)state;
+    pd_remove_tree(home_dir);
+    return 0;
+}
+
 static struct pd_config *load(struct pd_err *err, int *rc)
 {
     struct pd_config *c = NULL;
@@ -233,5 +240,5 @@ int main(void)
         cmocka_unit_test(test_set_keeps_comments),
         cmocka_unit_test(test_sql_split),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -17,6 +17,8 @@
 #include "warehouse/journal.h"
 #include "warehouse/warehouse.h"
 
+#include "fixture.h"
+
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -24,25 +26,15 @@
 #include <string.h>
 #include <unistd.h>
 
-static char dir[64];
-static struct pd_warehouse *wh;
+static struct fx_warehouse fx;
 static struct pd_history *hist;
 
 static int setup(void **state)
 {
-    struct pd_err err = PD_ERR_INIT;
-    char *db;
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/pd-query-XXXXXX");
-    mkdtemp(dir);
-    db = pd_path_join(dir, "w.duckdb");
-    struct pd_warehouse_opts o = {.path = db, .threads = 2};
-    if (pd_warehouse_open(&wh, &o, &err) != 0) {
-        fprintf(stderr, "open: %s\n", err.msg);
+    if (fx_warehouse_open(&fx, "query", 0) != 0)
         return -1;
-    }
-    free(db);
-    hist = pd_history_open(wh, dir);
+    hist = pd_history_open(fx.wh, fx.dir);
     return 0;
 }
 
@@ -50,7 +42,7 @@ static int teardown(void **state)
 {
     (void)state;
     pd_history_close(hist);
-    pd_warehouse_close(wh);
+    fx_warehouse_close(&fx);
     return 0;
 }
 
@@ -64,7 +56,7 @@ static char *run_to_string(enum pd_format fmt, const char *sql, struct pd_query_
     struct pd_table_opts t = {.width = 0, .max_cell = 40, .show_footer = 1};
     struct pd_sink *sink = pd_sink_new(fmt, f, &t);
     struct pd_query_opts def = {.history = hist, .origin = "test"};
-    struct pd_query *q = pd_query_new(wh, o ? o : &def);
+    struct pd_query *q = pd_query_new(fx.wh, o ? o : &def);
     *rc = pd_query_run(q, sql, sink, NULL, err);
     pd_query_free(q);
     pd_sink_free(sink);
@@ -92,7 +84,7 @@ static void test_migrations_applied_once(void **state)
 {
     json_t *v;
     (void)state;
-    assert_int_equal(pd_warehouse_schema_version(wh), 6);
+    assert_int_equal(pd_warehouse_schema_version(fx.wh), 6);
     /* one row per step: none applied twice */
     v = run_json("select count(*) as n from _pluto.schema_migrations");
     assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 0), "n")), 6);
@@ -240,7 +232,7 @@ static void test_cancel_from_other_thread(void **state)
 {
     struct pd_err err = PD_ERR_INIT;
     struct pd_query_opts o = {.history = hist};
-    struct pd_query *q = pd_query_new(wh, &o);
+    struct pd_query *q = pd_query_new(fx.wh, &o);
     pthread_t t;
     int rc;
     (void)state;
@@ -303,7 +295,7 @@ static void test_history_records_each_statement(void **state)
     free(run_to_string(PD_FORMAT_TABLE, "create table h1(a int); insert into h1 values (1),(2)",
                        NULL, &rc, &err));
     assert_int_equal(rc, 0);
-    pd_journal_flush(pd_warehouse_journal(wh)); /* rows are committed in batches */
+    pd_journal_flush(pd_warehouse_journal(fx.wh)); /* rows are committed in batches */
     v = run_json("select sql, statement_type, rows, status from _pluto.query_history "
                  "where sql like '%h1%' order by started_at");
     assert_int_equal(json_array_size(v), 2);
@@ -320,7 +312,7 @@ static void test_history_records_each_statement(void **state)
     out = run_to_string(PD_FORMAT_CSV, "select 1", NULL, &rc, &err);
     free(out);
     char cmd[256];
-    snprintf(cmd, sizeof(cmd), "cat %s/*.jsonl | grep -c 'create table h1'", dir);
+    snprintf(cmd, sizeof(cmd), "cat %s/*.jsonl | grep -c 'create table h1'", fx.dir);
     FILE *p = popen(cmd, "r");
     int count = 0;
     assert_int_equal(fscanf(p, "%d", &count), 1);
@@ -331,7 +323,7 @@ static void test_history_records_each_statement(void **state)
 /* A batch with a bad statement still writes the good ones. */
 static void test_journal_batches(void **state)
 {
-    struct pd_journal *j = pd_warehouse_journal(wh);
+    struct pd_journal *j = pd_warehouse_journal(fx.wh);
     struct pd_err err = PD_ERR_INIT;
     int rc;
     json_t *v;
