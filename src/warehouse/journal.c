@@ -27,33 +27,59 @@ struct pd_journal {
     pthread_t thread;
 };
 
+/* The rows queued for one "INSERT INTO t (...) VALUES " prefix. */
+struct rows_for {
+    const char *prefix; /* in the first statement of the group */
+    size_t len;
+    struct pd_buf rows;
+};
+
+static void emit_groups(struct pd_buf *out, struct rows_for *g, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++) {
+        pd_buf_add(out, g[i].prefix, g[i].len);
+        pd_buf_add(out, g[i].rows.ptr, g[i].rows.len);
+        pd_buf_adds(out, ";\n");
+        pd_buf_release(&g[i].rows);
+    }
+    *n = 0;
+}
+
 /*
- * The statements as one script, consecutive "INSERT INTO t (...) VALUES (...)"
- * into the same table and columns merged into one INSERT with many rows: DuckDB
- * parses and plans it once.
+ * The statements as one script. Every "INSERT INTO t (...) VALUES (...)" into
+ * the same table and columns becomes one row of a single INSERT, so DuckDB
+ * parses and plans each table's rows once: the journal's statements are
+ * appends to logs, whose order across tables does not matter (the rows of one
+ * table keep theirs). Any other statement is a barrier: what came before it is
+ * written before it.
  */
 static void batch_sql(struct pd_buf *out, const struct pd_strv *stmts)
 {
-    const char *prev = NULL;
-    size_t prev_len = 0;
+    struct rows_for *g = xcalloc(stmts->n ? stmts->n : 1, sizeof(*g));
+    size_t n = 0;
     for (size_t i = 0; i < stmts->n; i++) {
         const char *s = stmts->v[i], *values = strstr(s, " VALUES (");
-        size_t len = values ? (size_t)(values - s) + 8 : 0;
-        if (values && prev && len == prev_len && strncmp(s, prev, len) == 0) {
-            pd_buf_adds(out, ", ");
-            pd_buf_adds(out, s + len);
+        size_t len = values ? (size_t)(values - s) + 8 : 0, k;
+        if (!values) {
+            emit_groups(out, g, &n);
+            pd_buf_adds(out, s);
+            pd_buf_adds(out, ";\n");
             continue;
         }
-        if (prev)
-            pd_buf_adds(out, ";\n");
-        pd_buf_adds(out, s);
-        prev = values ? s : NULL;
-        prev_len = len;
-        if (!values)
-            pd_buf_adds(out, ";\n");
+        for (k = 0; k < n && !(g[k].len == len && strncmp(g[k].prefix, s, len) == 0); k++)
+            ;
+        if (k == n) {
+            g[n].prefix = s;
+            g[n].len = len;
+            g[n].rows = (struct pd_buf)PD_BUF_INIT;
+            n++;
+        } else {
+            pd_buf_adds(&g[k].rows, ", ");
+        }
+        pd_buf_adds(&g[k].rows, s + len);
     }
-    if (prev)
-        pd_buf_adds(out, ";\n");
+    emit_groups(out, g, &n);
+    free(g);
 }
 
 /* Write stmts in one transaction; when that fails, one by one (logging what fails). */

@@ -356,6 +356,22 @@ static void test_journal_batches(void **state)
     v = run_json("select string_agg(x, ',' order by x) as xs from jt where x >= 10");
     assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "xs")), "10,11,12");
     json_decref(v);
+    /* rows of two tables interleaved (as job and history rows are) each keep their order;
+       a statement that is not an INSERT ... VALUES runs after what came before it */
+    free(run_to_string(PD_FORMAT_CSV, "create table jt2 (y int)", NULL, &rc, &err));
+    assert_int_equal(rc, 0);
+    pd_journal_add(j, "INSERT INTO jt (x) VALUES (21)");
+    pd_journal_add(j, "INSERT INTO jt2 (y) VALUES (1)");
+    pd_journal_add(j, "INSERT INTO jt (x) VALUES (22)");
+    pd_journal_add(j, "INSERT INTO jt2 (y) VALUES (2)");
+    pd_journal_add(j, "DELETE FROM jt WHERE x = 21");
+    pd_journal_add(j, "INSERT INTO jt (x) VALUES (21)");
+    pd_journal_flush(j);
+    v = run_json("select (select string_agg(x, ',' order by rowid) from jt where x > 20) as xs,"
+                 " (select string_agg(y, ',' order by rowid) from jt2) as ys");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "xs")), "22,21");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "ys")), "1,2");
+    json_decref(v);
 }
 
 int main(void)
