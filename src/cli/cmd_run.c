@@ -1,7 +1,7 @@
 /*
  * cmd_run.c - `pluto-duck run`: serve the API until Ctrl-C or SIGTERM.
  *
- * Writes runtime/server.json (pid, host, port, token, url; mode 0600) once the
+ * Writes runtime/server.json (pid, host, port, token, url, version, build; mode 0600) once the
  * port is bound, so the CLI and scripts can find the server, and removes it on
  * a clean stop. A file left by a server that died (its pid is gone) is stale:
  * it is replaced, with a note.
@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/remote.h"
 
+#include "base/build.h"
 #include "base/config.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -41,9 +42,10 @@ static int write_runtime(const char *path, const struct srv_opts *o, int port, s
     int rc;
     snprintf(url, sizeof(url), "http://%s%s%s:%d", strchr(o->host, ':') ? "[" : "", o->host,
              strchr(o->host, ':') ? "]" : "", port);
-    doc = json_pack("{s:i, s:s, s:i, s:s, s:s, s:I}", "pid", (int)getpid(), "host", o->host, "port",
-                    port, "url", url, "token", o->token ? o->token : "", "started_ms",
-                    (json_int_t)pd_now_ms());
+    doc = json_pack("{s:i, s:s, s:i, s:s, s:s, s:I, s:s, s:s}", "pid", (int)getpid(), "host",
+                    o->host, "port", port, "url", url, "token", o->token ? o->token : "",
+                    "started_ms", (json_int_t)pd_now_ms(), "version", PD_VERSION, "build",
+                    pd_build_id());
     text = json_dumps(doc, JSON_INDENT(2));
     json_decref(doc);
     old = umask(077); /* it holds the token: 0600 from the start */

@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/build.h"
 #include "base/config.h"
 #include "base/err.h"
 #include "base/id.h"
@@ -688,6 +689,20 @@ static int run_command(const struct cli_command *c, struct cli_ctx *ctx, struct 
         struct cli_remote remote;
         /* A server for this home holds the warehouse: it runs the command for us. */
         if (cli_remote_find(pd_config_home(ctx->cfg), &remote)) {
+            /* Another build may not know this command line, or read it otherwise. */
+            if (strcmp(remote.build, pd_build_id()) != 0) {
+                rc = pd_fail(err, PD_ELOCKED,
+                             "the pluto-duck server for this data home (pid %d, %s) is another "
+                             "build (%s%s%.12s) than this command (%s, build %.12s): stop it "
+                             "(kill %d, or Ctrl-C where it runs) and start it again with this "
+                             "pluto-duck: pluto-duck run",
+                             remote.pid, remote.url,
+                             *remote.version ? remote.version : "an older version",
+                             *remote.build ? ", build " : "", remote.build, PD_VERSION,
+                             pd_build_id(), remote.pid);
+                cli_remote_release(&remote);
+                return rc;
+            }
             if (!forwardable(c)) {
                 cli_remote_release(&remote);
                 return pd_fail(err, PD_ELOCKED,

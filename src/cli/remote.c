@@ -93,6 +93,13 @@ static int pid_alive(int pid)
     return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
+/* The string field key of doc into buf ("" when it is missing). */
+static void copy_field(char *buf, size_t size, const json_t *doc, const char *key)
+{
+    const char *v = json_string_value(json_object_get(doc, key));
+    snprintf(buf, size, "%s", v ? v : "");
+}
+
 int cli_remote_find(const char *home, struct cli_remote *out)
 {
     char *path = pd_home_path(home, PD_HOME_SERVER_FILE);
@@ -104,8 +111,9 @@ int cli_remote_find(const char *home, struct cli_remote *out)
     memset(out, 0, sizeof(*out));
     if (doc) {
         out->pid = (int)json_integer_value(json_object_get(doc, "pid"));
-        snprintf(out->url, sizeof(out->url), "%s",
-                 json_string_value(json_object_get(doc, "url")) ? json_string_value(json_object_get(doc, "url")) : "");
+        copy_field(out->url, sizeof(out->url), doc, "url");
+        copy_field(out->version, sizeof(out->version), doc, "version");
+        copy_field(out->build, sizeof(out->build), doc, "build");
         out->token = xstrdup(json_string_value(json_object_get(doc, "token"))
                                  ? json_string_value(json_object_get(doc, "token"))
                                  : "");

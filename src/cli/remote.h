@@ -38,6 +38,7 @@ struct cli_remote {
     int pid;
     char url[256];
     char *token;
+    char version[32], build[130]; /* of the server's program ("" when it did not say) */
 };
 
 /*

@@ -10,6 +10,7 @@
 #include "server/stream.h"
 
 #include "base/alloc.h"
+#include "base/build.h"
 #include "base/err.h"
 #include "warehouse/warehouse.h"
 
@@ -20,8 +21,9 @@
 
 void h_health(struct srv_req *r)
 {
-    srv_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:i}", "status", "ok", "version", PD_VERSION,
-                                     "duckdb_version", pd_duckdb_version(), "schema_version",
+    srv_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:i}", "status", "ok", "version",
+                                     PD_VERSION, "build", pd_build_id(), "duckdb_version",
+                                     pd_duckdb_version(), "schema_version",
                                      pd_warehouse_schema_version(srv_warehouse(r->srv))));
 }
 

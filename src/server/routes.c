@@ -22,8 +22,9 @@
 
 const struct srv_route srv_routes[] = {
     {SRV_GET, V1 "/health", h_health, SRV_PUBLIC, "system", "health",
-     "Status, version and DuckDB version.", NULL,
-     OBJ(STR("status", "ok") "," STR("version", "pluto-duck") "," STR("duckdb_version", "DuckDB"))},
+     "Status, version, build id and DuckDB version.", NULL,
+     OBJ(STR("status", "ok") "," STR("version", "pluto-duck") "," STR("build", "linker build id")
+         "," STR("duckdb_version", "DuckDB"))},
     {SRV_GET, V1 "/openapi.json", h_openapi, 0, "system", NULL,
      "This API as an OpenAPI 3.1 document.", NULL, NULL},
     {SRV_GET, V1 "/actions", h_actions, 0, "system", NULL,

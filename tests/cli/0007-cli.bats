@@ -24,11 +24,11 @@ setup() { setup_home; }
 @test "version prints ours and DuckDB's" {
     run pd version
     [ "$status" -eq 0 ]
-    [[ "$output" =~ ^pluto-duck\ [0-9]+\.[0-9]+\.[0-9]+\ \(DuckDB\ v1\.4\.4\)$ ]]
+    [[ "$output" =~ ^pluto-duck\ [0-9]+\.[0-9]+\.[0-9]+\ \(build\ [0-9a-f]{12},\ DuckDB\ v1\.4\.4\)$ ]]
     run pd --version
     [[ "$output" == *"v1.4.4"* ]]
     run pd version --format json
-    echo "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["duckdb"]=="v1.4.4"'
+    echo "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["duckdb"]=="v1.4.4"; assert len(d["build"])==40'
 }
 
 @test "usage errors exit 2 with a pointer to help" {

@@ -17,6 +17,7 @@ teardown() {
     [ "$status_code" = 200 ]
     [ "$(json_get 'd["status"]')" = ok ]
     [ "$(json_get 'd["duckdb_version"]')" = v1.4.4 ]
+    [ "$(json_get 'd["build"]')" = "$(pd version --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["build"])')" ]
     [ "$(stat -c %a "$PLUTO_DUCK_HOME/runtime/server.json")" = 600 ]
     grep -q "\"pid\": $SERVER_PID" "$PLUTO_DUCK_HOME/runtime/server.json"
 }
@@ -178,6 +179,30 @@ teardown() {
     run pd shell
     [ "$status" -eq 1 ]
     [[ "$output" == *"holds the warehouse"* ]]
+}
+
+@test "a command from another build is not sent to the server: it says to restart the server" {
+    runtime="$PLUTO_DUCK_HOME/runtime/server.json"
+    cp "$runtime" server.json.orig
+    python3 - "$runtime" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); d["build"] = "0123456789abcdef" * 2; d["version"] = "0.0.9"
+json.dump(d, open(sys.argv[1], "w"))
+PY
+    run pd analysis new other --sql "select 1 as x"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"is another build (0.0.9, build 0123456789ab) than this command"* ]]
+    [[ "$output" == *"kill $SERVER_PID"* ]]
+    [ ! -f "$PLUTO_DUCK_HOME/projects/default/analyses/other.yaml" ]
+    # a server from before builds were written down
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); del d["build"], d["version"]; json.dump(d, open(sys.argv[1], "w"))' "$runtime"
+    run pd sql "select 1"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"is another build (an older version) than this command"* ]]
+    cp server.json.orig "$runtime"
+    run pd sql --format csv "select 1 as x"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'x\n1')" ]
 }
 
 @test "analyses over HTTP: create, list, compile, execute with step events, data, freshness, lineage, history, delete" {
