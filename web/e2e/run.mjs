@@ -4,6 +4,7 @@
 // $PD_BUILD/e2e-screenshots. Any error in the browser console fails the run.
 //
 //   PD_BIN=build/bin/pluto-duck PD_BUILD=build node web/e2e/run.mjs [name filter]
+//   (PD_E2E_SLOWDOWN=4 ... runs the pages four times slower)
 
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
@@ -18,6 +19,8 @@ const bin = resolve(process.env.PD_BIN ?? join(here, '../../build/bin/pluto-duck
 const shots = resolve(process.env.PD_BUILD ?? join(here, '../../build'), 'e2e-screenshots');
 const webDir = resolve(here, '../dist');
 const filter = process.argv[2] ?? '';
+/* PD_E2E_SLOWDOWN=N runs the pages N times slower (Chromium's CPU throttling): timing bugs show */
+const slowdown = Number(process.env.PD_E2E_SLOWDOWN ?? 1);
 
 if (!existsSync(join(webDir, 'index.html'))) {
   console.error(`e2e: ${webDir}/index.html is missing: run scripts/setup.sh (it builds the web UI)`);
@@ -112,6 +115,7 @@ for (const t of tests.filter((t) => t.name.includes(filter))) {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('Debugger.enable');
+  if (slowdown > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: slowdown });
   const problems = [];
   page.on('console', (m) => {
     if (m.type() === 'error' && !(t.allowConsole ?? []).some((re) => re.test(m.text()))) problems.push(`console: ${m.text()}`);
