@@ -19,12 +19,12 @@ SLOW="select max(hash(i)) from range(1000000000000) t(i)"
 @test "SQL from a file, from stdin, and several statements" {
     printf 'select 40 + 2 as answer;\n' > q.sql
     run pd sql -f q.sql --format csv
-    [ "$output" = $'answer\n42' ]
+    output_is $'answer\n42'
     run bash -c "echo 'select 7 as seven' | '$PD' sql --format csv"
-    [ "$output" = $'seven\n7' ]
+    output_is $'seven\n7'
     run pd sql --format csv "create table t(a int); insert into t values (1), (2); select sum(a) as s from t"
     [ "$status" -eq 0 ]
-    [ "$output" = $'s\n3' ]
+    output_is $'s\n3'
     run pd sql "create table t2(a int); insert into t2 values (1), (2)"
     [[ "$output" == *"CREATE"* ]]
     [[ "$output" == *"INSERT 2 rows"* ]]
@@ -38,9 +38,9 @@ SLOW="select max(hash(i)) from range(1000000000000) t(i)"
     [ "${#lines[@]}" -eq 3 ]
     [[ "${lines[0]}" == '{"order_id":1,"amount":'* ]]
     run pd sql --format csv --limit 2 "select order_id from orders order by 1"
-    [ "$output" = $'order_id\n1\n2' ]
+    output_is $'order_id\n1\n2'
     run pd sql --format json "select 1 as x where false"
-    [ "$output" = "[]" ]
+    output_is "[]"
 }
 
 @test "--limit and the preview say how many rows were not shown" {
@@ -90,9 +90,9 @@ SLOW="select max(hash(i)) from range(1000000000000) t(i)"
 @test "timeout cancels with a clear message and exit 1" {
     run pd sql --timeout 1s "$SLOW"
     [ "$status" -eq 1 ]
-    [ "$output" = "error: query cancelled after 1 s (timeout)" ]
+    output_is "error: query cancelled after 1 s (timeout)"
     run pd -c query.timeout=500ms sql "$SLOW"
-    [ "$output" = "error: query cancelled after 0.5 s (timeout)" ]
+    output_is "error: query cancelled after 0.5 s (timeout)"
     run pd history --failed --format csv --limit 1
     [[ "$output" == *",timeout,"* ]]
     run pd sql --timeout soon "select 1"
@@ -125,7 +125,7 @@ SLOW="select max(hash(i)) from range(1000000000000) t(i)"
     [[ "${lines[-1]}" == "1 row, 10000 columns ("*" shown)" ]]
     for l in "${lines[@]}"; do [ "$(printf '%s' "$l" | wc -m)" -le 100 ]; done
     run bash -c "'$PD' sql --format json -f wide.sql | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]))'"
-    [ "$output" = "10000" ]
+    output_is "10000"
 }
 
 @test "a 100 MB string: cut in a table, whole in json" {

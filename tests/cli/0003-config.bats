@@ -18,7 +18,7 @@ setup() { init_home; }
 @test "precedence: config.yaml < .plutoduck < env < flag" {
     pd config set log.level warn 2>/dev/null
     run pd config get log.level
-    [ "$output" = "warn" ]
+    output_is "warn"
     mkdir -p proj/sub && printf 'log:\n  level: error\n' > proj/.plutoduck
     cd proj/sub
     run pd config list --format csv
@@ -37,7 +37,7 @@ setup() { init_home; }
     [ "$status" -eq 0 ]
     [ -f "$BATS_TEST_TMPDIR/proj/local-home/data/warehouse.duckdb" ]
     run pd config get home
-    [ "$output" = "$BATS_TEST_TMPDIR/proj/./local-home" ]
+    output_is "$BATS_TEST_TMPDIR/proj/./local-home"
 }
 
 @test "config set keeps comments and validates" {
@@ -71,7 +71,7 @@ setup() { init_home; }
     printf 'server:\n  port: 99999\n' > "$PLUTO_DUCK_HOME/config.yaml"
     run pd sql "select 1"
     [ "$status" -eq 1 ]
-    [ "$output" = "error: $PLUTO_DUCK_HOME/config.yaml:2: 'server.port' must be a port number from 1 to 65535, got '99999'" ]
+    output_is "error: $PLUTO_DUCK_HOME/config.yaml:2: 'server.port' must be a port number from 1 to 65535, got '99999'"
     printf 'server:\n  port: 9000\n' > "$PLUTO_DUCK_HOME/config.yaml"
     PLUTO_DUCK_QUERY_TIMEOUT=forever run pd config list
     [ "$status" -eq 1 ]

@@ -13,7 +13,7 @@ for l in open('$PLUTO_DUCK_HOME/logs/pluto-duck.log'):
     assert {'ts', 'level', 'msg'} <= set(r), r
     assert r['ts'].endswith('Z')
 print('ok')"
-    [ "$output" = ok ]
+    output_is ok
     grep -q '"msg":"statement done".*"trace_id"' "$PLUTO_DUCK_HOME/logs/pluto-duck.log"
 }
 

@@ -13,7 +13,7 @@ setup() { init_home; }
 
 @test "a ';' inside quotes or comments does not end a statement" {
     run bash -c "printf \"select 'x;y' as s -- ;\n;\n\" | '$PD' shell --format csv"
-    [ "$output" = $'s\nx;y' ]
+    output_is $'s\nx;y'
 }
 
 @test "dot-commands: .tables, .schema, .format, .timer, .help, unknown" {
@@ -40,7 +40,7 @@ setup() { init_home; }
 
 @test "input that ends without ';' still runs; .quit ends early" {
     run bash -c "printf 'select 9 as nine' | '$PD' shell --format csv"
-    [ "$output" = $'nine\n9' ]
+    output_is $'nine\n9'
     run bash -c "printf '.quit\nselect 1;\n' | '$PD' shell --format csv"
     [ -z "$output" ]
 }

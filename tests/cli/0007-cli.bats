@@ -59,5 +59,5 @@ setup() { setup_home; }
 @test "options may follow arguments, and --home works after the command" {
     "$PD" --home "$BATS_TEST_TMPDIR/h3" init >/dev/null
     run pd sql "select 1 as x" --home "$BATS_TEST_TMPDIR/h3" --format csv
-    [ "$output" = $'x\n1' ]
+    output_is $'x\n1'
 }

@@ -57,7 +57,7 @@ setup() {
     run pd source tables lite --format csv
     [ "${lines[1]}" = 't,8,"id BIGINT, name VARCHAR, price DOUBLE, d DATE, ts TIMESTAMP, flag BOOLEAN, data BLOB, j VARCHAR"' ]
     run pd source detach lite
-    [ "$output" = "detached lite" ]
+    output_is "detached lite"
     run pd source list --format csv
     [ "${#lines[@]}" -eq 1 ]
     run pd source list --all --format csv
@@ -129,11 +129,11 @@ setup() {
     pd source cache lite t --as short --ttl 1s
     sleep 1.2
     run pd cache cleanup
-    [ "$output" = "dropped 1 expired cached table" ]
+    output_is "dropped 1 expired cached table"
     run pd sql "select * from cache.short"
     [ "$status" -eq 1 ]
     run pd cache drop lite_t
-    [ "$output" = "dropped cache.lite_t" ]
+    output_is "dropped cache.lite_t"
     run pd cache drop lite_t
     [ "$status" -eq 1 ]
     [[ "$output" == *"no cached table named 'lite_t'"* ]]

@@ -250,7 +250,7 @@ assert j["columns"] == {"customer_id": ["main.orders.customer_id"], "name": ["ma
                         "total": ["main.orders.amount"]}, j["columns"]
 PY
     run pd analysis lineage k --columns
-    [ "$output" = '{"doubled":["analysis.j.total"]}' ]
+    output_is '{"doubled":["analysis.j.total"]}'
 }
 
 @test "sources: a live source makes dependents stale unless assume_fresh; a refreshed cache makes them stale" {

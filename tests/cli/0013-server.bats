@@ -164,15 +164,15 @@ teardown() {
 @test "the CLI runs through the server while it holds the warehouse, same output and exit codes" {
     run pd sql --format csv "select count(*) as n from orders"
     [ "$status" -eq 0 ]
-    [ "$output" = "$(printf 'n\n3000')" ]
+    output_is "$(printf 'n\n3000')"
     run pd sql "select nope"
     [ "$status" -eq 1 ]
     [[ "$output" == *"Binder Error"* ]]
     run bash -c "echo 'select 7 as seven' | '$PD' sql --format csv"
-    [ "$output" = "$(printf 'seven\n7')" ]
+    output_is "$(printf 'seven\n7')"
     echo 'select 8 as eight' > q.sql
     run pd sql --format csv -f q.sql
-    [ "$output" = "$(printf 'eight\n8')" ]
+    output_is "$(printf 'eight\n8')"
     run pd analysis new top --sql "select customer_id, sum(amount) as total from orders group by 1"
     [ "$status" -eq 0 ]
     [ -f "$PLUTO_DUCK_HOME/projects/default/analyses/top.yaml" ]
@@ -202,7 +202,7 @@ PY
     cp server.json.orig "$runtime"
     run pd sql --format csv "select 1 as x"
     [ "$status" -eq 0 ]
-    [ "$output" = "$(printf 'x\n1')" ]
+    output_is "$(printf 'x\n1')"
 }
 
 @test "analyses over HTTP: create, list, compile, execute with step events, data, freshness, lineage, history, delete" {

@@ -112,7 +112,7 @@ PY
     [ "$status_code" = 200 ]
     # the CLI uses the token from the runtime file
     run pd sql --format csv "select 5 as five"
-    [ "$output" = "$(printf 'five\n5')" ]
+    output_is "$(printf 'five\n5')"
     stop_server
     run pd run --host 0.0.0.0 --port 0
     [ "$status" -eq 1 ]

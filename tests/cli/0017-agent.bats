@@ -84,7 +84,7 @@ EOF2
     run pd chat delete "$conv"
     [ "$status" -eq 0 ]
     run pd chat list --format json
-    [ "$output" = "[]" ]
+    output_is "[]"
 }
 
 @test "chat: bad input - unknown conversations, an unanswerable line, unknown actions" {

@@ -67,7 +67,7 @@ request() {
       {"content":"I could not run that.","stream":false}]}'
     run --separate-stderr pd query "drop the orders"
     [ "$status" -eq 0 ]
-    [ "$output" = "I could not run that." ]
+    output_is "I could not run that."
     [ "$(request 1 '[json.loads(m["content"])["error"][:30] for m in b["messages"] if m["role"]=="tool"]')" = "['only a read-only statement (SE', 'only one statement is allowed ', 'run_sql cannot read _pluto.que', 'run_sql: the arguments are not']" ]
     [ "$(pd sql --format csv 'select count(*) from orders' | tail -1)" = 3000 ]
 }
@@ -88,7 +88,7 @@ request() {
     model '{"replies":[{"status":429,"retry_after":1},{"status":503},{"content":"Fine."}]}'
     run --separate-stderr pd query "hello?"
     [ "$status" -eq 0 ]
-    [ "$output" = "Fine." ]
+    output_is "Fine."
     [ "$(wc -l < "$LOG")" = 3 ]
     kill "$MODEL_PID"
     model '{"replies":[{"delay":4},{"delay":4},{"delay":4}]}'
@@ -164,7 +164,7 @@ request() {
     conv=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["conversation_id"])' <<<"$output")
     run --separate-stderr pd query "and in 1999?" --conversation "$conv"
     [ "$status" -eq 0 ]
-    [ "$output" = "Of those, none are from 1999." ]
+    output_is "Of those, none are from 1999."
     # the third request carried the first turn: the question, the answer and its SQL
     [ "$(request 2 '[m["role"] for m in b["messages"]]')" = "['system', 'user', 'assistant', 'user']" ]
     [ "$(request 2 'b["messages"][1]["content"]')" = "how many orders?" ]

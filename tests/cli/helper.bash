@@ -23,3 +23,10 @@ wait_for_lock() {
     sleep 1
     kill -0 "$1"
 }
+
+# output_is TEXT: $output (from run) is exactly TEXT; on failure both are shown.
+output_is() {
+    [ "$output" = "$1" ] && return 0
+    printf -- '--- expected output:\n%s\n--- got:\n%s\n---\n' "$1" "$output"
+    return 1
+}

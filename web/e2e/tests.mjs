@@ -48,6 +48,15 @@ test('sql: run a query and see its rows; chart, history, export', async ({ page,
   await page.getByRole('tab', { name: 'History' }).click();
   await page.getByText('group by 1 order by 1').first().waitFor();
   await shot('sql-history');
+  /* a query picked from the history replaces the editor's text, and typing goes on from it */
+  await typeSql(page, 'select 1');
+  await page.getByRole('tab', { name: 'History' }).click();
+  await page.getByTitle('put it in the editor').filter({ hasText: 'group by 1 order by 1' }).first().click();
+  await page.locator('.cm-content').filter({ hasText: 'group by 1 order by 1' }).waitFor();
+  await page.locator('.cm-content').press('End');
+  await page.keyboard.type(' limit 2');
+  await page.keyboard.press('Control+Enter');
+  await page.getByTestId('result-status').filter({ hasText: /^2 rows/ }).waitFor();
 });
 
 test('sql: an error shows its message; cancel stops a long query', async ({ page, server }) => {

@@ -12,16 +12,32 @@ import { sql, PostgreSQL } from '@codemirror/lang-sql';
 
 export type SqlSchema = Record<string, string[]>;
 
+/** Text put into the editor from outside (a query picked from the history); seq tells replacements apart. */
+export interface EditorText {
+  text: string;
+  seq: number;
+}
+
+/**
+ * The editor owns its text: initial is where it starts, every change goes to
+ * onChange, and only a new replace (a new seq) puts text in from outside. The
+ * parent's copy of the text is never fed back: a render that carried an older
+ * copy would undo what was typed since, and two copies could undo each other
+ * for ever (the page once stopped answering that way).
+ */
 export function SqlEditor({
-  value,
+  initial,
+  replace,
   onChange,
   onRun,
   schema,
   label = 'SQL',
 }: {
-  value: string;
+  initial: string;
+  replace?: EditorText;
   onChange: (v: string) => void;
-  onRun: () => void;
+  /** Ctrl/Cmd+Enter, with the editor's text (the parent's copy may be a render behind) */
+  onRun: (text: string) => void;
   schema: SqlSchema;
   label?: string;
 }) {
@@ -29,20 +45,18 @@ export function SqlEditor({
   const view = useRef<EditorView>();
   const handlers = useRef({ onChange, onRun });
   handlers.current = { onChange, onRun };
-  /* the text the editor last reported: a value prop equal to it is our own echo */
-  const reported = useRef(value);
   /* the SQL language with the schema for completion, swapped in place when the schema comes */
   const language = useRef(new Compartment());
 
   useEffect(() => {
-    const run = () => {
-      handlers.current.onRun();
+    const run = (v: EditorView) => {
+      handlers.current.onRun(v.state.doc.toString());
       return true;
     };
     view.current = new EditorView({
       parent: host.current!,
       state: EditorState.create({
-        doc: value,
+        doc: initial,
         extensions: [
           lineNumbers(),
           history(),
@@ -54,9 +68,7 @@ export function SqlEditor({
           cmPlaceholder('select * from orders limit 10'),
           keymap.of([{ key: 'Mod-Enter', run, preventDefault: true }, ...defaultKeymap, ...historyKeymap, ...completionKeymap]),
           EditorView.updateListener.of((u) => {
-            if (!u.docChanged) return;
-            reported.current = u.state.doc.toString();
-            handlers.current.onChange(reported.current);
+            if (u.docChanged) handlers.current.onChange(u.state.doc.toString());
           }),
           EditorView.contentAttributes.of({ 'aria-label': label }),
         ],
@@ -71,14 +83,11 @@ export function SqlEditor({
     });
   }, [schema]);
 
-  /* a new text from outside (a query picked from the history) replaces the editor's;
-     an echo of what was typed does not, or typing and re-rendering would undo each other */
   useEffect(() => {
     const v = view.current;
-    if (!v || value === reported.current) return;
-    reported.current = value;
-    if (v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
-  }, [value]);
+    if (!v || !replace) return;
+    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: replace.text } });
+  }, [replace?.seq]);
 
   return <div class="editor" ref={host} />;
 }

@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { download, get, post, saveBlob } from '../api';
-import { SqlEditor, type SqlSchema } from '../editor';
+import { SqlEditor, type EditorText, type SqlSchema } from '../editor';
 import { Grid } from '../grid';
 import { Chart, ChartBuilder, defaultSpec } from '../chart';
 import type { ChartSpec } from '../lib/chartdata';
@@ -63,7 +63,9 @@ function History({ onPick }: { onPick: (sql: string) => void }) {
 }
 
 export function SqlScreen(_: { route: string[] }) {
-  const [sql, setSql] = useState(() => localStorage.getItem(DRAFT_KEY) ?? 'select * from orders limit 100');
+  const [initial] = useState(() => localStorage.getItem(DRAFT_KEY) ?? 'select * from orders limit 100');
+  const [sql, setSql] = useState(initial);
+  const [picked, setPicked] = useState<EditorText>();
   const [tab, setTab] = useState<'result' | 'chart' | 'history'>('result');
   const [spec, setSpec] = useState<ChartSpec | null>(null);
   const [exportError, setExportError] = useState<unknown>();
@@ -91,7 +93,7 @@ export function SqlScreen(_: { route: string[] }) {
   return (
     <div>
       <h1>SQL</h1>
-      <SqlEditor value={sql} onChange={setSql} onRun={() => { if (!running) { setRanSql(sql); run(sql); } }} schema={schema.data ?? NO_SCHEMA} />
+      <SqlEditor initial={initial} replace={picked} onChange={setSql} onRun={(text) => { if (!running) { setRanSql(text); run(text); } }} schema={schema.data ?? NO_SCHEMA} />
       <div class="row" style={{ marginTop: '0.5rem' }}>
         <button class="primary" onClick={() => { setRanSql(sql); run(sql); }} disabled={running || !sql.trim()} title="Ctrl/Cmd+Enter">
           ▶ Run
@@ -133,7 +135,7 @@ export function SqlScreen(_: { route: string[] }) {
         ))}
       </div>
       {tab === 'history' ? (
-        <History onPick={(s) => { setSql(s); setTab('result'); }} />
+        <History onPick={(s) => { setPicked((p) => ({ text: s, seq: (p?.seq ?? 0) + 1 })); setTab('result'); }} />
       ) : state.status !== 'completed' ? (
         <Empty>Run a query to see its result{tab === 'chart' ? ' as a chart' : ''}.</Empty>
       ) : state.result.columns.length === 0 ? (
