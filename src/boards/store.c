@@ -14,6 +14,7 @@
 #include "query/query.h"
 #include "warehouse/warehouse.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,11 +46,34 @@ struct session {
     duckdb_connection conn;
     const char *project;
     char *board_id;
+    int writing; /* holds board_writes */
 };
 
-/* Connect, check the project, find the board (when board is set). */
+/*
+ * Changes to boards are read-modify-write: a new position is merged into the
+ * stored one, a name is checked free before it is taken, the board's updated_at
+ * is set. They run one at a time in the process that holds the warehouse (the
+ * CLI goes through the server when one runs): two at once conflicted in DuckDB
+ * ("Conflict on update", a 500) or lost one of the changes. A drag and a
+ * resize in the web UI send two at once.
+ */
+static pthread_mutex_t board_writes = PTHREAD_MUTEX_INITIALIZER;
+
+enum { READING, WRITING };
+
+static void close_session(struct session *s)
+{
+    if (s->conn)
+        pd_warehouse_release(s->e->wh, s->conn, 1);
+    if (s->writing)
+        pthread_mutex_unlock(&board_writes);
+    free(s->board_id);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Connect, check the project, find the board (when board is set); WRITING: one at a time. */
 static int open_session(struct session *s, const struct pd_boards_env *e, const char *project,
-                        const char *board, struct pd_err *err)
+                        const char *board, int mode, struct pd_err *err)
 {
     int rc;
     memset(s, 0, sizeof(*s));
@@ -57,8 +81,14 @@ static int open_session(struct session *s, const struct pd_boards_env *e, const 
     s->project = project ? project : "default";
     if ((rc = pd_project_require(e->wh, e->home, s->project, err)) != 0)
         return rc;
-    if ((rc = pd_warehouse_acquire(e->wh, &s->conn, err)) != 0)
+    if (mode == WRITING) {
+        pthread_mutex_lock(&board_writes);
+        s->writing = 1;
+    }
+    if ((rc = pd_warehouse_acquire(e->wh, &s->conn, err)) != 0) {
+        close_session(s);
         return rc;
+    }
     if (board) {
         const char *vals[] = {s->project, board};
         s->board_id = pd_query_value_params(s->conn,
@@ -70,19 +100,9 @@ static int open_session(struct session *s, const struct pd_boards_env *e, const 
                          "no board '%s' in project %s (see: pluto-duck board list)", board,
                          s->project);
     }
-    if (rc) {
-        pd_warehouse_release(e->wh, s->conn, 1);
-        s->conn = NULL;
-    }
+    if (rc)
+        close_session(s);
     return rc;
-}
-
-static void close_session(struct session *s)
-{
-    if (s->conn)
-        pd_warehouse_release(s->e->wh, s->conn, 1);
-    free(s->board_id);
-    memset(s, 0, sizeof(*s));
 }
 
 static char *board_text(struct session *s, int *rc, struct pd_err *err)
@@ -175,7 +195,7 @@ int pd_board_create(const struct pd_boards_env *e, const char *project, const ch
     char id[PD_UUID_LEN + 1];
     int rc;
     if ((rc = pd_name_check("board", name, err)) != 0 ||
-        (rc = open_session(&s, e, project, NULL, err)) != 0)
+        (rc = open_session(&s, e, project, NULL, WRITING, err)) != 0)
         return rc;
     if ((rc = name_free(&s, name, err)) == 0) {
         const char *vals[] = {pd_uuid7(id), s.project, name, description};
@@ -195,7 +215,7 @@ int pd_board_get(const struct pd_boards_env *e, const char *project, const char 
                  struct pd_err *err)
 {
     struct session s;
-    int rc = open_session(&s, e, project, board, err);
+    int rc = open_session(&s, e, project, board, READING, err);
     if (rc == 0)
         rc = board_doc(&s, out, err);
     close_session(&s);
@@ -213,7 +233,7 @@ int pd_board_update(const struct pd_boards_env *e, const char *project, const ch
         return pd_fail(err, PD_EINVAL, "field 'name' must be a string");
     if (desc && !json_is_string(desc) && !json_is_null(desc))
         return pd_fail(err, PD_EINVAL, "field 'description' must be a string");
-    if ((rc = open_session(&s, e, project, board, err)) != 0)
+    if ((rc = open_session(&s, e, project, board, WRITING, err)) != 0)
         return rc;
     if (name) {
         const char *vals[] = {json_string_value(name), s.board_id};
@@ -240,7 +260,7 @@ int pd_board_delete(const struct pd_boards_env *e, const char *project, const ch
                     struct pd_err *err)
 {
     struct session s;
-    int rc = open_session(&s, e, project, board, err);
+    int rc = open_session(&s, e, project, board, WRITING, err);
     const char *vals[] = {s.board_id};
     if (rc)
         return rc;
@@ -286,7 +306,7 @@ int pd_board_item_add(const struct pd_boards_env *e, const char *project, const 
     if (!json_is_object(spec))
         return pd_fail(err, PD_EINVAL,
                        "an item must be an object {type, title, position, payload, render}");
-    if ((rc = open_session(&s, e, project, board, err)) != 0)
+    if ((rc = open_session(&s, e, project, board, WRITING, err)) != 0)
         return rc;
     item = json_deep_copy(spec);
     {
@@ -352,7 +372,7 @@ int pd_board_item_update(const struct pd_boards_env *e, const char *project, con
     if (!json_is_object(changes))
         return pd_fail(err, PD_EINVAL,
                        "the changes must be an object {title, position, payload, render}");
-    if ((rc = open_session(&s, e, project, board, err)) != 0)
+    if ((rc = open_session(&s, e, project, board, WRITING, err)) != 0)
         return rc;
     if ((rc = item_doc(&s, item_id, &old, err)) != 0)
         goto out;
@@ -421,7 +441,7 @@ int pd_board_item_delete(const struct pd_boards_env *e, const char *project, con
 {
     struct session s;
     json_t *old = NULL;
-    int rc = open_session(&s, e, project, board, err);
+    int rc = open_session(&s, e, project, board, WRITING, err);
     if (rc)
         return rc;
     if ((rc = item_doc(&s, item, &old, err)) == 0) {
@@ -443,7 +463,7 @@ int pd_board_refresh(const struct pd_boards_env *e, const char *project, const c
     json_t *doc = NULL, *item, *errors;
     char *text = NULL;
     size_t i;
-    int rc = open_session(&s, e, project, board, err);
+    int rc = open_session(&s, e, project, board, READING, err);
     if (rc)
         return rc;
     if (item_id && (rc = item_doc(&s, item_id, &item, err)) == 0)
@@ -460,8 +480,11 @@ int pd_board_refresh(const struct pd_boards_env *e, const char *project, const c
         if ((item_id && strcmp(id, item_id) != 0) ||
             !board_item_has_query(json_string_value(json_object_get(item, "type"))))
             continue;
-        if (snapshot_checked(&s, item, &snap, &e1) == 0)
+        if (snapshot_checked(&s, item, &snap, &e1) == 0) { /* the query runs unlocked */
+            pthread_mutex_lock(&board_writes);
             store_snapshot(&s, id, snap, &e1);
+            pthread_mutex_unlock(&board_writes);
+        }
         if (e1.code && item_id)
             rc = pd_fail(err, e1.code, "%s", e1.msg);
         else if (e1.code)
@@ -471,7 +494,12 @@ int pd_board_refresh(const struct pd_boards_env *e, const char *project, const c
         free(snap);
     }
     json_decref(doc);
-    if (rc == 0 && (rc = touch(&s, err)) == 0 && (text = board_text(&s, &rc, err)) != NULL) {
+    if (rc == 0) {
+        pthread_mutex_lock(&board_writes);
+        rc = touch(&s, err);
+        pthread_mutex_unlock(&board_writes);
+    }
+    if (rc == 0 && (text = board_text(&s, &rc, err)) != NULL) {
         /* the board document with refresh_errors added before its closing brace */
         char *errs = json_dumps(errors, JSON_COMPACT);
         size_t n = strlen(text);

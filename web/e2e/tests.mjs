@@ -238,8 +238,14 @@ test('boards: build a board, move and resize an item, refresh, export HTML', asy
   await page.mouse.up();
   await metric.focus();
   await page.keyboard.press('Shift+ArrowRight');
-  const board = JSON.parse(execFileSync('curl', ['-s', server.base + '/api/v1/boards/sales'], { encoding: 'utf8' }));
-  const pos = board.items.find((i) => i.type === 'metric').position;
+  /* the server has both changes once their requests are answered */
+  let pos;
+  for (let i = 0; i < 50; i++) {
+    const board = await (await fetch(server.base + '/api/v1/boards/sales')).json();
+    pos = board.items.find((it) => it.type === 'metric').position;
+    if (pos.x >= 4 && pos.w === 4) break;
+    await page.waitForTimeout(100);
+  }
   check(pos.x >= 4 && pos.w === 4, `moved and widened (got ${JSON.stringify(pos)})`);
   await page.reload();
   await page.getByText('3,000').waitFor();
