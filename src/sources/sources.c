@@ -28,6 +28,9 @@ struct pd_sources {
     char *home;
     long connect_timeout_s;
     pthread_mutex_t mu;
+    /* Attach, refresh and detach run one at a time: they share collect below, and DuckDB
+       refuses two catalog changes to one schema at once (a write-write conflict). */
+    pthread_mutex_t changes;
     struct pd_source *v; /* attached (or in error), in memory */
     size_t n;
     struct pd_strv *collect;    /* where binding views reports lossy type mappings, or NULL */
@@ -200,6 +203,7 @@ int pd_sources_open(struct pd_warehouse *wh, const struct pd_config *cfg, struct
     if (S->connect_timeout_s < 1)
         S->connect_timeout_s = 1;
     pthread_mutex_init(&S->mu, NULL);
+    pthread_mutex_init(&S->changes, NULL);
     *out = S;
     if ((rc = pd_warehouse_acquire(wh, &conn, err)) != 0)
         return rc;
@@ -219,6 +223,7 @@ void pd_sources_close(struct pd_sources *S)
     free(S->v);
     free(S->home);
     pthread_mutex_destroy(&S->mu);
+    pthread_mutex_destroy(&S->changes);
     free(S);
 }
 
@@ -422,8 +427,8 @@ int pd_source_test(struct pd_sources *S, const struct pd_attach_req *req, struct
     return rc;
 }
 
-int pd_source_attach(struct pd_sources *S, const struct pd_attach_req *req,
-                     struct pd_attach_report *rep, struct pd_err *err)
+static int attach_one(struct pd_sources *S, const struct pd_attach_req *req,
+                      struct pd_attach_report *rep, struct pd_err *err)
 {
     struct pd_source src = {0};
     struct pd_buf sql = PD_BUF_INIT;
@@ -494,8 +499,8 @@ static void mark_error(duckdb_connection conn, const char *name, const char *msg
     pd_buf_release(&sql);
 }
 
-int pd_source_refresh(struct pd_sources *S, const char *name, struct pd_attach_report *rep,
-                      struct pd_err *err)
+static int refresh_one(struct pd_sources *S, const char *name, struct pd_attach_report *rep,
+                       struct pd_err *err)
 {
     struct pd_source src = {0};
     struct pd_buf sql = PD_BUF_INIT;
@@ -551,7 +556,7 @@ out_src:
     return rc;
 }
 
-int pd_source_detach(struct pd_sources *S, const char *name, struct pd_err *err)
+static int detach_one(struct pd_sources *S, const char *name, struct pd_err *err)
 {
     struct pd_source src = {0};
     struct pd_buf sql = PD_BUF_INIT;
@@ -583,6 +588,35 @@ int pd_source_detach(struct pd_sources *S, const char *name, struct pd_err *err)
 out_src:
     pd_source_free(&src);
     pd_buf_release(&sql);
+    return rc;
+}
+
+int pd_source_attach(struct pd_sources *S, const struct pd_attach_req *req,
+                     struct pd_attach_report *rep, struct pd_err *err)
+{
+    int rc;
+    pthread_mutex_lock(&S->changes);
+    rc = attach_one(S, req, rep, err);
+    pthread_mutex_unlock(&S->changes);
+    return rc;
+}
+
+int pd_source_refresh(struct pd_sources *S, const char *name, struct pd_attach_report *rep,
+                      struct pd_err *err)
+{
+    int rc;
+    pthread_mutex_lock(&S->changes);
+    rc = refresh_one(S, name, rep, err);
+    pthread_mutex_unlock(&S->changes);
+    return rc;
+}
+
+int pd_source_detach(struct pd_sources *S, const char *name, struct pd_err *err)
+{
+    int rc;
+    pthread_mutex_lock(&S->changes);
+    rc = detach_one(S, name, err);
+    pthread_mutex_unlock(&S->changes);
     return rc;
 }
 

@@ -272,6 +272,25 @@ PY
     [ "$status_code" = 404 ]
 }
 
+@test "sources: refreshes and attaches sent at once all succeed" {
+    sqlite3 shop.db "create table items(id integer primary key); insert into items values (1);"
+    post /source "{\"name\":\"lite\",\"type\":\"sqlite\",\"config\":{\"path\":\"$PWD/shop.db\"}}"
+    [ "$status_code" = 201 ]
+    local pids=() k
+    for k in 1 2 3 4; do
+        curl -s -o /dev/null -w '%{http_code}\n' -X POST "$BASE/source/lite/refresh" >> codes &
+        pids+=($!)
+        curl -s -o /dev/null -w '%{http_code}\n' -X POST "$BASE/source" -H 'Content-Type: application/json' \
+            --data "{\"name\":\"lite$k\",\"type\":\"sqlite\",\"config\":{\"path\":\"$PWD/shop.db\"}}" >> codes &
+        pids+=($!)
+    done
+    wait "${pids[@]}" # not the server
+    run sort codes
+    output_is "$(printf '200\n200\n200\n200\n201\n201\n201\n201')"
+    run pd sql --format csv "select count(*) as n from lite4.items"
+    output_is "$(printf 'n\n1')"
+}
+
 @test "ingest an inline recipe as a job" {
     printf 'id,v\n1,x\n2,y\n' > data.csv
     post '/ingest?wait=30' "{\"recipe\":{\"source\":{\"type\":\"file\",\"path\":\"$PWD/data.csv\"},\"table\":\"data\",\"target\":\"loaded\",\"mode\":\"replace\"}}"
