@@ -550,8 +550,15 @@ static int ensure_schema(duckdb_connection conn, const char *schema, struct pd_e
     return rc;
 }
 
-int dp_run(const struct dp_plan *plan, const struct dp_env *env, const struct dp_run_opts *o,
-           struct dp_run_result *out, struct pd_err *err)
+/*
+ * Runs go one at a time in a process (which holds the warehouse): two at once
+ * conflicted in DuckDB - on creating the project's schema, on replacing the same
+ * table, on a run state row both inserted - and both failed.
+ */
+static pthread_mutex_t one_run = PTHREAD_MUTEX_INITIALIZER;
+
+static int run_locked(const struct dp_plan *plan, const struct dp_env *env,
+                      const struct dp_run_opts *o, struct dp_run_result *out, struct pd_err *err)
 {
     struct dp_run_opts none = {0};
     struct watch w;
@@ -620,6 +627,16 @@ int dp_run(const struct dp_plan *plan, const struct dp_env *env, const struct dp
     watch_stop(&w);
     pd_log(rc ? PD_LOG_WARN : PD_LOG_INFO, "analysis run finished", "{s:s, s:i, s:i, s:i}",
            "run_id", out->run_id, "ok", out->ok, "failed", out->failed, "skipped", out->skipped);
+    return rc;
+}
+
+int dp_run(const struct dp_plan *plan, const struct dp_env *env, const struct dp_run_opts *o,
+           struct dp_run_result *out, struct pd_err *err)
+{
+    int rc;
+    pthread_mutex_lock(&one_run);
+    rc = run_locked(plan, env, o, out, err);
+    pthread_mutex_unlock(&one_run);
     return rc;
 }
 

@@ -272,6 +272,23 @@ PY
     [ "$status_code" = 404 ]
 }
 
+@test "analyses: runs sent at once all complete (one after another)" {
+    post /asset/analysis '{"id":"wide","sql":"select o.*, r.range as k from orders o, range(50) r","materialize":"table"}'
+    [ "$status_code" = 201 ]
+    post /asset/analysis '{"id":"n_wide","sql":"select count(*) as n from {{ ref('"'"'wide'"'"') }}","materialize":"table"}'
+    local pids=() k
+    for k in 1 2 3 4; do
+        curl -s -X POST "$BASE/asset/analysis/n_wide/execute?wait=120" -H 'Content-Type: application/json' \
+            --data '{"upstream":true}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' >> outcomes &
+        pids+=($!)
+    done
+    wait "${pids[@]}" # not the server
+    run sort outcomes
+    output_is "$(printf 'completed\ncompleted\ncompleted\ncompleted')"
+    run pd sql --format csv "select n from analysis.n_wide"
+    output_is "$(printf 'n\n150000')"
+}
+
 @test "sources: refreshes and attaches sent at once all succeed" {
     sqlite3 shop.db "create table items(id integer primary key); insert into items values (1);"
     post /source "{\"name\":\"lite\",\"type\":\"sqlite\",\"config\":{\"path\":\"$PWD/shop.db\"}}"
