@@ -276,14 +276,10 @@ PY
     post /asset/analysis '{"id":"wide","sql":"select o.*, r.range as k from orders o, range(50) r","materialize":"table"}'
     [ "$status_code" = 201 ]
     post /asset/analysis '{"id":"n_wide","sql":"select count(*) as n from {{ ref('"'"'wide'"'"') }}","materialize":"table"}'
-    local pids=() k
-    for k in 1 2 3 4; do
-        curl -s -X POST "$BASE/asset/analysis/n_wide/execute?wait=120" -H 'Content-Type: application/json' \
-            --data '{"upstream":true}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' >> outcomes &
-        pids+=($!)
-    done
-    wait "${pids[@]}" # not the server
-    run sort outcomes
+    local run='curl -s -X POST "$BASE/asset/analysis/n_wide/execute?wait=120" -H "Content-Type: application/json" \
+        --data "{\"upstream\":true}" |
+        python3 -c "import json,sys; print(json.load(sys.stdin)[\"status\"])"'
+    at_once "$run" "$run" "$run" "$run"
     output_is "$(printf 'completed\ncompleted\ncompleted\ncompleted')"
     run pd sql --format csv "select n from analysis.n_wide"
     output_is "$(printf 'n\n150000')"
@@ -293,16 +289,8 @@ PY
     sqlite3 shop.db "create table items(id integer primary key); insert into items values (1);"
     post /source "{\"name\":\"lite\",\"type\":\"sqlite\",\"config\":{\"path\":\"$PWD/shop.db\"}}"
     [ "$status_code" = 201 ]
-    local pids=() k
-    for k in 1 2 3 4; do
-        curl -s -o /dev/null -w '%{http_code}\n' -X POST "$BASE/source/lite/refresh" >> codes &
-        pids+=($!)
-        curl -s -o /dev/null -w '%{http_code}\n' -X POST "$BASE/source" -H 'Content-Type: application/json' \
-            --data "{\"name\":\"lite$k\",\"type\":\"sqlite\",\"config\":{\"path\":\"$PWD/shop.db\"}}" >> codes &
-        pids+=($!)
-    done
-    wait "${pids[@]}" # not the server
-    run sort codes
+    local refresh='code POST /source/lite/refresh' attach='code POST /source --data "{\"name\":\"lite$K\",\"type\":\"sqlite\",\"config\":{\"path\":\"$PWD/shop.db\"}}"'
+    at_once "$refresh" "K=1 && $attach" "$refresh" "K=2 && $attach" "$refresh" "K=3 && $attach" "$refresh" "K=4 && $attach"
     output_is "$(printf '200\n200\n200\n200\n201\n201\n201\n201')"
     run pd sql --format csv "select count(*) as n from lite4.items"
     output_is "$(printf 'n\n1')"

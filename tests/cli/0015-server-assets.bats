@@ -286,24 +286,20 @@ add_item() {
 
 @test "boards: edits sent at once (a drag and a resize) all succeed and none is lost" {
     post /boards '{"name":"busy"}'
-    local ids=() pids=() i k
+    local ids=() i k
     for k in 1 2 3; do
         add_item busy '{"type":"markdown","title":"n'$k'","payload":{"text":"hi"},"position":{"x":0,"y":'$((k * 2))',"w":4,"h":2}}'
         ids+=("$item")
     done
     # per item: one request moves it, one widens it, one renames it; and the board changes too
+    local edits=()
     for i in "${ids[@]}"; do
-        for change in '{"position":{"x":6}}' '{"position":{"w":5}}' '{"title":"renamed"}'; do
-            curl -s -o /dev/null -w '%{http_code}\n' -X PATCH "$BASE/boards/busy/items/$i" \
-                -H 'Content-Type: application/json' --data "$change" >> codes &
-            pids+=($!)
-        done
-        curl -s -o /dev/null -w '%{http_code}\n' -X PATCH "$BASE/boards/busy" \
-            -H 'Content-Type: application/json' --data '{"description":"edited"}' >> codes &
-        pids+=($!)
+        edits+=("code PATCH /boards/busy/items/$i --data '{\"position\":{\"x\":6}}'"
+            "code PATCH /boards/busy/items/$i --data '{\"position\":{\"w\":5}}'"
+            "code PATCH /boards/busy/items/$i --data '{\"title\":\"renamed\"}'"
+            "code PATCH /boards/busy --data '{\"description\":\"edited\"}'")
     done
-    wait "${pids[@]}" # not the server
-    run sort codes
+    at_once "${edits[@]}"
     output_is "$(printf '200\n%.0s' $(seq 12) | head -c -1)"
     api GET /boards/busy
     [ "$(json_get '[(i["title"], i["position"]["x"], i["position"]["w"]) for i in d["items"]]')" = \

@@ -46,3 +46,26 @@ post() {
 json_get() {
     python3 -c "import json,sys; d=json.loads(sys.stdin.read()); print($1)" <<<"$body"
 }
+
+# at_once COMMAND...: run the command lines (bash, with this test's variables
+# exported) all at once in the background, each printing one line; wait for them
+# (not for the server) and leave their lines, sorted, in $output.
+at_once() {
+    local pids=() c i=0
+    export BASE PWD
+    for c in "$@"; do
+        bash -c "$c" > "$BATS_TEST_TMPDIR/at_once.$i" &
+        pids+=($!)
+        i=$((i + 1))
+    done
+    wait "${pids[@]}"
+    output=$(cat "$BATS_TEST_TMPDIR"/at_once.* | sort)
+}
+
+# The HTTP status of a request, for at_once: code METHOD PATH [curl args...]
+code() {
+    local method=$1 path=$2
+    shift 2
+    curl -s -o /dev/null -w '%{http_code}\n' -X "$method" "$BASE$path" -H 'Content-Type: application/json' "$@"
+}
+export -f code
