@@ -18,33 +18,49 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * The body of an attach or a test: {name, type, password, config}.
+ * Returns 0 with req filled (release it with attach_req_release), or 1 when an
+ * error was answered. The name is required when name_required.
+ */
+static int attach_req_read(struct srv_req *r, int name_required, struct pd_attach_req *req)
+{
+    json_t *config = NULL;
+    memset(req, 0, sizeof(*req));
+    if (srv_arg_string(r, "name", name_required, &req->name) ||
+        srv_arg_string(r, "type", 1, &req->type) ||
+        srv_arg_string(r, "password", 0, &req->secret) || srv_arg_object(r, "config", &config))
+        return 1;
+    req->config = config ? json_incref(config) : json_object();
+    return 0;
+}
+
+static void attach_req_release(struct pd_attach_req *req)
+{
+    json_decref(req->config);
+}
+
 void h_source_attach(struct srv_req *r)
 {
-    struct pd_attach_req req = {0};
+    struct pd_attach_req req;
     struct pd_attach_report rep = {0};
     struct pd_err err = PD_ERR_INIT;
-    json_t *config = NULL;
 
-    if (srv_arg_string(r, "name", 1, &req.name) || srv_arg_string(r, "type", 1, &req.type) ||
-        srv_arg_string(r, "description", 0, &req.description) ||
-        srv_arg_string(r, "password", 0, &req.secret) || srv_arg_object(r, "config", &config))
+    if (attach_req_read(r, 1, &req))
         return;
-    req.config = config ? config : json_object();
+    if (srv_arg_string(r, "description", 0, &req.description)) {
+        attach_req_release(&req);
+        return;
+    }
     if (pd_source_attach(srv_sources(r->srv), &req, &rep, &err) != 0)
         srv_reply_err(r, &err);
     else
         srv_reply_json(r, 201, json_pack("{s:s, s:s, s:o, s:o}", "name", req.name, "type",
                                          req.type, "tables", srv_strv_json(&rep.tables), "warnings",
                                          srv_strv_json(&rep.warnings)));
-    if (config == NULL)
-        json_decref(req.config);
+    attach_req_release(&req);
     pd_attach_report_clear(&rep);
 }
-
-struct source_rows {
-    struct srv_req *r;
-    const char *name;
-};
 
 static int list_sources(struct pd_sink *sink, void *arg, struct pd_err *err)
 {
@@ -92,20 +108,16 @@ void h_source_delete(struct srv_req *r)
 /* Reach a source with these settings without attaching it: {ok, tables} or {ok: false, message}. */
 void h_source_test(struct srv_req *r)
 {
-    struct pd_attach_req req = {0};
+    struct pd_attach_req req;
     struct pd_strv tables = {0};
     struct pd_err err = PD_ERR_INIT;
-    json_t *config = NULL;
-    if (srv_arg_string(r, "type", 1, &req.type) || srv_arg_string(r, "password", 0, &req.secret) ||
-        srv_arg_string(r, "name", 0, &req.name) || srv_arg_object(r, "config", &config))
+    if (attach_req_read(r, 0, &req))
         return;
-    req.config = config ? config : json_object();
     if (pd_source_test(srv_sources(r->srv), &req, &tables, &err) == 0)
         srv_reply_json(r, 200, json_pack("{s:b, s:o}", "ok", 1, "tables", srv_strv_json(&tables)));
     else /* the answer to "does this work?" is no, and why */
         srv_reply_json(r, 200, json_pack("{s:b, s:s}", "ok", 0, "message", err.msg));
-    if (config == NULL)
-        json_decref(req.config);
+    attach_req_release(&req);
     pd_strv_clear(&tables);
 }
 

@@ -1,12 +1,23 @@
 // actions.tsx - what can be done with any answer or query: keep it as an analysis,
 // or put it on a board (as a table or a chart).
 
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { get, post } from '../api';
 import type { ChartSpec } from '../lib/chartdata';
 import { checkName } from '../lib/validate';
 import { linkProps } from '../router';
 import { ErrorBox, Modal, useAsync } from '../ui';
+
+/** What a dialog says when its work is done, with a link to the result, and Close. */
+function Done({ onClose, children }: { onClose: () => void; children: ComponentChildren }) {
+  return (
+    <>
+      <p>{children}</p>
+      <div class="row end"><button onClick={onClose}>Close</button></div>
+    </>
+  );
+}
 
 export function SaveAnalysis({ sql, description, onClose }: { sql: string; description?: string; onClose: () => void }) {
   const [id, setId] = useState('');
@@ -28,12 +39,9 @@ export function SaveAnalysis({ sql, description, onClose }: { sql: string; descr
   return (
     <Modal title="Save as analysis" onClose={onClose}>
       {saved ? (
-        <>
-          <p>
-            Saved as <a {...linkProps(`/analyses/${id}`)}>{id}</a>.
-          </p>
-          <div class="row end"><button onClick={onClose}>Close</button></div>
-        </>
+        <Done onClose={onClose}>
+          Saved as <a {...linkProps(`/analyses/${id}`)}>{id}</a>.
+        </Done>
       ) : (
         <>
           <label>
@@ -82,12 +90,9 @@ export function AddToBoard({ sql, title, chart, onClose }: { sql: string; title?
   return (
     <Modal title="Add to board" onClose={onClose}>
       {done ? (
-        <>
-          <p>
-            Added to <a {...linkProps(`/boards/${encodeURIComponent(done)}`)}>{done}</a>.
-          </p>
-          <div class="row end"><button onClick={onClose}>Close</button></div>
-        </>
+        <Done onClose={onClose}>
+          Added to <a {...linkProps(`/boards/${encodeURIComponent(done)}`)}>{done}</a>.
+        </Done>
       ) : (
         <>
           <ErrorBox error={boards.error} />
