@@ -96,6 +96,7 @@ void srv_reply_events(struct srv_req *r, struct srv_job *job)
 struct job_wait {
     struct srv_job *job;
     double deadline;
+    int waited; /* ?wait was given: 200 once the job is done, else always 202 */
     srv_job_render render;
     char *events_url;
 };
@@ -124,7 +125,7 @@ static void answer_job(struct srv_req *r)
     json_object_set_new(doc, "events_url", json_string(w->events_url));
     if (w->render)
         w->render(w->job, doc);
-    srv_reply_json(r, done ? 200 : 202, doc);
+    srv_reply_json(r, done && w->waited ? 200 : 202, doc);
 }
 
 void srv_reply_job(struct srv_req *r, struct srv_job *job, const char *events_url,
@@ -136,6 +137,7 @@ void srv_reply_job(struct srv_req *r, struct srv_job *job, const char *events_ur
     w->events_url = xstrdup(events_url);
     r->later = w;
     r->later_free = job_wait_free;
+    w->waited = wait_s > 0;
     if (wait_s <= 0 || srv_job_finished(job)) {
         answer_job(r);
         return;
