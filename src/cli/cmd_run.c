@@ -86,6 +86,9 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     o.port = (int)port;
     o.token = token && *token ? token : NULL;
     o.cors_origins = pd_config_get(ctx->cfg, "server.cors_origins");
+    o.allowed_hosts = pd_config_get(ctx->cfg, "server.allowed_hosts");
+    o.max_connections = (int)pd_config_int(ctx->cfg, "server.max_connections");
+    o.max_connections_per_addr = o.max_connections / 4;
     o.web_dir = *pd_config_get(ctx->cfg, "server.web_dir") ? pd_config_get(ctx->cfg, "server.web_dir")
                                                            : NULL;
     o.max_body = (size_t)pd_config_int(ctx->cfg, "server.max_body_mb") << 20;

@@ -134,5 +134,5 @@ static void h_web(struct srv_req *r)
     free(path);
 }
 
-const struct srv_route srv_web_route = {SRV_GET, "/", h_web, SRV_PUBLIC, "web", "file",
+const struct srv_route srv_web_route = {SRV_GET, "/", h_web, SRV_PUBLIC | SRV_INLINE, "web", "file",
                                         "The web UI's files (outside /api).", NULL, NULL};

@@ -31,6 +31,8 @@ enum srv_route_flags {
     SRV_PUBLIC = 1 << 1, /* answered without the bearer token */
     SRV_STREAM = 1 << 2, /* answers with a stream (SSE or a result file) */
     SRV_JOB = 1 << 3,    /* starts a background job (202 + events_url) */
+    SRV_INLINE = 1 << 4, /* quick by design (memory only): runs on the HTTP worker; other
+                            routes that are not jobs or streams run in the handler pool */
 };
 
 typedef void (*srv_handler)(struct srv_req *r);
@@ -135,6 +137,8 @@ void srv_waker_put(struct srv_waker *w);
  * naming the field and returns -1. A missing optional field leaves *out as is.
  */
 int srv_arg_string(struct srv_req *r, const char *field, int required, const char **out);
+/* A string that must be an absolute path (422 for a relative one). */
+int srv_arg_path(struct srv_req *r, const char *field, int required, const char **out);
 int srv_arg_number(struct srv_req *r, const char *field, double min, double max, double *out);
 int srv_arg_bool(struct srv_req *r, const char *field, int *out);
 int srv_arg_object(struct srv_req *r, const char *field, json_t **out);

@@ -10,6 +10,8 @@
  * calls on_request again, which runs the handler's on_resume.
  */
 #include "server/server.h"
+#include "server/conns.h"
+#include "server/guard.h"
 #include "server/http.h"
 #include "server/jobs.h"
 
@@ -18,12 +20,15 @@
 #include "base/config.h"
 #include "base/err.h"
 #include "base/id.h"
+#include "base/json.h"
 #include "base/log.h"
+#include "base/pool.h"
 #include "base/strv.h"
 #include "base/timeutil.h"
 #include "warehouse/encode.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -39,6 +44,9 @@ struct srv {
     struct srv_opts o;
     struct MHD_Daemon *d;
     struct srv_jobs *jobs;
+    struct srv_guard guard;   /* Host, Origin and content-type rules */
+    struct srv_conns *conns;  /* connection limits and time limits */
+    struct pd_pool *handlers; /* runs the handlers that may take long, off the HTTP workers */
     int port;
     char *token;
     unsigned char token_hash[crypto_generichash_BYTES];
@@ -57,9 +65,13 @@ struct srv {
 /* Per-request state around struct srv_req (which handlers see). */
 struct req_state {
     struct srv_req r;
+    char *raw_url;         /* the request target as sent, before %-decoding */
+    struct srv_conn *conn; /* its connection's entry in s->conns */
+    int counted;           /* counted in srv.in_flight */
     struct pd_buf body;
     int too_big;
     int suspended;
+    int offloaded;         /* its handler runs in the handler pool */
     int waiting;           /* counted in srv.n_waiting */
     double deadline;       /* resume at this pd_mono_s time (0: only when woken) */
     struct srv_waker *waker;
@@ -177,14 +189,22 @@ void srv_reply_json(struct srv_req *r, unsigned status, json_t *doc)
     srv_reply_response(r, status, resp);
 }
 
+/* The error envelope, written by hand: msg may hold any bytes a client sent. */
 static void reply_envelope(struct srv_req *r, unsigned status, const char *code, const char *msg)
 {
+    struct pd_buf b = PD_BUF_INIT;
     pd_log(status >= 500 ? PD_LOG_ERROR : PD_LOG_INFO, "request failed",
            "{s:s, s:s, s:i, s:s, s:s}", "trace_id", r->trace_id, "path", r->url, "status",
            (int)status, "code", code, "error", msg);
-    srv_reply_json(r, status,
-                   json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code, "message", msg,
-                             "trace_id", r->trace_id));
+    pd_buf_adds(&b, "{\"error\":{\"code\":");
+    pd_json_add_string(&b, code, strlen(code));
+    pd_buf_adds(&b, ",\"message\":");
+    pd_json_add_string(&b, msg, strlen(msg));
+    pd_buf_adds(&b, ",\"trace_id\":");
+    pd_json_add_string(&b, r->trace_id, strlen(r->trace_id));
+    pd_buf_adds(&b, "}}\n");
+    srv_reply_bytes(r, status, "application/json", b.ptr, b.len);
+    pd_buf_release(&b);
 }
 
 void srv_reply_status(struct srv_req *r, unsigned status, const char *code, const char *fmt, ...)
@@ -269,6 +289,22 @@ int srv_arg_string(struct srv_req *r, const char *name, int required, const char
         return -1;
     }
     *out = json_string_value(v);
+    return 0;
+}
+
+int srv_arg_path(struct srv_req *r, const char *name, int required, const char **out)
+{
+    const char *v = NULL;
+    if (srv_arg_string(r, name, required, &v) != 0)
+        return -1;
+    if (v && v[0] != '/') {
+        /* The server's working directory means nothing to the client. */
+        srv_reply_status(r, 422, "invalid_field",
+                         "field '%s' must be an absolute path on this machine, got '%s'", name, v);
+        return -1;
+    }
+    if (v)
+        *out = v;
     return 0;
 }
 
@@ -450,6 +486,8 @@ static void *timer_main(void *arg)
         double now;
         pthread_cond_timedwait(&s->timer_cv, &s->mu, &ts);
         now = pd_mono_s();
+        if (s->conns)
+            srv_conns_sweep(s->conns);
         for (struct req_state *st = s->suspended, *next; st; st = next) {
             next = st->next_suspended;
             if (st->deadline > 0 && now >= st->deadline)
@@ -596,35 +634,106 @@ static int token_ok(struct srv *s, const char *header)
     return sodium_memcmp(h, s->token_hash, sizeof(h)) == 0;
 }
 
-static int origin_allowed(struct srv *s, const char *origin)
-{
-    const char *p = s->o.cors_origins;
+/* Limits of a request head: larger ones are answered 414 and 431 in the envelope. */
+#define MAX_TARGET 8192
+#define MAX_HEADERS (32 * 1024)
+
+struct head_size {
     size_t n;
-    if (origin == NULL || p == NULL)
-        return 0;
-    n = strlen(origin);
-    while (*p) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        while (len && *p == ' ')
-            p++, len--;
-        while (len && p[len - 1] == ' ')
-            len--;
-        if ((len == n && strncmp(p, origin, n) == 0) || (len == 1 && *p == '*'))
+};
+
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    struct head_size *h = cls;
+    (void)kind;
+    h->n += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+/* A %00 anywhere in the request target: decoded, it would cut a name short. */
+static int has_encoded_nul(const char *target)
+{
+    for (const char *p = target; (p = strchr(p, '%')) != NULL; p++)
+        if (p[1] == '0' && p[2] == '0')
             return 1;
-        if (e == NULL)
-            break;
-        p = e + 1;
+    return 0;
+}
+
+static int is_write(const char *method)
+{
+    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+           strcmp(method, "OPTIONS") != 0;
+}
+
+/*
+ * Checks of every request, before its route: the size of its head, the Host
+ * it names (DNS rebinding) and a NUL in its target. Answers and returns -1
+ * when one fails.
+ */
+static int guard(struct srv *s, struct req_state *st)
+{
+    struct srv_req *r = &st->r;
+    const char *target = st->raw_url ? st->raw_url : r->url;
+    const char *host = srv_header(r, MHD_HTTP_HEADER_HOST);
+    struct head_size hs = {0};
+
+    if (strlen(target) > MAX_TARGET) {
+        srv_reply_status(r, 414, "uri_too_long",
+                         "the request target is %zu bytes, over the limit of %d bytes",
+                         strlen(target), MAX_TARGET);
+        return -1;
+    }
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_header_size, &hs);
+    if (hs.n > MAX_HEADERS) {
+        srv_reply_status(r, 431, "headers_too_large",
+                         "the request headers are %zu bytes, over the limit of %d bytes", hs.n,
+                         MAX_HEADERS);
+        return -1;
+    }
+    if (!srv_guard_host_ok(&s->guard, host)) {
+        srv_reply_status(r, 421, "misdirected_request",
+                         "this server does not answer for host '%s': use http://127.0.0.1:%d/ "
+                         "or add the name to server.allowed_hosts",
+                         host ? host : "(none)", s->port);
+        return -1;
+    }
+    if (has_encoded_nul(target)) {
+        srv_reply_status(r, 400, "bad_request", "a NUL byte (%%00) in the request target is refused");
+        return -1;
     }
     return 0;
 }
 
-/* Checks done at the first call: auth, route, declared size, content type. */
+/* A write (a route was found) must be JSON and come from no page or an allowed one. */
+static int guard_write(struct srv *s, struct srv_req *r, const char *method)
+{
+    const char *origin = srv_header(r, "Origin");
+    const char *ctype = srv_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!is_write(method))
+        return 0;
+    if (!srv_media_is_json(ctype)) {
+        srv_reply_status(r, 415, "unsupported_media_type",
+                         "%s needs 'Content-Type: application/json', even without a body (got %s)",
+                         method, ctype ? ctype : "no content type");
+        return -1;
+    }
+    if (!srv_guard_origin_ok(&s->guard, origin)) {
+        srv_reply_status(r, 403, "forbidden_origin",
+                         "a write from the web page at '%s' is refused (allow it with "
+                         "server.cors_origins)",
+                         origin);
+        return -1;
+    }
+    return 0;
+}
+
+/* Checks done at the first call, after the guard: route, auth, declared size. */
 static int admit(struct srv *s, struct req_state *st, const char *method)
 {
     struct srv_req *r = &st->r;
-    const char *len, *ctype;
-    if (route(r, method) != 0)
+    const char *len;
+    if (route(r, method) != 0 || guard_write(s, r, method) != 0)
         return -1;
     if (s->token && !(r->route->flags & SRV_PUBLIC) &&
         !token_ok(s, srv_header(r, MHD_HTTP_HEADER_AUTHORIZATION))) {
@@ -639,14 +748,6 @@ static int admit(struct srv *s, struct req_state *st, const char *method)
     if (len && strtoull(len, NULL, 10) > s->o.max_body) {
         srv_reply_error(r, PD_ETOOBIG, "request body of %s bytes is over the limit of %zu bytes",
                         len, s->o.max_body);
-        return -1;
-    }
-    ctype = srv_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if ((r->route->flags & SRV_BODY) && len && strcmp(len, "0") != 0 &&
-        (ctype == NULL || strncasecmp(ctype, "application/json", 16) != 0)) {
-        srv_reply_status(r, 415, "unsupported_media_type",
-                         "send the body as JSON with 'Content-Type: application/json' (got %s)",
-                         ctype ? ctype : "no content type");
         return -1;
     }
     return 0;
@@ -681,13 +782,56 @@ static int parse_body(struct req_state *st)
     return 0;
 }
 
+/* ---- handlers off the HTTP workers ---------------------------------------- */
+
+/*
+ * A route runs on the HTTP worker only when it is quick by design: it starts a
+ * job, streams, or reads memory (SRV_INLINE). Any other handler may wait on the
+ * warehouse or a remote source, so it runs in the handler pool while its
+ * connection is suspended, and the workers stay free for /health and the rest.
+ */
+static int runs_inline(const struct srv_route *rt)
+{
+    return (rt->flags & (SRV_JOB | SRV_STREAM | SRV_INLINE)) != 0;
+}
+
+static void offload_done(struct srv_req *r)
+{
+    (void)r; /* the handler answered on the pool thread; on_request queues it */
+}
+
+static void offload_run(void *arg)
+{
+    struct req_state *st = arg;
+    struct srv_req *r = &st->r;
+    struct srv *s = r->srv;
+    pd_log_set_trace_id(r->trace_id);
+    r->route->handler(r);
+    pd_log_set_trace_id(NULL);
+    pthread_mutex_lock(&s->mu);
+    st->offloaded = 0;
+    MHD_resume_connection(r->conn);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void offload(struct srv *s, struct req_state *st)
+{
+    struct srv_req *r = &st->r;
+    r->on_resume = offload_done;
+    pthread_mutex_lock(&s->mu);
+    st->offloaded = 1;
+    MHD_suspend_connection(r->conn);
+    pthread_mutex_unlock(&s->mu);
+    pd_pool_submit(s->handlers, offload_run, st);
+}
+
 /* ---- MHD callbacks ------------------------------------------------------ */
 
 static enum MHD_Result queue(struct srv *s, struct srv_req *r)
 {
     const char *origin = srv_header(r, "Origin");
     enum MHD_Result ret;
-    if (origin_allowed(s, origin)) {
+    if (srv_guard_origin_listed(&s->guard, origin)) {
         MHD_add_response_header(r->resp, "Access-Control-Allow-Origin", origin);
         MHD_add_response_header(r->resp, "Vary", "Origin");
     }
@@ -702,7 +846,7 @@ static enum MHD_Result preflight(struct srv *s, struct srv_req *r)
 {
     const char *origin = srv_header(r, "Origin");
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-    if (origin_allowed(s, origin)) {
+    if (srv_guard_origin_listed(&s->guard, origin)) {
         MHD_add_response_header(resp, "Access-Control-Allow-Methods",
                                 "GET, POST, PUT, PATCH, DELETE");
         MHD_add_response_header(resp, "Access-Control-Allow-Headers",
@@ -711,6 +855,28 @@ static enum MHD_Result preflight(struct srv *s, struct srv_req *r)
     }
     srv_reply_response(r, 204, resp);
     return queue(s, r);
+}
+
+static struct req_state *new_state(struct srv *s, struct MHD_Connection *conn, const char *raw)
+{
+    struct req_state *st = xcalloc(1, sizeof(*st));
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    st->t0 = pd_mono_s();
+    st->raw_url = raw ? xstrdup(raw) : NULL;
+    st->conn = ci ? ci->socket_context : NULL;
+    pd_buf_init(&st->body, 0);
+    st->r.srv = s;
+    st->r.conn = conn;
+    pd_uuid7(st->r.trace_id);
+    srv_conn_head(s->conns, st->conn);
+    return st;
+}
+
+/* Called with the request target as sent: the request's state starts here. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    return new_state(cls, conn, uri);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -722,19 +888,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct srv_req *r;
     (void)version;
 
-    if (st == NULL) {
-        st = xcalloc(1, sizeof(*st));
-        st->t0 = pd_mono_s();
-        pd_buf_init(&st->body, 0);
-        r = &st->r;
-        r->srv = s;
-        r->conn = conn;
+    if (st == NULL)
+        *con_cls = st = new_state(s, conn, NULL);
+    r = &st->r;
+    if (!st->counted) {
         r->url = url;
-        pd_uuid7(r->trace_id);
-        *con_cls = st;
+        st->counted = 1;
+        srv_conn_receiving(s->conns, st->conn);
         pthread_mutex_lock(&s->mu);
         s->in_flight++;
         pthread_mutex_unlock(&s->mu);
+        if (guard(s, st) != 0)
+            return queue(s, r);
         if (strcmp(method, "OPTIONS") == 0)
             return preflight(s, r);
         if (admit(s, st, method) != 0)
@@ -747,7 +912,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         return MHD_YES;
     }
-    r = &st->r;
     if (r->answered && r->resp == NULL)
         return MHD_YES; /* answered already: swallow the rest of an upload */
     if (*upload_size) {
@@ -758,13 +922,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
+    srv_conn_busy(s->conns, st->conn);
     pd_log_set_trace_id(r->trace_id);
     if (r->on_resume) {
         void (*fn)(struct srv_req *) = r->on_resume;
         r->on_resume = NULL;
         fn(r);
     } else if (parse_body(st) == 0) {
-        r->route->handler(r);
+        if (runs_inline(r->route)) {
+            r->route->handler(r);
+        } else {
+            pd_log_set_trace_id(NULL);
+            offload(s, st);
+            return MHD_YES;
+        }
     }
     pd_log_set_trace_id(NULL);
     if (r->resp)
@@ -785,8 +956,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (st == NULL)
         return;
     pd_log(PD_LOG_DEBUG, "request", "{s:s, s:s, s:i, s:f, s:b}", "trace_id", st->r.trace_id,
-           "path", st->r.url, "status", (int)st->r.status, "duration_ms",
+           "path", st->r.url ? st->r.url : "", "status", (int)st->r.status, "duration_ms",
            (pd_mono_s() - st->t0) * 1000.0, "complete", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    srv_conn_waiting(s->conns, st->conn);
     pthread_mutex_lock(&s->mu);
     if (st->suspended) { /* cannot happen once MHD ends it, but keep the list sound */
         st->suspended = 0;
@@ -794,7 +966,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         if (st->next_suspended)
             st->next_suspended->prev_suspended = st->prev_suspended;
     }
-    s->in_flight--;
+    if (st->counted)
+        s->in_flight--;
     if (st->waiting)
         s->n_waiting--;
     pthread_cond_broadcast(&s->idle);
@@ -807,8 +980,36 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     json_decref(st->r.body);
     free_params(&st->r);
     pd_buf_release(&st->body);
+    free(st->raw_url);
     free(st);
     *con_cls = NULL;
+}
+
+/* A connection opens or closes: the tracker keeps count and time limits. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct srv *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ad =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        struct sockaddr *sa = ad ? ad->client_addr : NULL;
+        socklen_t len = sa == NULL ? 0
+                        : sa->sa_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
+                                                    : (socklen_t)sizeof(struct sockaddr_in);
+        *socket_context = srv_conns_opened(s->conns, fd ? fd->connect_fd : -1, sa, len);
+    } else {
+        srv_conns_closed(s->conns, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    struct srv *s = cls;
+    return srv_conns_admit(s->conns, addr, len) ? MHD_YES : MHD_NO;
 }
 
 /* ---- start and stop ----------------------------------------------------- */
@@ -826,17 +1027,47 @@ int srv_host_is_loopback(const char *host)
     return 0;
 }
 
-int srv_start(struct srv **out, const struct srv_opts *o, struct pd_err *err)
+/* Bind and listen ourselves, so the port is known before the first request. */
+static int listen_on(const char *host, int port, int *fd_out, int *port_out, int *v6,
+                     struct pd_err *err)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof(bound);
+    char ps[16];
+    int fd, one = 1, rc;
+    snprintf(ps, sizeof(ps), "%d", port);
+    if ((rc = getaddrinfo(host, ps, &hints, &ai)) != 0)
+        return pd_fail(err, PD_EINVAL, "cannot use host '%s': %s", host, gai_strerror(rc));
+    fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0 ||
+        getsockname(fd, (struct sockaddr *)&bound, &blen) != 0) {
+        rc = pd_fail(err, PD_EIO, "cannot listen on %s:%d: %s (is the port in use? try --port)",
+                     host, port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(ai);
+        return rc;
+    }
+    *v6 = ai->ai_family == AF_INET6;
+    *port_out = ntohs(*v6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                          : ((struct sockaddr_in *)&bound)->sin_port);
+    *fd_out = fd;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+int srv_start(struct srv **out, const struct srv_opts *o, struct pd_err *err)
+{
     struct srv_jobs_opts jo = {.workers = o->job_workers, .max_queued = 256, .keep_s = 3600,
                                .max_kept = 1000, .max_events = 10000};
+    struct srv_conns_opts co = {0};
     struct srv *s;
-    char port[16];
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
-    const union MHD_DaemonInfo *info;
-    int rc;
+    int rc, lfd = -1, port = 0, v6 = 0;
 
     *out = NULL;
     if ((o->token == NULL || *o->token == '\0') && !srv_host_is_loopback(o->host))
@@ -847,12 +1078,12 @@ int srv_start(struct srv **out, const struct srv_opts *o, struct pd_err *err)
     signal(SIGPIPE, SIG_IGN); /* a client gone mid-body is an EPIPE, not a death */
     if (sodium_init() < 0)
         return pd_fail(err, PD_EINTERNAL, "libsodium failed to initialise");
-    snprintf(port, sizeof(port), "%d", o->port);
-    if ((rc = getaddrinfo(o->host, port, &hints, &ai)) != 0)
-        return pd_fail(err, PD_EINVAL, "cannot use host '%s': %s", o->host, gai_strerror(rc));
+    if ((rc = listen_on(o->host, o->port, &lfd, &port, &v6, err)) != 0)
+        return rc;
 
     s = xcalloc(1, sizeof(*s));
     s->o = *o;
+    s->port = port;
     if (s->o.max_body == 0)
         s->o.max_body = 10u << 20;
     if (s->o.threads < 1)
@@ -862,34 +1093,40 @@ int srv_start(struct srv **out, const struct srv_opts *o, struct pd_err *err)
         crypto_generichash(s->token_hash, sizeof(s->token_hash), (const unsigned char *)s->token,
                            strlen(s->token), NULL, 0);
     }
+    srv_guard_init(&s->guard, o->host, port, o->allowed_hosts, o->cors_origins);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->idle, NULL);
     pthread_cond_init(&s->timer_cv, NULL);
+    co.max_total = s->o.max_connections;
+    co.max_per_addr = s->o.max_connections_per_addr;
+    s->conns = srv_conns_new(&co);
+    s->handlers = pd_pool_new(4);
     s->timer_started = pthread_create(&s->timer, NULL, timer_main, s) == 0;
     if ((rc = srv_jobs_new(&s->jobs, o->wh, &jo, err)) != 0) {
-        freeaddrinfo(ai);
+        close(lfd);
         srv_stop(s);
         return rc;
     }
-    if (ai->ai_family == AF_INET6)
+    if (v6)
         flags |= MHD_USE_IPv6;
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-                            MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+    s->d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
+                            MHD_OPTION_LISTEN_SOCKET, lfd,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->o.threads,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
-                            MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                            /* the tracker's limit decides; this only stops a flood in between */
+                            MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)(srv_conns_max(s->conns) + 64),
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                            /* heads up to 128 KB reach on_request, which answers 414/431 */
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_END);
-    freeaddrinfo(ai);
     if (s->d == NULL) {
+        close(lfd);
         srv_stop(s);
-        return pd_fail(err, PD_EIO,
-                       "cannot listen on %s:%d (is the port in use? try --port)", o->host,
-                       o->port);
+        return pd_fail(err, PD_EIO, "cannot serve on %s:%d", o->host, port);
     }
-    info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : o->port;
     *out = s;
     return 0;
 }
@@ -900,7 +1137,9 @@ void srv_stop(struct srv *s)
     if (s == NULL)
         return;
     if (s->d) {
-        MHD_quiesce_daemon(s->d); /* stop accepting */
+        MHD_socket lfd = MHD_quiesce_daemon(s->d); /* stop accepting */
+        if (lfd != MHD_INVALID_SOCKET)
+            close(lfd);
         /* Requests in flight (not the suspended ones: they wait on jobs) may finish. */
         until = pd_abstime_in_ms((long)(s->o.grace_s * 1000));
         pthread_mutex_lock(&s->mu);
@@ -914,6 +1153,9 @@ void srv_stop(struct srv *s)
     /* Cancel the jobs: their last events wake the streams and waits. */
     if (s->jobs)
         srv_jobs_stop(s->jobs);
+    /* Handlers still running finish and resume their connections. */
+    pd_pool_free(s->handlers);
+    s->handlers = NULL;
     if (s->d) {
         pthread_mutex_lock(&s->mu);
         while (s->suspended)
@@ -935,6 +1177,8 @@ void srv_stop(struct srv *s)
         pthread_join(s->timer, NULL);
     }
     srv_jobs_free(s->jobs);
+    srv_conns_free(s->conns);
+    srv_guard_release(&s->guard);
     pd_strv_clear(&s->set_keys);
     pd_strv_clear(&s->set_values);
     pthread_mutex_destroy(&s->mu);

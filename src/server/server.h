@@ -36,6 +36,9 @@ struct srv_opts {
     int port;                 /* 0: any free port */
     const char *token;        /* NULL or "": no auth (refused unless host is loopback) */
     const char *cors_origins; /* comma-separated origins allowed to call from a browser, or NULL */
+    const char *allowed_hosts; /* comma-separated Host names served besides the bound address */
+    int max_connections;      /* connections at once (0: 1024) */
+    int max_connections_per_addr; /* from one client address (0: 256) */
     size_t max_body;          /* request body limit in bytes */
     int threads;              /* HTTP worker threads */
     int job_workers;          /* job threads */

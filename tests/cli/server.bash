@@ -25,12 +25,16 @@ stop_server() {
     SERVER_PID=
 }
 
-# api METHOD PATH [curl args...]: sets $status_code and $body.
+# api METHOD PATH [curl args...]: sets $status_code and $body. A write says it is
+# JSON (the server refuses a write without that) unless the arguments name a type.
 api() {
     local method=$1 path=$2
     shift 2
-    local out
-    out=$(curl -s -o "$BATS_TEST_TMPDIR/body" -w '%{http_code}' -X "$method" "$BASE$path" "$@")
+    local out ctype=()
+    if [ "$method" != GET ] && [[ "$*" != *Content-Type* ]]; then
+        ctype=(-H 'Content-Type: application/json')
+    fi
+    out=$(curl -s -o "$BATS_TEST_TMPDIR/body" -w '%{http_code}' -X "$method" "$BASE$path" "${ctype[@]}" "$@")
     status_code=$out
     body=$(cat "$BATS_TEST_TMPDIR/body")
 }

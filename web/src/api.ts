@@ -64,7 +64,9 @@ export async function request<T = any>(
   try {
     res = await fetch(API + path, {
       method,
-      headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      // Every write says it is JSON, even without a body: the server refuses any other
+      // (a cross-site form or "simple request" cannot start work).
+      headers: headers(method === 'GET' ? {} : { 'Content-Type': 'application/json' }),
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
