@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,14 @@ char *pd_path_join(const char *a, const char *b)
     while (la > 1 && a[la - 1] == '/')
         la--;
     return xasprintf("%.*s/%s", (int)la, a, b);
+}
+
+char *pd_path_absolute(const char *p)
+{
+    char cwd[PATH_MAX];
+    if (p[0] == '/' || strcmp(p, "-") == 0 || getcwd(cwd, sizeof(cwd)) == NULL)
+        return xstrdup(p);
+    return pd_path_join(cwd, p);
 }
 
 char *pd_path_expand_user(const char *p)

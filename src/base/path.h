@@ -12,6 +12,9 @@ struct pd_err;
 /* a + "/" + b (b alone when it is absolute). */
 char *pd_path_join(const char *a, const char *b);
 
+/* p made absolute against the current working directory ("-" and absolute paths copied). */
+char *pd_path_absolute(const char *p);
+
 /* "~" or "~/x" expanded with $HOME; anything else copied. */
 char *pd_path_expand_user(const char *p);
 

@@ -3,6 +3,7 @@
  * lineage|freshness|history|delete`: saved analyses through duckpipe.
  */
 #include "cli/cli.h"
+#include "base/path.h"
 #include "cli/records.h"
 
 #include "assets/assets.h"
@@ -99,7 +100,8 @@ static int build_analysis(const struct cli_args *a, const char *id, struct dp_an
     an->name = cli_arg(a, "name") ? xstrdup(cli_arg(a, "name")) : NULL;
     an->description = cli_arg(a, "description") ? xstrdup(cli_arg(a, "description")) : NULL;
     an->unique_key = cli_arg(a, "unique-key") ? xstrdup(cli_arg(a, "unique-key")) : NULL;
-    an->path = cli_arg(a, "path") ? xstrdup(cli_arg(a, "path")) : NULL;
+    /* typed on a command line: relative to where it was typed */
+    an->path = cli_arg(a, "path") ? pd_path_absolute(cli_arg(a, "path")) : NULL;
     an->freshness = cli_arg(a, "freshness") ? xstrdup(cli_arg(a, "freshness")) : NULL;
     if (an->freshness && strcmp(an->freshness, "assume_fresh") && strcmp(an->freshness, "default")) {
         rc = pd_fail(err, PD_EUSAGE, "--freshness must be assume_fresh or default");

@@ -149,49 +149,70 @@ static int wants_stdin(const struct cli_command *c, const struct cli_args *a)
     return c->run == cmd_sql && a->npos == 0 && cli_arg(a, "file") == NULL;
 }
 
-/* Path-valued arguments, made absolute: the server's working directory is not ours. */
-static int is_path_opt(const struct cli_command *c, const char *arg)
+/* Does an option take a path (its argument is FILE, DIR or PATH)? */
+static int takes_path(const struct cli_opt *o)
 {
-    const struct cli_opt *o;
-    const char *name = arg + 2;
-    size_t n = strcspn(name, "=");
-    if (strncmp(arg, "--", 2) != 0)
-        return 0;
-    for (o = c->opts; o->name; o++)
-        if (strlen(o->name) == n && strncmp(o->name, name, n) == 0 && o->arg &&
-            (!strcmp(o->arg, "FILE") || !strcmp(o->arg, "DIR") || !strcmp(o->arg, "PATH")))
-            return 1;
-    return 0;
+    return o->arg && (!strcmp(o->arg, "FILE") || !strcmp(o->arg, "DIR") || !strcmp(o->arg, "PATH"));
+}
+
+/*
+ * The path-valued option arg starts, or NULL: "--name", "--name=V" (*inline_value
+ * points at V), "-x" or "-xV" for the option's letter. -f is sql's --file.
+ */
+static const struct cli_opt *path_opt(const struct cli_command *c, const char *arg,
+                                      const char **inline_value)
+{
+    *inline_value = NULL;
+    if (arg[0] != '-' || arg[1] == '\0')
+        return NULL;
+    for (const struct cli_opt *o = c->opts; o->name; o++) {
+        if (!takes_path(o))
+            continue;
+        if (arg[1] == '-') {
+            size_t n = strcspn(arg + 2, "=");
+            if (strlen(o->name) == n && strncmp(o->name, arg + 2, n) == 0) {
+                if (arg[2 + n] == '=')
+                    *inline_value = arg + 3 + n;
+                return o;
+            }
+        } else if (o->letter && arg[1] == o->letter) {
+            if (arg[2])
+                *inline_value = arg + 2;
+            return o;
+        }
+    }
+    return NULL;
 }
 
 static json_t *absolute(const char *p)
 {
-    char cwd[PATH_MAX];
-    json_t *v;
-    if (p[0] == '/' || strcmp(p, "-") == 0 || getcwd(cwd, sizeof(cwd)) == NULL)
-        return json_string(p);
-    v = json_sprintf("%s/%s", cwd, p);
+    char *abs = pd_path_absolute(p);
+    json_t *v = json_string(abs);
+    free(abs);
     return v;
 }
 
+/*
+ * The command line as the server must see it: path arguments made absolute,
+ * since the server's working directory is not ours.
+ */
 static json_t *remote_argv(const struct cli_command *c, int argc, char **argv)
 {
     json_t *out = json_array();
     int path_next = 0, after_cmd = 0;
     char cwd[PATH_MAX];
     for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
+        const char *s = argv[i], *value;
+        const struct cli_opt *o = path_opt(c, s, &value);
         if (path_next) {
             json_array_append_new(out, absolute(s));
             path_next = 0;
-        } else if (is_path_opt(c, s) && strchr(s, '=')) {
-            const char *eq = strchr(s, '=');
-            json_t *abs = absolute(eq + 1);
-            json_array_append_new(out, json_sprintf("%.*s=%s", (int)(eq - s), s,
-                                                    json_string_value(abs)));
-            json_decref(abs);
+        } else if (o && value) {
+            char *abs = pd_path_absolute(value);
+            json_array_append_new(out, json_sprintf("%.*s%s", (int)(value - s), s, abs));
+            free(abs);
         } else {
-            path_next = is_path_opt(c, s) || (s[0] == '-' && s[1] == 'f' && !s[2]);
+            path_next = o != NULL;
             /* ingest takes recipe files as arguments */
             if (after_cmd && c->run == cmd_ingest && s[0] != '-')
                 json_array_append_new(out, absolute(s));

@@ -294,14 +294,15 @@ static int run_parquet(duckdb_connection conn, const char *schema, const struct 
     return rc;
 }
 
-static char *absolute(const char *path)
+/*
+ * A parquet analysis's path: a relative one is in the folder of the analysis
+ * files (where sql_file is read too), whoever runs it and from wherever.
+ */
+static char *output_path(const struct dp_project *p, const char *path)
 {
-    if (path[0] == '/')
+    if (path[0] == '/' || p->dir == NULL)
         return xstrdup(path);
-    char cwd[4096];
-    if (!getcwd(cwd, sizeof(cwd)))
-        return xstrdup(path);
-    return pd_path_join(cwd, path);
+    return pd_path_join(p->dir, path);
 }
 
 static int materialize(const struct dp_plan *plan, const struct dp_step *s, duckdb_connection conn,
@@ -488,7 +489,7 @@ static int run_step(const struct dp_plan *plan, const struct dp_step *s, const s
         rc = pd_fail(&e, PD_EINVAL, "%s", s->param_error);
     } else {
         if (s->a->materialize == DP_PARQUET) {
-            abs = absolute(s->a->path);
+            abs = output_path(plan->project, s->a->path);
             tmp = xasprintf("%s.tmp-%s", abs, run_id);
         }
         watch_arm(w, o->timeout_s);

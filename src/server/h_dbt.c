@@ -89,16 +89,8 @@ static void submit(struct srv_req *r, enum pd_dbt_action action)
     int full = 0;
     struct stat st;
     struct dbt_arg *a = xcalloc(1, sizeof(*a));
-    if (srv_arg_string(r, "project_dir", 1, &dir) || srv_arg_bool(r, "full_refresh", &full) ||
+    if (srv_arg_path(r, "project_dir", 1, &dir) || srv_arg_bool(r, "full_refresh", &full) ||
         srv_arg_strings(r, "select", &a->select)) {
-        dbt_arg_free(a);
-        return;
-    }
-    /* The server's working directory means nothing to the client. */
-    if (dir[0] != '/') {
-        srv_reply_status(r, 422, "invalid_field",
-                         "field 'project_dir' must be an absolute path on this machine, got '%s'",
-                         dir);
         dbt_arg_free(a);
         return;
     }

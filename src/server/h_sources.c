@@ -31,6 +31,14 @@ static int attach_req_read(struct srv_req *r, int name_required, struct pd_attac
         srv_arg_string(r, "type", 1, &req->type) ||
         srv_arg_string(r, "password", 0, &req->secret) || srv_arg_object(r, "config", &config))
         return 1;
+    if (config && json_is_string(json_object_get(config, "path")) &&
+        json_string_value(json_object_get(config, "path"))[0] != '/') {
+        /* The server's working directory means nothing to the client. */
+        srv_reply_status(r, 422, "invalid_field",
+                         "field 'config.path' must be an absolute path on this machine, got '%s'",
+                         json_string_value(json_object_get(config, "path")));
+        return 1;
+    }
     req->config = config ? json_incref(config) : json_object();
     return 0;
 }
@@ -292,7 +300,7 @@ void h_ingest(struct srv_req *r)
     struct ingest_arg *a;
     int dry = 0;
 
-    if (srv_arg_string(r, "path", 0, &path) || srv_arg_bool(r, "dry_run", &dry))
+    if (srv_arg_path(r, "path", 0, &path) || srv_arg_bool(r, "dry_run", &dry))
         return;
     if ((path == NULL) == (recipe == NULL || json_is_null(recipe))) {
         srv_reply_status(r, 422, "invalid_field",
