@@ -16,8 +16,12 @@
 
 #define CONTEXT_MESSAGES 20 /* the last messages of a conversation the model sees again */
 
-/* A kept message as the model sees it again: the question, or the answer with its SQL. */
-static json_t *context_message(const json_t *m)
+/*
+ * A kept message as the model sees it again: the question, or the answer with
+ * its SQL. With no data value allowed (values_ok 0), an answer's text is not
+ * repeated: it may quote values (an offline answer, an error), its SQL may not.
+ */
+static json_t *context_message(const json_t *m, int values_ok)
 {
     const char *role = json_string_value(json_object_get(m, "role"));
     const char *content = json_string_value(json_object_get(m, "content"));
@@ -26,7 +30,10 @@ static json_t *context_message(const json_t *m)
     const char *error = json_string_value(json_object_get(data, "error"));
     struct pd_buf text = PD_BUF_INIT;
     json_t *out;
-    if (strcmp(role, "assistant") == 0 && error)
+    if (strcmp(role, "assistant") == 0 && !values_ok)
+        pd_buf_adds(&text, error ? "(no answer)" : "(the answer is not repeated: "
+                                                   "agent.send_rows is none)");
+    else if (strcmp(role, "assistant") == 0 && error)
         pd_buf_addf(&text, "(no answer: %s)", content);
     else
         pd_buf_adds(&text, content);
@@ -38,12 +45,12 @@ static json_t *context_message(const json_t *m)
     return out;
 }
 
-static json_t *context_of(const json_t *messages)
+static json_t *context_of(const json_t *messages, int values_ok)
 {
     json_t *ctx = json_array();
     size_t n = json_array_size(messages);
     for (size_t i = n > CONTEXT_MESSAGES ? n - CONTEXT_MESSAGES : 0; i < n; i++)
-        json_array_append_new(ctx, context_message(json_array_get(messages, i)));
+        json_array_append_new(ctx, context_message(json_array_get(messages, i), values_ok));
     return ctx;
 }
 
@@ -81,7 +88,7 @@ int ag_ask(struct ag_provider *p, const struct ag_env *env, const char *question
     ro.run_id = run_id;
     ro.conversation_id = id;
     ro.store_events = 1;
-    ro.history = messages ? context_of(messages) : NULL;
+    ro.history = messages ? context_of(messages, env->send_rows > 0) : NULL;
     json_decref(messages);
 
     if ((rc = ag_conv_add(env->wh, id, run_id, "user", question, NULL, err)) == 0) {

@@ -3,6 +3,7 @@
  */
 #include "agent/agent.h"
 #include "agent/conversations.h"
+#include "agent/redact.h"
 #include "agent/skills.h"
 
 #include "base/alloc.h"
@@ -127,7 +128,14 @@ static json_t *call_tool(struct run *r, const struct ag_env *env, const json_t *
         json_decref(out->result);
         out->result = NULL;
     }
-    content = json_pack("{s:s}", "error", err.msg);
+    if (env->send_rows == 0) {
+        /* no data value may reach the model, not even inside an error */
+        char *safe = ag_redact_values(err.msg, args);
+        content = json_pack("{s:s}", "error", safe);
+        free(safe);
+    } else {
+        content = json_pack("{s:s}", "error", err.msg);
+    }
 done:
     free(edited);
     text = json_dumps(content, JSON_COMPACT);

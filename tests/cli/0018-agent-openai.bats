@@ -176,3 +176,40 @@ request() {
     [[ "$stderr" == *"no answer within the token limit (3000 used, agent.max_tokens is 2000)"* ]]
     [ "$(wc -l < "$LOG")" = 5 ]
 }
+
+@test "agent.send_rows none: no data value reaches the model, not inside errors, not in a follow-up" {
+    pd sql "create table cars as select * from (values
+      ('zephyr quokka alpha', 'xanadu', 'qq(unclosed', 987.654, 'nineteen-eighty'),
+      ('mirabel ostrich beta', 'lemuria', 'ww[bad', 123.987, 'soon-ish'),
+      ('tundra falcon gamma', 'hyperborea', 'ee(zz', 555.321, 'when-ready'))
+      t(name, origin, pattern, price, launched)" >/dev/null
+    # an offline answer first: it quotes values, and becomes context of the next turn
+    PLUTO_DUCK_AGENT_SEND_ROWS=none run --separate-stderr pd query "list the cars" --format json
+    [ "$status" -eq 0 ]
+    conv=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["conversation_id"])' <<<"$output")
+    [[ "$output" == *quokka* ]]
+    sqls=("select cast(name as integer) from cars" "select cast(origin as date) from cars"
+        "select error(name) from cars" "select regexp_matches('x', pattern) from cars"
+        "select strptime(launched, '%Y-%m-%d') from cars" "select cast(price * 1000 as tinyint) from cars"
+        "select name::json from cars" "select cast(launched as timestamp) from cars")
+    calls=""
+    for q in "${sqls[@]}"; do
+        calls="$calls{\"name\":\"run_sql\",\"arguments\":$(python3 -c 'import json,sys; print(json.dumps(json.dumps({"sql": sys.argv[1]})))' "$q")},"
+    done
+    model "{\"replies\":[{\"tool_calls\":[${calls%,}]},
+      {\"tool_calls\":[{\"name\":\"sample_rows\",\"arguments\":\"{\\\"table\\\":\\\"cars\\\"}\"}]},
+      {\"content\":\"The casts do not work on this data.\"}]}"
+    PLUTO_DUCK_AGENT_SEND_ROWS=none run --separate-stderr pd query "why do the casts fail?" --conversation "$conv"
+    [ "$status" -eq 0 ]
+    # the model was told what failed, in words it can act on
+    [ "$(request 1 'json.loads([m["content"] for m in b["messages"] if m["role"]=="tool"][0])["error"].splitlines()[0]')" = \
+        "Conversion Error: Could not convert string '...' to INT32 when casting from source column name" ]
+    [ "$(request 1 'json.loads([m["content"] for m in b["messages"] if m["role"]=="tool"][0])["error"].splitlines()[2]')" = \
+        "LINE 1: select cast(name as integer) from cars" ]
+    [ "$(request 1 'sum(1 for m in b["messages"] if m["role"]=="tool" and "error" in json.loads(m["content"]))')" = 8 ]
+    # and no value of the table, nor a word of one, is in any request
+    for v in zephyr quokka mirabel ostrich tundra falcon xanadu lemuria hyperborea 'qq(unclosed' \
+        unclosed 'ww\[bad' 'ee(zz' 987.654 123.987 555.321 987654 nineteen-eighty soon-ish when-ready; do
+        ! grep -q -- "$v" "$LOG" || { echo "leaked: $v"; grep -o -- ".\{60\}$v.\{20\}" "$LOG" | head -3; false; }
+    done
+}
