@@ -4,6 +4,7 @@
  */
 #include "agent/conversations.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/duck.h"
@@ -45,10 +46,18 @@ static int query_doc(struct pd_warehouse *wh, const char *sql, const char *const
         return rc;
     text = pd_query_value_params(conn, sql, vals, n, &rc, err);
     pd_warehouse_release(wh, conn, 1);
-    if (rc == 0 && text && (*out = json_loads(text, JSON_DECODE_ANY, NULL)) == NULL)
+    if (rc == 0 && text && (*out = pd_json_loads_exact(text, JSON_DECODE_ANY, NULL)) == NULL)
         rc = pd_fail(err, PD_EINTERNAL, "conversations: an unreadable document");
     free(text);
     return rc;
+}
+
+/* Messages keep their data as text (exact numbers): embed it. */
+static void unembed_data(json_t *messages)
+{
+    json_t *m;
+    size_t i;
+    json_array_foreach(messages, i, m) pd_json_unembed(m, "data");
 }
 
 int ag_conv_create(struct pd_warehouse *wh, const char *project, const char *title, char *id,
@@ -114,6 +123,7 @@ int ag_conv_messages(struct pd_warehouse *wh, const char *id, json_t **out, stru
                        vals, 1, out, err);
     if (rc == 0 && *out == NULL)
         *out = json_array();
+    unembed_data(*out);
     return rc;
 }
 
@@ -121,13 +131,13 @@ int ag_conv_add(struct pd_warehouse *wh, const char *id, const char *run_id, con
                 const char *content, const json_t *data, struct pd_err *err)
 {
     duckdb_connection conn;
-    char *doc = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    char *doc = data ? pd_json_dumps_exact(data, JSON_COMPACT) : NULL;
     int rc;
     if ((rc = pd_warehouse_acquire(wh, &conn, err)) == 0) {
         const char *vals[] = {id, run_id, role, content, doc};
         rc = pd_exec_params(conn,
                             "INSERT INTO _pluto.messages (conversation_id, run_id, role, content, "
-                            "data) VALUES ($1, $2, $3, $4, $5::JSON)",
+                            "data) VALUES ($1, $2, $3, $4, $5)",
                             vals, 5, NULL, err);
         pd_warehouse_release(wh, conn, 1);
     }
@@ -228,6 +238,7 @@ int ag_conv_run(struct pd_warehouse *wh, const char *run_id, json_t **out, struc
                        vals, 1, &doc, err);
     if (rc)
         return rc;
+    unembed_data(doc);
     q = json_array_get(doc, 0);
     a = json_array_get(doc, 1);
     if (q == NULL) {
@@ -264,7 +275,7 @@ void ag_events_store(struct pd_warehouse *wh, const json_t *event)
 {
     const json_t *meta = json_object_get(event, "metadata");
     struct pd_buf sql = PD_BUF_INIT;
-    char *doc = json_dumps(event, JSON_COMPACT);
+    char *doc = pd_json_dumps_exact(event, JSON_COMPACT);
     pd_buf_adds(&sql, "INSERT INTO _pluto.agent_events VALUES (");
     pd_sql_literal(&sql, json_string_value(json_object_get(meta, "run_id")));
     pd_buf_addf(&sql, ", %" JSON_INTEGER_FORMAT ", ",
@@ -287,5 +298,6 @@ int ag_events_read(struct pd_warehouse *wh, const char *run_id, json_t **out, st
                    vals, 1, out, err);
     if (rc == 0 && *out == NULL)
         *out = json_array();
+    pd_json_unembed_all(*out);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "agent/agent.h"
 #include "agent/local.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/duck.h"
@@ -52,7 +53,7 @@ static void schema_clear(struct local *l)
 
 static json_t *tool_call(const char *id, const char *name, json_t *args)
 {
-    char *text = json_dumps(args, JSON_COMPACT);
+    char *text = pd_json_dumps_exact(args, JSON_COMPACT);
     json_t *c = json_pack("{s:s, s:s, s:{s:s, s:s}}", "id", id, "type", "function", "function",
                           "name", name, "arguments", text);
     free(text);
@@ -96,7 +97,7 @@ static json_t *result_of(const json_t *messages, size_t from, const char *id)
         const json_t *m = json_array_get(messages, i);
         const char *cid = json_string_value(json_object_get(m, "tool_call_id"));
         if (cid && strcmp(cid, id) == 0)
-            return json_loads(json_string_value(json_object_get(m, "content")), 0, NULL);
+            return pd_json_loads_exact(json_string_value(json_object_get(m, "content")), 0, NULL);
     }
     return NULL;
 }
@@ -273,7 +274,7 @@ static json_t *answer(struct local *l, const json_t *result)
         return cannot(error);
     long long n = json_integer_value(json_object_get(result, "row_count"));
     if (n == 1 && json_array_size(json_array_get(rows, 0)) == 1) {
-        char *v = json_dumps(json_array_get(json_array_get(rows, 0), 0), JSON_ENCODE_ANY);
+        char *v = pd_json_dumps_exact(json_array_get(json_array_get(rows, 0), 0), JSON_ENCODE_ANY);
         text = xasprintf("The %s is %s.", l->plan.explanation, v);
         free(v);
     } else {

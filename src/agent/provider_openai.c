@@ -6,6 +6,7 @@
  */
 #include "agent/agent.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -219,7 +220,7 @@ static int next(struct ag_provider *p, const json_t *messages, const json_t *too
     json_t *req = json_pack("{s:s, s:o, s:O, s:b, s:{s:b}}", "model", o->model, "messages",
                             wire_messages(messages), "tools", tools, "stream", 1,
                             "stream_options", "include_usage", 1);
-    char *body = json_dumps(req, JSON_COMPACT);
+    char *body = pd_json_dumps_exact(req, JSON_COMPACT);
     struct curl_slist *headers = NULL;
     int rc = 0;
 

@@ -6,6 +6,7 @@
 #include "agent/redact.h"
 #include "agent/skills.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -138,7 +139,7 @@ static json_t *call_tool(struct run *r, const struct ag_env *env, const json_t *
     }
 done:
     free(edited);
-    text = json_dumps(content, JSON_COMPACT);
+    text = pd_json_dumps_exact(content, JSON_COMPACT);
     json_decref(content);
     json_t *msg = json_pack("{s:s, s:s?, s:s}", "role", "tool", "tool_call_id", id, "content", text);
     free(text);

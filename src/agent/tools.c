@@ -4,6 +4,7 @@
  */
 #include "agent/tools_internal.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/duck.h"
@@ -142,7 +143,7 @@ int ag_doc_of(ag_fill_fn fill, void *arg, json_t **doc, struct pd_err *err)
     int rc = fill(arg, sink, err);
     pd_sink_free(sink);
     *doc = NULL;
-    if (rc == 0 && (*doc = json_loadb(text.ptr, text.len, 0, &jerr)) == NULL)
+    if (rc == 0 && (*doc = pd_json_loadb_exact(text.ptr, text.len, 0, &jerr)) == NULL)
         rc = pd_fail(err, PD_EINTERNAL, "result unreadable: %s", jerr.text);
     pd_buf_release(&text);
     return rc;

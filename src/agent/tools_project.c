@@ -8,6 +8,7 @@
 
 #include "agent/skills.h"
 #include "assets/assets.h"
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -180,7 +181,7 @@ int ag_t_get_lineage(const struct ag_env *e, const json_t *args, struct ag_tool_
     if (id && !dp_plan_find(p, id))
         rc = pd_fail(err, PD_ENOTFOUND, "no analysis '%s' (see list_analyses)", id);
     else if ((rc = dp_lineage(p, &s.env, id, DP_GRAPH_JSON, &text, err)) == 0 &&
-             (out->for_model = json_loadb(text.ptr, text.len, 0, NULL)) == NULL)
+             (out->for_model = pd_json_loadb_exact(text.ptr, text.len, 0, NULL)) == NULL)
         rc = pd_fail(err, PD_EINTERNAL, "lineage unreadable");
     pd_buf_release(&text);
     dp_plan_free(p);

@@ -7,6 +7,8 @@
  */
 #include "boards/internal.h"
 
+#include "base/alloc.h"
+#include "base/jexact.h"
 #include "base/buf.h"
 #include "base/err.h"
 
@@ -127,14 +129,28 @@ int board_render_check(const json_t *item, const json_t *snapshot, struct pd_err
     return 0;
 }
 
+/* A point of a line or area, and its row (ties keep the rows' order). */
+struct point {
+    double x, y;
+    size_t row;
+};
+
+static int by_x(const void *a, const void *b)
+{
+    const struct point *p = a, *q = b;
+    if (p->x != q->x)
+        return p->x < q->x ? -1 : 1;
+    return p->row < q->row ? -1 : p->row > q->row;
+}
+
 /* A cell as a number; 0 with *ok = 0 when it is not one. */
 static double number(const json_t *v, int *ok)
 {
     char *end;
     double d;
     *ok = 1;
-    if (json_is_number(v))
-        return json_number_value(v);
+    if (pd_json_is_number(v))
+        return pd_json_number_value(v);
     if (json_is_string(v)) {
         d = strtod(json_string_value(v), &end);
         if (end != json_string_value(v) && *end == '\0')
@@ -354,6 +370,7 @@ void board_chart_svg(const json_t *item, const json_t *snapshot, int width, int 
         double band = (xs.p1 - xs.p0) / (double)n, bw = band * 0.8 / a.ny;
         struct pd_buf path = PD_BUF_INIT;
         double first_x = 0, last_x = 0;
+        struct point *pts = NULL;
         int points = 0;
         json_array_foreach(rows, i, row) {
             double v = number(json_array_get(row, (size_t)a.y[s]), &ok), x, y;
@@ -369,13 +386,20 @@ void board_chart_svg(const json_t *item, const json_t *snapshot, int width, int 
             } else if (strcmp(kind, "scatter") == 0) {
                 pd_buf_addf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", x, y, color);
             } else {
-                pd_buf_addf(&path, "%s%.1f,%.1f", points ? " " : "", x, y);
-                if (!points)
-                    first_x = x;
-                last_x = x;
-                points++;
+                pts = xrealloc(pts, (size_t)(points + 1) * sizeof(*pts));
+                pts[points++] = (struct point){x, y, i};
             }
         }
+        /* a line goes through its points in x order, whatever the rows' order */
+        if (numeric_x && points > 1)
+            qsort(pts, (size_t)points, sizeof(*pts), by_x);
+        for (int k = 0; k < points; k++)
+            pd_buf_addf(&path, "%s%.1f,%.1f", k ? " " : "", pts[k].x, pts[k].y);
+        if (points) {
+            first_x = pts[0].x;
+            last_x = pts[points - 1].x;
+        }
+        free(pts);
         if (points && strcmp(kind, "area") == 0)
             pd_buf_addf(out, "<polygon points=\"%.1f,%.1f %s %.1f,%.1f\" fill=\"%s\" "
                              "fill-opacity=\"0.25\" stroke=\"none\"/>",

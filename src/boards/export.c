@@ -5,6 +5,7 @@
  */
 #include "boards/internal.h"
 
+#include "base/jexact.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/timeutil.h"
@@ -29,10 +30,12 @@ void board_cell_text(struct pd_buf *out, const json_t *v)
 {
     if (v == NULL || json_is_null(v))
         return;
-    if (json_is_string(v)) {
+    if (pd_json_is_number(v)) {
+        pd_json_number_add(out, v); /* exactly as the snapshot holds it */
+    } else if (json_is_string(v)) {
         pd_buf_adds(out, json_string_value(v));
     } else {
-        char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15));
+        char *t = pd_json_dumps_exact(v, JSON_ENCODE_ANY | JSON_COMPACT);
         pd_buf_adds(out, t);
         free(t);
     }
@@ -76,9 +79,9 @@ static void metric_value(struct pd_buf *out, const json_t *item, const json_t *s
         pd_buf_adds(out, str(render, "prefix"));
     if (row == NULL)
         pd_buf_adds(out, "\xe2\x80\x94");
-    else if (decimals && json_is_number(json_array_get(row, k)))
+    else if (decimals && pd_json_is_number(json_array_get(row, k)))
         pd_buf_addf(out, "%.*f", (int)json_integer_value(decimals),
-                    json_number_value(json_array_get(row, k)));
+                    pd_json_number_value(json_array_get(row, k)));
     else
         board_cell_text(out, json_array_get(row, k));
     if (str(render, "suffix"))
@@ -131,7 +134,7 @@ static void html_table(struct pd_buf *out, const json_t *snap)
         json_array_foreach(row, k, c) {
             struct pd_buf t = PD_BUF_INIT;
             board_cell_text(&t, c);
-            pd_buf_adds(out, json_is_number(c) ? "<td class=\"n\">" : "<td>");
+            pd_buf_adds(out, pd_json_is_number(c) ? "<td class=\"n\">" : "<td>");
             board_html_escape(out, t.ptr);
             pd_buf_adds(out, "</td>");
             pd_buf_release(&t);
@@ -352,7 +355,7 @@ int pd_board_export(const struct pd_boards_env *e, const char *project, const ch
     int rc = pd_board_get(e, project, board, &text, err);
     if (rc)
         return rc;
-    if ((b = json_loads(text, 0, &jerr)) == NULL) {
+    if ((b = pd_json_loads_exact(text, 0, &jerr)) == NULL) {
         rc = pd_fail(err, PD_EINTERNAL, "export: %s", jerr.text);
     } else {
         pd_report_render(b, fmt, out);

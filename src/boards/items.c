@@ -5,6 +5,7 @@
 #include "boards/internal.h"
 
 #include "assets/assets.h"
+#include "base/jexact.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "query/query.h"
@@ -214,7 +215,7 @@ static int analysis_snapshot(const struct pd_boards_env *e, const char *board_pr
     if ((rc = pd_assets_open(e->wh, e->home, project ? project : board_project, NULL, &s, err)) != 0)
         return rc;
     if (params) {
-        char *text = json_dumps(params, JSON_COMPACT);
+        char *text = pd_json_dumps_exact(params, JSON_COMPACT);
         rc = dp_args_parse(&args, text, err);
         free(text);
     }
@@ -240,7 +241,7 @@ int board_snapshot(const struct pd_boards_env *e, const char *board_project, con
         return 0;
     rc = strcmp(type, "analysis") == 0 ? analysis_snapshot(e, board_project, payload, &out, err)
                                        : query_snapshot(e, type, payload, &out, err);
-    if (rc == 0 && (*doc = json_loadb(out.ptr, out.len, 0, &jerr)) == NULL)
+    if (rc == 0 && (*doc = pd_json_loadb_exact(out.ptr, out.len, 0, &jerr)) == NULL)
         rc = pd_fail(err, PD_EINTERNAL, "snapshot: %s", jerr.text);
     if (rc == 0 && !json_is_array(json_object_get(*doc, "columns")))
         rc = pd_fail(err, PD_EINVAL, "field 'payload.sql' returned no result");

@@ -6,6 +6,7 @@
 #include "boards/internal.h"
 
 #include "assets/projects.h"
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/duck.h"
@@ -34,7 +35,7 @@
 static json_t *parse(const char *text, int *rc, struct pd_err *err)
 {
     json_error_t jerr;
-    json_t *v = text ? json_loads(text, 0, &jerr) : NULL;
+    json_t *v = text ? pd_json_loads_exact(text, 0, &jerr) : NULL;
     if (v == NULL)
         *rc = pd_fail(err, PD_EINTERNAL, "boards: unreadable document (%s)",
                       text ? jerr.text : "none");
@@ -105,10 +106,28 @@ static int open_session(struct session *s, const struct pd_boards_env *e, const 
     return rc;
 }
 
+/* A board's or an item's document with its snapshots (kept as text) embedded. */
+static char *with_snapshots(char *text, int board)
+{
+    json_t *doc = text ? pd_json_loads_exact(text, 0, NULL) : NULL, *item;
+    size_t i;
+    if (doc == NULL)
+        return text;
+    if (board)
+        json_array_foreach(json_object_get(doc, "items"), i, item)
+            pd_json_unembed(item, "snapshot");
+    else
+        pd_json_unembed(doc, "snapshot");
+    free(text);
+    text = pd_json_dumps_exact(doc, JSON_COMPACT);
+    json_decref(doc);
+    return text;
+}
+
 static char *board_text(struct session *s, int *rc, struct pd_err *err)
 {
     const char *vals[] = {s->board_id};
-    return pd_query_value_params(s->conn, BOARD_JSON, vals, 1, rc, err);
+    return with_snapshots(pd_query_value_params(s->conn, BOARD_JSON, vals, 1, rc, err), 1);
 }
 
 static int board_doc(struct session *s, char **out, struct pd_err *err)
@@ -122,10 +141,12 @@ static int item_text(struct session *s, const char *item, char **out, struct pd_
 {
     const char *vals[] = {s->board_id, item};
     int rc;
-    *out = pd_query_value_params(s->conn,
-                                 "SELECT " ITEM_JSON "::VARCHAR FROM _pluto.board_items i "
-                                 "WHERE i.board_id = $1 AND i.id = $2",
-                                 vals, 2, &rc, err);
+    *out = with_snapshots(pd_query_value_params(s->conn,
+                                                "SELECT " ITEM_JSON "::VARCHAR FROM "
+                                                "_pluto.board_items i "
+                                                "WHERE i.board_id = $1 AND i.id = $2",
+                                                vals, 2, &rc, err),
+                          0);
     if (rc == 0 && *out == NULL)
         rc = pd_fail(err, PD_ENOTFOUND, "no item '%s' on board %s", item, s->board_id);
     return rc;
@@ -280,7 +301,7 @@ int pd_board_delete(const struct pd_boards_env *e, const char *project, const ch
 /* JSON text of v (heap), or NULL for NULL / null. */
 static char *text_of(const json_t *v)
 {
-    return v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    return v && !json_is_null(v) ? pd_json_dumps_exact(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 }
 
 /* Take the item's snapshot (as text in *snap) and check its render config against it. */
@@ -336,7 +357,7 @@ int pd_board_item_add(const struct pd_boards_env *e, const char *project, const 
             s.conn,
             "INSERT INTO _pluto.board_items (id, board_id, type, title, position, payload, "
             "render, snapshot, snapshot_at) VALUES ($1, $2, $3, $4, $5::JSON, $6::JSON, "
-            "$7::JSON, $8::JSON, CASE WHEN $8 IS NULL THEN NULL ELSE now() END)",
+            "$7::JSON, $8, CASE WHEN $8 IS NULL THEN NULL ELSE now() END)",
             vals, 8, NULL, err);
         if (rc == 0 && (rc = touch(&s, err)) == 0)
             rc = item_text(&s, id, out, err);
@@ -356,7 +377,7 @@ static int store_snapshot(struct session *s, const char *item, const char *snap,
 {
     const char *vals[] = {snap, item};
     return pd_exec_params(s->conn,
-                          "UPDATE _pluto.board_items SET snapshot = $1::JSON, snapshot_at = now() "
+                          "UPDATE _pluto.board_items SET snapshot = $1, snapshot_at = now() "
                           "WHERE id = $2",
                           vals, 2, NULL, err);
 }
@@ -501,7 +522,7 @@ int pd_board_refresh(const struct pd_boards_env *e, const char *project, const c
     }
     if (rc == 0 && (text = board_text(&s, &rc, err)) != NULL) {
         /* the board document with refresh_errors added before its closing brace */
-        char *errs = json_dumps(errors, JSON_COMPACT);
+        char *errs = pd_json_dumps_exact(errors, JSON_COMPACT);
         size_t n = strlen(text);
         *out = xasprintf("%.*s,\"refresh_errors\":%s}", (int)(n - 1), text, errs);
         free(errs);

@@ -7,6 +7,7 @@
 
 #include "agent/agent.h"
 #include "agent/conversations.h"
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/config.h"
@@ -76,8 +77,8 @@ static void print_result(const struct cli_ctx *ctx, const json_t *doc)
         for (int c = 0; c < n; c++) {
             json_t *v = json_array_get(row, (size_t)c);
             texts[c] = json_is_null(v) ? NULL
-                       : json_is_string(v) ? xstrdup(json_string_value(v))
-                                           : json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+                       : json_is_string(v) && !pd_json_number_text(v) ? xstrdup(json_string_value(v))
+                                           : pd_json_dumps_exact(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
             cells[c] = texts[c];
         }
         cli_records_add(&rec, cells);
@@ -138,7 +139,7 @@ void cli_answer_print(const struct cli_ctx *ctx, const struct ag_answer *ans)
                                 "conversation_id", ans->conversation_id, "answer", ans->text,
                                 "sql", ans->sql, "result", ans->result, "chart", ans->chart,
                                 "answered", !ans->unanswered);
-        char *text = json_dumps(doc, JSON_COMPACT);
+        char *text = pd_json_dumps_exact(doc, JSON_COMPACT);
         fprintf(cli_out, "%s\n", text);
         free(text);
         json_decref(doc);
@@ -169,7 +170,7 @@ int cli_answer_save(struct cli_ctx *ctx, const struct cli_args *a, const struct 
         return pd_fail(err, PD_EINVAL, "the answer has no SQL to save");
     /* the same tool the agent saves with, so the same checks apply */
     args = json_pack("{s:s, s:s, s:s}", "id", id, "sql", ans->sql, "description", a->pos[0]);
-    text = json_dumps(args, JSON_COMPACT);
+    text = pd_json_dumps_exact(args, JSON_COMPACT);
     rc = ag_tool_call(&env, "save_analysis", text, &res, err);
     if (rc == 0) {
         fprintf(cli_err, "saved as analysis %s (run it: pluto-duck analysis run %s)\n", id, id);

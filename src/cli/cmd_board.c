@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 
+#include "base/jexact.h"
 #include "base/buf.h"
 #include "base/config.h"
 #include "base/err.h"
@@ -24,7 +25,7 @@ static struct pd_boards_env env_of(const struct cli_ctx *ctx)
 
 static json_t *parse(const char *text)
 {
-    return json_loads(text, 0, NULL);
+    return pd_json_loads_exact(text, 0, NULL);
 }
 
 /* "x,y,w,h" as a position object, or NULL. */
@@ -36,6 +37,24 @@ static json_t *position_of(const char *s)
         return NULL;
     return json_pack("{s:I, s:I, s:I, s:I}", "x", (json_int_t)v[0], "y", (json_int_t)v[1], "w",
                      (json_int_t)v[2], "h", (json_int_t)v[3]);
+}
+
+/*
+ * --text as typed in a shell, where a newline is hard to type: "\n" is a line
+ * break, "\t" a tab, "\\" a backslash; any other backslash stays.
+ */
+static char *text_unescaped(const char *s)
+{
+    struct pd_buf b = PD_BUF_INIT;
+    for (; *s; s++) {
+        if (s[0] == '\\' && (s[1] == 'n' || s[1] == 't' || s[1] == '\\')) {
+            pd_buf_addc(&b, s[1] == 'n' ? '\n' : s[1] == 't' ? '\t' : '\\');
+            s++;
+        } else {
+            pd_buf_addc(&b, *s);
+        }
+    }
+    return pd_buf_detach(&b, NULL);
 }
 
 /* The item the options describe. */
@@ -75,8 +94,11 @@ static int item_of(const struct cli_args *a, json_t **out, struct pd_err *err)
         }
         json_object_set_new(item, "position", p);
     }
-    if (text)
-        json_object_set_new(payload, "text", json_string(text));
+    if (text) {
+        char *unescaped = text_unescaped(text);
+        json_object_set_new(payload, "text", json_string(unescaped));
+        free(unescaped);
+    }
     if (sql)
         json_object_set_new(payload, "sql", json_string(sql));
     if (analysis)

@@ -8,6 +8,7 @@
 #include "cli/records.h"
 
 #include "agent/conversations.h"
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/err.h"
 
@@ -18,7 +19,7 @@
 
 static void print_json(const json_t *doc)
 {
-    char *text = json_dumps(doc, JSON_COMPACT);
+    char *text = pd_json_dumps_exact(doc, JSON_COMPACT);
     fprintf(cli_out, "%s\n", text);
     free(text);
 }

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/remote.h"
 
+#include "base/jexact.h"
 #include "base/build.h"
 #include "base/config.h"
 #include "base/err.h"
@@ -46,7 +47,7 @@ static int write_runtime(const char *path, const struct srv_opts *o, int port, s
                     o->host, "port", port, "url", url, "token", o->token ? o->token : "",
                     "started_ms", (json_int_t)pd_now_ms(), "version", PD_VERSION, "build",
                     pd_build_id());
-    text = json_dumps(doc, JSON_INDENT(2));
+    text = pd_json_dumps_exact(doc, JSON_INDENT(2));
     json_decref(doc);
     old = umask(077); /* it holds the token: 0600 from the start */
     rc = pd_write_file_atomic(path, text, strlen(text), err);

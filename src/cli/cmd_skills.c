@@ -7,6 +7,7 @@
 #include "cli/records.h"
 
 #include "agent/skills.h"
+#include "base/jexact.h"
 #include "base/config.h"
 #include "base/err.h"
 
@@ -24,7 +25,7 @@ int cmd_skills(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err
     doc = ag_skills_json(&skills);
     ag_skills_clear(&skills);
     if (ctx->format == PD_FORMAT_JSON || ctx->format == PD_FORMAT_JSONL) {
-        char *text = json_dumps(doc, JSON_COMPACT);
+        char *text = pd_json_dumps_exact(doc, JSON_COMPACT);
         fprintf(cli_out, "%s\n", text);
         free(text);
     } else {

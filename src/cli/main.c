@@ -120,7 +120,7 @@ static const struct cli_opt board_opts[] = {
     {"title", 0, "TEXT", "add: the item's heading"},
     {"sql", 0, "SQL", "add: the item's query (one read-only statement)"},
     {"file", 'f', "FILE", "add: read the query from FILE ('-' for standard input)"},
-    {"text", 0, "MARKDOWN", "add: a markdown note"},
+    {"text", 0, "MARKDOWN", "add: a markdown note (\\n is a line break)"},
     {"analysis", 0, "ID", "add: embed an analysis of the project"},
     {"kind", 0, "KIND", "add: chart kind: bar, line, area, scatter or pie"},
     {"x", 0, "COLUMN", "add: the chart's x column (default: the first)"},

@@ -5,6 +5,7 @@
 #include "cli/remote.h"
 #include "cli/cli.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -244,7 +245,7 @@ static json_t *last_event(const struct pd_buf *b)
     }
     if (last == NULL)
         return NULL;
-    return json_loadb(last, strcspn(last, "\n"), 0, NULL);
+    return pd_json_loadb_exact(last, strcspn(last, "\n"), 0, NULL);
 }
 
 int cli_remote_run(const struct cli_remote *r, const struct cli_command *c,
@@ -270,7 +271,7 @@ int cli_remote_run(const struct cli_remote *r, const struct cli_command *c,
         json_object_set_new(req, "stdin", json_stringn(in.ptr, in.len));
         pd_buf_release(&in);
     }
-    body = json_dumps(req, JSON_COMPACT);
+    body = pd_json_dumps_exact(req, JSON_COMPACT);
     json_decref(req);
     status = http(r, "POST", SRV_API "/cli", body, &resp, 0, 30, err);
     free(body);

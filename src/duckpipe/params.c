@@ -5,6 +5,7 @@
  */
 #include "duckpipe/internal.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -42,7 +43,7 @@ static char *json_value_text(json_t *v)
         return xstrdup(json_is_true(v) ? "true" : "false");
     if (json_is_null(v))
         return NULL;
-    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+    return pd_json_dumps_exact(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
 }
 
 int dp_args_parse(struct dp_args *args, const char *text, struct pd_err *err)

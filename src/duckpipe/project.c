@@ -8,6 +8,7 @@
 #include "duckpipe/duckpipe.h"
 #include "duckpipe/dbt.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/duck.h"
@@ -219,7 +220,7 @@ static int params_from_json(struct dp_analysis *a, json_t *obj, struct pd_err *e
                                    a->file, name);
             } else if (!strcmp(key, "default")) {
                 if (json_is_array(v))
-                    p->def = json_dumps(v, JSON_COMPACT);
+                    p->def = pd_json_dumps_exact(v, JSON_COMPACT);
                 else if (json_is_string(v))
                     p->def = xstrdup(json_string_value(v));
             } else if (!strcmp(key, "required")) {

@@ -5,6 +5,7 @@
 #include "query/query.h"
 #include "warehouse/interrupt.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -208,7 +209,7 @@ static duckdb_state bind_json(duckdb_prepared_statement stmt, idx_t i, const jso
     case JSON_STRING:
         return duckdb_bind_varchar_length(stmt, i, json_string_value(v), json_string_length(v));
     default: {
-        char *text = json_dumps(v, JSON_COMPACT);
+        char *text = pd_json_dumps_exact(v, JSON_COMPACT);
         duckdb_state st = duckdb_bind_varchar(stmt, i, text);
         free(text);
         return st;

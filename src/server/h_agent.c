@@ -12,6 +12,7 @@
 #include "agent/agent.h"
 #include "agent/conversations.h"
 #include "assets/projects.h"
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/config.h"
@@ -241,7 +242,7 @@ void h_agent_get(struct srv_req *r)
 static void frame(struct pd_buf *body, json_int_t seq, json_int_t from, const char *type,
                   json_t *data)
 {
-    char *text = json_dumps(data, JSON_COMPACT);
+    char *text = pd_json_dumps_exact(data, JSON_COMPACT);
     if (seq > from)
         pd_buf_addf(body, "id: %" JSON_INTEGER_FORMAT "\nevent: %s\ndata: %s\n\n", seq, type,
                     text);
@@ -364,7 +365,7 @@ void h_agent_decide(struct srv_req *r)
         p->decided = 1;
         p->decision = d;
         if (d == AG_EDIT)
-            p->edited = json_dumps(edited, JSON_COMPACT);
+            p->edited = pd_json_dumps_exact(edited, JSON_COMPACT);
         pthread_cond_broadcast(&a->cv);
     }
     pthread_mutex_unlock(&a->mu);

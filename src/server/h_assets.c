@@ -9,6 +9,7 @@
 #include "server/stream.h"
 
 #include "assets/assets.h"
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/config.h"
@@ -48,7 +49,7 @@ static int body_args(struct srv_req *r, struct dp_args *args)
         return -1;
     if (params == NULL)
         return 0;
-    text = json_dumps(params, JSON_COMPACT);
+    text = pd_json_dumps_exact(params, JSON_COMPACT);
     rc = dp_args_parse(args, text, &err);
     free(text);
     if (rc) {
@@ -477,7 +478,7 @@ void h_analysis_execute(struct srv_req *r)
     a->srv = r->srv;
     a->project = xstrdup(project_of(r));
     a->id = xstrdup(srv_param(r, "id"));
-    a->params = params ? json_dumps(params, JSON_COMPACT) : NULL;
+    a->params = params ? pd_json_dumps_exact(params, JSON_COMPACT) : NULL;
     a->force = force;
     a->full_refresh = full;
     a->continue_on_failure = cont;

@@ -7,6 +7,7 @@
 #include "server/jobs.h"
 #include "server/stream.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/config.h"
@@ -80,7 +81,7 @@ static int run_query(struct srv_job *job, void *arg, json_t **result, struct pd_
     srv_job_on_cancel(job, NULL, NULL);
     pd_sink_free(sink);
     if (rc == 0) {
-        *result = doc.len ? json_loadb(doc.ptr, doc.len, 0, &jerr)
+        *result = doc.len ? pd_json_loadb_exact(doc.ptr, doc.len, 0, &jerr)
                           : json_pack("{s:[], s:[], s:I}", "columns", "rows", "row_count",
                                       (json_int_t)stats.rows);
         if (*result == NULL)

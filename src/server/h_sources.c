@@ -7,6 +7,7 @@
 #include "server/jobs.h"
 #include "server/stream.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -320,7 +321,7 @@ void h_ingest(struct srv_req *r)
         /* JSON is YAML: the recipe goes to a private file the ingest service reads. */
         char tmpl[] = "/tmp/pluto-duck-recipe-XXXXXX.yaml";
         int fd = mkstemps(tmpl, 5);
-        char *text = json_dumps(recipe, JSON_INDENT(2));
+        char *text = pd_json_dumps_exact(recipe, JSON_INDENT(2));
         if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
             if (fd >= 0)
                 close(fd);

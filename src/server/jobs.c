@@ -8,6 +8,7 @@
  */
 #include "server/jobs.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/duck.h"
@@ -245,7 +246,7 @@ static void append_locked(struct srv_job *job, const char *type, json_t *data, i
         json_object_set_new(data, "job_id", json_string(job->id));
         json_object_set_new(data, "ts", json_string(pd_time_iso(pd_now_ms(), ts, sizeof(ts))));
     }
-    text = json_dumps(data, JSON_COMPACT);
+    text = pd_json_dumps_exact(data, JSON_COMPACT);
     json_decref(data);
     pd_buf_addf(&frame, "id: %llu\nevent: %s\ndata: %s\n\n", (unsigned long long)job->next_seq,
                 type, text);
@@ -530,7 +531,7 @@ struct srv_job *srv_job_submit(struct srv_jobs *J, const char *kind, json_t *arg
     job->refs = 2; /* the registry's and the caller's */
     pd_uuid7(job->id);
     job->kind = xstrdup(kind);
-    job->args = args ? json_dumps(args, JSON_COMPACT) : NULL;
+    job->args = args ? pd_json_dumps_exact(args, JSON_COMPACT) : NULL;
     job->status = QUEUED;
     job->progress = -1;
     job->created_ms = pd_now_ms();

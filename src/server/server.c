@@ -15,6 +15,7 @@
 #include "server/http.h"
 #include "server/jobs.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/config.h"
@@ -178,7 +179,7 @@ void srv_reply_bytes(struct srv_req *r, unsigned status, const char *ctype, cons
 
 void srv_reply_json(struct srv_req *r, unsigned status, json_t *doc)
 {
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = pd_json_dumps_exact(doc, JSON_COMPACT | JSON_ENCODE_ANY);
     struct MHD_Response *resp;
     size_t n = strlen(text);
     json_decref(doc);
@@ -240,7 +241,7 @@ void srv_reply_rows(struct srv_req *r, srv_rows_fn fn, void *arg, unsigned one_s
     if (rc) {
         srv_reply_err(r, &err);
     } else if (one_status) {
-        json_t *rows = json_loadb(text, len, 0, NULL), *first = json_array_get(rows, 0);
+        json_t *rows = pd_json_loadb_exact(text, len, 0, NULL), *first = json_array_get(rows, 0);
         if (first)
             srv_reply_json(r, one_status, json_incref(first));
         else

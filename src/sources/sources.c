@@ -8,6 +8,7 @@
  */
 #include "sources/sources.h"
 
+#include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/config.h"
@@ -352,7 +353,7 @@ static int check_new_name(duckdb_connection conn, const char *name, struct pd_er
 static void registry_upsert_sql(struct pd_buf *sql, const struct pd_source *src,
                                 const char *description)
 {
-    char *cfg = json_dumps(src->config, JSON_COMPACT | JSON_SORT_KEYS);
+    char *cfg = pd_json_dumps_exact(src->config, JSON_COMPACT | JSON_SORT_KEYS);
 
     pd_buf_adds(sql, "DELETE FROM _sources.attached WHERE name = ");
     pd_sql_literal(sql, src->name);

@@ -70,7 +70,8 @@ static void free_keys(struct stream *st)
 
 void pd_csv_add_field(struct pd_buf *b, const char *s, size_t n)
 {
-    int quote = n && (s[0] == ' ' || s[n - 1] == ' ');
+    /* an empty string is "" (as DuckDB's COPY writes it): a bare empty field is NULL */
+    int quote = n == 0 || s[0] == ' ' || s[n - 1] == ' ';
     for (size_t i = 0; i < n && !quote; i++)
         quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
     if (!quote) {

@@ -287,10 +287,12 @@ char *pd_fmt_double(double d, char *buf)
     }
     if (short_decimal(d, buf))
         return buf;
-    /* 15 significant digits are enough for most values; 17 always are. */
-    snprintf(buf, 32, "%.15g", d);
-    if (strtod(buf, NULL) != d)
-        snprintf(buf, 32, "%.17g", d);
+    /* the fewest digits that read back as d: 15 are enough for most values, 17 always are */
+    for (int p = 15; p <= 17; p++) {
+        snprintf(buf, 32, "%.*g", p, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
     return buf;
 }
 
@@ -776,10 +778,17 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
     }
     case DUCKDB_TYPE_UNION: {
         uint8_t tag = ((uint8_t *)duckdb_vector_get_data(duckdb_struct_vector_get_child(v, 0)))[row];
-        if (tag < t->n_children)
-            cell(out, t->children[tag], duckdb_struct_vector_get_child(v, tag + 1), row, st);
-        else
+        if (tag >= t->n_children) {
             pd_buf_adds(out, st == JSON ? "null" : "NULL");
+        } else if (st == JSON) { /* {"member": value}: which member it is, not only its value */
+            pd_buf_addc(out, '{');
+            pd_json_add_string(out, t->labels[tag], strlen(t->labels[tag]));
+            pd_buf_addc(out, ':');
+            cell(out, t->children[tag], duckdb_struct_vector_get_child(v, tag + 1), row, st);
+            pd_buf_addc(out, '}');
+        } else {
+            cell(out, t->children[tag], duckdb_struct_vector_get_child(v, tag + 1), row, st);
+        }
         break;
     }
     default:

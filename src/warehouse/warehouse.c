@@ -171,6 +171,13 @@ static const struct migration {
      "  sequence BIGINT NOT NULL,"
      "  event JSON NOT NULL"
      ");"},
+    /* Documents that hold result rows are kept as the text we wrote: DuckDB's JSON
+       type reads numbers as doubles (a DECIMAL(20,5) lost digits, a HUGEINT became
+       2.77e+27). Readers embed them with pd_json_unembed. */
+    {7, "result documents as text: exact numbers",
+     "ALTER TABLE _pluto.board_items ALTER snapshot SET DATA TYPE VARCHAR;"
+     "ALTER TABLE _pluto.messages ALTER data SET DATA TYPE VARCHAR;"
+     "ALTER TABLE _pluto.agent_events ALTER event SET DATA TYPE VARCHAR;"},
 };
 
 const char *pd_duckdb_version(void)
