@@ -59,6 +59,17 @@ test('sql: run a query and see its rows; chart, history, export', async ({ page,
   await page.getByTestId('result-status').filter({ hasText: /^2 rows/ }).waitFor();
 });
 
+test('sql: numbers of any width show every digit', async ({ page, server }) => {
+  await page.goto(server.base + '/sql');
+  await typeSql(page, 'select 18446744073709551615::ubigint as u, 9007199254740993::bigint as b, ' +
+    '(-170141183460469231731687303715884105727::hugeint - 1) as h, 123456789012345.12345::numeric(20,5) as d, 0.1::double as f');
+  await page.keyboard.press('Control+Enter');
+  await page.getByTestId('result-status').waitFor();
+  for (const want of ['18446744073709551615', '9007199254740993', '-170141183460469231731687303715884105728',
+    '123456789012345.12345', '0.1'])
+    check(await page.getByRole('gridcell', { name: want, exact: true }).isVisible(), `a cell ${want}`);
+});
+
 test('sql: an error shows its message; cancel stops a long query', async ({ page, server }) => {
   await page.goto(server.base + '/sql');
   await typeSql(page, 'select * from no_such_table');

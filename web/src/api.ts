@@ -2,6 +2,7 @@
 // (when one is set), errors as ApiError carrying the server's message, and job event
 // streams (Server-Sent Events) that reconnect and resume after a drop.
 
+import { parseExact } from './lib/json';
 import { parseSse, type SseEvent } from './lib/sse';
 
 export const API = '/api/v1';
@@ -43,7 +44,7 @@ async function errorOf(res: Response): Promise<ApiError> {
   let code = `http_${res.status}`;
   let message = `${res.status} ${res.statusText}`;
   try {
-    const body = await res.json();
+    const body = parseExact(await res.text());
     if (body?.error?.message) {
       message = body.error.message;
       code = body.error.code ?? code;
@@ -76,7 +77,7 @@ export async function request<T = any>(
   }
   if (!res.ok) throw await errorOf(res);
   if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  return parseExact(await res.text()) as T;
 }
 
 export const get = <T = any>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, signal);

@@ -2,6 +2,7 @@
 // view (and a few around them) are in the page; the rest is empty height.
 
 import { useMemo, useRef, useState } from 'preact/hooks';
+import { ExactNumber } from './lib/json';
 
 export interface Column {
   name: string;
@@ -13,6 +14,7 @@ const OVERSCAN = 10;
 
 export function cellText(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
+  if (v instanceof ExactNumber) return v.text;
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }

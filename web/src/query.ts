@@ -1,6 +1,7 @@
 // query.ts - running SQL as a job from the browser: submit, follow its events,
 // cancel; the result (columns, the first rows, the row count) when it completes.
 
+import { parseExact } from './lib/json';
 import { useRef, useState } from 'preact/hooks';
 import { del, post, streamEvents, type StreamHandle } from './api';
 import type { Column } from './grid';
@@ -43,7 +44,7 @@ export function useQueryRun() {
       stream.current = streamEvents(`/query/${job.id}/events`, {
         onRetry: (n) => setState((s) => (s.status === 'running' ? { ...s, reconnecting: n > 0 } : s)),
         onEvent: (e) => {
-          const d = e.data ? JSON.parse(e.data) : {};
+          const d = e.data ? parseExact(e.data) : {};
           if (e.event === 'progress') setState((s) => (s.status === 'running' ? { ...s, progress: d.progress ?? d.percent } : s));
           else if (e.event === 'completed') setState({ status: 'completed', id: job.id, result: d.result });
           else if (e.event === 'failed' || e.event === 'cancelled')

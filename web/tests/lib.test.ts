@@ -2,10 +2,12 @@
 // graph layout, form checks, CSV, board positions.
 import { describe, expect, it } from 'vitest';
 import { parseSse } from '../src/lib/sse';
-import { chartData, ticks } from '../src/lib/chartdata';
+import { chartData, ticks, toNumber } from '../src/lib/chartdata';
 import { layout, NODE_W } from '../src/lib/layout';
 import { checkAttach, checkDuration, checkName } from '../src/lib/validate';
 import { toCsv } from '../src/lib/csv';
+import { ExactNumber, parseExact } from '../src/lib/json';
+import { cellText } from '../src/grid';
 import { clampPos } from '../src/screens/Boards';
 import { checkSettings } from '../src/screens/Settings';
 
@@ -113,5 +115,27 @@ describe('csv and board positions', () => {
   it('keeps items on the 12-column grid', () => {
     expect(clampPos({ x: 11.4, y: -2, w: 4, h: 0 })).toEqual({ x: 8, y: 0, w: 4, h: 1 });
     expect(clampPos({ x: -3, y: 2.6, w: 30, h: 3 })).toEqual({ x: 0, y: 3, w: 12, h: 3 });
+  });
+});
+
+describe('parseExact', () => {
+  it('keeps every digit a double cannot hold, and the rest as numbers', () => {
+    const v = parseExact('{"rows":[[18446744073709551615, 9007199254740993, 9007199254740991, -170141183460469231731687303715884105728, 123456789012345.12345, 1.5000000000, 0.1, 1e+300, -0]]}');
+    const r = v.rows[0];
+    expect(r.map(cellText)).toEqual(['18446744073709551615', '9007199254740993', '9007199254740991',
+      '-170141183460469231731687303715884105728', '123456789012345.12345', '1.5000000000', '0.1', '1e+300', '0']);
+    expect(r[0]).toBeInstanceOf(ExactNumber);
+    expect(typeof r[2]).toBe('number');
+    expect(typeof r[6]).toBe('number');
+    expect(Number(r[4]) > 1e14).toBe(true);
+    expect(toNumber(r[3])).toBeLessThan(-1e38); /* charts get its double */
+  });
+  it('reads strings, escapes, nesting and literals as JSON.parse does', () => {
+    const text = '{"a":"x\\"y\\u00e9\\n","b":[true,false,null,{}],"c":[],"d":{"e":-0.00125}}';
+    expect(parseExact(text)).toEqual(JSON.parse(text));
+    expect(parseExact(' [ 1 , 2 ] ')).toEqual([1, 2]);
+    expect(() => parseExact('{"a":1,}')).toThrow(SyntaxError);
+    expect(() => parseExact('[1] x')).toThrow(SyntaxError);
+    expect(() => parseExact('"open')).toThrow(SyntaxError);
   });
 });

@@ -1,6 +1,7 @@
 // chartdata.ts - a result's rows shaped for a chart: categories along x and one
 // series per value of the group-by column (or one series), values summed per
 // category; scatter keeps the points.
+import { ExactNumber } from './json';
 
 export interface ChartSpec {
   kind: 'bar' | 'line' | 'area' | 'pie' | 'scatter';
@@ -24,6 +25,7 @@ const MAX_SERIES = 12;
 
 export function toNumber(v: unknown): number {
   if (typeof v === 'number') return v;
+  if (v instanceof ExactNumber) return Number(v);
   if (typeof v === 'string' && v.trim() !== '' && !isNaN(Number(v))) return Number(v);
   return NaN;
 }

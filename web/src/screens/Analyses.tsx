@@ -2,6 +2,7 @@
 // analysis with its SQL, parameters, data and run history; a run with live per-step
 // progress; the lineage graph (sources -> cached tables -> analyses), click to open.
 
+import { parseExact } from '../lib/json';
 import { useState } from 'preact/hooks';
 import { get, post, streamEvents } from '../api';
 import { Grid } from '../grid';
@@ -31,7 +32,7 @@ function RunPanel({ id, onDone }: { id: string; onDone: () => void }) {
       const job = await post(`/asset/analysis/${encodeURIComponent(id)}/execute`, full ? { full_refresh: true } : {});
       streamEvents(`/jobs/${job.id}/events`, {
         onEvent: (e) => {
-          const d = e.data ? JSON.parse(e.data) : {};
+          const d = e.data ? parseExact(e.data) : {};
           if (e.event === 'step_started')
             setSteps((s) => [...s, { analysis: d.analysis, status: 'running', reason: d.reason }]);
           else if (e.event === 'step')

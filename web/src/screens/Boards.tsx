@@ -3,6 +3,7 @@
 // keys, Shift for size); markdown notes, tables, charts, metrics and analysis embeds;
 // refresh; export to a self-contained HTML report.
 
+import { ExactNumber } from '../lib/json';
 import { useRef, useState } from 'preact/hooks';
 import { del, download, get, patch, post, saveBlob } from '../api';
 import { Chart } from '../chart';
@@ -62,7 +63,8 @@ function Metric({ item }: { item: Item }) {
   const v = s.rows[0][Math.max(0, col)];
   const n = typeof v === 'number' ? v : Number(v);
   const decimals = item.render?.decimals;
-  const text = isNaN(n) ? String(v) : decimals !== undefined ? n.toFixed(decimals) : n.toLocaleString();
+  // an exact number keeps its digits unless the item asks for decimals
+  const text = isNaN(n) ? String(v) : decimals !== undefined ? n.toFixed(decimals) : v instanceof ExactNumber ? v.text : n.toLocaleString();
   return (
     <div class="metric">
       {item.render?.prefix ?? ''}

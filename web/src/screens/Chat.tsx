@@ -2,6 +2,7 @@
 // their SQL, result and suggested chart), a live run streaming its steps, approval
 // prompts inline, and "save as analysis" / "add to board" on any answer.
 
+import { parseExact } from '../lib/json';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { del, get, post, streamEvents, type StreamHandle } from '../api';
 import { Chart } from '../chart';
@@ -220,7 +221,7 @@ function Conversation({ id, onChanged }: { id: string | null; onChanged: () => v
     stream.current = streamEvents(`/agent/${runId}/events`, {
       onRetry: (n) => update((r) => (r.reconnecting = n > 0)),
       onEvent: (e) => {
-        const ev = e.data ? JSON.parse(e.data) : {};
+        const ev = e.data ? parseExact(e.data) : {};
         const c = ev.content ?? {};
         update((r) => {
           if (e.event === 'reasoning') r.steps.push({ kind: 'reasoning', text: c.text });
