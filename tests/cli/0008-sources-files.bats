@@ -22,7 +22,8 @@ setup() {
     [ "$status" -eq 0 ]
     [ "${lines[1]}" = '1,a,1.5,2024-01-02,2024-01-02 03:04:05.123,true,\x01\x02' ]
     [ "${lines[2]}" = '2,,,,,,' ]
-    [ "${lines[3]}" = '3,ünï ✓,-2.25,1999-12-31,2000-01-01 00:00:00,false,' ]
+    # x'' is an empty blob, not NULL: quoted, as DuckDB's COPY writes it
+    [ "${lines[3]}" = '3,ünï ✓,-2.25,1999-12-31,2000-01-01 00:00:00,false,""' ]
     # the same rows, as sqlite prints them
     [ "$(pd sql 'select count(*), sum(price) from lite.t' --format csv | tail -1)" = \
       "$(sqlite3 -csv lite.db 'select count(*), sum(price) from t')" ]

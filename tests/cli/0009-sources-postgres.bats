@@ -58,7 +58,7 @@ same_column() {
         same_column "$c"
     done
     run pd sql "select f4, f8, nfree, b, tstz, iv, jb, \"by\", ai, \"at\", an from pg.types order by id" --format jsonl
-    [ "${lines[0]}" = '{"f4":1.5,"f8":3.1415926535897931,"nfree":12.5,"b":true,"tstz":"2024-06-01 10:00:00+00","iv":"1 year 2 months 3 days 04:05:06.7","jb":"{\"b\": null}","by":"\\x00\\xFF\\x10","ai":[1,null,3],"at":["x","y z",null],"an":[1.25,null]}' ]
+    [ "${lines[0]}" = '{"f4":1.5,"f8":3.141592653589793,"nfree":12.5,"b":true,"tstz":"2024-06-01 10:00:00+00","iv":"1 year 2 months 3 days 04:05:06.7","jb":"{\"b\": null}","by":"\\x00\\xFF\\x10","ai":[1,null,3],"at":["x","y z",null],"an":[1.25,null]}' ]
     [ "${lines[1]}" = '{"f4":0,"f8":-1e+308,"nfree":-0.000001,"b":false,"tstz":"1969-12-31 23:59:59.999999+00","iv":"-3 days -00:00:01","jb":"[]","by":"","ai":[],"at":[],"an":[]}' ]
     [ "${lines[2]}" = '{"f4":null,"f8":null,"nfree":null,"b":null,"tstz":null,"iv":null,"jb":null,"by":null,"ai":null,"at":null,"an":null}' ]
     [[ "${lines[3]}" == '{"f4":"NaN","f8":"Infinity","nfree":"NaN",'*'"tstz":"infinity",'* ]]
