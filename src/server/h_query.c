@@ -226,10 +226,9 @@ static int copy_file(const char *path, FILE *out)
 }
 
 /* On the producer thread: run the query again and write the whole result. */
-static void produce_result(FILE *out, void *arg)
+static int produce_result(FILE *out, void *arg, struct pd_err *err)
 {
     struct result_arg *a = arg;
-    struct pd_err err = PD_ERR_INIT;
     struct pd_query_opts o = {.params = a->params, .origin = "api", .last_only = 1};
     struct pd_query *q = pd_query_new(srv_warehouse(a->srv), &o);
     int rc;
@@ -239,12 +238,12 @@ static void produce_result(FILE *out, void *arg)
         int fd = mkstemps(tmpl, 8);
         uint64_t rows;
         if (fd < 0) {
-            rc = pd_fail(&err, PD_EIO, "cannot create a temporary file: %s", strerror(errno));
+            rc = pd_fail(err, PD_EIO, "cannot create a temporary file: %s", strerror(errno));
         } else {
             close(fd);
-            rc = pd_query_export(q, a->sql, tmpl, &rows, &err);
+            rc = pd_query_export(q, a->sql, tmpl, &rows, err);
             if (rc == 0 && copy_file(tmpl, out) != 0)
-                rc = pd_fail(&err, PD_EIO, "client went away");
+                rc = pd_fail(err, PD_EIO, "client went away");
             unlink(tmpl);
         }
     } else {
@@ -256,14 +255,13 @@ static void produce_result(FILE *out, void *arg)
             sink = pd_sink_new(fmt, out, NULL);
         else
             sink = NULL;
-        rc = pd_query_run(q, a->sql, sink, NULL, &err);
+        rc = pd_query_run(q, a->sql, sink, NULL, err);
         pd_sink_free(sink);
     }
-    /* The status line is gone already: a failure can only cut the body short. */
-    if (rc)
-        pd_log(PD_LOG_WARN, "result stream failed", "{s:s, s:s}", "format", a->format, "error",
-               err.msg);
+    if (rc == 0 && (fflush(out) != 0 || ferror(out)))
+        rc = pd_fail(err, PD_EIO, "the client went away");
     pd_query_free(q);
+    return rc;
 }
 
 void h_query_result(struct srv_req *r)

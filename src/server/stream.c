@@ -9,6 +9,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "base/timeutil.h"
 
 #include <errno.h>
@@ -149,31 +150,220 @@ void srv_reply_job(struct srv_req *r, struct srv_job *job, const char *events_ur
 
 /* ---- piped bodies ------------------------------------------------------- */
 
-struct pipe_job {
+/*
+ * The producer writes through a FILE into a pipe; the response reads the pipe
+ * without blocking (a connection with nothing to send is suspended for a
+ * moment, never holding an HTTP worker). The status line waits for the first
+ * bytes: a producer that fails before any gets the error envelope instead of
+ * a 200, and one that fails later ends the body without its last chunk, so
+ * the client sees a broken transfer, never a short body that looks whole.
+ * Three references: the producer's, the request's and the response's.
+ */
+struct pipe_state {
+    pthread_mutex_t mu;
+    int refs;
+    int rfd, wfd;
+    int started;  /* bytes reached the pipe */
+    int done;     /* the producer returned */
+    int failed;   /* ... with an error (err) */
+    int responded; /* a response reads the pipe (it closes rfd when it goes) */
+    struct pd_err err;
+    struct srv_waker *waker; /* wakes the request waiting for the first bytes */
+    struct srv_req *r;       /* valid while the response lives (the request outlives it) */
     struct srv *srv;
-    FILE *out;
     srv_producer produce;
     void *arg;
     void (*arg_free)(void *);
+    char *ctype, *filename;
 };
+
+static void pipe_put(void *p)
+{
+    struct pipe_state *ps = p;
+    int last;
+    pthread_mutex_lock(&ps->mu);
+    last = --ps->refs == 0;
+    pthread_mutex_unlock(&ps->mu);
+    if (!last)
+        return;
+    if (ps->rfd >= 0)
+        close(ps->rfd);
+    srv_waker_put(ps->waker);
+    pthread_mutex_destroy(&ps->mu);
+    free(ps->ctype);
+    free(ps->filename);
+    free(ps);
+}
+
+/* Nobody reads the pipe any more: the producer's next write fails (EPIPE) and it stops. */
+static void reader_gone(struct pipe_state *ps)
+{
+    pthread_mutex_lock(&ps->mu);
+    if (ps->rfd >= 0)
+        close(ps->rfd);
+    ps->rfd = -1;
+    pthread_mutex_unlock(&ps->mu);
+}
+
+static void response_done(void *p)
+{
+    reader_gone(p);
+    pipe_put(p);
+}
+
+/* The request ended; unless a response took the pipe over, nobody will read it. */
+static void request_done(void *p)
+{
+    struct pipe_state *ps = p;
+    int responded;
+    pthread_mutex_lock(&ps->mu);
+    responded = ps->responded;
+    pthread_mutex_unlock(&ps->mu);
+    if (!responded)
+        reader_gone(ps);
+    pipe_put(ps);
+}
+
+/* Fire the request's waker once (ps->mu held by the caller: no). */
+static void pipe_wake(struct pipe_state *ps)
+{
+    struct srv_waker *w;
+    pthread_mutex_lock(&ps->mu);
+    w = ps->waker;
+    ps->waker = NULL;
+    pthread_mutex_unlock(&ps->mu);
+    if (w)
+        srv_waker_fire(w);
+}
+
+static ssize_t cookie_write(void *c, const char *buf, size_t n)
+{
+    struct pipe_state *ps = c;
+    size_t off = 0;
+    pthread_mutex_lock(&ps->mu);
+    if (ps->failed) { /* what is still buffered after a failure is never sent */
+        pthread_mutex_unlock(&ps->mu);
+        return (ssize_t)n;
+    }
+    pthread_mutex_unlock(&ps->mu);
+    while (off < n) {
+        ssize_t w = write(ps->wfd, buf + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1; /* the client went away (EPIPE) */
+        off += (size_t)w;
+    }
+    pthread_mutex_lock(&ps->mu);
+    ps->started = 1;
+    pthread_mutex_unlock(&ps->mu);
+    pipe_wake(ps);
+    return (ssize_t)n;
+}
+
+static int cookie_close(void *c)
+{
+    struct pipe_state *ps = c;
+    return close(ps->wfd);
+}
 
 static void *pipe_main(void *p)
 {
-    struct pipe_job *pj = p;
-    pj->produce(pj->out, pj->arg);
-    fclose(pj->out); /* the end of the body */
-    if (pj->arg_free)
-        pj->arg_free(pj->arg);
-    srv_release(pj->srv);
-    free(pj);
+    struct pipe_state *ps = p;
+    cookie_io_functions_t io = {.write = cookie_write, .close = cookie_close};
+    struct pd_err err = PD_ERR_INIT;
+    FILE *out = fopencookie(ps, "w", io);
+    int rc;
+    setvbuf(out, NULL, _IOFBF, 64 * 1024);
+    rc = ps->produce(out, ps->arg, &err);
+    if (rc) {
+        pthread_mutex_lock(&ps->mu);
+        ps->failed = 1;
+        ps->err = err;
+        if (ps->err.code == 0)
+            pd_fail(&ps->err, rc, "the result could not be written");
+        pthread_mutex_unlock(&ps->mu);
+        pd_log(PD_LOG_WARN, "result stream failed", "{s:s, s:b}", "error", ps->err.msg,
+               "after_first_bytes", ps->started);
+    }
+    fclose(out); /* the end of the body (or, after a failure, of nothing more) */
+    pthread_mutex_lock(&ps->mu);
+    ps->done = 1;
+    pthread_mutex_unlock(&ps->mu);
+    pipe_wake(ps);
+    if (ps->arg_free)
+        ps->arg_free(ps->arg);
+    srv_release(ps->srv);
+    pipe_put(ps);
     return NULL;
+}
+
+static ssize_t pipe_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct pipe_state *ps = cls;
+    ssize_t n;
+    int failed;
+    (void)pos;
+    n = read(ps->rfd, buf, max);
+    if (n > 0)
+        return n;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        srv_suspend(ps->r, pd_mono_s() + 0.02); /* look again in a moment */
+        return 0;
+    }
+    pthread_mutex_lock(&ps->mu);
+    failed = ps->failed || n < 0;
+    pthread_mutex_unlock(&ps->mu);
+    return failed ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+/* On resume: the first bytes are there, or the producer ended. */
+static void pipe_answer(struct srv_req *r)
+{
+    struct pipe_state *ps = r->later;
+    struct MHD_Response *resp;
+    int started, done, failed;
+    pthread_mutex_lock(&ps->mu);
+    started = ps->started, done = ps->done, failed = ps->failed;
+    pthread_mutex_unlock(&ps->mu);
+    if (!started && !done) { /* woken early: wait on */
+        struct srv_waker *w;
+        srv_later(r, pipe_answer, 0);
+        w = srv_waker_get(r);
+        pthread_mutex_lock(&ps->mu);
+        if (ps->started || ps->done) {
+            pthread_mutex_unlock(&ps->mu);
+            srv_waker_fire(w);
+            return;
+        }
+        srv_waker_put(ps->waker);
+        ps->waker = w;
+        pthread_mutex_unlock(&ps->mu);
+        return;
+    }
+    if (failed && !started) {
+        srv_reply_err(r, &ps->err);
+        return;
+    }
+    pthread_mutex_lock(&ps->mu);
+    ps->refs++; /* the response's */
+    ps->responded = 1;
+    pthread_mutex_unlock(&ps->mu);
+    resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, pipe_read, ps,
+                                             response_done);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ps->ctype);
+    if (ps->filename) {
+        char disp[256];
+        snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", ps->filename);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+    }
+    srv_reply_response(r, 200, resp);
 }
 
 void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
                     srv_producer produce, void *arg, void (*arg_free)(void *))
 {
-    struct pipe_job *pj;
-    struct MHD_Response *resp;
+    struct pipe_state *ps;
     pthread_attr_t attr;
     pthread_t t;
     int fds[2];
@@ -184,36 +374,42 @@ void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
         srv_reply_error(r, PD_EIO, "cannot create a pipe: %s", strerror(errno));
         return;
     }
-    pj = xcalloc(1, sizeof(*pj));
-    pj->srv = r->srv;
-    pj->out = fdopen(fds[1], "w");
-    pj->produce = produce;
-    pj->arg = arg;
-    pj->arg_free = arg_free;
-    setvbuf(pj->out, NULL, _IOFBF, 64 * 1024);
+    fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+    ps = xcalloc(1, sizeof(*ps));
+    pthread_mutex_init(&ps->mu, NULL);
+    ps->refs = 2; /* the producer's and the request's */
+    ps->rfd = fds[0];
+    ps->wfd = fds[1];
+    ps->r = r;
+    ps->srv = r->srv;
+    ps->produce = produce;
+    ps->arg = arg;
+    ps->arg_free = arg_free;
+    ps->ctype = xstrdup(ctype);
+    ps->filename = filename ? xstrdup(filename) : NULL;
+    r->later = ps;
+    r->later_free = request_done;
+    /* suspended before the producer can wake it */
+    srv_later(r, pipe_answer, 0);
+    ps->waker = srv_waker_get(r);
     srv_hold(r->srv);
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &attr, pipe_main, pj) != 0) {
+    if (pthread_create(&t, &attr, pipe_main, ps) != 0) {
         pthread_attr_destroy(&attr);
-        fclose(pj->out);
-        close(fds[0]);
+        close(fds[1]);
         if (arg_free)
             arg_free(arg);
         srv_release(r->srv);
-        free(pj);
-        srv_reply_error(r, PD_EINTERNAL, "cannot start a thread for the response");
+        pthread_mutex_lock(&ps->mu);
+        ps->done = ps->failed = 1;
+        pd_fail(&ps->err, PD_EINTERNAL, "cannot start a thread for the response");
+        pthread_mutex_unlock(&ps->mu);
+        pipe_put(ps); /* the producer's */
+        pipe_wake(ps);
         return;
     }
     pthread_attr_destroy(&attr);
-    resp = MHD_create_response_from_pipe(fds[0]);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    if (filename) {
-        char disp[256];
-        snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", filename);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
-    }
-    srv_reply_response(r, 200, resp);
 }
 
 /* ---- submitting ----------------------------------------------------------- */

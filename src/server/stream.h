@@ -44,12 +44,16 @@ void srv_submit_rendered(struct srv_req *r, const char *kind, json_t *args, srv_
                          srv_job_render render);
 
 /*
- * Answer with a body a producer writes on its own thread: produce(out, arg)
- * gets a FILE* writing into a pipe MHD reads as the client takes it (so the
- * whole body never sits in memory); the response ends when produce returns.
+ * Answer with a body a producer writes on its own thread: produce(out, arg,
+ * err) gets a FILE* writing into a pipe MHD reads as the client takes it (so
+ * the whole body never sits in memory); the response ends when produce
+ * returns. The status line waits for the first bytes: when produce fails
+ * (returns non-zero with err) before any, the answer is err's envelope; after
+ * some, the body ends without its final chunk, so the client sees an error.
  * If the client goes away, writes fail (EPIPE) and produce should stop.
  */
-typedef void (*srv_producer)(FILE *out, void *arg);
+struct pd_err;
+typedef int (*srv_producer)(FILE *out, void *arg, struct pd_err *err);
 void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
                     srv_producer produce, void *arg, void (*arg_free)(void *));
 

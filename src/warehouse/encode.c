@@ -36,6 +36,7 @@ struct stream {
     struct pd_buf buf;
     const struct pd_columns *cols;
     char **keys; /* JSON: each column's "name": prefix */
+    idx_t n_keys;
     size_t *key_lens;
     uint64_t rows;
     struct pd_table_opts topts;
@@ -55,11 +56,13 @@ static int flush(struct stream *st, struct pd_err *err)
     return 0;
 }
 
+/* The keys go by their own count: cols belongs to the query, gone after a failure. */
 static void free_keys(struct stream *st)
 {
-    if (st->keys && st->cols)
-        for (idx_t i = 0; i < st->cols->n; i++)
+    if (st->keys)
+        for (idx_t i = 0; i < st->n_keys; i++)
             free(st->keys[i]);
+    st->n_keys = 0;
     free(st->keys);
     free(st->key_lens);
     st->keys = NULL;
@@ -106,7 +109,9 @@ static int stream_begin(struct pd_sink *s, const struct pd_columns *cols, struct
         pd_buf_addc(&st->buf, '\n');
     } else {
         struct pd_buf k = PD_BUF_INIT;
+        free_keys(st);
         st->keys = xcalloc(cols->n ? cols->n : 1, sizeof(char *));
+        st->n_keys = cols->n;
         st->key_lens = xcalloc(cols->n ? cols->n : 1, sizeof(size_t));
         for (idx_t i = 0; i < cols->n; i++) {
             pd_buf_adds(&k, i ? "," : "{");

@@ -100,3 +100,45 @@ d = json.loads(sys.argv[1], parse_float=lambda s: s)
 snaps = [i["snapshot"]["rows"][0] for i in d["items"] if i["type"] == "table"]
 assert snaps == [["123456789012345.12345", -2**127]], snaps' "$body"
 }
+
+@test "a download whose writer fails: before any byte an error envelope, never 200; mid-stream a broken transfer, never a short body that looks whole" {
+    start_server
+    python3 -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("a,b\n")
+    for i in range(300000):
+        f.write("%d,x%d\n" % (i, i))' "$PWD/data.csv"
+    post '/query?wait=30' "{\"sql\":\"select * from read_csv('$PWD/data.csv')\"}"
+    [ "$(json_get 'd["status"]')" = completed ]
+    id=$(json_get 'd["job_id"]')
+    for f in csv json jsonl arrow parquet; do
+        run curl -s -o "ok.$f" -w '%{http_code}' "$BASE/query/$id/result?format=$f"
+        [ "$status" -eq 0 ] && [ "$output" = 200 ] || { echo "$f: $status $output"; false; }
+    done
+    # the file goes bad after DuckDB's sniffer has read its start: the failure comes mid-stream
+    python3 -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("a,b\n")
+    for i in range(300000):
+        f.write("%s,x%d\n" % (i if i < 250000 else "oops", i))' "$PWD/data.csv"
+    for f in csv json jsonl arrow; do
+        run curl -s -o "cut.$f" -w '%{http_code}' "$BASE/query/$id/result?format=$f"
+        # curl 18: the transfer ended before its last chunk
+        [ "$status" -eq 18 ] || { echo "$f: curl exit $status, HTTP $output"; false; }
+    done
+    # parquet is written whole before it is sent: the error comes as the envelope
+    run curl -s -w '\n%{http_code}' "$BASE/query/$id/result?format=parquet"
+    [ "${lines[-1]}" = 400 ]
+    [[ "$output" == *'"code":"sql_error"'* ]]
+    [[ "$output" == *'oops'* ]]
+    rm data.csv
+    for f in csv json arrow parquet; do
+        run curl -s -w '\n%{http_code}' "$BASE/query/$id/result?format=$f"
+        [ "${lines[-1]}" = 400 ] || { echo "$f: $output"; false; }
+        [[ "$output" == *'"error":{"code":"sql_error"'* ]]
+    done
+    api GET /health
+    [ "$status_code" = 200 ]
+}
