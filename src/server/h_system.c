@@ -16,6 +16,7 @@
 
 #include <microhttpd.h>
 #include <pthread.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,7 +75,14 @@ static json_t *operation(const struct srv_route *rt)
     json_t *name;
     char opid[96];
 
-    snprintf(opid, sizeof(opid), "%s_%s", rt->subject, rt->action);
+    if (rt->action) {
+        snprintf(opid, sizeof(opid), "%s_%s", rt->subject, rt->action);
+    } else { /* not in the action catalog: named by its path ("system_openapi_json") */
+        size_t n = (size_t)snprintf(opid, sizeof(opid), "%s_", rt->subject);
+        for (const char *c = rt->path + strlen(SRV_API "/"); *c && n + 1 < sizeof(opid); c++)
+            opid[n++] = (char)(isalnum((unsigned char)*c) ? *c : '_');
+        opid[n] = '\0';
+    }
     json_object_set_new(op, "operationId", json_string(opid));
     json_array_foreach(names, i, name)
         json_array_append_new(params, json_pack("{s:O, s:s, s:b, s:{s:s}}", "name", name, "in",

@@ -155,6 +155,13 @@ teardown() {
     echo "$body" > openapi.json
     node "$PD_BUILD/../tests/http/openapi_check.mjs" openapi.json
     [[ "$body" == *'"/query/{id}/result"'* ]]
+    # every operation has its own id (three were "system_(null)")
+    python3 -c '
+import json, sys, collections
+d = json.load(open(sys.argv[1]))
+ids = [op["operationId"] for p in d["paths"].values() for op in p.values() if isinstance(op, dict) and "operationId" in op]
+dup = [i for i, n in collections.Counter(ids).items() if n > 1]
+assert not dup and all("(null)" not in i for i in ids), dup' openapi.json
     api GET /actions
     [ "$(json_get '[a["name"] for a in d["actions"] if a["name"]=="query.run"][0]')" = query.run ]
     [ "$(json_get '[a for a in d["actions"] if a["name"]=="query.run"][0]["parameters"]["required"]')" = "['sql']" ]
