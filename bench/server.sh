@@ -7,6 +7,9 @@
 #   2. a ROWS-row result (default 10M) as Arrow and as Parquet over HTTP vs DuckDB
 #      `COPY ... TO` a local file of the same format.
 #   3. the idle server's RSS.
+#   4. GET /health while eight slow requests run (source tests against a server
+#      that never answers) vs GET /health idle: the slow ones must not hold the
+#      HTTP workers.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/bin/pluto-duck"
@@ -40,6 +43,7 @@ kill "$minpid"; wait "$minpid" 2>/dev/null || true
 "$bin" run --port 18198 2>/dev/null &
 server=$!
 sleep 1
+kill -0 "$server" 2>/dev/null || { echo "bench: the server did not start (is port 18198 taken?)" >&2; exit 1; }
 idle_rss=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
 pd_rps=$(wrk -t2 -c16 -d"$DURATION" -s "$post_lua" "http://127.0.0.1:18198/api/v1/query?wait=10" | rps)
 health_rps=$(wrk -t2 -c16 -d"$DURATION" http://127.0.0.1:18198/api/v1/health | rps)
@@ -81,3 +85,38 @@ for fmt in arrow parquet; do
     id=$(curl -s -X POST "http://127.0.0.1:18198/api/v1/query?wait=60" -H 'Content-Type: application/json' \
         --data "{\"sql\":\"$sql\",\"limit\":1}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')
 done
+
+# /health while eight slow handlers run: a listener that accepts and never answers.
+silent_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 - "$silent_port" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); s.settimeout(1)
+held, end = [], time.time() + 20
+while time.time() < end:
+    try:
+        held.append(s.accept()[0])
+    except OSError:
+        pass
+PY
+silent=$!
+sleep 0.3
+health_ms() {
+    for _ in 1 2 3 4 5 6 7 8 9; do
+        curl -s -o /dev/null -w '%{time_total}\n' http://127.0.0.1:18198/api/v1/health
+    done | sort -n | awk 'NR == 5 {printf "%.2f", $1 * 1000}'
+}
+idle_ms=$(health_ms)
+slow=()
+for i in $(seq 8); do
+    curl -s -o /dev/null -H 'Content-Type: application/json' \
+        --data "{\"type\":\"postgres\",\"config\":{\"dsn\":\"postgresql://u@127.0.0.1:$silent_port/db\"}}" \
+        http://127.0.0.1:18198/api/v1/source/test &
+    slow+=($!)
+done
+sleep 1
+busy_ms=$(health_ms)
+wait "${slow[@]}" 2>/dev/null || true
+kill "$silent" 2>/dev/null || true
+printf 'GET /health median: %s ms while eight slow requests run, %s ms idle; ratio %.2f\n' \
+    "$busy_ms" "$idle_ms" "$(echo "$busy_ms / $idle_ms" | bc -l)"

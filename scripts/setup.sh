@@ -25,7 +25,7 @@ PACKAGES=(build-essential cmake pkg-config ca-certificates
     libjansson-dev libfyaml-dev libedit-dev libsodium-dev libcurl4-openssl-dev
     libpq-dev libmariadb-dev libsqlite3-dev libmicrohttpd-dev
     libcmocka-dev bats
-    postgresql mariadb-server mariadb-client sqlite3 python3 util-linux wrk
+    postgresql mariadb-server mariadb-client sqlite3 python3 util-linux procps wrk
     chromium gdb)
 
 sanitize=0

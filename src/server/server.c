@@ -373,9 +373,11 @@ int srv_arg_strings(struct srv_req *r, const char *name, struct pd_strv *out)
 
 /* ---- suspending --------------------------------------------------------- */
 
+/* Lock order: a waker's mu before the server's (firing resumes under both), so
+ * the references are counted without the mu. */
 struct srv_waker {
     pthread_mutex_t mu;
-    int refs;
+    int refs; /* __atomic */
     struct srv_req *r; /* NULL once the request ended */
 };
 
@@ -431,22 +433,16 @@ struct srv_waker *srv_waker_get(struct srv_req *r)
         st->waker->refs = 1; /* the request's */
     }
     w = st->waker;
-    pthread_mutex_lock(&w->mu);
-    w->refs++;
-    pthread_mutex_unlock(&w->mu);
+    __atomic_add_fetch(&w->refs, 1, __ATOMIC_ACQ_REL);
     pthread_mutex_unlock(&r->srv->mu);
     return w;
 }
 
 void srv_waker_put(struct srv_waker *w)
 {
-    int last;
     if (w == NULL)
         return;
-    pthread_mutex_lock(&w->mu);
-    last = --w->refs == 0;
-    pthread_mutex_unlock(&w->mu);
-    if (last) {
+    if (__atomic_sub_fetch(&w->refs, 1, __ATOMIC_ACQ_REL) == 0) {
         pthread_mutex_destroy(&w->mu);
         free(w);
     }

@@ -163,12 +163,14 @@ struct pipe_state {
     pthread_mutex_t mu;
     int refs;
     int rfd, wfd;
+    size_t chunk; /* the pipe's capacity: a write this size into an empty pipe never blocks */
     int started;  /* bytes reached the pipe */
     int done;     /* the producer returned */
     int failed;   /* ... with an error (err) */
     int responded; /* a response reads the pipe (it closes rfd when it goes) */
     struct pd_err err;
     struct srv_waker *waker; /* wakes the request waiting for the first bytes */
+    struct srv_waker *rwaker; /* wakes the response waiting for more bytes */
     struct srv_req *r;       /* valid while the response lives (the request outlives it) */
     struct srv *srv;
     srv_producer produce;
@@ -189,6 +191,7 @@ static void pipe_put(void *p)
     if (ps->rfd >= 0)
         close(ps->rfd);
     srv_waker_put(ps->waker);
+    srv_waker_put(ps->rwaker);
     pthread_mutex_destroy(&ps->mu);
     free(ps->ctype);
     free(ps->filename);
@@ -224,18 +227,26 @@ static void request_done(void *p)
     pipe_put(ps);
 }
 
-/* Fire the request's waker once (ps->mu held by the caller: no). */
+/* Fire the wakers once: of the request waiting for the first bytes, of the response for more. */
 static void pipe_wake(struct pipe_state *ps)
 {
-    struct srv_waker *w;
+    struct srv_waker *w, *rw;
     pthread_mutex_lock(&ps->mu);
     w = ps->waker;
-    ps->waker = NULL;
+    rw = ps->rwaker;
+    ps->waker = ps->rwaker = NULL;
     pthread_mutex_unlock(&ps->mu);
     if (w)
         srv_waker_fire(w);
+    if (rw)
+        srv_waker_fire(rw);
 }
 
+/*
+ * Written a pipe's capacity at a time, waking the response after each: the
+ * response waits only on an empty pipe, and a write no bigger than the pipe
+ * finishes into an empty one without it, so no write waits on a sleeping reader.
+ */
 static ssize_t cookie_write(void *c, const char *buf, size_t n)
 {
     struct pipe_state *ps = c;
@@ -247,17 +258,18 @@ static ssize_t cookie_write(void *c, const char *buf, size_t n)
     }
     pthread_mutex_unlock(&ps->mu);
     while (off < n) {
-        ssize_t w = write(ps->wfd, buf + off, n - off);
+        size_t want = n - off < ps->chunk ? n - off : ps->chunk;
+        ssize_t w = write(ps->wfd, buf + off, want);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             return -1; /* the client went away (EPIPE) */
         off += (size_t)w;
+        pthread_mutex_lock(&ps->mu);
+        ps->started = 1;
+        pthread_mutex_unlock(&ps->mu);
+        pipe_wake(ps);
     }
-    pthread_mutex_lock(&ps->mu);
-    ps->started = 1;
-    pthread_mutex_unlock(&ps->mu);
-    pipe_wake(ps);
     return (ssize_t)n;
 }
 
@@ -308,7 +320,15 @@ static ssize_t pipe_read(void *cls, uint64_t pos, char *buf, size_t max)
     if (n > 0)
         return n;
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        srv_suspend(ps->r, pd_mono_s() + 0.02); /* look again in a moment */
+        /* the producer's next write wakes it; the deadline covers a wake that came between */
+        struct srv_waker *w, *old;
+        srv_suspend(ps->r, pd_mono_s() + 0.05);
+        w = srv_waker_get(ps->r);
+        pthread_mutex_lock(&ps->mu);
+        old = ps->rwaker;
+        ps->rwaker = w;
+        pthread_mutex_unlock(&ps->mu);
+        srv_waker_put(old);
         return 0;
     }
     pthread_mutex_lock(&ps->mu);
@@ -376,6 +396,11 @@ void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
     }
     fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
     ps = xcalloc(1, sizeof(*ps));
+    fcntl(fds[1], F_SETPIPE_SZ, 1 << 20); /* fewer wakes; the default 64 KB when refused */
+    {
+        int cap = fcntl(fds[1], F_GETPIPE_SZ);
+        ps->chunk = cap > 0 ? (size_t)cap : 4096;
+    }
     pthread_mutex_init(&ps->mu, NULL);
     ps->refs = 2; /* the producer's and the request's */
     ps->rfd = fds[0];

@@ -224,12 +224,14 @@ EOF
     pd sql "create table big_copy as select 42 as id"
     printf 'source: pg\ntable: big\ntarget: big_copy\n' > big.yaml
     "$PD" ingest big.yaml > ingest.out 2>&1 &
-    local pid=$!
-    for _ in $(seq 1 100); do
-        [ "$(pg_sql "select count(*) from pg_stat_activity where query like 'COPY%big%'")" != 0 ] && break
-        sleep 0.05
+    local pid=$! copying=0
+    for _ in $(seq 1 200); do
+        [ "$(pg_sql "select count(*) from pg_stat_activity where query like 'COPY%big%'")" != 0 ] &&
+            copying=1 && break
+        sleep 0.02
     done
     pg_kill
+    [ "$copying" = 1 ] # the kill came while the rows were streaming
     run wait $pid
     [ "$status" -eq 1 ]
     run cat ingest.out

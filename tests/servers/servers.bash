@@ -47,10 +47,13 @@ pg_stop() {
     return 0
 }
 
-# Kill the PostgreSQL server at once (a crash, as far as clients can tell).
+# Kill the PostgreSQL server at once (a crash, as far as clients can tell): the
+# postmaster and every backend together, so that no backend finishes the
+# statement it is streaming (one whose client keeps up never looks for its parent).
 pg_kill() {
     local pid
-    pid=$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null) && kill -9 "$pid" 2>/dev/null
+    pid=$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null) &&
+        kill -9 "$pid" $(pgrep -P "$pid") 2>/dev/null
     sleep 0.5
 }
 
