@@ -26,7 +26,7 @@ PACKAGES=(build-essential cmake pkg-config ca-certificates
     libpq-dev libmariadb-dev libsqlite3-dev libmicrohttpd-dev
     libcmocka-dev bats
     postgresql mariadb-server mariadb-client sqlite3 python3 util-linux procps wrk
-    chromium gdb)
+    chromium gdb clang libclang-rt-14-dev)
 
 sanitize=0
 for arg in "$@"; do

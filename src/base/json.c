@@ -37,6 +37,15 @@ static size_t utf8_seq(const unsigned char *p, size_t left)
     return n;
 }
 
+size_t pd_utf8_valid_prefix(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, len;
+    while (i < n && (len = utf8_seq(p + i, n - i)) != 0)
+        i += len;
+    return i;
+}
+
 void pd_json_add_string(struct pd_buf *out, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

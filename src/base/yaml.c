@@ -6,6 +6,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/json.h"
 
 #include <libfyaml.h>
 #include <stdio.h>
@@ -94,9 +95,27 @@ static struct fy_diag *quiet_diag(void)
     return diag;
 }
 
+/*
+ * YAML is Unicode: refuse bytes that are not UTF-8 before libfyaml sees them
+ * (0.8 loops for ever on one in a directive, such as "%i\x9a").
+ */
+static int check_utf8(const char *text, const char *label, struct pd_err *err)
+{
+    size_t n = strlen(text), ok = pd_utf8_valid_prefix(text, n);
+    int line = 1;
+    if (ok == n)
+        return 0;
+    for (size_t i = 0; i < ok; i++)
+        line += text[i] == '\n';
+    return pd_fail(err, PD_ECONFIG, "%s:%d: not valid UTF-8 (byte 0x%02X): save the file as UTF-8",
+                   label, line, (unsigned char)text[ok]);
+}
+
 int pd_yaml_walk_string(const char *text, const char *label, pd_yaml_leaf_fn fn, void *ctx,
                         struct pd_err *err)
 {
+    if (check_utf8(text, label, err) != 0)
+        return err->code;
     struct fy_diag *diag = quiet_diag();
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = diag};
     struct fy_document *doc = fy_document_build_from_string(&cfg, text, FY_NT);
@@ -200,6 +219,8 @@ static json_t *node_json(struct fy_node *n)
 
 json_t *pd_yaml_load_json_string(const char *text, const char *label, struct pd_err *err)
 {
+    if (check_utf8(text, label, err) != 0)
+        return NULL;
     struct fy_diag *diag = quiet_diag();
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = diag};
     struct fy_document *doc = fy_document_build_from_string(&cfg, text, FY_NT);

@@ -337,9 +337,11 @@ static int parse_body(struct parser *ps, struct node *parent, const char *stops,
             return rc;
         if (pc.kind == P_END) {
             free(pc.text);
-            if (stops)
+            if (stops) { /* the last word of stops closes the block: endif, endfor */
+                const char *last = strrchr(stops, ' ');
                 return pd_fail(err, PD_EINVAL, "%s:%d: missing {%% %s %%}", ps->sc.label,
-                               ps->sc.line, strrchr(stops, ' ') + 1);
+                               ps->sc.line, last ? last + 1 : stops);
+            }
             stopped[0] = 0;
             return 0;
         }
@@ -798,9 +800,11 @@ static int eval_primary(struct lexer *lx, struct dp_val *out, struct pd_err *err
     return rc;
 }
 
+/* Every eval_* leaves *out a value it owns, empty (DP_NONE) after a failure. */
 static int eval_sum(struct lexer *lx, struct dp_val *out, struct pd_err *err)
 {
     int neg = 0, rc;
+    *out = (struct dp_val){.kind = DP_NONE};
     if (is_op(lx, "-")) {
         neg = 1;
         if ((rc = lex_next(lx, err)))
@@ -926,6 +930,7 @@ static int eval_cmp(struct lexer *lx, struct dp_val *out, struct pd_err *err)
 
 static int eval_not(struct lexer *lx, struct dp_val *out, struct pd_err *err)
 {
+    *out = (struct dp_val){.kind = DP_NONE};
     if (is_word(lx, "not")) {
         int rc = lex_next(lx, err);
         if (!rc)

@@ -512,37 +512,67 @@ static char *file_stem(const char *path)
     return xstrndup(base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
 }
 
+/* Read and check every recipe of a file (*recipes: *count of them, also after a failure). */
+static int recipes_load(const char *path, json_t **doc, struct recipe **recipes, size_t *count,
+                        struct pd_err *err)
+{
+    json_t *list;
+    char *stem;
+    int rc = 0;
+
+    *recipes = NULL;
+    *count = 0;
+    if ((*doc = pd_yaml_load_json(path, path, err)) == NULL)
+        return err->code;
+    list = json_is_object(*doc) && json_object_get(*doc, "recipes")
+               ? json_object_get(*doc, "recipes")
+               : NULL;
+    if (list && !json_is_array(list))
+        return pd_fail(err, PD_ECONFIG, "%s: 'recipes' must be a list", path);
+    if (!list && !json_is_object(*doc))
+        return pd_fail(err, PD_ECONFIG,
+                       "%s: expected a recipe (a mapping) or a list under recipes:", path);
+    *count = list ? json_array_size(list) : 1;
+    *recipes = xcalloc(*count ? *count : 1, sizeof(**recipes));
+    stem = file_stem(path);
+    for (size_t i = 0; rc == 0 && i < *count; i++) {
+        char *name = *count > 1 ? xasprintf("%s_%zu", stem, i + 1) : xstrdup(stem);
+        rc = recipe_parse(list ? json_array_get(list, i) : *doc, path, name, &(*recipes)[i], err);
+        free(name);
+    }
+    free(stem);
+    return rc;
+}
+
+static void recipes_free(json_t *doc, struct recipe *recipes, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        recipe_clear(&recipes[i]);
+    free(recipes);
+    json_decref(doc);
+}
+
+int pd_ingest_check_file(const char *path, size_t *n, struct pd_err *err)
+{
+    json_t *doc;
+    struct recipe *recipes;
+    size_t count;
+    int rc = recipes_load(path, &doc, &recipes, &count, err);
+    *n = rc == 0 ? count : 0;
+    recipes_free(doc, recipes, count);
+    return rc;
+}
+
 int pd_ingest_file(struct pd_sources *S, const char *path, const struct pd_ingest_opts *o,
                    struct pd_ingest_result **results, size_t *n, struct pd_err *err)
 {
-    json_t *doc = pd_yaml_load_json(path, path, err), *list;
-    struct recipe *recipes = NULL;
-    char *stem = file_stem(path);
-    size_t count = 0, i;
-    int rc = 0;
+    json_t *doc;
+    struct recipe *recipes;
+    size_t count, i;
+    int rc = recipes_load(path, &doc, &recipes, &count, err);
 
     *results = NULL;
     *n = 0;
-    if (!doc) {
-        free(stem);
-        return err->code;
-    }
-    list = json_is_object(doc) && json_object_get(doc, "recipes") ? json_object_get(doc, "recipes")
-                                                                  : NULL;
-    if (list && !json_is_array(list)) {
-        rc = pd_fail(err, PD_ECONFIG, "%s: 'recipes' must be a list", path);
-    } else if (!list && !json_is_object(doc)) {
-        rc = pd_fail(err, PD_ECONFIG, "%s: expected a recipe (a mapping) or a list under recipes:",
-                     path);
-    } else {
-        count = list ? json_array_size(list) : 1;
-        recipes = xcalloc(count ? count : 1, sizeof(*recipes));
-        for (i = 0; rc == 0 && i < count; i++) {
-            char *name = count > 1 ? xasprintf("%s_%zu", stem, i + 1) : xstrdup(stem);
-            rc = recipe_parse(list ? json_array_get(list, i) : doc, path, name, &recipes[i], err);
-            free(name);
-        }
-    }
     if (rc == 0) {
         *results = xcalloc(count ? count : 1, sizeof(**results));
         for (i = 0; i < count; i++) {
@@ -556,11 +586,7 @@ int pd_ingest_file(struct pd_sources *S, const char *path, const struct pd_inges
                 break;
         }
     }
-    for (i = 0; i < count; i++)
-        recipe_clear(&recipes[i]);
-    free(recipes);
-    free(stem);
-    json_decref(doc);
+    recipes_free(doc, recipes, count);
     return rc;
 }
 

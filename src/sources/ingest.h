@@ -53,6 +53,9 @@ struct pd_ingest_opts {
 int pd_ingest_file(struct pd_sources *S, const char *path, const struct pd_ingest_opts *o,
                    struct pd_ingest_result **results, size_t *n, struct pd_err *err);
 
+/* Read and check a recipe file without running it: 0 and *n recipes, or why not. */
+int pd_ingest_check_file(const char *path, size_t *n, struct pd_err *err);
+
 void pd_ingest_results_free(struct pd_ingest_result *r, size_t n);
 
 #endif

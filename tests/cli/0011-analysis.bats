@@ -328,3 +328,21 @@ PY
     [ "$status" -eq 1 ]
     [ "$(pd sql --format csv 'select v from analysis.n' | tail -1)" = 2 ]
 }
+
+@test "found by fuzzing: an unclosed for, a minus at the end, a file that is not UTF-8 - each a clear error" {
+    pd analysis new ok --sql "select 1 as v" >/dev/null
+    printf 'id: loop\nsql: "select {%% for c in [1] %%}{{ c }}"\n' > "$A/loop.yaml"
+    run pd analysis run loop
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"missing {% endfor %}"* ]]
+    rm "$A/loop.yaml"
+    printf 'id: minus\nsql: "select {{ [1] ~ - }}"\n' > "$A/minus.yaml"
+    run pd analysis run minus
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"minus.yaml:2: unexpected 'end' in an expression"* ]]
+    rm "$A/minus.yaml"
+    printf '%%i\x9ad\n' > "$A/bad.yaml" # libfyaml looped for ever on this
+    run timeout 20 "$PD" analysis list
+    [ "$status" -ne 124 ]
+    [[ "$output" == *"bad.yaml:1: not valid UTF-8 (byte 0x9A): save the file as UTF-8"* ]]
+}

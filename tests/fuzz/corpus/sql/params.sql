@@ -1,0 +1,1 @@
+select * from t where id = :a and d = :c and x in :b and s = ':d' and y::int = 1 and z := 2
