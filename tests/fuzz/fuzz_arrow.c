@@ -32,6 +32,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (duckdb_open(NULL, &db) != DuckDBSuccess || duckdb_connect(db, &con) != DuckDBSuccess ||
         duckdb_query(con, "create table t as select row_number() over () - 1 as rid, * "
                           "from test_all_types()", NULL) != DuckDBSuccess ||
+        duckdb_query(con, "create table u (k int)", NULL) != DuckDBSuccess ||
+        duckdb_query(con, "set threads = 1", NULL) != DuckDBSuccess ||
         duckdb_query(con, "select '\"' || replace(column_name, '\"', '\"\"') || '\"' from "
                           "information_schema.columns where table_name = 't' and "
                           "column_name <> 'rid' order by ordinal_position", &res) != DuckDBSuccess)
@@ -44,21 +46,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* The columns the input picks, then its rows: into table u (k: a row of t, by rid). */
 static char *build_sql(const uint8_t *data, size_t size)
 {
     struct pd_buf sql = PD_BUF_INIT;
     size_t ncols = 1 + data[0] % MAX_COLS, rows = 0;
-    pd_buf_addf(&sql, "select ");
-    for (size_t i = 0; i < ncols; i++)
-        pd_buf_addf(&sql, "t.%s, ", columns[i + 1 < size ? data[i + 1] % n_columns : i]);
-    pd_buf_addf(&sql, "$1::blob as raw from unnest([");
+    duckdb_appender app;
+    if (duckdb_query(con, "delete from u", NULL) != DuckDBSuccess ||
+        duckdb_appender_create(con, NULL, "u", &app) != DuckDBSuccess)
+        abort();
     /* each later byte is a row (of three); a high byte repeats its row 64 times */
     for (size_t i = 1 + ncols; i < size && rows < MAX_ROWS; i++) {
         size_t times = data[i] >= 0xf0 ? 64 : 1;
-        for (size_t k = 0; k < times && rows < MAX_ROWS; k++, rows++)
-            pd_buf_addf(&sql, "%s%d", rows ? "," : "", data[i] % 3);
+        for (size_t k = 0; k < times && rows < MAX_ROWS; k++, rows++) {
+            duckdb_append_int32(app, data[i] % 3);
+            duckdb_appender_end_row(app);
+        }
     }
-    pd_buf_addf(&sql, "%s]::int[]) u(k) join t on t.rid = u.k", rows ? "" : "0");
+    if (duckdb_appender_destroy(&app) != DuckDBSuccess)
+        abort();
+    pd_buf_addf(&sql, "select ");
+    for (size_t i = 0; i < ncols; i++)
+        pd_buf_addf(&sql, "t.%s, ", columns[i + 1 < size ? data[i + 1] % n_columns : i]);
+    pd_buf_addf(&sql, "$1::blob as raw from u join t on t.rid = u.k");
     return pd_buf_detach(&sql, NULL);
 }
 
