@@ -187,33 +187,103 @@ void pd_yaml_quote(struct pd_buf *out, const char *value)
 }
 
 /* A YAML node as JSON: mappings become objects, sequences arrays, scalars strings. */
-static json_t *node_json(struct fy_node *n)
+/*
+ * Turning a document into JSON: aliases are followed (so a file may share a
+ * block with &name / *name and merge it with <<), within a budget of values and
+ * of depth, so that neither a few lines that expand a billion times nor an
+ * alias inside itself can take the process down.
+ */
+struct to_json {
+    struct fy_node *bad; /* the first node with no JSON form */
+    const char *why;
+    size_t budget;       /* values still allowed */
+    int depth;
+};
+
+#define YAML_MAX_VALUES 1000000
+#define YAML_MAX_DEPTH 200
+
+static json_t *node_json(struct fy_node *n, struct to_json *t);
+
+static void json_fail(struct to_json *t, struct fy_node *n, const char *why)
+{
+    if (!t->bad) {
+        t->bad = n;
+        t->why = why;
+    }
+}
+
+/* Keys of each mapping in m (a mapping or a list of them) that out does not have yet. */
+static void merge_into(json_t *out, const json_t *m)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+    if (json_is_array(m)) {
+        json_array_foreach(m, i, v)
+            merge_into(out, v);
+        return;
+    }
+    json_object_foreach((json_t *)m, k, v)
+        if (!json_object_get(out, k))
+            json_object_set(out, k, v);
+}
+
+static json_t *mapping_json(struct fy_node *n, struct to_json *t)
+{
+    json_t *out = json_object(), *merges = json_array();
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(n, &iter)) != NULL) {
+        struct fy_node *k = fy_node_pair_key(pair);
+        const char *ks = k && !fy_node_is_alias(k) ? fy_node_get_scalar0(k) : NULL;
+        if (!ks)
+            json_fail(t, k ? k : n, "a key that is not a plain name");
+        else if (strcmp(ks, "<<") == 0)
+            json_array_append_new(merges, node_json(fy_node_pair_value(pair), t));
+        else
+            json_object_set_new(out, ks, node_json(fy_node_pair_value(pair), t));
+    }
+    merge_into(out, merges); /* the mapping's own keys win */
+    json_decref(merges);
+    return out;
+}
+
+static json_t *node_json(struct fy_node *n, struct to_json *t)
 {
     json_t *out;
 
+    if (t->bad)
+        return json_null();
+    if (t->budget == 0 || t->depth >= YAML_MAX_DEPTH) {
+        json_fail(t, n, t->budget == 0 ? "aliases that expand to over a million values"
+                                       : "nesting deeper than 200 levels (an alias inside itself?)");
+        return json_null();
+    }
+    t->budget--;
     if (n == NULL || fy_node_is_null(n))
         return json_null();
-    if (fy_node_is_scalar(n))
-        return json_string(fy_node_get_scalar0(n));
-    if (fy_node_is_sequence(n)) {
+    t->depth++;
+    if (fy_node_is_alias(n)) {
+        struct fy_node *target = fy_node_resolve_alias(n);
+        if (target)
+            out = node_json(target, t);
+        else
+            json_fail(t, n, "an alias (*name) to no anchor, or to itself"), out = json_null();
+    } else if (fy_node_is_scalar(n)) {
+        const char *v = fy_node_get_scalar0(n);
+        if ((out = v ? json_string(v) : NULL) == NULL)
+            json_fail(t, n, "a value that is not text"), out = json_null();
+    } else if (fy_node_is_sequence(n)) {
         void *iter = NULL;
         struct fy_node *item;
         out = json_array();
         while ((item = fy_node_sequence_iterate(n, &iter)) != NULL)
-            json_array_append_new(out, node_json(item));
-        return out;
+            json_array_append_new(out, node_json(item, t));
+    } else {
+        out = mapping_json(n, t);
     }
-    out = json_object();
-    {
-        void *iter = NULL;
-        struct fy_node_pair *pair;
-        while ((pair = fy_node_mapping_iterate(n, &iter)) != NULL) {
-            struct fy_node *k = fy_node_pair_key(pair);
-            const char *ks = k ? fy_node_get_scalar0(k) : NULL;
-            if (ks)
-                json_object_set_new(out, ks, node_json(fy_node_pair_value(pair)));
-        }
-    }
+    t->depth--;
     return out;
 }
 
@@ -233,7 +303,14 @@ json_t *pd_yaml_load_json_string(const char *text, const char *label, struct pd_
         else
             out = json_null();
     } else {
-        out = node_json(fy_document_root(doc));
+        struct to_json t = {.budget = YAML_MAX_VALUES};
+        out = node_json(fy_document_root(doc), &t);
+        if (t.bad) {
+            pd_fail(err, PD_ECONFIG, "%s:%d: %s is not supported here", label, node_line(t.bad),
+                    t.why);
+            json_decref(out);
+            out = NULL;
+        }
     }
     fy_document_destroy(doc);
     fy_diag_destroy(diag);

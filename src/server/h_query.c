@@ -199,11 +199,13 @@ struct result_arg {
     char *sql;
     json_t *params;
     const char *format;
+    struct srv_job *job; /* a reference: a failure is noted on it */
 };
 
 static void result_arg_free(void *p)
 {
     struct result_arg *a = p;
+    srv_job_put(a->job);
     free(a->sql);
     json_decref(a->params);
     free(a);
@@ -260,6 +262,8 @@ static int produce_result(FILE *out, void *arg, struct pd_err *err)
     }
     if (rc == 0 && (fflush(out) != 0 || ferror(out)))
         rc = pd_fail(err, PD_EIO, "the client went away");
+    if (rc)
+        srv_job_download_failed(a->job, err);
     pd_query_free(q);
     return rc;
 }
@@ -313,7 +317,7 @@ void h_query_result(struct srv_req *r)
     a->params = qa->params ? json_deep_copy(qa->params) : NULL;
     a->format = result_formats[f].name;
     snprintf(filename, sizeof(filename), "query-%s.%s", srv_job_id(job), result_formats[f].ext);
-    srv_job_put(job);
+    a->job = job;
     srv_reply_pipe(r, result_formats[f].ctype, filename, produce_result, a, result_arg_free);
 }
 

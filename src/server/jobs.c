@@ -51,6 +51,7 @@ struct srv_job {
     json_t *result;
     int err_code;
     char *err_msg;
+    json_t *download; /* the last download of its result that failed: {code, message, at} */
     srv_job_fn fn;
     void *arg;
     void (*arg_free)(void *);
@@ -163,6 +164,7 @@ static void job_free(struct srv_job *job)
         job->arg_free(job->arg);
     json_decref(job->result);
     free(job->err_msg);
+    json_decref(job->download);
     free(job->kind);
     free(job->args);
     free(job);
@@ -614,7 +616,19 @@ static json_t *job_json_locked(struct srv_job *job)
         json_object_set_new(o, "error", json_pack("{s:s, s:s}", "code",
                                                   pd_err_name(job->err_code), "message",
                                                   job->err_msg));
+    if (job->download)
+        json_object_set(o, "download_error", job->download);
     return o;
+}
+
+void srv_job_download_failed(struct srv_job *job, const struct pd_err *err)
+{
+    json_t *d = json_pack("{s:s, s:s, s:o}", "code", pd_err_name(err->code), "message", err->msg,
+                          "at", time_or_null(pd_now_ms()));
+    pthread_mutex_lock(&job->J->mu);
+    json_decref(job->download);
+    job->download = d;
+    pthread_mutex_unlock(&job->J->mu);
 }
 
 json_t *srv_job_json(struct srv_job *job)

@@ -76,6 +76,9 @@ int srv_job_finished(struct srv_job *job);
 json_t *srv_job_json(struct srv_job *job);
 /* The result document (a new reference) or NULL; the status text. */
 json_t *srv_job_result(struct srv_job *job);
+/* A download of the job's result failed: the job shows why (download_error) until the next. */
+struct pd_err;
+void srv_job_download_failed(struct srv_job *job, const struct pd_err *err);
 const char *srv_job_status(struct srv_job *job);
 
 /*

@@ -133,6 +133,9 @@ with open(sys.argv[1], "w") as f:
     [ "${lines[-1]}" = 400 ]
     [[ "$output" == *'"code":"sql_error"'* ]]
     [[ "$output" == *'oops'* ]]
+    # and the query says why its last download failed
+    run curl -s "$BASE/query/$id"
+    [[ "$output" == *'"download_error":{'*'"code":"sql_error"'*'oops'* ]]
     rm data.csv
     for f in csv json arrow parquet; do
         run curl -s -w '\n%{http_code}' "$BASE/query/$id/result?format=$f"

@@ -228,6 +228,52 @@ static void test_yaml_walks_and_reports_lines(void **state)
     pd_buf_release(&q);
 }
 
+/* Found by fuzzing: aliases, a root alias, a self-reference, an expansion bomb, bytes not UTF-8. */
+static void test_yaml_json_aliases_and_hostile_input(void **state)
+{
+    struct pd_err err = PD_ERR_INIT;
+    json_t *j;
+    char *text;
+    (void)state;
+    j = pd_yaml_load_json_string("defaults: &d\n  materialized: table\n  tags: [a]\n"
+                                 "model:\n  <<: *d\n  tags: [b]\nlist: [*d]\n",
+                                 "t.yaml", &err);
+    assert_non_null(j);
+    text = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+    assert_string_equal(text, "{\"defaults\":{\"materialized\":\"table\",\"tags\":[\"a\"]},"
+                              "\"list\":[{\"materialized\":\"table\",\"tags\":[\"a\"]}],"
+                              "\"model\":{\"materialized\":\"table\",\"tags\":[\"b\"]}}");
+    free(text);
+    json_decref(j);
+
+    assert_null(pd_yaml_load_json_string("*g\xd9\xa5", "t.yaml", &err));
+    assert_int_equal(err.code, PD_ECONFIG);
+    assert_non_null(strstr(err.msg, "t.yaml:"));
+    pd_err_clear(&err);
+
+    assert_null(pd_yaml_load_json_string("a: &a [1, *a]\n", "t.yaml", &err));
+    assert_non_null(strstr(err.msg, "is not supported here"));
+    pd_err_clear(&err);
+
+    {
+        struct pd_buf b = PD_BUF_INIT;
+        pd_buf_adds(&b, "a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n");
+        for (int i = 1; i < 9; i++) {
+            pd_buf_addf(&b, "a%d: &a%d [", i, i);
+            for (int k = 0; k < 10; k++)
+                pd_buf_addf(&b, "%s*a%d", k ? "," : "", i - 1);
+            pd_buf_adds(&b, "]\n");
+        }
+        assert_null(pd_yaml_load_json_string(b.ptr, "bomb.yaml", &err));
+        assert_non_null(strstr(err.msg, "over a million values"));
+        pd_err_clear(&err);
+        pd_buf_release(&b);
+    }
+
+    assert_null(pd_yaml_load_json_string("%i\x9a\n", "t.yaml", &err));
+    assert_string_equal(err.msg, "t.yaml:1: not valid UTF-8 (byte 0x9A): save the file as UTF-8");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_uuid7_is_ordered_and_versioned),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_yaml_walks_and_reports_lines),
+        cmocka_unit_test(test_yaml_json_aliases_and_hostile_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
