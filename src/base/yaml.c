@@ -111,10 +111,47 @@ static int check_utf8(const char *text, const char *label, struct pd_err *err)
                    label, line, (unsigned char)text[ok]);
 }
 
+/*
+ * Refuse explicit keys ("? key" opening a line, after any "- "): no setting or
+ * file here has a key that needs one, and libfyaml 0.8 crashes on some of them
+ * ("? a:\t? b"). Lines inside block scalars (after "key: |" or ">") are text.
+ */
+static int check_explicit_keys(const char *text, const char *label, struct pd_err *err)
+{
+    int line = 0, block = -1; /* the indentation of the line that opened a block scalar */
+    for (const char *p = text; *p;) {
+        const char *eol = strchr(p, '\n'), *end = eol ? eol : p + strlen(p), *q = p, *e, *h;
+        int indent = 0;
+        line++;
+        while (q < end && *q == ' ')
+            q++, indent++;
+        if (block >= 0 && (q == end || *q == '\r' || *q == '#' || indent > block)) {
+            p = eol ? eol + 1 : end;
+            continue;
+        }
+        block = -1;
+        while (q + 1 < end && q[0] == '-' && (q[1] == ' ' || q[1] == '\t'))
+            for (q += 2; q < end && (*q == ' ' || *q == '\t');)
+                q++;
+        if (q < end && *q == '?' && (q + 1 == end || q[1] == ' ' || q[1] == '\t' || q[1] == '\r'))
+            return pd_fail(err, PD_ECONFIG,
+                           "%s:%d: explicit keys (? key) are not supported: write key: value",
+                           label, line);
+        for (e = end; e > q && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r');)
+            e--;
+        for (h = e; h > q && (h[-1] == '-' || h[-1] == '+' || (h[-1] >= '0' && h[-1] <= '9'));)
+            h--;
+        if (h > q && (h[-1] == '|' || h[-1] == '>') && (h - 1 == q || h[-2] == ' '))
+            block = indent;
+        p = eol ? eol + 1 : end;
+    }
+    return 0;
+}
+
 int pd_yaml_walk_string(const char *text, const char *label, pd_yaml_leaf_fn fn, void *ctx,
                         struct pd_err *err)
 {
-    if (check_utf8(text, label, err) != 0)
+    if (check_utf8(text, label, err) != 0 || check_explicit_keys(text, label, err) != 0)
         return err->code;
     struct fy_diag *diag = quiet_diag();
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = diag};
@@ -289,7 +326,7 @@ static json_t *node_json(struct fy_node *n, struct to_json *t)
 
 json_t *pd_yaml_load_json_string(const char *text, const char *label, struct pd_err *err)
 {
-    if (check_utf8(text, label, err) != 0)
+    if (check_utf8(text, label, err) != 0 || check_explicit_keys(text, label, err) != 0)
         return NULL;
     struct fy_diag *diag = quiet_diag();
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = diag};

@@ -487,8 +487,11 @@ struct lexer {
     char *str; /* T_STR value (heap) */
     double num;
     int line;
+    int depth; /* expressions inside expressions: ( [ not, bounded by MAX_NESTING */
     struct render *r;
 };
+
+#define MAX_NESTING 100
 
 static int lex_fail(struct lexer *lx, struct pd_err *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -933,8 +936,12 @@ static int eval_not(struct lexer *lx, struct dp_val *out, struct pd_err *err)
     *out = (struct dp_val){.kind = DP_NONE};
     if (is_word(lx, "not")) {
         int rc = lex_next(lx, err);
+        if (!rc && lx->depth >= MAX_NESTING)
+            rc = lex_fail(lx, err, "an expression nested deeper than %d levels", MAX_NESTING);
+        lx->depth++;
         if (!rc)
             rc = eval_not(lx, out, err);
+        lx->depth--;
         if (!rc) {
             int t = truthy(out);
             dp_val_free(out);
@@ -971,7 +978,14 @@ static int eval_logic(struct lexer *lx, struct dp_val *out, struct pd_err *err, 
 
 static int eval_expr(struct lexer *lx, struct dp_val *out, struct pd_err *err)
 {
-    int rc = eval_logic(lx, out, err, 0);
+    int rc;
+    if (lx->depth >= MAX_NESTING) {
+        *out = (struct dp_val){.kind = DP_NONE};
+        return lex_fail(lx, err, "an expression nested deeper than %d levels", MAX_NESTING);
+    }
+    lx->depth++;
+    rc = eval_logic(lx, out, err, 0);
+    lx->depth--;
     if (!rc && is_word(lx, "if")) {
         dp_val_free(out);
         rc = lex_fail(lx, err, "%s", "unsupported Jinja: inline 'x if c else y'");
