@@ -87,20 +87,10 @@ for fmt in arrow parquet; do
 done
 
 # /health while eight slow handlers run: a listener that accepts and never answers.
-silent_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 - "$silent_port" <<'PY' &
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); s.settimeout(1)
-held, end = [], time.time() + 20
-while time.time() < end:
-    try:
-        held.append(s.accept()[0])
-    except OSError:
-        pass
-PY
+python3 "$top/tests/servers/silent_server.py" 20 > "$work/silent.port" &
 silent=$!
 sleep 0.3
+silent_port=$(cat "$work/silent.port")
 health_ms() {
     for _ in 1 2 3 4 5 6 7 8 9; do
         curl -s -o /dev/null -w '%{time_total}\n' http://127.0.0.1:18198/api/v1/health

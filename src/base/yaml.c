@@ -148,10 +148,18 @@ static int check_explicit_keys(const char *text, const char *label, struct pd_er
     return 0;
 }
 
+/* 0 when text may go to libfyaml, else the code of the failure (err says why and where). */
+static int text_ok(const char *text, const char *label, struct pd_err *err)
+{
+    if (check_utf8(text, label, err) != 0 || check_explicit_keys(text, label, err) != 0)
+        return err->code;
+    return 0;
+}
+
 int pd_yaml_walk_string(const char *text, const char *label, pd_yaml_leaf_fn fn, void *ctx,
                         struct pd_err *err)
 {
-    if (check_utf8(text, label, err) != 0 || check_explicit_keys(text, label, err) != 0)
+    if (text_ok(text, label, err) != 0)
         return err->code;
     struct fy_diag *diag = quiet_diag();
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = diag};
@@ -326,7 +334,7 @@ static json_t *node_json(struct fy_node *n, struct to_json *t)
 
 json_t *pd_yaml_load_json_string(const char *text, const char *label, struct pd_err *err)
 {
-    if (check_utf8(text, label, err) != 0 || check_explicit_keys(text, label, err) != 0)
+    if (text_ok(text, label, err) != 0)
         return NULL;
     struct fy_diag *diag = quiet_diag();
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = diag};

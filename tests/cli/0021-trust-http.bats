@@ -175,19 +175,7 @@ PY
 
 @test "slow handlers do not hold the HTTP workers: /health answers while eight slow requests run" {
     # a PostgreSQL "server" that accepts and never answers: each source test waits for it
-    python3 - > silent.port <<'PY' &
-import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
-print(s.getsockname()[1], flush=True)
-conns = []
-end = time.time() + 30
-s.settimeout(1)
-while time.time() < end:
-    try:
-        conns.append(s.accept()[0])
-    except OSError:
-        pass
-PY
+    python3 "$BATS_TEST_DIRNAME/../servers/silent_server.py" 30 > silent.port &
     silent=$!
     sleep 0.5
     start_server -c sources.connect_timeout=4s
