@@ -89,9 +89,23 @@ static int show_source(struct pd_sink *sink, void *arg, struct pd_err *err)
     return pd_source_show(srv_sources(r->srv), srv_param(r, "name"), sink, err);
 }
 
+/* One source; its config (kept as JSON text) as an object. */
 void h_source_get(struct srv_req *r)
 {
-    srv_reply_rows(r, show_source, r, 200);
+    struct pd_err err = PD_ERR_INIT;
+    json_t *rows = srv_rows_json(show_source, r, &err), *src = json_array_get(rows, 0), *config;
+    if (rows == NULL) {
+        srv_reply_err(r, &err);
+        return;
+    }
+    if (src == NULL) {
+        srv_reply_error(r, PD_ENOTFOUND, "no source named '%s'", srv_param(r, "name"));
+    } else {
+        config = json_loads(json_string_value(json_object_get(src, "config")), 0, NULL);
+        json_object_set_new(src, "config", config ? config : json_object());
+        srv_reply_json(r, 200, json_incref(src));
+    }
+    json_decref(rows);
 }
 
 static int source_tables(struct pd_sink *sink, void *arg, struct pd_err *err)

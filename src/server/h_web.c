@@ -135,4 +135,4 @@ static void h_web(struct srv_req *r)
 }
 
 const struct srv_route srv_web_route = {SRV_GET, "/", h_web, SRV_PUBLIC | SRV_INLINE, "web", "file",
-                                        "The web UI's files (outside /api).", NULL, NULL};
+                                        "The web UI's files (outside /api).", NULL, NULL, 200};

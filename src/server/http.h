@@ -33,6 +33,7 @@ enum srv_route_flags {
     SRV_JOB = 1 << 3,    /* starts a background job (202 + events_url) */
     SRV_INLINE = 1 << 4, /* quick by design (memory only): runs on the HTTP worker; other
                             routes that are not jobs or streams run in the handler pool */
+    SRV_PROJECT_QUERY = 1 << 5, /* a body route that also reads ?project= (documented) */
 };
 
 typedef void (*srv_handler)(struct srv_req *r);
@@ -40,8 +41,10 @@ typedef void (*srv_handler)(struct srv_req *r);
 /*
  * One route. path uses {name} for a parameter segment. subject/action name the
  * operation in the action catalog (the agent's tools); args is the JSON Schema
- * of its arguments (path parameters are added from the path), returns a short
- * description of the answer.
+ * of its arguments (path parameters are added from the path); returns names
+ * the schema of a success in api_components.json ("Name", or "[Name]" for an
+ * array; jobs default to JobStarted) and status its code (a job's is 202, or
+ * 200 with ?wait).
  */
 struct srv_route {
     enum srv_method method;
@@ -51,11 +54,15 @@ struct srv_route {
     const char *subject, *action;
     const char *summary;
     const char *args;    /* JSON Schema (object) of the body or query arguments, or NULL */
-    const char *returns; /* JSON Schema of a 200/201/202 answer, or NULL */
+    const char *returns; /* the schema of a success answer (see above) */
+    unsigned status;     /* of a success: 200, 201 for a create, 202 */
 };
 
 extern const struct srv_route srv_routes[];
 extern const size_t srv_n_routes;
+
+/* A route's args as a parsed JSON Schema (an empty object schema when it has none). */
+const json_t *srv_route_args(const struct srv_route *rt);
 
 #define SRV_MAX_PARAMS 4
 
@@ -109,6 +116,8 @@ void srv_reply_status(struct srv_req *r, unsigned status, const char *code, cons
 struct pd_sink;
 typedef int (*srv_rows_fn)(struct pd_sink *sink, void *arg, struct pd_err *err);
 void srv_reply_rows(struct srv_req *r, srv_rows_fn fn, void *arg, unsigned one_status);
+/* The same rows as a JSON array (new reference), or NULL with err set. */
+json_t *srv_rows_json(srv_rows_fn fn, void *arg, struct pd_err *err);
 /* Answer with a service error (its code and message). */
 void srv_reply_err(struct srv_req *r, const struct pd_err *err);
 

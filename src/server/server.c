@@ -21,6 +21,7 @@
 #include "base/config.h"
 #include "base/err.h"
 #include "base/id.h"
+#include "base/jschema.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/pool.h"
@@ -228,29 +229,58 @@ void srv_reply_error(struct srv_req *r, int code, const char *fmt, ...)
     reply_envelope(r, (unsigned)pd_err_http_status(code), pd_err_name(code), msg);
 }
 
-void srv_reply_rows(struct srv_req *r, srv_rows_fn fn, void *arg, unsigned one_status)
+/* The rows a service writes as JSON text (malloc'd, *len bytes), or NULL with err. */
+static char *rows_text(srv_rows_fn fn, void *arg, size_t *len, struct pd_err *err)
 {
-    struct pd_err err = PD_ERR_INIT;
     char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
+    FILE *f = open_memstream(&text, len);
     struct pd_sink *sink = pd_sink_new(PD_FORMAT_JSON, f, NULL);
-    int rc = fn(sink, arg, &err);
+    int rc = fn(sink, arg, err);
     pd_sink_free(sink);
     fclose(f);
     if (rc) {
-        srv_reply_err(r, &err);
-    } else if (one_status) {
-        json_t *rows = pd_json_loadb_exact(text, len, 0, NULL), *first = json_array_get(rows, 0);
-        if (first)
-            srv_reply_json(r, one_status, json_incref(first));
-        else
-            srv_reply_error(r, PD_ENOTFOUND, "not found");
-        json_decref(rows);
-    } else {
-        srv_reply_bytes(r, 200, "application/json", len ? text : "[]\n", len ? len : 3);
+        free(text);
+        return NULL;
     }
+    return text;
+}
+
+json_t *srv_rows_json(srv_rows_fn fn, void *arg, struct pd_err *err)
+{
+    size_t len = 0;
+    char *text = rows_text(fn, arg, &len, err);
+    json_t *rows = NULL;
+    if (text)
+        rows = len ? pd_json_loadb_exact(text, len, 0, NULL) : json_array();
+    if (text && rows == NULL)
+        pd_fail(err, PD_EINTERNAL, "a listing is not valid JSON");
     free(text);
+    return rows;
+}
+
+void srv_reply_rows(struct srv_req *r, srv_rows_fn fn, void *arg, unsigned one_status)
+{
+    struct pd_err err = PD_ERR_INIT;
+    size_t len = 0;
+    char *text;
+    json_t *rows, *first;
+    if (!one_status) {
+        if ((text = rows_text(fn, arg, &len, &err)) == NULL)
+            srv_reply_err(r, &err);
+        else
+            srv_reply_bytes(r, 200, "application/json", len ? text : "[]\n", len ? len : 3);
+        free(text);
+        return;
+    }
+    if ((rows = srv_rows_json(fn, arg, &err)) == NULL) {
+        srv_reply_err(r, &err);
+        return;
+    }
+    if ((first = json_array_get(rows, 0)) != NULL)
+        srv_reply_json(r, one_status, json_incref(first));
+    else
+        srv_reply_error(r, PD_ENOTFOUND, "not found");
+    json_decref(rows);
 }
 
 void srv_reply_err(struct srv_req *r, const struct pd_err *err)
@@ -754,6 +784,7 @@ static int admit(struct srv *s, struct req_state *st, const char *method)
 static int parse_body(struct req_state *st)
 {
     struct srv_req *r = &st->r;
+    struct pd_err err = PD_ERR_INIT;
     json_error_t jerr;
     if (st->too_big) {
         srv_reply_error(r, PD_ETOOBIG, "request body is over the limit of %zu bytes",
@@ -774,6 +805,13 @@ static int parse_body(struct req_state *st)
     }
     if (!json_is_object(r->body)) {
         srv_reply_status(r, 422, "invalid_body", "the body must be a JSON object");
+        return -1;
+    }
+    if (pd_jschema_check(srv_route_args(r->route), r->body, &err) != 0) {
+        if (err.code == PD_EINTERNAL)
+            srv_reply_err(r, &err);
+        else
+            srv_reply_status(r, 422, "invalid_field", "%s", err.msg);
         return -1;
     }
     return 0;

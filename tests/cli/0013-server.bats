@@ -149,6 +149,37 @@ teardown() {
     [ "$(pd sql --format csv 'select count(*) from orders' | tail -1)" = 3000 ]
 }
 
+@test "the contract: openapi-spec-validator and swagger-parser pass the document; every operation's live answers fit it" {
+    python3 -c 'import jsonschema, openapi_spec_validator' ||
+        { echo "python3 needs jsonschema and openapi-spec-validator (the machine's Python has them)" >&2; return 1; }
+    cp -r "$PD_BUILD/../tests/fixtures/jaffle" jaffle
+    run python3 "$PD_BUILD/../tests/http/contract_check.py" "$BASE" "$PWD" "$PWD/jaffle"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "ok: 70 operations called, every answer fits the document" ]]
+}
+
+@test "unknown or mistyped body fields are refused with 422 naming them; nothing runs" {
+    post /query '{"sql":"create table t_unknown as select 1","sqll":"x"}'
+    [ "$status_code" = 422 ]
+    [ "$(json_get 'd["error"]["message"]')" = "unknown field 'sqll' (allowed: sql, params, timeout_s, limit)" ]
+    post /boards '{"name":"b","colour":"red"}'
+    [ "$status_code" = 422 ]
+    [[ "$(json_get 'd["error"]["message"]')" == "unknown field 'colour' (allowed: name, description, project)" ]]
+    post /source/cache/x/refresh '{"where":"1=1"}'
+    [ "$status_code" = 422 ]
+    [ "$(json_get 'd["error"]["message"]')" = "unknown field 'where' (allowed: none)" ]
+    post /query '{"sql":"select 1","limit":"ten"}'
+    [ "$status_code" = 422 ]
+    [ "$(json_get 'd["error"]["message"]')" = "field 'limit' must be a number" ]
+    post /dbt/run '{"project_dir":"/x","select":[1]}'
+    [ "$status_code" = 422 ]
+    api GET /jobs
+    [ "$(json_get 'len(d["jobs"])')" = 0 ]
+    post '/query?wait=10' '{"sql":"select count(*) from information_schema.tables where table_name = '"'"'t_unknown'"'"'"}'
+    [ "$(json_get 'd["result"]["rows"]')" = "[[0]]" ]
+}
+
 @test "openapi document is valid OpenAPI 3.1 and lists every route; actions catalog has schemas" {
     api GET /openapi.json
     [ "$status_code" = 200 ]

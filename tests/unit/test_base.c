@@ -1,6 +1,6 @@
 /*
  * test_base.c - units of base/: errors, buffers, arena, JSON strings, time,
- * ids, paths and YAML walking.
+ * ids, paths, YAML walking and the JSON Schema checker.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/id.h"
+#include "base/jschema.h"
 #include "base/json.h"
 #include "base/path.h"
 #include "base/timeutil.h"
@@ -283,6 +284,53 @@ static void test_yaml_json_aliases_and_hostile_input(void **state)
     assert_string_equal(err.msg, "t.yaml:1: not valid UTF-8 (byte 0x9A): save the file as UTF-8");
 }
 
+/* The misfit's message for value (JSON text) against schema (JSON text), or "ok". */
+static const char *schema_says(const char *schema, const char *value)
+{
+    static struct pd_err err;
+    json_t *s = json_loads(schema, 0, NULL), *v = json_loads(value, JSON_DECODE_ANY, NULL);
+    int rc;
+    assert_non_null(s);
+    assert_non_null(v);
+    pd_err_clear(&err);
+    rc = pd_jschema_check(s, v, &err);
+    json_decref(s);
+    json_decref(v);
+    return rc == 0 ? "ok" : err.msg;
+}
+
+static void test_jschema_names_what_does_not_fit(void **state)
+{
+    const char *req = "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"sql\"],"
+                      "\"properties\":{\"sql\":{\"type\":\"string\"},"
+                      "\"limit\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":10},"
+                      "\"params\":{\"type\":[\"array\",\"object\"]},"
+                      "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+                      "\"mode\":{\"enum\":[\"a\",\"b\"]},"
+                      "\"config\":{\"type\":\"object\",\"properties\":{\"dsn\":{\"type\":\"string\"}}}}}";
+    (void)state;
+    assert_string_equal(schema_says(req, "{\"sql\":\"x\",\"limit\":3.0,\"params\":{},\"tags\":[],"
+                                         "\"mode\":\"b\",\"config\":{\"dsn\":\"d\",\"more\":1}}"),
+                        "ok");
+    assert_string_equal(schema_says(req, "{\"sql\":\"x\",\"sqll\":1}"),
+                        "unknown field 'sqll' (allowed: sql, limit, params, tags, mode, config)");
+    assert_string_equal(schema_says(req, "{}"), "field 'sql' is required");
+    assert_string_equal(schema_says(req, "{\"sql\":1}"), "field 'sql' must be a string");
+    assert_string_equal(schema_says(req, "{\"sql\":\"\",\"limit\":1.5}"), "field 'limit' must be an integer");
+    assert_string_equal(schema_says(req, "{\"sql\":\"\",\"limit\":11}"), "field 'limit' must be at most 10");
+    assert_string_equal(schema_says(req, "{\"sql\":\"\",\"params\":\"p\"}"),
+                        "field 'params' must be an array or object");
+    assert_string_equal(schema_says(req, "{\"sql\":\"\",\"tags\":[\"a\",2]}"),
+                        "field 'tags[1]' must be a string");
+    assert_string_equal(schema_says(req, "{\"sql\":\"\",\"mode\":\"c\"}"),
+                        "field 'mode' must be one of \"a\", \"b\"");
+    assert_string_equal(schema_says(req, "{\"sql\":\"\",\"config\":{\"dsn\":null}}"),
+                        "field 'config.dsn' must be a string");
+    assert_string_equal(schema_says(req, "[1]"), "the body must be an object");
+    assert_string_equal(schema_says("{\"$ref\":\"#/x\"}", "1"), "schema: $ref is not supported at the body");
+    assert_string_equal(schema_says("{\"type\":\"int\"}", "1"), "schema: unknown type 'int'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_yaml_walks_and_reports_lines),
         cmocka_unit_test(test_yaml_json_aliases_and_hostile_input),
+        cmocka_unit_test(test_jschema_names_what_does_not_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
