@@ -64,6 +64,15 @@ extern const size_t srv_n_routes;
 /* A route's args as a parsed JSON Schema (an empty object schema when it has none). */
 const json_t *srv_route_args(const struct srv_route *rt);
 
+/*
+ * Parse a request body (text[0..len), empty: {}) for rt and check it against
+ * the route's args: 0 with *out, else the status to answer (400 malformed,
+ * 422 not an object or not fitting) with *code its error code and err why.
+ */
+struct pd_err;
+unsigned srv_body_parse(const struct srv_route *rt, const char *text, size_t len, json_t **out,
+                        const char **code, struct pd_err *err);
+
 #define SRV_MAX_PARAMS 4
 
 struct srv_req {

@@ -21,7 +21,6 @@
 #include "base/config.h"
 #include "base/err.h"
 #include "base/id.h"
-#include "base/jschema.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/pool.h"
@@ -785,7 +784,8 @@ static int parse_body(struct req_state *st)
 {
     struct srv_req *r = &st->r;
     struct pd_err err = PD_ERR_INIT;
-    json_error_t jerr;
+    const char *code = NULL;
+    unsigned status;
     if (st->too_big) {
         srv_reply_error(r, PD_ETOOBIG, "request body is over the limit of %zu bytes",
                         r->srv->o.max_body);
@@ -793,28 +793,11 @@ static int parse_body(struct req_state *st)
     }
     if (!(r->route->flags & SRV_BODY))
         return 0;
-    if (st->body.len == 0) {
-        r->body = json_object();
+    status = srv_body_parse(r->route, st->body.ptr, st->body.len, &r->body, &code, &err);
+    if (status == 0)
         return 0;
-    }
-    r->body = json_loadb(st->body.ptr, st->body.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (r->body == NULL) {
-        srv_reply_status(r, 400, "malformed_json", "malformed JSON at line %d, column %d: %s",
-                         jerr.line, jerr.column, jerr.text);
-        return -1;
-    }
-    if (!json_is_object(r->body)) {
-        srv_reply_status(r, 422, "invalid_body", "the body must be a JSON object");
-        return -1;
-    }
-    if (pd_jschema_check(srv_route_args(r->route), r->body, &err) != 0) {
-        if (err.code == PD_EINTERNAL)
-            srv_reply_err(r, &err);
-        else
-            srv_reply_status(r, 422, "invalid_field", "%s", err.msg);
-        return -1;
-    }
-    return 0;
+    srv_reply_status(r, status, code, "%s", err.msg);
+    return -1;
 }
 
 /* ---- handlers off the HTTP workers ---------------------------------------- */
