@@ -8,6 +8,7 @@
 #include "base/jexact.h"
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/duck.h"
 #include "base/err.h"
 #include "base/id.h"
 #include "base/log.h"
@@ -427,6 +428,48 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
     return rc;
 }
 
+/*
+ * The select list that makes a result fit Parquet without loss, or NULL when
+ * it fits as it is. DuckDB's writer turns HUGEINT and UHUGEINT into DOUBLE
+ * (digits lost), drops a TIMETZ's offset (a different instant) and fails the
+ * whole file on a negative INTERVAL; so they are written as DECIMAL(38,0) (a
+ * value beyond 38 digits fails the cast, with the value), the same instant in
+ * UTC, and INTERVAL's text (which casts back exactly).
+ */
+static char *parquet_columns(struct pd_query *q, const char *stmt_sql, struct pd_err *err)
+{
+    duckdb_connection conn;
+    duckdb_prepared_statement stmt = NULL;
+    struct pd_buf cols = PD_BUF_INIT;
+    int changed = 0;
+    if (pd_warehouse_acquire(q->wh, &conn, err) != 0)
+        return NULL;
+    if (duckdb_prepare(conn, stmt_sql, &stmt) == DuckDBSuccess) {
+        idx_t n = duckdb_prepared_statement_column_count(stmt);
+        for (idx_t i = 0; i < n; i++) {
+            duckdb_type t = duckdb_prepared_statement_column_type(stmt, i);
+            const char *name = duckdb_prepared_statement_column_name(stmt, i);
+            const char *pre = "", *post = "";
+            if (t == DUCKDB_TYPE_HUGEINT || t == DUCKDB_TYPE_UHUGEINT)
+                pre = "CAST(", post = " AS DECIMAL(38,0))";
+            else if (t == DUCKDB_TYPE_TIME_TZ)
+                pre = "CAST(CAST((DATE '1970-01-01' + ", post = ") AT TIME ZONE 'UTC' AS TIME) AS TIMETZ)";
+            else if (t == DUCKDB_TYPE_INTERVAL)
+                pre = "CAST(", post = " AS VARCHAR)";
+            changed |= *pre != '\0';
+            pd_buf_addf(&cols, "%s%s#%llu%s AS ", i ? ", " : "", pre, (unsigned long long)i + 1, post);
+            pd_sql_ident(&cols, name ? name : "");
+        }
+    } /* a statement that does not prepare fails in COPY, with DuckDB's message */
+    duckdb_destroy_prepare(&stmt);
+    pd_warehouse_release(q->wh, conn, 1);
+    if (!changed) {
+        pd_buf_release(&cols);
+        return NULL;
+    }
+    return pd_buf_detach(&cols, NULL);
+}
+
 int pd_query_export(struct pd_query *q, const char *sql, const char *path, uint64_t *rows,
                     struct pd_err *err)
 {
@@ -441,6 +484,7 @@ int pd_query_export(struct pd_query *q, const char *sql, const char *path, uint6
     struct pd_sql_piece *pieces;
     struct pd_query_stats stats;
     struct pd_buf copy = PD_BUF_INIT;
+    char *stmt, *columns = NULL;
     size_t n;
     int rc;
 
@@ -458,14 +502,31 @@ int pd_query_export(struct pd_query *q, const char *sql, const char *path, uint6
                                          : "no SQL statement to run (the text is empty or only comments)",
                        n);
     }
-    pd_buf_adds(&copy, "COPY (");
-    pd_buf_add(&copy, sql + pieces[0].start, pieces[0].len);
-    pd_buf_adds(&copy, "\n) TO ");
-    pd_sql_literal(&copy, path);
-    pd_buf_addf(&copy, " (%s)", options);
+    stmt = xstrndup(sql + pieces[0].start, pieces[0].len);
     free(pieces);
-    rc = pd_query_run(q, copy.ptr, NULL, &stats, err);
+    if (strcasecmp(ext, ".parquet") == 0 && (columns = parquet_columns(q, stmt, err)) == NULL &&
+        err && err->code)
+        rc = err->code;
+    else
+        rc = 0;
+    if (rc == 0) {
+        if (columns)
+            pd_buf_addf(&copy, "COPY (SELECT %s FROM (\n%s\n) AS pd_result) TO ", columns, stmt);
+        else
+            pd_buf_addf(&copy, "COPY (\n%s\n) TO ", stmt);
+        pd_sql_literal(&copy, path);
+        pd_buf_addf(&copy, " (%s)", options);
+        rc = pd_query_run(q, copy.ptr, NULL, &stats, err);
+        *rows = stats.rows;
+        if (rc && columns && err && strstr(err->msg, "to DECIMAL(38,0)")) {
+            pd_err_clear(err);
+            rc = pd_fail(err, PD_EINVAL,
+                         "a HUGEINT or UHUGEINT value has more than 38 digits, the most a Parquet "
+                         "decimal holds: cast the column to VARCHAR to write it as text");
+        }
+    }
+    free(columns);
+    free(stmt);
     pd_buf_release(&copy);
-    *rows = stats.rows;
     return rc;
 }

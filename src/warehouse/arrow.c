@@ -7,7 +7,10 @@
  * per chunk, and the end-of-stream marker. Messages are FlatBuffers, built here
  * by a small forward writer (tables, strings, vectors) - enough for Schema and
  * RecordBatch. Bodies are the C interface's buffers, each padded to 8 bytes.
- * Dictionary-encoded columns (ENUM) are refused with a hint to cast them.
+ * ENUM columns are dictionary-encoded (a DictionaryBatch with the ENUM's values
+ * before the first RecordBatch), UNION columns are sparse unions, and BIT is
+ * written as text of 0s and 1s. UHUGEINT and TIME WITH TIME ZONE have no Arrow
+ * type that keeps them whole, so they are refused with what to cast them to.
  */
 #include "warehouse/encode.h"
 
@@ -61,6 +64,7 @@ struct fb_field {
     struct fb_table **ts;     /* FB_TABLES */
     const void *raw;          /* FB_STRUCTS: n structs of size bytes, 8-aligned */
     size_t n, size;
+    void *owned;              /* freed with the table (raw's storage, when it has to live on) */
 };
 
 #define FB_MAX_FIELDS 8
@@ -207,6 +211,7 @@ static void fb_free(struct fb_table *t)
     if (t == NULL)
         return;
     for (int i = 0; i < t->nf; i++) {
+        free(t->f[i].owned);
         if (t->f[i].kind == FB_TABLE)
             fb_free(t->f[i].t);
         if (t->f[i].kind == FB_TABLES) {
@@ -233,7 +238,7 @@ static void fb_set(struct fb_table *t, int slot, struct fb_field f)
 enum {
     T_NULL = 1, T_INT = 2, T_FLOAT = 3, T_BINARY = 4, T_UTF8 = 5, T_BOOL = 6, T_DECIMAL = 7,
     T_DATE = 8, T_TIME = 9, T_TIMESTAMP = 10, T_INTERVAL = 11, T_LIST = 12, T_STRUCT = 13,
-    T_FIXED_BINARY = 15, T_FIXED_LIST = 16, T_MAP = 17, T_DURATION = 18, T_LARGE_BINARY = 19,
+    T_UNION = 14, T_FIXED_BINARY = 15, T_FIXED_LIST = 16, T_MAP = 17, T_DURATION = 18, T_LARGE_BINARY = 19,
     T_LARGE_UTF8 = 20, T_LARGE_LIST = 21
 };
 
@@ -329,33 +334,63 @@ static struct fb_table *type_of(const char *fmt, int *tag, struct pd_err *err)
         fb_set(t, 0, FB_SCALAR(FB_I32, atoi(fmt + 3)));
         return t;
     }
+    if (strncmp(fmt, "+us:", 4) == 0 || strncmp(fmt, "+ud:", 4) == 0) { /* "+us:0,1,2" */
+        int32_t *ids = xcalloc(strlen(fmt), sizeof(int32_t));
+        size_t n = 0;
+        for (const char *p = fmt + 4; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] != 0))
+            ids[n++] = atoi(p);
+        *tag = T_UNION;
+        fb_set(t, 0, FB_SCALAR(FB_I16, fmt[2] == 'd'));
+        fb_set(t, 1, (struct fb_field){.kind = FB_STRUCTS, .raw = ids, .n = n, .size = 4,
+                                       .owned = ids});
+        return t;
+    }
     fb_free(t);
     pd_fail(err, PD_EINVAL, "the Arrow type '%s' cannot be written as an Arrow stream yet", fmt);
     return NULL;
 }
 
-static struct fb_table *field_of(const struct ArrowSchema *s, struct pd_err *err)
+/*
+ * The Field table of s. A dictionary-encoded s (an ENUM) is its values' type
+ * with a DictionaryEncoding: ids are given in pre-order from *next_dict, the
+ * order arrow_dictionaries writes them in.
+ */
+static struct fb_table *field_of(const struct ArrowSchema *s, const char *format, int64_t *next_dict,
+                                 struct pd_err *err)
 {
+    const struct ArrowSchema *values = s->dictionary ? s->dictionary : s;
     struct fb_table *f, *type;
     int tag = 0;
-    if (s->dictionary) {
-        pd_fail(err, PD_EINVAL,
-                "column '%s' is dictionary-encoded (an ENUM): cast it to VARCHAR for Arrow output",
+    if (s->dictionary && s->dictionary->dictionary) {
+        pd_fail(err, PD_EINVAL, "column '%s': a dictionary of dictionaries cannot be written",
                 s->name ? s->name : "?");
         return NULL;
     }
-    if ((type = type_of(s->format, &tag, err)) == NULL)
+    if ((type = type_of(s->dictionary ? values->format : format, &tag, err)) == NULL)
         return NULL;
     f = fb_new();
     fb_set(f, 0, (struct fb_field){.kind = FB_STRING, .s = s->name ? s->name : ""});
     fb_set(f, 1, FB_SCALAR(FB_U8, (s->flags & ARROW_FLAG_NULLABLE) != 0));
     fb_set(f, 2, FB_SCALAR(FB_U8, tag));
     fb_set(f, 3, (struct fb_field){.kind = FB_TABLE, .t = type});
+    if (s->dictionary) {
+        struct fb_table *enc = fb_new(), *index;
+        int index_tag;
+        if ((index = type_of(s->format, &index_tag, err)) == NULL) {
+            fb_free(enc);
+            fb_free(f);
+            return NULL;
+        }
+        fb_set(enc, 0, FB_SCALAR(FB_I64, (*next_dict)++));
+        fb_set(enc, 1, (struct fb_field){.kind = FB_TABLE, .t = index});
+        fb_set(f, 4, (struct fb_field){.kind = FB_TABLE, .t = enc});
+    }
     {
-        struct fb_field kids = {.kind = FB_TABLES, .n = (size_t)s->n_children};
+        struct fb_field kids = {.kind = FB_TABLES, .n = (size_t)values->n_children};
         kids.ts = xcalloc(kids.n ? kids.n : 1, sizeof(struct fb_table *));
         for (size_t i = 0; i < kids.n; i++)
-            if ((kids.ts[i] = field_of(s->children[i], err)) == NULL) {
+            if ((kids.ts[i] = field_of(values->children[i], values->children[i]->format,
+                                       next_dict, err)) == NULL) {
                 for (size_t j = 0; j < i; j++)
                     fb_free(kids.ts[j]);
                 free(kids.ts);
@@ -369,7 +404,7 @@ static struct fb_table *field_of(const struct ArrowSchema *s, struct pd_err *err
 
 /* ---- messages --------------------------------------------------------- */
 
-enum { HDR_SCHEMA = 1, HDR_RECORD_BATCH = 3, METADATA_V5 = 4 };
+enum { HDR_SCHEMA = 1, HDR_DICTIONARY_BATCH = 2, HDR_RECORD_BATCH = 3, METADATA_V5 = 4 };
 
 /* Write one encapsulated message: marker, length, metadata (padded), body. */
 static int write_message(FILE *out, struct fb_table *header, int header_type,
@@ -452,9 +487,35 @@ static size_t fixed_width(const char *fmt)
     return 0;
 }
 
-/* Add an array's node and buffers, then its children's (pre-order, as IPC wants). */
+/*
+ * DuckDB's BIT values (a byte of padding bits, then the bits, first bit
+ * highest) as UTF-8 text of '0' and '1': offsets and data for a Utf8 array.
+ */
+static void bits_as_text(const struct ArrowArray *a, struct pd_buf *offsets, struct pd_buf *text)
+{
+    const int32_t *off = a->buffers[1];
+    const uint8_t *data = a->buffers[2], *valid = a->buffers[0];
+    int32_t at = 0;
+    pd_buf_add(offsets, &at, 4);
+    for (int64_t i = 0; i < a->length; i++) {
+        int32_t from = off[i], to = off[i + 1];
+        if ((!valid || (valid[i >> 3] >> (i & 7)) & 1) && to > from) {
+            int pad = data[from];
+            for (int64_t bit = pad; bit < (int64_t)(to - from - 1) * 8; bit++)
+                pd_buf_addc(text, (data[from + 1 + bit / 8] >> (7 - bit % 8)) & 1 ? '1' : '0');
+        }
+        at = (int32_t)text->len;
+        pd_buf_add(offsets, &at, 4);
+    }
+}
+
+/*
+ * Add an array's node and buffers, then its children's (pre-order, as IPC
+ * wants). A dictionary-encoded array is its indices (format is theirs);
+ * text_bits: a BIT column, written as Utf8.
+ */
 static int add_array(struct batch *bt, const struct ArrowSchema *s, const struct ArrowArray *a,
-                     struct pd_err *err)
+                     int text_bits, struct pd_err *err)
 {
     const char *fmt = s->format;
     int64_t n = a->length, nulls = a->null_count, node[2];
@@ -462,6 +523,20 @@ static int add_array(struct batch *bt, const struct ArrowSchema *s, const struct
 
     if (a->offset != 0)
         return pd_fail(err, PD_EINTERNAL, "Arrow array with an offset (not produced by DuckDB)");
+    if (strncmp(fmt, "+u", 2) == 0) { /* unions have no validity bitmap: type ids first */
+        node[0] = n;
+        node[1] = 0;
+        pd_buf_add(&bt->nodes, node, sizeof(node));
+        add_buffer(bt, a->buffers[0], (size_t)n);
+        if (fmt[2] == 'd')
+            add_buffer(bt, a->buffers[1], (size_t)n * 4);
+        for (int64_t i = 0; i < a->n_children; i++) {
+            int rc = add_array(bt, s->children[i], a->children[i], 0, err);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
     if (strcmp(fmt, "n") == 0) {
         node[0] = n;
         node[1] = n;
@@ -475,7 +550,14 @@ static int add_array(struct batch *bt, const struct ArrowSchema *s, const struct
     pd_buf_add(&bt->nodes, node, sizeof(node));
     add_buffer(bt, a->buffers[0], a->buffers[0] ? bitmap : 0);
 
-    if (strcmp(fmt, "b") == 0) {
+    if (text_bits) {
+        struct pd_buf offsets = PD_BUF_INIT, text = PD_BUF_INIT;
+        bits_as_text(a, &offsets, &text);
+        add_buffer(bt, offsets.ptr, offsets.len);
+        add_buffer(bt, text.ptr, text.len);
+        pd_buf_release(&offsets);
+        pd_buf_release(&text);
+    } else if (strcmp(fmt, "b") == 0) {
         add_buffer(bt, a->buffers[1], bitmap);
     } else if ((w = fixed_width(fmt)) != 0) {
         add_buffer(bt, a->buffers[1], (size_t)n * w);
@@ -495,7 +577,7 @@ static int add_array(struct batch *bt, const struct ArrowSchema *s, const struct
         return pd_fail(err, PD_EINVAL, "the Arrow type '%s' cannot be written yet", fmt);
     }
     for (int64_t i = 0; i < a->n_children; i++) {
-        int rc = add_array(bt, s->children[i], a->children[i], err);
+        int rc = add_array(bt, s->children[i], a->children[i], 0, err);
         if (rc)
             return rc;
     }
@@ -511,7 +593,113 @@ struct arrow_sink {
     duckdb_arrow_options options;
     struct ArrowSchema schema;
     int have_schema;
+    int *text_bits;       /* per column: a BIT column, written as Utf8 */
+    int dictionaries_out; /* the DictionaryBatches went before the first RecordBatch */
 };
+
+/*
+ * Refuse the types Arrow cannot carry whole (at any depth), and say which
+ * top-level columns are BIT (written as text; a nested BIT is refused).
+ */
+static int check_type(duckdb_logical_type t, const char *column, int top, int *is_bits,
+                      struct pd_err *err)
+{
+    duckdb_type id = duckdb_get_type_id(t);
+    idx_t n = 0;
+    int rc = 0;
+    if (id == DUCKDB_TYPE_UHUGEINT)
+        return pd_fail(err, PD_EINVAL,
+                       "column '%s' is UHUGEINT, which Arrow has no type for: cast it to HUGEINT "
+                       "(up to 2^127-1) or VARCHAR for Arrow output",
+                       column);
+    if (id == DUCKDB_TYPE_TIME_TZ)
+        return pd_fail(err, PD_EINVAL,
+                       "column '%s' is TIME WITH TIME ZONE: Arrow's times have no offset, so it "
+                       "would change; cast it to TIME (the local time), VARCHAR, or a TIMESTAMPTZ",
+                       column);
+    if (id == DUCKDB_TYPE_BIT) {
+        if (!top)
+            return pd_fail(err, PD_EINVAL,
+                           "column '%s' holds a BIT inside a nested type: cast it to VARCHAR for "
+                           "Arrow output", column);
+        *is_bits = 1;
+        return 0;
+    }
+    if (id == DUCKDB_TYPE_LIST || id == DUCKDB_TYPE_ARRAY) {
+        duckdb_logical_type c = id == DUCKDB_TYPE_LIST ? duckdb_list_type_child_type(t)
+                                                       : duckdb_array_type_child_type(t);
+        rc = check_type(c, column, 0, is_bits, err);
+        duckdb_destroy_logical_type(&c);
+        return rc;
+    }
+    if (id == DUCKDB_TYPE_MAP) {
+        duckdb_logical_type k = duckdb_map_type_key_type(t), v = duckdb_map_type_value_type(t);
+        rc = check_type(k, column, 0, is_bits, err);
+        if (rc == 0)
+            rc = check_type(v, column, 0, is_bits, err);
+        duckdb_destroy_logical_type(&k);
+        duckdb_destroy_logical_type(&v);
+        return rc;
+    }
+    if (id == DUCKDB_TYPE_STRUCT)
+        n = duckdb_struct_type_child_count(t);
+    else if (id == DUCKDB_TYPE_UNION)
+        n = duckdb_union_type_member_count(t);
+    for (idx_t i = 0; i < n && rc == 0; i++) {
+        duckdb_logical_type c = id == DUCKDB_TYPE_STRUCT ? duckdb_struct_type_child_type(t, i)
+                                                         : duckdb_union_type_member_type(t, i);
+        rc = check_type(c, column, 0, is_bits, err);
+        duckdb_destroy_logical_type(&c);
+    }
+    return rc;
+}
+
+/* The RecordBatch table of a batch of length rows. */
+static struct fb_table *record_batch(const struct batch *bt, int64_t length)
+{
+    struct fb_table *rb = fb_new();
+    fb_set(rb, 0, FB_SCALAR(FB_I64, length));
+    fb_set(rb, 1, (struct fb_field){.kind = FB_STRUCTS, .raw = bt->nodes.ptr,
+                                    .n = bt->nodes.len / 16, .size = 16});
+    fb_set(rb, 2, (struct fb_field){.kind = FB_STRUCTS, .raw = bt->buffers.ptr,
+                                    .n = bt->buffers.len / 16, .size = 16});
+    return rb;
+}
+
+static void batch_release(struct batch *bt)
+{
+    pd_buf_release(&bt->nodes);
+    pd_buf_release(&bt->buffers);
+    pd_buf_release(&bt->body);
+}
+
+/*
+ * A DictionaryBatch for every dictionary-encoded array under (s, a), in the
+ * pre-order field_of numbered them in. An ENUM's dictionary is all its
+ * values, the same in every chunk, so the first chunk's is written once.
+ */
+static int write_dictionaries(FILE *out, const struct ArrowSchema *s, const struct ArrowArray *a,
+                              int64_t *next_id, struct pd_err *err)
+{
+    int rc = 0;
+    if (s->dictionary) {
+        struct batch bt = {PD_BUF_INIT, PD_BUF_INIT, PD_BUF_INIT};
+        struct fb_table *db;
+        if (a->dictionary == NULL)
+            return pd_fail(err, PD_EINTERNAL, "a dictionary-encoded Arrow array without values");
+        if ((rc = add_array(&bt, s->dictionary, a->dictionary, 0, err)) == 0) {
+            db = fb_new();
+            fb_set(db, 0, FB_SCALAR(FB_I64, (*next_id)++));
+            fb_set(db, 1, (struct fb_field){.kind = FB_TABLE, .t = record_batch(&bt, a->dictionary->length)});
+            rc = write_message(out, db, HDR_DICTIONARY_BATCH, &bt.body, err);
+        }
+        batch_release(&bt);
+        return rc;
+    }
+    for (int64_t i = 0; i < s->n_children && rc == 0; i++)
+        rc = write_dictionaries(out, s->children[i], a->children[i], next_id, err);
+    return rc;
+}
 
 static int error_data(duckdb_error_data e, struct pd_err *err)
 {
@@ -529,6 +717,7 @@ static int arrow_begin(struct pd_sink *s, const struct pd_columns *cols, struct 
     duckdb_logical_type *types;
     struct fb_table *schema;
     struct fb_field fields = {.kind = FB_TABLES};
+    int64_t dict_ids = 0;
     int rc;
 
     as->cols = cols;
@@ -536,10 +725,17 @@ static int arrow_begin(struct pd_sink *s, const struct pd_columns *cols, struct 
         return 0;
     as->options = duckdb_result_get_arrow_options(cols->result);
     types = xcalloc(cols->n ? cols->n : 1, sizeof(*types));
-    for (idx_t i = 0; i < cols->n; i++)
+    as->text_bits = xcalloc(cols->n ? cols->n : 1, sizeof(int));
+    rc = 0;
+    for (idx_t i = 0; i < cols->n; i++) {
         types[i] = duckdb_column_logical_type(cols->result, i);
-    rc = error_data(duckdb_to_arrow_schema(as->options, types, cols->names, cols->n, &as->schema),
-                    err);
+        if (rc == 0)
+            rc = check_type(types[i], cols->names[i], 1, &as->text_bits[i], err);
+    }
+    if (rc == 0)
+        rc = error_data(duckdb_to_arrow_schema(as->options, types, cols->names, cols->n,
+                                               &as->schema),
+                        err);
     for (idx_t i = 0; i < cols->n; i++)
         duckdb_destroy_logical_type(&types[i]);
     free(types);
@@ -551,9 +747,11 @@ static int arrow_begin(struct pd_sink *s, const struct pd_columns *cols, struct 
     fields.ts = xcalloc(fields.n ? fields.n : 1, sizeof(struct fb_table *));
     schema = fb_new();
     fb_set(schema, 0, FB_SCALAR(FB_I16, 0)); /* little endian */
-    for (size_t i = 0; i < fields.n && rc == 0; i++)
-        if ((fields.ts[i] = field_of(as->schema.children[i], err)) == NULL)
+    for (size_t i = 0; i < fields.n && rc == 0; i++) {
+        const struct ArrowSchema *c = as->schema.children[i];
+        if ((fields.ts[i] = field_of(c, as->text_bits[i] ? "u" : c->format, &dict_ids, err)) == NULL)
             rc = err->code;
+    }
     if (rc) {
         for (size_t i = 0; i < fields.n; i++)
             fb_free(fields.ts[i]);
@@ -581,22 +779,21 @@ static int arrow_rows(struct pd_sink *s, duckdb_data_chunk chunk, idx_t n, struc
     memset(&array, 0, sizeof(array));
     if ((rc = error_data(duckdb_data_chunk_to_arrow(as->options, chunk, &array), err)) != 0)
         return rc;
+    if (!as->dictionaries_out) {
+        int64_t id = 0;
+        for (int64_t i = 0; i < array.n_children && rc == 0; i++)
+            rc = write_dictionaries(as->out, as->schema.children[i], array.children[i], &id, err);
+        as->dictionaries_out = 1;
+    }
     for (int64_t i = 0; i < array.n_children && rc == 0; i++)
-        rc = add_array(&bt, as->schema.children[i], array.children[i], err);
+        rc = add_array(&bt, as->schema.children[i], array.children[i], as->text_bits[i], err);
     if (rc == 0) {
-        rb = fb_new();
-        fb_set(rb, 0, FB_SCALAR(FB_I64, array.length));
-        fb_set(rb, 1, (struct fb_field){.kind = FB_STRUCTS, .raw = bt.nodes.ptr,
-                                        .n = bt.nodes.len / 16, .size = 16});
-        fb_set(rb, 2, (struct fb_field){.kind = FB_STRUCTS, .raw = bt.buffers.ptr,
-                                        .n = bt.buffers.len / 16, .size = 16});
+        rb = record_batch(&bt, array.length);
         rc = write_message(as->out, rb, HDR_RECORD_BATCH, &bt.body, err);
     }
     if (array.release)
         array.release(&array);
-    pd_buf_release(&bt.nodes);
-    pd_buf_release(&bt.buffers);
-    pd_buf_release(&bt.body);
+    batch_release(&bt);
     return rc;
 }
 
@@ -619,6 +816,7 @@ static void arrow_free(struct pd_sink *s)
         as->schema.release(&as->schema);
     if (as->options)
         duckdb_destroy_arrow_options(&as->options);
+    free(as->text_bits);
     free(as);
 }
 
