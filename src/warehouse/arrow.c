@@ -9,8 +9,8 @@
  * RecordBatch. Bodies are the C interface's buffers, each padded to 8 bytes.
  * ENUM columns are dictionary-encoded (a DictionaryBatch with the ENUM's values
  * before the first RecordBatch), UNION columns are sparse unions, and BIT is
- * written as text of 0s and 1s. UHUGEINT and TIME WITH TIME ZONE have no Arrow
- * type that keeps them whole, so they are refused with what to cast them to.
+ * written as text of 0s and 1s. UHUGEINT, BIGNUM and TIME WITH TIME ZONE have no
+ * Arrow type that keeps them whole, so they are refused with what to cast them to.
  */
 #include "warehouse/encode.h"
 
@@ -616,6 +616,11 @@ static int check_type(duckdb_logical_type t, const char *column, int top, int *i
         return pd_fail(err, PD_EINVAL,
                        "column '%s' is TIME WITH TIME ZONE: Arrow's times have no offset, so it "
                        "would change; cast it to TIME (the local time), VARCHAR, or a TIMESTAMPTZ",
+                       column);
+    if (id == DUCKDB_TYPE_BIGNUM)
+        return pd_fail(err, PD_EINVAL,
+                       "column '%s' is BIGNUM, which Arrow has no type for: cast it to VARCHAR, "
+                       "or to HUGEINT or DECIMAL(38,s) when it fits, for Arrow output",
                        column);
     if (id == DUCKDB_TYPE_BIT) {
         if (!top)

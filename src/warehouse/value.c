@@ -156,7 +156,7 @@ int pd_coltype_is_numeric(const struct pd_coltype *t)
     case DUCKDB_TYPE_BIGINT: case DUCKDB_TYPE_UTINYINT: case DUCKDB_TYPE_USMALLINT:
     case DUCKDB_TYPE_UINTEGER: case DUCKDB_TYPE_UBIGINT: case DUCKDB_TYPE_HUGEINT:
     case DUCKDB_TYPE_UHUGEINT: case DUCKDB_TYPE_FLOAT: case DUCKDB_TYPE_DOUBLE:
-    case DUCKDB_TYPE_DECIMAL:
+    case DUCKDB_TYPE_DECIMAL: case DUCKDB_TYPE_BIGNUM:
         return 1;
     default:
         return 0;
@@ -484,6 +484,48 @@ static void bit_text(struct pd_buf *out, const unsigned char *p, uint32_t n)
         }
 }
 
+/*
+ * A BIGNUM's digits. DuckDB keeps it as 3 header bytes (the byte count with
+ * bit 23 set, all inverted when negative) and the magnitude big-endian
+ * (inverted too when negative).
+ */
+static void bignum_text(struct pd_buf *out, const unsigned char *p, uint32_t n)
+{
+    int negative = n >= 3 && !(p[0] & 0x80);
+    uint32_t len = n >= 3 ? n - 3 : 0, nlimbs = 0;
+    uint32_t *limbs = xcalloc(len / 3 + 2, sizeof(uint32_t)); /* base 10^9 (3.7 bytes a limb) */
+    char *digits;
+    size_t nd = 0;
+    for (uint32_t i = 0; i < len; i++) { /* limbs = limbs * 256 + byte */
+        uint64_t carry = negative ? (unsigned char)~p[3 + i] : p[3 + i];
+        for (uint32_t k = 0; k < nlimbs; k++) {
+            uint64_t x = (uint64_t)limbs[k] * 256 + carry;
+            limbs[k] = (uint32_t)(x % 1000000000u);
+            carry = x / 1000000000u;
+        }
+        while (carry) {
+            limbs[nlimbs++] = (uint32_t)(carry % 1000000000u);
+            carry /= 1000000000u;
+        }
+    }
+    digits = xmalloc((size_t)nlimbs * 9 + 2);
+    for (uint32_t k = 0; k < nlimbs; k++) /* digits backwards */
+        for (int d = 0; d < 9; d++) {
+            digits[nd++] = (char)('0' + limbs[k] % 10);
+            limbs[k] /= 10;
+        }
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    if (nd == 0)
+        digits[nd++] = '0';
+    if (negative && !(nd == 1 && digits[0] == '0'))
+        pd_buf_addc(out, '-');
+    while (nd)
+        pd_buf_addc(out, digits[--nd]);
+    free(digits);
+    free(limbs);
+}
+
 static void uuid_text(struct pd_buf *out, duckdb_hugeint h)
 {
     static const char hex[] = "0123456789abcdef";
@@ -789,6 +831,13 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
         } else {
             cell(out, t->children[tag], duckdb_struct_vector_get_child(v, tag + 1), row, st);
         }
+        break;
+    }
+    case DUCKDB_TYPE_BIGNUM: { /* digits, unquoted in JSON too: exact like a HUGEINT */
+        const char *p;
+        uint32_t n;
+        string_at(v, row, &p, &n);
+        bignum_text(out, (const unsigned char *)p, n);
         break;
     }
     default:
