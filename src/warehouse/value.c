@@ -7,10 +7,12 @@
 #include "base/buf.h"
 #include "base/json.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum style { TEXT, NESTED, JSON };
 
@@ -318,6 +320,9 @@ static void add_float(struct pd_buf *out, double d, int is_float, enum style st)
         pd_fmt_double(d, tmp);
     }
     pd_buf_adds(out, tmp);
+    /* as DuckDB writes a whole float in text: 42.0, so it reads back as a float */
+    if (st != JSON && tmp[strspn(tmp, "-0123456789")] == '\0')
+        pd_buf_adds(out, ".0");
 }
 
 static void add_decimal(struct pd_buf *out, __int128 v, unsigned scale)
@@ -601,6 +606,36 @@ static void nested_key(struct pd_buf *out, const char *name, enum style st)
     }
 }
 
+/*
+ * A scalar inside a nested value, as DuckDB's cast to VARCHAR writes it: its
+ * text, in single quotes (with \' and \\ escaped) when it is empty, is NULL, has
+ * space at an end, or holds one of the characters that delimit nested text.
+ */
+static void nested_scalar(struct pd_buf *out, const char *p, size_t n)
+{
+    int quote = n == 0 || (n == 4 && strncasecmp(p, "null", 4) == 0) ||
+                isspace((unsigned char)p[0]) || isspace((unsigned char)p[n - 1]);
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = p[i] && strchr("\"'(),:=[]{}", p[i]) != NULL;
+    if (!quote) {
+        pd_buf_add(out, p, n);
+        return;
+    }
+    pd_buf_addc(out, '\'');
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\'' || p[i] == '\\')
+            pd_buf_addc(out, '\\');
+        pd_buf_addc(out, p[i]);
+    }
+    pd_buf_addc(out, '\'');
+}
+
+static int is_nested(duckdb_type id)
+{
+    return id == DUCKDB_TYPE_LIST || id == DUCKDB_TYPE_ARRAY || id == DUCKDB_TYPE_STRUCT ||
+           id == DUCKDB_TYPE_MAP || id == DUCKDB_TYPE_UNION;
+}
+
 static void list_items(struct pd_buf *out, const struct pd_coltype *et, duckdb_vector child,
                        idx_t offset, idx_t length, enum style st)
 {
@@ -621,6 +656,12 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
 
     if (pd_value_is_null(v, row) || t->id == DUCKDB_TYPE_SQLNULL) {
         pd_buf_adds(out, st == JSON ? "null" : "NULL");
+        return;
+    }
+    if (st == NESTED && !is_nested(t->id)) {
+        cell(&s, t, v, row, TEXT);
+        nested_scalar(out, s.ptr ? s.ptr : "", s.len);
+        pd_buf_release(&s);
         return;
     }
     data = duckdb_vector_get_data(v);
@@ -683,8 +724,6 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
         string_at(v, row, &p, &n);
         if (st == JSON)
             pd_json_add_string(out, p, n);
-        else if (st == NESTED && n == 0)
-            pd_buf_adds(out, "''");
         else
             pd_buf_add(out, p, n);
         break;
@@ -730,6 +769,10 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
         if (off % 3600) {
             pd_buf_addc(&s, ':');
             add_2(&s, (unsigned)(off / 60 % 60));
+        }
+        if (off % 60) { /* +15:59:59 */
+            pd_buf_addc(&s, ':');
+            add_2(&s, (unsigned)(off % 60));
         }
         emit_text(out, &s, st);
         break;

@@ -34,8 +34,8 @@ assert rows[2]["duration_ms"] >= 0'
     run pd profile orders --format csv
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "column,type,null_pct,approx_distinct,min,max,mean" ]
-    [[ "$output" == *"order_id,INTEGER,0,"*",1,3000,1500.5"* ]]
-    [[ "$output" == *"status,VARCHAR,0,"*",cancelled,shipped,"* ]]
+    [[ "$output" == *"order_id,INTEGER,0.0,"*",1,3000,1500.5"* ]]
+    [[ "$output" == *"status,VARCHAR,0.0,"*",cancelled,shipped,"* ]]
     run pd profile main.customers
     [ "$status" -eq 0 ]
     [[ "$output" == *"signup_date"* ]]

@@ -23,9 +23,9 @@ setup() {
     [ "$o" -lt "$c" ]
     # the for loop over var('payment_methods') made one column per method
     run pd sql "select coupon_amount, gift_card_amount, amount from orders where order_id = 3" --format csv
-    [ "${lines[1]}" = "1,2,3" ]
+    [ "${lines[1]}" = "1.0,2.0,3.0" ]
     run pd sql "select customer_id, lifetime_value from customers order by 1" --format csv
-    [ "${lines[*]}" = "customer_id,lifetime_value 1,10 2,3 3,20" ]
+    [ "${lines[*]}" = "customer_id,lifetime_value 1,10.0 2,3.0 3,20.0" ]
     [ "$(pd sql "select table_type from information_schema.tables where table_name = 'stg_orders'" --format csv | tail -1)" = VIEW ]
 }
 
