@@ -9,6 +9,7 @@
 #include "base/buf.h"
 #include "base/duck.h"
 #include "base/err.h"
+#include "base/jschema.h"
 #include "duckpipe/duckpipe.h"
 #include "query/catalog.h"
 #include "query/query.h"
@@ -433,54 +434,16 @@ const struct ag_tool *ag_tool_find(const char *name)
 
 /* ---- arguments against a tool's schema ---------------------------------------- */
 
-static int type_matches(const char *type, const json_t *v)
-{
-    if (strcmp(type, "string") == 0)
-        return json_is_string(v);
-    if (strcmp(type, "integer") == 0)
-        return json_is_integer(v);
-    if (strcmp(type, "number") == 0)
-        return json_is_number(v);
-    if (strcmp(type, "boolean") == 0)
-        return json_is_boolean(v);
-    if (strcmp(type, "array") == 0)
-        return json_is_array(v);
-    return json_is_object(v);
-}
-
 static int check_args(const struct ag_tool *t, const json_t *args, struct pd_err *err)
 {
-    json_t *schema = json_loads(t->schema, 0, NULL), *props, *req, *v, *p;
-    const char *key;
-    size_t i;
-    int rc = 0;
-    props = json_object_get(schema, "properties");
-    req = json_object_get(schema, "required");
-    json_array_foreach(req, i, v)
-        if (rc == 0 && !json_object_get(args, json_string_value(v)))
-            rc = pd_fail(err, PD_EINVAL, "%s: argument '%s' is required", t->name,
-                         json_string_value(v));
-    json_object_foreach((json_t *)args, key, v) {
-        const char *type;
-        if (rc)
-            break;
-        if ((p = json_object_get(props, key)) == NULL) {
-            rc = pd_fail(err, PD_EINVAL, "%s: unknown argument '%s'", t->name, key);
-            break;
-        }
-        type = json_string_value(json_object_get(p, "type"));
-        if (type && !type_matches(type, v))
-            rc = pd_fail(err, PD_EINVAL, "%s: argument '%s' must be a%s %s", t->name, key,
-                         type[0] == 'a' || type[0] == 'i' || type[0] == 'o' ? "n" : "", type);
-        else if (json_is_integer(v) &&
-                 ((json_object_get(p, "minimum") &&
-                   json_integer_value(v) < json_integer_value(json_object_get(p, "minimum"))) ||
-                  (json_object_get(p, "maximum") &&
-                   json_integer_value(v) > json_integer_value(json_object_get(p, "maximum")))))
-            rc = pd_fail(err, PD_EINVAL, "%s: argument '%s' is out of range", t->name, key);
-    }
+    struct pd_err why = PD_ERR_INIT;
+    json_t *schema = json_loads(t->schema, 0, NULL);
+    int rc;
+    if (schema == NULL)
+        PD_BUG("a tool's schema is not valid JSON");
+    rc = pd_jschema_check(schema, args, &why);
     json_decref(schema);
-    return rc;
+    return rc ? pd_fail(err, rc, "%s: %s", t->name, why.msg) : 0;
 }
 
 int ag_tool_call(const struct ag_env *e, const char *name, const char *args_json,
