@@ -104,8 +104,10 @@ static int check_enum(const json_t *choices, const json_t *v, const struct place
         return 0;
     json_array_foreach(choices, i, c) {
         char *text;
-        if (json_equal(c, v))
+        if (json_equal(c, v)) {
+            pd_buf_release(&list);
             return 0;
+        }
         text = json_dumps(c, JSON_ENCODE_ANY);
         pd_buf_addf(&list, "%s%s", i ? ", " : "", text ? text : "?");
         free(text);

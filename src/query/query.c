@@ -448,7 +448,7 @@ static char *parquet_columns(struct pd_query *q, const char *stmt_sql, struct pd
         idx_t n = duckdb_prepared_statement_column_count(stmt);
         for (idx_t i = 0; i < n; i++) {
             duckdb_type t = duckdb_prepared_statement_column_type(stmt, i);
-            const char *name = duckdb_prepared_statement_column_name(stmt, i);
+            char *name = (char *)duckdb_prepared_statement_column_name(stmt, i); /* ours to free */
             const char *pre = "", *post = "";
             if (t == DUCKDB_TYPE_HUGEINT || t == DUCKDB_TYPE_UHUGEINT)
                 pre = "CAST(", post = " AS DECIMAL(38,0))";
@@ -459,6 +459,7 @@ static char *parquet_columns(struct pd_query *q, const char *stmt_sql, struct pd
             changed |= *pre != '\0';
             pd_buf_addf(&cols, "%s%s#%llu%s AS ", i ? ", " : "", pre, (unsigned long long)i + 1, post);
             pd_sql_ident(&cols, name ? name : "");
+            duckdb_free(name);
         }
     } /* a statement that does not prepare fails in COPY, with DuckDB's message */
     duckdb_destroy_prepare(&stmt);
