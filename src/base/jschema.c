@@ -79,11 +79,14 @@ static int check_type(const json_t *type, const json_t *v, const struct place *a
                        article(json_string_value(type)), json_string_value(type));
     }
     json_array_foreach(type, i, t) {
-        if (!json_is_string(t))
-            return pd_fail(err, PD_EINTERNAL, "schema: a type list holds a non-string");
-        ok |= type_is(v, json_string_value(t), &known);
-        if (!known)
-            return pd_fail(err, PD_EINTERNAL, "schema: unknown type '%s'", json_string_value(t));
+        known = 0;
+        if (json_is_string(t))
+            ok |= type_is(v, json_string_value(t), &known);
+        if (!known) {
+            pd_buf_release(&names);
+            return pd_fail(err, PD_EINTERNAL, "schema: a type list holds '%s', not a type name",
+                           json_is_string(t) ? json_string_value(t) : "a non-string");
+        }
         pd_buf_addf(&names, "%s%s", i == 0 ? "" : i + 1 == json_array_size(type) ? " or " : ", ",
                     json_string_value(t));
     }
