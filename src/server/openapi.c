@@ -168,7 +168,7 @@ static json_t *operation(const struct srv_route *rt)
     json_t *op = json_pack("{s:s, s:s, s:[s]}", "operationId", "", "summary", rt->summary, "tags",
                            rt->subject);
     json_t *params = parameters(rt), *responses = json_object();
-    char opid[96], status[8];
+    char opid[96], status[12];
 
     if (rt->action) {
         snprintf(opid, sizeof(opid), "%s_%s", rt->subject, rt->action);
@@ -192,7 +192,7 @@ static json_t *operation(const struct srv_route *rt)
         json_object_set_new(responses, "200", success(rt, "with ?wait: the job ended in time"));
         json_object_set_new(responses, "202", success(rt, "the job, still queued or running"));
     } else {
-        snprintf(status, sizeof(status), "%u", rt->status % 1000);
+        snprintf(status, sizeof(status), "%u", rt->status);
         json_object_set_new(responses, status,
                             success(rt, rt->status == 201   ? "created"
                                         : rt->status == 202 ? "accepted: it goes on in the background"
