@@ -429,21 +429,23 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
 }
 
 /*
- * The select list that makes a result fit Parquet without loss, or NULL when
- * it fits as it is. DuckDB's writer turns HUGEINT and UHUGEINT into DOUBLE
+ * The select list that makes a result fit Parquet without loss (*out; NULL
+ * when it fits as it is). DuckDB's writer turns HUGEINT and UHUGEINT into DOUBLE
  * (digits lost), drops a TIMETZ's offset (a different instant) and fails the
  * whole file on a negative INTERVAL; so they are written as DECIMAL(38,0) (a
  * value beyond 38 digits fails the cast, with the value), the same instant in
  * UTC, and INTERVAL's text (which casts back exactly).
  */
-static char *parquet_columns(struct pd_query *q, const char *stmt_sql, struct pd_err *err)
+static int parquet_columns(struct pd_query *q, const char *stmt_sql, char **out,
+                           struct pd_err *err)
 {
     duckdb_connection conn;
     duckdb_prepared_statement stmt = NULL;
     struct pd_buf cols = PD_BUF_INIT;
-    int changed = 0;
-    if (pd_warehouse_acquire(q->wh, &conn, err) != 0)
-        return NULL;
+    int changed = 0, rc;
+    *out = NULL;
+    if ((rc = pd_warehouse_acquire(q->wh, &conn, err)) != 0)
+        return rc;
     if (duckdb_prepare(conn, stmt_sql, &stmt) == DuckDBSuccess) {
         idx_t n = duckdb_prepared_statement_column_count(stmt);
         for (idx_t i = 0; i < n; i++) {
@@ -464,11 +466,10 @@ static char *parquet_columns(struct pd_query *q, const char *stmt_sql, struct pd
     } /* a statement that does not prepare fails in COPY, with DuckDB's message */
     duckdb_destroy_prepare(&stmt);
     pd_warehouse_release(q->wh, conn, 1);
-    if (!changed) {
-        pd_buf_release(&cols);
-        return NULL;
-    }
-    return pd_buf_detach(&cols, NULL);
+    if (changed)
+        *out = pd_buf_detach(&cols, NULL);
+    pd_buf_release(&cols);
+    return 0;
 }
 
 int pd_query_export(struct pd_query *q, const char *sql, const char *path, uint64_t *rows,
@@ -505,11 +506,7 @@ int pd_query_export(struct pd_query *q, const char *sql, const char *path, uint6
     }
     stmt = xstrndup(sql + pieces[0].start, pieces[0].len);
     free(pieces);
-    if (strcasecmp(ext, ".parquet") == 0 && (columns = parquet_columns(q, stmt, err)) == NULL &&
-        err && err->code)
-        rc = err->code;
-    else
-        rc = 0;
+    rc = strcasecmp(ext, ".parquet") == 0 ? parquet_columns(q, stmt, &columns, err) : 0;
     if (rc == 0) {
         if (columns)
             pd_buf_addf(&copy, "COPY (SELECT %s FROM (\n%s\n) AS pd_result) TO ", columns, stmt);

@@ -499,8 +499,6 @@ static void bignum_text(struct pd_buf *out, const unsigned char *p, uint32_t n)
     int negative = n >= 3 && !(p[0] & 0x80);
     uint32_t len = n >= 3 ? n - 3 : 0, nlimbs = 0;
     uint32_t *limbs = xcalloc(len / 3 + 2, sizeof(uint32_t)); /* base 10^9 (3.7 bytes a limb) */
-    char *digits;
-    size_t nd = 0;
     for (uint32_t i = 0; i < len; i++) { /* limbs = limbs * 256 + byte */
         uint64_t carry = negative ? (unsigned char)~p[3 + i] : p[3 + i];
         for (uint32_t k = 0; k < nlimbs; k++) {
@@ -513,21 +511,14 @@ static void bignum_text(struct pd_buf *out, const unsigned char *p, uint32_t n)
             carry /= 1000000000u;
         }
     }
-    digits = xmalloc((size_t)nlimbs * 9 + 2);
-    for (uint32_t k = 0; k < nlimbs; k++) /* digits backwards */
-        for (int d = 0; d < 9; d++) {
-            digits[nd++] = (char)('0' + limbs[k] % 10);
-            limbs[k] /= 10;
-        }
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    if (nd == 0)
-        digits[nd++] = '0';
-    if (negative && !(nd == 1 && digits[0] == '0'))
-        pd_buf_addc(out, '-');
-    while (nd)
-        pd_buf_addc(out, digits[--nd]);
-    free(digits);
+    /* the top limb has no leading zeros (a limb is only added for a carry) */
+    if (nlimbs == 0) {
+        pd_buf_addc(out, '0');
+    } else {
+        pd_buf_addf(out, "%s%u", negative ? "-" : "", limbs[nlimbs - 1]);
+        for (uint32_t k = nlimbs - 1; k > 0; k--)
+            pd_buf_addf(out, "%09u", limbs[k - 1]);
+    }
     free(limbs);
 }
 
