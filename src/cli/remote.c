@@ -11,7 +11,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/path.h"
-#include "server/http.h"
+#include "server/context.h"
 #include "warehouse/home.h"
 
 #include <curl/curl.h>

@@ -5,7 +5,8 @@
  * /agent/{id}/approvals/{approval_id}/decision.
  */
 #include "server/handlers.h"
-#include "server/http.h"
+#include "http/http.h"
+#include "server/context.h"
 #include "server/jobs.h"
 #include "server/stream.h"
 
@@ -154,42 +155,42 @@ static void render(struct srv_job *job, json_t *doc)
     json_object_set_new(doc, "conversation_id", json_string(a->conversation));
 }
 
-void srv_agent_submit(struct srv_req *r, const char *question, const char *conversation)
+void srv_agent_submit(struct http_req *r, const char *question, const char *conversation)
 {
     const char *provider = NULL, *model = NULL, *project = NULL;
     struct pd_err err = PD_ERR_INIT;
     struct agent_arg *a;
     char id[PD_UUID_LEN + 1];
     json_t *conv = NULL;
-    if (srv_arg_string(r, "provider", 0, &provider) || srv_arg_string(r, "model", 0, &model) ||
-        srv_arg_string(r, "project", 0, &project))
+    if (http_arg_string(r, "provider", 0, &provider) || http_arg_string(r, "model", 0, &model) ||
+        http_arg_string(r, "project", 0, &project))
         return;
     if (!*question) {
-        srv_reply_status(r, 422, "invalid_field", "the question is empty");
+        http_reply_status(r, 422, "invalid_field", "the question is empty");
         return;
     }
     /* conversations idle too long go first (their work zones with them) */
     if (srv_expire_conversations(r, &err) != 0) {
-        srv_reply_err(r, &err);
+        http_reply_err(r, &err);
         return;
     }
     /* the conversation exists before the run, so the first answer can name it */
-    if (conversation && ag_conv_get(srv_warehouse(r->srv), conversation, &conv, &err) != 0) {
-        srv_reply_err(r, &err);
+    if (conversation && ag_conv_get(srv_warehouse(srv_of(r)), conversation, &conv, &err) != 0) {
+        http_reply_err(r, &err);
         return;
     }
     if (conversation) {
         project = json_string_value(json_object_get(conv, "project"));
         snprintf(id, sizeof(id), "%s", conversation);
-    } else if ((project && pd_project_require(srv_warehouse(r->srv),
-                                              pd_config_home(srv_config(r->srv)), project,
+    } else if ((project && pd_project_require(srv_warehouse(srv_of(r)),
+                                              pd_config_home(srv_config(srv_of(r))), project,
                                               &err) != 0) ||
-               ag_conv_create(srv_warehouse(r->srv), project, question, id, &err) != 0) {
-        srv_reply_err(r, &err);
+               ag_conv_create(srv_warehouse(srv_of(r)), project, question, id, &err) != 0) {
+        http_reply_err(r, &err);
         return;
     }
     a = xcalloc(1, sizeof(*a));
-    a->srv = r->srv;
+    a->srv = srv_of(r);
     a->question = xstrdup(question);
     a->provider = provider ? xstrdup(provider) : NULL;
     a->model = model ? xstrdup(model) : NULL;
@@ -201,19 +202,19 @@ void srv_agent_submit(struct srv_req *r, const char *question, const char *conve
     srv_submit_rendered(r, "agent", NULL, run_agent, a, agent_arg_free, SRV_API "/agent", render);
 }
 
-void h_agent_run(struct srv_req *r)
+void h_agent_run(struct http_req *r)
 {
     const char *question = NULL, *conversation = NULL;
-    if (srv_arg_string(r, "question", 1, &question) ||
-        srv_arg_string(r, "conversation_id", 0, &conversation))
+    if (http_arg_string(r, "question", 1, &question) ||
+        http_arg_string(r, "conversation_id", 0, &conversation))
         return;
     srv_agent_submit(r, question, conversation);
 }
 
 /* An agent run still in memory, or NULL without answering. */
-static struct srv_job *live_run(struct srv_req *r)
+static struct srv_job *live_run(struct http_req *r)
 {
-    struct srv_job *job = srv_job_get(srv_jobs(r->srv), srv_param(r, "id"));
+    struct srv_job *job = srv_job_get(srv_jobs(srv_of(r)), http_param(r, "id"));
     if (job && strcmp(srv_job_kind(job), "agent") != 0) {
         srv_job_put(job);
         job = NULL;
@@ -221,7 +222,7 @@ static struct srv_job *live_run(struct srv_req *r)
     return job;
 }
 
-void h_agent_get(struct srv_req *r)
+void h_agent_get(struct http_req *r)
 {
     struct srv_job *job = live_run(r);
     struct pd_err err = PD_ERR_INIT;
@@ -229,12 +230,12 @@ void h_agent_get(struct srv_req *r)
     if (job) {
         doc = srv_job_json(job);
         render(job, doc);
-        srv_reply_json(r, 200, doc);
+        http_reply_json(r, 200, doc);
         srv_job_put(job);
-    } else if (ag_conv_run(srv_warehouse(r->srv), srv_param(r, "id"), &doc, &err) == 0) {
-        srv_reply_json(r, 200, doc);
+    } else if (ag_conv_run(srv_warehouse(srv_of(r)), http_param(r, "id"), &doc, &err) == 0) {
+        http_reply_json(r, 200, doc);
     } else {
-        srv_reply_err(r, &err);
+        http_reply_err(r, &err);
     }
 }
 
@@ -255,11 +256,11 @@ static void frame(struct pd_buf *body, json_int_t seq, json_int_t from, const ch
  * the live stream was (the job's "started" first, its outcome last), so
  * Last-Event-ID or ?after=N resume either.
  */
-static void replay(struct srv_req *r, const json_t *events, const json_t *run)
+static void replay(struct http_req *r, const json_t *events, const json_t *run)
 {
-    const char *last = srv_header(r, "Last-Event-ID"), *after = srv_query(r, "after");
+    const char *last = http_header(r, "Last-Event-ID"), *after = http_query(r, "after");
     const char *status = json_string_value(json_object_get(run, "status"));
-    const char *id = srv_param(r, "id");
+    const char *id = http_param(r, "id");
     json_int_t from = last || after ? (json_int_t)strtoll(last ? last : after, NULL, 10) : 0;
     json_int_t seq = 1;
     struct pd_buf body = PD_BUF_INIT;
@@ -279,11 +280,11 @@ static void replay(struct srv_req *r, const json_t *events, const json_t *run)
     if (json_object_get(run, "error"))
         json_object_set(end, "error", json_object_get(run, "error"));
     frame(&body, seq, from, status, end);
-    srv_reply_bytes(r, 200, "text/event-stream", body.ptr ? body.ptr : "", body.len);
+    http_reply_bytes(r, 200, "text/event-stream", body.ptr ? body.ptr : "", body.len);
     pd_buf_release(&body);
 }
 
-void h_agent_events(struct srv_req *r)
+void h_agent_events(struct http_req *r)
 {
     struct srv_job *job = live_run(r);
     struct pd_err err = PD_ERR_INIT;
@@ -292,10 +293,10 @@ void h_agent_events(struct srv_req *r)
         srv_reply_events(r, job);
         return;
     }
-    if (ag_conv_run(srv_warehouse(r->srv), srv_param(r, "id"), &run, &err) != 0 ||
-        ag_events_read(srv_warehouse(r->srv), srv_param(r, "id"), &events, &err) != 0) {
+    if (ag_conv_run(srv_warehouse(srv_of(r)), http_param(r, "id"), &run, &err) != 0 ||
+        ag_events_read(srv_warehouse(srv_of(r)), http_param(r, "id"), &events, &err) != 0) {
         json_decref(run);
-        srv_reply_err(r, &err);
+        http_reply_err(r, &err);
         return;
     }
     replay(r, events, run);
@@ -310,7 +311,7 @@ static const char *decision_name(const struct approval *p)
     return p->decision == AG_APPROVE ? "approve" : p->decision == AG_EDIT ? "edit" : "reject";
 }
 
-void h_agent_approvals(struct srv_req *r)
+void h_agent_approvals(struct http_req *r)
 {
     struct srv_job *job = srv_find_job(r, "agent", "agent run");
     struct agent_arg *a;
@@ -326,21 +327,21 @@ void h_agent_approvals(struct srv_req *r)
                                               "arguments", a->approvals[i].args, "status",
                                               decision_name(&a->approvals[i])));
     pthread_mutex_unlock(&a->mu);
-    srv_reply_json(r, 200, list);
+    http_reply_json(r, 200, list);
     srv_job_put(job);
 }
 
-void h_agent_decide(struct srv_req *r)
+void h_agent_decide(struct http_req *r)
 {
     struct srv_job *job = srv_find_job(r, "agent", "agent run");
-    const char *decision = NULL, *want = srv_param(r, "approval");
+    const char *decision = NULL, *want = http_param(r, "approval");
     json_t *edited = json_object_get(r->body, "edited_args");
     struct agent_arg *a;
     struct approval *p = NULL;
     enum ag_decision d;
     if (!job)
         return;
-    if (srv_arg_string(r, "decision", 1, &decision))
+    if (http_arg_string(r, "decision", 1, &decision))
         goto out;
     if (strcmp(decision, "approve") == 0)
         d = AG_APPROVE;
@@ -349,7 +350,7 @@ void h_agent_decide(struct srv_req *r)
     else if (strcmp(decision, "edit") == 0 && json_is_object(edited))
         d = AG_EDIT;
     else {
-        srv_reply_status(r, 422, "invalid_field",
+        http_reply_status(r, 422, "invalid_field",
                          "field 'decision' must be approve, reject or edit (edit with an object "
                          "'edited_args')");
         goto out;
@@ -370,12 +371,12 @@ void h_agent_decide(struct srv_req *r)
     }
     pthread_mutex_unlock(&a->mu);
     if (p == NULL)
-        srv_reply_error(r, PD_ENOTFOUND, "no approval '%s' in this run", want);
+        http_reply_error(r, PD_ENOTFOUND, "no approval '%s' in this run", want);
     else if (was_decided)
-        srv_reply_error(r, PD_EEXIST, "approval %s was decided already (%s)", want,
+        http_reply_error(r, PD_EEXIST, "approval %s was decided already (%s)", want,
                         decision_name(p));
     else
-        srv_reply_json(r, 200, json_pack("{s:s, s:s}", "approval_id", want, "decision", decision));
+        http_reply_json(r, 200, json_pack("{s:s, s:s}", "approval_id", want, "decision", decision));
 out:
     srv_job_put(job);
 }

@@ -4,7 +4,8 @@
  * ?project=NAME picks the project (default: default).
  */
 #include "server/handlers.h"
-#include "server/http.h"
+#include "http/http.h"
+#include "server/context.h"
 #include "server/jobs.h"
 #include "server/stream.h"
 
@@ -20,32 +21,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *project_of(struct srv_req *r)
+static const char *project_of(struct http_req *r)
 {
-    const char *p = srv_query(r, "project");
+    const char *p = http_query(r, "project");
     return p ? p : "default";
 }
 
 /* Open the request's project; answers the error itself. */
-static int open_assets(struct srv_req *r, volatile sig_atomic_t *cancel, struct pd_assets *s)
+static int open_assets(struct http_req *r, volatile sig_atomic_t *cancel, struct pd_assets *s)
 {
     struct pd_err err = PD_ERR_INIT;
-    if (pd_assets_open(srv_warehouse(r->srv), pd_config_home(srv_config(r->srv)), project_of(r),
+    if (pd_assets_open(srv_warehouse(srv_of(r)), pd_config_home(srv_config(srv_of(r))), project_of(r),
                        cancel, s, &err) != 0) {
-        srv_reply_err(r, &err);
+        http_reply_err(r, &err);
         return -1;
     }
     return 0;
 }
 
 /* The {"name": value} parameters of a body as dp_args; answers 422 itself. */
-static int body_args(struct srv_req *r, struct dp_args *args)
+static int body_args(struct http_req *r, struct dp_args *args)
 {
     json_t *params = NULL;
     struct pd_err err = PD_ERR_INIT;
     char *text;
     int rc;
-    if (srv_arg_object(r, "params", &params))
+    if (http_arg_object(r, "params", &params))
         return -1;
     if (params == NULL)
         return 0;
@@ -53,7 +54,7 @@ static int body_args(struct srv_req *r, struct dp_args *args)
     rc = dp_args_parse(args, text, &err);
     free(text);
     if (rc) {
-        srv_reply_status(r, 422, "invalid_field", "field 'params': %s", err.msg);
+        http_reply_status(r, 422, "invalid_field", "field 'params': %s", err.msg);
         return -1;
     }
     return 0;
@@ -78,7 +79,7 @@ static json_t *analysis_json(const struct dp_analysis *a, const struct dp_step *
                                                 a->params[i].description));
     o = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:o, s:o, s:s?, s:s?, s:s?, s:s?, s:s?}", "id",
                   a->id, "name", a->name, "description", a->description, "sql", a->sql,
-                  "materialize", dp_materialize_name(a->materialize), "tags", srv_strv_json(&a->tags),
+                  "materialize", dp_materialize_name(a->materialize), "tags", http_strv_json(&a->tags),
                   "parameters", params, "unique_key", a->unique_key, "path", a->path, "file",
                   a->file, "created_at", a->created_at, "updated_at", a->updated_at);
     if (st) {
@@ -95,28 +96,28 @@ static json_t *analysis_json(const struct dp_analysis *a, const struct dp_step *
 }
 
 /* Plan the project (for state); answers the error itself. */
-static int plan(struct srv_req *r, struct pd_assets *s, const struct dp_compile_opts *o,
+static int plan(struct http_req *r, struct pd_assets *s, const struct dp_compile_opts *o,
                 struct dp_plan **out)
 {
     struct pd_err err = PD_ERR_INIT;
     if (dp_compile(s->project, &s->env, o, out, &err) != 0) {
-        srv_reply_err(r, &err);
+        http_reply_err(r, &err);
         return -1;
     }
     return 0;
 }
 
 /* The analysis in the path, or a 404 answered. */
-static struct dp_analysis *find(struct srv_req *r, struct pd_assets *s)
+static struct dp_analysis *find(struct http_req *r, struct pd_assets *s)
 {
-    struct dp_analysis *a = dp_project_find(s->project, srv_param(r, "id"));
+    struct dp_analysis *a = dp_project_find(s->project, http_param(r, "id"));
     if (a == NULL)
-        srv_reply_error(r, PD_ENOTFOUND, "no analysis '%s' in project %s", srv_param(r, "id"),
+        http_reply_error(r, PD_ENOTFOUND, "no analysis '%s' in project %s", http_param(r, "id"),
                         project_of(r));
     return a;
 }
 
-void h_analyses_list(struct srv_req *r)
+void h_analyses_list(struct http_req *r)
 {
     struct pd_assets s;
     struct dp_plan *p = NULL;
@@ -127,13 +128,13 @@ void h_analyses_list(struct srv_req *r)
         list = json_array();
         for (size_t i = 0; i < p->n; i++)
             json_array_append_new(list, analysis_json(p->steps[i].a, &p->steps[i]));
-        srv_reply_json(r, 200, json_pack("{s:s, s:o}", "project", project_of(r), "analyses", list));
+        http_reply_json(r, 200, json_pack("{s:s, s:o}", "project", project_of(r), "analyses", list));
     }
     dp_plan_free(p);
     pd_assets_close(&s);
 }
 
-void h_analysis_get(struct srv_req *r)
+void h_analysis_get(struct http_req *r)
 {
     struct pd_assets s;
     struct dp_plan *p = NULL;
@@ -141,22 +142,22 @@ void h_analysis_get(struct srv_req *r)
     if (open_assets(r, NULL, &s))
         return;
     if ((a = find(r, &s)) != NULL && plan(r, &s, NULL, &p) == 0)
-        srv_reply_json(r, 200, analysis_json(a, dp_plan_find(p, a->id)));
+        http_reply_json(r, 200, analysis_json(a, dp_plan_find(p, a->id)));
     dp_plan_free(p);
     pd_assets_close(&s);
 }
 
 /* Fill a from the body's fields (those given). Answers 422 itself. */
-static int fill(struct srv_req *r, struct dp_analysis *a)
+static int fill(struct http_req *r, struct dp_analysis *a)
 {
     const char *sql = NULL, *name = NULL, *desc = NULL, *mat = NULL, *key = NULL, *path = NULL;
     json_t *tags = json_object_get(r->body, "tags"), *params = json_object_get(r->body, "parameters");
     size_t i;
     json_t *v;
-    if (srv_arg_string(r, "sql", 0, &sql) || srv_arg_string(r, "name", 0, &name) ||
-        srv_arg_string(r, "description", 0, &desc) ||
-        srv_arg_string(r, "materialize", 0, &mat) || srv_arg_string(r, "unique_key", 0, &key) ||
-        srv_arg_string(r, "path", 0, &path))
+    if (http_arg_string(r, "sql", 0, &sql) || http_arg_string(r, "name", 0, &name) ||
+        http_arg_string(r, "description", 0, &desc) ||
+        http_arg_string(r, "materialize", 0, &mat) || http_arg_string(r, "unique_key", 0, &key) ||
+        http_arg_string(r, "path", 0, &path))
         return -1;
 #define SET(field, value)                 \
     if (value) {                          \
@@ -170,20 +171,20 @@ static int fill(struct srv_req *r, struct dp_analysis *a)
     SET(path, path);
 #undef SET
     if (mat && dp_materialize_parse(mat, &a->materialize) != 0) {
-        srv_reply_status(r, 422, "invalid_field",
+        http_reply_status(r, 422, "invalid_field",
                          "field 'materialize' must be view, table, append, incremental, parquet "
                          "or ephemeral, got '%s'", mat);
         return -1;
     }
     if (tags) {
         pd_strv_clear(&a->tags);
-        if (srv_arg_strings(r, "tags", &a->tags))
+        if (http_arg_strings(r, "tags", &a->tags))
             return -1;
     }
     if (params) {
         struct pd_err err = PD_ERR_INIT;
         if (!json_is_array(params)) {
-            srv_reply_status(r, 422, "invalid_field",
+            http_reply_status(r, 422, "invalid_field",
                              "field 'parameters' must be an array of \"NAME[:TYPE][=DEFAULT]\"");
             return -1;
         }
@@ -195,7 +196,7 @@ static int fill(struct srv_req *r, struct dp_analysis *a)
         json_array_foreach(params, i, v) {
             if (!json_is_string(v) ||
                 dp_param_parse_spec(json_string_value(v), &a->params[a->nparams], &err) != 0) {
-                srv_reply_status(r, 422, "invalid_field", "field 'parameters'[%zu]: %s", i,
+                http_reply_status(r, 422, "invalid_field", "field 'parameters'[%zu]: %s", i,
                                  err.code ? err.msg : "must be a string NAME[:TYPE][=DEFAULT]");
                 return -1;
             }
@@ -203,44 +204,44 @@ static int fill(struct srv_req *r, struct dp_analysis *a)
         }
     }
     if (a->sql == NULL) {
-        srv_reply_status(r, 422, "invalid_field", "field 'sql' is required (a string)");
+        http_reply_status(r, 422, "invalid_field", "field 'sql' is required (a string)");
         return -1;
     }
     return 0;
 }
 
 /* Put a into the project, check the project still compiles, save. Answers. */
-static void put_and_save(struct srv_req *r, struct pd_assets *s, struct dp_analysis *a,
+static void put_and_save(struct http_req *r, struct pd_assets *s, struct dp_analysis *a,
                          unsigned status)
 {
     struct pd_err err = PD_ERR_INIT;
     struct dp_plan *p = NULL;
     if (pd_assets_save(s, a, &p, &err) != 0) {
-        srv_reply_err(r, &err);
+        http_reply_err(r, &err);
         return;
     }
-    srv_reply_json(r, status, analysis_json(a, dp_plan_find(p, a->id)));
+    http_reply_json(r, status, analysis_json(a, dp_plan_find(p, a->id)));
     dp_plan_free(p);
 }
 
-void h_analysis_create(struct srv_req *r)
+void h_analysis_create(struct http_req *r)
 {
     struct pd_assets s;
     struct pd_err err = PD_ERR_INIT;
     struct dp_analysis *a, *old;
     const char *id = NULL;
     int replace = 0;
-    if (srv_arg_string(r, "id", 1, &id) || srv_arg_bool(r, "replace", &replace))
+    if (http_arg_string(r, "id", 1, &id) || http_arg_bool(r, "replace", &replace))
         return;
     if (dp_id_check("analysis", id, &err) != 0) {
-        srv_reply_status(r, 422, "invalid_field", "field 'id': %s", err.msg);
+        http_reply_status(r, 422, "invalid_field", "field 'id': %s", err.msg);
         return;
     }
     if (open_assets(r, NULL, &s))
         return;
     old = dp_project_find(s.project, id);
     if (old && !replace) {
-        srv_reply_error(r, PD_EEXIST, "analysis %s exists already: send \"replace\": true or PATCH it",
+        http_reply_error(r, PD_EEXIST, "analysis %s exists already: send \"replace\": true or PATCH it",
                         id);
         pd_assets_close(&s);
         return;
@@ -259,7 +260,7 @@ void h_analysis_create(struct srv_req *r)
     pd_assets_close(&s);
 }
 
-void h_analysis_patch(struct srv_req *r)
+void h_analysis_patch(struct http_req *r)
 {
     struct pd_assets s;
     struct dp_analysis *old, *a;
@@ -302,18 +303,18 @@ void h_analysis_patch(struct srv_req *r)
     pd_assets_close(&s);
 }
 
-void h_analysis_delete(struct srv_req *r)
+void h_analysis_delete(struct http_req *r)
 {
     struct pd_assets s;
     struct pd_err err = PD_ERR_INIT;
-    const char *force = srv_query(r, "force");
+    const char *force = http_query(r, "force");
     if (open_assets(r, NULL, &s))
         return;
     if (find(r, &s) != NULL) {
-        if (pd_assets_delete(&s, srv_param(r, "id"), force && strcmp(force, "true") == 0, &err))
-            srv_reply_err(r, &err);
+        if (pd_assets_delete(&s, http_param(r, "id"), force && strcmp(force, "true") == 0, &err))
+            http_reply_err(r, &err);
         else
-            srv_reply_json(r, 200, json_pack("{s:s, s:b}", "id", srv_param(r, "id"), "deleted", 1));
+            http_reply_json(r, 200, json_pack("{s:s, s:b}", "id", http_param(r, "id"), "deleted", 1));
     }
     pd_assets_close(&s);
 }
@@ -329,18 +330,18 @@ static json_t *step_json(const struct dp_step *st, int with_sql)
     return o;
 }
 
-void h_analysis_compile(struct srv_req *r)
+void h_analysis_compile(struct http_req *r)
 {
     struct pd_assets s;
     struct dp_args args = {0};
     struct dp_plan *p = NULL;
-    const char *id = srv_param(r, "id");
+    const char *id = http_param(r, "id");
     char sel[80];
     const char *select = sel;
     struct dp_compile_opts o = {.select = &select, .nselect = 1, .args = &args};
     int force = 0, upstream = 0;
     json_t *steps;
-    if (srv_arg_bool(r, "force", &force) || srv_arg_bool(r, "upstream", &upstream) ||
+    if (http_arg_bool(r, "force", &force) || http_arg_bool(r, "upstream", &upstream) ||
         body_args(r, &args))
         goto out_args;
     snprintf(sel, sizeof(sel), "%s%s", upstream ? "+" : "", id);
@@ -352,7 +353,7 @@ void h_analysis_compile(struct srv_req *r)
         for (size_t i = 0; i < p->n; i++)
             if (p->steps[i].selected || p->steps[i].run)
                 json_array_append_new(steps, step_json(&p->steps[i], 1));
-        srv_reply_json(r, 200, json_pack("{s:s, s:o}", "id", id, "steps", steps));
+        http_reply_json(r, 200, json_pack("{s:s, s:o}", "id", id, "steps", steps));
     }
     dp_plan_free(p);
     pd_assets_close(&s);
@@ -454,17 +455,17 @@ static int run_exec(struct srv_job *job, void *arg, json_t **result, struct pd_e
     return rc;
 }
 
-void h_analysis_execute(struct srv_req *r)
+void h_analysis_execute(struct http_req *r)
 {
     struct exec_arg *a;
     json_t *params = NULL, *record;
     int force = 0, full = 0, cont = 0, upstream = 0;
-    double timeout_s = pd_config_seconds(srv_config(r->srv), "query.timeout");
+    double timeout_s = pd_config_seconds(srv_config(srv_of(r)), "query.timeout");
     struct pd_assets s;
-    if (srv_arg_bool(r, "force", &force) || srv_arg_bool(r, "full_refresh", &full) ||
-        srv_arg_bool(r, "continue_on_failure", &cont) || srv_arg_bool(r, "upstream", &upstream) ||
-        srv_arg_object(r, "params", &params) ||
-        srv_arg_number(r, "timeout_s", 0, 86400, &timeout_s))
+    if (http_arg_bool(r, "force", &force) || http_arg_bool(r, "full_refresh", &full) ||
+        http_arg_bool(r, "continue_on_failure", &cont) || http_arg_bool(r, "upstream", &upstream) ||
+        http_arg_object(r, "params", &params) ||
+        http_arg_number(r, "timeout_s", 0, 86400, &timeout_s))
         return;
     /* Refuse unknown ids now rather than in the job. */
     if (open_assets(r, NULL, &s))
@@ -475,9 +476,9 @@ void h_analysis_execute(struct srv_req *r)
     }
     pd_assets_close(&s);
     a = xcalloc(1, sizeof(*a));
-    a->srv = r->srv;
+    a->srv = srv_of(r);
     a->project = xstrdup(project_of(r));
-    a->id = xstrdup(srv_param(r, "id"));
+    a->id = xstrdup(http_param(r, "id"));
     a->params = params ? pd_json_dumps_exact(params, JSON_COMPACT) : NULL;
     a->force = force;
     a->full_refresh = full;
@@ -492,10 +493,10 @@ void h_analysis_execute(struct srv_req *r)
 
 /* ---- reading ------------------------------------------------------------ */
 
-void h_analysis_data(struct srv_req *r)
+void h_analysis_data(struct http_req *r)
 {
     struct pd_assets s;
-    const char *limit_s = srv_query(r, "limit");
+    const char *limit_s = http_query(r, "limit");
     long limit = limit_s ? strtol(limit_s, NULL, 10) : 100;
     struct pd_err err = PD_ERR_INIT;
     struct pd_buf doc = PD_BUF_INIT;
@@ -504,24 +505,24 @@ void h_analysis_data(struct srv_req *r)
     if (open_assets(r, NULL, &s))
         return;
     if (find(r, &s)) {
-        if (pd_assets_data(&s, srv_param(r, "id"), NULL, limit, &doc, &err) != 0)
-            srv_reply_err(r, &err);
+        if (pd_assets_data(&s, http_param(r, "id"), NULL, limit, &doc, &err) != 0)
+            http_reply_err(r, &err);
         else
-            srv_reply_bytes(r, 200, "application/json", doc.ptr, doc.len);
+            http_reply_bytes(r, 200, "application/json", doc.ptr, doc.len);
     }
     pd_buf_release(&doc);
     pd_assets_close(&s);
 }
 
-void h_analysis_freshness(struct srv_req *r)
+void h_analysis_freshness(struct http_req *r)
 {
     struct pd_assets s;
     struct dp_plan *p = NULL;
     if (open_assets(r, NULL, &s))
         return;
     if (find(r, &s) && plan(r, &s, NULL, &p) == 0) {
-        const struct dp_step *st = dp_plan_find(p, srv_param(r, "id"));
-        srv_reply_json(r, 200, json_pack("{s:s, s:b, s:s, s:o, s:o}", "id", st->a->id, "fresh",
+        const struct dp_step *st = dp_plan_find(p, http_param(r, "id"));
+        http_reply_json(r, 200, json_pack("{s:s, s:b, s:s, s:o, s:o}", "id", st->a->id, "fresh",
                                          !st->run, "reason", dp_reason_text(st->reason),
                                          "last_success_at", time_json(st->last_success_ms),
                                          "last_failure_at", time_json(st->last_failure_ms)));
@@ -530,25 +531,25 @@ void h_analysis_freshness(struct srv_req *r)
     pd_assets_close(&s);
 }
 
-static void lineage(struct srv_req *r, const char *focus)
+static void lineage(struct http_req *r, const char *focus)
 {
     struct pd_assets s;
     struct dp_plan *p = NULL;
     struct pd_buf out = PD_BUF_INIT;
     struct pd_err err = PD_ERR_INIT;
-    const char *fmt_s = srv_query(r, "format");
+    const char *fmt_s = http_query(r, "format");
     enum dp_graph_format fmt = DP_GRAPH_JSON;
     if (fmt_s && dp_graph_format_parse(fmt_s, &fmt) != 0) {
-        srv_reply_error(r, PD_EINVAL, "?format must be json, dot or mermaid, got '%s'", fmt_s);
+        http_reply_error(r, PD_EINVAL, "?format must be json, dot or mermaid, got '%s'", fmt_s);
         return;
     }
     if (open_assets(r, NULL, &s))
         return;
     if ((focus == NULL || find(r, &s)) && plan(r, &s, NULL, &p) == 0) {
         if (dp_lineage(p, &s.env, focus, fmt, &out, &err) != 0)
-            srv_reply_err(r, &err);
+            http_reply_err(r, &err);
         else
-            srv_reply_bytes(r, 200, fmt == DP_GRAPH_JSON ? "application/json" : "text/plain; charset=utf-8",
+            http_reply_bytes(r, 200, fmt == DP_GRAPH_JSON ? "application/json" : "text/plain; charset=utf-8",
                             out.ptr, out.len);
     }
     pd_buf_release(&out);
@@ -556,30 +557,30 @@ static void lineage(struct srv_req *r, const char *focus)
     pd_assets_close(&s);
 }
 
-void h_analysis_lineage(struct srv_req *r)
+void h_analysis_lineage(struct http_req *r)
 {
-    lineage(r, srv_param(r, "id"));
+    lineage(r, http_param(r, "id"));
 }
 
-void h_lineage_graph(struct srv_req *r)
+void h_lineage_graph(struct http_req *r)
 {
     lineage(r, NULL);
 }
 
 struct history_arg {
-    struct srv_req *r;
+    struct http_req *r;
     struct pd_assets *s;
 };
 
 static int list_history(struct pd_sink *sink, void *arg, struct pd_err *err)
 {
     struct history_arg *h = arg;
-    const char *limit = srv_query(h->r, "limit");
-    return pd_assets_history(h->s, srv_param(h->r, "id"), limit ? strtol(limit, NULL, 10) : 50,
+    const char *limit = http_query(h->r, "limit");
+    return pd_assets_history(h->s, http_param(h->r, "id"), limit ? strtol(limit, NULL, 10) : 50,
                              sink, err);
 }
 
-void h_analysis_history(struct srv_req *r)
+void h_analysis_history(struct http_req *r)
 {
     struct pd_assets s;
     struct history_arg h = {r, &s};

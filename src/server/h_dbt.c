@@ -4,7 +4,8 @@
  * starts and ends, and the PASS/ERROR tally as the result.
  */
 #include "server/handlers.h"
-#include "server/http.h"
+#include "http/http.h"
+#include "server/context.h"
 #include "server/jobs.h"
 #include "server/stream.h"
 
@@ -83,45 +84,45 @@ static int run_dbt(struct srv_job *job, void *arg, json_t **result, struct pd_er
     return rc;
 }
 
-static void submit(struct srv_req *r, enum pd_dbt_action action)
+static void submit(struct http_req *r, enum pd_dbt_action action)
 {
     const char *dir = NULL;
     int full = 0;
     struct stat st;
     struct dbt_arg *a = xcalloc(1, sizeof(*a));
-    if (srv_arg_path(r, "project_dir", 1, &dir) || srv_arg_bool(r, "full_refresh", &full) ||
-        srv_arg_strings(r, "select", &a->select)) {
+    if (http_arg_path(r, "project_dir", 1, &dir) || http_arg_bool(r, "full_refresh", &full) ||
+        http_arg_strings(r, "select", &a->select)) {
         dbt_arg_free(a);
         return;
     }
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        srv_reply_error(r, PD_ENOTFOUND, "no folder %s", dir);
+        http_reply_error(r, PD_ENOTFOUND, "no folder %s", dir);
         dbt_arg_free(a);
         return;
     }
-    a->srv = r->srv;
+    a->srv = srv_of(r);
     a->action = action;
     a->dir = xstrdup(dir);
     a->full_refresh = full;
     srv_submit(r, "dbt", NULL, run_dbt, a, dbt_arg_free, NULL);
 }
 
-void h_dbt_seed(struct srv_req *r)
+void h_dbt_seed(struct http_req *r)
 {
     submit(r, PD_DBT_SEED);
 }
 
-void h_dbt_run(struct srv_req *r)
+void h_dbt_run(struct http_req *r)
 {
     submit(r, PD_DBT_RUN);
 }
 
-void h_dbt_test(struct srv_req *r)
+void h_dbt_test(struct http_req *r)
 {
     submit(r, PD_DBT_TEST);
 }
 
-void h_dbt_build(struct srv_req *r)
+void h_dbt_build(struct http_req *r)
 {
     submit(r, PD_DBT_BUILD);
 }

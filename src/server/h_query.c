@@ -3,7 +3,8 @@
  * cancelling it, its whole result as JSON, CSV, Parquet or Arrow, and history.
  */
 #include "server/handlers.h"
-#include "server/http.h"
+#include "http/http.h"
+#include "server/context.h"
 #include "server/jobs.h"
 #include "server/stream.h"
 
@@ -101,39 +102,39 @@ static int run_query(struct srv_job *job, void *arg, json_t **result, struct pd_
 /* The job's SQL is kept in its arguments for /result. */
 static const struct query_arg *job_query(struct srv_job *job);
 
-void h_query_create(struct srv_req *r)
+void h_query_create(struct http_req *r)
 {
     struct query_arg *a;
     const char *sql = NULL;
     json_t *params = NULL;
-    double timeout_s = pd_config_seconds(srv_config(r->srv), "query.timeout"), limit = 0;
+    double timeout_s = pd_config_seconds(srv_config(srv_of(r)), "query.timeout"), limit = 0;
 
-    if (srv_arg_string(r, "sql", 1, &sql) || srv_arg_number(r, "timeout_s", 0, 86400, &timeout_s) ||
-        srv_arg_number(r, "limit", 0, 1e6, &limit))
+    if (http_arg_string(r, "sql", 1, &sql) || http_arg_number(r, "timeout_s", 0, 86400, &timeout_s) ||
+        http_arg_number(r, "limit", 0, 1e6, &limit))
         return;
     params = json_object_get(r->body, "params");
     if (params && !json_is_null(params) && !json_is_array(params) && !json_is_object(params)) {
-        srv_reply_status(r, 422, "invalid_field",
+        http_reply_status(r, 422, "invalid_field",
                          "field 'params' must be an array ($1, $2, ...) or an object ($name)");
         return;
     }
     a = xcalloc(1, sizeof(*a));
-    a->srv = r->srv;
+    a->srv = srv_of(r);
     a->sql = xstrdup(sql);
     a->params = params && !json_is_null(params) ? json_deep_copy(params) : NULL;
     a->timeout_s = timeout_s;
     a->limit = limit > 0 ? (uint64_t)limit
-                         : (uint64_t)pd_config_int(srv_config(r->srv), "query.preview_rows");
+                         : (uint64_t)pd_config_int(srv_config(srv_of(r)), "query.preview_rows");
     srv_submit(r, "query", NULL, run_query, a, query_arg_free, SRV_API "/query");
 }
 
 /* The query job named in the path, or a 404 answered. */
-static struct srv_job *find_query(struct srv_req *r)
+static struct srv_job *find_query(struct http_req *r)
 {
     return srv_find_job(r, "query", "query");
 }
 
-void h_query_get(struct srv_req *r)
+void h_query_get(struct http_req *r)
 {
     struct srv_job *job = find_query(r);
     json_t *doc;
@@ -143,17 +144,17 @@ void h_query_get(struct srv_req *r)
     json_object_set_new(doc, "run_id", json_string(srv_job_id(job)));
     json_object_set_new(doc, "sql", json_string(job_query(job)->sql));
     srv_job_put(job);
-    srv_reply_json(r, 200, doc);
+    http_reply_json(r, 200, doc);
 }
 
-void h_query_events(struct srv_req *r)
+void h_query_events(struct http_req *r)
 {
     struct srv_job *job = find_query(r);
     if (job)
         srv_reply_events(r, job); /* takes the reference */
 }
 
-void h_query_cancel(struct srv_req *r)
+void h_query_cancel(struct http_req *r)
 {
     struct srv_job *job = find_query(r);
     int live;
@@ -161,23 +162,23 @@ void h_query_cancel(struct srv_req *r)
         return;
     live = srv_job_cancel(job);
     if (live)
-        srv_reply_json(r, 202, json_pack("{s:s, s:s}", "run_id", srv_job_id(job), "status",
+        http_reply_json(r, 202, json_pack("{s:s, s:s}", "run_id", srv_job_id(job), "status",
                                          "cancelling"));
     else
-        srv_reply_error(r, PD_EEXIST, "the query has already finished (%s)", srv_job_status(job));
+        http_reply_error(r, PD_EEXIST, "the query has already finished (%s)", srv_job_status(job));
     srv_job_put(job);
 }
 
 static int list_history(struct pd_sink *sink, void *arg, struct pd_err *err)
 {
-    struct srv_req *r = arg;
-    const char *limit = srv_query(r, "limit"), *failed = srv_query(r, "failed");
+    struct http_req *r = arg;
+    const char *limit = http_query(r, "limit"), *failed = http_query(r, "failed");
     long n = limit ? strtol(limit, NULL, 10) : 50;
-    return pd_history_list(srv_warehouse(r->srv), n > 0 ? n : 50,
+    return pd_history_list(srv_warehouse(srv_of(r)), n > 0 ? n : 50,
                            failed && strcmp(failed, "true") == 0, sink, err);
 }
 
-void h_query_history(struct srv_req *r)
+void h_query_history(struct http_req *r)
 {
     srv_reply_rows(r, list_history, r, 0);
 }
@@ -268,10 +269,10 @@ static int produce_result(FILE *out, void *arg, struct pd_err *err)
     return rc;
 }
 
-void h_query_result(struct srv_req *r)
+void h_query_result(struct http_req *r)
 {
     struct srv_job *job = find_query(r);
-    const char *format = srv_query(r, "format");
+    const char *format = http_query(r, "format");
     const struct query_arg *qa;
     struct result_arg *a;
     json_t *res;
@@ -289,7 +290,7 @@ void h_query_result(struct srv_req *r)
             break;
     if (f == sizeof(result_formats) / sizeof(result_formats[0])) {
         srv_job_put(job);
-        srv_reply_error(r, PD_EINVAL, "?format must be json, jsonl, csv, parquet or arrow, got '%s'",
+        http_reply_error(r, PD_EINVAL, "?format must be json, jsonl, csv, parquet or arrow, got '%s'",
                         format);
         return;
     }
@@ -300,7 +301,7 @@ void h_query_result(struct srv_req *r)
     free(pieces);
     if (res == NULL || n_pieces != 1 || stype == NULL ||
         (strcmp(stype, "SELECT") != 0 && strcmp(stype, "EXPLAIN") != 0)) {
-        srv_reply_error(r, PD_EEXIST,
+        http_reply_error(r, PD_EEXIST,
                         res == NULL ? "the query has not completed (status: %s): its result is "
                                       "ready once it has"
                                     : "the query was not a single SELECT (status: %s), so it has "
@@ -312,7 +313,7 @@ void h_query_result(struct srv_req *r)
     }
     json_decref(res);
     a = xcalloc(1, sizeof(*a));
-    a->srv = r->srv;
+    a->srv = srv_of(r);
     a->sql = xstrdup(qa->sql);
     a->params = qa->params ? json_deep_copy(qa->params) : NULL;
     a->format = result_formats[f].name;

@@ -6,7 +6,8 @@
  * in the secret store).
  */
 #include "server/handlers.h"
-#include "server/http.h"
+#include "http/http.h"
+#include "server/context.h"
 
 #include "agent/agent.h"
 #include "base/config.h"
@@ -45,13 +46,13 @@ static json_t *settings_json(struct srv *s)
     return doc;
 }
 
-void h_settings_get(struct srv_req *r)
+void h_settings_get(struct http_req *r)
 {
-    srv_reply_json(r, 200, settings_json(r->srv));
+    http_reply_json(r, 200, settings_json(srv_of(r)));
 }
 
 /* 0, or a 422 answered naming the field. */
-static int check(struct srv_req *r, const struct field *f, const char *v)
+static int check(struct http_req *r, const struct field *f, const char *v)
 {
     struct pd_err err = PD_ERR_INIT;
     if (strcmp(f->name, "base_url") == 0 && *v && strncmp(v, "http://", 7) != 0 &&
@@ -61,18 +62,18 @@ static int check(struct srv_req *r, const struct field *f, const char *v)
         pd_config_check(f->key, v, &err);
     if (err.code == 0)
         return 0;
-    srv_reply_status(r, 422, "invalid_field", "field '%s': %s", f->name, err.msg);
+    http_reply_status(r, 422, "invalid_field", "field '%s': %s", f->name, err.msg);
     return -1;
 }
 
-void h_settings_put(struct srv_req *r)
+void h_settings_put(struct http_req *r)
 {
-    const char *home = pd_config_home(srv_config(r->srv)), *key;
+    const char *home = pd_config_home(srv_config(srv_of(r))), *key;
     const char *values[NFIELDS] = {0}, *api_key = NULL;
     struct pd_err err = PD_ERR_INIT;
     json_t *v;
     if (!json_is_object(r->body)) {
-        srv_reply_status(r, 422, "invalid_body", "the body must be a JSON object of settings");
+        http_reply_status(r, 422, "invalid_body", "the body must be a JSON object of settings");
         return;
     }
     /* everything checked before anything changes */
@@ -81,14 +82,14 @@ void h_settings_put(struct srv_req *r)
         for (i = 0; i < NFIELDS && strcmp(fields[i].name, key) != 0; i++)
             ;
         if (i == NFIELDS && strcmp(key, "api_key") != 0) {
-            srv_reply_status(r, 422, "invalid_field",
+            http_reply_status(r, 422, "invalid_field",
                              "unknown field '%s': provider, model, base_url, timeout, send_rows "
                              "or api_key",
                              key);
             return;
         }
         if (!json_is_string(v)) {
-            srv_reply_status(r, 422, "invalid_field", "field '%s' must be a string", key);
+            http_reply_status(r, 422, "invalid_field", "field '%s' must be a string", key);
             return;
         }
         if (i == NFIELDS)
@@ -101,17 +102,17 @@ void h_settings_put(struct srv_req *r)
     for (size_t i = 0; i < NFIELDS; i++) {
         if (values[i] == NULL)
             continue;
-        if (pd_config_set(srv_config(r->srv), fields[i].key, values[i], &err) != 0) {
-            srv_reply_err(r, &err);
+        if (pd_config_set(srv_config(srv_of(r)), fields[i].key, values[i], &err) != 0) {
+            http_reply_err(r, &err);
             return;
         }
-        srv_setting_put(r->srv, fields[i].key, values[i]);
+        srv_setting_put(srv_of(r), fields[i].key, values[i]);
     }
     if (api_key && *api_key && pd_secret_put(home, "llm.api_key", api_key, &err) != 0) {
-        srv_reply_err(r, &err);
+        http_reply_err(r, &err);
         return;
     }
     if (api_key && !*api_key)
         pd_secret_delete(home, "llm.api_key");
-    srv_reply_json(r, 200, settings_json(r->srv));
+    http_reply_json(r, 200, settings_json(srv_of(r)));
 }

@@ -3,7 +3,8 @@
  * (copy a remote table, list, refresh, drop) and /ingest (recipes as jobs).
  */
 #include "server/handlers.h"
-#include "server/http.h"
+#include "http/http.h"
+#include "server/context.h"
 #include "server/jobs.h"
 #include "server/stream.h"
 
@@ -24,18 +25,18 @@
  * Returns 0 with req filled (release it with attach_req_release), or 1 when an
  * error was answered. The name is required when name_required.
  */
-static int attach_req_read(struct srv_req *r, int name_required, struct pd_attach_req *req)
+static int attach_req_read(struct http_req *r, int name_required, struct pd_attach_req *req)
 {
     json_t *config = NULL;
     memset(req, 0, sizeof(*req));
-    if (srv_arg_string(r, "name", name_required, &req->name) ||
-        srv_arg_string(r, "type", 1, &req->type) ||
-        srv_arg_string(r, "password", 0, &req->secret) || srv_arg_object(r, "config", &config))
+    if (http_arg_string(r, "name", name_required, &req->name) ||
+        http_arg_string(r, "type", 1, &req->type) ||
+        http_arg_string(r, "password", 0, &req->secret) || http_arg_object(r, "config", &config))
         return 1;
     if (config && json_is_string(json_object_get(config, "path")) &&
         json_string_value(json_object_get(config, "path"))[0] != '/') {
         /* The server's working directory means nothing to the client. */
-        srv_reply_status(r, 422, "invalid_field",
+        http_reply_status(r, 422, "invalid_field",
                          "field 'config.path' must be an absolute path on this machine, got '%s'",
                          json_string_value(json_object_get(config, "path")));
         return 1;
@@ -49,7 +50,7 @@ static void attach_req_release(struct pd_attach_req *req)
     json_decref(req->config);
 }
 
-void h_source_attach(struct srv_req *r)
+void h_source_attach(struct http_req *r)
 {
     struct pd_attach_req req;
     struct pd_attach_report rep = {0};
@@ -57,105 +58,105 @@ void h_source_attach(struct srv_req *r)
 
     if (attach_req_read(r, 1, &req))
         return;
-    if (srv_arg_string(r, "description", 0, &req.description)) {
+    if (http_arg_string(r, "description", 0, &req.description)) {
         attach_req_release(&req);
         return;
     }
-    if (pd_source_attach(srv_sources(r->srv), &req, &rep, &err) != 0)
-        srv_reply_err(r, &err);
+    if (pd_source_attach(srv_sources(srv_of(r)), &req, &rep, &err) != 0)
+        http_reply_err(r, &err);
     else
-        srv_reply_json(r, 201, json_pack("{s:s, s:s, s:o, s:o}", "name", req.name, "type",
-                                         req.type, "tables", srv_strv_json(&rep.tables), "warnings",
-                                         srv_strv_json(&rep.warnings)));
+        http_reply_json(r, 201, json_pack("{s:s, s:s, s:o, s:o}", "name", req.name, "type",
+                                         req.type, "tables", http_strv_json(&rep.tables), "warnings",
+                                         http_strv_json(&rep.warnings)));
     attach_req_release(&req);
     pd_attach_report_clear(&rep);
 }
 
 static int list_sources(struct pd_sink *sink, void *arg, struct pd_err *err)
 {
-    struct srv_req *r = arg;
-    const char *all = srv_query(r, "all");
-    return pd_source_list(srv_sources(r->srv), all && strcmp(all, "true") == 0, sink, err);
+    struct http_req *r = arg;
+    const char *all = http_query(r, "all");
+    return pd_source_list(srv_sources(srv_of(r)), all && strcmp(all, "true") == 0, sink, err);
 }
 
-void h_source_list(struct srv_req *r)
+void h_source_list(struct http_req *r)
 {
     srv_reply_rows(r, list_sources, r, 0);
 }
 
 static int show_source(struct pd_sink *sink, void *arg, struct pd_err *err)
 {
-    struct srv_req *r = arg;
-    return pd_source_show(srv_sources(r->srv), srv_param(r, "name"), sink, err);
+    struct http_req *r = arg;
+    return pd_source_show(srv_sources(srv_of(r)), http_param(r, "name"), sink, err);
 }
 
 /* One source; its config (kept as JSON text) as an object. */
-void h_source_get(struct srv_req *r)
+void h_source_get(struct http_req *r)
 {
     struct pd_err err = PD_ERR_INIT;
     json_t *rows = srv_rows_json(show_source, r, &err), *src = json_array_get(rows, 0), *config;
     if (rows == NULL) {
-        srv_reply_err(r, &err);
+        http_reply_err(r, &err);
         return;
     }
     if (src == NULL) {
-        srv_reply_error(r, PD_ENOTFOUND, "no source named '%s'", srv_param(r, "name"));
+        http_reply_error(r, PD_ENOTFOUND, "no source named '%s'", http_param(r, "name"));
     } else {
         config = json_loads(json_string_value(json_object_get(src, "config")), 0, NULL);
         json_object_set_new(src, "config", config ? config : json_object());
-        srv_reply_json(r, 200, json_incref(src));
+        http_reply_json(r, 200, json_incref(src));
     }
     json_decref(rows);
 }
 
 static int source_tables(struct pd_sink *sink, void *arg, struct pd_err *err)
 {
-    struct srv_req *r = arg;
-    return pd_source_tables(srv_sources(r->srv), srv_param(r, "name"), sink, err);
+    struct http_req *r = arg;
+    return pd_source_tables(srv_sources(srv_of(r)), http_param(r, "name"), sink, err);
 }
 
-void h_source_tables(struct srv_req *r)
+void h_source_tables(struct http_req *r)
 {
     srv_reply_rows(r, source_tables, r, 0);
 }
 
-void h_source_delete(struct srv_req *r)
+void h_source_delete(struct http_req *r)
 {
     struct pd_err err = PD_ERR_INIT;
-    if (pd_source_detach(srv_sources(r->srv), srv_param(r, "name"), &err) != 0)
-        srv_reply_err(r, &err);
+    if (pd_source_detach(srv_sources(srv_of(r)), http_param(r, "name"), &err) != 0)
+        http_reply_err(r, &err);
     else
-        srv_reply_json(r, 200, json_pack("{s:s, s:b}", "name", srv_param(r, "name"), "detached", 1));
+        http_reply_json(r, 200, json_pack("{s:s, s:b}", "name", http_param(r, "name"), "detached", 1));
 }
 
 /* Reach a source with these settings without attaching it: {ok, tables} or {ok: false, message}. */
-void h_source_test(struct srv_req *r)
+void h_source_test(struct http_req *r)
 {
     struct pd_attach_req req;
     struct pd_strv tables = {0};
     struct pd_err err = PD_ERR_INIT;
     if (attach_req_read(r, 0, &req))
         return;
-    if (pd_source_test(srv_sources(r->srv), &req, &tables, &err) == 0)
-        srv_reply_json(r, 200, json_pack("{s:b, s:o}", "ok", 1, "tables", srv_strv_json(&tables)));
+    if (pd_source_test(srv_sources(srv_of(r)), &req, &tables, &err) == 0)
+        http_reply_json(r, 200, json_pack("{s:b, s:o}", "ok", 1, "tables", http_strv_json(&tables)));
     else /* the answer to "does this work?" is no, and why */
-        srv_reply_json(r, 200, json_pack("{s:b, s:s}", "ok", 0, "message", err.msg));
+        http_reply_json(r, 200, json_pack("{s:b, s:s}", "ok", 0, "message", err.msg));
     attach_req_release(&req);
     pd_strv_clear(&tables);
 }
 
-void h_source_refresh(struct srv_req *r)
+void h_source_refresh(struct http_req *r)
 {
     struct pd_attach_report rep = {0};
     struct pd_err err = PD_ERR_INIT;
-    if (pd_source_refresh(srv_sources(r->srv), srv_param(r, "name"), &rep, &err) != 0)
-        srv_reply_err(r, &err);
+    if (pd_source_refresh(srv_sources(srv_of(r)), http_param(r, "name"), &rep, &err) != 0)
+        http_reply_err(r, &err);
     else
-        srv_reply_json(r, 200, json_pack("{s:s, s:o, s:o, s:o, s:o}", "name", srv_param(r, "name"),
-                                         "tables", srv_strv_json(&rep.tables), "added",
-                                         srv_strv_json(&rep.added), "dropped",
-                                         srv_strv_json(&rep.dropped), "warnings",
-                                         srv_strv_json(&rep.warnings)));
+        http_reply_json(r, 200, json_pack("{s:s, s:o, s:o, s:o, s:o}", "name", http_param(r, "name"),
+                                         "tables", http_strv_json(&rep.tables), "added",
+                                         http_strv_json(&rep.added), "dropped",
+                                         http_strv_json(&rep.dropped), "warnings",
+                                         http_strv_json(&rep.warnings)));
     pd_attach_report_clear(&rep);
 }
 
@@ -200,7 +201,7 @@ static int run_cache(struct srv_job *job, void *arg, json_t **result, struct pd_
     return rc;
 }
 
-static void submit_cache(struct srv_req *r, struct cache_arg *a)
+static void submit_cache(struct http_req *r, struct cache_arg *a)
 {
     srv_submit(r, "cache", NULL, run_cache, a, cache_arg_free, NULL);
 }
@@ -210,16 +211,16 @@ static char *dup_or_null(const char *s)
     return s ? xstrdup(s) : NULL;
 }
 
-void h_cache_create(struct srv_req *r)
+void h_cache_create(struct http_req *r)
 {
     const char *source = NULL, *table = NULL, *local = NULL, *where = NULL, *ttl = NULL;
     struct cache_arg *a;
-    if (srv_arg_string(r, "source", 1, &source) || srv_arg_string(r, "table", 1, &table) ||
-        srv_arg_string(r, "local", 0, &local) || srv_arg_string(r, "where", 0, &where) ||
-        srv_arg_string(r, "ttl", 0, &ttl))
+    if (http_arg_string(r, "source", 1, &source) || http_arg_string(r, "table", 1, &table) ||
+        http_arg_string(r, "local", 0, &local) || http_arg_string(r, "where", 0, &where) ||
+        http_arg_string(r, "ttl", 0, &ttl))
         return;
     a = xcalloc(1, sizeof(*a));
-    a->srv = r->srv;
+    a->srv = srv_of(r);
     a->source = xstrdup(source);
     a->table = xstrdup(table);
     a->local = dup_or_null(local);
@@ -228,33 +229,33 @@ void h_cache_create(struct srv_req *r)
     submit_cache(r, a);
 }
 
-void h_cache_refresh(struct srv_req *r)
+void h_cache_refresh(struct http_req *r)
 {
     struct cache_arg *a = xcalloc(1, sizeof(*a));
-    a->srv = r->srv;
-    a->local = xstrdup(srv_param(r, "table"));
+    a->srv = srv_of(r);
+    a->local = xstrdup(http_param(r, "table"));
     a->refresh = 1;
     submit_cache(r, a);
 }
 
 static int list_cache(struct pd_sink *sink, void *arg, struct pd_err *err)
 {
-    struct srv_req *r = arg;
-    return pd_cache_list(srv_sources(r->srv), sink, err);
+    struct http_req *r = arg;
+    return pd_cache_list(srv_sources(srv_of(r)), sink, err);
 }
 
-void h_cache_list(struct srv_req *r)
+void h_cache_list(struct http_req *r)
 {
     srv_reply_rows(r, list_cache, r, 0);
 }
 
-void h_cache_delete(struct srv_req *r)
+void h_cache_delete(struct http_req *r)
 {
     struct pd_err err = PD_ERR_INIT;
-    if (pd_cache_drop(srv_sources(r->srv), srv_param(r, "table"), &err) != 0)
-        srv_reply_err(r, &err);
+    if (pd_cache_drop(srv_sources(srv_of(r)), http_param(r, "table"), &err) != 0)
+        http_reply_err(r, &err);
     else
-        srv_reply_json(r, 200, json_pack("{s:s, s:b}", "table", srv_param(r, "table"), "dropped", 1));
+        http_reply_json(r, 200, json_pack("{s:s, s:b}", "table", http_param(r, "table"), "dropped", 1));
 }
 
 /* ---- ingestion ------------------------------------------------------------ */
@@ -308,26 +309,26 @@ static int run_ingest(struct srv_job *job, void *arg, json_t **result, struct pd
     return 0;
 }
 
-void h_ingest(struct srv_req *r)
+void h_ingest(struct http_req *r)
 {
     const char *path = NULL;
     json_t *recipe = json_object_get(r->body, "recipe");
     struct ingest_arg *a;
     int dry = 0;
 
-    if (srv_arg_path(r, "path", 0, &path) || srv_arg_bool(r, "dry_run", &dry))
+    if (http_arg_path(r, "path", 0, &path) || http_arg_bool(r, "dry_run", &dry))
         return;
     if ((path == NULL) == (recipe == NULL || json_is_null(recipe))) {
-        srv_reply_status(r, 422, "invalid_field",
+        http_reply_status(r, 422, "invalid_field",
                          "give either 'recipe' (the recipe as an object) or 'path' (a recipe file)");
         return;
     }
     if (recipe && !json_is_object(recipe)) {
-        srv_reply_status(r, 422, "invalid_field", "field 'recipe' must be an object");
+        http_reply_status(r, 422, "invalid_field", "field 'recipe' must be an object");
         return;
     }
     a = xcalloc(1, sizeof(*a));
-    a->srv = r->srv;
+    a->srv = srv_of(r);
     a->dry_run = dry;
     if (path) {
         a->path = xstrdup(path);
@@ -341,7 +342,7 @@ void h_ingest(struct srv_req *r)
                 close(fd);
             free(text);
             free(a);
-            srv_reply_error(r, PD_EIO, "cannot write the recipe to a temporary file");
+            http_reply_error(r, PD_EIO, "cannot write the recipe to a temporary file");
             return;
         }
         close(fd);

@@ -4,9 +4,10 @@
  * door the CLI uses while this server holds the warehouse.
  */
 #include "server/handlers.h"
-#include "server/http.h"
+#include "http/http.h"
+#include "server/context.h"
 #include "server/jobs.h"
-#include "server/openapi.h"
+#include "http/server.h"
 #include "server/server.h"
 #include "server/stream.h"
 
@@ -21,65 +22,65 @@
 #include <stdlib.h>
 #include <string.h>
 
-void h_health(struct srv_req *r)
+void h_health(struct http_req *r)
 {
-    srv_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:i}", "status", "ok", "version",
+    http_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:i}", "status", "ok", "version",
                                      PD_VERSION, "build", pd_build_id(), "duckdb_version",
                                      pd_duckdb_version(), "schema_version",
-                                     pd_warehouse_schema_version(srv_warehouse(r->srv))));
+                                     pd_warehouse_schema_version(srv_warehouse(srv_of(r)))));
 }
 
 /* ---- documents made from the route table ---------------------------------- */
 
-void h_openapi(struct srv_req *r)
+void h_openapi(struct http_req *r)
 {
-    srv_reply_json(r, 200, srv_openapi_doc());
+    http_reply_json(r, 200, http_openapi_doc(&srv_api, PD_VERSION));
 }
 
-void h_actions(struct srv_req *r)
+void h_actions(struct http_req *r)
 {
-    srv_reply_json(r, 200, json_pack("{s:o}", "actions", srv_actions_doc()));
+    http_reply_json(r, 200, json_pack("{s:o}", "actions", http_actions_doc(&srv_api)));
 }
 
 /* ---- jobs of every kind ----------------------------------------------------- */
 
-void h_jobs_list(struct srv_req *r)
+void h_jobs_list(struct http_req *r)
 {
-    srv_reply_json(r, 200, json_pack("{s:o}", "jobs", srv_jobs_list(srv_jobs(r->srv),
-                                                                    srv_query(r, "kind"))));
+    http_reply_json(r, 200, json_pack("{s:o}", "jobs", srv_jobs_list(srv_jobs(srv_of(r)),
+                                                                    http_query(r, "kind"))));
 }
 
-static struct srv_job *find_job(struct srv_req *r)
+static struct srv_job *find_job(struct http_req *r)
 {
     return srv_find_job(r, NULL, "job");
 }
 
-void h_job_get(struct srv_req *r)
+void h_job_get(struct http_req *r)
 {
     struct srv_job *job = find_job(r);
     if (job == NULL)
         return;
-    srv_reply_json(r, 200, srv_job_json(job));
+    http_reply_json(r, 200, srv_job_json(job));
     srv_job_put(job);
 }
 
-void h_job_events(struct srv_req *r)
+void h_job_events(struct http_req *r)
 {
     struct srv_job *job = find_job(r);
     if (job)
         srv_reply_events(r, job);
 }
 
-void h_job_cancel(struct srv_req *r)
+void h_job_cancel(struct http_req *r)
 {
     struct srv_job *job = find_job(r);
     if (job == NULL)
         return;
     if (srv_job_cancel(job))
-        srv_reply_json(r, 202, json_pack("{s:s, s:s}", "job_id", srv_job_id(job), "status",
+        http_reply_json(r, 202, json_pack("{s:s, s:s}", "job_id", srv_job_id(job), "status",
                                          "cancelling"));
     else
-        srv_reply_error(r, PD_EEXIST, "the job has already finished (%s)", srv_job_status(job));
+        http_reply_error(r, PD_EEXIST, "the job has already finished (%s)", srv_job_status(job));
     srv_job_put(job);
 }
 
@@ -107,7 +108,7 @@ static int run_cli(struct srv_job *job, void *arg, json_t **result, struct pd_er
     return *result ? 0 : pd_fail(err, PD_EINTERNAL, "the command gave no result");
 }
 
-void h_cli(struct srv_req *r)
+void h_cli(struct http_req *r)
 {
     json_t *argv = json_object_get(r->body, "argv");
     struct cli_arg *a;
@@ -115,16 +116,16 @@ void h_cli(struct srv_req *r)
     json_t *v;
 
     if (!json_is_array(argv) || json_array_size(argv) == 0) {
-        srv_reply_status(r, 422, "invalid_field", "field 'argv' must be a non-empty array of strings");
+        http_reply_status(r, 422, "invalid_field", "field 'argv' must be a non-empty array of strings");
         return;
     }
     json_array_foreach(argv, i, v)
         if (!json_is_string(v)) {
-            srv_reply_status(r, 422, "invalid_field", "field 'argv' must hold only strings");
+            http_reply_status(r, 422, "invalid_field", "field 'argv' must hold only strings");
             return;
         }
     a = calloc(1, sizeof(*a));
-    a->srv = r->srv;
+    a->srv = srv_of(r);
     a->request = json_incref(r->body);
     srv_submit(r, "cli", NULL, run_cli, a, cli_arg_free, NULL);
 }

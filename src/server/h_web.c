@@ -6,7 +6,8 @@
  * with index.html. Nothing outside the web directory is reachable.
  */
 #include "server/handlers.h"
-#include "server/http.h"
+#include "http/http.h"
+#include "server/context.h"
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -62,11 +63,11 @@ static const char not_built[] =
     "/api/v1/openapi.json</a>.";
 
 /* Answer with file path (opened), fd owned by the response. */
-static void send_file(struct srv_req *r, const char *path, int fd, const struct stat *st,
+static void send_file(struct http_req *r, const char *path, int fd, const struct stat *st,
                       int immutable)
 {
     char etag[64];
-    const char *match = srv_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    const char *match = http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
     struct MHD_Response *resp;
     unsigned status = 200;
     snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)st->st_size,
@@ -86,7 +87,7 @@ static void send_file(struct srv_req *r, const char *path, int fd, const struct 
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     if (strstr(type_of(path), "text/html"))
         MHD_add_response_header(resp, "Content-Security-Policy", CSP);
-    srv_reply_response(r, status, resp);
+    http_reply_response(r, status, resp);
 }
 
 /* Open dir/rel as a regular file; -1 when there is none. */
@@ -102,15 +103,15 @@ static int open_file(const char *dir, const char *rel, char **path, struct stat 
     return fd;
 }
 
-static void h_web(struct srv_req *r)
+static void h_web(struct http_req *r)
 {
-    const char *dir = srv_web_dir(r->srv), *url = r->url, *last;
+    const char *dir = srv_web_dir(srv_of(r)), *url = r->url, *last;
     char *path = NULL;
     struct stat st;
     int fd = -1;
 
     if (!safe(url)) {
-        srv_reply_error(r, PD_ENOTFOUND, "no such file: %s", url);
+        http_reply_error(r, PD_ENOTFOUND, "no such file: %s", url);
         return;
     }
     if (strcmp(url, "/") != 0)
@@ -123,16 +124,16 @@ static void h_web(struct srv_req *r)
     free(path);
     last = strrchr(url, '/');
     if (strchr(last, '.')) { /* a file that is not there */
-        srv_reply_error(r, PD_ENOTFOUND, "no such file: %s", url);
+        http_reply_error(r, PD_ENOTFOUND, "no such file: %s", url);
         return;
     }
     /* a route of the app ("/", "/sql", "/boards/sales") */
     if ((fd = open_file(dir, "/index.html", &path, &st)) >= 0)
         send_file(r, path, fd, &st, 0);
     else
-        srv_reply_bytes(r, 503, "text/html; charset=utf-8", not_built, sizeof(not_built) - 1);
+        http_reply_bytes(r, 503, "text/html; charset=utf-8", not_built, sizeof(not_built) - 1);
     free(path);
 }
 
-const struct srv_route srv_web_route = {SRV_GET, "/", h_web, SRV_PUBLIC | SRV_INLINE, "web", "file",
+const struct http_route srv_web_route = {HTTP_GET, "/", h_web, HTTP_PUBLIC | HTTP_INLINE, "web", "file",
                                         "The web UI's files (outside /api).", NULL, NULL, 200};

@@ -5,11 +5,11 @@
  * GET /actions all read this table; nothing else lists routes.
  */
 #include "server/handlers.h"
-#include "server/http.h"
+#include "http/http.h"
+#include "http/server.h"
+#include "server/context.h"
+#include "server/context.h"
 
-#include "base/alloc.h"
-
-#include <pthread.h>
 
 /* Argument objects: a field not listed is refused (422 naming it). */
 #define OBJ(props) "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{" props "}}"
@@ -24,79 +24,79 @@
 
 #define V1 SRV_API
 
-const struct srv_route srv_routes[] = {
-    {SRV_GET, V1 "/health", h_health, SRV_PUBLIC | SRV_INLINE, "system", "health",
+const struct http_route srv_routes[] = {
+    {HTTP_GET, V1 "/health", h_health, HTTP_PUBLIC | HTTP_INLINE, "system", "health",
      "Status, version, build id and DuckDB version.", NULL, "Health", 200},
-    {SRV_GET, V1 "/openapi.json", h_openapi, SRV_INLINE, "system", NULL,
+    {HTTP_GET, V1 "/openapi.json", h_openapi, HTTP_INLINE, "system", NULL,
      "This API as an OpenAPI 3.1 document.", NULL, "OpenAPI", 200},
-    {SRV_GET, V1 "/actions", h_actions, SRV_INLINE, "system", NULL,
+    {HTTP_GET, V1 "/actions", h_actions, HTTP_INLINE, "system", NULL,
      "Every operation with a description and a JSON Schema of its arguments.", NULL, "Actions", 200},
-    {SRV_GET, V1 "/jobs", h_jobs_list, SRV_INLINE, "job", "list", "Background jobs, newest first.",
+    {HTTP_GET, V1 "/jobs", h_jobs_list, HTTP_INLINE, "job", "list", "Background jobs, newest first.",
      OBJ(STR("kind", "only jobs of this kind (query, ingest, analysis, dbt, ...)")), "Jobs", 200},
-    {SRV_GET, V1 "/jobs/{id}", h_job_get, SRV_INLINE, "job", "get",
+    {HTTP_GET, V1 "/jobs/{id}", h_job_get, HTTP_INLINE, "job", "get",
      "A job: status, progress, result or error.", NULL, "Job", 200},
-    {SRV_GET, V1 "/jobs/{id}/events", h_job_events, SRV_STREAM, "job", "events",
+    {HTTP_GET, V1 "/jobs/{id}/events", h_job_events, HTTP_STREAM, "job", "events",
      "A job's events as Server-Sent Events (Last-Event-ID resumes).", NULL, "Events", 200},
-    {SRV_DELETE, V1 "/jobs/{id}", h_job_cancel, SRV_INLINE, "job", "cancel", "Cancel a job.", NULL, "Cancelling", 202},
-    {SRV_POST, V1 "/cli", h_cli, SRV_BODY | SRV_JOB, "system", NULL,
+    {HTTP_DELETE, V1 "/jobs/{id}", h_job_cancel, HTTP_INLINE, "job", "cancel", "Cancel a job.", NULL, "Cancelling", 202},
+    {HTTP_POST, V1 "/cli", h_cli, HTTP_BODY | HTTP_JOB, "system", NULL,
      "Run a pluto-duck command line in the server (used by the CLI while the server runs).",
      OBJ_REQ(ARR("argv", "the arguments after 'pluto-duck'") "," STR("stdin", "standard input") ","
              NUM("width", "terminal columns"), "\"argv\""), NULL, 202},
 
-    {SRV_POST, V1 "/query", h_query_create, SRV_BODY | SRV_JOB, "query", "run",
+    {HTTP_POST, V1 "/query", h_query_create, HTTP_BODY | HTTP_JOB, "query", "run",
      "Run SQL as a job (?wait=SECONDS answers with the result when it ends in time).",
      OBJ_REQ(STR("sql", "one or more SQL statements") ","
              "\"params\":{\"type\":[\"array\",\"object\"],\"description\":\"values for $1.. or $name\"},"
              NUM("timeout_s", "cancel after this many seconds") ","
              NUM("limit", "preview rows kept"), "\"sql\""), NULL, 202},
-    {SRV_GET, V1 "/query/history", h_query_history, 0, "query", "history",
+    {HTTP_GET, V1 "/query/history", h_query_history, 0, "query", "history",
      "Executed statements, newest first.",
      OBJ(NUM("limit", "at most this many") "," STR("failed", "true: only failures")), "[HistoryEntry]", 200},
-    {SRV_GET, V1 "/query/{id}", h_query_get, SRV_INLINE, "query", "get",
+    {HTTP_GET, V1 "/query/{id}", h_query_get, HTTP_INLINE, "query", "get",
      "A query's status, columns with types, preview rows, row count and error.", NULL, "Query", 200},
-    {SRV_GET, V1 "/query/{id}/events", h_query_events, SRV_STREAM, "query", "events",
+    {HTTP_GET, V1 "/query/{id}/events", h_query_events, HTTP_STREAM, "query", "events",
      "A query's events (started, progress, completed/failed) as Server-Sent Events.", NULL, "Events", 200},
-    {SRV_DELETE, V1 "/query/{id}", h_query_cancel, SRV_INLINE, "query", "cancel", "Cancel a query.", NULL, "Cancelling", 202},
-    {SRV_GET, V1 "/query/{id}/result", h_query_result, SRV_STREAM, "query", "result",
+    {HTTP_DELETE, V1 "/query/{id}", h_query_cancel, HTTP_INLINE, "query", "cancel", "Cancel a query.", NULL, "Cancelling", 202},
+    {HTTP_GET, V1 "/query/{id}/result", h_query_result, HTTP_STREAM, "query", "result",
      "The whole result of a completed SELECT, streamed (json, jsonl, csv, parquet, arrow).",
      OBJ(STR("format", "json (default), jsonl, csv, parquet or arrow")), "ResultFile", 200},
 
-    {SRV_POST, V1 "/source", h_source_attach, SRV_BODY, "source", "attach",
+    {HTTP_POST, V1 "/source", h_source_attach, HTTP_BODY, "source", "attach",
      "Attach a database or files as a source (read live as schema NAME).",
      OBJ_REQ(STR("name", "the source's name (schema)") ","
              STR("type", "postgres, mysql, sqlite, duckdb, file or http") ","
              ANYOBJ("config", "dsn, path, url, schema, table, file_format") ","
              STR("password", "stored in the secret store, never shown") ","
              STR("description", "a note"), "\"name\",\"type\""), "SourceAttached", 201},
-    {SRV_POST, V1 "/source/test", h_source_test, SRV_BODY, "source", "test",
+    {HTTP_POST, V1 "/source/test", h_source_test, HTTP_BODY, "source", "test",
      "Try a source's settings without attaching it: {ok, tables} or {ok: false, message}.",
      OBJ_REQ(STR("type", "postgres, mysql, sqlite, duckdb, file or http") ","
              ANYOBJ("config", "dsn, path, url, schema, table, file_format") ","
              STR("password", "used for this test only") "," STR("name", "for messages"),
              "\"type\""), "SourceTest", 200},
-    {SRV_POST, V1 "/source/{name}/refresh", h_source_refresh, 0, "source", "refresh",
+    {HTTP_POST, V1 "/source/{name}/refresh", h_source_refresh, 0, "source", "refresh",
      "Read a source's tables again: the tables added and dropped since.", NULL, "SourceRefreshed", 200},
-    {SRV_GET, V1 "/source", h_source_list, 0, "source", "list", "Attached sources and their status.",
+    {HTTP_GET, V1 "/source", h_source_list, 0, "source", "list", "Attached sources and their status.",
      OBJ(STR("all", "true: include detached ones")), "[Source]", 200},
-    {SRV_GET, V1 "/source/cache", h_cache_list, 0, "cache", "list", "Cached copies of source tables.",
+    {HTTP_GET, V1 "/source/cache", h_cache_list, 0, "cache", "list", "Cached copies of source tables.",
      NULL, "[Cache]", 200},
-    {SRV_POST, V1 "/source/cache", h_cache_create, SRV_BODY | SRV_JOB, "cache", "create",
+    {HTTP_POST, V1 "/source/cache", h_cache_create, HTTP_BODY | HTTP_JOB, "cache", "create",
      "Copy a source table into schema cache (a job with progress).",
      OBJ_REQ(STR("source", "the source") "," STR("table", "its table") ","
              STR("local", "name of the copy (default SOURCE_TABLE)") ","
              STR("where", "a condition the remote applies") "," STR("ttl", "expiry, such as 24h"),
              "\"source\",\"table\""), NULL, 202},
-    {SRV_POST, V1 "/source/cache/{table}/refresh", h_cache_refresh, SRV_BODY | SRV_JOB, "cache",
+    {HTTP_POST, V1 "/source/cache/{table}/refresh", h_cache_refresh, HTTP_BODY | HTTP_JOB, "cache",
      "refresh", "Copy a cached table again with the same filter (a job).", NULL, NULL, 202},
-    {SRV_DELETE, V1 "/source/cache/{table}", h_cache_delete, 0, "cache", "drop",
+    {HTTP_DELETE, V1 "/source/cache/{table}", h_cache_delete, 0, "cache", "drop",
      "Drop a cached table.", NULL, "CacheDropped", 200},
-    {SRV_GET, V1 "/source/{name}", h_source_get, 0, "source", "get",
+    {HTTP_GET, V1 "/source/{name}", h_source_get, 0, "source", "get",
      "One source's settings (secrets are never shown).", NULL, "Source", 200},
-    {SRV_DELETE, V1 "/source/{name}", h_source_delete, 0, "source", "detach",
+    {HTTP_DELETE, V1 "/source/{name}", h_source_delete, 0, "source", "detach",
      "Detach a source: its views and stored password go.", NULL, "SourceDetached", 200},
-    {SRV_GET, V1 "/source/{name}/tables", h_source_tables, 0, "source", "tables",
+    {HTTP_GET, V1 "/source/{name}/tables", h_source_tables, 0, "source", "tables",
      "The tables of a source and their columns.", NULL, "[SourceTable]", 200},
-    {SRV_POST, V1 "/ingest", h_ingest, SRV_BODY | SRV_JOB, "ingest", "run",
+    {HTTP_POST, V1 "/ingest", h_ingest, HTTP_BODY | HTTP_JOB, "ingest", "run",
      "Load data by recipe (inline object or a file path) as a job with progress events.",
      OBJ(ANYOBJ("recipe", "the recipe (as in a recipe YAML file)") ","
          STR("path", "a recipe file on this machine") "," BOOL("dry_run", "check only")), NULL, 202},
@@ -108,52 +108,52 @@ const struct srv_route srv_routes[] = {
     STR("materialize", "view, table, append, incremental, parquet or ephemeral") ","      \
     ARR("tags", "tags") "," ARR("parameters", "NAME[:TYPE][=DEFAULT] each") ","           \
     STR("unique_key", "incremental: key columns") "," STR("path", "parquet: the file")
-    {SRV_POST, V1 "/asset/analysis", h_analysis_create, SRV_BODY | SRV_PROJECT_QUERY, "analysis", "save",
+    {HTTP_POST, V1 "/asset/analysis", h_analysis_create, HTTP_BODY | SRV_PROJECT_QUERY, "analysis", "save",
      "Create (or with replace, overwrite) an analysis; it must compile with the project.",
      OBJ_REQ(STR("id", "the analysis id") "," ANALYSIS_FIELDS "," BOOL("replace", "overwrite"),
              "\"id\",\"sql\""), "Analysis", 201},
-    {SRV_GET, V1 "/asset/analyses", h_analyses_list, 0, "analysis", "list",
+    {HTTP_GET, V1 "/asset/analyses", h_analyses_list, 0, "analysis", "list",
      "The analyses of a project with their state (fresh or stale, and why).", OBJ(PROJECT), "Analyses", 200},
-    {SRV_GET, V1 "/asset/lineage-graph", h_lineage_graph, 0, "lineage", "graph",
+    {HTTP_GET, V1 "/asset/lineage-graph", h_lineage_graph, 0, "lineage", "graph",
      "The project's table-level lineage graph (json, dot or mermaid).",
      OBJ(PROJECT "," STR("format", "json, dot or mermaid")), "Lineage", 200},
-    {SRV_GET, V1 "/asset/analysis/{id}", h_analysis_get, 0, "analysis", "get",
+    {HTTP_GET, V1 "/asset/analysis/{id}", h_analysis_get, 0, "analysis", "get",
      "An analysis: definition, inputs and state.", OBJ(PROJECT), "Analysis", 200},
-    {SRV_PATCH, V1 "/asset/analysis/{id}", h_analysis_patch, SRV_BODY | SRV_PROJECT_QUERY, "analysis", "update",
+    {HTTP_PATCH, V1 "/asset/analysis/{id}", h_analysis_patch, HTTP_BODY | SRV_PROJECT_QUERY, "analysis", "update",
      "Change fields of an analysis.", OBJ(ANALYSIS_FIELDS), "Analysis", 200},
-    {SRV_DELETE, V1 "/asset/analysis/{id}", h_analysis_delete, 0, "analysis", "delete",
+    {HTTP_DELETE, V1 "/asset/analysis/{id}", h_analysis_delete, 0, "analysis", "delete",
      "Delete an analysis (refused while others read it unless force=true).",
      OBJ(PROJECT "," STR("force", "true: also when others read it")), "Deleted", 200},
-    {SRV_POST, V1 "/asset/analysis/{id}/compile", h_analysis_compile, SRV_BODY | SRV_PROJECT_QUERY, "analysis",
+    {HTTP_POST, V1 "/asset/analysis/{id}/compile", h_analysis_compile, HTTP_BODY | SRV_PROJECT_QUERY, "analysis",
      "compile", "The plan (run or skip, and why) and compiled SQL.",
      OBJ(ANYOBJ("params", "parameter values") "," BOOL("force", "plan every step") ","
          BOOL("upstream", "also plan its upstream analyses")), "Plan", 200},
-    {SRV_POST, V1 "/asset/analysis/{id}/execute", h_analysis_execute, SRV_BODY | SRV_JOB | SRV_PROJECT_QUERY,
+    {HTTP_POST, V1 "/asset/analysis/{id}/execute", h_analysis_execute, HTTP_BODY | HTTP_JOB | SRV_PROJECT_QUERY,
      "analysis", "run", "Run an analysis (with upstream: its inputs first) as a job; an event per step.",
      OBJ(ANYOBJ("params", "parameter values") "," BOOL("force", "run even when fresh") ","
          BOOL("upstream", "also run stale upstream analyses") ","
          BOOL("full_refresh", "rebuild incremental targets") ","
          BOOL("continue_on_failure", "go on after a failure") ","
          NUM("timeout_s", "per step")), NULL, 202},
-    {SRV_GET, V1 "/asset/analysis/{id}/data", h_analysis_data, 0, "analysis", "data",
+    {HTTP_GET, V1 "/asset/analysis/{id}/data", h_analysis_data, 0, "analysis", "data",
      "The analysis's rows (computed, nothing materialized).",
      OBJ(PROJECT "," NUM("limit", "rows (default 100)")), "Rows", 200},
-    {SRV_GET, V1 "/asset/analysis/{id}/freshness", h_analysis_freshness, 0, "analysis",
+    {HTTP_GET, V1 "/asset/analysis/{id}/freshness", h_analysis_freshness, 0, "analysis",
      "freshness", "Fresh or stale, and why.", OBJ(PROJECT), "Freshness", 200},
-    {SRV_GET, V1 "/asset/analysis/{id}/lineage", h_analysis_lineage, 0, "lineage", "get",
+    {HTTP_GET, V1 "/asset/analysis/{id}/lineage", h_analysis_lineage, 0, "lineage", "get",
      "Upstream and downstream of an analysis (json, dot or mermaid).",
      OBJ(PROJECT "," STR("format", "json, dot or mermaid")), "Lineage", 200},
-    {SRV_GET, V1 "/asset/analysis/{id}/history", h_analysis_history, 0, "analysis", "history",
+    {HTTP_GET, V1 "/asset/analysis/{id}/history", h_analysis_history, 0, "analysis", "history",
      "Past runs of an analysis, newest first.", OBJ(PROJECT "," NUM("limit", "rows")), "[AnalysisRun]", 200},
 
-    {SRV_GET, V1 "/projects", h_projects_list, 0, "project", "list",
+    {HTTP_GET, V1 "/projects", h_projects_list, 0, "project", "list",
      "Projects with how many analyses and boards each holds.", NULL, "[Project]", 200},
-    {SRV_POST, V1 "/projects", h_project_create, SRV_BODY, "project", "create",
+    {HTTP_POST, V1 "/projects", h_project_create, HTTP_BODY, "project", "create",
      "Create a project (its folder and schema analysis_ID).",
      OBJ_REQ(STR("id", "the project's name") "," STR("description", "what it is for"), "\"id\""), "Project", 201},
-    {SRV_GET, V1 "/projects/{id}", h_project_get, 0, "project", "get",
+    {HTTP_GET, V1 "/projects/{id}", h_project_get, 0, "project", "get",
      "One project: description, analyses, boards, schema and folder.", NULL, "Project", 200},
-    {SRV_DELETE, V1 "/projects/{id}", h_project_delete, 0, "project", "delete",
+    {HTTP_DELETE, V1 "/projects/{id}", h_project_delete, 0, "project", "delete",
      "Delete a project with its analyses, boards and results (the default project cannot be).",
      OBJ_REQ(STR("confirm", "the project's name typed again"), "\"confirm\""), "Deleted", 200},
 
@@ -164,74 +164,74 @@ const struct srv_route srv_routes[] = {
                       "{analysis, project, params, limit}") ","                              \
     ANYOBJ("render", "chart {kind: bar|line|area|scatter|pie, x, y}; metric {label, column, " \
                      "prefix, suffix, decimals}")
-    {SRV_GET, V1 "/boards", h_boards_list, 0, "board", "list", "The boards of a project.",
+    {HTTP_GET, V1 "/boards", h_boards_list, 0, "board", "list", "The boards of a project.",
      OBJ(PROJECT), "[BoardSummary]", 200},
-    {SRV_POST, V1 "/boards", h_board_create, SRV_BODY, "board", "create", "Create a board.",
+    {HTTP_POST, V1 "/boards", h_board_create, HTTP_BODY, "board", "create", "Create a board.",
      OBJ_REQ(STR("name", "the board's name") "," STR("description", "what it shows") "," PROJECT,
              "\"name\""), "Board", 201},
-    {SRV_GET, V1 "/boards/{id}", h_board_get, 0, "board", "get",
+    {HTTP_GET, V1 "/boards/{id}", h_board_get, 0, "board", "get",
      "A board (by id or name) with its items and their snapshots.", OBJ(PROJECT), "Board", 200},
-    {SRV_PATCH, V1 "/boards/{id}", h_board_update, SRV_BODY | SRV_PROJECT_QUERY, "board", "update",
+    {HTTP_PATCH, V1 "/boards/{id}", h_board_update, HTTP_BODY | SRV_PROJECT_QUERY, "board", "update",
      "Rename a board or change its description.",
      OBJ(STR("name", "new name") "," STR("description", "new description")), "Board", 200},
-    {SRV_DELETE, V1 "/boards/{id}", h_board_delete, 0, "board", "delete",
+    {HTTP_DELETE, V1 "/boards/{id}", h_board_delete, 0, "board", "delete",
      "Delete a board and its items.", OBJ(PROJECT), "Deleted", 200},
-    {SRV_POST, V1 "/boards/{id}/items", h_board_item_add, SRV_BODY | SRV_PROJECT_QUERY, "board", "add_item",
+    {HTTP_POST, V1 "/boards/{id}/items", h_board_item_add, HTTP_BODY | SRV_PROJECT_QUERY, "board", "add_item",
      "Add an item; its query (one read-only statement) runs now and its result is kept.",
      OBJ_REQ(ITEM_FIELDS, "\"type\",\"payload\""), "BoardItem", 201},
-    {SRV_PATCH, V1 "/boards/{id}/items/{item}", h_board_item_update, SRV_BODY | SRV_PROJECT_QUERY, "board",
+    {HTTP_PATCH, V1 "/boards/{id}/items/{item}", h_board_item_update, HTTP_BODY | SRV_PROJECT_QUERY, "board",
      "update_item", "Change an item (a new payload takes a new snapshot).", OBJ(ITEM_FIELDS), "BoardItem", 200},
-    {SRV_DELETE, V1 "/boards/{id}/items/{item}", h_board_item_delete, 0, "board", "remove_item",
+    {HTTP_DELETE, V1 "/boards/{id}/items/{item}", h_board_item_delete, 0, "board", "remove_item",
      "Remove an item from a board.", OBJ(PROJECT), "Deleted", 200},
-    {SRV_POST, V1 "/boards/{id}/refresh", h_board_refresh, SRV_BODY | SRV_PROJECT_QUERY, "board", "refresh",
+    {HTTP_POST, V1 "/boards/{id}/refresh", h_board_refresh, HTTP_BODY | SRV_PROJECT_QUERY, "board", "refresh",
      "Run the queries of a board's items (or of one) again; failures keep the old snapshot.",
      OBJ(STR("item", "only this item")), "Board", 200},
-    {SRV_GET, V1 "/boards/{id}/export", h_board_export, 0, "board", "export",
+    {HTTP_GET, V1 "/boards/{id}/export", h_board_export, 0, "board", "export",
      "The board as a self-contained report: HTML (default) or Markdown.",
      OBJ(PROJECT "," STR("format", "html or md")), "BoardExport", 200},
 
-    {SRV_POST, V1 "/agent/run", h_agent_run, SRV_BODY | SRV_JOB, "agent", "run",
+    {HTTP_POST, V1 "/agent/run", h_agent_run, HTTP_BODY | HTTP_JOB, "agent", "run",
      "Answer a question in plain language with the agent (a job; its events stream as SSE). "
      "Without conversation_id it starts a conversation; with one it is a follow-up.",
      OBJ_REQ(STR("question", "the question") "," STR("conversation_id", "continue this one") ","
              STR("provider", "local or openai") "," STR("model", "the model (openai)") ","
              PROJECT, "\"question\""), "AgentRun", 202},
-    {SRV_GET, V1 "/agent/{id}", h_agent_get, 0, "agent", "get",
+    {HTTP_GET, V1 "/agent/{id}", h_agent_get, 0, "agent", "get",
      "An agent run: status, and its answer, SQL, result and chart once done (kept with its "
      "conversation).", NULL, "AgentRun", 200},
-    {SRV_GET, V1 "/agent/{id}/events", h_agent_events, SRV_STREAM, "agent", "events",
+    {HTTP_GET, V1 "/agent/{id}/events", h_agent_events, HTTP_STREAM, "agent", "events",
      "An agent run's events (reasoning, tool, message, approval, run) as Server-Sent Events, "
      "replayed from the start or after Last-Event-ID.",
      NULL, "Events", 200},
-    {SRV_GET, V1 "/agent/{id}/approvals", h_agent_approvals, 0, "agent", "approvals",
+    {HTTP_GET, V1 "/agent/{id}/approvals", h_agent_approvals, 0, "agent", "approvals",
      "The run's approval requests and their status.", NULL, "[Approval]", 200},
-    {SRV_POST, V1 "/agent/{id}/approvals/{approval}/decision", h_agent_decide, SRV_BODY, "agent",
+    {HTTP_POST, V1 "/agent/{id}/approvals/{approval}/decision", h_agent_decide, HTTP_BODY, "agent",
      "decide", "Approve, reject or edit a sensitive tool call the run waits on.",
      OBJ_REQ(STR("decision", "approve, reject or edit") "," ANYOBJ("edited_args", "edit: the arguments to use"),
              "\"decision\""), "Decision", 200},
 
-    {SRV_GET, V1 "/chat/sessions", h_chat_list, 0, "chat", "list",
+    {HTTP_GET, V1 "/chat/sessions", h_chat_list, 0, "chat", "list",
      "Conversations with the agent, the most recently active first.", OBJ(PROJECT), "[ConversationSummary]", 200},
-    {SRV_POST, V1 "/chat/sessions", h_chat_create, SRV_BODY, "chat", "create",
+    {HTTP_POST, V1 "/chat/sessions", h_chat_create, HTTP_BODY, "chat", "create",
      "Start an empty conversation.", OBJ(STR("title", "what it is about") "," PROJECT), "ConversationSummary", 201},
-    {SRV_GET, V1 "/chat/sessions/{id}", h_chat_get, 0, "chat", "get",
+    {HTTP_GET, V1 "/chat/sessions/{id}", h_chat_get, 0, "chat", "get",
      "A conversation with its messages.", NULL, "Conversation", 200},
-    {SRV_DELETE, V1 "/chat/sessions/{id}", h_chat_delete, 0, "chat", "delete",
+    {HTTP_DELETE, V1 "/chat/sessions/{id}", h_chat_delete, 0, "chat", "delete",
      "Delete a conversation, its messages, its runs' events and its work zone.", NULL, "ConversationDeleted", 200},
-    {SRV_GET, V1 "/chat/sessions/{id}/messages", h_chat_messages, 0, "chat", "messages",
+    {HTTP_GET, V1 "/chat/sessions/{id}/messages", h_chat_messages, 0, "chat", "messages",
      "A conversation's messages, oldest first: questions, and answers with SQL, result, chart.",
      NULL, "[Message]", 200},
-    {SRV_POST, V1 "/chat/sessions/{id}/messages", h_chat_ask, SRV_BODY | SRV_JOB, "chat", "ask",
+    {HTTP_POST, V1 "/chat/sessions/{id}/messages", h_chat_ask, HTTP_BODY | HTTP_JOB, "chat", "ask",
      "Ask in the conversation: an agent run with the earlier turns as context.",
      OBJ_REQ(STR("content", "the question") "," STR("provider", "local or openai") ","
              STR("model", "the model (openai)"), "\"content\""), "AgentRun", 202},
-    {SRV_GET, V1 "/skills", h_skills, 0, "skill", "list",
+    {HTTP_GET, V1 "/skills", h_skills, 0, "skill", "list",
      "The skills the agent can load (built in, the user's, the project's) and the SKILL.md "
      "files that could not be read.", OBJ(PROJECT), "Skills", 200},
-    {SRV_GET, V1 "/settings", h_settings_get, SRV_INLINE, "settings", "get",
+    {HTTP_GET, V1 "/settings", h_settings_get, HTTP_INLINE, "settings", "get",
      "The agent's settings: provider, model, base_url, timeout, send_rows; the API key masked.",
      NULL, "Settings", 200},
-    {SRV_PUT, V1 "/settings", h_settings_put, SRV_BODY, "settings", "update",
+    {HTTP_PUT, V1 "/settings", h_settings_put, HTTP_BODY, "settings", "update",
      "Change the agent's settings (saved; used by the next run). api_key is write-only; an "
      "empty one removes it.",
      OBJ(STR("provider", "local or openai") "," STR("model", "the model") ","
@@ -243,46 +243,51 @@ const struct srv_route srv_routes[] = {
             "\"select\":{\"type\":[\"array\",\"string\"],\"description\":\"selectors: " \
             "model, +model, model+, tag:x\"}" extra,                                        \
             "\"project_dir\"")
-    {SRV_POST, V1 "/dbt/run", h_dbt_run, SRV_BODY | SRV_JOB, "dbt", "run",
+    {HTTP_POST, V1 "/dbt/run", h_dbt_run, HTTP_BODY | HTTP_JOB, "dbt", "run",
      "Build the models of a dbt-style project (a job; an event per model).",
      DBT_ARGS("," BOOL("full_refresh", "rebuild incremental models")), NULL, 202},
-    {SRV_POST, V1 "/dbt/test", h_dbt_test, SRV_BODY | SRV_JOB, "dbt", "test",
+    {HTTP_POST, V1 "/dbt/test", h_dbt_test, HTTP_BODY | HTTP_JOB, "dbt", "test",
      "Run the data tests of a dbt-style project (a job; an event per test).", DBT_ARGS(""), NULL, 202},
-    {SRV_POST, V1 "/dbt/seed", h_dbt_seed, SRV_BODY | SRV_JOB, "dbt", "seed",
+    {HTTP_POST, V1 "/dbt/seed", h_dbt_seed, HTTP_BODY | HTTP_JOB, "dbt", "seed",
      "Load the CSV seeds of a dbt-style project (a job).", DBT_ARGS(""), NULL, 202},
-    {SRV_POST, V1 "/dbt/build", h_dbt_build, SRV_BODY | SRV_JOB, "dbt", "build",
+    {HTTP_POST, V1 "/dbt/build", h_dbt_build, HTTP_BODY | HTTP_JOB, "dbt", "build",
      "Seeds, then models, then tests of a dbt-style project (a job).",
      DBT_ARGS("," BOOL("full_refresh", "rebuild incremental models")), NULL, 202},
 };
 
 const size_t srv_n_routes = sizeof(srv_routes) / sizeof(srv_routes[0]);
 
-/* ---- the argument schemas, parsed once ------------------------------------ */
+extern const char srv_api_components[];
 
-static json_t *route_args[sizeof(srv_routes) / sizeof(srv_routes[0])];
-static pthread_once_t route_args_once = PTHREAD_ONCE_INIT;
-
-static json_t *parse_schema(const char *text)
+/* ?project= on the body routes that read it. */
+static void document(const struct http_route *rt, json_t *op)
 {
-    json_error_t jerr;
-    json_t *v;
-    if (text == NULL) /* no arguments: an empty object */
-        return json_pack("{s:s, s:b, s:{}}", "type", "object", "additionalProperties", 0,
-                         "properties");
-    v = json_loads(text, 0, &jerr);
-    if (v == NULL)
-        PD_BUG("route schema is not valid JSON");
-    return v;
+    json_t *params;
+    if (!(rt->flags & SRV_PROJECT_QUERY))
+        return;
+    if ((params = json_object_get(op, "parameters")) == NULL)
+        json_object_set_new(op, "parameters", params = json_array());
+    json_array_append_new(params, http_openapi_query_param(
+                                      "project",
+                                      json_pack("{s:s, s:s}", "type", "string", "description",
+                                                "the project (default: default)"),
+                                      0));
 }
 
-static void parse_route_args(void)
-{
-    for (size_t i = 0; i < srv_n_routes; i++)
-        route_args[i] = parse_schema(srv_routes[i].args);
-}
-
-const json_t *srv_route_args(const struct srv_route *rt)
-{
-    pthread_once(&route_args_once, parse_route_args);
-    return route_args[rt - srv_routes];
-}
+const struct http_api srv_api = {
+    .routes = srv_routes,
+    .n_routes = sizeof(srv_routes) / sizeof(srv_routes[0]),
+    .fallback = &srv_web_route,
+    .base = SRV_API,
+    .title = "Pluto Duck local API",
+    .description = "REST + SSE over the warehouse, sources, analyses, boards and jobs. A write "
+                   "(POST, PUT, PATCH, DELETE) needs 'Content-Type: application/json', even "
+                   "without a body; a body field the operation does not list is refused with 422.",
+    .components = srv_api_components,
+    .realm = "pluto-duck",
+    .auth_hint = "(the token is in runtime/server.json of the data home)",
+    .hosts_hint = "add the name to server.allowed_hosts",
+    .origins_hint = "allow it with server.cors_origins",
+    .auth_optional = 1,
+    .document = document,
+};

@@ -55,8 +55,6 @@ struct srv_opts {
 int srv_start(struct srv **out, const struct srv_opts *o, struct pd_err *err);
 /* The port actually bound. */
 int srv_port(const struct srv *s);
-/* 1 when host names a loopback address (127.0.0.0/8, ::1, localhost). */
-int srv_host_is_loopback(const char *host);
 /* Stop gracefully (see above) and free. NULL is fine. */
 void srv_stop(struct srv *s);
 

@@ -3,7 +3,8 @@
  * (see stream.h).
  */
 #include "server/stream.h"
-#include "server/http.h"
+#include "http/http.h"
+#include "server/context.h"
 #include "server/jobs.h"
 
 #include "base/alloc.h"
@@ -25,9 +26,9 @@
 /* ---- event streams ---------------------------------------------------- */
 
 struct sse {
-    struct srv_req *r;   /* valid while the response lives (the request outlives it) */
+    struct http_req *r;   /* valid while the response lives (the request outlives it) */
     struct srv_job *job;
-    struct srv_waker *waker;
+    struct http_waker *waker;
     uint64_t after;
     struct pd_buf pending;
     size_t off;
@@ -48,8 +49,8 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
             if (done || e->done)
                 return MHD_CONTENT_READER_END_OF_STREAM;
             /* Nothing yet: sleep until the job's next event. */
-            srv_suspend(e->r, 0);
-            srv_job_watch(e->job, e->after, srv_waker_fire, srv_waker_get(e->r));
+            http_suspend(e->r, 0);
+            srv_job_watch(e->job, e->after, http_waker_fire, http_waker_get(e->r));
             return 0;
         }
     }
@@ -66,22 +67,22 @@ static void sse_free(void *cls)
     struct sse *e = cls;
     /* A watch that never fired holds a reference on the waker. */
     for (int n = srv_job_unwatch(e->job, e->waker); n > 0; n--)
-        srv_waker_put(e->waker);
-    srv_waker_put(e->waker);
+        http_waker_put(e->waker);
+    http_waker_put(e->waker);
     srv_job_put(e->job);
     pd_buf_release(&e->pending);
     free(e);
 }
 
-void srv_reply_events(struct srv_req *r, struct srv_job *job)
+void srv_reply_events(struct http_req *r, struct srv_job *job)
 {
     struct sse *e = xcalloc(1, sizeof(*e));
     struct MHD_Response *resp;
-    const char *last = srv_header(r, "Last-Event-ID");
-    const char *after = srv_query(r, "after");
+    const char *last = http_header(r, "Last-Event-ID");
+    const char *after = http_query(r, "after");
     e->r = r;
     e->job = job;
-    e->waker = srv_waker_get(r);
+    e->waker = http_waker_get(r);
     pd_buf_init(&e->pending, 0);
     if (last || after)
         e->after = strtoull(last ? last : after, NULL, 10);
@@ -89,7 +90,7 @@ void srv_reply_events(struct srv_req *r, struct srv_job *job)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-    srv_reply_response(r, 200, resp);
+    http_reply_response(r, 200, resp);
 }
 
 /* ---- a job's outcome ---------------------------------------------------- */
@@ -110,15 +111,15 @@ static void job_wait_free(void *arg)
     free(w);
 }
 
-static void answer_job(struct srv_req *r)
+static void answer_job(struct http_req *r)
 {
     struct job_wait *w = r->later;
     int done = srv_job_finished(w->job);
     json_t *doc;
     if (!done && w->deadline > 0 && pd_mono_s() < w->deadline) {
         /* Woken by an event that was not the end: wait on. */
-        srv_later(r, answer_job, w->deadline);
-        srv_job_watch(w->job, UINT64_MAX - 1, srv_waker_fire, srv_waker_get(r));
+        http_later(r, answer_job, w->deadline);
+        srv_job_watch(w->job, UINT64_MAX - 1, http_waker_fire, http_waker_get(r));
         return;
     }
     doc = srv_job_json(w->job);
@@ -126,10 +127,10 @@ static void answer_job(struct srv_req *r)
     json_object_set_new(doc, "events_url", json_string(w->events_url));
     if (w->render)
         w->render(w->job, doc);
-    srv_reply_json(r, done && w->waited ? 200 : 202, doc);
+    http_reply_json(r, done && w->waited ? 200 : 202, doc);
 }
 
-void srv_reply_job(struct srv_req *r, struct srv_job *job, const char *events_url,
+void srv_reply_job(struct http_req *r, struct srv_job *job, const char *events_url,
                    double wait_s, srv_job_render render)
 {
     struct job_wait *w = xcalloc(1, sizeof(*w));
@@ -144,8 +145,8 @@ void srv_reply_job(struct srv_req *r, struct srv_job *job, const char *events_ur
         return;
     }
     w->deadline = pd_mono_s() + wait_s;
-    srv_later(r, answer_job, w->deadline);
-    srv_job_watch(job, UINT64_MAX - 1, srv_waker_fire, srv_waker_get(r));
+    http_later(r, answer_job, w->deadline);
+    srv_job_watch(job, UINT64_MAX - 1, http_waker_fire, http_waker_get(r));
 }
 
 /* ---- piped bodies ------------------------------------------------------- */
@@ -169,10 +170,10 @@ struct pipe_state {
     int failed;   /* ... with an error (err) */
     int responded; /* a response reads the pipe (it closes rfd when it goes) */
     struct pd_err err;
-    struct srv_waker *waker; /* wakes the request waiting for the first bytes */
-    struct srv_waker *rwaker; /* wakes the response waiting for more bytes */
-    struct srv_req *r;       /* valid while the response lives (the request outlives it) */
-    struct srv *srv;
+    struct http_waker *waker; /* wakes the request waiting for the first bytes */
+    struct http_waker *rwaker; /* wakes the response waiting for more bytes */
+    struct http_req *r;       /* valid while the response lives (the request outlives it) */
+    struct http_server *server;
     srv_producer produce;
     void *arg;
     void (*arg_free)(void *);
@@ -190,8 +191,8 @@ static void pipe_put(void *p)
         return;
     if (ps->rfd >= 0)
         close(ps->rfd);
-    srv_waker_put(ps->waker);
-    srv_waker_put(ps->rwaker);
+    http_waker_put(ps->waker);
+    http_waker_put(ps->rwaker);
     pthread_mutex_destroy(&ps->mu);
     free(ps->ctype);
     free(ps->filename);
@@ -230,16 +231,16 @@ static void request_done(void *p)
 /* Fire the wakers once: of the request waiting for the first bytes, of the response for more. */
 static void pipe_wake(struct pipe_state *ps)
 {
-    struct srv_waker *w, *rw;
+    struct http_waker *w, *rw;
     pthread_mutex_lock(&ps->mu);
     w = ps->waker;
     rw = ps->rwaker;
     ps->waker = ps->rwaker = NULL;
     pthread_mutex_unlock(&ps->mu);
     if (w)
-        srv_waker_fire(w);
+        http_waker_fire(w);
     if (rw)
-        srv_waker_fire(rw);
+        http_waker_fire(rw);
 }
 
 /*
@@ -305,7 +306,7 @@ static void *pipe_main(void *p)
     pipe_wake(ps);
     if (ps->arg_free)
         ps->arg_free(ps->arg);
-    srv_release(ps->srv);
+    http_release(ps->server);
     pipe_put(ps);
     return NULL;
 }
@@ -321,14 +322,14 @@ static ssize_t pipe_read(void *cls, uint64_t pos, char *buf, size_t max)
         return n;
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
         /* the producer's next write wakes it; the deadline covers a wake that came between */
-        struct srv_waker *w, *old;
-        srv_suspend(ps->r, pd_mono_s() + 0.05);
-        w = srv_waker_get(ps->r);
+        struct http_waker *w, *old;
+        http_suspend(ps->r, pd_mono_s() + 0.05);
+        w = http_waker_get(ps->r);
         pthread_mutex_lock(&ps->mu);
         old = ps->rwaker;
         ps->rwaker = w;
         pthread_mutex_unlock(&ps->mu);
-        srv_waker_put(old);
+        http_waker_put(old);
         return 0;
     }
     pthread_mutex_lock(&ps->mu);
@@ -338,7 +339,7 @@ static ssize_t pipe_read(void *cls, uint64_t pos, char *buf, size_t max)
 }
 
 /* On resume: the first bytes are there, or the producer ended. */
-static void pipe_answer(struct srv_req *r)
+static void pipe_answer(struct http_req *r)
 {
     struct pipe_state *ps = r->later;
     struct MHD_Response *resp;
@@ -347,22 +348,22 @@ static void pipe_answer(struct srv_req *r)
     started = ps->started, done = ps->done, failed = ps->failed;
     pthread_mutex_unlock(&ps->mu);
     if (!started && !done) { /* woken early: wait on */
-        struct srv_waker *w;
-        srv_later(r, pipe_answer, 0);
-        w = srv_waker_get(r);
+        struct http_waker *w;
+        http_later(r, pipe_answer, 0);
+        w = http_waker_get(r);
         pthread_mutex_lock(&ps->mu);
         if (ps->started || ps->done) {
             pthread_mutex_unlock(&ps->mu);
-            srv_waker_fire(w);
+            http_waker_fire(w);
             return;
         }
-        srv_waker_put(ps->waker);
+        http_waker_put(ps->waker);
         ps->waker = w;
         pthread_mutex_unlock(&ps->mu);
         return;
     }
     if (failed && !started) {
-        srv_reply_err(r, &ps->err);
+        http_reply_err(r, &ps->err);
         return;
     }
     pthread_mutex_lock(&ps->mu);
@@ -377,10 +378,10 @@ static void pipe_answer(struct srv_req *r)
         snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", ps->filename);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
     }
-    srv_reply_response(r, 200, resp);
+    http_reply_response(r, 200, resp);
 }
 
-void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
+void srv_reply_pipe(struct http_req *r, const char *ctype, const char *filename,
                     srv_producer produce, void *arg, void (*arg_free)(void *))
 {
     struct pipe_state *ps;
@@ -391,7 +392,7 @@ void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
     if (pipe2(fds, O_CLOEXEC) != 0) {
         if (arg_free)
             arg_free(arg);
-        srv_reply_error(r, PD_EIO, "cannot create a pipe: %s", strerror(errno));
+        http_reply_error(r, PD_EIO, "cannot create a pipe: %s", strerror(errno));
         return;
     }
     fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
@@ -406,7 +407,7 @@ void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
     ps->rfd = fds[0];
     ps->wfd = fds[1];
     ps->r = r;
-    ps->srv = r->srv;
+    ps->server = r->server;
     ps->produce = produce;
     ps->arg = arg;
     ps->arg_free = arg_free;
@@ -415,9 +416,9 @@ void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
     r->later = ps;
     r->later_free = request_done;
     /* suspended before the producer can wake it */
-    srv_later(r, pipe_answer, 0);
-    ps->waker = srv_waker_get(r);
-    srv_hold(r->srv);
+    http_later(r, pipe_answer, 0);
+    ps->waker = http_waker_get(r);
+    http_hold(r->server);
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&t, &attr, pipe_main, ps) != 0) {
@@ -425,7 +426,7 @@ void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
         close(fds[1]);
         if (arg_free)
             arg_free(arg);
-        srv_release(r->srv);
+        http_release(r->server);
         pthread_mutex_lock(&ps->mu);
         ps->done = ps->failed = 1;
         pd_fail(&ps->err, PD_EINTERNAL, "cannot start a thread for the response");
@@ -441,17 +442,17 @@ void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
 
 #define MAX_WAIT_S 3600
 
-void srv_submit(struct srv_req *r, const char *kind, json_t *args, srv_job_fn fn, void *arg,
+void srv_submit(struct http_req *r, const char *kind, json_t *args, srv_job_fn fn, void *arg,
                 void (*arg_free)(void *), const char *events_base)
 {
     srv_submit_rendered(r, kind, args, fn, arg, arg_free, events_base, NULL);
 }
 
-void srv_submit_rendered(struct srv_req *r, const char *kind, json_t *args, srv_job_fn fn,
+void srv_submit_rendered(struct http_req *r, const char *kind, json_t *args, srv_job_fn fn,
                          void *arg, void (*arg_free)(void *), const char *events_base,
                          srv_job_render render)
 {
-    const char *wait = srv_query(r, "wait");
+    const char *wait = http_query(r, "wait");
     struct pd_err err = PD_ERR_INIT;
     struct srv_job *job;
     double wait_s = 0;
@@ -463,16 +464,16 @@ void srv_submit_rendered(struct srv_req *r, const char *kind, json_t *args, srv_
         if (*wait == '\0' || *end || wait_s < 0 || wait_s > MAX_WAIT_S) {
             if (arg_free)
                 arg_free(arg);
-            srv_reply_error(r, PD_EINVAL, "?wait must be a number of seconds from 0 to %d",
+            http_reply_error(r, PD_EINVAL, "?wait must be a number of seconds from 0 to %d",
                             MAX_WAIT_S);
             return;
         }
         if (wait_s == 0)
             wait_s = 0.001; /* ?wait=0: answer with the state right away */
     }
-    job = srv_job_submit(srv_jobs(r->srv), kind, args, fn, arg, arg_free, &err);
+    job = srv_job_submit(srv_jobs(srv_of(r)), kind, args, fn, arg, arg_free, &err);
     if (job == NULL) {
-        srv_reply_err(r, &err);
+        http_reply_err(r, &err);
         return;
     }
     snprintf(url, sizeof(url), "%s/%s/events", events_base ? events_base : SRV_API "/jobs",
@@ -480,15 +481,15 @@ void srv_submit_rendered(struct srv_req *r, const char *kind, json_t *args, srv_
     srv_reply_job(r, job, url, wait_s, render);
 }
 
-struct srv_job *srv_find_job(struct srv_req *r, const char *kind, const char *what)
+struct srv_job *srv_find_job(struct http_req *r, const char *kind, const char *what)
 {
-    struct srv_job *job = srv_job_get(srv_jobs(r->srv), srv_param(r, "id"));
+    struct srv_job *job = srv_job_get(srv_jobs(srv_of(r)), http_param(r, "id"));
     if (job && kind && strcmp(srv_job_kind(job), kind) != 0) {
         srv_job_put(job);
         job = NULL;
     }
     if (job == NULL)
-        srv_reply_error(r, PD_ENOTFOUND, "no %s '%s' (finished ones are kept for an hour)", what,
-                        srv_param(r, "id"));
+        http_reply_error(r, PD_ENOTFOUND, "no %s '%s' (finished ones are kept for an hour)", what,
+                        http_param(r, "id"));
     return job;
 }

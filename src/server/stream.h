@@ -11,7 +11,7 @@
 #include "server/jobs.h"
 
 struct srv_job;
-struct srv_req;
+struct http_req;
 
 /*
  * Stream the job's events as Server-Sent Events (text/event-stream): every
@@ -20,7 +20,7 @@ struct srv_req;
  * connection is suspended while there is nothing to send, so an idle stream
  * holds no thread, and only as much is buffered as the client takes.
  */
-void srv_reply_events(struct srv_req *r, struct srv_job *job);
+void srv_reply_events(struct http_req *r, struct srv_job *job);
 
 /*
  * Answer for a job just submitted: 202 {job_id, status, events_url} at once, or
@@ -29,7 +29,7 @@ void srv_reply_events(struct srv_req *r, struct srv_job *job);
  * either answer.
  */
 typedef void (*srv_job_render)(struct srv_job *job, json_t *doc);
-void srv_reply_job(struct srv_req *r, struct srv_job *job, const char *events_url,
+void srv_reply_job(struct http_req *r, struct srv_job *job, const char *events_url,
                    double wait_s, srv_job_render render);
 
 /*
@@ -37,9 +37,9 @@ void srv_reply_job(struct srv_req *r, struct srv_job *job, const char *events_ur
  * srv_reply_job, honouring ?wait=SECONDS. Events are at events_base/ID/events
  * (NULL: /api/v1/jobs).
  */
-void srv_submit(struct srv_req *r, const char *kind, json_t *args, srv_job_fn fn, void *arg,
+void srv_submit(struct http_req *r, const char *kind, json_t *args, srv_job_fn fn, void *arg,
                 void (*arg_free)(void *), const char *events_base);
-void srv_submit_rendered(struct srv_req *r, const char *kind, json_t *args, srv_job_fn fn,
+void srv_submit_rendered(struct http_req *r, const char *kind, json_t *args, srv_job_fn fn,
                          void *arg, void (*arg_free)(void *), const char *events_base,
                          srv_job_render render);
 
@@ -54,13 +54,13 @@ void srv_submit_rendered(struct srv_req *r, const char *kind, json_t *args, srv_
  */
 struct pd_err;
 typedef int (*srv_producer)(FILE *out, void *arg, struct pd_err *err);
-void srv_reply_pipe(struct srv_req *r, const char *ctype, const char *filename,
+void srv_reply_pipe(struct http_req *r, const char *ctype, const char *filename,
                     srv_producer produce, void *arg, void (*arg_free)(void *));
 
 /*
  * The job named by the path's {id}, when it is of kind (NULL: any kind), as a
  * new reference; otherwise NULL with a 404 answered naming what (a "query").
  */
-struct srv_job *srv_find_job(struct srv_req *r, const char *kind, const char *what);
+struct srv_job *srv_find_job(struct http_req *r, const char *kind, const char *what);
 
 #endif

@@ -9,22 +9,23 @@
 #include "base/err.h"
 #include "base/jschema.h"
 #include "fuzz.h"
-#include "server/http.h"
+#include "http/http.h"
+#include "server/context.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     for (size_t i = 0; i < srv_n_routes; i++) {
-        const struct srv_route *rt = &srv_routes[i];
+        const struct http_route *rt = &srv_routes[i];
         struct pd_err err = PD_ERR_INIT;
         const char *code = NULL;
         json_t *body = NULL;
         unsigned status;
-        if (!(rt->flags & SRV_BODY))
+        if (!(rt->flags & HTTP_BODY))
             continue;
-        status = srv_body_parse(rt, (const char *)data, size, &body, &code, &err);
+        status = http_body_parse(rt, (const char *)data, size, &body, &code, &err);
         if (status == 0) {
             struct pd_err again = PD_ERR_INIT;
-            if (!json_is_object(body) || pd_jschema_check(srv_route_args(rt), body, &again) != 0)
+            if (!json_is_object(body) || pd_jschema_check(http_route_args(rt), body, &again) != 0)
                 abort();
             json_decref(body);
         } else if ((status != 400 && status != 422) || body || !code || !err.msg[0]) {

@@ -1,39 +1,39 @@
 /*
- * openapi.c - the OpenAPI document and the action catalog, both made from
- * the route table (routes.c) and the named schemas of api_components.json
- * (compiled in). A route's `returns` names what a success answers:
+ * openapi.c - an API's OpenAPI document and action catalog, both made from
+ * its route table and the named schemas of its components (a JSON text the
+ * application compiles in). A route's `returns` names what a success answers:
  * "Name" is a schema of the components (or a whole response, such as a
  * stream with several content types), "[Name]" an array of them.
  */
-#include "server/openapi.h"
-
-#include "server/http.h"
+#include "http/http.h"
+#include "http/server.h"
 
 #include "base/alloc.h"
-#include "base/build.h"
+#include "base/hmap.h"
 
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-extern const char srv_api_components[];
+/* The components of each API, parsed once, by the address of their text. */
+static pthread_mutex_t components_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pd_hmap parsed_components = PD_HMAP_INIT;
 
-static json_t *components;
-static pthread_once_t components_once = PTHREAD_ONCE_INIT;
-
-static void parse_components(void)
+static const json_t *api_components(const struct http_api *api)
 {
+    char key[32];
+    json_t *v;
     json_error_t jerr;
-    components = json_loads(srv_api_components, 0, &jerr);
-    if (components == NULL)
-        PD_BUG("api_components.json is not valid JSON");
-}
-
-static const json_t *api_components(void)
-{
-    pthread_once(&components_once, parse_components);
-    return components;
+    snprintf(key, sizeof(key), "%p", (const void *)api->components);
+    pthread_mutex_lock(&components_mu);
+    if ((v = pd_hmap_get(&parsed_components, key)) == NULL) {
+        if ((v = json_loads(api->components, 0, &jerr)) == NULL)
+            PD_BUG("an API's components are not valid JSON");
+        pd_hmap_put(&parsed_components, key, v);
+    }
+    pthread_mutex_unlock(&components_mu);
+    return v;
 }
 
 /* The route's path parameters as names. */
@@ -47,14 +47,14 @@ static json_t *path_params(const char *path)
     return names;
 }
 
-static const char *method_name(enum srv_method m)
+static const char *method_name(enum http_method m)
 {
     switch (m) {
-    case SRV_GET: return "get";
-    case SRV_POST: return "post";
-    case SRV_PUT: return "put";
-    case SRV_PATCH: return "patch";
-    case SRV_DELETE: return "delete";
+    case HTTP_GET: return "get";
+    case HTTP_POST: return "post";
+    case HTTP_PUT: return "put";
+    case HTTP_PATCH: return "patch";
+    case HTTP_DELETE: return "delete";
     }
     return "get";
 }
@@ -67,9 +67,10 @@ static json_t *ref(const char *section, const char *name)
 }
 
 /* The success response a route's `returns` names. */
-static json_t *success(const struct srv_route *rt, const char *description)
+static json_t *success(const struct http_api *api, const struct http_route *rt,
+                       const char *description)
 {
-    const char *name = rt->returns ? rt->returns : rt->flags & SRV_JOB ? "JobStarted" : NULL;
+    const char *name = rt->returns ? rt->returns : rt->flags & HTTP_JOB ? "JobStarted" : NULL;
     json_t *schema;
     char inner[96];
     if (name == NULL)
@@ -77,24 +78,24 @@ static json_t *success(const struct srv_route *rt, const char *description)
     if (name[0] == '[') {
         snprintf(inner, sizeof(inner), "%.*s", (int)strlen(name) - 2, name + 1);
         schema = json_pack("{s:s, s:o}", "type", "array", "items", ref("schemas", inner));
-    } else if (json_object_get(json_object_get(api_components(), "responses"), name)) {
+    } else if (json_object_get(json_object_get(api_components(api), "responses"), name)) {
         return ref("responses", name);
     } else {
-        if (!json_object_get(json_object_get(api_components(), "schemas"), name))
-            PD_BUG("a route's returns names no schema of api_components.json");
+        if (!json_object_get(json_object_get(api_components(api), "schemas"), name))
+            PD_BUG("a route's returns names no schema of its components");
         schema = ref("schemas", name);
     }
     return json_pack("{s:s, s:{s:{s:o}}}", "description", description, "content",
                      "application/json", "schema", schema);
 }
 
-static int is_write(const struct srv_route *rt)
+static int is_write(const struct http_route *rt)
 {
-    return rt->method != SRV_GET;
+    return rt->method != HTTP_GET;
 }
 
 /* The error statuses an operation can answer, each the envelope. */
-static void add_errors(json_t *responses, const struct srv_route *rt)
+static void add_errors(const struct http_api *api, json_t *responses, const struct http_route *rt)
 {
     static const struct {
         const char *status;
@@ -104,57 +105,58 @@ static void add_errors(json_t *responses, const struct srv_route *rt)
         {"414", 0}, {"415", 1}, {"421", 0}, {"422", 1}, {"423", 0}, {"431", 0}, {"500", 0},
     };
     for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
-        if ((errors[i].when == 1 && !is_write(rt)) || (errors[i].when == 2 && rt->flags & SRV_PUBLIC))
+        if ((errors[i].when == 1 && !is_write(rt)) || (errors[i].when == 2 && rt->flags & HTTP_PUBLIC))
             continue;
         json_object_set_new(responses, errors[i].status, ref("responses", "Error"));
     }
+    for (const char *e = api->errors; e && *e; e += strspn(e, " ")) {
+        size_t n = strcspn(e, " ");
+        char status[8];
+        snprintf(status, sizeof(status), "%.*s", (int)n, e);
+        json_object_set_new(responses, status, ref("responses", "Error"));
+        e += n;
+    }
 }
 
-static json_t *query_param(const char *name, const json_t *schema, int required)
+json_t *http_openapi_query_param(const char *name, const json_t *schema, int required)
 {
     return json_pack("{s:s, s:s, s:b, s:O}", "name", name, "in", "query", "required", required,
                      "schema", schema);
 }
 
-static json_t *parameters(const struct srv_route *rt)
+static json_t *parameters(const struct http_route *rt)
 {
     json_t *params = json_array(), *names = path_params(rt->path), *name;
-    const json_t *args = srv_route_args(rt);
+    const json_t *args = http_route_args(rt);
     size_t i;
     json_array_foreach(names, i, name)
         json_array_append_new(params, json_pack("{s:O, s:s, s:b, s:{s:s}}", "name", name, "in",
                                                 "path", "required", 1, "schema", "type", "string"));
     json_decref(names);
-    if (!(rt->flags & SRV_BODY)) {
+    if (!(rt->flags & HTTP_BODY)) {
         const char *key;
         json_t *prop, *rq, *req = json_object_get(args, "required");
         json_object_foreach(json_object_get(args, "properties"), key, prop) {
             int required = 0;
             json_array_foreach(req, i, rq)
                 required |= strcmp(json_string_value(rq), key) == 0;
-            json_array_append_new(params, query_param(key, prop, required));
+            json_array_append_new(params, http_openapi_query_param(key, prop, required));
         }
     }
-    if (rt->flags & SRV_PROJECT_QUERY)
-        json_array_append_new(params, query_param("project",
-                                                  json_pack("{s:s, s:s}", "type", "string",
-                                                            "description",
-                                                            "the project (default: default)"),
-                                                  0));
-    if (rt->flags & SRV_JOB)
+    if (rt->flags & HTTP_JOB)
         json_array_append_new(
-            params, query_param("wait",
+            params, http_openapi_query_param("wait",
                                 json_pack("{s:s, s:i, s:i, s:s}", "type", "number", "minimum", 0,
                                           "maximum", 3600, "description",
                                           "answer 200 with the outcome when the job ends within "
                                           "this many seconds (else 202 as without it)"),
                                 0));
-    if (rt->flags & SRV_STREAM && strstr(rt->path, "/events")) {
+    if (rt->flags & HTTP_STREAM && strstr(rt->path, "/events")) {
         json_array_append_new(params,
                               json_pack("{s:s, s:s, s:b, s:{s:s}, s:s}", "name", "Last-Event-ID",
                                         "in", "header", "required", 0, "schema", "type", "string",
                                         "description", "resume after this event"));
-        json_array_append_new(params, query_param("after",
+        json_array_append_new(params, http_openapi_query_param("after",
                                                   json_pack("{s:s, s:i, s:s}", "type", "integer",
                                                             "minimum", 0, "description",
                                                             "only the events after this id"),
@@ -163,7 +165,7 @@ static json_t *parameters(const struct srv_route *rt)
     return params;
 }
 
-static json_t *operation(const struct srv_route *rt)
+static json_t *operation(const struct http_api *api, const struct http_route *rt)
 {
     json_t *op = json_pack("{s:s, s:s, s:[s]}", "operationId", "", "summary", rt->summary, "tags",
                            rt->subject);
@@ -174,75 +176,76 @@ static json_t *operation(const struct srv_route *rt)
         snprintf(opid, sizeof(opid), "%s_%s", rt->subject, rt->action);
     } else { /* not in the action catalog: named by its path ("system_openapi_json") */
         size_t n = (size_t)snprintf(opid, sizeof(opid), "%s_", rt->subject);
-        for (const char *c = rt->path + strlen(SRV_API "/"); *c && n + 1 < sizeof(opid); c++)
+        for (const char *c = rt->path + strlen(api->base) + 1; *c && n + 1 < sizeof(opid); c++)
             opid[n++] = (char)(isalnum((unsigned char)*c) ? *c : '_');
         opid[n] = '\0';
     }
     json_object_set_new(op, "operationId", json_string(opid));
     if (json_array_size(params))
         json_object_set(op, "parameters", params);
-    if (rt->flags & SRV_BODY) {
-        json_t *schema = json_deep_copy(srv_route_args(rt));
+    if (rt->flags & HTTP_BODY) {
+        json_t *schema = json_deep_copy(http_route_args(rt));
         json_object_set_new(op, "requestBody",
                             json_pack("{s:b, s:{s:{s:o}}}", "required",
                                       json_array_size(json_object_get(schema, "required")) > 0,
                                       "content", "application/json", "schema", schema));
     }
-    if (rt->flags & SRV_JOB) {
-        json_object_set_new(responses, "200", success(rt, "with ?wait: the job ended in time"));
-        json_object_set_new(responses, "202", success(rt, "the job, still queued or running"));
+    if (rt->flags & HTTP_JOB) {
+        json_object_set_new(responses, "200", success(api, rt, "with ?wait: the job ended in time"));
+        json_object_set_new(responses, "202", success(api, rt, "the job, still queued or running"));
     } else {
         snprintf(status, sizeof(status), "%u", rt->status);
         json_object_set_new(responses, status,
-                            success(rt, rt->status == 201   ? "created"
+                            success(api, rt, rt->status == 201   ? "created"
                                         : rt->status == 202 ? "accepted: it goes on in the background"
                                                             : "ok"));
     }
-    add_errors(responses, rt);
+    add_errors(api, responses, rt);
     json_object_set_new(op, "responses", responses);
-    if (!(rt->flags & SRV_PUBLIC))
-        json_object_set_new(op, "security", json_pack("[{s:[]}, {}]", "bearer"));
+    if (!(rt->flags & HTTP_PUBLIC))
+        json_object_set_new(op, "security", api->auth_optional
+                                                ? json_pack("[{s:[]}, {}]", "bearer")
+                                                : json_pack("[{s:[]}]", "bearer"));
+    if (api->document)
+        api->document(rt, op);
     json_decref(params);
     return op;
 }
 
-json_t *srv_openapi_doc(void)
+json_t *http_openapi_doc(const struct http_api *api, const char *version)
 {
     json_t *paths = json_object();
     json_t *doc = json_pack(
         "{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o}", "openapi", "3.1.0", "info", "title",
-        "Pluto Duck local API", "version", PD_VERSION, "description",
-        "REST + SSE over the warehouse, sources, analyses, boards and jobs. A write (POST, PUT, "
-        "PATCH, DELETE) needs 'Content-Type: application/json', even without a body; a body "
-        "field the operation does not list is refused with 422.",
-        "servers", "url", SRV_API, "components", json_deep_copy(api_components()));
+        api->title, "version", version, "description", api->description, "servers", "url",
+        api->base, "components", json_deep_copy(api_components(api)));
     json_object_set_new(json_object_get(doc, "components"), "securitySchemes",
                         json_pack("{s:{s:s, s:s}}", "bearer", "type", "http", "scheme", "bearer"));
-    for (size_t i = 0; i < srv_n_routes; i++) {
-        const struct srv_route *rt = &srv_routes[i];
-        const char *path = rt->path + strlen(SRV_API);
+    for (size_t i = 0; i < api->n_routes; i++) {
+        const struct http_route *rt = &api->routes[i];
+        const char *path = rt->path + strlen(api->base);
         json_t *item = json_object_get(paths, path);
         if (item == NULL) {
             item = json_object();
             json_object_set_new(paths, path, item);
         }
-        json_object_set_new(item, method_name(rt->method), operation(rt));
+        json_object_set_new(item, method_name(rt->method), operation(api, rt));
     }
     json_object_set_new(doc, "paths", paths);
     return doc;
 }
 
-json_t *srv_actions_doc(void)
+json_t *http_actions_doc(const struct http_api *api)
 {
     json_t *list = json_array();
-    for (size_t i = 0; i < srv_n_routes; i++) {
-        const struct srv_route *rt = &srv_routes[i];
+    for (size_t i = 0; i < api->n_routes; i++) {
+        const struct http_route *rt = &api->routes[i];
         json_t *args, *props, *names, *name, *req;
         size_t j;
         char id[96];
-        if (rt->action == NULL || rt->flags & SRV_STREAM)
+        if (rt->action == NULL || rt->flags & HTTP_STREAM)
             continue;
-        args = json_deep_copy(srv_route_args(rt));
+        args = json_deep_copy(http_route_args(rt));
         if ((props = json_object_get(args, "properties")) == NULL)
             json_object_set_new(args, "properties", props = json_object());
         if ((req = json_object_get(args, "required")) == NULL)
@@ -259,7 +262,7 @@ json_t *srv_actions_doc(void)
                                               "description", rt->summary, "method",
                                               method_name(rt->method), "path", rt->path,
                                               "parameters", args, "job",
-                                              (rt->flags & SRV_JOB) != 0));
+                                              (rt->flags & HTTP_JOB) != 0));
     }
     return list;
 }

@@ -11,12 +11,12 @@
  * JSON and come from no Origin (curl, the CLI), the server's own, or a listed
  * one. The functions here only decide; server.c answers.
  */
-#ifndef PD_SERVER_GUARD_H
-#define PD_SERVER_GUARD_H
+#ifndef PD_HTTP_GUARD_H
+#define PD_HTTP_GUARD_H
 
 #include "base/strv.h"
 
-struct srv_guard {
+struct http_guard {
     char *bind_host;           /* the address bound, as given ("127.0.0.1", "::", "0.0.0.0") */
     int port;                  /* the port bound */
     int wildcard;              /* bound to every address: any IP literal names us */
@@ -27,11 +27,11 @@ struct srv_guard {
 /*
  * Set up g for a server bound to bind_host:port, with the comma-separated lists
  * allowed_hosts and cors_origins (either may be NULL or empty). Release with
- * srv_guard_release.
+ * http_guard_release.
  */
-void srv_guard_init(struct srv_guard *g, const char *bind_host, int port,
+void http_guard_init(struct http_guard *g, const char *bind_host, int port,
                     const char *allowed_hosts, const char *cors_origins);
-void srv_guard_release(struct srv_guard *g);
+void http_guard_release(struct http_guard *g);
 
 /*
  * 1 when a request with this Host header is for this server: the loopback names
@@ -39,23 +39,23 @@ void srv_guard_release(struct srv_guard *g);
  * IP literal when bound to every address, or an entry of allowed_hosts. A
  * missing Host, a name with a trailing dot or a wrong port is 0.
  */
-int srv_guard_host_ok(const struct srv_guard *g, const char *host);
+int http_guard_host_ok(const struct http_guard *g, const char *host);
 
 /*
  * 1 when a browser's Origin may make a write: the server's own origin (http
- * with a Host srv_guard_host_ok accepts) or one listed in cors_origins. NULL
+ * with a Host http_guard_host_ok accepts) or one listed in cors_origins. NULL
  * (no Origin header: not a browser) is 1; "null" is 0.
  */
-int srv_guard_origin_ok(const struct srv_guard *g, const char *origin);
+int http_guard_origin_ok(const struct http_guard *g, const char *origin);
 
 /* 1 when origin is listed in cors_origins (so it gets CORS headers). */
-int srv_guard_origin_listed(const struct srv_guard *g, const char *origin);
+int http_guard_origin_listed(const struct http_guard *g, const char *origin);
 
 /*
  * 1 when ctype is the media type application/json, in any case, alone or
  * followed by parameters ("application/json; charset=utf-8");
  * "application/jsonx" or "application/json-seq" is 0.
  */
-int srv_media_is_json(const char *ctype);
+int http_media_is_json(const char *ctype);
 
 #endif

@@ -5,7 +5,7 @@
  * so the dispatcher can call them for every request and tests can call them
  * alone.
  */
-#include "server/guard.h"
+#include "http/guard.h"
 
 #include "base/alloc.h"
 
@@ -56,7 +56,7 @@ static void split_list(struct pd_strv *out, const char *list)
     }
 }
 
-void srv_guard_init(struct srv_guard *g, const char *bind_host, int port,
+void http_guard_init(struct http_guard *g, const char *bind_host, int port,
                     const char *allowed_hosts, const char *cors_origins)
 {
     memset(g, 0, sizeof(*g));
@@ -68,7 +68,7 @@ void srv_guard_init(struct srv_guard *g, const char *bind_host, int port,
     split_list(&g->origins, cors_origins);
 }
 
-void srv_guard_release(struct srv_guard *g)
+void http_guard_release(struct http_guard *g)
 {
     free(g->bind_host);
     pd_strv_clear(&g->allowed);
@@ -135,7 +135,7 @@ static int split_hostport(const char *hp, size_t len, char *name, size_t cap, lo
 }
 
 /* Is name:port one of ours (port -1: the default port of the scheme, def)? */
-static int name_ok(const struct srv_guard *g, const char *name, long port, long def)
+static int name_ok(const struct http_guard *g, const char *name, long port, long def)
 {
     long eff = port < 0 ? def : port;
     for (size_t i = 0; i < g->allowed.n; i++) {
@@ -163,7 +163,7 @@ static int name_ok(const struct srv_guard *g, const char *name, long port, long 
     }
 }
 
-int srv_guard_host_ok(const struct srv_guard *g, const char *host)
+int http_guard_host_ok(const struct http_guard *g, const char *host)
 {
     char name[256];
     long port;
@@ -172,7 +172,7 @@ int srv_guard_host_ok(const struct srv_guard *g, const char *host)
     return name_ok(g, name, port, 80);
 }
 
-int srv_guard_origin_listed(const struct srv_guard *g, const char *origin)
+int http_guard_origin_listed(const struct http_guard *g, const char *origin)
 {
     if (origin == NULL)
         return 0;
@@ -182,14 +182,14 @@ int srv_guard_origin_listed(const struct srv_guard *g, const char *origin)
     return 0;
 }
 
-int srv_guard_origin_ok(const struct srv_guard *g, const char *origin)
+int http_guard_origin_ok(const struct http_guard *g, const char *origin)
 {
     char name[256];
     long port, def;
     const char *hp;
     if (origin == NULL)
         return 1;
-    if (srv_guard_origin_listed(g, origin))
+    if (http_guard_origin_listed(g, origin))
         return 1;
     if (strncasecmp(origin, "http://", 7) == 0)
         hp = origin + 7, def = 80;
@@ -202,7 +202,7 @@ int srv_guard_origin_ok(const struct srv_guard *g, const char *origin)
     return name_ok(g, name, port, def);
 }
 
-int srv_media_is_json(const char *ctype)
+int http_media_is_json(const char *ctype)
 {
     const char *p;
     if (ctype == NULL)

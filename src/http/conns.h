@@ -16,12 +16,12 @@
  * Closing is a shutdown(2) of the socket; libmicrohttpd then sees the end and
  * closes it itself. All functions are thread-safe.
  */
-#ifndef PD_SERVER_CONNS_H
-#define PD_SERVER_CONNS_H
+#ifndef PD_HTTP_CONNS_H
+#define PD_HTTP_CONNS_H
 
 #include <sys/socket.h>
 
-struct srv_conns_opts {
+struct http_conns_opts {
     int max_total;         /* connections at once */
     int max_per_addr;      /* connections at once from one client address */
     double head_timeout_s; /* a new connection sends its first request head within this */
@@ -29,41 +29,41 @@ struct srv_conns_opts {
     double body_timeout_s; /* a request body arrives whole within this */
 };
 
-struct srv_conns;
-struct srv_conn;
+struct http_conns;
+struct http_conn;
 
 /* A tracker with these limits (values <= 0 take the defaults: 1024, 256, 10, 60, 60). */
-struct srv_conns *srv_conns_new(const struct srv_conns_opts *o);
-void srv_conns_free(struct srv_conns *c);
+struct http_conns *http_conns_new(const struct http_conns_opts *o);
+void http_conns_free(struct http_conns *c);
 
 /*
  * May a connection from addr be accepted? Makes room by closing the oldest
  * closable connection when a limit is reached; 0 only when there is none.
  */
-int srv_conns_admit(struct srv_conns *c, const struct sockaddr *addr, socklen_t len);
+int http_conns_admit(struct http_conns *c, const struct sockaddr *addr, socklen_t len);
 
-/* A connection (socket fd, from addr) opened: its entry, owned by c until srv_conns_closed. */
-struct srv_conn *srv_conns_opened(struct srv_conns *c, int fd, const struct sockaddr *addr,
+/* A connection (socket fd, from addr) opened: its entry, owned by c until http_conns_closed. */
+struct http_conn *http_conns_opened(struct http_conns *c, int fd, const struct sockaddr *addr,
                                   socklen_t len);
 /* The connection is gone (before its socket is closed). NULL is fine. */
-void srv_conns_closed(struct srv_conns *c, struct srv_conn *e);
+void http_conns_closed(struct http_conns *c, struct http_conn *e);
 
 /* A request line arrived: the rest of the head is due within head_timeout_s. */
-void srv_conn_head(struct srv_conns *c, struct srv_conn *e);
+void http_conn_head(struct http_conns *c, struct http_conn *e);
 /* A request head arrived: the connection receives its body. */
-void srv_conn_receiving(struct srv_conns *c, struct srv_conn *e);
-/* The body is in: the connection is busy until srv_conn_waiting. */
-void srv_conn_busy(struct srv_conns *c, struct srv_conn *e);
+void http_conn_receiving(struct http_conns *c, struct http_conn *e);
+/* The body is in: the connection is busy until http_conn_waiting. */
+void http_conn_busy(struct http_conns *c, struct http_conn *e);
 /* The request ended: the connection waits for its next head. */
-void srv_conn_waiting(struct srv_conns *c, struct srv_conn *e);
+void http_conn_waiting(struct http_conns *c, struct http_conn *e);
 
 /* Close the connections past their time limits (called every fraction of a second). */
-void srv_conns_sweep(struct srv_conns *c);
+void http_conns_sweep(struct http_conns *c);
 
 /* The limit of connections at once. */
-int srv_conns_max(const struct srv_conns *c);
+int http_conns_max(const struct http_conns *c);
 
 /* Connections open now (those being closed not counted). */
-int srv_conns_count(struct srv_conns *c);
+int http_conns_count(struct http_conns *c);
 
 #endif

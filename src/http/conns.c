@@ -3,11 +3,11 @@
  *
  * A doubly linked list of entries in the order they entered their state, so
  * the oldest closable one is found from the head. Entries are only removed by
- * srv_conns_closed, which libmicrohttpd calls before it closes the socket; the
+ * http_conns_closed, which libmicrohttpd calls before it closes the socket; the
  * lock held around shutdown(2) makes sure the fd shut is still the
  * connection's own.
  */
-#include "server/conns.h"
+#include "http/conns.h"
 
 #include "base/alloc.h"
 #include "base/log.h"
@@ -21,7 +21,7 @@
 
 enum conn_state { CONN_WAITING, CONN_HEAD, CONN_RECEIVING, CONN_BUSY };
 
-struct srv_conn {
+struct http_conn {
     int fd;
     unsigned char addr[16];
     int addr_len;
@@ -29,13 +29,13 @@ struct srv_conn {
     int requests;    /* requests begun on it */
     double since;    /* pd_mono_s when it entered its state */
     int closing;     /* shut down, waiting for libmicrohttpd to notice */
-    struct srv_conn *prev, *next;
+    struct http_conn *prev, *next;
 };
 
-struct srv_conns {
-    struct srv_conns_opts o;
+struct http_conns {
+    struct http_conns_opts o;
     pthread_mutex_t mu;
-    struct srv_conn *head, *tail; /* by time entered the state, oldest first */
+    struct http_conn *head, *tail; /* by time entered the state, oldest first */
     int open;                     /* entries not closing */
 };
 
@@ -52,9 +52,9 @@ static int addr_key(const struct sockaddr *sa, socklen_t len, unsigned char out[
     return 0;
 }
 
-struct srv_conns *srv_conns_new(const struct srv_conns_opts *o)
+struct http_conns *http_conns_new(const struct http_conns_opts *o)
 {
-    struct srv_conns *c = xcalloc(1, sizeof(*c));
+    struct http_conns *c = xcalloc(1, sizeof(*c));
     c->o = *o;
     if (c->o.max_total <= 0)
         c->o.max_total = 1024;
@@ -70,11 +70,11 @@ struct srv_conns *srv_conns_new(const struct srv_conns_opts *o)
     return c;
 }
 
-void srv_conns_free(struct srv_conns *c)
+void http_conns_free(struct http_conns *c)
 {
     if (c == NULL)
         return;
-    for (struct srv_conn *e = c->head, *n; e; e = n) {
+    for (struct http_conn *e = c->head, *n; e; e = n) {
         n = e->next;
         free(e);
     }
@@ -82,7 +82,7 @@ void srv_conns_free(struct srv_conns *c)
     free(c);
 }
 
-static void unlink_entry(struct srv_conns *c, struct srv_conn *e)
+static void unlink_entry(struct http_conns *c, struct http_conn *e)
 {
     if (e->prev)
         e->prev->next = e->next;
@@ -95,7 +95,7 @@ static void unlink_entry(struct srv_conns *c, struct srv_conn *e)
     e->prev = e->next = NULL;
 }
 
-static void append_entry(struct srv_conns *c, struct srv_conn *e)
+static void append_entry(struct http_conns *c, struct http_conn *e)
 {
     e->prev = c->tail;
     e->next = NULL;
@@ -107,7 +107,7 @@ static void append_entry(struct srv_conns *c, struct srv_conn *e)
 }
 
 /* Shut e's socket down (c->mu held); libmicrohttpd closes it on its next look. */
-static void close_entry(struct srv_conns *c, struct srv_conn *e, const char *why)
+static void close_entry(struct http_conns *c, struct http_conn *e, const char *why)
 {
     if (e->closing)
         return;
@@ -119,9 +119,9 @@ static void close_entry(struct srv_conns *c, struct srv_conn *e, const char *why
 }
 
 /* The oldest closable entry (of this address when key is given), or NULL. */
-static struct srv_conn *oldest_closable(struct srv_conns *c, const unsigned char *key, int klen)
+static struct http_conn *oldest_closable(struct http_conns *c, const unsigned char *key, int klen)
 {
-    for (struct srv_conn *e = c->head; e; e = e->next) {
+    for (struct http_conn *e = c->head; e; e = e->next) {
         if (e->closing || e->state == CONN_BUSY)
             continue;
         if (key && (e->addr_len != klen || memcmp(e->addr, key, (size_t)klen) != 0))
@@ -131,23 +131,23 @@ static struct srv_conn *oldest_closable(struct srv_conns *c, const unsigned char
     return NULL;
 }
 
-int srv_conns_admit(struct srv_conns *c, const struct sockaddr *addr, socklen_t len)
+int http_conns_admit(struct http_conns *c, const struct sockaddr *addr, socklen_t len)
 {
     unsigned char key[16];
     int klen = addr_key(addr, len, key), same = 0, ok = 1;
     pthread_mutex_lock(&c->mu);
-    for (struct srv_conn *e = c->head; e; e = e->next)
+    for (struct http_conn *e = c->head; e; e = e->next)
         if (!e->closing && e->addr_len == klen && memcmp(e->addr, key, (size_t)klen) == 0)
             same++;
     if (same >= c->o.max_per_addr) {
-        struct srv_conn *e = oldest_closable(c, key, klen);
+        struct http_conn *e = oldest_closable(c, key, klen);
         if (e)
             close_entry(c, e, "too many connections from one address");
         else
             ok = 0;
     }
     if (ok && c->open >= c->o.max_total) {
-        struct srv_conn *e = oldest_closable(c, NULL, 0);
+        struct http_conn *e = oldest_closable(c, NULL, 0);
         if (e)
             close_entry(c, e, "too many connections");
         else
@@ -160,10 +160,10 @@ int srv_conns_admit(struct srv_conns *c, const struct sockaddr *addr, socklen_t 
     return ok;
 }
 
-struct srv_conn *srv_conns_opened(struct srv_conns *c, int fd, const struct sockaddr *addr,
+struct http_conn *http_conns_opened(struct http_conns *c, int fd, const struct sockaddr *addr,
                                   socklen_t len)
 {
-    struct srv_conn *e = xcalloc(1, sizeof(*e));
+    struct http_conn *e = xcalloc(1, sizeof(*e));
     e->fd = fd;
     e->addr_len = addr_key(addr, len, e->addr);
     e->state = CONN_WAITING;
@@ -175,7 +175,7 @@ struct srv_conn *srv_conns_opened(struct srv_conns *c, int fd, const struct sock
     return e;
 }
 
-void srv_conns_closed(struct srv_conns *c, struct srv_conn *e)
+void http_conns_closed(struct http_conns *c, struct http_conn *e)
 {
     if (e == NULL)
         return;
@@ -187,7 +187,7 @@ void srv_conns_closed(struct srv_conns *c, struct srv_conn *e)
     free(e);
 }
 
-static void set_state(struct srv_conns *c, struct srv_conn *e, enum conn_state st)
+static void set_state(struct http_conns *c, struct http_conn *e, enum conn_state st)
 {
     if (e == NULL)
         return;
@@ -201,31 +201,31 @@ static void set_state(struct srv_conns *c, struct srv_conn *e, enum conn_state s
     pthread_mutex_unlock(&c->mu);
 }
 
-void srv_conn_head(struct srv_conns *c, struct srv_conn *e)
+void http_conn_head(struct http_conns *c, struct http_conn *e)
 {
     set_state(c, e, CONN_HEAD);
 }
 
-void srv_conn_receiving(struct srv_conns *c, struct srv_conn *e)
+void http_conn_receiving(struct http_conns *c, struct http_conn *e)
 {
     set_state(c, e, CONN_RECEIVING);
 }
 
-void srv_conn_busy(struct srv_conns *c, struct srv_conn *e)
+void http_conn_busy(struct http_conns *c, struct http_conn *e)
 {
     set_state(c, e, CONN_BUSY);
 }
 
-void srv_conn_waiting(struct srv_conns *c, struct srv_conn *e)
+void http_conn_waiting(struct http_conns *c, struct http_conn *e)
 {
     set_state(c, e, CONN_WAITING);
 }
 
-void srv_conns_sweep(struct srv_conns *c)
+void http_conns_sweep(struct http_conns *c)
 {
     double now = pd_mono_s();
     pthread_mutex_lock(&c->mu);
-    for (struct srv_conn *e = c->head; e; e = e->next) {
+    for (struct http_conn *e = c->head; e; e = e->next) {
         double limit;
         const char *why;
         if (e->closing || e->state == CONN_BUSY)
@@ -242,7 +242,7 @@ void srv_conns_sweep(struct srv_conns *c)
     pthread_mutex_unlock(&c->mu);
 }
 
-int srv_conns_count(struct srv_conns *c)
+int http_conns_count(struct http_conns *c)
 {
     int n;
     pthread_mutex_lock(&c->mu);
@@ -251,7 +251,7 @@ int srv_conns_count(struct srv_conns *c)
     return n;
 }
 
-int srv_conns_max(const struct srv_conns *c)
+int http_conns_max(const struct http_conns *c)
 {
     return c->o.max_total;
 }
