@@ -25,7 +25,11 @@
     XX(ECONFIG, -10, "config_error", 500, 1)                             \
     XX(EIO, -11, "io_error", 500, 1)                                     \
     XX(ETOOBIG, -12, "too_big", 413, 1)                                  \
-    XX(EINTERNAL, -13, "internal", 500, 3)
+    XX(EINTERNAL, -13, "internal", 500, 3)                               \
+    XX(EAUTH, -14, "unauthorized", 401, 1)                               \
+    XX(EDENIED, -15, "forbidden", 403, 1)                                \
+    XX(ERATE, -16, "rate_limited", 429, 1)                               \
+    XX(EUNAVAIL, -17, "unavailable", 503, 1)
 
 enum pd_errcode {
     PD_OK = 0,

@@ -88,6 +88,7 @@ struct http_req {
     char trace_id[40];
     char client_addr[64]; /* the peer's address, as text */
     void *principal;     /* who is calling, as the application's authenticate hook set it */
+    void (*principal_free)(void *principal); /* frees it when the request ends */
     /* The answer. */
     unsigned status;
     struct MHD_Response *resp;

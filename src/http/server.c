@@ -561,6 +561,13 @@ static int runs_inline(const struct http_route *rt)
     return (rt->flags & (HTTP_JOB | HTTP_STREAM | HTTP_INLINE)) != 0;
 }
 
+/* The application's check before every handler, then the handler. */
+static void run_handler(struct http_req *r)
+{
+    if (r->server->o.before == NULL || r->server->o.before(r) == 0)
+        r->route->handler(r);
+}
+
 static void offload_done(struct http_req *r)
 {
     (void)r; /* the handler answered on the pool thread; on_request queues it */
@@ -572,7 +579,7 @@ static void offload_run(void *arg)
     struct http_req *r = &st->r;
     struct http_server *s = r->server;
     pd_log_set_trace_id(r->trace_id);
-    r->route->handler(r);
+    run_handler(r);
     pd_log_set_trace_id(NULL);
     pthread_mutex_lock(&s->mu);
     st->offloaded = 0;
@@ -740,7 +747,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         fn(r);
     } else if (parse_body(st) == 0) {
         if (runs_inline(r->route)) {
-            r->route->handler(r);
+            run_handler(r);
         } else {
             pd_log_set_trace_id(NULL);
             offload(s, st);
@@ -785,6 +792,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     waker_detach(st->waker);
     if (st->r.later_free)
         st->r.later_free(st->r.later);
+    if (st->r.principal_free)
+        st->r.principal_free(st->r.principal);
     if (st->r.resp)
         MHD_destroy_response(st->r.resp);
     json_decref(st->r.body);

@@ -51,6 +51,12 @@ struct http_opts {
      */
     const char *token;
     int (*authenticate)(struct http_req *r);
+    /*
+     * Runs before every handler, on the handler's thread (the pool's, unless
+     * the route is quick by design), once the body is parsed: 0 lets the
+     * handler run; else it answered (a permission check).
+     */
+    int (*before)(struct http_req *r);
     const char *cors_origins;  /* comma-separated origins allowed to call from a browser */
     const char *allowed_hosts; /* comma-separated Host names served besides the bound address */
     int max_connections;       /* connections at once (0: 1024) */

@@ -150,14 +150,9 @@ teardown() {
 }
 
 @test "the contract: openapi-spec-validator and swagger-parser pass the document; every operation's live answers fit it" {
-    # a Python with both (the machine's own has them; Debian packages only jsonschema)
-    local py= p
-    for p in python3 "$HOME/.pyenv/shims/python3" /usr/local/bin/python3; do
-        if "$p" -c 'import jsonschema, openapi_spec_validator' 2>/dev/null; then py=$p; break; fi
-    done
-    [ -n "$py" ] || { echo "no python3 with jsonschema and openapi-spec-validator" >&2; return 1; }
+    find_spec_python
     cp -r "$PD_BUILD/../tests/fixtures/jaffle" jaffle
-    run "$py" "$PD_BUILD/../tests/http/contract_check.py" "$BASE" "$PWD" "$PWD/jaffle"
+    run "$SPEC_PY" "$PD_BUILD/../tests/http/contract_check.py" "$BASE" "$PWD" "$PWD/jaffle"
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == "ok: 70 operations called, every answer fits the document" ]]

@@ -30,3 +30,15 @@ output_is() {
     printf -- '--- expected output:\n%s\n--- got:\n%s\n---\n' "$1" "$output"
     return 1
 }
+
+# A Python with jsonschema and openapi-spec-validator (the machine's own has them;
+# Debian packages only jsonschema), into $SPEC_PY; fails saying so when there is none.
+find_spec_python() {
+    local p
+    SPEC_PY=
+    for p in python3 "$HOME/.pyenv/shims/python3" /usr/local/bin/python3; do
+        if "$p" -c 'import jsonschema, openapi_spec_validator' 2>/dev/null; then SPEC_PY=$p; return 0; fi
+    done
+    echo "no python3 with jsonschema and openapi-spec-validator" >&2
+    return 1
+}

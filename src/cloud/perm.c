@@ -1,0 +1,74 @@
+/*
+ * perm.c - who may do what: one table, by the subject and action of a route,
+ * read by the one check every request passes (cl_before) and printed into the
+ * OpenAPI document as each operation's x-roles, which the role-matrix test
+ * reads back.
+ */
+#include "cloud/cloud.h"
+
+#include <string.h>
+
+#define PUBLIC (1u << 5)
+
+static const struct {
+    const char *subject, *action;
+    unsigned roles;
+} perms[] = {
+    {"system", "health", PUBLIC},
+    {"system", "openapi", PUBLIC},
+    {"auth", "login", PUBLIC},
+    {"auth", "refresh", PUBLIC},
+    {"auth", "register", PUBLIC},
+    {"auth", "logout", CL_SIGNED_IN},
+    {"me", "get", CL_SIGNED_IN},
+    {"workspace", "list", CL_SIGNED_IN},
+    {"workspace", "create", CL_SIGNED_IN},
+    {"invitation", "accept", CL_SIGNED_IN},
+
+    {"workspace", "get", CL_ANY},
+    {"workspace", "update", CL_OWNER},
+    {"workspace", "delete", CL_OWNER},
+    {"member", "list", CL_MEMBER},
+    {"member", "update", CL_OWNER},
+    {"member", "remove", CL_MEMBER}, /* oneself; an owner anyone (the handler checks) */
+    {"invitation", "create", CL_OWNER},
+    {"invitation", "list", CL_OWNER},
+    {"invitation", "revoke", CL_OWNER},
+    {"agent_token", "create", CL_OWNER},
+    {"agent_token", "list", CL_OWNER},
+    {"agent_token", "revoke", CL_OWNER},
+    {"audit", "list", CL_OWNER},
+};
+
+unsigned cl_perm_roles(const struct http_route *rt)
+{
+    for (size_t i = 0; i < sizeof(perms) / sizeof(perms[0]); i++)
+        if (strcmp(perms[i].subject, rt->subject) == 0 && rt->action &&
+            strcmp(perms[i].action, rt->action) == 0)
+            return perms[i].roles;
+    return 0;
+}
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} roles[] = {
+    {CL_OWNER, "owner"}, {CL_EDITOR, "editor"}, {CL_VIEWER, "viewer"},
+    {CL_RUNNER, "runner"}, {CL_SIGNED_IN, "signed_in"}, {PUBLIC, "anyone"},
+};
+
+const char *cl_role_name(unsigned role)
+{
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (role & roles[i].bit)
+            return roles[i].name;
+    return "none";
+}
+
+unsigned cl_role_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (strcmp(roles[i].name, name) == 0)
+            return roles[i].bit;
+    return 0;
+}

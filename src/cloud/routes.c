@@ -1,0 +1,168 @@
+/*
+ * routes.c - every endpoint of Pluto Cloud, one row each (method, path,
+ * handler, flags, subject and action, summary, argument and answer schemas),
+ * and the API they make. The dispatcher, the permission table's lookup and
+ * GET /openapi.json all read this table; nothing else lists routes.
+ */
+#include "cloud/cloud.h"
+#include "cloud/handlers.h"
+#include "cloud/migrate.h"
+#include "cloud/store.h"
+
+#include "http/server.h"
+
+#include "base/err.h"
+
+#include <string.h>
+
+#define OBJ(props) "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{" props "}}"
+#define OBJ_REQ(props, req)                                                                  \
+    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{" props "},"      \
+    "\"required\":[" req "]}"
+#define STR(name, desc) "\"" name "\":{\"type\":\"string\",\"description\":\"" desc "\"}"
+#define STRN(name, max, desc) \
+    "\"" name "\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":" #max ",\"description\":\"" desc "\"}"
+#define ROLE(name, desc) \
+    "\"" name "\":{\"enum\":[\"owner\",\"editor\",\"viewer\"],\"description\":\"" desc "\"}"
+#define INT(name, desc) "\"" name "\":{\"type\":\"integer\",\"description\":\"" desc "\"}"
+
+#define V1 CL_API
+#define WS V1 "/workspaces/{ws}"
+
+static const struct http_route routes[] = {
+    {HTTP_GET, V1 "/health", h_health, HTTP_PUBLIC, "system", "health",
+     "Status, version and the database's state.", NULL, "Health", 200},
+    {HTTP_GET, V1 "/openapi.json", h_openapi, HTTP_PUBLIC | HTTP_INLINE, "system", "openapi",
+     "This API as an OpenAPI 3.1 document; x-roles on each operation says who may call it.",
+     NULL, "OpenAPI", 200},
+
+    {HTTP_POST, V1 "/auth/login", h_auth_login, HTTP_BODY | HTTP_PUBLIC, "auth", "login",
+     "Sign in with email and password: an access token (a JWT) and a refresh token. Failed "
+     "attempts are limited per account and per address (429).",
+     OBJ_REQ(STRN("email", 254, "the account's email") "," STRN("password", 1024, "its password"),
+             "\"email\",\"password\""),
+     "Tokens", 200},
+    {HTTP_POST, V1 "/auth/refresh", h_auth_refresh, HTTP_BODY | HTTP_PUBLIC, "auth", "refresh",
+     "Trade a refresh token for new tokens. Each refresh token works once; using one again "
+     "revokes every token of that sign-in.",
+     OBJ_REQ(STRN("refresh_token", 128, "from login or the last refresh"), "\"refresh_token\""),
+     "Tokens", 200},
+    {HTTP_POST, V1 "/auth/register", h_auth_register, HTTP_BODY | HTTP_PUBLIC, "auth", "register",
+     "Create an account (with an invitation's token, or on a server with open sign-up) and "
+     "sign in.",
+     OBJ_REQ(STRN("email", 254, "the account's email") "," STRN("password", 1024, "8 characters or more")
+                 "," STR("name", "a display name") "," STR("invitation", "an invitation's token"),
+             "\"email\",\"password\""),
+     "Tokens", 201},
+    {HTTP_POST, V1 "/auth/logout", h_auth_logout, HTTP_BODY, "auth", "logout",
+     "Sign out: revoke the sign-in of this refresh token, or without one every sign-in of the "
+     "account.",
+     OBJ(STR("refresh_token", "the sign-in to end")), "SignedOut", 200},
+    {HTTP_GET, V1 "/me", h_me, 0, "me", "get", "The signed-in account and its workspaces.", NULL,
+     "Me", 200},
+
+    {HTTP_GET, V1 "/workspaces", h_workspace_list, 0, "workspace", "list",
+     "The workspaces the caller is a member of, with its role in each.", NULL, "[Workspace]", 200},
+    {HTTP_POST, V1 "/workspaces", h_workspace_create, HTTP_BODY, "workspace", "create",
+     "Create a workspace; the caller is its owner.",
+     OBJ_REQ(STRN("name", 100, "the workspace's name"), "\"name\""), "Workspace", 201},
+    {HTTP_POST, V1 "/invitations/accept", h_invitation_accept, HTTP_BODY, "invitation", "accept",
+     "Join a workspace with an invitation made for the caller's email.",
+     OBJ_REQ(STRN("token", 128, "the invitation's token"), "\"token\""), "Membership", 200},
+
+    {HTTP_GET, WS, h_workspace_get, 0, "workspace", "get", "A workspace and the caller's role.",
+     NULL, "Workspace", 200},
+    {HTTP_PATCH, WS, h_workspace_update, HTTP_BODY, "workspace", "update", "Rename a workspace.",
+     OBJ(STRN("name", 100, "the new name")), "Workspace", 200},
+    {HTTP_DELETE, WS, h_workspace_delete, 0, "workspace", "delete",
+     "Delete a workspace and everything in it (its audit trail stays).", NULL, "Deleted", 200},
+    {HTTP_GET, WS "/members", h_member_list, 0, "member", "list", "The members and their roles.",
+     NULL, "[Member]", 200},
+    {HTTP_PATCH, WS "/members/{user}", h_member_update, HTTP_BODY, "member", "update",
+     "Change a member's role (the last owner cannot be demoted).",
+     OBJ_REQ(ROLE("role", "the new role"), "\"role\""), "Member", 200},
+    {HTTP_DELETE, WS "/members/{user}", h_member_remove, 0, "member", "remove",
+     "Leave the workspace, or (an owner) remove a member; the last owner cannot leave.", NULL,
+     "MemberRemoved", 200},
+    {HTTP_POST, WS "/invitations", h_invitation_create, HTTP_BODY, "invitation", "create",
+     "Invite an email address with a role. No mail is sent: the answer holds the link to pass "
+     "on (valid 7 days, once).",
+     OBJ_REQ(STRN("email", 254, "whom") "," ROLE("role", "viewer unless given"), "\"email\""),
+     "Invitation", 201},
+    {HTTP_GET, WS "/invitations", h_invitation_list, 0, "invitation", "list",
+     "The workspace's invitations and their status.", NULL, "[Invitation]", 200},
+    {HTTP_DELETE, WS "/invitations/{id}", h_invitation_revoke, 0, "invitation", "revoke",
+     "Revoke a pending invitation.", NULL, "Revoked", 200},
+    {HTTP_POST, WS "/agent-tokens", h_agent_token_create, HTTP_BODY, "agent_token", "create",
+     "A long-lived token for a machine that runs the workspace's schedules (role runner). "
+     "Shown once.",
+     OBJ_REQ(STRN("name", 100, "the machine"), "\"name\""), "AgentToken", 201},
+    {HTTP_GET, WS "/agent-tokens", h_agent_token_list, 0, "agent_token", "list",
+     "The workspace's agent tokens (never the tokens themselves).", NULL, "[AgentToken]", 200},
+    {HTTP_DELETE, WS "/agent-tokens/{id}", h_agent_token_revoke, 0, "agent_token", "revoke",
+     "Revoke an agent token: its machine is refused from now on.", NULL, "Revoked", 200},
+    {HTTP_GET, WS "/audit", h_audit_list, 0, "audit", "list",
+     "The audit trail: every change in the workspace and its members' sign-ins, newest first.",
+     OBJ(STR("actor", "a user's id or email, or an agent's id") ","
+         STR("action", "an action, or a prefix ending in '.' (member.)") ","
+         STR("target", "a target's id") "," STR("since", "RFC 3339 time") ","
+         STR("until", "RFC 3339 time") "," STR("limit", "at most this many (100; up to 10000)") ","
+         "\"format\":{\"enum\":[\"json\",\"jsonl\"],\"description\":\"jsonl: one object per line, for export\"}"),
+     "AuditLog", 200},
+};
+
+extern const char cl_api_components[];
+
+/* Who may call each operation (x-roles), from the permission table. */
+static void document(const struct http_route *rt, json_t *op)
+{
+    static const unsigned bits[] = {CL_OWNER, CL_EDITOR, CL_VIEWER, CL_RUNNER, CL_SIGNED_IN};
+    unsigned roles = cl_perm_roles(rt);
+    json_t *names = json_array();
+    if (rt->flags & HTTP_PUBLIC)
+        json_array_append_new(names, json_string("anyone"));
+    for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+        if (roles & bits[i])
+            json_array_append_new(names, json_string(cl_role_name(bits[i])));
+    json_object_set_new(op, "x-roles", names);
+}
+
+const struct http_api cl_api = {
+    .routes = routes,
+    .n_routes = sizeof(routes) / sizeof(routes[0]),
+    .base = CL_API,
+    .title = "Pluto Cloud API",
+    .description = "The team control plane: accounts, workspaces and roles, pipeline "
+                   "definitions and versions, the run ledger, schedules, artifacts and the "
+                   "audit trail. It never runs a query and never receives a data row. A write "
+                   "needs 'Content-Type: application/json'; a body field the operation does not "
+                   "list is refused with 422. Errors come as {\"error\":{\"code\",\"message\","
+                   "\"trace_id\"}}.",
+    .components = cl_api_components,
+    .realm = "pluto-cloud",
+    .hosts_hint = "start pluto-cloud with --allowed-hosts NAME",
+    .origins_hint = "start pluto-cloud with --cors-origins ORIGIN",
+    .errors = "429 503",
+    .document = document,
+};
+
+void h_health(struct http_req *r)
+{
+    struct pd_err err = PD_ERR_INIT;
+    struct cl_db *db = cl_db_get(cloud_of(r)->store, &err);
+    int up = 0;
+    if (db) {
+        PGresult *res = cl_db_exec(db, "SELECT 1", 0, NULL, &err);
+        up = res != NULL;
+        PQclear(res);
+        cl_db_put(cloud_of(r)->store, db);
+    }
+    http_reply_json(r, up ? 200 : 503,
+                    up ? json_pack("{s:s, s:s, s:i, s:s}", "status", "ok", "version", PD_VERSION,
+                                   "schema_version", cl_schema_version(), "database", "ok")
+                       : json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "unavailable",
+                                   "message", "the database is unavailable; try again shortly",
+                                   "trace_id", r->trace_id));
+}
+
+void h_openapi(struct http_req *r) { http_reply_json(r, 200, http_openapi_doc(&cl_api, PD_VERSION)); }

@@ -1,0 +1,336 @@
+#!/usr/bin/env python3
+"""cloud_check.py - Pluto Cloud as its users and attackers meet it, end to end.
+
+Starts `pluto-cloud serve --dev` (a private PostgreSQL under a temporary data
+directory), then: signs in and out, rotates and reuses refresh tokens, forges
+JWTs, trips the sign-in rate limit, runs every operation of the OpenAPI
+document under every role and compares the answer with the operation's
+x-roles (the permission table), tries IDOR and role escalation, checks the
+audit log (and that the database refuses to change it), restarts PostgreSQL
+under the running server, and stops it all with SIGTERM.
+
+usage: cloud_check.py PLUTO_CLOUD_BINARY WORK_DIR
+"""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from openapi_spec_validator import validate
+
+BIN, WORK = sys.argv[1], sys.argv[2]
+DATA = os.path.join(WORK, "cloud")
+FAILS = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILS.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def call(method, path, body=None, token=None, headers=None, raw=False):
+    """One request; returns (status, parsed JSON or text, headers)."""
+    h = {"Content-Type": "application/json"} if method != "GET" else {}
+    if token:
+        h["Authorization"] = "Bearer " + token
+    h.update(headers or {})
+    data = None if body is None and method == "GET" else json.dumps(body or {}).encode()
+    req = urllib.request.Request(URL + path, data=data, method=method, headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            text, status, hdrs = r.read().decode(), r.status, r.headers
+    except urllib.error.HTTPError as e:
+        text, status, hdrs = e.read().decode(), e.code, e.headers
+    if raw:
+        return status, text, hdrs
+    try:
+        return status, json.loads(text), hdrs
+    except ValueError:
+        return status, text, hdrs
+
+
+def add_user(email, password):
+    p = subprocess.run([BIN, "user", "add", email, "--password-stdin", "--data", DATA],
+                       input=password + "\n", capture_output=True, text=True)
+    check(p.returncode == 0, "user add %s: %s" % (email, p.stderr))
+
+
+def login(email, password):
+    s, d, _ = call("POST", "/auth/login", {"email": email, "password": password})
+    check(s == 200, "login %s: %s %s" % (email, s, d))
+    return d
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+# ---- start ----------------------------------------------------------------
+os.makedirs(WORK, exist_ok=True)
+os.chmod(WORK, 0o711)  # as root, the postgres user passes through it
+server = subprocess.Popen([BIN, "serve", "--dev", "--data", DATA, "--port", "0"],
+                          stdout=subprocess.PIPE, stderr=open(os.path.join(WORK, "serve.err"), "w"),
+                          text=True)
+line = server.stdout.readline()
+m = re.search(r"serving (http://127\.0\.0\.1:\d+)", line)
+if not m:
+    print("pluto-cloud did not start:", line, open(os.path.join(WORK, "serve.err")).read())
+    sys.exit(1)
+ROOT = m.group(1)
+URL = ROOT + "/api/v1"
+
+try:
+    s, d, _ = call("GET", "/health")
+    check(s == 200 and d["database"] == "ok", "health: %s %s" % (s, d))
+    s, spec, _ = call("GET", "/openapi.json")
+    validate(spec)
+
+    # ---- accounts and tokens ----------------------------------------------
+    add_user("ann@example.com", "ann-password")
+    p = subprocess.run([BIN, "user", "add", "ANN@example.com", "--password-stdin", "--data", DATA],
+                       input="another-one\n", capture_output=True, text=True)
+    check(p.returncode == 1 and "exists" in p.stderr, "duplicate user add: %s" % p.stderr)
+    ann = login("Ann@Example.com ", "ann-password")
+    check(ann["token_type"] == "Bearer" and ann["user"]["email"] == "ann@example.com", "login shape")
+    s, d, h = call("POST", "/auth/login", {"email": "ann@example.com", "password": "wrong"})
+    check(s == 401 and d["error"]["code"] == "unauthorized", "wrong password: %s" % s)
+    s, d, _ = call("POST", "/auth/login", {"email": "ann@example.com", "password": "x", "extra": 1})
+    check(s == 422 and "extra" in d["error"]["message"], "unknown field: %s %s" % (s, d))
+    s, d, _ = call("POST", "/auth/register", {"email": "eve@example.com", "password": "eve-password"})
+    check(s == 403, "register without an invitation on a closed server: %s" % s)
+
+    # Forged, tampered and alg=none access tokens.
+    hdr, payload, sig = ann["access_token"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    forged = {"sub": claims["sub"], "iat": claims["iat"], "exp": claims["exp"] + 10 ** 6, "jti": "x"}
+    tampered = hdr + "." + b64(json.dumps(forged).encode()) + "." + sig
+    none = b64(b'{"alg":"none","typ":"JWT"}') + "." + payload + "."
+    wrong_key = hdr + "." + payload + "." + b64(hmac.new(b"k" * 32, (hdr + "." + payload).encode(),
+                                                         hashlib.sha256).digest())
+    expired_claims = dict(claims, exp=int(time.time()) - 5)
+    for name, tok in [("tampered", tampered), ("alg none", none), ("wrong key", wrong_key),
+                      ("garbage", "a.b.c"), ("expired (unsigned)", hdr + "." + b64(
+                          json.dumps(expired_claims).encode()) + "." + sig)]:
+        s, d, h = call("GET", "/me", token=tok)
+        check(s == 401 and "Bearer" in (h.get("WWW-Authenticate") or ""), "%s JWT: %s" % (name, s))
+    s, me, _ = call("GET", "/me", token=ann["access_token"])
+    check(s == 200 and me["email"] == "ann@example.com", "me: %s" % s)
+
+    # Refresh rotation; reusing a used refresh token revokes the whole sign-in.
+    s, r1, _ = call("POST", "/auth/refresh", {"refresh_token": ann["refresh_token"]})
+    check(s == 200 and r1["refresh_token"] != ann["refresh_token"], "refresh: %s" % s)
+    s, d, _ = call("POST", "/auth/refresh", {"refresh_token": ann["refresh_token"]})
+    check(s == 401 and "already used" in d["error"]["message"], "refresh reuse: %s %s" % (s, d))
+    s, d, _ = call("POST", "/auth/refresh", {"refresh_token": r1["refresh_token"]})
+    check(s == 401, "the rotated token is revoked with its family: %s" % s)
+    s, d, _ = call("POST", "/auth/refresh", {"refresh_token": "pcr_nonsense"})
+    check(s == 401, "unknown refresh token: %s" % s)
+    ann = login("ann@example.com", "ann-password")
+    A = ann["access_token"]
+
+    # ---- a workspace with members of each role -----------------------------
+    def workspace(name):
+        s, w, _ = call("POST", "/workspaces", {"name": name}, A)
+        check(s == 201 and w["role"] == "owner", "create workspace: %s %s" % (s, w))
+        return w["id"]
+
+    def invite(ws, email, role):
+        s, inv, _ = call("POST", "/workspaces/%s/invitations" % ws, {"email": email, "role": role}, A)
+        check(s == 201 and inv["token"].startswith("pci_") and inv["status"] == "pending",
+              "invite: %s %s" % (s, inv))
+        return inv
+
+    W = workspace("Data team")
+    inv_bob = invite(W, "Bob@example.com", "editor")
+    s, bob, _ = call("POST", "/auth/register", {"email": "bob@example.com", "password": "short",
+                                                "invitation": inv_bob["token"]})
+    check(s == 422, "short password: %s" % s)
+    s, bob, _ = call("POST", "/auth/register", {"email": "bob@example.com", "password": "bob-password",
+                                                "name": "Bob", "invitation": inv_bob["token"]})
+    check(s == 201, "register with an invitation: %s %s" % (s, bob))
+    B = bob["access_token"]
+    s, d, _ = call("POST", "/auth/register", {"email": "mallory@example.com", "password": "mallory-pw",
+                                              "invitation": inv_bob["token"]})
+    check(s in (403, 409) and "mallory" not in json.dumps(call("GET", "/workspaces/%s/members" % W,
+                                                               token=A)[1]),
+          "someone else's invitation: %s" % s)
+    inv_carol = invite(W, "carol@example.com", "viewer")
+    add_user("carol@example.com", "carol-password")
+    carol = login("carol@example.com", "carol-password")
+    C = carol["access_token"]
+    s, d, _ = call("POST", "/invitations/accept", {"token": inv_carol["token"]}, B)
+    check(s == 403, "accepting an invitation made for another email: %s" % s)
+    s, d, _ = call("POST", "/invitations/accept", {"token": inv_carol["token"]}, C)
+    check(s == 200 and d["role"] == "viewer", "accept: %s %s" % (s, d))
+    s, d, _ = call("POST", "/invitations/accept", {"token": inv_carol["token"]}, C)
+    check(s == 409, "an invitation works once: %s" % s)
+    s, agent, _ = call("POST", "/workspaces/%s/agent-tokens" % W, {"name": "laptop"}, A)
+    check(s == 201 and agent["token"].startswith("pca_"), "agent token: %s" % s)
+    R = agent["token"]
+    add_user("olga@example.com", "olga-password")
+    O = login("olga@example.com", "olga-password")["access_token"]  # in no workspace
+    s, members, _ = call("GET", "/workspaces/%s/members" % W, token=A)
+    check(sorted(m["role"] for m in members) == ["editor", "owner", "viewer"], "members: %s" % members)
+    ids = {m["email"].split("@")[0]: m["user_id"] for m in members}
+    ids["olga"] = call("GET", "/me", token=O)[1]["id"]
+
+    # Escalation, IDOR, the last owner.
+    s, d, _ = call("PATCH", "/workspaces/%s/members/%s" % (W, ids["bob"]), {"role": "owner"}, B)
+    check(s == 403, "an editor making itself owner: %s" % s)
+    X = workspace("Ann's private")
+    for who, tok in [("outsider", O), ("editor of another", B), ("agent of another", R)]:
+        s, d, _ = call("GET", "/workspaces/%s" % X, token=tok)
+        check(s == 404, "IDOR %s: %s" % (who, s))
+        s, d, _ = call("GET", "/workspaces/%s/audit" % X, token=tok)
+        check(s == 404, "IDOR audit %s: %s" % (who, s))
+    s, d, _ = call("PATCH", "/workspaces/%s/members/%s" % (W, ids["ann"]), {"role": "editor"}, A)
+    check(s == 409 and "last owner" in d["error"]["message"], "demote the last owner: %s" % s)
+    s, d, _ = call("DELETE", "/workspaces/%s/members/%s" % (W, ids["ann"]), None, A)
+    check(s == 409, "the last owner leaves: %s" % s)
+    s, d, _ = call("DELETE", "/workspaces/%s/members/%s" % (W, ids["ann"]), None, C)
+    check(s == 403, "a viewer removes the owner: %s" % s)
+    s, d, _ = call("GET", "/workspaces/not-a-uuid", token=A)
+    check(s == 404, "a malformed workspace id: %s" % s)
+
+    # ---- every operation under every role, against the permission table ------
+    def scratch():
+        """A fresh workspace where bob is editor, carol viewer, and an agent token."""
+        ws = workspace("scratch")
+        for email, tok, role in [("bob@example.com", B, "editor"), ("carol@example.com", C, "viewer")]:
+            inv = invite(ws, email, role)
+            call("POST", "/invitations/accept", {"token": inv["token"]}, tok)
+        s, ag, _ = call("POST", "/workspaces/%s/agent-tokens" % ws, {"name": "runner"}, A)
+        return ws, ag
+
+    def body_for(op, n):
+        schema = ((op.get("requestBody") or {}).get("content") or {}).get("application/json", {})
+        props = schema.get("schema", {}).get("properties", {})
+        example = {"name": "x", "email": "m%d@example.com" % n, "role": "viewer", "token": "pci_none",
+                   "password": "long-enough", "refresh_token": "pcr_none"}
+        return {k: example.get(k, "x") for k in schema.get("schema", {}).get("required", [])
+                if k in props}
+
+    roles = {"owner": lambda: A, "editor": lambda: B, "viewer": lambda: C,
+             "outsider": lambda: O, "anonymous": lambda: None}
+    checked = 0
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            allowed = set(op["x-roles"])
+            public_statuses = set()
+            for role in ["owner", "editor", "viewer", "runner", "outsider", "anonymous"]:
+                ws, ag = scratch() if "{ws}" in path else (None, None)
+                tok = ag["token"] if role == "runner" and ag else (
+                    R if role == "runner" else roles[role]())
+                p = path.replace("{ws}", ws or "")
+                if "{user}" in p:
+                    me_id = ids.get({"owner": "ann", "editor": "bob", "viewer": "carol"}.get(role, "olga"))
+                    p = p.replace("{user}", me_id)
+                if "{id}" in p:
+                    kind = "invitations" if "invitations" in p else "agent-tokens"
+                    made = call("POST", "/workspaces/%s/%s" % (ws, kind),
+                                {"email": "x@example.com"} if kind == "invitations" else {"name": "t"}, A)[1]
+                    p = p.replace("{id}", made["id"])
+                s, d, _ = call(method.upper(), p, body_for(op, checked) if method != "get" else None, tok)
+                checked += 1
+                if "anyone" in allowed:  # who calls makes no difference
+                    public_statuses.add(s)
+                    ok = len(public_statuses) == 1
+                elif role == "anonymous":
+                    ok = s == 401
+                elif "{ws}" in path and role == "outsider":
+                    ok = s == 404
+                elif "{ws}" in path:
+                    ok = (s == 403) == (role not in allowed)
+                else:  # outside a workspace: any signed-in person, never an agent
+                    ok = (s == 403) == (role == "runner") and s != 401
+                check(ok, "matrix %s %s as %s: %s %s" % (method.upper(), path, role, s,
+                                                         d if isinstance(d, dict) else ""))
+    print("role matrix: %d calls" % checked)
+
+    # ---- the audit trail ----------------------------------------------------
+    s, text, h = call("GET", "/workspaces/%s/audit?format=jsonl&limit=1000" % W, token=A, raw=True)
+    check(s == 200 and h.get("Content-Type") == "application/x-ndjson", "audit jsonl: %s" % s)
+    entries = [json.loads(l) for l in text.splitlines()]
+    actions = {e["action"] for e in entries}
+    for a in ["workspace.create", "invitation.create", "invitation.accept", "agent_token.create",
+              "auth.login", "user.register"]:
+        check(a in actions, "audit has %s (has %s)" % (a, sorted(actions)))
+    check(all(e["address"] == "127.0.0.1" for e in entries if e["action"] == "auth.login"),
+          "sign-ins carry the address")
+    s, d, _ = call("GET", "/workspaces/%s/audit?action=invitation.&actor=ann@example.com" % W, token=A)
+    check(s == 200 and d and all(e["action"].startswith("invitation.") for e in d), "audit filter")
+    psql = ["psql", "-X", "-q", "-A", "-t", "-h", os.path.join(DATA, "postgres"), "-p", "5432",
+            "-U", "pluto", "-d", "pluto_cloud", "-c"]
+    for sql in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"]:
+        p = subprocess.run(psql + [sql], capture_output=True, text=True)
+        check(p.returncode != 0 and "append-only" in p.stderr, "%s refused: %s" % (sql, p.stderr))
+    p = subprocess.run(psql + ["SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'"],
+                       capture_output=True, text=True)
+    check(p.stdout.strip() == "4", "passwords are argon2id: %s" % p.stdout)
+    p = subprocess.run(psql + ["SELECT count(*) FROM agent_tokens WHERE token_hash = "
+                               "sha256(convert_to('%s', 'UTF8'))" % R], capture_output=True, text=True)
+    check(p.stdout.strip() == "1", "agent tokens are kept as their SHA-256 only")
+
+    # ---- the rules of the HTTP layer apply ------------------------------------
+    s, d, _ = call("GET", "/me", token=A, headers={"Host": "evil.example"})
+    check(s == 421, "DNS rebinding Host: %s" % s)
+    s, d, _ = call("POST", "/workspaces", {"name": "y"}, A, headers={"Content-Type": "text/plain"})
+    check(s == 415, "text/plain write: %s" % s)
+    s, d, _ = call("POST", "/workspaces", {"name": "y"}, A, headers={"Origin": "https://evil.example"})
+    check(s == 403, "cross-origin write: %s" % s)
+
+    # ---- sign-in rate limit ------------------------------------------------------
+    statuses = [call("POST", "/auth/login", {"email": "carol@example.com", "password": "bad"})[0]
+                for _ in range(6)]
+    check(statuses[:5] == [401] * 5 and statuses[5] == 429, "rate limit: %s" % statuses)
+    s, d, h = call("POST", "/auth/login", {"email": "carol@example.com", "password": "carol-password"})
+    check(s == 429 and h.get("Retry-After") == "900", "limited even with the right password: %s" % s)
+
+    # ---- logout (the matrix signed everyone out everywhere: sign in again) --------
+    ann = login("ann@example.com", "ann-password")
+    A = ann["access_token"]
+    s, d, _ = call("POST", "/auth/logout", {"refresh_token": ann["refresh_token"]}, A)
+    check(s == 200 and d["revoked"] == 1, "logout: %s %s" % (s, d))
+    s, d, _ = call("POST", "/auth/refresh", {"refresh_token": ann["refresh_token"]})
+    check(s == 401, "refresh after logout: %s" % s)
+
+    # ---- PostgreSQL restarted under the server ------------------------------------
+    pgdata = os.path.join(DATA, "postgres", "data")
+    pgbin = sorted(os.listdir("/usr/lib/postgresql"), key=int)[-1]
+    pg_ctl = "/usr/lib/postgresql/%s/bin/pg_ctl" % pgbin
+    as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    subprocess.run(as_pg + [pg_ctl, "-D", pgdata, "-m", "immediate", "stop"], capture_output=True,
+                   cwd="/")
+    s, d, _ = call("GET", "/workspaces", token=A)
+    check(s == 503 and d["error"]["code"] == "unavailable", "database down: %s %s" % (s, d))
+    s, d, _ = call("GET", "/health")
+    check(s == 503, "health with the database down: %s" % s)
+    subprocess.run(as_pg + [pg_ctl, "-D", pgdata, "-l", os.path.join(DATA, "postgres", "server.log"),
+                            "-w", "-o", "-k %s -c listen_addresses= -p 5432" % os.path.join(DATA, "postgres"),
+                            "start"], capture_output=True, cwd="/")
+    s, d, _ = call("GET", "/workspaces", token=A)
+    check(s == 200 and len(d) >= 2, "recovered without a restart: %s" % s)
+finally:
+    server.send_signal(signal.SIGTERM)
+    try:
+        rc = server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        rc = "killed"
+    check(rc == 0, "pluto-cloud exits 0 on SIGTERM: %s" % rc)
+    check(not os.path.exists(os.path.join(DATA, "postgres", "data", "postmaster.pid")),
+          "the dev database is stopped with the server")
+
+if FAILS:
+    print("%d checks failed" % len(FAILS), file=sys.stderr)
+    sys.exit(1)
+print("pluto-cloud: all checks passed")
