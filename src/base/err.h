@@ -29,7 +29,8 @@
     XX(EAUTH, -14, "unauthorized", 401, 1)                               \
     XX(EDENIED, -15, "forbidden", 403, 1)                                \
     XX(ERATE, -16, "rate_limited", 429, 1)                               \
-    XX(EUNAVAIL, -17, "unavailable", 503, 1)
+    XX(EUNAVAIL, -17, "unavailable", 503, 1)                             \
+    XX(EFIELD, -18, "invalid_field", 422, 1)
 
 enum pd_errcode {
     PD_OK = 0,

@@ -136,6 +136,26 @@ static int check_range(const json_t *schema, const json_t *v, const struct place
     return 0;
 }
 
+/* minLength and maxLength count characters (code points), as JSON Schema does. */
+static int check_length(const json_t *schema, const json_t *v, const struct place *at,
+                        struct pd_err *err)
+{
+    const json_t *min = json_object_get(schema, "minLength"), *max = json_object_get(schema, "maxLength");
+    const char *p;
+    json_int_t n = 0;
+    if (!json_is_string(v) || (min == NULL && max == NULL))
+        return 0;
+    for (p = json_string_value(v); p < json_string_value(v) + json_string_length(v); p++)
+        n += ((unsigned char)*p & 0xC0) != 0x80;
+    if (min && n < json_integer_value(min))
+        return pd_fail(err, PD_EINVAL, "%s%s%s must have at least %lld characters", WHERE(at),
+                       (long long)json_integer_value(min));
+    if (max && n > json_integer_value(max))
+        return pd_fail(err, PD_EINVAL, "%s%s%s must have at most %lld characters", WHERE(at),
+                       (long long)json_integer_value(max));
+    return 0;
+}
+
 static int check_at(const json_t *schema, const json_t *v, const struct place *at,
                     struct pd_err *err);
 
@@ -161,8 +181,8 @@ static int check_object(const json_t *schema, const json_t *v, const struct plac
     json_object_foreach((json_t *)v, key, fv) {
         const json_t *ps = json_object_get(props, key);
         place_field(&sub, at, key);
-        if (ps) {
-            if ((rc = check_at(ps, fv, &sub, err)) != 0)
+        if (ps || json_is_object(extra)) { /* its own schema, or the one of every other */
+            if ((rc = check_at(ps ? ps : extra, fv, &sub, err)) != 0)
                 return rc;
         } else if (json_is_false(extra)) {
             struct pd_buf names = PD_BUF_INIT;
@@ -190,7 +210,8 @@ static int check_at(const json_t *schema, const json_t *v, const struct place *a
         return pd_fail(err, PD_EINTERNAL, "schema: $ref is not supported at %s%s%s", WHERE(at));
     if ((rc = check_type(json_object_get(schema, "type"), v, at, err)) != 0 ||
         (rc = check_enum(json_object_get(schema, "enum"), v, at, err)) != 0 ||
-        (rc = check_range(schema, v, at, err)) != 0 || (rc = check_object(schema, v, at, err)) != 0)
+        (rc = check_range(schema, v, at, err)) != 0 || (rc = check_length(schema, v, at, err)) != 0 ||
+        (rc = check_object(schema, v, at, err)) != 0)
         return rc;
     if (items && json_is_array(v)) {
         size_t i;

@@ -1,8 +1,8 @@
 /*
  * jschema.h - checks a JSON value against a JSON Schema of the small subset
  * the route table and tool catalog are written in: type (a name or a list),
- * properties, required, additionalProperties (true/false), items, enum,
- * minimum and maximum. Other keywords (description, title, format...) are
+ * properties, required, additionalProperties (true, false or a schema),
+ * items, enum, minimum and maximum, minLength and maxLength. Other keywords (description, title, format...) are
  * read as notes and ignored. The message names the place that failed the
  * way a user wrote it: "field 'config.dsn' must be a string".
  */

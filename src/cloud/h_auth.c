@@ -274,17 +274,24 @@ static int register_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
         }
         return rc;
     }
+    json_t *membership = NULL;
     if (invitation && ((rc = cl_accept_invitation(db, t, invitation, id, a->email, err)) ||
                        t->fail))
         return rc ? rc : pd_fail(err, t->fail, "%s", t->fail_msg); /* no account without it */
+    membership = t->out;
+    t->out = NULL;
     if ((rc = cl_db_run(db,
                         "INSERT INTO audit_log (actor_id, actor_kind, actor_email, action, "
                         "target_kind, target_id, address) VALUES ($1::uuid, 'user', $2, "
                         "'user.register', 'user', $1::text, $3)",
                         CL_ARGS(id, a->email, *r->client_addr ? r->client_addr : NULL), err)) ||
-        (rc = cl_issue_tokens(cloud_of(r), db, id, NULL, &t->out, err)))
+        (rc = cl_issue_tokens(cloud_of(r), db, id, NULL, &t->out, err))) {
+        json_decref(membership);
         return rc;
+    }
     json_object_set_new(t->out, "user", user_json(db, id, err));
+    if (membership)
+        json_object_set_new(t->out, "membership", membership);
     return 0;
 }
 

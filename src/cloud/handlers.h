@@ -36,6 +36,17 @@ void h_agent_token_list(struct http_req *r);
 void h_agent_token_revoke(struct http_req *r);
 void h_audit_list(struct http_req *r);
 
+/* h_pipelines.c */
+void h_pipeline_list(struct http_req *r);
+void h_pipeline_create(struct http_req *r);
+void h_pipeline_get(struct http_req *r);
+void h_pipeline_delete(struct http_req *r);
+void h_version_list(struct http_req *r);
+void h_version_create(struct http_req *r);
+void h_version_get(struct http_req *r);
+void h_version_diff(struct http_req *r);
+void h_version_rollback(struct http_req *r);
+
 /*
  * Accept an invitation (by its token) for the account user_id with email, in
  * db's transaction: 0, or a refusal through t (h_workspaces.c; registering

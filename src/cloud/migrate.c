@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 extern const char cl_migration_001[];
+extern const char cl_migration_002[];
 
 static const struct {
     int version;
@@ -20,6 +21,7 @@ static const struct {
     const char *sql;
 } migrations[] = {
     {1, "accounts", cl_migration_001},
+    {2, "pipelines", cl_migration_002},
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

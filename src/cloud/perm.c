@@ -38,6 +38,15 @@ static const struct {
     {"agent_token", "list", CL_OWNER},
     {"agent_token", "revoke", CL_OWNER},
     {"audit", "list", CL_OWNER},
+    {"pipeline", "list", CL_ANY},
+    {"pipeline", "get", CL_ANY},
+    {"pipeline", "create", CL_OWNER | CL_EDITOR},
+    {"pipeline", "delete", CL_OWNER},
+    {"version", "list", CL_ANY},
+    {"version", "get", CL_ANY},
+    {"version", "create", CL_OWNER | CL_EDITOR},
+    {"version", "diff", CL_ANY},
+    {"version", "rollback", CL_OWNER | CL_EDITOR},
 };
 
 unsigned cl_perm_roles(const struct http_route *rt)

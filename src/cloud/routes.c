@@ -109,6 +109,41 @@ static const struct http_route routes[] = {
          STR("until", "RFC 3339 time") "," STR("limit", "at most this many (100; up to 10000)") ","
          "\"format\":{\"enum\":[\"json\",\"jsonl\"],\"description\":\"jsonl: one object per line, for export\"}"),
      "AuditLog", 200},
+
+#define FILES "\"files\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}," \
+              "\"description\":\"relative paths to file contents (a duckpipe or dbt project)\"}"
+    {HTTP_GET, WS "/pipelines", h_pipeline_list, 0, "pipeline", "list",
+     "The workspace's pipelines with their current versions.", NULL, "[Pipeline]", 200},
+    {HTTP_POST, WS "/pipelines", h_pipeline_create, HTTP_BODY, "pipeline", "create",
+     "Share a pipeline: a duckpipe project (analyses/*.yaml) or a dbt project "
+     "(dbt_project.yml) as a bundle of files; it becomes version 1.",
+     OBJ_REQ(STRN("name", 63, "letters, digits, _ and -") "," FILES "," STR("message", "what it is"),
+             "\"name\",\"files\""),
+     "Pipeline", 201},
+    {HTTP_GET, WS "/pipelines/{id}", h_pipeline_get, 0, "pipeline", "get",
+     "A pipeline and its current version number.", NULL, "Pipeline", 200},
+    {HTTP_DELETE, WS "/pipelines/{id}", h_pipeline_delete, 0, "pipeline", "delete",
+     "Delete a pipeline and all its versions.", NULL, "Deleted", 200},
+    {HTTP_GET, WS "/pipelines/{id}/versions", h_version_list, 0, "version", "list",
+     "The pipeline's versions, newest first.", NULL, "[Version]", 200},
+    {HTTP_POST, WS "/pipelines/{id}/versions", h_version_create, HTTP_BODY, "version", "create",
+     "Upload a new version. Identical content answers 200 with the version that has it; a "
+     "parent older than the newest version is still kept, as the newest, marked diverged.",
+     OBJ_REQ(FILES ",\"parent\":{\"type\":\"integer\",\"minimum\":1,\"description\":"
+             "\"the version this one was made from (default: the newest)\"},"
+             STR("message", "what changed"), "\"files\""),
+     "VersionUpload", 201},
+    {HTTP_GET, WS "/pipelines/{id}/versions/{n}", h_version_get, 0, "version", "get",
+     "One version with its files.", NULL, "VersionFiles", 200},
+    {HTTP_GET, WS "/pipelines/{id}/diff", h_version_diff, 0, "version", "diff",
+     "How two versions differ, file by file, as unified diffs (default: the newest against "
+     "the one before).",
+     OBJ(STR("from", "a version number") "," STR("to", "a version number")), "Diff", 200},
+    {HTTP_POST, WS "/pipelines/{id}/rollback", h_version_rollback, HTTP_BODY, "version",
+     "rollback", "Make a new version with the content of an older one.",
+     OBJ_REQ("\"to\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"the version "
+             "whose content comes back\"}", "\"to\""),
+     "VersionUpload", 201},
 };
 
 extern const char cl_api_components[];

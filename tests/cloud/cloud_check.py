@@ -14,6 +14,7 @@ usage: cloud_check.py PLUTO_CLOUD_BINARY WORK_DIR
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import re
@@ -201,6 +202,71 @@ try:
     s, d, _ = call("GET", "/workspaces/not-a-uuid", token=A)
     check(s == 404, "a malformed workspace id: %s" % s)
 
+    # ---- pipelines and versions ------------------------------------------------
+    files1 = {"analyses/daily.yaml": "name: daily\nsql: select 1 as n\n", "README.md": "daily\n"}
+    s, pl, _ = call("POST", "/workspaces/%s/pipelines" % W, {"name": "daily", "files": files1,
+                                                             "message": "first"}, B)
+    check(s == 201 and pl["kind"] == "duckpipe" and pl["current_version"] == 1 and
+          pl["version"]["number"] == 1 and pl["created_by"] == "bob@example.com",
+          "create pipeline: %s %s" % (s, pl))
+    PL = "/workspaces/%s/pipelines/%s" % (W, pl["id"])
+    s, d, _ = call("POST", "/workspaces/%s/pipelines" % W, {"name": "daily", "files": files1}, B)
+    check(s == 409, "a second pipeline of the same name: %s" % s)
+    s, d, _ = call("POST", PL + "/versions", {"files": dict(reversed(list(files1.items())))}, B)
+    check(s == 200 and d["created"] is False and d["version"]["number"] == 1,
+          "identical content (in another order) is the existing version: %s %s" % (s, d))
+    files2 = dict(files1, **{"analyses/daily.yaml": "name: daily\nsql: select 2 as n\n"})
+    s, v2, _ = call("POST", PL + "/versions", {"files": files2, "parent": 1, "message": "two"}, B)
+    check(s == 201 and v2["version"]["number"] == 2 and v2["diverged"] is False, "v2: %s %s" % (s, v2))
+    files3 = dict(files1, **{"analyses/weekly.yaml": "name: weekly\nsql: select 7\n"})
+    s, v3, _ = call("POST", PL + "/versions", {"files": files3, "parent": 1}, A)
+    check(s == 201 and v3["diverged"] is True and v3["version"]["diverged_from"] == 2 and
+          v3["version"]["parent"] == 1 and "newest" in v3["note"], "diverged upload: %s %s" % (s, v3))
+    s, d, _ = call("GET", PL + "/diff?from=2&to=3", token=C)
+    paths = {f["path"]: f for f in d["files"]} if s == 200 else {}
+    check(s == 200 and paths.get("analyses/weekly.yaml", {}).get("status") == "added" and
+          "-sql: select 2 as n" in paths.get("analyses/daily.yaml", {}).get("diff", "") and
+          "README.md" not in paths, "diff: %s %s" % (s, d))
+    s, d, _ = call("POST", PL + "/rollback", {"to": 2}, B)
+    check(s == 201 and d["version"]["number"] == 4 and d["version"]["rollback_of"] == 2,
+          "rollback: %s %s" % (s, d))
+    s, d, _ = call("GET", PL + "/versions/4", token=R)
+    check(s == 200 and d["files"] == files2 and d["digest"] == v2["version"]["digest"],
+          "a runner reads the rolled-back files: %s" % s)
+    s, d, _ = call("GET", PL + "/versions", token=C)
+    check(s == 200 and [v["number"] for v in d] == [4, 3, 2, 1], "versions newest first: %s" % d)
+    s, d, _ = call("POST", PL + "/versions", {"files": {"analyses/z.yaml": "z"}, "parent": 9}, B)
+    check(s == 422 and "no version 9" in d["error"]["message"], "a parent that does not exist: %s" % s)
+    s, d, _ = call("POST", PL + "/versions", {"files": {"dbt_project.yml": "name: x\n"}}, B)
+    check(s == 422 and "duckpipe" in d["error"]["message"], "a dbt bundle into a duckpipe pipeline: %s" % s)
+    s, d, _ = call("GET", "/workspaces/%s/pipelines/%s" % (X, pl["id"]), token=A)
+    check(s == 404, "a pipeline read through another workspace: %s" % s)
+    for name, files, want in [
+            ("../ path", {"../etc/passwd": "x", "analyses/a.yaml": "y"}, 422),
+            ("absolute path", {"/etc/passwd": "x", "analyses/a.yaml": "y"}, 422),
+            ("backslash", {"analyses\\..\\x.yaml": "x", "analyses/a.yaml": "y"}, 422),
+            ("dot segment", {"analyses/./a.yaml": "x"}, 422),
+            ("control character", {"analyses/a\u0001.yaml": "x"}, 422),
+            ("case clash", {"analyses/A.yaml": "x", "analyses/a.yaml": "y"}, 422),
+            ("not a project", {"notes.txt": "x"}, 422),
+            ("10,000 files", dict({"analyses/f%d.yaml" % i: "" for i in range(10000)}), 413),
+            ("over 5 MB", {"analyses/a.yaml": "x" * (6 << 20)}, 413)]:
+        s, d, _ = call("POST", PL + "/versions", {"files": files}, B)
+        check(s == want, "bundle with %s: %s (want %s) %s" % (name, s, want,
+                                                              d if isinstance(d, dict) else ""))
+    # A body over the limit is refused from its head, before it is read.
+    conn = http.client.HTTPConnection(ROOT.split("//")[1], timeout=30)
+    conn.putrequest("POST", "/api/v1" + PL + "/versions")
+    for k, v in [("Content-Type", "application/json"), ("Authorization", "Bearer " + B),
+                 ("Content-Length", str(11 << 20))]:
+        conn.putheader(k, v)
+    conn.endheaders()
+    resp = conn.getresponse()
+    check(resp.status == 413 and b"over the limit" in resp.read(), "a body over 10 MB: %s" % resp.status)
+    conn.close()
+    s, d, _ = call("GET", PL, token=A)
+    check(d["current_version"] == 4, "refused bundles leave the pipeline as it was: %s" % d)
+
     # ---- every operation under every role, against the permission table ------
     def scratch():
         """A fresh workspace where bob is editor, carol viewer, and an agent token."""
@@ -216,8 +282,12 @@ try:
         props = schema.get("schema", {}).get("properties", {})
         example = {"name": "x", "email": "m%d@example.com" % n, "role": "viewer", "token": "pci_none",
                    "password": "long-enough", "refresh_token": "pcr_none"}
-        return {k: example.get(k, "x") for k in schema.get("schema", {}).get("required", [])
-                if k in props}
+        def value(k):
+            t = props[k].get("type")
+            if k == "files":
+                return {"analyses/a.yaml": "name: a\nsql: select 1\n"}
+            return 1 if t == "integer" else {} if t == "object" else example.get(k, "x")
+        return {k: value(k) for k in schema.get("schema", {}).get("required", []) if k in props}
 
     roles = {"owner": lambda: A, "editor": lambda: B, "viewer": lambda: C,
              "outsider": lambda: O, "anonymous": lambda: None}
@@ -235,10 +305,14 @@ try:
                     me_id = ids.get({"owner": "ann", "editor": "bob", "viewer": "carol"}.get(role, "olga"))
                     p = p.replace("{user}", me_id)
                 if "{id}" in p:
-                    kind = "invitations" if "invitations" in p else "agent-tokens"
-                    made = call("POST", "/workspaces/%s/%s" % (ws, kind),
-                                {"email": "x@example.com"} if kind == "invitations" else {"name": "t"}, A)[1]
+                    kind = p.split("/")[3]
+                    made = call("POST", "/workspaces/%s/%s" % (ws, kind), {
+                        "invitations": {"email": "x@example.com"},
+                        "agent-tokens": {"name": "t"},
+                        "pipelines": {"name": "p", "files": {"analyses/a.yaml": "name: a\n"}},
+                    }[kind], A)[1]
                     p = p.replace("{id}", made["id"])
+                p = p.replace("{n}", "1")
                 s, d, _ = call(method.upper(), p, body_for(op, checked) if method != "get" else None, tok)
                 checked += 1
                 if "anyone" in allowed:  # who calls makes no difference
@@ -273,6 +347,8 @@ try:
     for sql in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"]:
         p = subprocess.run(psql + [sql], capture_output=True, text=True)
         check(p.returncode != 0 and "append-only" in p.stderr, "%s refused: %s" % (sql, p.stderr))
+    p = subprocess.run(psql + ["UPDATE pipeline_files SET content = 'x'"], capture_output=True, text=True)
+    check(p.returncode != 0 and "immutable" in p.stderr, "versions are immutable: %s" % p.stderr)
     p = subprocess.run(psql + ["SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'"],
                        capture_output=True, text=True)
     check(p.stdout.strip() == "4", "passwords are argon2id: %s" % p.stdout)

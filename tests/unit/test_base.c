@@ -329,6 +329,16 @@ static void test_jschema_names_what_does_not_fit(void **state)
     assert_string_equal(schema_says(req, "[1]"), "the body must be an object");
     assert_string_equal(schema_says("{\"$ref\":\"#/x\"}", "1"), "schema: $ref is not supported at the body");
     assert_string_equal(schema_says("{\"type\":\"int\"}", "1"), "schema: unknown type 'int'");
+    /* Lengths count characters; a map's values meet additionalProperties' schema. */
+    assert_string_equal(schema_says("{\"properties\":{\"n\":{\"minLength\":1,\"maxLength\":3}}}",
+                                    "{\"n\":\"\u00e9t\u00e9\"}"), "ok");
+    assert_string_equal(schema_says("{\"properties\":{\"n\":{\"maxLength\":2}}}", "{\"n\":\"abc\"}"),
+                        "field 'n' must have at most 2 characters");
+    assert_string_equal(schema_says("{\"properties\":{\"n\":{\"minLength\":1}}}", "{\"n\":\"\"}"),
+                        "field 'n' must have at least 1 characters");
+    assert_string_equal(schema_says("{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}}",
+                                    "{\"a.sql\":\"x\",\"b\":2}"),
+                        "field 'b' must be a string");
 }
 
 int main(void)
