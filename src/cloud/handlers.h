@@ -47,6 +47,14 @@ void h_version_get(struct http_req *r);
 void h_version_diff(struct http_req *r);
 void h_version_rollback(struct http_req *r);
 
+/* h_runs.c */
+void h_run_create(struct http_req *r);
+void h_run_list(struct http_req *r);
+void h_run_get(struct http_req *r);
+void h_run_update(struct http_req *r);
+void h_run_log_append(struct http_req *r);
+void h_run_logs(struct http_req *r);
+
 /*
  * Accept an invitation (by its token) for the account user_id with email, in
  * db's transaction: 0, or a refusal through t (h_workspaces.c; registering

@@ -14,6 +14,7 @@
 
 extern const char cl_migration_001[];
 extern const char cl_migration_002[];
+extern const char cl_migration_003[];
 
 static const struct {
     int version;
@@ -22,6 +23,7 @@ static const struct {
 } migrations[] = {
     {1, "accounts", cl_migration_001},
     {2, "pipelines", cl_migration_002},
+    {3, "runs", cl_migration_003},
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

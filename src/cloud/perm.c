@@ -47,6 +47,12 @@ static const struct {
     {"version", "create", CL_OWNER | CL_EDITOR},
     {"version", "diff", CL_ANY},
     {"version", "rollback", CL_OWNER | CL_EDITOR},
+    {"run", "create", CL_OWNER | CL_EDITOR | CL_RUNNER},
+    {"run", "list", CL_ANY},
+    {"run", "get", CL_ANY},
+    {"run", "update", CL_OWNER | CL_EDITOR | CL_RUNNER},
+    {"run", "log_append", CL_OWNER | CL_EDITOR | CL_RUNNER},
+    {"run", "logs", CL_ANY},
 };
 
 unsigned cl_perm_roles(const struct http_route *rt)

@@ -144,6 +144,50 @@ static const struct http_route routes[] = {
      OBJ_REQ("\"to\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"the version "
              "whose content comes back\"}", "\"to\""),
      "VersionUpload", 201},
+
+#define STATES(name, desc)                                                                   \
+    "\"" name "\":{\"enum\":[\"pending\",\"running\",\"success\",\"failed\",\"skipped\","      \
+    "\"cancelled\"],\"description\":\"" desc "\"}"
+    {HTTP_POST, WS "/runs", h_run_create, HTTP_BODY, "run", "create",
+     "Record a run the client makes (its own UUIDv7 run_id). The same body again answers 200 "
+     "with the run; another body under the same id is a 409.",
+     OBJ_REQ(STR("run_id", "a UUIDv7 made by the client") "," STR("pipeline_id", "the pipeline")
+                 ",\"version\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"the "
+                 "pipeline version it runs (default: the newest)\"},"
+                 "\"trigger\":{\"enum\":[\"manual\",\"schedule\",\"api\"]},"
+                 "\"state\":{\"enum\":[\"pending\",\"running\"]},"
+                 STR("schedule_id", "the schedule, for a scheduled run") ","
+                 STR("occurrence_id", "the occurrence it runs") ","
+                 "\"params\":{\"type\":\"object\"},"
+                 "\"environment\":{\"type\":\"object\",\"description\":\"OS, versions, "
+                 "connector status\"}",
+             "\"run_id\",\"pipeline_id\""),
+     "Run", 201},
+    {HTTP_GET, WS "/runs", h_run_list, 0, "run", "list", "Runs, newest first.",
+     OBJ(STR("pipeline_id", "only this pipeline's") "," STR("state", "only runs in this state")
+         "," STR("schedule_id", "only this schedule's") "," STR("limit", "at most (50; 1000)")),
+     "[Run]", 200},
+    {HTTP_GET, WS "/runs/{id}", h_run_get, 0, "run", "get", "A run.", NULL, "Run", 200},
+    {HTTP_PATCH, WS "/runs/{id}", h_run_update, HTTP_BODY, "run", "update",
+     "Report a run's progress: pending -> running -> success, failed or cancelled (pending may "
+     "also become skipped). Any other move is a 409 naming the states it may take.",
+     OBJ_REQ(STATES("state", "the new state") ","
+             "\"error_class\":{\"enum\":[\"source\",\"permission\",\"network\",\"sql\","
+             "\"internal\"],\"description\":\"why it failed (needed with failed)\"},"
+             STRN("error_message", 10000, "what went wrong") ","
+             "\"environment\":{\"type\":\"object\"}",
+             "\"state\""),
+     "Run", 200},
+    {HTTP_POST, WS "/runs/{id}/logs", h_run_log_append, HTTP_BODY, "run", "log_append",
+     "Append a chunk of the run's log: JSON lines, numbered from 1. A chunk sent again is "
+     "stored once (200); one out of sequence is a 409 naming the next.",
+     OBJ_REQ("\"seq\":{\"type\":\"integer\",\"minimum\":1}," STR("lines", "JSON lines"),
+             "\"seq\",\"lines\""),
+     "LogAppend", 201},
+    {HTTP_GET, WS "/runs/{id}/logs", h_run_logs, 0, "run", "logs",
+     "The run's log chunks in order, a page at a time (?after=SEQ).",
+     OBJ(STR("after", "chunks after this seq") "," STR("limit", "at most (100; 1000)")), "Logs",
+     200},
 };
 
 extern const char cl_api_components[];

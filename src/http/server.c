@@ -561,10 +561,14 @@ static int runs_inline(const struct http_route *rt)
     return (rt->flags & (HTTP_JOB | HTTP_STREAM | HTTP_INLINE)) != 0;
 }
 
-/* The application's check before every handler, then the handler. */
-static void run_handler(struct http_req *r)
+/*
+ * The application's check before every handler (who may call it is decided
+ * before what they sent is looked at), the body, then the handler.
+ */
+static void run_handler(struct req_state *st)
 {
-    if (r->server->o.before == NULL || r->server->o.before(r) == 0)
+    struct http_req *r = &st->r;
+    if ((r->server->o.before == NULL || r->server->o.before(r) == 0) && parse_body(st) == 0)
         r->route->handler(r);
 }
 
@@ -579,7 +583,7 @@ static void offload_run(void *arg)
     struct http_req *r = &st->r;
     struct http_server *s = r->server;
     pd_log_set_trace_id(r->trace_id);
-    run_handler(r);
+    run_handler(st);
     pd_log_set_trace_id(NULL);
     pthread_mutex_lock(&s->mu);
     st->offloaded = 0;
@@ -745,9 +749,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         void (*fn)(struct http_req *) = r->on_resume;
         r->on_resume = NULL;
         fn(r);
-    } else if (parse_body(st) == 0) {
+    } else if (st->too_big) {
+        parse_body(st); /* answers 413 */
+    } else {
         if (runs_inline(r->route)) {
-            run_handler(r);
+            run_handler(st);
         } else {
             pd_log_set_trace_id(NULL);
             offload(s, st);

@@ -71,6 +71,15 @@ def login(email, password):
     return d
 
 
+def uuid7():
+    """A UUIDv7: 48 bits of milliseconds, version 7, random bits."""
+    ms = int(time.time() * 1000)
+    r = int.from_bytes(os.urandom(10), "big")
+    n = (ms << 80) | (0x7 << 76) | ((r >> 68) & 0xFFF) << 64 | (0b10 << 62) | (r & ((1 << 62) - 1))
+    h = "%032x" % n
+    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+
+
 def b64(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -267,6 +276,56 @@ try:
     s, d, _ = call("GET", PL, token=A)
     check(d["current_version"] == 4, "refused bundles leave the pipeline as it was: %s" % d)
 
+    # ---- the run ledger ------------------------------------------------------------
+    RUNS = "/workspaces/%s/runs" % W
+    rid = uuid7()
+    body = {"run_id": rid, "pipeline_id": pl["id"], "trigger": "manual", "params": {"day": "2026-12-01"},
+            "environment": {"os": "linux", "pluto_duck": "0.1.0", "connectors": {"postgres": "ok"}}}
+    s, run, _ = call("POST", RUNS, body, R)
+    check(s == 201 and run["state"] == "pending" and run["pipeline_version"] == 4 and
+          run["agent_id"] == agent["id"] and run["environment"]["os"] == "linux",
+          "create a run: %s %s" % (s, run))
+    s, d, _ = call("POST", RUNS, dict(reversed(list(body.items()))), R)
+    check(s == 200 and d["id"] == rid and d["created_at"] == run["created_at"],
+          "the same body again is the same run: %s" % s)
+    s, d, _ = call("POST", RUNS, dict(body, params={"day": "other"}), R)
+    check(s == 409, "another body under the same id: %s" % s)
+    s, d, _ = call("POST", RUNS, dict(body, run_id="6f9619ff-8b86-4011-b42d-00c04fc964ff"), R)
+    check(s == 422 and "UUIDv7" in d["error"]["message"], "a run id that is not a UUIDv7: %s" % s)
+    s, d, _ = call("POST", RUNS, dict(body, run_id=uuid7(), version=99), R)
+    check(s == 422, "a version that does not exist: %s" % s)
+    s, d, _ = call("POST", "/workspaces/%s/runs" % X, dict(body, run_id=uuid7()), A)
+    check(s == 422, "a run of another workspace's pipeline: %s" % s)
+    s, d, _ = call("PATCH", RUNS + "/" + rid, {"state": "success"}, R)
+    check(s == 409 and "pending cannot become success" in d["error"]["message"] and
+          "running" in d["error"]["message"], "pending -> success: %s %s" % (s, d))
+    s, d, _ = call("PATCH", RUNS + "/" + rid, {"state": "running"}, R)
+    check(s == 200 and d["state"] == "running" and d["started_at"], "-> running: %s" % s)
+    s, d, _ = call("PATCH", RUNS + "/" + rid, {"state": "running"}, R)
+    check(s == 200, "a retried report changes nothing: %s" % s)
+    s, d, _ = call("PATCH", RUNS + "/" + rid, {"state": "failed"}, R)
+    check(s == 422 and "error_class" in d["error"]["message"], "failed without a class: %s" % s)
+    for seq, lines, want in [(1, '{"level":"info","msg":"start"}\n{"level":"info","msg":"step 1"}\n', 201),
+                             (1, '{"level":"info","msg":"start"}\n{"level":"info","msg":"step 1"}\n', 200),
+                             (1, '{"msg":"different"}\n', 409), (3, '{"msg":"gap"}', 409),
+                             (2, 'not json\n', 422), (2, '{"level":"info","msg":"done"}', 201)]:
+        s, d, _ = call("POST", RUNS + "/" + rid + "/logs", {"seq": seq, "lines": lines}, R)
+        check(s == want, "log chunk %d: %s (want %s) %s" % (seq, s, want, d))
+    s, d, _ = call("GET", RUNS + "/" + rid + "/logs?after=1", token=C)
+    check(s == 200 and [c["seq"] for c in d["chunks"]] == [2] and
+          d["chunks"][0]["lines"] == [{"level": "info", "msg": "done"}], "logs page: %s" % d)
+    s, d, _ = call("GET", RUNS + "/" + rid + "/logs", token=C)
+    check(s == 200 and sum(len(c["lines"]) for c in d["chunks"]) == 3, "every line once: %s" % d)
+    s, d, _ = call("PATCH", RUNS + "/" + rid, {"state": "success"}, R)
+    check(s == 200 and d["finished_at"] and d["duration_s"] is not None and d["log_chunks"] == 2,
+          "-> success: %s %s" % (s, d))
+    s, d, _ = call("PATCH", RUNS + "/" + rid, {"state": "running"}, R)
+    check(s == 409 and "ended" in d["error"]["message"], "an ended run moves again: %s" % s)
+    s, d, _ = call("GET", "/workspaces/%s/runs/%s" % (X, rid), token=A)
+    check(s == 404, "IDOR: a run read through another workspace: %s" % s)
+    s, d, _ = call("GET", RUNS + "?state=success&pipeline_id=" + pl["id"], token=C)
+    check(s == 200 and [x["id"] for x in d] == [rid], "runs by state: %s" % d)
+
     # ---- every operation under every role, against the permission table ------
     def scratch():
         """A fresh workspace where bob is editor, carol viewer, and an agent token."""
@@ -276,6 +335,11 @@ try:
             call("POST", "/invitations/accept", {"token": inv["token"]}, tok)
         s, ag, _ = call("POST", "/workspaces/%s/agent-tokens" % ws, {"name": "runner"}, A)
         return ws, ag
+
+    def pipeline_in(ws):
+        return call("POST", "/workspaces/%s/pipelines" % ws,
+                    {"name": "p%d" % int(time.time() * 1e6 % 1e9),
+                     "files": {"analyses/a.yaml": "name: a\n"}}, A)[1]["id"]
 
     def body_for(op, n):
         schema = ((op.get("requestBody") or {}).get("content") or {}).get("application/json", {})
@@ -310,6 +374,7 @@ try:
                         "invitations": {"email": "x@example.com"},
                         "agent-tokens": {"name": "t"},
                         "pipelines": {"name": "p", "files": {"analyses/a.yaml": "name: a\n"}},
+                        "runs": {"run_id": uuid7(), "pipeline_id": pipeline_in(ws)},
                     }[kind], A)[1]
                     p = p.replace("{id}", made["id"])
                 p = p.replace("{n}", "1")
