@@ -28,10 +28,16 @@ struct cloud_opts {
     int64_t refresh_ttl_s; /* life of a refresh token (30 days) */
     int open_signup;       /* anyone may create an account (else by invitation only) */
     const char *public_url; /* how clients reach this server ("http://127.0.0.1:8500") */
+    size_t max_upload;      /* the largest object the local store takes (the body limit) */
 };
+
+struct bound;
+struct cl_objects;
 
 struct cloud {
     struct cl_store *store;
+    struct cl_objects *objects; /* artifacts' bytes (objects.h) */
+    struct bound *bound;        /* main.c's: where we listen */
     unsigned char jwt_key[CL_KEY_BYTES];
     struct cloud_opts o;
 };

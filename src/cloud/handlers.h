@@ -55,6 +55,14 @@ void h_run_update(struct http_req *r);
 void h_run_log_append(struct http_req *r);
 void h_run_logs(struct http_req *r);
 
+/* h_artifacts.c */
+void h_artifact_create(struct http_req *r);
+void h_artifact_complete(struct http_req *r);
+void h_artifact_list(struct http_req *r);
+void h_artifact_download(struct http_req *r);
+void h_object_put(struct http_req *r);
+void h_object_get(struct http_req *r);
+
 /*
  * Accept an invitation (by its token) for the account user_id with email, in
  * db's transaction: 0, or a refusal through t (h_workspaces.c; registering

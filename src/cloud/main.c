@@ -5,6 +5,7 @@
 #include "cloud/cloud.h"
 #include "cloud/devdb.h"
 #include "cloud/migrate.h"
+#include "cloud/objects.h"
 #include "cloud/store.h"
 
 #include "http/server.h"
@@ -26,7 +27,7 @@
 
 struct options {
     const char *dsn, *data, *host, *allowed_hosts, *cors_origins, *tls_cert, *tls_key,
-        *public_url, *name, *format;
+        *public_url, *name, *format, *s3_endpoint, *s3_bucket, *s3_region;
     int port, dev, trust_proxy, open_signup, pool, threads, password_stdin;
 };
 
@@ -55,6 +56,10 @@ static const char usage[] =
     "  --tls-cert FILE    serve HTTPS with this certificate (PEM) ...\n"
     "  --tls-key FILE     ... and its key\n"
     "  --trust-proxy      take client addresses from X-Forwarded-For (behind a proxy)\n"
+    "  --s3-endpoint URL  keep artifacts in S3 (or an S3 API) at URL; the credentials come\n"
+    "                     from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n"
+    "  --s3-bucket NAME   ... in this bucket\n"
+    "  --s3-region NAME   ... of this region (us-east-1)\n"
     "  --open-signup      anyone may create an account (else by invitation only)\n"
     "  --pool N           database connections (8)\n"
     "  --threads N        HTTP worker threads (2)\n"
@@ -65,7 +70,7 @@ static const char usage[] =
 static int parse(int argc, char **argv, struct options *o)
 {
     enum { DSN = 256, DEV, DATA, HOST, PORT, PUBLIC_URL, ALLOWED, CORS, CERT, KEY, PROXY, SIGNUP,
-           POOL, THREADS, NAME, PWSTDIN };
+           POOL, THREADS, NAME, PWSTDIN, S3_ENDPOINT, S3_BUCKET, S3_REGION };
     static const struct option longs[] = {
         {"dsn", required_argument, NULL, DSN}, {"dev", no_argument, NULL, DEV},
         {"data", required_argument, NULL, DATA}, {"host", required_argument, NULL, HOST},
@@ -77,6 +82,9 @@ static int parse(int argc, char **argv, struct options *o)
         {"pool", required_argument, NULL, POOL}, {"threads", required_argument, NULL, THREADS},
         {"name", required_argument, NULL, NAME},
         {"password-stdin", no_argument, NULL, PWSTDIN}, {"help", no_argument, NULL, 'h'},
+        {"s3-endpoint", required_argument, NULL, S3_ENDPOINT},
+        {"s3-bucket", required_argument, NULL, S3_BUCKET},
+        {"s3-region", required_argument, NULL, S3_REGION},
         {NULL, 0, NULL, 0}};
     int c;
     char *end;
@@ -104,6 +112,9 @@ static int parse(int argc, char **argv, struct options *o)
         case THREADS: o->threads = atoi(optarg); break;
         case NAME: o->name = optarg; break;
         case PWSTDIN: o->password_stdin = 1; break;
+        case S3_ENDPOINT: o->s3_endpoint = optarg; break;
+        case S3_BUCKET: o->s3_bucket = optarg; break;
+        case S3_REGION: o->s3_region = optarg; break;
         case 'h': fputs(usage, stdout); exit(0);
         default: fprintf(stderr, "try 'pluto-cloud --help'\n"); return 2;
         }
@@ -190,6 +201,24 @@ static int load_key(struct cl_store *s, unsigned char key[CL_KEY_BYTES], struct 
     return 0;
 }
 
+/* The address clients reach us at, once the port is known (before any request). */
+struct bound {
+    struct cloud *c;
+    const struct options *o;
+    const char *host;
+    int tls;
+    char url[256];
+};
+
+static void on_bound(void *app, int port)
+{
+    struct cloud *c = app;
+    struct bound *b = c->bound;
+    snprintf(b->url, sizeof(b->url), "%s://%s:%d", b->tls ? "https" : "http",
+             strchr(b->host, ':') ? "[::1]" : b->host, port);
+    c->o.public_url = b->o->public_url ? b->o->public_url : b->url;
+}
+
 static int cmd_serve(const struct options *o, struct pd_err *err)
 {
     struct cloud c = {.o = {.access_ttl_s = 900, .refresh_ttl_s = 30 * 24 * 3600,
@@ -197,7 +226,9 @@ static int cmd_serve(const struct options *o, struct pd_err *err)
     struct http_opts ho = {0};
     struct http_server *http = NULL;
     struct cl_devdb *dev = NULL;
-    char *cert = NULL, *key = NULL, url[256];
+    char *cert = NULL, *key = NULL, *objects_dir = NULL;
+    struct bound bound = {.o = o};
+    struct cl_objects_opts oo = {0};
     sigset_t sigs;
     int rc, sig;
 
@@ -217,6 +248,24 @@ static int cmd_serve(const struct options *o, struct pd_err *err)
         return rc;
     if ((rc = load_key(c.store, c.jwt_key, err)))
         goto done;
+    {
+        struct pd_buf ob = PD_BUF_INIT;
+        char *home = data_dir(o);
+        pd_buf_addf(&ob, "%s/objects", home);
+        free(home);
+        objects_dir = pd_buf_detach(&ob, NULL);
+    }
+    oo.dir = objects_dir;
+    oo.key = c.jwt_key;
+    oo.s3_endpoint = o->s3_endpoint;
+    oo.s3_bucket = o->s3_bucket;
+    oo.s3_region = o->s3_region;
+    oo.s3_access_key = getenv("AWS_ACCESS_KEY_ID");
+    oo.s3_secret_key = getenv("AWS_SECRET_ACCESS_KEY");
+    if ((rc = cl_objects_open(&c.objects, &oo, err)))
+        goto done;
+    c.o.max_upload = 10u << 20;
+    c.bound = &bound;
     if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
         rc = pd_fail(err, PD_EUSAGE, "--tls-cert and --tls-key go together");
         goto done;
@@ -241,17 +290,18 @@ static int cmd_serve(const struct options *o, struct pd_err *err)
     ho.allowed_hosts = o->allowed_hosts;
     ho.threads = o->threads > 0 ? o->threads : 2;
     ho.handler_threads = o->pool > 0 ? o->pool : 8;
-    ho.max_body = 10u << 20;
+    ho.max_body = c.o.max_upload;
     ho.grace_s = 5;
     ho.trust_proxy = o->trust_proxy;
     ho.tls_cert_pem = cert;
     ho.tls_key_pem = key;
+    ho.on_bound = on_bound;
+    bound.host = ho.host;
+    bound.tls = cert != NULL;
     if ((rc = http_server_start(&http, &ho, err)))
         goto done;
-    snprintf(url, sizeof(url), "%s://%s:%d", cert ? "https" : "http",
-             strchr(ho.host, ':') ? "[::1]" : ho.host, http_server_port(http));
-    c.o.public_url = o->public_url ? o->public_url : url;
-    printf("pluto-cloud: serving %s (database: %s)\n", url, dev ? "private, --dev" : "--dsn");
+    printf("pluto-cloud: serving %s (database: %s; artifacts: %s)\n", bound.url,
+           dev ? "private, --dev" : "--dsn", cl_objects_kind(c.objects));
     fflush(stdout);
     sigwait(&sigs, &sig);
     fprintf(stderr, "pluto-cloud: stopping\n");
@@ -263,6 +313,8 @@ done:
         free(key);
     }
     sodium_memzero(c.jwt_key, sizeof(c.jwt_key));
+    cl_objects_close(c.objects);
+    free(objects_dir);
     cl_store_close(c.store);
     cl_devdb_stop(dev);
     return rc;

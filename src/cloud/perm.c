@@ -53,6 +53,12 @@ static const struct {
     {"run", "update", CL_OWNER | CL_EDITOR | CL_RUNNER},
     {"run", "log_append", CL_OWNER | CL_EDITOR | CL_RUNNER},
     {"run", "logs", CL_ANY},
+    {"artifact", "create", CL_OWNER | CL_EDITOR | CL_RUNNER},
+    {"artifact", "complete", CL_OWNER | CL_EDITOR | CL_RUNNER},
+    {"artifact", "list", CL_ANY},
+    {"artifact", "download", CL_ANY},
+    {"object", "put", PUBLIC}, /* the URL's signature is the permission */
+    {"object", "get", PUBLIC},
 };
 
 unsigned cl_perm_roles(const struct http_route *rt)

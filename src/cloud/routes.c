@@ -188,6 +188,34 @@ static const struct http_route routes[] = {
      "The run's log chunks in order, a page at a time (?after=SEQ).",
      OBJ(STR("after", "chunks after this seq") "," STR("limit", "at most (100; 1000)")), "Logs",
      200},
+    {HTTP_POST, WS "/runs/{id}/artifacts", h_artifact_create, HTTP_BODY, "artifact", "create",
+     "Declare an artifact of the run (a report, a log file, a Parquet snapshot) with its size "
+     "and SHA-256: the answer holds a pre-signed URL to PUT its bytes to (15 minutes).",
+     OBJ_REQ("\"kind\":{\"enum\":[\"report\",\"log\",\"snapshot\"]},"
+             STRN("name", 200, "report.html, run.log, result.parquet") ","
+             STRN("content_type", 200, "text/html, text/markdown, ...") ","
+             "\"size\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"bytes\"},"
+             STR("sha256", "64 hex digits"),
+             "\"kind\",\"name\",\"size\",\"sha256\""),
+     "Artifact", 201},
+    {HTTP_POST, WS "/runs/{id}/artifacts/{aid}/complete", h_artifact_complete, HTTP_BODY,
+     "artifact", "complete",
+     "The upload is done: the server checks the object's size and SHA-256 and lists the "
+     "artifact (409 when they are not the ones declared).",
+     NULL, "Artifact", 200},
+    {HTTP_GET, WS "/runs/{id}/artifacts", h_artifact_list, 0, "artifact", "list",
+     "The run's artifacts.", NULL, "[Artifact]", 200},
+    {HTTP_GET, WS "/runs/{id}/artifacts/{aid}/download", h_artifact_download, 0, "artifact",
+     "download", "A pre-signed URL to GET an uploaded artifact (15 minutes).", NULL, "SignedUrl",
+     200},
+    {HTTP_PUT, V1 "/objects/{key}", h_object_put, HTTP_PUBLIC | HTTP_RAW, "object", "put",
+     "The local object store: upload bytes to a URL the server signed.",
+     OBJ(STR("expires", "from the signed URL") "," STR("signature", "from the signed URL")),
+     "ObjectStored", 200},
+    {HTTP_GET, V1 "/objects/{key}", h_object_get, HTTP_PUBLIC, "object", "get",
+     "The local object store: download bytes from a URL the server signed.",
+     OBJ(STR("expires", "from the signed URL") "," STR("signature", "from the signed URL")),
+     "ObjectBytes", 200},
 };
 
 extern const char cl_api_components[];

@@ -931,6 +931,8 @@ int http_server_start(struct http_server **out, const struct http_opts *o, struc
     s->conns = http_conns_new(&co);
     s->handlers = pd_pool_new(s->o.handler_threads);
     s->timer_started = pthread_create(&s->timer, NULL, timer_main, s) == 0;
+    if (o->on_bound)
+        o->on_bound(o->app, port);
     if (v6)
         flags |= MHD_USE_IPv6;
     if (o->tls_cert_pem)

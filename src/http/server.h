@@ -67,6 +67,8 @@ struct http_opts {
     double grace_s;            /* how long stop waits for requests in flight */
     int trust_proxy;           /* take the client address from X-Forwarded-For */
     const char *tls_cert_pem, *tls_key_pem; /* serve HTTPS with these (PEM text), or NULL */
+    /* Called with the port bound, before the first request is accepted (or NULL). */
+    void (*on_bound)(void *app, int port);
 };
 
 /* Start serving. Fails with PD_EINVAL (bad options), PD_EIO (port in use). */

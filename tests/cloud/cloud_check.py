@@ -98,6 +98,9 @@ if not m:
 ROOT = m.group(1)
 URL = ROOT + "/api/v1"
 
+psql_cmd = ["psql", "-X", "-q", "-A", "-t", "-h", os.path.join(DATA, "postgres"), "-p", "5432",
+            "-U", "pluto", "-d", "pluto_cloud", "-c"]
+
 try:
     s, d, _ = call("GET", "/health")
     check(s == 200 and d["database"] == "ok", "health: %s %s" % (s, d))
@@ -326,6 +329,71 @@ try:
     s, d, _ = call("GET", RUNS + "?state=success&pipeline_id=" + pl["id"], token=C)
     check(s == 200 and [x["id"] for x in d] == [rid], "runs by state: %s" % d)
 
+    # ---- artifacts in the local object store ------------------------------------
+    def curl(method, url, data=None, out=None):
+        args = ["curl", "-s", "-o", out or "/dev/null", "-w", "%{http_code}", "-X", method, url]
+        if data is not None:
+            path = os.path.join(WORK, "upload.bin")
+            open(path, "wb").write(data)
+            args[1:1] = ["-T", path]
+        return int(subprocess.run(args, capture_output=True, text=True).stdout or 0)
+
+    report = b"<html><body><h1>Daily</h1></body></html>\n"
+    ART = RUNS + "/" + rid + "/artifacts"
+    decl = {"kind": "report", "name": "report.html", "content_type": "text/html",
+            "size": len(report), "sha256": hashlib.sha256(report).hexdigest()}
+    s, art, _ = call("POST", ART, decl, R)
+    check(s == 201 and art["state"] == "pending" and art["upload"]["method"] == "PUT",
+          "declare an artifact: %s %s" % (s, art))
+    up = art["upload"]["url"]
+    s, d, _ = call("POST", ART, decl, R)
+    check(s == 200 and d["id"] == art["id"], "declared again: the same artifact: %s" % s)
+    s, d, _ = call("POST", ART, dict(decl, size=1), R)
+    check(s == 409, "another artifact under the same name: %s" % s)
+    check(curl("PUT", up.replace("signature=", "signature=0")[:len(up)], report) == 403,
+          "a tampered signature is refused")
+    check(curl("PUT", re.sub(r"expires=\d+", "expires=9999999999", up), report) == 403,
+          "a changed expiry is refused")
+    check(curl("GET", up) == 403, "a PUT URL does not read")
+    s, d, _ = call("POST", ART + "/" + art["id"] + "/complete", {}, R)
+    check(s == 404, "complete before any upload: %s" % s)
+    check(curl("PUT", up, report) == 200, "upload with the signed URL")
+    check(curl("PUT", up, b"again") == 409, "an object is uploaded once")
+    s, d, _ = call("POST", ART + "/" + art["id"] + "/complete", {}, R)
+    check(s == 200 and d["state"] == "complete", "complete: %s %s" % (s, d))
+    s, dl, _ = call("GET", ART + "/" + art["id"] + "/download", token=C)
+    got = os.path.join(WORK, "got.bin")
+    check(s == 200 and curl("GET", dl["url"], out=got) == 200 and open(got, "rb").read() == report,
+          "download what was uploaded: %s" % s)
+    hdr = subprocess.run(["curl", "-s", "-D", "-", "-o", "/dev/null", dl["url"]], capture_output=True,
+                         text=True).stdout.lower()
+    check("content-disposition: attachment" in hdr and "nosniff" in hdr,
+          "an upload is served as a download, never as a page: %s" % hdr)
+    # An expired URL, signed with the server's own key (read from its database), is refused.
+    secret = subprocess.run(psql_cmd + ["SELECT encode(jwt_secret, 'hex') FROM server_keys"],
+                            capture_output=True, text=True).stdout.strip()
+    okey = hmac.new(bytes.fromhex(secret), b"pluto-cloud objects", hashlib.sha256).digest()
+    past = str(int(time.time()) - 10)
+    sig = hmac.new(okey, ("GET\n%s\n%s" % (art["id"], past)).encode(), hashlib.sha256).hexdigest()
+    expired = "%s/api/v1/objects/%s?expires=%s&signature=%s" % (ROOT, art["id"], past, sig)
+    code = subprocess.run(["curl", "-s", expired], capture_output=True, text=True).stdout
+    check("expired" in code, "an expired URL is refused: %s" % code)
+    # A wrong upload is refused at completion and can be sent again.
+    log = b'{"msg":"all"}\n'
+    s, a2, _ = call("POST", ART, {"kind": "log", "name": "run.log", "content_type": "application/x-ndjson",
+                                  "size": len(log), "sha256": hashlib.sha256(log).hexdigest()}, R)
+    curl("PUT", a2["upload"]["url"], b'{"msg":"evil"}\n')
+    s, d, _ = call("POST", ART + "/" + a2["id"] + "/complete", {}, R)
+    check(s == 409 and "not the one declared" in d["error"]["message"], "a wrong sha256: %s %s" % (s, d))
+    s, d, _ = call("GET", ART, token=C)
+    check(s == 200 and {x["name"]: x["state"] for x in d} == {"report.html": "complete", "run.log": "pending"},
+          "only checked artifacts are complete: %s" % d)
+    check(curl("PUT", a2["upload"]["url"], log) == 200, "sent again after a wrong one")
+    s, d, _ = call("POST", ART + "/" + a2["id"] + "/complete", {}, R)
+    check(s == 200, "then complete: %s" % s)
+    s, d, _ = call("POST", ART, dict(decl, name="big.parquet", size=11 << 20), R)
+    check(s == 413, "an artifact over the local store's limit: %s" % s)
+
     # ---- every operation under every role, against the permission table ------
     def scratch():
         """A fresh workspace where bob is editor, carol viewer, and an agent token."""
@@ -377,6 +445,13 @@ try:
                         "runs": {"run_id": uuid7(), "pipeline_id": pipeline_in(ws)},
                     }[kind], A)[1]
                     p = p.replace("{id}", made["id"])
+                if "{aid}" in p:
+                    data = b"x"
+                    made = call("POST", p.split("/artifacts/")[0] + "/artifacts",
+                                {"kind": "report", "name": "r.md", "size": 1,
+                                 "sha256": hashlib.sha256(data).hexdigest()}, A)[1]
+                    p = p.replace("{aid}", made["id"])
+                p = p.replace("{key}", uuid7())
                 p = p.replace("{n}", "1")
                 s, d, _ = call(method.upper(), p, body_for(op, checked) if method != "get" else None, tok)
                 checked += 1
@@ -407,8 +482,7 @@ try:
           "sign-ins carry the address")
     s, d, _ = call("GET", "/workspaces/%s/audit?action=invitation.&actor=ann@example.com" % W, token=A)
     check(s == 200 and d and all(e["action"].startswith("invitation.") for e in d), "audit filter")
-    psql = ["psql", "-X", "-q", "-A", "-t", "-h", os.path.join(DATA, "postgres"), "-p", "5432",
-            "-U", "pluto", "-d", "pluto_cloud", "-c"]
+    psql = psql_cmd
     for sql in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"]:
         p = subprocess.run(psql + [sql], capture_output=True, text=True)
         check(p.returncode != 0 and "append-only" in p.stderr, "%s refused: %s" % (sql, p.stderr))
@@ -443,6 +517,94 @@ try:
     check(s == 200 and d["revoked"] == 1, "logout: %s %s" % (s, d))
     s, d, _ = call("POST", "/auth/refresh", {"refresh_token": ann["refresh_token"]})
     check(s == 401, "refresh after logout: %s" % s)
+
+    # ---- a second server on the same database, with artifacts in S3 (moto) --------
+    def free_port():
+        import socket
+        so = socket.socket()
+        so.bind(("127.0.0.1", 0))
+        port = so.getsockname()[1]
+        so.close()
+        return port
+
+    moto_port = free_port()
+    moto = subprocess.Popen(["moto_server", "-p", str(moto_port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    s3env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing-secret",
+                 AWS_DEFAULT_REGION="us-east-1")
+    endpoint = "http://127.0.0.1:%d" % moto_port
+    for _ in range(100):
+        if subprocess.run(["aws", "--endpoint-url", endpoint, "s3", "mb", "s3://pluto-artifacts"],
+                          env=s3env, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.2)
+    dsn = "host=%s port=5432 user=pluto dbname=pluto_cloud" % os.path.join(DATA, "postgres")
+    second = subprocess.Popen([BIN, "serve", "--dsn", dsn, "--data", os.path.join(WORK, "second"),
+                               "--port", "0", "--s3-endpoint", endpoint, "--s3-bucket",
+                               "pluto-artifacts"], env=s3env, stdout=subprocess.PIPE,
+                              stderr=open(os.path.join(WORK, "second.err"), "w"), text=True)
+    try:
+        line2 = second.stdout.readline()
+        m2 = re.search(r"serving (http://127\.0\.0\.1:\d+)", line2)
+        check(m2 and "artifacts: s3" in line2, "the second server starts: %s" % line2)
+        first_url, URL = URL, m2.group(1) + "/api/v1"
+        # One database: the accounts, the signing key and the runs are the same.
+        s, d, _ = call("GET", RUNS + "/" + rid, token=R)
+        check(s == 200 and d["id"] == rid, "the second server knows the first's runs: %s" % s)
+        snap = os.urandom(3000)
+        s, a3, _ = call("POST", ART, {"kind": "snapshot", "name": "result.parquet",
+                                      "content_type": "application/vnd.apache.parquet",
+                                      "size": len(snap), "sha256": hashlib.sha256(snap).hexdigest()}, R)
+        check(s == 201 and "X-Amz-Signature=" in a3["upload"]["url"], "an S3 upload URL: %s %s" % (s, a3))
+        url3 = a3["upload"]["url"]
+        # The signature is SigV4 as AWS's own SDK computes it for the same request and time.
+        import datetime
+        import botocore.auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        from urllib.parse import urlsplit, parse_qs
+        q = parse_qs(urlsplit(url3).query)
+        at = datetime.datetime.strptime(q["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
+
+        class Frozen(datetime.datetime):
+            @classmethod
+            def utcnow(cls):
+                return at
+
+            @classmethod
+            def now(cls, tz=None):
+                return at.replace(tzinfo=tz) if tz else at
+        saved, botocore.auth.datetime.datetime = botocore.auth.datetime.datetime, Frozen
+        try:
+            req = AWSRequest(method="PUT", url=url3.split("?")[0])
+            botocore.auth.S3SigV4QueryAuth(Credentials("testing", "testing-secret"), "s3", "us-east-1",
+                                            expires=int(q["X-Amz-Expires"][0])).add_auth(req)
+        finally:
+            botocore.auth.datetime.datetime = saved
+        want = parse_qs(urlsplit(req.url).query)["X-Amz-Signature"][0]
+        check(q["X-Amz-Signature"][0] == want, "SigV4 matches botocore: %s vs %s" % (q["X-Amz-Signature"][0], want))
+        check(curl("PUT", url3, snap) == 200, "upload to S3 with the signed URL")
+        back = os.path.join(WORK, "back.bin")
+        p = subprocess.run(["aws", "--endpoint-url", endpoint, "s3", "cp",
+                            "s3://pluto-artifacts/%s" % a3["id"], back], env=s3env, capture_output=True)
+        check(p.returncode == 0 and open(back, "rb").read() == snap, "awscli reads back what was uploaded")
+        s, d, _ = call("POST", ART + "/" + a3["id"] + "/complete", {}, R)
+        check(s == 200 and d["state"] == "complete", "complete, checked through S3: %s %s" % (s, d))
+        # A wrong upload to S3 is refused at completion too.
+        s, a4, _ = call("POST", ART, {"kind": "report", "name": "other.md", "size": 5,
+                                      "sha256": hashlib.sha256(b"right").hexdigest()}, R)
+        curl("PUT", a4["upload"]["url"], b"wrong")
+        s, d, _ = call("POST", ART + "/" + a4["id"] + "/complete", {}, R)
+        check(s == 409, "a wrong sha256 in S3: %s" % s)
+        s, dl, _ = call("GET", ART + "/" + a3["id"] + "/download", token=C)
+        check(s == 200 and curl("GET", dl["url"], out=back) == 200 and open(back, "rb").read() == snap,
+              "download from S3 with a signed URL: %s" % s)
+        URL = first_url
+    finally:
+        second.send_signal(signal.SIGTERM)
+        check(second.wait(timeout=30) == 0, "the second server exits 0")
+        moto.terminate()
+        moto.wait(timeout=10)
 
     # ---- PostgreSQL restarted under the server ------------------------------------
     pgdata = os.path.join(DATA, "postgres", "data")
