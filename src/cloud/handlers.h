@@ -63,6 +63,17 @@ void h_artifact_download(struct http_req *r);
 void h_object_put(struct http_req *r);
 void h_object_get(struct http_req *r);
 
+/* h_schedules.c */
+void h_schedule_create(struct http_req *r);
+void h_schedule_list(struct http_req *r);
+void h_schedule_get(struct http_req *r);
+void h_schedule_update(struct http_req *r);
+void h_schedule_delete(struct http_req *r);
+void h_schedule_trigger(struct http_req *r);
+void h_schedule_due(struct http_req *r);
+void h_schedule_ack(struct http_req *r);
+void h_schedule_occurrences(struct http_req *r);
+
 /*
  * Accept an invitation (by its token) for the account user_id with email, in
  * db's transaction: 0, or a refusal through t (h_workspaces.c; registering

@@ -6,6 +6,7 @@
 #include "cloud/devdb.h"
 #include "cloud/migrate.h"
 #include "cloud/objects.h"
+#include "cloud/sweep.h"
 #include "cloud/store.h"
 
 #include "http/server.h"
@@ -29,6 +30,7 @@ struct options {
     const char *dsn, *data, *host, *allowed_hosts, *cors_origins, *tls_cert, *tls_key,
         *public_url, *name, *format, *s3_endpoint, *s3_bucket, *s3_region;
     int port, dev, trust_proxy, open_signup, pool, threads, password_stdin;
+    double sweep_s;
 };
 
 static const char usage[] =
@@ -62,6 +64,7 @@ static const char usage[] =
     "  --s3-region NAME   ... of this region (us-east-1)\n"
     "  --open-signup      anyone may create an account (else by invitation only)\n"
     "  --pool N           database connections (8)\n"
+    "  --sweep-interval S how often due occurrences are recorded and unclaimed ones expire (10)\n"
     "  --threads N        HTTP worker threads (2)\n"
     "  --name NAME        user add: the display name\n"
     "  --password-stdin   user add: read the password from standard input\n"
@@ -70,7 +73,7 @@ static const char usage[] =
 static int parse(int argc, char **argv, struct options *o)
 {
     enum { DSN = 256, DEV, DATA, HOST, PORT, PUBLIC_URL, ALLOWED, CORS, CERT, KEY, PROXY, SIGNUP,
-           POOL, THREADS, NAME, PWSTDIN, S3_ENDPOINT, S3_BUCKET, S3_REGION };
+           POOL, THREADS, NAME, PWSTDIN, S3_ENDPOINT, S3_BUCKET, S3_REGION, SWEEP };
     static const struct option longs[] = {
         {"dsn", required_argument, NULL, DSN}, {"dev", no_argument, NULL, DEV},
         {"data", required_argument, NULL, DATA}, {"host", required_argument, NULL, HOST},
@@ -85,6 +88,7 @@ static int parse(int argc, char **argv, struct options *o)
         {"s3-endpoint", required_argument, NULL, S3_ENDPOINT},
         {"s3-bucket", required_argument, NULL, S3_BUCKET},
         {"s3-region", required_argument, NULL, S3_REGION},
+        {"sweep-interval", required_argument, NULL, SWEEP},
         {NULL, 0, NULL, 0}};
     int c;
     char *end;
@@ -115,6 +119,13 @@ static int parse(int argc, char **argv, struct options *o)
         case S3_ENDPOINT: o->s3_endpoint = optarg; break;
         case S3_BUCKET: o->s3_bucket = optarg; break;
         case S3_REGION: o->s3_region = optarg; break;
+        case SWEEP:
+            o->sweep_s = strtod(optarg, &end);
+            if (*end || o->sweep_s < 0.1 || o->sweep_s > 3600) {
+                fprintf(stderr, "pluto-cloud: --sweep-interval takes seconds from 0.1 to 3600\n");
+                return 2;
+            }
+            break;
         case 'h': fputs(usage, stdout); exit(0);
         default: fprintf(stderr, "try 'pluto-cloud --help'\n"); return 2;
         }
@@ -229,6 +240,7 @@ static int cmd_serve(const struct options *o, struct pd_err *err)
     char *cert = NULL, *key = NULL, *objects_dir = NULL;
     struct bound bound = {.o = o};
     struct cl_objects_opts oo = {0};
+    struct cl_sweeper *sweeper = NULL;
     sigset_t sigs;
     int rc, sig;
 
@@ -300,11 +312,13 @@ static int cmd_serve(const struct options *o, struct pd_err *err)
     bound.tls = cert != NULL;
     if ((rc = http_server_start(&http, &ho, err)))
         goto done;
+    sweeper = cl_sweeper_start(c.store, o->sweep_s > 0 ? o->sweep_s : 10);
     printf("pluto-cloud: serving %s (database: %s; artifacts: %s)\n", bound.url,
            dev ? "private, --dev" : "--dsn", cl_objects_kind(c.objects));
     fflush(stdout);
     sigwait(&sigs, &sig);
     fprintf(stderr, "pluto-cloud: stopping\n");
+    cl_sweeper_stop(sweeper);
     http_server_stop(http);
 done:
     free(cert);

@@ -15,6 +15,7 @@
 extern const char cl_migration_001[];
 extern const char cl_migration_002[];
 extern const char cl_migration_003[];
+extern const char cl_migration_004[];
 
 static const struct {
     int version;
@@ -24,6 +25,7 @@ static const struct {
     {1, "accounts", cl_migration_001},
     {2, "pipelines", cl_migration_002},
     {3, "runs", cl_migration_003},
+    {4, "schedules", cl_migration_004},
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

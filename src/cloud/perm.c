@@ -57,6 +57,15 @@ static const struct {
     {"artifact", "complete", CL_OWNER | CL_EDITOR | CL_RUNNER},
     {"artifact", "list", CL_ANY},
     {"artifact", "download", CL_ANY},
+    {"schedule", "create", CL_OWNER | CL_EDITOR},
+    {"schedule", "list", CL_ANY},
+    {"schedule", "get", CL_ANY},
+    {"schedule", "update", CL_OWNER | CL_EDITOR},
+    {"schedule", "delete", CL_OWNER | CL_EDITOR},
+    {"schedule", "trigger", CL_OWNER | CL_EDITOR},
+    {"schedule", "due", CL_OWNER | CL_EDITOR | CL_RUNNER},
+    {"schedule", "ack", CL_OWNER | CL_EDITOR | CL_RUNNER},
+    {"schedule", "occurrences", CL_ANY},
     {"object", "put", PUBLIC}, /* the URL's signature is the permission */
     {"object", "get", PUBLIC},
 };

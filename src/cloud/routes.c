@@ -208,6 +208,49 @@ static const struct http_route routes[] = {
     {HTTP_GET, WS "/runs/{id}/artifacts/{aid}/download", h_artifact_download, 0, "artifact",
      "download", "A pre-signed URL to GET an uploaded artifact (15 minutes).", NULL, "SignedUrl",
      200},
+#define SCHEDULE_FIELDS                                                                      \
+    STR("cron", "minute hour day month weekday, or @daily ...") ","                         \
+    STR("timezone", "an IANA zone (default UTC)") "," STRN("name", 100, "a label") ","      \
+    "\"params\":{\"type\":\"object\"}," STR("agent_id", "run on this agent only (default: any)") \
+    ",\"grace_s\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":86400,\"description\":\"how long " \
+    "an occurrence waits for an agent (600)\"},"                                              \
+    "\"catch_up\":{\"enum\":[\"none\",\"latest\",\"all\"],\"description\":\"what is run for missed " \
+    "occurrences when an agent comes back (latest)\"},"                                       \
+    "\"catch_up_max\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}"
+    {HTTP_POST, WS "/schedules", h_schedule_create, HTTP_BODY, "schedule", "create",
+     "Schedule a pipeline: cron in a time zone, for one agent or any agent of the workspace. "
+     "The server only keeps the policy; agents run it.",
+     OBJ_REQ(STR("pipeline_id", "the pipeline") "," SCHEDULE_FIELDS, "\"pipeline_id\",\"cron\""),
+     "Schedule", 201},
+    {HTTP_GET, WS "/schedules", h_schedule_list, 0, "schedule", "list", "The schedules.", NULL,
+     "[Schedule]", 200},
+    {HTTP_GET, WS "/schedules/due", h_schedule_due, 0, "schedule", "due",
+     "The occurrences due for an agent (an agent token: itself), each with an id to ack. Send "
+     "the last ETag in If-None-Match (or Last-Modified in If-Modified-Since): 304 while nothing "
+     "changed. Poll every 30 to 60 seconds.",
+     OBJ(STR("agent_id", "whose view (default: any agent)")), "Due", 200},
+    {HTTP_GET, WS "/schedules/{id}", h_schedule_get, 0, "schedule", "get",
+     "A schedule with its next 10 occurrences.", NULL, "Schedule", 200},
+    {HTTP_PATCH, WS "/schedules/{id}", h_schedule_update, HTTP_BODY, "schedule", "update",
+     "Change a schedule; paused: true pauses it, false resumes it (from now: a pause is not "
+     "caught up).",
+     OBJ(SCHEDULE_FIELDS ",\"paused\":{\"type\":\"boolean\"}"), "Schedule", 200},
+    {HTTP_DELETE, WS "/schedules/{id}", h_schedule_delete, 0, "schedule", "delete",
+     "Delete a schedule and its occurrences.", NULL, "Deleted", 200},
+    {HTTP_POST, WS "/schedules/{id}/trigger", h_schedule_trigger, HTTP_BODY, "schedule",
+     "trigger", "Run now: an occurrence due at once, for the schedule's agents.", NULL,
+     "Occurrence", 201},
+    {HTTP_POST, WS "/schedules/{id}/ack", h_schedule_ack, HTTP_BODY, "schedule", "ack",
+     "Report on an occurrence: started claims it (one agent only; with the run's id), finished "
+     "or skipped ends it.",
+     OBJ_REQ(STR("occurrence_id", "from the poll") ","
+             "\"status\":{\"enum\":[\"started\",\"finished\",\"skipped\"]},"
+             STR("run_id", "the run (with started)") "," STRN("reason", 1000, "why it was skipped"),
+             "\"occurrence_id\",\"status\""),
+     "Occurrence", 200},
+    {HTTP_GET, WS "/schedules/{id}/occurrences", h_schedule_occurrences, 0, "schedule",
+     "occurrences", "The schedule's occurrences, newest first, with their outcome.",
+     OBJ(STR("limit", "at most (50; 1000)")), "[Occurrence]", 200},
     {HTTP_PUT, V1 "/objects/{key}", h_object_put, HTTP_PUBLIC | HTTP_RAW, "object", "put",
      "The local object store: upload bytes to a URL the server signed.",
      OBJ(STR("expires", "from the signed URL") "," STR("signature", "from the signed URL")),

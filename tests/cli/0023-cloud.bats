@@ -50,3 +50,15 @@ setup() {
     [[ "$output" == *"role matrix: "*" calls"* ]]
     [[ "$output" == *"all checks passed"* ]]
 }
+
+@test "schedules end to end: polls with ETags, one claim wins, grace and catch-up, a real minute swept by two servers" {
+    find_spec_python
+    local dir
+    dir=$(mktemp -d /tmp/pd-cloud.XXXXXX)
+    chmod 711 "$dir"
+    run timeout 600 "$SPEC_PY" "$PD_BUILD/../tests/cloud/schedule_check.py" "$CLOUD" "$dir/w"
+    echo "$output"
+    rm -rf "$dir"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"schedules: all checks passed"* ]]
+}

@@ -439,11 +439,12 @@ try:
                 if "{id}" in p:
                     kind = p.split("/")[3]
                     made = call("POST", "/workspaces/%s/%s" % (ws, kind), {
-                        "invitations": {"email": "x@example.com"},
-                        "agent-tokens": {"name": "t"},
-                        "pipelines": {"name": "p", "files": {"analyses/a.yaml": "name: a\n"}},
-                        "runs": {"run_id": uuid7(), "pipeline_id": pipeline_in(ws)},
-                    }[kind], A)[1]
+                        "invitations": lambda: {"email": "x@example.com"},
+                        "agent-tokens": lambda: {"name": "t"},
+                        "pipelines": lambda: {"name": "p", "files": {"analyses/a.yaml": "name: a\n"}},
+                        "runs": lambda: {"run_id": uuid7(), "pipeline_id": pipeline_in(ws)},
+                        "schedules": lambda: {"pipeline_id": pipeline_in(ws), "cron": "@daily"},
+                    }[kind](), A)[1]
                     p = p.replace("{id}", made["id"])
                 if "{aid}" in p:
                     data = b"x"
