@@ -204,6 +204,7 @@ static int run_tx(struct cl_db *db, void *arg, struct pd_err *err)
     json_decref(t->out); /* a retried transaction starts again */
     t->out = NULL;
     t->fail = 0;
+    t->fail_name = NULL;
     return t->fn(db, t, err);
 }
 
@@ -225,7 +226,9 @@ int cl_exec(struct http_req *r, cl_tx_handler fn, void *arg, struct cl_tx *t)
     if (t->fail) { /* kept what it did (a failed sign-in counted), then refuses */
         json_decref(t->out);
         t->out = NULL;
-        if (t->fail == PD_EAUTH)
+        if (t->fail_name)
+            http_reply_status(r, 400, t->fail_name, "%s", t->fail_msg);
+        else if (t->fail == PD_EAUTH)
             http_reply_unauthorized(r, "%s", t->fail_msg);
         else
             http_reply_error(r, t->fail, "%s", t->fail_msg);
@@ -252,5 +255,16 @@ int cl_tx_refuse(struct cl_tx *t, int code, const char *fmt, ...)
     vsnprintf(t->fail_msg, sizeof(t->fail_msg), fmt, ap);
     va_end(ap);
     t->fail = code;
+    return 0;
+}
+
+int cl_tx_refuse_as(struct cl_tx *t, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->fail_msg, sizeof(t->fail_msg), fmt, ap);
+    va_end(ap);
+    t->fail = PD_EINVAL;
+    t->fail_name = name;
     return 0;
 }

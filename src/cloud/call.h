@@ -27,6 +27,7 @@ struct cl_tx {
     int fail;           /* cl_tx_refuse: commit, then answer this code */
     char fail_msg[PD_ERR_MSG_MAX];
     const char *retry_after; /* a Retry-After for the refusal */
+    const char *fail_name;   /* cl_tx_refuse_as: the refusal's code, answered 400 */
 };
 
 /*
@@ -38,6 +39,10 @@ int cl_exec(struct http_req *r, cl_tx_handler fn, void *arg, struct cl_tx *t);
 void cl_run(struct http_req *r, cl_tx_handler fn, void *arg, unsigned status);
 /* Commit what the work did, then refuse with code: returns 0 for the work to return. */
 int cl_tx_refuse(struct cl_tx *t, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The same with a code of its own, answered 400 (the errors of RFC 8628's token endpoint). */
+int cl_tx_refuse_as(struct cl_tx *t, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* 1 when s has the shape of a UUID. */

@@ -74,6 +74,19 @@ void h_schedule_due(struct http_req *r);
 void h_schedule_ack(struct http_req *r);
 void h_schedule_occurrences(struct http_req *r);
 
+/* h_device.c */
+void h_device_start(struct http_req *r);
+void h_device_token(struct http_req *r);
+void h_device_approve(struct http_req *r);
+void h_page(struct http_req *r);
+
+/* h_comments.c */
+void h_comment_create(struct http_req *r);
+void h_comment_list(struct http_req *r);
+void h_comment_delete(struct http_req *r);
+void h_notification_list(struct http_req *r);
+void h_notification_read(struct http_req *r);
+
 /*
  * Accept an invitation (by its token) for the account user_id with email, in
  * db's transaction: 0, or a refusal through t (h_workspaces.c; registering

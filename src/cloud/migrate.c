@@ -16,6 +16,7 @@ extern const char cl_migration_001[];
 extern const char cl_migration_002[];
 extern const char cl_migration_003[];
 extern const char cl_migration_004[];
+extern const char cl_migration_005[];
 
 static const struct {
     int version;
@@ -26,6 +27,7 @@ static const struct {
     {2, "pipelines", cl_migration_002},
     {3, "runs", cl_migration_003},
     {4, "schedules", cl_migration_004},
+    {5, "collaboration", cl_migration_005},
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -24,6 +24,13 @@ static const struct {
     {"workspace", "list", CL_SIGNED_IN},
     {"workspace", "create", CL_SIGNED_IN},
     {"invitation", "accept", CL_SIGNED_IN},
+    {"auth", "device", PUBLIC},
+    {"auth", "token", PUBLIC},
+    {"auth", "device_approve", CL_SIGNED_IN},
+    {"notification", "list", CL_SIGNED_IN},
+    {"notification", "read", CL_SIGNED_IN},
+    {"notification", "read_all", CL_SIGNED_IN},
+    {"web", "page", PUBLIC},
 
     {"workspace", "get", CL_ANY},
     {"workspace", "update", CL_OWNER},
@@ -66,6 +73,9 @@ static const struct {
     {"schedule", "due", CL_OWNER | CL_EDITOR | CL_RUNNER},
     {"schedule", "ack", CL_OWNER | CL_EDITOR | CL_RUNNER},
     {"schedule", "occurrences", CL_ANY},
+    {"comment", "create", CL_MEMBER},
+    {"comment", "list", CL_ANY},
+    {"comment", "delete", CL_MEMBER}, /* its author, or an owner (the handler checks) */
     {"object", "put", PUBLIC}, /* the URL's signature is the permission */
     {"object", "get", PUBLIC},
 };

@@ -58,6 +58,30 @@ static const struct http_route routes[] = {
      "Sign out: revoke the sign-in of this refresh token, or without one every sign-in of the "
      "account.",
      OBJ(STR("refresh_token", "the sign-in to end")), "SignedOut", 200},
+    {HTTP_POST, V1 "/auth/device", h_device_start, HTTP_BODY | HTTP_PUBLIC, "auth", "device",
+     "Start signing in a device (RFC 8628): a device code to poll with, and a user code the "
+     "person enters at verification_uri (10 minutes).",
+     OBJ(STRN("client_name", 100, "what is signing in: pluto-duck on a machine")), "DeviceCode",
+     200},
+    {HTTP_POST, V1 "/auth/token", h_device_token, HTTP_BODY | HTTP_PUBLIC, "auth", "token",
+     "The device polls for its tokens every interval seconds: 400 authorization_pending until "
+     "approved, slow_down when too fast (the interval grows by 5), expired_token, "
+     "access_denied, invalid_grant.",
+     OBJ_REQ(STR("grant_type", "urn:ietf:params:oauth:grant-type:device_code") ","
+             STRN("device_code", 128, "from POST /auth/device"), "\"device_code\""),
+     "Tokens", 200},
+    {HTTP_POST, V1 "/auth/device/approve", h_device_approve, HTTP_BODY, "auth", "device_approve",
+     "Approve (or with approve: false, deny) a device's sign-in by its user code.",
+     OBJ_REQ(STRN("user_code", 20, "ABCD-EFGH") "," "\"approve\":{\"type\":\"boolean\"}",
+             "\"user_code\""),
+     "DeviceDecision", 200},
+    {HTTP_GET, V1 "/notifications", h_notification_list, 0, "notification", "list",
+     "The caller's notifications (mentions), newest first.",
+     OBJ(STR("unread", "true: only unread ones")), "[Notification]", 200},
+    {HTTP_POST, V1 "/notifications/read", h_notification_read, HTTP_BODY, "notification",
+     "read_all", "Mark every notification read.", NULL, "MarkedRead", 200},
+    {HTTP_POST, V1 "/notifications/{id}/read", h_notification_read, HTTP_BODY, "notification",
+     "read", "Mark a notification read.", NULL, "MarkedRead", 200},
     {HTTP_GET, V1 "/me", h_me, 0, "me", "get", "The signed-in account and its workspaces.", NULL,
      "Me", 200},
 
@@ -251,6 +275,20 @@ static const struct http_route routes[] = {
     {HTTP_GET, WS "/schedules/{id}/occurrences", h_schedule_occurrences, 0, "schedule",
      "occurrences", "The schedule's occurrences, newest first, with their outcome.",
      OBJ(STR("limit", "at most (50; 1000)")), "[Occurrence]", 200},
+    {HTTP_POST, WS "/comments", h_comment_create, HTTP_BODY, "comment", "create",
+     "Comment on a run, an artifact or a pipeline version (PIPELINE_ID/NUMBER); "
+     "@someone@example.com notifies that member.",
+     OBJ_REQ("\"target_kind\":{\"enum\":[\"run\",\"artifact\",\"version\"]},"
+             STRN("target_id", 80, "the run's or artifact's id, or PIPELINE_ID/NUMBER") ","
+             STRN("body", 10000, "the comment (plain text)"),
+             "\"target_kind\",\"target_id\",\"body\""),
+     "Comment", 201},
+    {HTTP_GET, WS "/comments", h_comment_list, 0, "comment", "list",
+     "Comments, oldest first (of one target with target_kind and target_id).",
+     OBJ(STR("target_kind", "run, artifact or version") "," STR("target_id", "the target")),
+     "[Comment]", 200},
+    {HTTP_DELETE, WS "/comments/{id}", h_comment_delete, 0, "comment", "delete",
+     "Delete a comment (its author, or an owner).", NULL, "Deleted", 200},
     {HTTP_PUT, V1 "/objects/{key}", h_object_put, HTTP_PUBLIC | HTTP_RAW, "object", "put",
      "The local object store: upload bytes to a URL the server signed.",
      OBJ(STR("expires", "from the signed URL") "," STR("signature", "from the signed URL")),
@@ -277,8 +315,14 @@ static void document(const struct http_route *rt, json_t *op)
     json_object_set_new(op, "x-roles", names);
 }
 
+/* The pages outside the API: the device sign-in page (h_device.c). */
+static const struct http_route page_route = {HTTP_GET, "/", h_page, HTTP_PUBLIC | HTTP_INLINE,
+                                             "web", "page", "A page of Pluto Cloud.", NULL,
+                                             NULL, 200};
+
 const struct http_api cl_api = {
     .routes = routes,
+    .fallback = &page_route,
     .n_routes = sizeof(routes) / sizeof(routes[0]),
     .base = CL_API,
     .title = "Pluto Cloud API",

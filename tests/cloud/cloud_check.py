@@ -98,6 +98,7 @@ if not m:
 ROOT = m.group(1)
 URL = ROOT + "/api/v1"
 
+dsn = "host=%s port=5432 user=pluto dbname=pluto_cloud" % os.path.join(DATA, "postgres")
 psql_cmd = ["psql", "-X", "-q", "-A", "-t", "-h", os.path.join(DATA, "postgres"), "-p", "5432",
             "-U", "pluto", "-d", "pluto_cloud", "-c"]
 
@@ -394,6 +395,83 @@ try:
     s, d, _ = call("POST", ART, dict(decl, name="big.parquet", size=11 << 20), R)
     check(s == 413, "an artifact over the local store's limit: %s" % s)
 
+    # ---- comments and mentions -----------------------------------------------------
+    CM = "/workspaces/%s/comments" % W
+    s, cm, _ = call("POST", CM, {"target_kind": "run", "target_id": rid,
+                                 "body": "@carol@example.com please check this, and @olga@example.com."}, B)
+    check(s == 201 and cm["notified"] == ["carol@example.com"] and cm["author"] == "bob@example.com",
+          "a comment notifies the members it mentions, only them: %s %s" % (s, cm))
+    s, d, _ = call("GET", "/notifications?unread=true", token=C)
+    check(s == 200 and len(d) == 1 and d[0]["comment_id"] == cm["id"] and "please check" in d[0]["body"],
+          "the mention is a notification: %s" % d)
+    s, d, _ = call("GET", "/notifications", token=O)
+    check(s == 200 and d == [], "an outsider mentioned hears nothing: %s" % d)
+    s, d, _ = call("POST", "/notifications/%s/read" % call("GET", "/notifications", token=C)[1][0]["id"], {}, C)
+    check(s == 200 and d["marked_read"] == 1, "mark read: %s" % s)
+    s, d, _ = call("GET", "/notifications?unread=true", token=C)
+    check(s == 200 and d == [], "no unread notifications left: %s" % d)
+    s, d, _ = call("POST", CM, {"target_kind": "version", "target_id": "%s/2" % pl["id"], "body": "v2 looks right"}, C)
+    check(s == 201, "a viewer comments on a version: %s %s" % (s, d))
+    for target in [("run", uuid7()), ("version", "%s/99" % pl["id"]), ("artifact", "nope"),
+                   ("run", call("GET", "/workspaces/%s/runs" % X, token=A)[1][0]["id"]
+                    if call("GET", "/workspaces/%s/runs" % X, token=A)[1] else uuid7())]:
+        s, d, _ = call("POST", CM, {"target_kind": target[0], "target_id": target[1], "body": "x"}, B)
+        check(s == 422, "a comment on %s %s: %s" % (target[0], target[1], s))
+    s, d, _ = call("GET", CM + "?target_kind=run&target_id=" + rid, token=R)
+    check(s == 200 and [c["id"] for c in d] == [cm["id"]], "the run's comments: %s" % d)
+    s, d, _ = call("DELETE", CM + "/" + cm["id"], None, C)
+    check(s == 403, "a viewer deletes another's comment: %s" % s)
+    s, d, _ = call("DELETE", CM + "/" + cm["id"], None, B)
+    check(s == 200, "its author deletes it: %s" % s)
+
+    # ---- signing in a device (RFC 8628) ------------------------------------------------
+    s, dev, _ = call("POST", "/auth/device", {"client_name": "pluto-duck on laptop"})
+    check(s == 200 and re.match(r"^[A-Z]{4}-[A-Z]{4}$", dev["user_code"]) and
+          dev["verification_uri"] == ROOT + "/device" and dev["interval"] == 5,
+          "device code: %s %s" % (s, dev))
+    tok = {"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": dev["device_code"]}
+    s, d, _ = call("POST", "/auth/token", tok)
+    check(s == 400 and d["error"]["code"] == "authorization_pending", "pending: %s %s" % (s, d))
+    s, d, _ = call("POST", "/auth/token", tok)
+    check(s == 400 and d["error"]["code"] == "slow_down" and "10 seconds" in d["error"]["message"],
+          "polling faster than the interval: %s %s" % (s, d))
+    s, d, _ = call("POST", "/auth/token", dict(tok, device_code="pcd_wrong"))
+    check(s == 400 and d["error"]["code"] == "invalid_grant", "a wrong device code: %s %s" % (s, d))
+    s, d, _ = call("POST", "/auth/token", dict(tok, grant_type="password"))
+    check(s == 400 and d["error"]["code"] == "unsupported_grant_type", "another grant: %s" % s)
+    s, d, _ = call("POST", "/auth/device/approve", {"user_code": "ZZZZ-ZZZZ"}, A)
+    check(s == 404, "approve a code nobody has: %s" % s)
+    s, d, _ = call("POST", "/auth/device/approve", {"user_code": "12345678"}, A)
+    check(s == 422, "a malformed user code: %s" % s)
+    s, d, _ = call("POST", "/auth/device/approve", {"user_code": dev["user_code"].lower().replace("-", " ")}, A)
+    check(s == 200 and d["approved"] and d["client_name"] == "pluto-duck on laptop", "approve: %s %s" % (s, d))
+    subprocess.run(psql_cmd + ["UPDATE device_codes SET last_poll_at = NULL"], capture_output=True)
+    s, d, _ = call("POST", "/auth/token", tok)
+    check(s == 200 and d["access_token"] and call("GET", "/me", token=d["access_token"])[1]["email"] ==
+          "ann@example.com", "the device gets tokens for the approver: %s %s" % (s, d))
+    subprocess.run(psql_cmd + ["UPDATE device_codes SET last_poll_at = NULL"], capture_output=True)
+    s, d, _ = call("POST", "/auth/token", tok)
+    check(s == 400 and d["error"]["code"] == "expired_token", "a device code works once: %s %s" % (s, d))
+    s, dev2, _ = call("POST", "/auth/device", {})
+    call("POST", "/auth/device/approve", {"user_code": dev2["user_code"], "approve": False}, C)
+    s, d, _ = call("POST", "/auth/token", dict(tok, device_code=dev2["device_code"]))
+    check(s == 400 and d["error"]["code"] == "access_denied", "denied: %s %s" % (s, d))
+    s, dev3, _ = call("POST", "/auth/device", {})
+    subprocess.run(psql_cmd + ["UPDATE device_codes SET expires_at = now() - interval '1 second' "
+                               "WHERE user_code = '%s'" % dev3["user_code"]], capture_output=True)
+    s, d, _ = call("POST", "/auth/token", dict(tok, device_code=dev3["device_code"]))
+    check(s == 400 and d["error"]["code"] == "expired_token", "an expired code: %s %s" % (s, d))
+    req = urllib.request.urlopen(ROOT + "/device?user_code=" + dev["user_code"])
+    body = req.read().decode()
+    check(req.status == 200 and "Sign in a device" in body and "script-src 'self'" in
+          req.headers.get("Content-Security-Policy", "") and req.headers.get("X-Content-Type-Options") == "nosniff",
+          "the approval page: %s" % req.status)
+    try:
+        status = urllib.request.urlopen(ROOT + "/nope").status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    check(status == 404, "a page that does not exist: %s" % status)
+
     # ---- every operation under every role, against the permission table ------
     def scratch():
         """A fresh workspace where bob is editor, carol viewer, and an agent token."""
@@ -436,6 +514,8 @@ try:
                 if "{user}" in p:
                     me_id = ids.get({"owner": "ann", "editor": "bob", "viewer": "carol"}.get(role, "olga"))
                     p = p.replace("{user}", me_id)
+                if "{id}" in p and not p.startswith("/workspaces/"):
+                    p = p.replace("{id}", uuid7())
                 if "{id}" in p:
                     kind = p.split("/")[3]
                     made = call("POST", "/workspaces/%s/%s" % (ws, kind), {
@@ -444,7 +524,11 @@ try:
                         "pipelines": lambda: {"name": "p", "files": {"analyses/a.yaml": "name: a\n"}},
                         "runs": lambda: {"run_id": uuid7(), "pipeline_id": pipeline_in(ws)},
                         "schedules": lambda: {"pipeline_id": pipeline_in(ws), "cron": "@daily"},
-                    }[kind](), A)[1]
+                        "comments": lambda: {"target_kind": "run", "body": "hi", "target_id": call(
+                            "POST", "/workspaces/%s/runs" % ws,
+                            {"run_id": uuid7(), "pipeline_id": pipeline_in(ws)}, A)[1]["id"]},
+                    }[kind](), tok if kind == "comments" and role in ("owner", "editor", "viewer") else A)[1]
+                    # (a comment is deleted by its author: the caller's own, where it may write one)
                     p = p.replace("{id}", made["id"])
                 if "{aid}" in p:
                     data = b"x"
@@ -539,10 +623,9 @@ try:
                           env=s3env, capture_output=True).returncode == 0:
             break
         time.sleep(0.2)
-    dsn = "host=%s port=5432 user=pluto dbname=pluto_cloud" % os.path.join(DATA, "postgres")
     second = subprocess.Popen([BIN, "serve", "--dsn", dsn, "--data", os.path.join(WORK, "second"),
                                "--port", "0", "--s3-endpoint", endpoint, "--s3-bucket",
-                               "pluto-artifacts"], env=s3env, stdout=subprocess.PIPE,
+                               "pluto-artifacts", "--trust-proxy"], env=s3env, stdout=subprocess.PIPE,
                               stderr=open(os.path.join(WORK, "second.err"), "w"), text=True)
     try:
         line2 = second.stdout.readline()
@@ -600,12 +683,55 @@ try:
         s, dl, _ = call("GET", ART + "/" + a3["id"] + "/download", token=C)
         check(s == 200 and curl("GET", dl["url"], out=back) == 200 and open(back, "rb").read() == snap,
               "download from S3 with a signed URL: %s" % s)
+        # Behind a proxy (--trust-proxy) the audit names the client the proxy saw.
+        s, d, _ = call("POST", "/auth/login", {"email": "bob@example.com", "password": "bob-password"},
+                       headers={"X-Forwarded-For": "198.51.100.7, 203.0.113.9"})
         URL = first_url
+        s, d, _ = call("POST", "/auth/login", {"email": "bob@example.com", "password": "bob-password"},
+                       headers={"X-Forwarded-For": "203.0.113.66"})
+        s, text, _ = call("GET", "/workspaces/%s/audit?format=jsonl&action=auth.login&actor=bob@example.com&limit=2"
+                          % W, token=A, raw=True)
+        addrs = [json.loads(l)["address"] for l in text.splitlines()]
+        check(addrs == ["127.0.0.1", "203.0.113.9"],
+              "X-Forwarded-For is taken only with --trust-proxy, its last address: %s" % addrs)
     finally:
         second.send_signal(signal.SIGTERM)
         check(second.wait(timeout=30) == 0, "the second server exits 0")
         moto.terminate()
         moto.wait(timeout=10)
+
+    # ---- TLS with a self-signed certificate ------------------------------------------
+    cert, key = os.path.join(WORK, "cert.pem"), os.path.join(WORK, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   capture_output=True, check=True)
+    tls = subprocess.Popen([BIN, "serve", "--dsn", dsn, "--data", os.path.join(WORK, "tls"), "--port", "0",
+                            "--tls-cert", cert, "--tls-key", key], stdout=subprocess.PIPE,
+                           stderr=open(os.path.join(WORK, "tls.err"), "w"), text=True)
+    try:
+        line3 = tls.stdout.readline()
+        m3 = re.search(r"serving (https://127\.0\.0\.1:\d+)", line3)
+        check(m3, "the TLS server starts: %s" % line3)
+        if m3:
+            p = subprocess.run(["curl", "-s", "--cacert", cert, m3.group(1) + "/api/v1/health"],
+                               capture_output=True, text=True)
+            check(p.returncode == 0 and json.loads(p.stdout or "{}").get("status") == "ok",
+                  "HTTPS with the certificate: %s %s" % (p.returncode, p.stdout))
+            p = subprocess.run(["curl", "-s", m3.group(1) + "/api/v1/health"], capture_output=True, text=True)
+            check(p.returncode != 0, "a client that does not trust the certificate is refused: %s" % p.returncode)
+            p = subprocess.run(["curl", "-s", "-m", "5", m3.group(1).replace("https", "http") + "/api/v1/health"],
+                               capture_output=True, text=True)
+            check("ok" not in p.stdout, "plain HTTP to the TLS port gets no answer: %s" % p.stdout[:80])
+    finally:
+        tls.send_signal(signal.SIGTERM)
+        check(tls.wait(timeout=30) == 0, "the TLS server exits 0")
+    open(os.path.join(WORK, "bad.pem"), "w").write("not a certificate")
+    p = subprocess.run([BIN, "serve", "--dsn", dsn, "--data", os.path.join(WORK, "tls"), "--port", "0",
+                        "--tls-cert", os.path.join(WORK, "bad.pem"), "--tls-key", key],
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode != 0 and "TLS" in p.stderr, "a bad certificate is a clear error: %s" % p.stderr)
+    p = subprocess.run([BIN, "serve", "--dsn", dsn, "--tls-cert", cert], capture_output=True, text=True, timeout=30)
+    check(p.returncode == 2 and "--tls-key" in p.stderr, "a certificate without its key: %s %s" % (p.returncode, p.stderr))
 
     # ---- PostgreSQL restarted under the server ------------------------------------
     pgdata = os.path.join(DATA, "postgres", "data")
