@@ -268,3 +268,8 @@ int cl_tx_refuse_as(struct cl_tx *t, const char *name, const char *fmt, ...)
     t->fail_name = name;
     return 0;
 }
+
+char *cl_object_text(const json_t *v)
+{
+    return v ? json_dumps(v, JSON_COMPACT) : xstrdup("{}");
+}

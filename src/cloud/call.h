@@ -45,6 +45,9 @@ int cl_tx_refuse(struct cl_tx *t, int code, const char *fmt, ...)
 int cl_tx_refuse_as(struct cl_tx *t, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* An optional object field as JSON text ("{}" when absent), malloc'd. */
+char *cl_object_text(const json_t *v);
+
 /* 1 when s has the shape of a UUID. */
 int cl_is_uuid(const char *s);
 

@@ -88,12 +88,6 @@ static void next_states(const char *from, char *out, size_t size)
 
 /* ---- POST /runs ---------------------------------------------------------------- */
 
-/* An optional object field as JSON text ("{}" when absent), malloc'd. */
-static char *object_text(const json_t *v)
-{
-    return v ? json_dumps(v, JSON_COMPACT) : xstrdup("{}");
-}
-
 /* 1 when id is a UUID of version 7 (time-ordered, made by the client). */
 static int is_uuid7(const char *id)
 {
@@ -152,8 +146,8 @@ static int create_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
         snprintf(version, sizeof(version), "%s", PQgetvalue(res, 0, 0));
     }
     PQclear(res);
-    params = object_text(json_object_get(b, "params"));
-    env = object_text(json_object_get(b, "environment"));
+    params = cl_object_text(json_object_get(b, "params"));
+    env = cl_object_text(json_object_get(b, "environment"));
     rc = cl_db_run(db,
                    "INSERT INTO runs (id, workspace_id, pipeline_id, pipeline_version, state, "
                    "trigger, schedule_id, occurrence_id, user_id, agent_id, params, environment, "

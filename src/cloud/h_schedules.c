@@ -145,8 +145,7 @@ static int create_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
     if (!found)
         return pd_fail(err, PD_EFIELD, "no pipeline %s in this workspace", pipeline);
     pd_uuid7(id);
-    params = json_dumps(json_object_get(b, "params") ? json_object_get(b, "params") : json_object(),
-                        JSON_COMPACT);
+    params = cl_object_text(json_object_get(b, "params"));
     rc = cl_db_run(db,
                    "INSERT INTO schedules (id, workspace_id, pipeline_id, name, cron, timezone, "
                    "params, agent_id, grace_s, catch_up, catch_up_max, next_due, created_by) "
