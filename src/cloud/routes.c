@@ -150,7 +150,7 @@ static const struct http_route routes[] = {
      "Delete a pipeline and all its versions.", NULL, "Deleted", 200},
     {HTTP_GET, WS "/pipelines/{id}/versions", h_version_list, 0, "version", "list",
      "The pipeline's versions, newest first.", NULL, "[Version]", 200},
-    {HTTP_POST, WS "/pipelines/{id}/versions", h_version_create, HTTP_BODY, "version", "create",
+    {HTTP_POST, WS "/pipelines/{id}/versions", h_version_create, HTTP_BODY | HTTP_IDEMPOTENT, "version", "create",
      "Upload a new version. Identical content answers 200 with the version that has it; a "
      "parent older than the newest version is still kept, as the newest, marked diverged.",
      OBJ_REQ(FILES ",\"parent\":{\"type\":\"integer\",\"minimum\":1,\"description\":"
@@ -172,7 +172,7 @@ static const struct http_route routes[] = {
 #define STATES(name, desc)                                                                   \
     "\"" name "\":{\"enum\":[\"pending\",\"running\",\"success\",\"failed\",\"skipped\","      \
     "\"cancelled\"],\"description\":\"" desc "\"}"
-    {HTTP_POST, WS "/runs", h_run_create, HTTP_BODY, "run", "create",
+    {HTTP_POST, WS "/runs", h_run_create, HTTP_BODY | HTTP_IDEMPOTENT, "run", "create",
      "Record a run the client makes (its own UUIDv7 run_id). The same body again answers 200 "
      "with the run; another body under the same id is a 409.",
      OBJ_REQ(STR("run_id", "a UUIDv7 made by the client") "," STR("pipeline_id", "the pipeline")
@@ -202,7 +202,7 @@ static const struct http_route routes[] = {
              "\"environment\":{\"type\":\"object\"}",
              "\"state\""),
      "Run", 200},
-    {HTTP_POST, WS "/runs/{id}/logs", h_run_log_append, HTTP_BODY, "run", "log_append",
+    {HTTP_POST, WS "/runs/{id}/logs", h_run_log_append, HTTP_BODY | HTTP_IDEMPOTENT, "run", "log_append",
      "Append a chunk of the run's log: JSON lines, numbered from 1. A chunk sent again is "
      "stored once (200); one out of sequence is a 409 naming the next.",
      OBJ_REQ("\"seq\":{\"type\":\"integer\",\"minimum\":1}," STR("lines", "JSON lines"),
@@ -212,7 +212,7 @@ static const struct http_route routes[] = {
      "The run's log chunks in order, a page at a time (?after=SEQ).",
      OBJ(STR("after", "chunks after this seq") "," STR("limit", "at most (100; 1000)")), "Logs",
      200},
-    {HTTP_POST, WS "/runs/{id}/artifacts", h_artifact_create, HTTP_BODY, "artifact", "create",
+    {HTTP_POST, WS "/runs/{id}/artifacts", h_artifact_create, HTTP_BODY | HTTP_IDEMPOTENT, "artifact", "create",
      "Declare an artifact of the run (a report, a log file, a Parquet snapshot) with its size "
      "and SHA-256: the answer holds a pre-signed URL to PUT its bytes to (15 minutes).",
      OBJ_REQ("\"kind\":{\"enum\":[\"report\",\"log\",\"snapshot\"]},"
@@ -248,7 +248,7 @@ static const struct http_route routes[] = {
      "Schedule", 201},
     {HTTP_GET, WS "/schedules", h_schedule_list, 0, "schedule", "list", "The schedules.", NULL,
      "[Schedule]", 200},
-    {HTTP_GET, WS "/schedules/due", h_schedule_due, 0, "schedule", "due",
+    {HTTP_GET, WS "/schedules/due", h_schedule_due, HTTP_CONDITIONAL, "schedule", "due",
      "The occurrences due for an agent (an agent token: itself), each with an id to ack. Send "
      "the last ETag in If-None-Match (or Last-Modified in If-Modified-Since): 304 while nothing "
      "changed. Poll every 30 to 60 seconds.",
@@ -336,7 +336,7 @@ const struct http_api cl_api = {
     .realm = "pluto-cloud",
     .hosts_hint = "start pluto-cloud with --allowed-hosts NAME",
     .origins_hint = "start pluto-cloud with --cors-origins ORIGIN",
-    .errors = "429 503",
+    .errors = "401 403 429 503", /* roles refuse reads too; sign-in refuses on public routes */
     .document = document,
 };
 

@@ -33,7 +33,9 @@ enum http_route_flags {
     HTTP_INLINE = 1 << 4, /* quick by design (memory only): runs on the HTTP worker; other
                              routes that are not jobs or streams run in the handler pool */
     HTTP_RAW = 1 << 5,    /* takes its body as bytes of any content type (no JSON parse) */
-    HTTP_APP_FLAG = 1 << 8, /* the first flag an application may define for itself */
+    HTTP_IDEMPOTENT = 1 << 6, /* a create that answers 200 with what a repeat of it made */
+    HTTP_CONDITIONAL = 1 << 7, /* answers 304 to If-None-Match / If-Modified-Since */
+    HTTP_APP_FLAG = 1 << 10, /* the first flag an application may define for itself */
 };
 
 struct http_req;

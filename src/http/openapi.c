@@ -200,6 +200,21 @@ static json_t *operation(const struct http_api *api, const struct http_route *rt
                                         : rt->status == 202 ? "accepted: it goes on in the background"
                                                             : "ok"));
     }
+    if (rt->flags & HTTP_IDEMPOTENT)
+        json_object_set_new(responses, "200",
+                            success(api, rt, "the same request again: what it made the first time"));
+    if (rt->flags & HTTP_CONDITIONAL) {
+        json_t *ok = json_object_get(responses, "200");
+        json_object_set_new(ok, "headers",
+                            json_pack("{s:{s:s, s:{s:s}}, s:{s:s, s:{s:s}}}", "ETag", "description",
+                                      "send it back in If-None-Match", "schema", "type", "string",
+                                      "Last-Modified", "description",
+                                      "send it back in If-Modified-Since", "schema", "type",
+                                      "string"));
+        json_object_set_new(responses, "304",
+                            json_pack("{s:s}", "description",
+                                      "not modified since the ETag or date sent: no body"));
+    }
     add_errors(api, responses, rt);
     json_object_set_new(op, "responses", responses);
     if (!(rt->flags & HTTP_PUBLIC))

@@ -25,9 +25,11 @@ import time
 import urllib.error
 import urllib.request
 
-from openapi_spec_validator import validate
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
+from contract import Contract  # noqa: E402
 
 BIN, WORK = sys.argv[1], sys.argv[2]
+CONTRACT = None  # the server's document, once it is up: every answer is checked against it
 DATA = os.path.join(WORK, "cloud")
 FAILS = []
 
@@ -51,6 +53,8 @@ def call(method, path, body=None, token=None, headers=None, raw=False):
             text, status, hdrs = r.read().decode(), r.status, r.headers
     except urllib.error.HTTPError as e:
         text, status, hdrs = e.read().decode(), e.code, e.headers
+    if CONTRACT is not None:
+        CONTRACT.check(method, path, status, hdrs.get("Content-Type"), text)
     if raw:
         return status, text, hdrs
     try:
@@ -106,7 +110,7 @@ try:
     s, d, _ = call("GET", "/health")
     check(s == 200 and d["database"] == "ok", "health: %s %s" % (s, d))
     s, spec, _ = call("GET", "/openapi.json")
-    validate(spec)
+    CONTRACT = Contract(spec)
 
     # ---- accounts and tokens ----------------------------------------------
     add_user("ann@example.com", "ann-password")
@@ -760,6 +764,10 @@ finally:
     check(not os.path.exists(os.path.join(DATA, "postgres", "data", "postmaster.pid")),
           "the dev database is stopped with the server")
 
+for problem in (CONTRACT.problems if CONTRACT else []):
+    check(False, "contract: " + problem)
+for method, template in (CONTRACT.never_called() if CONTRACT else []):
+    check(False, "contract: never called %s %s" % (method, template))
 if FAILS:
     print("%d checks failed" % len(FAILS), file=sys.stderr)
     sys.exit(1)

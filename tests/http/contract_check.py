@@ -13,63 +13,23 @@ components). It fails when an operation was never called, so a route added
 without a call here is noticed. --dump prints every answer instead.
 """
 import json
-import re
+import os
 import sqlite3
 import sys
 import urllib.error
 import urllib.request
 
-import jsonschema
-from openapi_spec_validator import validate as validate_spec
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from contract import Contract  # noqa: E402
 
 BASE, WORK, JAFFLE = sys.argv[1], sys.argv[2], sys.argv[3]
 DUMP = "--dump" in sys.argv
 SPEC = json.loads(urllib.request.urlopen(BASE + "/openapi.json").read())
-validate_spec(SPEC)
 
-# Every operation as (method, regex of its path, template).
-OPS = []
-for template, item in SPEC["paths"].items():
-    rx = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
-    for method in item:
-        OPS.append((method.upper(), re.compile(rx), template))
-called = set()
-problems = []
-
-
-def operation(method, path):
-    path = path.split("?")[0]
-    for m, rx, template in OPS:
-        if m == method and rx.match(path):
-            return template
-    raise SystemExit(f"not in the document: {method} {path}")
-
-
-def check(method, path, status, ctype, body):
-    template = operation(method, path)
-    called.add((method, template))
-    op = SPEC["paths"][template][method.lower()]
-    resp = op["responses"].get(str(status))
-    if resp is None:
-        problems.append(f"{method} {path}: {status} is not documented "
-                        f"(documented: {', '.join(op['responses'])})")
-        return
-    if "$ref" in resp:
-        resp = SPEC["components"]["responses"][resp["$ref"].split("/")[-1]]
-    content = resp.get("content", {})
-    media = ctype.split(";")[0].strip()
-    if media not in content:
-        problems.append(f"{method} {path}: {status} answered {media}, documented {list(content)}")
-        return
-    if media != "application/json":
-        return
-    schema = dict(content[media]["schema"])
-    schema["components"] = SPEC["components"]
-    try:
-        jsonschema.Draft202012Validator(schema).validate(json.loads(body))
-    except jsonschema.ValidationError as e:
-        where = "/".join(str(p) for p in e.absolute_path)
-        problems.append(f"{method} {path}: {status} body at '{where}': {e.message[:300]}")
+CONTRACT = Contract(SPEC)
+called = CONTRACT.called
+problems = CONTRACT.problems
+check = CONTRACT.check
 
 
 def call(method, path, body=None, expect=None):
@@ -211,9 +171,8 @@ call("PUT", "/settings", {"colour": "red"}, expect=422)
 call("DELETE", "/projects/sales?confirm=sales", expect=200)
 call("GET", "/openapi.json", expect=200)
 
-for method, _, template in OPS:
-    if (method, template) not in called:
-        problems.append(f"never called: {method} {template}")
+for method, template in CONTRACT.never_called():
+    problems.append(f"never called: {method} {template}")
 if problems:
     print("\n".join(problems), file=sys.stderr)
     sys.exit(1)
