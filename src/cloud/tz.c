@@ -90,18 +90,21 @@ static const char *skip_name(const char *p)
 /* [+-]hh[:mm[:ss]] as seconds; NULL when malformed. */
 static const char *parse_hms(const char *p, int32_t *out)
 {
-    int sign = 1, h = 0, mi = 0, s = 0;
+    int sign = 1;
+    long h = 0, mi = 0, s = 0;
     if (*p == '+' || *p == '-')
         sign = *p++ == '-' ? -1 : 1;
     if (!isdigit((unsigned char)*p))
         return NULL;
-    h = (int)strtol(p, (char **)&p, 10);
+    h = strtol(p, (char **)&p, 10);
     if (*p == ':') {
-        mi = (int)strtol(p + 1, (char **)&p, 10);
+        mi = strtol(p + 1, (char **)&p, 10);
         if (*p == ':')
-            s = (int)strtol(p + 1, (char **)&p, 10);
+            s = strtol(p + 1, (char **)&p, 10);
     }
-    *out = sign * (h * 3600 + mi * 60 + s);
+    if (h < 0 || h > 167 || mi < 0 || mi > 59 || s < 0 || s > 59) /* RFC 8536's limits */
+        return NULL;
+    *out = sign * (int32_t)(h * 3600 + mi * 60 + s);
     return p;
 }
 
@@ -128,6 +131,8 @@ static void parse_footer(struct cl_tz *z, const char *p)
     if ((p = skip_name(p)) == NULL || (p = parse_hms(p, &off)) == NULL)
         return;
     z->std_off = -off; /* POSIX counts west of UTC */
+    if (z->std_off < -25 * 3600 || z->std_off > 26 * 3600)
+        return; /* no offset of this world: keep the table's last */
     z->has_rule = 1;
     if (*p == '\0' || *p == '\n')
         return;
@@ -141,6 +146,8 @@ static void parse_footer(struct cl_tz *z, const char *p)
     }
     if (*p != ',' || (p = parse_date(p + 1, &z->start)) == NULL || *p != ',' ||
         (p = parse_date(p + 1, &z->end)) == NULL)
+        goto no_rule;
+    if (z->dst_off < -25 * 3600 || z->dst_off > 26 * 3600)
         goto no_rule;
     z->has_dst = 1;
     return;
@@ -195,7 +202,8 @@ static int parse(struct cl_tz *z, const unsigned char *b, size_t n)
     if (n < 44 || memcmp(b, "TZif", 4) != 0)
         return -1;
     for (int i = 0; i < 6; i++)
-        cnt[i] = (size_t)be(b + 20 + 4 * i, 4);
+        if ((cnt[i] = (size_t)(uint32_t)be(b + 20 + 4 * i, 4)) > MAX_TZFILE)
+            return -1;
     /* isutcnt isstdcnt leapcnt timecnt typecnt charcnt */
     if (b[4] >= '2') { /* skip the 32-bit section to the 64-bit one */
         v1 = cnt[3] * 5 + cnt[4] * 6 + cnt[5] + cnt[2] * 8 + cnt[1] + cnt[0];
@@ -203,7 +211,8 @@ static int parse(struct cl_tz *z, const unsigned char *b, size_t n)
         if (pos + 44 > n || memcmp(b + pos, "TZif", 4) != 0)
             return -1;
         for (int i = 0; i < 6; i++)
-            cnt[i] = (size_t)be(b + pos + 20 + 4 * i, 4);
+            if ((cnt[i] = (size_t)(uint32_t)be(b + pos + 20 + 4 * i, 4)) > MAX_TZFILE)
+                return -1;
         pos += 44;
         need = cnt[3] * 9 + cnt[4] * 6 + cnt[5] + cnt[2] * 12 + cnt[1] + cnt[0];
     } else {
@@ -218,8 +227,11 @@ static int parse(struct cl_tz *z, const unsigned char *b, size_t n)
     z->times = xmalloc((cnt[3] + 1) * sizeof(*z->times));
     z->types = xmalloc(cnt[3] + 1);
     z->offsets = xmalloc(cnt[4] * sizeof(*z->offsets));
-    for (size_t i = 0; i < cnt[3]; i++)
+    for (size_t i = 0; i < cnt[3]; i++) {
         z->times[i] = be(b + pos + i * (size_t)w, w);
+        if (i && z->times[i] <= z->times[i - 1]) /* the search needs them ascending */
+            return -1;
+    }
     pos += cnt[3] * (size_t)w;
     for (size_t i = 0; i < cnt[3]; i++) {
         z->types[i] = b[pos + i];
@@ -227,14 +239,18 @@ static int parse(struct cl_tz *z, const unsigned char *b, size_t n)
             return -1;
     }
     pos += cnt[3];
-    for (size_t i = 0; i < cnt[4]; i++)
+    for (size_t i = 0; i < cnt[4]; i++) {
         z->offsets[i] = (int32_t)be(b + pos + 6 * i, 4);
+        if (z->offsets[i] < -25 * 3600 || z->offsets[i] > 26 * 3600)
+            return -1;
+    }
     z->first = z->offsets[0];
     pos += cnt[4] * 6 + cnt[5] + cnt[2] * (size_t)(w + 4) + cnt[1] + cnt[0];
     if (b[4] >= '2' && pos < n && b[pos] == '\n') {
         char footer[128];
-        size_t len = strcspn((const char *)b + pos + 1, "\n");
-        if (len < sizeof(footer) && pos + 1 + len <= n) {
+        const unsigned char *end = memchr(b + pos + 1, '\n', n - pos - 1);
+        size_t len = end ? (size_t)(end - (b + pos + 1)) : sizeof(footer);
+        if (len < sizeof(footer) && memchr(b + pos + 1, '\0', len) == NULL) {
             memcpy(footer, b + pos + 1, len);
             footer[len] = '\0';
             parse_footer(z, footer);
@@ -249,7 +265,7 @@ int cl_tz_load(const char *name, struct cl_tz **out, struct pd_err *err)
     unsigned char *buf;
     size_t n;
     FILE *f;
-    struct cl_tz *z;
+    struct cl_tz *z = NULL;
     *out = NULL;
     if (!name_ok(name))
         return pd_fail(err, PD_EFIELD, "'%.80s' is not a time zone name (such as Europe/Berlin)",
@@ -262,13 +278,24 @@ int cl_tz_load(const char *name, struct cl_tz **out, struct pd_err *err)
     buf = xmalloc(MAX_TZFILE);
     n = fread(buf, 1, MAX_TZFILE, f);
     fclose(f);
-    z = xcalloc(1, sizeof(*z));
-    if (parse(z, buf, n) != 0) {
+    if (cl_tz_parse(buf, n, &z, err) != 0) {
         free(buf);
-        cl_tz_free(z);
+        pd_err_clear(err);
         return pd_fail(err, PD_EFIELD, "'%s' is not a time zone file", name);
     }
     free(buf);
+    *out = z;
+    return 0;
+}
+
+int cl_tz_parse(const void *data, size_t n, struct cl_tz **out, struct pd_err *err)
+{
+    struct cl_tz *z = xcalloc(1, sizeof(*z));
+    *out = NULL;
+    if (parse(z, data, n) != 0) {
+        cl_tz_free(z);
+        return pd_fail(err, PD_EFIELD, "not a time zone file");
+    }
     *out = z;
     return 0;
 }

@@ -8,6 +8,7 @@
 #ifndef PD_CLOUD_TZ_H
 #define PD_CLOUD_TZ_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct pd_err;
@@ -16,6 +17,8 @@ struct cl_tz;
 /* Load a zone by its IANA name ("Europe/Berlin", "UTC"): PD_EFIELD for an unknown or bad name. */
 int cl_tz_load(const char *name, struct cl_tz **out, struct pd_err *err);
 void cl_tz_free(struct cl_tz *z);
+/* The same from a TZif file's bytes (PD_EFIELD when they are not one). */
+int cl_tz_parse(const void *data, size_t n, struct cl_tz **out, struct pd_err *err);
 
 /* Seconds east of UTC in force at UTC instant t (seconds since the epoch). */
 int32_t cl_tz_offset(const struct cl_tz *z, int64_t t);

@@ -21,6 +21,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -142,6 +143,17 @@ try:
         check(s == 401 and "Bearer" in (h.get("WWW-Authenticate") or ""), "%s JWT: %s" % (name, s))
     s, me, _ = call("GET", "/me", token=ann["access_token"])
     check(s == 200 and me["email"] == "ann@example.com", "me: %s" % s)
+    # Signed with the server's own key (read from its database), but expired, or issued in the future.
+    key = bytes.fromhex(subprocess.run(psql_cmd + ["SELECT encode(jwt_secret, 'hex') FROM server_keys"],
+                                       capture_output=True, text=True).stdout.strip())
+    for name, delta, want in [("expired", {"exp": int(time.time()) - 5}, "expired"),
+                              ("from the future", {"iat": int(time.time()) + 3600}, "future"),
+                              ("still valid", {}, None)]:
+        body = b64(json.dumps(dict(claims, **delta)).encode())
+        signed = hdr + "." + body + "." + b64(hmac.new(key, (hdr + "." + body).encode(), hashlib.sha256).digest())
+        s, d, _ = call("GET", "/me", token=signed)
+        check((s == 401 and want in d["error"]["message"]) if want else s == 200,
+              "a %s JWT signed with the server's key: %s %s" % (name, s, d))
 
     # Refresh rotation; reusing a used refresh token revokes the whole sign-in.
     s, r1, _ = call("POST", "/auth/refresh", {"refresh_token": ann["refresh_token"]})
@@ -742,8 +754,27 @@ try:
     pgbin = sorted(os.listdir("/usr/lib/postgresql"), key=int)[-1]
     pg_ctl = "/usr/lib/postgresql/%s/bin/pg_ctl" % pgbin
     as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    # Requests in flight while the database goes away: each is a 200 or a clean 503.
+    seen, stop_load = {}, threading.Event()
+
+    def load():
+        while not stop_load.is_set():
+            try:
+                st = call("GET", "/workspaces", token=A)[0]
+            except Exception as e:  # a hung or broken answer is a failure too
+                st = type(e).__name__
+            seen[st] = seen.get(st, 0) + 1
+    workers = [threading.Thread(target=load) for _ in range(6)]
+    for w in workers:
+        w.start()
+    time.sleep(0.3)
     subprocess.run(as_pg + [pg_ctl, "-D", pgdata, "-m", "immediate", "stop"], capture_output=True,
                    cwd="/")
+    time.sleep(0.5)
+    stop_load.set()
+    for w in workers:
+        w.join()
+    check(set(seen) <= {200, 503} and seen.get(503), "answers while the database went away: %s" % seen)
     s, d, _ = call("GET", "/workspaces", token=A)
     check(s == 503 and d["error"]["code"] == "unavailable", "database down: %s %s" % (s, d))
     s, d, _ = call("GET", "/health")
