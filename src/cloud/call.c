@@ -217,7 +217,9 @@ int cl_exec(struct http_req *r, cl_tx_handler fn, void *arg, struct cl_tx *t)
     t->fn = fn;
     t->arg = arg;
     t->status = status;
-    if (cl_store_tx(cloud_of(r)->store, run_tx, t, &err) != 0) {
+    /* A GET only reads (no handler of one writes): no transaction around it. */
+    if ((r->method == HTTP_GET ? cl_store_read : cl_store_tx)(cloud_of(r)->store, run_tx, t,
+                                                               &err) != 0) {
         json_decref(t->out);
         t->out = NULL;
         http_reply_err(r, &err);

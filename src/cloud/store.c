@@ -238,6 +238,17 @@ int cl_store_tx(struct cl_store *s, cl_tx_fn fn, void *arg, struct pd_err *err)
     }
 }
 
+int cl_store_read(struct cl_store *s, cl_tx_fn fn, void *arg, struct pd_err *err)
+{
+    struct cl_db *db = cl_db_get(s, err);
+    int rc;
+    if (db == NULL)
+        return err->code;
+    rc = fn(db, arg, err);
+    cl_db_put(s, db);
+    return rc;
+}
+
 /* ---- rows as JSON --------------------------------------------------------- */
 
 /* "2026-12-03 17:49:11.123456+00" (ISO DateStyle, UTC) as RFC 3339. */
