@@ -29,6 +29,12 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+static const struct cli_opt cloud_opts[] = {
+    {"no-browser", 0, NULL, "login: do not open the browser, only print the address"},
+    {"name", 0, "NAME", "login: how this machine is named to the approver (default: its host name)"},
+    {NULL, 0, NULL, NULL},
+};
+
 static const struct cli_opt no_opts[] = {{0}};
 
 static const struct cli_opt init_opts[] = {
@@ -317,6 +323,17 @@ static const struct cli_command commands[] = {
      "Reads logs/pluto-duck.log. Human-readable by default; --format jsonl prints the\n"
      "raw JSON lines.",
      logs_opts, NULL},
+    {"cloud", cmd_cloud, CMD_NEEDS_HOME | CMD_FORMAT | CMD_INTERRUPTIBLE, 1, 3,
+     "ACTION [ARG]", "sign in to Pluto Cloud and choose a workspace",
+     "Actions:\n"
+     "  login [URL]              sign in with a code approved in the browser (device grant)\n"
+     "  status                   the server, account, workspace and token expiry\n"
+     "  workspace list           the workspaces you are a member of\n"
+     "  workspace use NAME       work in this one (a name or an id)\n"
+     "  logout                   sign out here and on the server\n"
+     "Tokens are kept in the secret store, never in the config or the warehouse; the\n"
+     "session is in cloud/session.json of the data home.",
+     cloud_opts, NULL},
     {"doctor", cmd_doctor, CMD_FORMAT | CMD_ANY_CONFIG, 0, 0, "", "check the installation and the data home",
      "Checks the DuckDB library, the data home, free disk, the warehouse, the config, the\n"
      "connector libraries and the log directory. Exits 1 when any check fails.",

@@ -9,12 +9,12 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/httpc.h"
 #include "base/json.h"
 #include "base/path.h"
 #include "server/context.h"
 #include "warehouse/home.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -33,18 +33,11 @@ static void on_sigint(int sig)
     remote_interrupted = 1;
 }
 
-static size_t collect(char *data, size_t size, size_t n, void *arg)
-{
-    pd_buf_add(arg, data, size * n);
-    return size * n;
-}
-
 /* Abort a transfer on Ctrl-C (once: the cancel request itself must not be aborted). */
-static int check_interrupt(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+static int interrupted(void *arg)
 {
-    int *abort_on_interrupt = arg;
-    (void)a, (void)b, (void)c, (void)d;
-    return *abort_on_interrupt && remote_interrupted;
+    (void)arg;
+    return remote_interrupted;
 }
 
 /* One HTTP request; the body goes into out. Returns the status, or -1 (err filled). */
@@ -52,40 +45,21 @@ static long http(const struct cli_remote *r, const char *method, const char *pat
                  const char *body, struct pd_buf *out, int abort_on_interrupt, double timeout_s,
                  struct pd_err *err)
 {
-    CURL *h = curl_easy_init();
-    struct curl_slist *headers = NULL;
-    char url[512], auth[512];
+    char url[512];
+    struct pd_httpc_req req = {.method = method, .url = url, .bearer = r->token, .body = body,
+                               .timeout_s = timeout_s, .direct = 1,
+                               .what = "the pluto-duck server",
+                               .cancelled = abort_on_interrupt ? interrupted : NULL};
+    struct pd_httpc_resp resp;
+    struct pd_err e = PD_ERR_INIT;
     long status = -1;
-    CURLcode cc;
-
     snprintf(url, sizeof(url), "%s%s", r->url, path);
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    if (r->token && *r->token) {
-        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", r->token);
-        headers = curl_slist_append(headers, auth);
-    }
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-    if (body)
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_interrupt);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &abort_on_interrupt);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    if (timeout_s > 0)
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1000));
-    cc = curl_easy_perform(h);
-    if (cc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    else if (cc != CURLE_ABORTED_BY_CALLBACK)
-        pd_fail(err, PD_EIO, "cannot reach the pluto-duck server at %s: %s", r->url,
-                curl_easy_strerror(cc));
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(h);
+    if (pd_httpc_do(&req, &resp, &e) == 0)
+        status = resp.status;
+    else if (e.code != PD_ECANCELED)
+        pd_fail(err, e.code == PD_ETIMEOUT ? PD_EIO : e.code, "%s (at %s)", e.msg, r->url);
+    pd_buf_add(out, resp.body.ptr ? resp.body.ptr : "", resp.body.len);
+    pd_httpc_release(&resp);
     return status;
 }
 

@@ -1,0 +1,221 @@
+/*
+ * cmd_cloud.c - `pluto-duck cloud`: sign in to Pluto Cloud with the device
+ * grant, see the session, choose a workspace, sign out.
+ */
+#include "cli/cli.h"
+#include "cli/records.h"
+
+#include "base/config.h"
+#include "base/err.h"
+#include "base/timeutil.h"
+#include "sync/cloud.h"
+
+#include <jansson.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Open url in the browser, when this machine has a desktop to show it on. */
+static void open_browser(const char *url)
+{
+    char *argv[] = {"xdg-open", (char *)url, NULL};
+    pid_t pid;
+    if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY"))
+        return;
+    if (posix_spawnp(&pid, "xdg-open", NULL, NULL, argv, environ) == 0)
+        waitpid(pid, NULL, WNOHANG);
+}
+
+static void trim_slash(char *url)
+{
+    size_t n = strlen(url);
+    while (n > 0 && url[n - 1] == '/')
+        url[--n] = '\0';
+}
+
+static int do_login(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
+{
+    const char *home = pd_config_home(ctx->cfg), *name = cli_arg(a, "name");
+    struct pd_cloud_session old;
+    struct pd_cloud_device d;
+    struct pd_err ignored = PD_ERR_INIT;
+    char url[512], host[256], client[300];
+    int64_t deadline;
+    int interval, rc;
+    if (a->npos >= 2)
+        snprintf(url, sizeof(url), "%s", a->pos[1]);
+    else if (pd_cloud_load(home, &old, &ignored) == 0)
+        snprintf(url, sizeof(url), "%s", old.url);
+    else
+        return pd_fail(err, PD_EUSAGE, "usage: pluto-duck cloud login URL (the Pluto Cloud server)");
+    trim_slash(url);
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+        return pd_fail(err, PD_EUSAGE, "the server's URL starts with https:// (or http://): '%s'",
+                       url);
+    if (gethostname(host, sizeof(host)) != 0)
+        snprintf(host, sizeof(host), "this machine");
+    snprintf(client, sizeof(client), "pluto-duck on %s", name ? name : host);
+    if ((rc = pd_cloud_device_start(url, client, &d, err)) != 0)
+        return rc;
+    fprintf(cli_err, "To sign in, open %s\nand enter the code %s\n(or open %s)\n", d.verification_uri,
+            d.user_code, d.verification_uri_complete);
+    fflush(cli_err);
+    if (!cli_given(a, "no-browser"))
+        open_browser(d.verification_uri_complete);
+    interval = d.interval_s;
+    deadline = pd_now_ms() + (int64_t)d.expires_in_s * 1000;
+    for (;;) {
+        /* Sleep the interval in small steps, so Ctrl-C ends the wait at once. */
+        for (int ms = 0; ms < interval * 1000; ms += 100) {
+            if (ctx->interrupted && *ctx->interrupted)
+                return pd_fail(err, PD_ECANCELED, "sign-in cancelled");
+            usleep(100 * 1000);
+        }
+        rc = pd_cloud_device_poll(home, url, &d, &interval, err);
+        if (rc <= 0)
+            break;
+        if (pd_now_ms() > deadline)
+            return pd_fail(err, PD_ETIMEOUT, "the code expired before it was approved: run "
+                                             "pluto-duck cloud login again");
+    }
+    if (rc == 0) {
+        struct pd_cloud_session s;
+        if (pd_cloud_load(home, &s, err) != 0)
+            return err->code;
+        fprintf(cli_out, "signed in to %s as %s%s%s%s\n", s.url, s.email,
+                s.workspace_name[0] ? " (workspace " : "", s.workspace_name,
+                s.workspace_name[0] ? ")" : "");
+        if (!s.workspace_name[0])
+            fprintf(cli_out, "choose a workspace: pluto-duck cloud workspace list, then "
+                             "pluto-duck cloud workspace use NAME\n");
+    }
+    return rc;
+}
+
+static const char *when(int64_t ms, char *buf, size_t size)
+{
+    if (ms <= 0)
+        return NULL;
+    return pd_time_iso(ms, buf, size);
+}
+
+static int do_status(struct cli_ctx *ctx, struct pd_err *err)
+{
+    static const char *const cols[] = {"key", "value"};
+    const char *home = pd_config_home(ctx->cfg);
+    struct pd_cloud_session s;
+    struct cli_records r;
+    json_t *me = NULL;
+    long status = 0;
+    char a[40], b[40], c[40];
+    const char *state = "signed in";
+    int rc = pd_cloud_load(home, &s, err);
+    if (rc != 0)
+        return rc;
+    /* Ask the server: a revoked sign-in or a lost workspace shows here, not at the next sync. */
+    if (pd_cloud_call(home, "GET", "/me", NULL, &me, &status, err) != 0) {
+        state = err->code == PD_EAUTH ? "signed out (sign in again)"
+                                      : err->code == PD_EIO ? "offline (the server does not answer)"
+                                                            : "error";
+        if (err->code != PD_EAUTH && err->code != PD_EIO) {
+            json_decref(me);
+            return err->code;
+        }
+        pd_err_clear(err);
+    }
+    json_decref(me);
+    pd_cloud_load(home, &s, err); /* a refresh may have moved the expiry */
+    cli_records_init(&r, 2, cols);
+    {
+        const char *rows[][2] = {
+            {"server", s.url},
+            {"user", s.email},
+            {"state", state},
+            {"workspace", s.workspace_name[0] ? s.workspace_name : NULL},
+            {"workspace_id", s.workspace_id[0] ? s.workspace_id : NULL},
+            {"token_expires", when(s.access_expires_ms, a, sizeof(a))},
+            {"signed_in", when(s.signed_in_ms, b, sizeof(b))},
+            {"last_sync", when(s.last_sync_ms, c, sizeof(c))},
+            {"pending_uploads", "0"},
+        };
+        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+            cli_records_add(&r, rows[i]);
+    }
+    cli_records_print(ctx, &r);
+    return 0;
+}
+
+static int do_workspace(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
+{
+    static const char *const cols[] = {"name", "id", "role", "in_use"};
+    const char *home = pd_config_home(ctx->cfg), *action = a->npos >= 2 ? a->pos[1] : "list";
+    struct pd_cloud_session s;
+    struct cli_records r;
+    json_t *list = NULL, *w;
+    long status = 0;
+    size_t i;
+    int rc;
+    if (strcmp(action, "list") != 0 && strcmp(action, "use") != 0)
+        return pd_fail(err, PD_EUSAGE, "usage: pluto-duck cloud workspace list | use NAME");
+    if (strcmp(action, "use") == 0 && a->npos != 3)
+        return pd_fail(err, PD_EUSAGE, "usage: pluto-duck cloud workspace use NAME (or its id)");
+    if ((rc = pd_cloud_load(home, &s, err)) != 0 ||
+        (rc = pd_cloud_call(home, "GET", "/workspaces", NULL, &list, &status, err)) != 0)
+        return rc;
+    pd_cloud_load(home, &s, err);
+    if (strcmp(action, "list") == 0) {
+        cli_records_init(&r, 4, cols);
+        json_array_foreach(list, i, w) {
+            const char *id = json_string_value(json_object_get(w, "id"));
+            const char *row[] = {json_string_value(json_object_get(w, "name")), id,
+                                 json_string_value(json_object_get(w, "role")),
+                                 strcmp(id, s.workspace_id) == 0 ? "yes" : "no"};
+            cli_records_add(&r, row);
+        }
+        cli_records_print(ctx, &r);
+        json_decref(list);
+        return 0;
+    }
+    json_array_foreach(list, i, w) {
+        const char *id = json_string_value(json_object_get(w, "id"));
+        const char *name = json_string_value(json_object_get(w, "name"));
+        if (strcmp(id, a->pos[2]) == 0 || strcmp(name, a->pos[2]) == 0) {
+            snprintf(s.workspace_id, sizeof(s.workspace_id), "%s", id);
+            snprintf(s.workspace_name, sizeof(s.workspace_name), "%s", name);
+            rc = pd_cloud_save(home, &s, err);
+            if (rc == 0)
+                fprintf(cli_out, "using workspace %s (%s)\n", name,
+                        json_string_value(json_object_get(w, "role")));
+            json_decref(list);
+            return rc;
+        }
+    }
+    json_decref(list);
+    return pd_fail(err, PD_ENOTFOUND,
+                   "you are not a member of a workspace '%s' (see pluto-duck cloud workspace list)",
+                   a->pos[2]);
+}
+
+int cmd_cloud(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
+{
+    const char *action = a->pos[0];
+    if (strcmp(action, "login") == 0)
+        return do_login(ctx, a, err);
+    if (strcmp(action, "status") == 0)
+        return do_status(ctx, err);
+    if (strcmp(action, "workspace") == 0)
+        return do_workspace(ctx, a, err);
+    if (strcmp(action, "logout") == 0) {
+        int rc = pd_cloud_logout(pd_config_home(ctx->cfg), err);
+        if (rc == 0)
+            fprintf(cli_out, "signed out\n");
+        return rc;
+    }
+    return pd_fail(err, PD_EUSAGE, "unknown action '%s': login, logout, status or workspace",
+                   action);
+}
