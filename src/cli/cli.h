@@ -119,6 +119,7 @@ int cmd_version(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_config(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_doctor(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_cloud(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_secrets(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_sql(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_history(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_profile(struct cli_ctx *, const struct cli_args *, struct pd_err *);

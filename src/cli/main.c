@@ -334,6 +334,13 @@ static const struct cli_command commands[] = {
      "Tokens are kept in the secret store, never in the config or the warehouse; the\n"
      "session is in cloud/session.json of the data home.",
      cloud_opts, NULL},
+    {"secrets", cmd_secrets, CMD_NEEDS_HOME | CMD_FORMAT, 1, 1, "status | migrate",
+     "where passwords and tokens are kept",
+     "Secrets live in the OS keychain (the Secret Service: GNOME Keyring, KeePassXC) when\n"
+     "one answers on the session bus, else in the data home's secrets/ folder (0600 files).\n"
+     "PLUTO_DUCK_SECRET_STORE=file or keychain chooses. status says which is in use and how\n"
+     "many secrets are still in files; migrate moves those into the keychain.",
+     no_opts, NULL},
     {"doctor", cmd_doctor, CMD_FORMAT | CMD_ANY_CONFIG, 0, 0, "", "check the installation and the data home",
      "Checks the DuckDB library, the data home, free disk, the warehouse, the config, the\n"
      "connector libraries and the log directory. Exits 1 when any check fails.",

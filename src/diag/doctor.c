@@ -8,6 +8,9 @@
 #include "base/config.h"
 #include "base/err.h"
 #include "base/path.h"
+#include "base/strv.h"
+#include "sources/secrets.h"
+#include "sources/secrets_store.h"
 #include "warehouse/home.h"
 #include "warehouse/warehouse.h"
 
@@ -152,6 +155,21 @@ static void check_logs(struct env *e, struct pd_check *c)
     free(dir);
 }
 
+/* Which store keeps passwords and tokens: the keychain, or the 0600 files. */
+static void check_secrets(struct env *e, struct pd_check *c)
+{
+    const char *store = pd_secret_store_name();
+    struct pd_strv files = PD_STRV_INIT;
+    (void)e;
+    pd_secret_file_keys(pd_config_home(e->cfg), &files);
+    if (strncmp(store, "keychain", 8) == 0 && files.n)
+        set(c, PD_CHECK_WARN, "%s; %zu secret%s still in files (run: pluto-duck secrets migrate)",
+            store, files.n, files.n == 1 ? "" : "s");
+    else
+        set(c, PD_CHECK_OK, "%s", store);
+    pd_strv_clear(&files);
+}
+
 static const struct {
     const char *name;
     void (*run)(struct env *e, struct pd_check *c);
@@ -159,7 +177,7 @@ static const struct {
     {"duckdb", check_duckdb},       {"config", check_config},
     {"home", check_home},           {"disk", check_disk},
     {"warehouse", check_warehouse}, {"connectors", check_connectors},
-    {"logs", check_logs},
+    {"logs", check_logs},           {"secrets", check_secrets},
 };
 
 size_t pd_doctor_run(const struct pd_config *cfg, const char *config_error,

@@ -69,7 +69,7 @@ print('ok')"
     done
     [[ "$output" == *"DuckDB v1.4.4"* ]]
     run pd doctor --format json
-    echo "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert all(c["status"]=="ok" for c in d), d; assert len(d)==7'
+    echo "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert all(c["status"]=="ok" for c in d), d; assert len(d)==8'
 }
 
 @test "doctor fails without a home and names the fix" {
