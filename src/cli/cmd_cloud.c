@@ -1,6 +1,7 @@
 /*
  * cmd_cloud.c - `pluto-duck cloud`: sign in to Pluto Cloud with the device
- * grant, see the session, choose a workspace, sign out.
+ * grant, see the session, choose a workspace, push and pull pipelines, sign
+ * out.
  */
 #include "cli/cli.h"
 #include "cli/records.h"
@@ -8,7 +9,9 @@
 #include "base/config.h"
 #include "base/err.h"
 #include "base/timeutil.h"
+#include "base/buf.h"
 #include "sync/cloud.h"
+#include "sync/pipelines.h"
 
 #include <jansson.h>
 #include <spawn.h>
@@ -201,6 +204,69 @@ static int do_workspace(struct cli_ctx *ctx, const struct cli_args *a, struct pd
                    a->pos[2]);
 }
 
+static int do_push(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
+{
+    const char *project = a->npos >= 2 ? a->pos[1] : "default";
+    json_t *out = NULL;
+    int rc = pd_sync_push(pd_config_home(ctx->cfg), project, cli_arg(a, "message"), &out, err);
+    if (rc == 0) {
+        json_t *v = json_object_get(out, "version");
+        long long n = (long long)json_integer_value(json_object_get(v, "number"));
+        if (json_is_false(json_object_get(out, "created")))
+            fprintf(cli_out, "unchanged: %s is version %lld of its pipeline\n", project, n);
+        else
+            fprintf(cli_out, "pushed %s as version %lld\n", project, n);
+        if (json_string_value(json_object_get(out, "note")))
+            fprintf(cli_err, "note: %s\n", json_string_value(json_object_get(out, "note")));
+    }
+    json_decref(out);
+    return rc;
+}
+
+static int do_pull(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
+{
+    static const char *const cols[] = {"project", "pipeline", "version", "status"};
+    json_t *out = NULL, *row;
+    struct cli_records r;
+    size_t i, edits = 0;
+    int rc = pd_sync_pull(pd_config_home(ctx->cfg), cli_given(a, "discard"), &out, err);
+    if (rc != 0)
+        return rc;
+    cli_records_init(&r, 4, cols);
+    json_array_foreach(out, i, row) {
+        char version[24];
+        const char *status = json_string_value(json_object_get(row, "status"));
+        const char *cells[] = {json_string_value(json_object_get(row, "project")),
+                               json_string_value(json_object_get(row, "pipeline")), version,
+                               status};
+        snprintf(version, sizeof(version), "%lld",
+                 (long long)json_integer_value(json_object_get(row, "version")));
+        cli_records_add(&r, cells);
+        edits += strcmp(status, "local_edits") == 0;
+    }
+    cli_records_print(ctx, &r);
+    if (edits)
+        fprintf(cli_err,
+                "%zu project%s kept %s local edits: see them with pluto-duck cloud diff PROJECT, "
+                "then cloud push PROJECT (a new version) or cloud pull --discard\n",
+                edits, edits == 1 ? "" : "s", edits == 1 ? "its" : "their");
+    json_decref(out);
+    return 0;
+}
+
+static int do_diff(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
+{
+    struct pd_buf out = PD_BUF_INIT;
+    int rc;
+    if (a->npos != 2)
+        return pd_fail(err, PD_EUSAGE, "usage: pluto-duck cloud diff PROJECT");
+    rc = pd_sync_diff(pd_config_home(ctx->cfg), a->pos[1], &out, err);
+    if (rc == 0)
+        fwrite(out.ptr ? out.ptr : "", 1, out.len, cli_out);
+    pd_buf_release(&out);
+    return rc;
+}
+
 int cmd_cloud(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 {
     const char *action = a->pos[0];
@@ -210,12 +276,19 @@ int cmd_cloud(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
         return do_status(ctx, err);
     if (strcmp(action, "workspace") == 0)
         return do_workspace(ctx, a, err);
+    if (strcmp(action, "push") == 0)
+        return do_push(ctx, a, err);
+    if (strcmp(action, "pull") == 0)
+        return do_pull(ctx, a, err);
+    if (strcmp(action, "diff") == 0)
+        return do_diff(ctx, a, err);
     if (strcmp(action, "logout") == 0) {
         int rc = pd_cloud_logout(pd_config_home(ctx->cfg), err);
         if (rc == 0)
             fprintf(cli_out, "signed out\n");
         return rc;
     }
-    return pd_fail(err, PD_EUSAGE, "unknown action '%s': login, logout, status or workspace",
+    return pd_fail(err, PD_EUSAGE,
+                   "unknown action '%s': login, logout, status, workspace, push, pull or diff",
                    action);
 }

@@ -32,6 +32,8 @@
 static const struct cli_opt cloud_opts[] = {
     {"no-browser", 0, NULL, "login: do not open the browser, only print the address"},
     {"name", 0, "NAME", "login: how this machine is named to the approver (default: its host name)"},
+    {"message", 'm', "TEXT", "push: what changed"},
+    {"discard", 0, NULL, "pull: replace local edits with the server's version"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -330,6 +332,10 @@ static const struct cli_command commands[] = {
      "  status                   the server, account, workspace and token expiry\n"
      "  workspace list           the workspaces you are a member of\n"
      "  workspace use NAME       work in this one (a name or an id)\n"
+     "  push [PROJECT]           share a project as a new version of its pipeline\n"
+     "  pull [--discard]         the workspace's pipelines into projects/WORKSPACE__PIPELINE\n"
+     "                           (local edits are kept unless --discard)\n"
+     "  diff PROJECT             local changes against the version pulled or pushed\n"
      "  logout                   sign out here and on the server\n"
      "Tokens are kept in the secret store, never in the config or the warehouse; the\n"
      "session is in cloud/session.json of the data home.",

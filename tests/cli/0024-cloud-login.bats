@@ -5,59 +5,23 @@
 
 load helper
 
-CLOUD=${PD_BUILD:?}/bin/pluto-cloud
+load cloud
 
 setup_file() {
-    CLOUD_DIR=$(mktemp -d /tmp/pd-cloud.XXXXXX)
-    chmod 711 "$CLOUD_DIR" # as root, the postgres user passes through it
-    "$CLOUD" serve --dev --data "$CLOUD_DIR/c" --port 0 >"$CLOUD_DIR/out" 2>"$CLOUD_DIR/err" &
-    echo $! >"$CLOUD_DIR/pid"
-    for _ in $(seq 1 100); do
-        grep -q serving "$CLOUD_DIR/out" 2>/dev/null && break
-        sleep 0.1
-    done
-    CLOUD_URL=$(sed -n 's/.*serving \(http[^ ]*\).*/\1/p' "$CLOUD_DIR/out")
-    echo "ann-password" | "$CLOUD" user add ann@example.com --password-stdin --data "$CLOUD_DIR/c" >/dev/null
-    export CLOUD_DIR CLOUD_URL
+    cloud_start
 }
 
 teardown_file() {
-    kill "$(cat "$CLOUD_DIR/pid")" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$(cat "$CLOUD_DIR/pid")" 2>/dev/null || break; sleep 0.1; done
-    rm -rf "$CLOUD_DIR"
+    cloud_stop
 }
 
 setup() {
     init_home
 }
 
-# api METHOD PATH [BODY]: a request as ann, with her own fresh access token.
-api() {
-    local token
-    token=$(curl -s -X POST -H 'Content-Type: application/json' "$CLOUD_URL/api/v1/auth/login" \
-        -d '{"email":"ann@example.com","password":"ann-password"}' |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-    curl -s -X "$1" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-        "$CLOUD_URL/api/v1$2" ${3:+-d "$3"}
-}
-
-# login_with DECISION: start `cloud login`, approve (or deny) its code, wait for it.
-login_with() {
-    pd cloud login "$CLOUD_URL" --no-browser --name laptop >login.out 2>login.err &
-    local pid=$! code=
-    for _ in $(seq 1 50); do
-        code=$(sed -n 's/^and enter the code \(.*\)$/\1/p' login.err)
-        [ -n "$code" ] && break
-        sleep 0.1
-    done
-    [ -n "$code" ]
-    api POST /auth/device/approve "{\"user_code\":\"$code\",\"approve\":$1}" >approve.json
-    wait "$pid"
-}
-
 @test "login with the device grant: the code, the approval, the session; tokens only in the secret store" {
-    api POST /workspaces '{"name":"Data team"}' >/dev/null
-    run login_with true
+    cloud_api POST /workspaces '{"name":"Data team"}' >/dev/null
+    run cloud_login true
     [ "$status" -eq 0 ]
     grep -q '"client_name":"pluto-duck on laptop"' approve.json
     grep -q "signed in to $CLOUD_URL as ann@example.com" login.out
@@ -72,8 +36,8 @@ login_with() {
 }
 
 @test "workspaces: list, use by name, an unknown one is refused" {
-    api POST /workspaces '{"name":"Second"}' >/dev/null
-    login_with true
+    cloud_api POST /workspaces '{"name":"Second"}' >/dev/null
+    cloud_login true
     run pd cloud workspace list --format csv
     [ "$status" -eq 0 ]
     [[ "$output" == *"Second,"* ]]
@@ -88,7 +52,7 @@ login_with() {
 }
 
 @test "an expired access token is refreshed; a revoked sign-in says to sign in again" {
-    login_with true
+    cloud_login true
     before=$(cat "$PLUTO_DUCK_HOME/secrets/cloud.access_token")
     python3 - "$PLUTO_DUCK_HOME/cloud/session.json" <<'PY'
 import json, sys
@@ -97,7 +61,7 @@ PY
     run pd cloud status
     [[ "$output" == *"signed in"* ]]
     [ "$(cat "$PLUTO_DUCK_HOME/secrets/cloud.access_token")" != "$before" ]
-    api POST /auth/logout '{}' >/dev/null # ann signs out everywhere, from another machine
+    cloud_api POST /auth/logout '{}' >/dev/null # ann signs out everywhere, from another machine
     python3 - "$PLUTO_DUCK_HOME/cloud/session.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); d["access_expires_ms"] = 0; json.dump(d, open(sys.argv[1], "w"))
@@ -111,7 +75,7 @@ PY
 }
 
 @test "logout forgets the tokens and the session" {
-    login_with true
+    cloud_login true
     run pd cloud logout
     [ "$status" -eq 0 ]
     [ ! -e "$PLUTO_DUCK_HOME/secrets/cloud.refresh_token" ]
@@ -122,7 +86,7 @@ PY
 }
 
 @test "a refused approval, a server that is not Pluto Cloud, a bad URL, Ctrl-C while waiting" {
-    run login_with false
+    run cloud_login false
     [ "$status" -eq 1 ]
     grep -q "refused" login.err
     run pd cloud login http://127.0.0.1:9 --no-browser

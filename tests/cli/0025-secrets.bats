@@ -6,26 +6,14 @@
 
 load helper
 
-CLOUD=${PD_BUILD:?}/bin/pluto-cloud
+load cloud
 
 setup_file() {
-    CLOUD_DIR=$(mktemp -d /tmp/pd-cloud.XXXXXX)
-    chmod 711 "$CLOUD_DIR"
-    "$CLOUD" serve --dev --data "$CLOUD_DIR/c" --port 0 >"$CLOUD_DIR/out" 2>"$CLOUD_DIR/err" &
-    echo $! >"$CLOUD_DIR/pid"
-    for _ in $(seq 1 100); do
-        grep -q serving "$CLOUD_DIR/out" 2>/dev/null && break
-        sleep 0.1
-    done
-    CLOUD_URL=$(sed -n 's/.*serving \(http[^ ]*\).*/\1/p' "$CLOUD_DIR/out")
-    echo "ann-password" | "$CLOUD" user add ann@example.com --password-stdin --data "$CLOUD_DIR/c" >/dev/null
-    export CLOUD_DIR CLOUD_URL
+    cloud_start
 }
 
 teardown_file() {
-    kill "$(cat "$CLOUD_DIR/pid")" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$(cat "$CLOUD_DIR/pid")" 2>/dev/null || break; sleep 0.1; done
-    rm -rf "$CLOUD_DIR"
+    cloud_stop
 }
 
 setup() {
@@ -42,29 +30,11 @@ in_keyring() {
         grep -v 'Failed to set fd limit'
 }
 
-# Sign in to the cloud (the code approved through its API).
-login() {
-    "$PD" cloud login "$CLOUD_URL" --no-browser >login.out 2>login.err &
-    local pid=$! code= token
-    for _ in $(seq 1 50); do
-        code=$(sed -n 's/^and enter the code \(.*\)$/\1/p' login.err)
-        [ -n "$code" ] && break
-        sleep 0.1
-    done
-    token=$(curl -s -X POST -H 'Content-Type: application/json' "$CLOUD_URL/api/v1/auth/login" \
-        -d '{"email":"ann@example.com","password":"ann-password"}' |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-    curl -s -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-        "$CLOUD_URL/api/v1/auth/device/approve" -d "{\"user_code\":\"$code\"}" >/dev/null
-    wait "$pid"
-}
-export -f login
-
 @test "no Secret Service: the file store, and doctor says so" {
     run pd secrets status --format csv
     [ "$status" -eq 0 ]
     [[ "$output" == *'store,"file (secrets/, 0600)"'* ]]
-    login
+    cloud_login
     [ -f "$PLUTO_DUCK_HOME/secrets/cloud.refresh_token" ]
     run pd doctor --format csv
     [[ "$output" == *'secrets,ok,"file (secrets/, 0600)"'* ]]
@@ -73,7 +43,7 @@ export -f login
 @test "with a Secret Service: tokens go to the keychain, none to files, and are read back" {
     run in_keyring '
         "$PD" secrets status
-        login
+        cloud_login
         ls "$PLUTO_DUCK_HOME/secrets" 2>/dev/null | grep -c cloud || true
         secret-tool lookup home "$PLUTO_DUCK_HOME" key cloud.refresh_token | cut -c1-4; echo
         "$PD" cloud status --format csv | grep "^state"'
@@ -85,7 +55,7 @@ export -f login
 }
 
 @test "migrate moves the file store's secrets into the keychain; PLUTO_DUCK_SECRET_STORE=file keeps files" {
-    login # no bus yet: the tokens are files
+    cloud_login # no bus yet: the tokens are files
     [ -f "$PLUTO_DUCK_HOME/secrets/cloud.access_token" ]
     run in_keyring '
         "$PD" doctor --format csv | grep "^secrets"
