@@ -187,6 +187,14 @@ int pd_sync_push(const char *home, const char *project, const char *message, jso
                          message ? message : "");
     }
     rc = pd_cloud_call(home, "POST", path, body, &answer, &status, err);
+    if (rc == PD_ENOTFOUND && state) {
+        pd_err_clear(err);
+        rc = pd_fail(err, PD_ENOTFOUND,
+                     "the pipeline of project %s is gone from workspace %s (deleted on the "
+                     "server, or you lost access): remove projects/%s/" STATE_FILE
+                     " to push it as a new pipeline",
+                     project, s.workspace_name, project);
+    }
     if (rc == 0) {
         json_t *version = json_object_get(answer, "version");
         const char *id = state ? pipeline : json_string_value(json_object_get(answer, "id"));
@@ -312,6 +320,36 @@ static int pull_one(const char *home, const struct pd_cloud_session *s, const js
     return rc;
 }
 
+/* Folders holding a pipeline of this workspace that the server no longer lists: kept, and said. */
+static void gone(const char *home, const struct pd_cloud_session *s, const json_t *list,
+                 json_t *report)
+{
+    char *dir = xasprintf("%s/projects", home);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    free(dir);
+    while (d && (e = readdir(d)) != NULL) {
+        json_t *state, *pl;
+        const char *id;
+        size_t i;
+        int listed = 0;
+        if (e->d_name[0] == '.' || (state = load_state(home, e->d_name)) == NULL)
+            continue;
+        id = json_string_value(json_object_get(state, "pipeline_id"));
+        json_array_foreach((json_t *)list, i, pl)
+            listed |= id && json_equal(json_object_get(pl, "id"), json_object_get(state, "pipeline_id"));
+        if (!listed && json_string_value(json_object_get(state, "workspace_id")) &&
+            strcmp(json_string_value(json_object_get(state, "workspace_id")), s->workspace_id) == 0)
+            json_array_append_new(report, json_pack("{s:s, s:s, s:O, s:s}", "project", e->d_name,
+                                                    "pipeline", "", "version",
+                                                    json_object_get(state, "version"), "status",
+                                                    "deleted_on_server"));
+        json_decref(state);
+    }
+    if (d)
+        closedir(d);
+}
+
 int pd_sync_pull(const char *home, int discard, json_t **out, struct pd_err *err)
 {
     struct pd_cloud_session s;
@@ -330,6 +368,8 @@ int pd_sync_pull(const char *home, int discard, json_t **out, struct pd_err *err
     json_array_foreach(list, i, pl)
         if ((rc = pull_one(home, &s, pl, discard, *out, err)) != 0)
             break;
+    if (rc == 0)
+        gone(home, &s, list, *out);
     json_decref(list);
     if (rc == 0) {
         s.last_sync_ms = (int64_t)time(NULL) * 1000;

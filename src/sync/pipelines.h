@@ -23,8 +23,9 @@ int pd_sync_push(const char *home, const char *project, const char *message, jso
 
 /*
  * Pull every pipeline of the workspace: *out lists {project, pipeline, version,
- * status} where status is pulled, unchanged, local_edits or discarded. With
- * discard, local edits are replaced by the server's version.
+ * status} where status is pulled, unchanged, local_edits, discarded, or
+ * deleted_on_server (the folder is kept). With discard, local edits are
+ * replaced by the server's version.
  */
 int pd_sync_pull(const char *home, int discard, json_t **out, struct pd_err *err);
 

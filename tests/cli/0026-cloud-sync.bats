@@ -72,6 +72,25 @@ setup() {
     grep -q "select 22 as n" "$pulled"
 }
 
+@test "a pipeline deleted on the server while pulled here: pull keeps the folder and says so; push says what to do" {
+    cloud_login
+    pd project create gone >/dev/null
+    pd analysis new g --project gone --sql "select 1" >/dev/null
+    run pd cloud push gone
+    [[ "$output" == "pushed gone as version 1" ]]
+    ws=$(cloud_api GET /workspaces | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+    id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pipeline_id"])' "$PLUTO_DUCK_HOME/projects/gone/.cloud.json")
+    cloud_api DELETE "/workspaces/$ws/pipelines/$id" >/dev/null
+    run pd cloud pull --format csv
+    [ "$status" -eq 0 ]
+    echo "$output"
+    [[ "$output" == *"gone,"*",1,deleted_on_server"* ]]
+    [ -f "$PLUTO_DUCK_HOME/projects/gone/analyses/g.yaml" ]
+    run pd cloud push gone
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"is gone from workspace"*"remove projects/gone/.cloud.json"* ]]
+}
+
 @test "push and pull need a workspace in use; an unknown project is a clear error" {
     cloud_login
     run pd cloud push nope
