@@ -24,6 +24,9 @@ import time
 import http.client
 from urllib.parse import urlsplit
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "cloud"))
+from cloudlib import uuid7  # noqa: E402
+
 BIN, WORK = sys.argv[1], sys.argv[2]
 SECONDS = int(sys.argv[3]) if len(sys.argv) > 3 else 30
 DATA = os.path.join(WORK, "cloud")
@@ -67,14 +70,6 @@ class Client:
 def cpu_seconds(pid):
     f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def uuid7():
-    ms = int(time.time() * 1000)
-    r = int.from_bytes(os.urandom(10), "big")
-    n = (ms << 80) | (0x7 << 76) | ((r >> 68) & 0xFFF) << 64 | (0b10 << 62) | (r & ((1 << 62) - 1))
-    h = "%032x" % n
-    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
 
 def pct(values, p):

@@ -37,25 +37,15 @@ static const char ARTIFACT_COLUMNS[] =
 static json_t *artifact_json(struct cl_db *db, const char *ws, const char *run, const char *id,
                              struct pd_err *err)
 {
-    struct pd_buf q = PD_BUF_INIT;
-    PGresult *res;
-    json_t *a = NULL;
+    char what[96];
+    snprintf(what, sizeof(what), "artifact %.40s of this run", id);
     if (!cl_is_uuid(id)) {
-        pd_fail(err, PD_ENOTFOUND, "no artifact %s of this run", id);
+        pd_fail(err, PD_ENOTFOUND, "no %s", what);
         return NULL;
     }
-    pd_buf_addf(&q, "%s WHERE r.workspace_id = $1 AND a.run_id = $2 AND a.id = $3",
-                ARTIFACT_COLUMNS);
-    res = cl_db_exec(db, q.ptr, CL_ARGS(ws, run, id), err);
-    pd_buf_release(&q);
-    if (res == NULL)
-        return NULL;
-    if (PQntuples(res))
-        a = cl_row_json(res, 0);
-    else
-        pd_fail(err, PD_ENOTFOUND, "no artifact %s of this run", id);
-    PQclear(res);
-    return a;
+    return cl_db_select(db, ARTIFACT_COLUMNS,
+                        "WHERE r.workspace_id = $1 AND a.run_id = $2 AND a.id = $3", 1, what,
+                        CL_ARGS(ws, run, id), err);
 }
 
 /* {method, url, expires_at} for key. */
@@ -198,21 +188,14 @@ void h_artifact_complete(struct http_req *r) { cl_run(r, complete_tx, NULL, 200)
 static int list_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
     const char *ws = call_of(t->r)->ws, *run = http_param(t->r, "id");
-    struct pd_buf q = PD_BUF_INIT;
     json_t *r = cl_run_json(db, ws, run, err);
-    PGresult *res;
     if (r == NULL)
         return err->code;
     json_decref(r);
-    pd_buf_addf(&q, "%s WHERE r.workspace_id = $1 AND a.run_id = $2 ORDER BY a.created_at, a.id",
-                ARTIFACT_COLUMNS);
-    res = cl_db_exec(db, q.ptr, CL_ARGS(ws, run), err);
-    pd_buf_release(&q);
-    if (res == NULL)
-        return err->code;
-    t->out = cl_rows_json(res);
-    PQclear(res);
-    return 0;
+    t->out = cl_db_select(db, ARTIFACT_COLUMNS,
+                          "WHERE r.workspace_id = $1 AND a.run_id = $2 ORDER BY a.created_at, a.id",
+                          0, NULL, CL_ARGS(ws, run), err);
+    return t->out ? 0 : err->code;
 }
 
 void h_artifact_list(struct http_req *r) { cl_run(r, list_tx, NULL, 200); }

@@ -147,21 +147,15 @@ void h_comment_create(struct http_req *r) { cl_run(r, create_tx, NULL, 201); }
 static int list_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
     struct http_req *r = t->r;
-    struct pd_buf q = PD_BUF_INIT;
-    PGresult *res;
-    pd_buf_addf(&q, "%s WHERE c.workspace_id = $1 AND ($2::text IS NULL OR c.target_kind = $2) "
-                    "AND ($3::text IS NULL OR c.target_id = $3) ORDER BY c.created_at, c.id "
-                    "LIMIT 1000",
-                COMMENT_COLUMNS);
-    res = cl_db_exec(db, q.ptr,
-                     CL_ARGS(call_of(r)->ws, http_query(r, "target_kind"), http_query(r, "target_id")),
-                     err);
-    pd_buf_release(&q);
-    if (res == NULL)
-        return err->code;
-    t->out = cl_rows_json(res);
-    PQclear(res);
-    return 0;
+    t->out = cl_db_select(db, COMMENT_COLUMNS,
+                          "WHERE c.workspace_id = $1 AND ($2::text IS NULL OR c.target_kind = $2) "
+                          "AND ($3::text IS NULL OR c.target_id = $3) ORDER BY c.created_at, c.id "
+                          "LIMIT 1000",
+                          0, NULL,
+                          CL_ARGS(call_of(r)->ws, http_query(r, "target_kind"),
+                                  http_query(r, "target_id")),
+                          err);
+    return t->out ? 0 : err->code;
 }
 
 void h_comment_list(struct http_req *r) { cl_run(r, list_tx, NULL, 200); }

@@ -29,29 +29,6 @@ static const char VERSION_COLUMNS[] =
     "users WHERE id = v.author_id) AS author, v.message, v.file_count, v.size, v.created_at "
     "FROM pipeline_versions v";
 
-/* A query with the columns of one table and a condition, as one row or all of them. */
-static json_t *select_json(struct cl_db *db, const char *columns, const char *where, int one,
-                           int n, const char *const *params, const char *what,
-                           struct pd_err *err)
-{
-    struct pd_buf q = PD_BUF_INIT;
-    PGresult *res;
-    json_t *out = NULL;
-    pd_buf_addf(&q, "%s %s", columns, where);
-    res = cl_db_exec(db, q.ptr, n, params, err);
-    pd_buf_release(&q);
-    if (res == NULL)
-        return NULL;
-    if (!one)
-        out = cl_rows_json(res);
-    else if (PQntuples(res))
-        out = cl_row_json(res, 0);
-    else
-        pd_fail(err, PD_ENOTFOUND, "no %s", what);
-    PQclear(res);
-    return out;
-}
-
 static json_t *pipeline_json(struct cl_db *db, const char *ws, const char *id, struct pd_err *err)
 {
     char what[80];
@@ -60,8 +37,8 @@ static json_t *pipeline_json(struct cl_db *db, const char *ws, const char *id, s
         pd_fail(err, PD_ENOTFOUND, "no %s", what);
         return NULL;
     }
-    return select_json(db, PIPELINE_COLUMNS, "WHERE p.workspace_id = $1 AND p.id = $2", 1,
-                       CL_ARGS(ws, id), what, err);
+    return cl_db_select(db, PIPELINE_COLUMNS, "WHERE p.workspace_id = $1 AND p.id = $2", 1, what,
+                        CL_ARGS(ws, id), err);
 }
 
 static json_t *version_json(struct cl_db *db, const char *pipeline, const char *number,
@@ -69,8 +46,8 @@ static json_t *version_json(struct cl_db *db, const char *pipeline, const char *
 {
     char what[64];
     snprintf(what, sizeof(what), "version %s of this pipeline", number);
-    return select_json(db, VERSION_COLUMNS, "WHERE v.pipeline_id = $1 AND v.number = $2::int", 1,
-                       CL_ARGS(pipeline, number), what, err);
+    return cl_db_select(db, VERSION_COLUMNS, "WHERE v.pipeline_id = $1 AND v.number = $2::int", 1,
+                        what, CL_ARGS(pipeline, number), err);
 }
 
 /* A version number from text: 1 or more, else 0. */
@@ -205,8 +182,8 @@ static int add_version(struct cl_db *db, struct cl_tx *t, const char *pipeline,
 
 static int list_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
-    t->out = select_json(db, PIPELINE_COLUMNS, "WHERE p.workspace_id = $1 ORDER BY p.name", 0,
-                         CL_ARGS(call_of(t->r)->ws), NULL, err);
+    t->out = cl_db_select(db, PIPELINE_COLUMNS, "WHERE p.workspace_id = $1 ORDER BY p.name", 0,
+                          NULL, CL_ARGS(call_of(t->r)->ws), err);
     return t->out ? 0 : err->code;
 }
 
@@ -308,8 +285,8 @@ static int versions_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
     if (p == NULL)
         return err->code;
     json_decref(p);
-    t->out = select_json(db, VERSION_COLUMNS, "WHERE v.pipeline_id = $1 ORDER BY v.number DESC", 0,
-                         CL_ARGS(id), NULL, err);
+    t->out = cl_db_select(db, VERSION_COLUMNS, "WHERE v.pipeline_id = $1 ORDER BY v.number DESC",
+                          0, NULL, CL_ARGS(id), err);
     return t->out ? 0 : err->code;
 }
 

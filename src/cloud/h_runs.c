@@ -30,24 +30,14 @@ static const char RUN_COLUMNS[] =
 
 json_t *cl_run_json(struct cl_db *db, const char *ws, const char *id, struct pd_err *err)
 {
-    struct pd_buf q = PD_BUF_INIT;
-    PGresult *res;
-    json_t *run = NULL;
+    char what[96];
+    snprintf(what, sizeof(what), "run %.40s in this workspace", id);
     if (!cl_is_uuid(id)) {
-        pd_fail(err, PD_ENOTFOUND, "no run %s in this workspace", id);
+        pd_fail(err, PD_ENOTFOUND, "no %s", what);
         return NULL;
     }
-    pd_buf_addf(&q, "%s WHERE r.workspace_id = $1 AND r.id = $2", RUN_COLUMNS);
-    res = cl_db_exec(db, q.ptr, CL_ARGS(ws, id), err);
-    pd_buf_release(&q);
-    if (res == NULL)
-        return NULL;
-    if (PQntuples(res))
-        run = cl_row_json(res, 0);
-    else
-        pd_fail(err, PD_ENOTFOUND, "no run %s in this workspace", id);
-    PQclear(res);
-    return run;
+    return cl_db_select(db, RUN_COLUMNS, "WHERE r.workspace_id = $1 AND r.id = $2", 1, what,
+                        CL_ARGS(ws, id), err);
 }
 
 /* ---- the state machine ------------------------------------------------------ */
@@ -201,23 +191,17 @@ void h_run_create(struct http_req *r)
 static int list_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
     struct http_req *r = t->r;
-    struct pd_buf q = PD_BUF_INIT;
-    PGresult *res;
-    pd_buf_addf(&q, "%s WHERE r.workspace_id = $1 AND ($2::text IS NULL OR r.pipeline_id::text = "
-                    "$2) AND ($3::text IS NULL OR r.state = $3) AND ($4::text IS NULL OR "
-                    "r.schedule_id::text = $4) ORDER BY r.id DESC LIMIT least(coalesce($5::int, "
-                    "50), 1000)",
-                RUN_COLUMNS);
-    res = cl_db_exec(db, q.ptr,
-                     CL_ARGS(call_of(r)->ws, http_query(r, "pipeline_id"), http_query(r, "state"),
-                             http_query(r, "schedule_id"), http_query(r, "limit")),
-                     err);
-    pd_buf_release(&q);
-    if (res == NULL)
-        return err->code;
-    t->out = cl_rows_json(res);
-    PQclear(res);
-    return 0;
+    t->out = cl_db_select(db, RUN_COLUMNS,
+                          "WHERE r.workspace_id = $1 AND ($2::text IS NULL OR r.pipeline_id::text "
+                          "= $2) AND ($3::text IS NULL OR r.state = $3) AND ($4::text IS NULL OR "
+                          "r.schedule_id::text = $4) ORDER BY r.id DESC LIMIT "
+                          "least(coalesce($5::int, 50), 1000)",
+                          0, NULL,
+                          CL_ARGS(call_of(r)->ws, http_query(r, "pipeline_id"),
+                                  http_query(r, "state"), http_query(r, "schedule_id"),
+                                  http_query(r, "limit")),
+                          err);
+    return t->out ? 0 : err->code;
 }
 
 void h_run_list(struct http_req *r) { cl_run(r, list_tx, NULL, 200); }

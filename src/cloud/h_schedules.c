@@ -182,16 +182,9 @@ void h_schedule_create(struct http_req *r)
 
 static int list_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
-    struct pd_buf q = PD_BUF_INIT;
-    PGresult *res;
-    pd_buf_addf(&q, "%s WHERE s.workspace_id = $1 ORDER BY s.created_at, s.id", SCHEDULE_COLUMNS);
-    res = cl_db_exec(db, q.ptr, CL_ARGS(call_of(t->r)->ws), err);
-    pd_buf_release(&q);
-    if (res == NULL)
-        return err->code;
-    t->out = cl_rows_json(res);
-    PQclear(res);
-    return 0;
+    t->out = cl_db_select(db, SCHEDULE_COLUMNS, "WHERE s.workspace_id = $1 ORDER BY s.created_at, s.id",
+                          0, NULL, CL_ARGS(call_of(t->r)->ws), err);
+    return t->out ? 0 : err->code;
 }
 
 void h_schedule_list(struct http_req *r) { cl_run(r, list_tx, NULL, 200); }
@@ -499,22 +492,15 @@ void h_schedule_ack(struct http_req *r) { cl_run(r, ack_tx, NULL, 200); }
 
 static int occurrences_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
-    struct pd_buf q = PD_BUF_INIT;
     json_t *s = schedule_json(db, call_of(t->r)->ws, http_param(t->r, "id"), err);
-    PGresult *res;
     if (s == NULL)
         return err->code;
     json_decref(s);
-    pd_buf_addf(&q, "%s WHERE o.schedule_id = $1 ORDER BY o.due_at DESC LIMIT least(coalesce($2::int, "
-                    "50), 1000)",
-                OCCURRENCE_COLUMNS);
-    res = cl_db_exec(db, q.ptr, CL_ARGS(http_param(t->r, "id"), http_query(t->r, "limit")), err);
-    pd_buf_release(&q);
-    if (res == NULL)
-        return err->code;
-    t->out = cl_rows_json(res);
-    PQclear(res);
-    return 0;
+    t->out = cl_db_select(db, OCCURRENCE_COLUMNS,
+                          "WHERE o.schedule_id = $1 ORDER BY o.due_at DESC LIMIT "
+                          "least(coalesce($2::int, 50), 1000)",
+                          0, NULL, CL_ARGS(http_param(t->r, "id"), http_query(t->r, "limit")), err);
+    return t->out ? 0 : err->code;
 }
 
 void h_schedule_occurrences(struct http_req *r)

@@ -25,40 +25,22 @@ static const char *body_str(const struct http_req *r, const char *name)
     return json_string_value(json_object_get(r->body, name));
 }
 
-/* One row of a query as the answer, or 404 with what (a result freed here). */
-static int one_row(struct cl_tx *t, PGresult *res, const char *what, struct pd_err *err)
+/* The answer: one row of the query (404 "no WHAT" when none), or all of its rows. */
+static int answer(struct cl_tx *t, struct cl_db *db, const char *columns, const char *rest,
+                  int one, const char *what, int n, const char *const *params, struct pd_err *err)
 {
-    if (res == NULL)
-        return err->code;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return pd_fail(err, PD_ENOTFOUND, "no %s", what);
-    }
-    t->out = cl_row_json(res, 0);
-    PQclear(res);
-    return 0;
-}
-
-static int all_rows(struct cl_tx *t, PGresult *res, struct pd_err *err)
-{
-    if (res == NULL)
-        return err->code;
-    t->out = cl_rows_json(res);
-    PQclear(res);
-    return 0;
+    t->out = cl_db_select(db, columns, rest, one, what, n, params, err);
+    return t->out ? 0 : err->code;
 }
 
 /* ---- workspaces ------------------------------------------------------------ */
 
 static int list_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
-    return all_rows(t,
-                    cl_db_exec(db,
-                               "SELECT w.id, w.name, m.role, w.created_at FROM workspaces w JOIN "
-                               "members m ON m.workspace_id = w.id WHERE m.user_id = $1 ORDER BY "
-                               "w.created_at, w.id",
-                               CL_ARGS(call_of(t->r)->user_id), err),
-                    err);
+    return answer(t, db,
+                  "SELECT w.id, w.name, m.role, w.created_at FROM workspaces w JOIN members m ON "
+                  "m.workspace_id = w.id WHERE m.user_id = $1 ORDER BY w.created_at, w.id",
+                  NULL, 0, NULL, CL_ARGS(call_of(t->r)->user_id), err);
 }
 
 void h_workspace_list(struct http_req *r) { cl_run(r, list_tx, NULL, 200); }
@@ -78,12 +60,8 @@ static int create_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
         (rc = cl_audit(db, t->r, id, "workspace.create", "workspace", id,
                        json_pack("{s:s}", "name", name), err)))
         return rc;
-    return one_row(t,
-                   cl_db_exec(db,
-                              "SELECT id, name, 'owner' AS role, created_at FROM workspaces WHERE "
-                              "id = $1",
-                              CL_ARGS(id), err),
-                   "workspace", err);
+    return answer(t, db, "SELECT id, name, 'owner' AS role, created_at FROM workspaces WHERE id = $1",
+                  NULL, 1, "workspace", CL_ARGS(id), err);
 }
 
 void h_workspace_create(struct http_req *r) { cl_run(r, create_tx, NULL, 201); }
@@ -91,13 +69,10 @@ void h_workspace_create(struct http_req *r) { cl_run(r, create_tx, NULL, 201); }
 static int get_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
     const struct cl_call *call = call_of(t->r);
-    return one_row(t,
-                   cl_db_exec(db,
-                              "SELECT id, name, $2::text AS role, created_at, (SELECT count(*) "
-                              "FROM members WHERE workspace_id = $1) AS members FROM workspaces "
-                              "WHERE id = $1",
-                              CL_ARGS(call->ws, cl_role_name(call->role)), err),
-                   "workspace", err);
+    return answer(t, db,
+                  "SELECT id, name, $2::text AS role, created_at, (SELECT count(*) FROM members "
+                  "WHERE workspace_id = $1) AS members FROM workspaces WHERE id = $1",
+                  NULL, 1, "workspace", CL_ARGS(call->ws, cl_role_name(call->role)), err);
 }
 
 void h_workspace_get(struct http_req *r) { cl_run(r, get_tx, NULL, 200); }
@@ -140,12 +115,8 @@ static const char MEMBER_COLUMNS[] =
 
 static int members_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
-    struct pd_buf q = PD_BUF_INIT;
-    int rc;
-    pd_buf_addf(&q, "%s ORDER BY m.created_at, u.email", MEMBER_COLUMNS);
-    rc = all_rows(t, cl_db_exec(db, q.ptr, CL_ARGS(call_of(t->r)->ws), err), err);
-    pd_buf_release(&q);
-    return rc;
+    return answer(t, db, MEMBER_COLUMNS, "ORDER BY m.created_at, u.email", 0, NULL,
+                  CL_ARGS(call_of(t->r)->ws), err);
 }
 
 void h_member_list(struct http_req *r) { cl_run(r, members_tx, NULL, 200); }
@@ -179,12 +150,8 @@ static int lock_members(struct cl_db *db, const char *ws, const char *user, char
 static int member_row(struct cl_db *db, struct cl_tx *t, const char *ws, const char *user,
                       struct pd_err *err)
 {
-    struct pd_buf q = PD_BUF_INIT;
-    int rc;
-    pd_buf_addf(&q, "%s AND m.user_id = $2", MEMBER_COLUMNS);
-    rc = one_row(t, cl_db_exec(db, q.ptr, CL_ARGS(ws, user), err), "member", err);
-    pd_buf_release(&q);
-    return rc;
+    return answer(t, db, MEMBER_COLUMNS, "AND m.user_id = $2", 1, "member", CL_ARGS(ws, user),
+                  err);
 }
 
 static int member_update_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
@@ -272,10 +239,8 @@ static int invite_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
     free(lower);
     if (rc)
         return rc;
-    pd_buf_addf(&q, "%s WHERE id = $1", INVITATION_COLUMNS);
-    rc = one_row(t, cl_db_exec(db, q.ptr, CL_ARGS(id), err), "invitation", err);
-    pd_buf_release(&q);
-    if (rc)
+    if ((rc = answer(t, db, INVITATION_COLUMNS, "WHERE id = $1", 1, "invitation", CL_ARGS(id),
+                     err)))
         return rc;
     /* The token exists only in this answer: no mail is sent, the inviter passes it on. */
     json_object_set_new(t->out, "token", json_string(token));
@@ -289,13 +254,8 @@ void h_invitation_create(struct http_req *r) { cl_run(r, invite_tx, NULL, 201); 
 
 static int invitations_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
-    struct pd_buf q = PD_BUF_INIT;
-    int rc;
-    pd_buf_addf(&q, "%s WHERE workspace_id = $1 ORDER BY created_at DESC, id",
-                INVITATION_COLUMNS);
-    rc = all_rows(t, cl_db_exec(db, q.ptr, CL_ARGS(call_of(t->r)->ws), err), err);
-    pd_buf_release(&q);
-    return rc;
+    return answer(t, db, INVITATION_COLUMNS, "WHERE workspace_id = $1 ORDER BY created_at DESC, id",
+                  0, NULL, CL_ARGS(call_of(t->r)->ws), err);
 }
 
 void h_invitation_list(struct http_req *r) { cl_run(r, invitations_tx, NULL, 200); }
@@ -304,18 +264,16 @@ static int revoke_invitation_tx(struct cl_db *db, struct cl_tx *t, struct pd_err
 {
     const struct cl_call *call = call_of(t->r);
     const char *id = http_param(t->r, "id");
-    PGresult *res;
-    int n, rc;
+    long n;
+    int rc;
     if (!cl_is_uuid(id))
         return pd_fail(err, PD_ENOTFOUND, "no invitation %s", id);
-    res = cl_db_exec(db,
-                     "UPDATE invitations SET revoked_at = coalesce(revoked_at, now()) WHERE id = "
-                     "$1 AND workspace_id = $2 AND accepted_at IS NULL",
-                     CL_ARGS(id, call->ws), err);
-    if (res == NULL)
+    n = cl_db_changed(db,
+                      "UPDATE invitations SET revoked_at = coalesce(revoked_at, now()) WHERE id = "
+                      "$1 AND workspace_id = $2 AND accepted_at IS NULL",
+                      CL_ARGS(id, call->ws), err);
+    if (n < 0)
         return err->code;
-    n = atoi(PQcmdTuples(res));
-    PQclear(res);
     if (n == 0)
         return pd_fail(err, PD_ENOTFOUND, "no pending invitation %s", id);
     if ((rc = cl_audit(db, t->r, call->ws, "invitation.revoke", "invitation", id, NULL, err)))
@@ -400,7 +358,6 @@ static int agent_create_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err
     const struct cl_call *call = call_of(t->r);
     const char *name = body_str(t->r, "name");
     char id[40], token[CL_TOKEN_MAX], hash[CL_HASH_TEXT];
-    struct pd_buf q = PD_BUF_INIT;
     int rc;
     pd_uuid7(id);
     cl_token_new("pca_", token);
@@ -412,10 +369,8 @@ static int agent_create_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err
         (rc = cl_audit(db, t->r, call->ws, "agent_token.create", "agent", id,
                        json_pack("{s:s}", "name", name), err)))
         return rc;
-    pd_buf_addf(&q, "%s WHERE id = $1", AGENT_COLUMNS);
-    rc = one_row(t, cl_db_exec(db, q.ptr, CL_ARGS(id), err), "agent token", err);
-    pd_buf_release(&q);
-    if (rc == 0) /* shown once: only its hash is kept */
+    /* The token is shown once, here: only its hash is kept. */
+    if ((rc = answer(t, db, AGENT_COLUMNS, "WHERE id = $1", 1, "agent token", CL_ARGS(id), err)) == 0)
         json_object_set_new(t->out, "token", json_string(token));
     return rc;
 }
@@ -424,12 +379,8 @@ void h_agent_token_create(struct http_req *r) { cl_run(r, agent_create_tx, NULL,
 
 static int agent_list_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
-    struct pd_buf q = PD_BUF_INIT;
-    int rc;
-    pd_buf_addf(&q, "%s WHERE workspace_id = $1 ORDER BY created_at, id", AGENT_COLUMNS);
-    rc = all_rows(t, cl_db_exec(db, q.ptr, CL_ARGS(call_of(t->r)->ws), err), err);
-    pd_buf_release(&q);
-    return rc;
+    return answer(t, db, AGENT_COLUMNS, "WHERE workspace_id = $1 ORDER BY created_at, id", 0, NULL,
+                  CL_ARGS(call_of(t->r)->ws), err);
 }
 
 void h_agent_token_list(struct http_req *r) { cl_run(r, agent_list_tx, NULL, 200); }
@@ -438,18 +389,16 @@ static int agent_revoke_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err
 {
     const struct cl_call *call = call_of(t->r);
     const char *id = http_param(t->r, "id");
-    PGresult *res;
-    int n, rc;
+    long n;
+    int rc;
     if (!cl_is_uuid(id))
         return pd_fail(err, PD_ENOTFOUND, "no agent token %s", id);
-    res = cl_db_exec(db,
-                     "UPDATE agent_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = "
-                     "$1 AND workspace_id = $2",
-                     CL_ARGS(id, call->ws), err);
-    if (res == NULL)
+    n = cl_db_changed(db,
+                      "UPDATE agent_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = "
+                      "$1 AND workspace_id = $2",
+                      CL_ARGS(id, call->ws), err);
+    if (n < 0)
         return err->code;
-    n = atoi(PQcmdTuples(res));
-    PQclear(res);
     if (n == 0)
         return pd_fail(err, PD_ENOTFOUND, "no agent token %s", id);
     if ((rc = cl_audit(db, t->r, call->ws, "agent_token.revoke", "agent", id, NULL, err)))
@@ -467,9 +416,8 @@ static int audit_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
     struct http_req *r = t->r;
     const char *limit = http_query(r, "limit");
     /* The workspace's events, and its members' sign-ins (which belong to no workspace). */
-    return all_rows(
-        t,
-        cl_db_exec(db,
+    return answer(
+        t, db,
                    "SELECT id, at, workspace_id, actor_id, actor_kind, actor_email, role, action, "
                    "target_kind, target_id, address, details FROM audit_log a WHERE "
                    "(a.workspace_id = $1 OR (a.workspace_id IS NULL AND a.actor_id IN (SELECT "
@@ -481,11 +429,10 @@ static int audit_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
                    "AND ($5::timestamptz IS NULL OR a.at >= $5) "
                    "AND ($6::timestamptz IS NULL OR a.at < $6) "
                    "ORDER BY a.id DESC LIMIT least(coalesce($7::int, 100), 10000)",
-                   CL_ARGS(call_of(r)->ws, http_query(r, "actor"), http_query(r, "action"),
+                   NULL, 0, NULL, CL_ARGS(call_of(r)->ws, http_query(r, "actor"), http_query(r, "action"),
                            http_query(r, "target"), http_query(r, "since"),
                            http_query(r, "until"), limit),
-                   err),
-        err);
+                   err);
 }
 
 void h_audit_list(struct http_req *r)

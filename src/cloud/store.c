@@ -249,6 +249,37 @@ int cl_store_read(struct cl_store *s, cl_tx_fn fn, void *arg, struct pd_err *err
     return rc;
 }
 
+json_t *cl_db_select(struct cl_db *db, const char *columns, const char *rest, int one,
+                     const char *what, int n, const char *const *params, struct pd_err *err)
+{
+    char *sql = rest ? xasprintf("%s %s", columns, rest) : NULL;
+    PGresult *res = cl_db_exec(db, sql ? sql : columns, n, params, err);
+    json_t *out = NULL;
+    free(sql);
+    if (res == NULL)
+        return NULL;
+    if (!one)
+        out = cl_rows_json(res);
+    else if (PQntuples(res))
+        out = cl_row_json(res, 0);
+    else
+        pd_fail(err, PD_ENOTFOUND, "no %s", what);
+    PQclear(res);
+    return out;
+}
+
+long cl_db_changed(struct cl_db *db, const char *sql, int n, const char *const *params,
+                   struct pd_err *err)
+{
+    PGresult *res = cl_db_exec(db, sql, n, params, err);
+    long changed;
+    if (res == NULL)
+        return -1;
+    changed = atol(PQcmdTuples(res));
+    PQclear(res);
+    return changed;
+}
+
 /* ---- rows as JSON --------------------------------------------------------- */
 
 /* "2026-12-03 17:49:11.123456+00" (ISO DateStyle, UTC) as RFC 3339. */

@@ -69,6 +69,18 @@ int cl_store_tx(struct cl_store *s, cl_tx_fn fn, void *arg, struct pd_err *err);
 int cl_store_read(struct cl_store *s, cl_tx_fn fn, void *arg, struct pd_err *err);
 
 /*
+ * The rows of columns (a SELECT ... FROM ...) followed by rest (WHERE ...,
+ * ORDER BY ...; NULL: none) as JSON: with one, the first row as an object, or
+ * NULL with PD_ENOTFOUND "no WHAT" when there is none; else an array of
+ * objects. NULL with err on a failed query.
+ */
+json_t *cl_db_select(struct cl_db *db, const char *columns, const char *rest, int one,
+                     const char *what, int n, const char *const *params, struct pd_err *err);
+/* How many rows a statement (UPDATE, DELETE) changed, or -1 with err. */
+long cl_db_changed(struct cl_db *db, const char *sql, int n, const char *const *params,
+                   struct pd_err *err);
+
+/*
  * Row i of a result as a JSON object, each column by its type: booleans,
  * integers, numbers, json/jsonb parsed, timestamps as RFC 3339 UTC
  * ("2026-12-03T17:49:11.123456Z"), everything else as text; NULL as null.

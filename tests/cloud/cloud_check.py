@@ -29,16 +29,12 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
 from contract import Contract  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cloudlib import FAILS, check, uuid7  # noqa: E402
+
 BIN, WORK = sys.argv[1], sys.argv[2]
 CONTRACT = None  # the server's document, once it is up: every answer is checked against it
 DATA = os.path.join(WORK, "cloud")
-FAILS = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what, file=sys.stderr)
 
 
 def call(method, path, body=None, token=None, headers=None, raw=False):
@@ -74,15 +70,6 @@ def login(email, password):
     s, d, _ = call("POST", "/auth/login", {"email": email, "password": password})
     check(s == 200, "login %s: %s %s" % (email, s, d))
     return d
-
-
-def uuid7():
-    """A UUIDv7: 48 bits of milliseconds, version 7, random bits."""
-    ms = int(time.time() * 1000)
-    r = int.from_bytes(os.urandom(10), "big")
-    n = (ms << 80) | (0x7 << 76) | ((r >> 68) & 0xFFF) << 64 | (0b10 << 62) | (r & ((1 << 62) - 1))
-    h = "%032x" % n
-    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
 
 def b64(data):

@@ -24,15 +24,11 @@ import urllib.request
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cloudlib import FAILS, check, uuid7  # noqa: E402
+
 BIN, WORK = sys.argv[1], sys.argv[2]
 DATA = os.path.join(WORK, "cloud")
-FAILS = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what, file=sys.stderr)
 
 
 def call(method, path, body=None, token=None, headers=None, base=None):
@@ -51,14 +47,6 @@ def call(method, path, body=None, token=None, headers=None, base=None):
         return status, json.loads(text) if text else None, hdrs
     except ValueError:
         return status, text, hdrs
-
-
-def uuid7():
-    ms = int(time.time() * 1000)
-    r = int.from_bytes(os.urandom(10), "big")
-    n = (ms << 80) | (0x7 << 76) | ((r >> 68) & 0xFFF) << 64 | (0b10 << 62) | (r & ((1 << 62) - 1))
-    h = "%032x" % n
-    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
 
 def start(args, err_name):
