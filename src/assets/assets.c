@@ -61,6 +61,23 @@ int pd_assets_open(struct pd_warehouse *wh, const char *home, const char *projec
     return rc;
 }
 
+int pd_assets_open_at(struct pd_warehouse *wh, const char *project, const char *dir,
+                      volatile sig_atomic_t *cancel, struct pd_assets *out, struct pd_err *err)
+{
+    char *analyses = xasprintf("%s/analyses", dir);
+    int rc;
+    memset(out, 0, sizeof(*out));
+    rc = dp_project_load(project, analyses, &out->project, err);
+    free(analyses);
+    if (rc)
+        return rc;
+    if ((rc = bind(wh, cancel, out, err)) != 0) {
+        dp_project_free(out->project);
+        out->project = NULL;
+    }
+    return rc;
+}
+
 int pd_assets_open_dbt(struct pd_warehouse *wh, const char *dir, volatile sig_atomic_t *cancel,
                        struct pd_assets *out, struct pd_err *err)
 {

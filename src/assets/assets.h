@@ -33,6 +33,12 @@ char *pd_assets_dir(const char *home, const char *project);
 int pd_assets_open(struct pd_warehouse *wh, const char *home, const char *project,
                    volatile sig_atomic_t *cancel, struct pd_assets *out, struct pd_err *err);
 
+/*
+ * Open project's analyses from DIR/analyses instead of its folder in the data
+ * home (a pipeline version fetched for a scheduled run); nothing is registered.
+ */
+int pd_assets_open_at(struct pd_warehouse *wh, const char *project, const char *dir,
+                      volatile sig_atomic_t *cancel, struct pd_assets *out, struct pd_err *err);
 /* Load the project from a dbt-style folder instead (see duckpipe/dbt.h). */
 int pd_assets_open_dbt(struct pd_warehouse *wh, const char *dir, volatile sig_atomic_t *cancel,
                        struct pd_assets *out, struct pd_err *err);

@@ -82,7 +82,8 @@ static int models(struct pd_assets *s, const struct pd_dbt_opts *o, struct pd_db
 {
     struct dp_plan *p = NULL;
     struct model_view view = {o, t};
-    struct dp_run_opts ro = {.continue_on_failure = 1, .on_step = on_step, .arg = &view};
+    struct dp_run_opts ro = {.run_id = o->run_id, .continue_on_failure = 1, .on_step = on_step,
+                             .arg = &view};
     struct dp_run_result res;
     int rc = plan(s, o, &p, err);
     if (rc)

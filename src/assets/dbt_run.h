@@ -35,6 +35,7 @@ struct pd_dbt_opts {
     const char *const *select;  /* selectors as in dp_compile_opts */
     size_t nselect;
     int full_refresh;
+    const char *run_id;         /* the models' run id (NULL: a new one) */
     pd_dbt_report on_node;      /* may be NULL */
     void *arg;
 };

@@ -96,6 +96,12 @@ static const struct keydef keys[] = {
     {{"agent.conversation_ttl", "30d", "a duration such as 7d or 12h (0 = keep forever)",
       "Conversations idle this long are deleted with their work zone.", 0},
      K_DURATION, 0, 0},
+    {{"cloud.run_schedules", "on", "on or off",
+      "Whether `pluto-duck run` runs the Pluto Cloud workspace's schedules while signed in.", 0},
+     K_CHOICE, 0, 0},
+    {{"cloud.poll_interval", "30s", "a duration such as 30s or 1m (at least 1s)",
+      "How often the schedule runner asks Pluto Cloud what is due (plus up to as much again).", 0},
+     K_DURATION, 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

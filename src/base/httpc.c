@@ -7,8 +7,10 @@
 
 #include <curl/curl.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <strings.h>
 
@@ -65,6 +67,8 @@ int pd_httpc_do(const struct pd_httpc_req *req, struct pd_httpc_resp *resp, stru
     struct curl_slist *headers = NULL;
     struct pd_buf line = PD_BUF_INIT;
     const char *what = req->what ? req->what : req->url;
+    FILE *upload = NULL;
+    struct stat st;
     CURLcode cc;
     int rc = 0;
 
@@ -72,7 +76,19 @@ int pd_httpc_do(const struct pd_httpc_req *req, struct pd_httpc_resp *resp, stru
     pd_buf_init(&resp->body, 0);
     if (h == NULL)
         return pd_fail(err, PD_EINTERNAL, "libcurl failed to start");
-    if (req->body) {
+    if (req->upload_file) {
+        if ((upload = fopen(req->upload_file, "rb")) == NULL || fstat(fileno(upload), &st) != 0) {
+            rc = pd_fail(err, PD_EIO, "cannot read %s: %s", req->upload_file, strerror(errno));
+            if (upload)
+                fclose(upload);
+            curl_easy_cleanup(h);
+            return rc;
+        }
+        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(h, CURLOPT_READDATA, upload);
+        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
+    }
+    if (req->body || req->upload_file) {
         pd_buf_addf(&line, "Content-Type: %s",
                     req->content_type ? req->content_type : "application/json");
         headers = curl_slist_append(headers, line.ptr);
@@ -124,6 +140,8 @@ int pd_httpc_do(const struct pd_httpc_req *req, struct pd_httpc_resp *resp, stru
     pd_buf_release(&line);
     curl_slist_free_all(headers);
     curl_easy_cleanup(h);
+    if (upload)
+        fclose(upload);
     return rc;
 }
 

@@ -20,6 +20,7 @@ struct pd_httpc_req {
     const char *bearer;     /* Authorization: Bearer ..., or NULL */
     const char *body;       /* NULL: none */
     size_t body_len;        /* 0 with a body: strlen(body) */
+    const char *upload_file; /* send this file as the body, streamed (instead of body) */
     const char *content_type; /* of the body (default application/json) */
     const char *if_none_match; /* a conditional GET, or NULL */
     double timeout_s;       /* the whole request (0: none) */

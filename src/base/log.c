@@ -23,6 +23,9 @@ static enum pd_log_level file_level = PD_LOG_INFO;
 static int mirror_on;
 static enum pd_log_level mirror_level = PD_LOG_WARN;
 static _Thread_local char trace_id[64];
+static _Thread_local json_t *context;          /* fields of every record of this thread */
+static _Thread_local pd_log_sink capture_fn;   /* and who else sees them */
+static _Thread_local void *capture_arg;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
@@ -87,9 +90,20 @@ const char *pd_log_trace_id(void)
     return trace_id[0] ? trace_id : NULL;
 }
 
+void pd_log_set_context(json_t *fields)
+{
+    context = fields;
+}
+
+void pd_log_capture(pd_log_sink fn, void *arg)
+{
+    capture_fn = fn;
+    capture_arg = arg;
+}
+
 void pd_log(enum pd_log_level level, const char *msg, const char *fields_fmt, ...)
 {
-    int to_file, to_mirror;
+    int to_file, to_mirror, to_capture = capture_fn && level >= PD_LOG_INFO;
     char ts[40];
     json_t *rec, *fields = NULL;
     char *line;
@@ -98,7 +112,7 @@ void pd_log(enum pd_log_level level, const char *msg, const char *fields_fmt, ..
     to_file = log_fd >= 0 && level >= file_level;
     to_mirror = mirror_on && level >= mirror_level;
     pthread_mutex_unlock(&log_lock);
-    if (!to_file && !to_mirror)
+    if (!to_file && !to_mirror && !to_capture)
         return;
 
     rec = json_object();
@@ -107,6 +121,8 @@ void pd_log(enum pd_log_level level, const char *msg, const char *fields_fmt, ..
     json_object_set_new(rec, "msg", json_string(msg));
     if (trace_id[0])
         json_object_set_new(rec, "trace_id", json_string(trace_id));
+    if (context)
+        json_object_update(rec, context);
     if (fields_fmt) {
         va_list ap;
         va_start(ap, fields_fmt);
@@ -117,11 +133,14 @@ void pd_log(enum pd_log_level level, const char *msg, const char *fields_fmt, ..
         json_decref(fields);
     }
 
-    if (to_file && (line = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(8))) != NULL) {
+    if ((to_file || to_capture) &&
+        (line = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(8))) != NULL) {
         size_t n = strlen(line);
+        if (to_capture)
+            capture_fn(capture_arg, line);
         line[n] = '\n'; /* json_dumps leaves room only for the NUL: rewrite it */
         pthread_mutex_lock(&log_lock);
-        if (log_fd >= 0 && write(log_fd, line, n + 1) < 0) {
+        if (to_file && log_fd >= 0 && write(log_fd, line, n + 1) < 0) {
             /* dropped: logging never fails the caller */
         }
         pthread_mutex_unlock(&log_lock);

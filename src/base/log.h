@@ -35,6 +35,19 @@ void pd_log_close(void);
 /* The trace id of the calling thread's current operation (NULL clears it). Copied. */
 void pd_log_set_trace_id(const char *trace_id);
 const char *pd_log_trace_id(void);
+/*
+ * Fields every record of the calling thread carries from now on ({"run_id":
+ * ..., "project_id": ...}), under the caller's own; NULL clears them. The
+ * object is borrowed: keep it alive until it is cleared.
+ */
+void pd_log_set_context(json_t *fields);
+/*
+ * Also hand each record of the calling thread at info or above, as its JSON
+ * line (no newline), to fn, whatever the file's level; NULL stops. A run's
+ * lines are collected this way to be sent with it.
+ */
+typedef void (*pd_log_sink)(void *arg, const char *line);
+void pd_log_capture(pd_log_sink fn, void *arg);
 
 /*
  * Write a record. fields_fmt is a jansson json_pack() format for an object of

@@ -131,6 +131,7 @@ int cmd_ingest(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_analysis(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_dbt(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_run(struct cli_ctx *, const struct cli_args *, struct pd_err *);
+int cmd_agent(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_project(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_board(struct cli_ctx *, const struct cli_args *, struct pd_err *);
 int cmd_query(struct cli_ctx *, const struct cli_args *, struct pd_err *);

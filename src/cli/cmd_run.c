@@ -56,7 +56,8 @@ static int write_runtime(const char *path, const struct srv_opts *o, int port, s
     return rc;
 }
 
-int cmd_run(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
+/* Serve; an agent must run the workspace's schedules (no sign-in: it does not start). */
+static int serve(struct cli_ctx *ctx, const struct cli_args *a, int agent, struct pd_err *err)
 {
     const char *home = pd_config_home(ctx->cfg);
     const char *host = cli_arg(a, "host") ? cli_arg(a, "host") : pd_config_get(ctx->cfg, "server.host");
@@ -101,6 +102,13 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     o.sources = ctx->sources;
     o.history = ctx->history;
     o.cli = cli_remote_serve;
+    o.run_schedules = agent ? 2 : strcmp(pd_config_get(ctx->cfg, "cloud.run_schedules"), "on") == 0;
+    o.poll_s = pd_config_seconds(ctx->cfg, "cloud.poll_interval");
+    if (cli_given(a, "poll-interval") && pd_duration_parse(cli_arg(a, "poll-interval"), &o.poll_s))
+        return pd_fail(err, PD_EUSAGE, "--poll-interval must be a duration such as 30s or 1m, got '%s'",
+                       cli_arg(a, "poll-interval"));
+    if (o.poll_s < 1)
+        o.poll_s = 1;
     if (rc == 0)
         rc = srv_start(&s, &o, err);
     if (rc == 0)
@@ -114,7 +122,8 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    fprintf(cli_err, "pluto-duck serving http://%s%s%s:%d%s (Ctrl-C stops)\n",
+    fprintf(cli_err, "pluto-duck %s http://%s%s%s:%d%s (Ctrl-C stops)\n",
+            agent ? "agent running the workspace's schedules, serving" : "serving",
             strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", srv_port(s),
             o.token ? " with a token" : "");
     pd_log(PD_LOG_INFO, "server started", "{s:s, s:i}", "host", host, "port", srv_port(s));
@@ -129,4 +138,14 @@ int cmd_run(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     free(runtime);
     pd_log(PD_LOG_INFO, "server stopped", "{}");
     return 0;
+}
+
+int cmd_run(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
+{
+    return serve(ctx, a, 0, err);
+}
+
+int cmd_agent(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
+{
+    return serve(ctx, a, 1, err);
 }

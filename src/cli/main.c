@@ -166,6 +166,7 @@ static const struct cli_opt run_opts[] = {
     {"port", 'p', "PORT", "port to listen on (default: server.port, 8123; 0: any free port)"},
     {"token", 0, "TOKEN", "require 'Authorization: Bearer TOKEN' (default: server.token)"},
     {"threads", 0, "N", "HTTP worker threads (default 4)"},
+    {"poll-interval", 0, "DURATION", "ask Pluto Cloud what is due this often, plus up to as much again (default: cloud.poll_interval, 30s)"},
     {0}};
 
 static const struct cli_command commands[] = {
@@ -307,6 +308,19 @@ static const struct cli_command commands[] = {
      "port, token) and removes it when stopped. Binding an address other than loopback\n"
      "needs a token. Ctrl-C or SIGTERM stops it: requests in flight may finish, running\n"
      "jobs are cancelled, the warehouse is closed cleanly.",
+     run_opts, NULL},
+    {"agent", cmd_agent, CMD_NEEDS_WAREHOUSE, 0, 0, "",
+     "run the Pluto Cloud workspace's schedules on this machine (headless)",
+     "What `pluto-duck run` does, for a machine nobody sits at: it serves the same API and\n"
+     "runs the schedules of the workspace in use (pluto-duck cloud login, cloud workspace\n"
+     "use), and does not start unless it is signed in. It asks Pluto Cloud what is due every\n"
+     "poll interval plus a random part of one, claims an occurrence, runs the pipeline at\n"
+     "the version the schedule pins (duckpipe, or dbt build for a dbt project), and writes\n"
+     "reports/RUN_ID/report.html and metadata.json. Run states, log lines and reports go\n"
+     "through an outbox in the warehouse, so a cloud that does not answer loses nothing:\n"
+     "they are delivered, once each, when it answers again. Occurrences missed while it was\n"
+     "off are caught up as each schedule's catch_up says. `pluto-duck run` does the same\n"
+     "while signed in, unless cloud.run_schedules is off.",
      run_opts, NULL},
     {"history", cmd_history, CMD_NEEDS_WAREHOUSE | CMD_FORMAT, 0, 0, "",
      "list executed statements, newest first", NULL, history_opts, NULL},

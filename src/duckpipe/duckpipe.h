@@ -263,6 +263,7 @@ struct dp_step_result {
 };
 
 struct dp_run_opts {
+    const char *run_id;   /* the run's id (a UUID made by the caller), or NULL: a new UUIDv7 */
     double timeout_s;     /* per step; 0: none */
     int continue_on_failure;
     /* Called before (result == NULL) and after each step that runs or is skipped. */

@@ -483,8 +483,9 @@ static int run_step(const struct dp_plan *plan, const struct dp_step *s, const s
     char *tmp = NULL, *abs = NULL;
     int rc;
 
-    pd_log(PD_LOG_INFO, "analysis step started", "{s:s, s:s, s:s, s:s}", "run_id", run_id,
-           "project", plan->project->name, "analysis", s->a->id, "reason", r->reason);
+    pd_log(PD_LOG_INFO, "analysis step started", "{s:s, s:s, s:s, s:s, s:s}", "run_id", run_id,
+           "project", plan->project->name, "analysis", s->a->id, "asset_id", s->a->id, "reason",
+           r->reason);
     if (s->param_error) {
         rc = pd_fail(&e, PD_EINVAL, "%s", s->param_error);
     } else {
@@ -531,7 +532,8 @@ static int run_step(const struct dp_plan *plan, const struct dp_step *s, const s
                 e.msg);
     }
     pd_log(rc ? PD_LOG_WARN : PD_LOG_INFO, rc ? "analysis step failed" : "analysis step done",
-           "{s:s, s:s, s:s, s:I, s:f, s:s?}", "run_id", run_id, "analysis", s->a->id, "status",
+           "{s:s, s:s, s:s, s:s, s:I, s:f, s:s?}", "run_id", run_id, "analysis", s->a->id,
+           "asset_id", s->a->id, "status",
            rc ? "failed" : "ok", "rows", (json_int_t)r->rows, "duration_ms", r->seconds * 1000,
            "error", r->error);
     free(tmp);
@@ -569,7 +571,10 @@ static int run_locked(const struct dp_plan *plan, const struct dp_env *env,
     if (!o)
         o = &none;
     memset(out, 0, sizeof(*out));
-    pd_uuid7(out->run_id);
+    if (o->run_id && strlen(o->run_id) < sizeof(out->run_id))
+        snprintf(out->run_id, sizeof(out->run_id), "%s", o->run_id);
+    else
+        pd_uuid7(out->run_id);
     out->steps = xcalloc(plan->n + 1, sizeof(*out->steps));
     out->n = plan->n;
     args_json((struct dp_plan *)plan);

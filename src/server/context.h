@@ -42,6 +42,8 @@ struct srv_jobs *srv_jobs(struct srv *s);
 srv_cli_fn srv_cli(struct srv *s);
 const char *srv_web_dir(struct srv *s);
 struct http_server *srv_http(struct srv *s);
+/* The Pluto Cloud schedule runner, or NULL when schedules are not run here. */
+struct pd_runner *srv_runner(struct srv *s);
 
 /*
  * A setting's value now (heap, NULL for an unknown key): the one PUT /settings

@@ -18,6 +18,9 @@ void h_job_events(struct http_req *r);
 void h_job_cancel(struct http_req *r);
 void h_cli(struct http_req *r);
 
+/* h_cloud.c */
+void h_cloud_status(struct http_req *r);
+
 /* h_query.c */
 void h_query_create(struct http_req *r);
 void h_query_get(struct http_req *r);

@@ -228,6 +228,10 @@ const struct http_route srv_routes[] = {
     {HTTP_GET, V1 "/skills", h_skills, 0, "skill", "list",
      "The skills the agent can load (built in, the user's, the project's) and the SKILL.md "
      "files that could not be read.", OBJ(PROJECT), "Skills", 200},
+    {HTTP_GET, V1 "/cloud/status", h_cloud_status, 0, "cloud", "status",
+     "Pluto Cloud as this app sees it: the sign-in, what the outbox still holds, what the "
+     "schedule runner is doing and its notices (catch-up runs, the cloud back online).",
+     NULL, "CloudStatus", 200},
     {HTTP_GET, V1 "/settings", h_settings_get, HTTP_INLINE, "settings", "get",
      "The agent's settings: provider, model, base_url, timeout, send_rows; the API key masked.",
      NULL, "Settings", 200},

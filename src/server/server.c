@@ -13,7 +13,11 @@
 #include "base/config.h"
 #include "base/err.h"
 #include "base/jexact.h"
+#include "base/log.h"
 #include "base/strv.h"
+#include "sync/cloud.h"
+#include "sync/outbox.h"
+#include "sync/runner.h"
 #include "warehouse/encode.h"
 
 #include <pthread.h>
@@ -27,6 +31,8 @@ struct srv {
     struct srv_jobs *jobs;
     pthread_mutex_t mu;
     struct pd_strv set_keys, set_values; /* settings changed while running (srv_setting_put) */
+    struct pd_outbox_sender *sender;     /* delivers what Pluto Cloud is owed */
+    struct pd_runner *runner;            /* runs the workspace's schedules, or NULL */
 };
 
 /* ---- small accessors ---------------------------------------------------- */
@@ -39,6 +45,7 @@ const char *srv_web_dir(struct srv *s) { return s->o.web_dir ? s->o.web_dir : PD
 struct srv_jobs *srv_jobs(struct srv *s) { return s->jobs; }
 srv_cli_fn srv_cli(struct srv *s) { return s->o.cli; }
 struct http_server *srv_http(struct srv *s) { return s->http; }
+struct pd_runner *srv_runner(struct srv *s) { return s->runner; }
 int srv_port(const struct srv *s) { return http_server_port(s->http); }
 
 char *srv_setting(struct srv *s, const char *key)
@@ -130,6 +137,31 @@ void srv_reply_rows(struct http_req *r, srv_rows_fn fn, void *arg, unsigned one_
 
 /* ---- start and stop ----------------------------------------------------- */
 
+/* Signed in to Pluto Cloud: deliver the outbox, and run the schedules when asked to. */
+static int start_cloud(struct srv *s, struct pd_err *err)
+{
+    const char *home = pd_config_home(s->o.cfg);
+    struct pd_cloud_session cs;
+    struct pd_err e = PD_ERR_INIT;
+    struct pd_runner_opts ro = {.wh = s->o.wh, .cfg = s->o.cfg, .home = home,
+                                .poll_s = s->o.poll_s};
+    if (pd_cloud_load(home, &cs, &e) != 0) {
+        if (s->o.run_schedules == 2)
+            return pd_fail(err, PD_EUSAGE, "%s, then start the agent again", e.msg);
+        return 0;
+    }
+    s->sender = pd_outbox_sender_start(s->o.wh, home);
+    if (s->o.run_schedules == 0)
+        return 0;
+    ro.sender = s->sender;
+    if ((s->runner = pd_runner_start(&ro, &e)) == NULL) {
+        if (s->o.run_schedules == 2)
+            return pd_fail(err, e.code, "%s", e.msg);
+        pd_log(PD_LOG_WARN, "schedules are not run", "{s:s}", "reason", e.msg);
+    }
+    return 0;
+}
+
 int srv_start(struct srv **out, const struct srv_opts *o, struct pd_err *err)
 {
     struct srv_jobs_opts jo = {.workers = o->job_workers, .max_queued = 256, .keep_s = 3600,
@@ -148,6 +180,7 @@ int srv_start(struct srv **out, const struct srv_opts *o, struct pd_err *err)
     pthread_mutex_init(&s->mu, NULL);
     ho.app = s;
     if ((rc = srv_jobs_new(&s->jobs, o->wh, &jo, err)) != 0 ||
+        (rc = start_cloud(s, err)) != 0 ||
         (rc = http_server_start(&s->http, &ho, err)) != 0) {
         srv_stop(s);
         return rc;
@@ -165,6 +198,8 @@ void srv_stop(struct srv *s)
     if (s->jobs)
         srv_jobs_stop(s->jobs);
     http_server_stop(s->http);
+    pd_runner_stop(s->runner); /* a run under way is cancelled and its end queued */
+    pd_outbox_sender_stop(s->sender);
     srv_jobs_free(s->jobs);
     pd_strv_clear(&s->set_keys);
     pd_strv_clear(&s->set_values);

@@ -49,6 +49,10 @@ struct srv_opts {
     struct pd_sources *sources;
     struct pd_history *history;
     srv_cli_fn cli;
+    /* Pluto Cloud: 0 off, 1 run the workspace's schedules when signed in, 2 (pluto-duck
+       agent) fail to start unless they can run. poll_s: cloud.poll_interval. */
+    int run_schedules;
+    double poll_s;
 };
 
 /* Start serving. Fails with PD_EINVAL (non-loopback without a token), PD_EIO (port in use). */

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,18 +91,30 @@ int pd_cloud_save(const char *home, const struct pd_cloud_session *s, struct pd_
 
 /* ---- one request ---------------------------------------------------------------------- */
 
-/* method url with body (may be NULL) and token: the status and parsed answer, or an error. */
-static int request(const char *method, const char *url, const json_t *body, const char *token,
-                   json_t **out, long *status, struct pd_err *err)
+/* A conditional GET: the entity tag sent, and the one answered. */
+struct cond {
+    const char *if_none_match;
+    char *etag; /* [128] */
+};
+
+/*
+ * method url with body (may be NULL) and token (c: conditional, may be NULL):
+ * the status and parsed answer, or an error.
+ */
+static int request_if(const char *method, const char *url, const json_t *body, const char *token,
+                      struct cond *c, json_t **out, long *status, struct pd_err *err)
 {
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     struct pd_httpc_req req = {.method = method, .url = url, .bearer = token,
                                .body = text ? text : (strcmp(method, "GET") ? "{}" : NULL),
+                               .if_none_match = c ? c->if_none_match : NULL,
                                .timeout_s = 30, .what = "Pluto Cloud"};
     struct pd_httpc_resp resp;
     int rc = pd_httpc_do(&req, &resp, err);
     *out = NULL;
     *status = resp.status;
+    if (c)
+        snprintf(c->etag, 128, "%s", resp.etag);
     if (rc == 0 && resp.body.len) {
         *out = pd_json_loadb_exact(resp.body.ptr, resp.body.len, 0, NULL);
         if (*out == NULL && resp.status < 300)
@@ -109,6 +123,12 @@ static int request(const char *method, const char *url, const json_t *body, cons
     pd_httpc_release(&resp);
     free(text);
     return rc;
+}
+
+static int request(const char *method, const char *url, const json_t *body, const char *token,
+                   json_t **out, long *status, struct pd_err *err)
+{
+    return request_if(method, url, body, token, NULL, out, status, err);
 }
 
 /* The error an answer with an envelope stands for. */
@@ -176,8 +196,39 @@ static int refresh(const char *home, struct pd_cloud_session *s, struct pd_err *
     return rc ? err->code : 0;
 }
 
-int pd_cloud_call(const char *home, const char *method, const char *path, json_t *body,
-                  json_t **out, long *status, struct pd_err *err)
+/*
+ * One refresh at a time in a data home, among threads and processes: a refresh
+ * token used twice counts as stolen and revokes the sign-in. Whoever waited
+ * finds the tokens another refreshed (the access token is no longer the one it
+ * saw) and uses them.
+ */
+static pthread_mutex_t refresh_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static int refresh_once(const char *home, struct pd_cloud_session *s, const char *seen,
+                        struct pd_err *err)
+{
+    char *path = xasprintf("%s/cloud/refresh.lock", home), *now;
+    int fd, rc;
+    pthread_mutex_lock(&refresh_mutex);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    free(path);
+    if (fd >= 0)
+        flock(fd, LOCK_EX);
+    if ((rc = pd_cloud_load(home, s, err)) == 0) {
+        now = pd_secret_get(home, ACCESS_KEY);
+        if (!(now && seen && strcmp(now, seen) != 0 &&
+              pd_now_ms() < s->access_expires_ms - REFRESH_MARGIN_MS))
+            rc = refresh(home, s, err);
+        free(now);
+    }
+    if (fd >= 0)
+        close(fd); /* and the lock with it */
+    pthread_mutex_unlock(&refresh_mutex);
+    return rc;
+}
+
+static int call(const char *home, const char *method, const char *path, json_t *body,
+                struct cond *c, json_t **out, long *status, struct pd_err *err)
 {
     struct pd_cloud_session s;
     char url[1200], *token = NULL;
@@ -188,15 +239,19 @@ int pd_cloud_call(const char *home, const char *method, const char *path, json_t
         return rc;
     }
     snprintf(url, sizeof(url), "%s/api/v1%s", s.url, path);
+    token = pd_secret_get(home, ACCESS_KEY);
     for (attempt = 0; attempt < 2; attempt++) {
-        if ((attempt == 0 && pd_now_ms() > s.access_expires_ms - REFRESH_MARGIN_MS) || attempt == 1)
-            if ((rc = refresh(home, &s, err)) != 0)
+        if (attempt == 1 || token == NULL ||
+            pd_now_ms() > s.access_expires_ms - REFRESH_MARGIN_MS) {
+            if ((rc = refresh_once(home, &s, token, err)) != 0)
                 break;
-        free(token);
-        token = pd_secret_get(home, ACCESS_KEY);
+            free(token);
+            token = pd_secret_get(home, ACCESS_KEY);
+        }
         json_decref(*out);
         *out = NULL;
-        if ((rc = request(method, url, body, token, out, status, err)) != 0 || *status != 401)
+        if ((rc = request_if(method, url, body, token, c, out, status, err)) != 0 ||
+            *status != 401)
             break;
     }
     if (rc == 0 && *status >= 400) {
@@ -207,6 +262,19 @@ int pd_cloud_call(const char *home, const char *method, const char *path, json_t
     free(token);
     json_decref(body);
     return rc;
+}
+
+int pd_cloud_call(const char *home, const char *method, const char *path, json_t *body,
+                  json_t **out, long *status, struct pd_err *err)
+{
+    return call(home, method, path, body, NULL, out, status, err);
+}
+
+int pd_cloud_get_if(const char *home, const char *path, const char *etag, char etag_out[128],
+                    json_t **out, long *status, struct pd_err *err)
+{
+    struct cond c = {.if_none_match = etag, .etag = etag_out};
+    return call(home, "GET", path, NULL, &c, out, status, err);
 }
 
 /* ---- the device grant ----------------------------------------------------------------- */

@@ -70,4 +70,11 @@ int pd_cloud_logout(const char *home, struct pd_err *err);
 int pd_cloud_call(const char *home, const char *method, const char *path, json_t *body,
                   json_t **out, long *status, struct pd_err *err);
 
+/*
+ * A conditional GET of path: with etag (NULL: none) sent as If-None-Match,
+ * *status 304 means unchanged (*out NULL); etag_out gets the answer's tag.
+ */
+int pd_cloud_get_if(const char *home, const char *path, const char *etag, char etag_out[128],
+                    json_t **out, long *status, struct pd_err *err);
+
 #endif

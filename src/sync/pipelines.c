@@ -271,20 +271,70 @@ static int write_files(const char *root, const json_t *files, const json_t *old,
     return 0;
 }
 
+/* The local project a pipeline of the session's workspace becomes: WORKSPACE__PIPELINE. */
+static void project_name(const struct pd_cloud_session *s, const char *pipeline, char out[64])
+{
+    char ws[64], pn[80];
+    id_part(s->workspace_name, ws, sizeof(ws));
+    id_part(pipeline, pn, sizeof(pn));
+    snprintf(out, 64, "%.30s__%.31s", ws, pn);
+}
+
+int pd_sync_checkout(const char *home, const char *pipeline_id, int version, char project[64],
+                     char **dir, struct pd_err *err)
+{
+    struct pd_cloud_session s;
+    json_t *pl = NULL, *v = NULL;
+    char path[300], *done;
+    long code = 0;
+    int rc;
+    *dir = NULL;
+    if ((rc = workspace_of(home, &s, err)) != 0)
+        return rc;
+    if (strspn(pipeline_id, "0123456789abcdef-") != strlen(pipeline_id) || !*pipeline_id ||
+        strlen(pipeline_id) > 40)
+        return pd_fail(err, PD_EINVAL, "the server sent a pipeline id that is not a UUID");
+    snprintf(path, sizeof(path), "/workspaces/%s/pipelines/%s", s.workspace_id, pipeline_id);
+    if ((rc = pd_cloud_call(home, "GET", path, NULL, &pl, &code, err)) != 0)
+        return rc;
+    project_name(&s, json_string_value(json_object_get(pl, "name")), project);
+    json_decref(pl);
+    *dir = xasprintf("%s/cloud/versions/%s/%d", home, pipeline_id, version);
+    done = xasprintf("%s/.complete", *dir);
+    if (access(done, F_OK) != 0) { /* versions never change: fetched once */
+        snprintf(path, sizeof(path), "/workspaces/%s/pipelines/%s/versions/%d", s.workspace_id,
+                 pipeline_id, version);
+        if ((rc = pd_cloud_call(home, "GET", path, NULL, &v, &code, err)) == 0 &&
+            (rc = pd_mkdir_p(*dir, 0700, err)) == 0 &&
+            (rc = write_files(*dir, json_object_get(v, "files"), NULL, err)) == 0) {
+            int fd = open(done, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+            if (fd < 0)
+                rc = pd_fail(err, PD_EIO, "cannot write %s: %s", done, strerror(errno));
+            else
+                close(fd);
+        }
+        json_decref(v);
+    }
+    free(done);
+    if (rc) {
+        free(*dir);
+        *dir = NULL;
+    }
+    return rc;
+}
+
 static int pull_one(const char *home, const struct pd_cloud_session *s, const json_t *pl,
                     int discard, json_t *report, struct pd_err *err)
 {
     const char *id = json_string_value(json_object_get(pl, "id"));
     const char *name = json_string_value(json_object_get(pl, "name"));
     json_int_t current = json_integer_value(json_object_get(pl, "current_version"));
-    char ws[64], pn[80], project[64], path[256];
+    char project[64], path[256];
     json_t *state, *local, *version = NULL;
     const char *status;
     long code = 0;
     int rc = 0, edits;
-    id_part(s->workspace_name, ws, sizeof(ws));
-    id_part(name, pn, sizeof(pn));
-    snprintf(project, sizeof(project), "%.30s__%.31s", ws, pn);
+    project_name(s, name, project);
     state = load_state(home, project);
     local = state ? local_files(home, project, err) : json_object();
     if (local == NULL) { /* the folder went away: pull it again */

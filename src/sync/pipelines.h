@@ -29,6 +29,15 @@ int pd_sync_push(const char *home, const char *project, const char *message, jso
  */
 int pd_sync_pull(const char *home, int discard, json_t **out, struct pd_err *err);
 
+/*
+ * The files of version of pipeline_id, as a run needs them: fetched once into
+ * HOME/cloud/versions/PIPELINE/VERSION (*dir, heap), apart from the user's
+ * working copy. project gets the local project's name (WORKSPACE__PIPELINE),
+ * whose schema the run materializes into.
+ */
+int pd_sync_checkout(const char *home, const char *pipeline_id, int version, char project[64],
+                     char **dir, struct pd_err *err);
+
 /* The unified diff of project's files against the version it holds (empty: none). */
 int pd_sync_diff(const char *home, const char *project, struct pd_buf *out, struct pd_err *err);
 

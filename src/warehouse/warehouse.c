@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/strv.h"
 #include "duckpipe/duckpipe.h"
+#include "sync/outbox.h"
 #include "warehouse/value.h"
 
 #include <pthread.h>
@@ -178,6 +179,7 @@ static const struct migration {
      "ALTER TABLE _pluto.board_items ALTER snapshot SET DATA TYPE VARCHAR;"
      "ALTER TABLE _pluto.messages ALTER data SET DATA TYPE VARCHAR;"
      "ALTER TABLE _pluto.agent_events ALTER event SET DATA TYPE VARCHAR;"},
+    {8, "the cloud outbox and the runs of schedules", PD_OUTBOX_DDL},
 };
 
 const char *pd_duckdb_version(void)
