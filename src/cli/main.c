@@ -694,7 +694,8 @@ static int terminal_width(void)
 /* Commands a running server can take over (they need the warehouse it holds). */
 static int forwardable(const struct cli_command *c)
 {
-    return (c->flags & CMD_NEEDS_WAREHOUSE) && c->run != cmd_run && c->run != cmd_shell;
+    return (c->flags & CMD_NEEDS_WAREHOUSE) && c->run != cmd_run && c->run != cmd_agent &&
+           c->run != cmd_shell;
 }
 
 static int run_command(const struct cli_command *c, struct cli_ctx *ctx, struct globals *g,

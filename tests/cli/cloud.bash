@@ -1,38 +1,60 @@
 # cloud.bash - a real pluto-cloud for the suites that sign in to it.
 #
-#   cloud_start      (in setup_file) serve --dev on a free port, with ann@example.com
-#                    (password ann-password); sets CLOUD_DIR and CLOUD_URL
+#   cloud_start [ARGS]  (in setup_file) serve --dev on a free port (with ARGS), with
+#                    ann@example.com (password ann-password); sets CLOUD_DIR and CLOUD_URL
+#   cloud_kill       stop the server, keeping its data (a cloud that went away)
+#   cloud_restart    serve the same data on the same port again
 #   cloud_stop       (in teardown_file)
-#   cloud_api METHOD PATH [BODY]   a request as ann, with a fresh access token
+#   cloud_api METHOD PATH [BODY]   a request as ann (or CLOUD_EMAIL with CLOUD_PASSWORD),
+#                                  with a fresh access token
 #   cloud_login [true|false]       `pluto-duck cloud login`, its code approved (or
-#                                  denied) through the API, as the approval page does
+#                                  denied) through the API by that account, as the
+#                                  approval page does
 
 CLOUD=${PD_BUILD:?}/bin/pluto-cloud
 
-cloud_start() {
-    CLOUD_DIR=$(mktemp -d /tmp/pd-cloud.XXXXXX)
-    chmod 711 "$CLOUD_DIR" # as root, the postgres user passes through it
-    "$CLOUD" serve --dev --data "$CLOUD_DIR/c" --port 0 >"$CLOUD_DIR/out" 2>"$CLOUD_DIR/err" &
+cloud_serve() { # PORT ARGS...
+    local port=$1
+    shift
+    : >"$CLOUD_DIR/out"
+    "$CLOUD" serve --dev --data "$CLOUD_DIR/c" --port "$port" "$@" >"$CLOUD_DIR/out" 2>>"$CLOUD_DIR/err" &
     echo $! >"$CLOUD_DIR/pid"
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do
         grep -q serving "$CLOUD_DIR/out" 2>/dev/null && break
         sleep 0.1
     done
     CLOUD_URL=$(sed -n 's/.*serving \(http[^ ]*\).*/\1/p' "$CLOUD_DIR/out")
+    [ -n "$CLOUD_URL" ]
+}
+
+cloud_start() {
+    CLOUD_DIR=$(mktemp -d /tmp/pd-cloud.XXXXXX)
+    chmod 711 "$CLOUD_DIR" # as root, the postgres user passes through it
+    echo "$*" >"$CLOUD_DIR/args"
+    cloud_serve 0 "$@"
     echo "ann-password" | "$CLOUD" user add ann@example.com --password-stdin --data "$CLOUD_DIR/c" >/dev/null
     export CLOUD_DIR CLOUD_URL
 }
 
-cloud_stop() {
+cloud_kill() {
     kill "$(cat "$CLOUD_DIR/pid")" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$(cat "$CLOUD_DIR/pid")" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 300); do kill -0 "$(cat "$CLOUD_DIR/pid")" 2>/dev/null || break; sleep 0.1; done
+}
+
+cloud_restart() {
+    # shellcheck disable=SC2046
+    cloud_serve "${CLOUD_URL##*:}" $(cat "$CLOUD_DIR/args")
+}
+
+cloud_stop() {
+    cloud_kill
     rm -rf "$CLOUD_DIR"
 }
 
 cloud_api() {
     local token
     token=$(curl -s -X POST -H 'Content-Type: application/json' "$CLOUD_URL/api/v1/auth/login" \
-        -d '{"email":"ann@example.com","password":"ann-password"}' |
+        -d "{\"email\":\"${CLOUD_EMAIL:-ann@example.com}\",\"password\":\"${CLOUD_PASSWORD:-ann-password}\"}" |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
     curl -s -X "$1" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
         "$CLOUD_URL/api/v1$2" ${3:+-d "$3"}
@@ -50,4 +72,4 @@ cloud_login() {
     cloud_api POST /auth/device/approve "{\"user_code\":\"$code\",\"approve\":${1:-true}}" >approve.json
     wait "$pid"
 }
-export -f cloud_login cloud_api
+export -f cloud_login cloud_api cloud_serve cloud_kill cloud_restart
