@@ -375,13 +375,7 @@ static void *sender_main(void *arg)
             continue;
         if (wait_ms < 0)
             wait_ms = LAST_WAIT_MS; /* idle: a kick wakes it sooner */
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += wait_ms / 1000;
-        until.tv_nsec += (wait_ms % 1000) * 1000000;
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
+        until = pd_abstime_in_ms((long)wait_ms);
         while (!s->kicked && !s->stopping)
             if (pthread_cond_timedwait(&s->wake, &s->lock, &until) != 0)
                 break;

@@ -60,6 +60,7 @@ struct pd_runner {
     char etag[128];
     json_t *due;              /* the last list of due occurrences */
     json_t *handled;          /* occurrence ids answered here: id -> true */
+    json_t *first_seen;       /* occurrence id -> when a poll first listed it (this clock) */
     /* status */
     int64_t last_poll_ms, offline_since_ms;
     char last_error[512];
@@ -354,6 +355,36 @@ static void poll_once(struct pd_runner *r)
     json_decref(out);
 }
 
+/* A server time ("2026-12-04T18:32:20.123456Z") in ms, its fraction dropped; -1 when unreadable. */
+static int64_t server_ms(const char *t)
+{
+    char whole[32];
+    int64_t ms;
+    size_t n = t ? strcspn(t, ".Z+") : 0;
+    if (n == 0 || n > 20)
+        return -1;
+    snprintf(whole, sizeof(whole), "%.*sZ", (int)n, t);
+    return pd_time_parse(whole, 0, &ms) == 0 ? ms : -1;
+}
+
+/*
+ * 1 when occ, waiting for the schedule's previous run, is to be skipped now: its
+ * grace period is nearly over. Counted on this machine's clock from when a poll
+ * first listed it, so a clock minutes off the server's changes nothing.
+ */
+static int grace_over(struct pd_runner *r, const json_t *occ)
+{
+    int64_t grace = server_ms(str(occ, "grace_until")) - server_ms(str(occ, "due_at"));
+    int64_t now = pd_now_ms(), seen;
+    json_t *first;
+    pthread_mutex_lock(&r->lock);
+    if ((first = json_object_get(r->first_seen, str(occ, "id"))) == NULL)
+        json_object_set_new(r->first_seen, str(occ, "id"), first = json_integer(now));
+    seen = json_integer_value(first);
+    pthread_mutex_unlock(&r->lock);
+    return now - seen >= grace - (int64_t)(2 * r->o.poll_s * 1000) - 1000;
+}
+
 /* Claim what is due, or skip what cannot run now. */
 static void handle_due(struct pd_runner *r)
 {
@@ -378,10 +409,11 @@ static void handle_due(struct pd_runner *r)
         if (handled)
             continue;
         if (busy) {
-            /* A new occurrence of the schedule that runs now is skipped; missed ones and
-               those someone asked for (run now) wait their turn. */
+            /* A new occurrence of the schedule that runs now waits while its grace period
+               lasts, then is skipped; missed ones and those someone asked for (run now)
+               wait their turn. */
             if (same && !json_is_true(json_object_get(occ, "catch_up")) &&
-                !json_is_true(json_object_get(occ, "manual"))) {
+                !json_is_true(json_object_get(occ, "manual")) && grace_over(r, occ)) {
                 struct job j = {.occ = occ};
                 skip(r, &j, "the previous run still runs");
             }
@@ -409,13 +441,7 @@ static void *poller_main(void *arg)
         double wait = r->o.poll_s + r->o.poll_s * randombytes_uniform(1001) / 1000.0;
         poll_once(r);
         handle_due(r);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += (time_t)wait;
-        until.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
+        until = pd_abstime_in_ms((long)(wait * 1000));
         pthread_mutex_lock(&r->lock);
         if (!r->stopping)
             pthread_cond_timedwait(&r->wake, &r->lock, &until);
@@ -601,6 +627,7 @@ struct pd_runner *pd_runner_start(const struct pd_runner_opts *o, struct pd_err 
     r->home = xstrdup(o->home);
     snprintf(r->ws, sizeof(r->ws), "%s", s.workspace_id);
     r->handled = json_object();
+    r->first_seen = json_object();
     r->notices = json_array();
     r->due = json_array();
     pthread_mutex_init(&r->lock, NULL);
@@ -641,6 +668,7 @@ void pd_runner_stop(struct pd_runner *r)
     job_free(r->job);
     json_decref(r->due);
     json_decref(r->handled);
+    json_decref(r->first_seen);
     json_decref(r->notices);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->wake);

@@ -70,6 +70,58 @@ function Health() {
   );
 }
 
+type CloudStatus = {
+  signed_in: boolean;
+  workspace_name?: string | null;
+  outbox: { pending: number; failed: number; last_error?: string };
+  runner: { polling: boolean; offline_since?: string; notices: { at: string; text: string }[] };
+};
+
+/** Pluto Cloud as the local server sees it: the workspace whose schedules run here, what
+ * is still to send, and the runner's notices (a run caught up after the app was off). */
+export function CloudStatusBar({ status }: { status: CloudStatus | null }) {
+  const [seen, setSeen] = useState(0);
+  if (!status || !status.signed_in) return null;
+  const notices = status.runner.notices ?? [];
+  const fresh = notices.slice(seen);
+  const line = status.runner.offline_since
+    ? `Pluto Cloud unreachable since ${status.runner.offline_since}`
+    : `${status.workspace_name ?? 'no workspace'}${status.runner.polling ? ' · runs schedules' : ''}`;
+  return (
+    <div class="cloud" title="Pluto Cloud">
+      <div class={status.runner.offline_since ? 'bad' : ''}>☁ {line}</div>
+      {status.outbox.pending > 0 && <div>{status.outbox.pending} update(s) waiting to be sent</div>}
+      {fresh.map((n) => (
+        <div class="notice" role="status" key={n.at + n.text}>
+          {n.text}{' '}
+          <button type="button" onClick={() => setSeen(notices.length)} aria-label="dismiss">
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function Cloud() {
+  const [status, setStatus] = useState<CloudStatus | null>(null);
+  useEffect(() => {
+    let alive = true;
+    const check = () =>
+      get<CloudStatus>('/cloud/status').then(
+        (s) => alive && setStatus(s),
+        () => alive && setStatus(null),
+      );
+    check();
+    const t = setInterval(check, 15000);
+    return () => {
+      alive = false;
+      clearInterval(t);
+    };
+  }, []);
+  return <CloudStatusBar status={status} />;
+}
+
 export function App() {
   const route = useRoute();
   const current = SCREENS.find((s) => s.path === route[0]);
@@ -88,6 +140,7 @@ export function App() {
           </a>
         ))}
         <div class="grow" />
+        <Cloud />
         <Health />
         <ThemeSwitch />
       </nav>

@@ -6,6 +6,7 @@ import { Grid } from '../src/grid';
 import { Chart } from '../src/chart';
 import { ErrorBox } from '../src/ui';
 import { ApiError } from '../src/api';
+import { CloudStatusBar } from '../src/app';
 
 function mount(vnode: any): HTMLElement {
   const el = document.createElement('div');
@@ -45,5 +46,34 @@ describe('ErrorBox', () => {
     const el = mount(<ErrorBox error={new ApiError(404, 'not_found', "no source named 'x'")} />);
     expect(el.textContent).toContain("no source named 'x'");
     expect(el.querySelector('[role=alert]')).not.toBeNull();
+  });
+});
+
+describe('CloudStatusBar', () => {
+  const base = {
+    signed_in: true,
+    workspace_name: 'Data team',
+    outbox: { pending: 0, failed: 0 },
+    runner: { polling: true, notices: [] as { at: string; text: string }[] },
+  };
+  it('shows nothing when nobody is signed in', () => {
+    const el = mount(<CloudStatusBar status={{ ...base, signed_in: false }} />);
+    expect(el.textContent).toBe('');
+  });
+  it('says when the cloud is unreachable and what waits to be sent', () => {
+    const el = mount(
+      <CloudStatusBar status={{ ...base, outbox: { pending: 4, failed: 0 }, runner: { ...base.runner, offline_since: '2026-12-04T10:00:00Z' } }} />,
+    );
+    expect(el.textContent).toContain('unreachable since 2026-12-04T10:00:00Z');
+    expect(el.textContent).toContain('4 update(s) waiting');
+  });
+  it('shows a catch-up notice as text until it is dismissed', async () => {
+    const text = 'catching up an occurrence <b>missed</b> while the app was off';
+    const el = mount(<CloudStatusBar status={{ ...base, runner: { ...base.runner, notices: [{ at: 'now', text }] } }} />);
+    expect(el.querySelector('[role=status]')!.textContent).toContain(text);
+    expect(el.querySelector('b')).toBeNull(); // a notice is never markup
+    (el.querySelector('[role=status] button') as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(el.querySelector('[role=status]')).toBeNull();
   });
 });
