@@ -24,7 +24,7 @@ DEPS="$top/third_party/duckdb"
 PACKAGES=(build-essential cmake pkg-config ca-certificates
     libjansson-dev libfyaml-dev libedit-dev libsodium-dev libcurl4-openssl-dev
     libpq-dev libmariadb-dev libsqlite3-dev libmicrohttpd-dev libsecret-1-dev
-    gnome-keyring libsecret-tools dbus
+    gnome-keyring libsecret-tools dbus faketime
     libcmocka-dev bats
     postgresql mariadb-server mariadb-client sqlite3 python3 util-linux procps wrk
     chromium gdb clang libclang-rt-14-dev)

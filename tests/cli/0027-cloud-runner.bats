@@ -173,7 +173,7 @@ assert 1 <= len(ran) <= 2 and len(skipped) + len(ran) == len(while_off), while_o
     grep -l '"catch_up": true' "$PLUTO_DUCK_HOME"/reports/*/metadata.json | wc -l | grep -qx 1
 
     # nothing of the result tables reached the cloud: not its database, not its objects
-    values=$(pd sql "select name from analysis.tripled union all select tripled::varchar from analysis.tripled" --format csv | tail -n +2)
+    values=$(pd sql "select name from "analysis_Data_team__default".tripled union all select tripled::varchar from "analysis_Data_team__default".tripled" --format csv | tail -n +2)
     [ "$(echo "$values" | wc -l)" -eq 10 ]
     /usr/lib/postgresql/*/bin/pg_dump "host=$CLOUD_DIR/c/postgres port=5432 user=pluto dbname=pluto_cloud" \
         >"$BATS_TEST_TMPDIR/cloud.sql"
@@ -248,4 +248,20 @@ assert "last_error" in s["outbox"], s'
     run pd agent --port 0
     [ "$status" -ne 0 ]
     [[ "$output" == *"not signed in to Pluto Cloud"* ]]
+}
+
+@test "a clock ten minutes off the server's, either way: the sign-in refreshes and schedules run" {
+    ldd "$PD" | grep -q libasan && skip "libfaketime cannot be preloaded before AddressSanitizer"
+    push_pipeline
+    SCHED=$(schedule "0 0 1 1 *")
+    for skew in +10m -10m; do
+        FAKETIME=$skew LD_PRELOAD=$(echo /usr/lib/*/faketime/libfaketimeMT.so.1) agent_start
+        cloud_api POST "/workspaces/$WS/schedules/$SCHED/trigger" '{}' >/dev/null
+        wait_for 30 '[ "$(runs_of $SCHED | grep -c ^success)" -eq ${n:-1} ]'
+        n=2
+        agent_stop
+        FAKETIME=$skew LD_PRELOAD=$(echo /usr/lib/*/faketime/libfaketimeMT.so.1) run pd cloud status --format csv
+        [[ "$output" == *"state,signed in"* ]]
+    done
+    [ "$(runs_of "$SCHED" | wc -l)" -eq 2 ]
 }
