@@ -40,6 +40,17 @@ static int bind(struct pd_warehouse *wh, volatile sig_atomic_t *cancel, struct p
     return 0;
 }
 
+/* After a load that returned rc: bind the project loaded, or free it when that fails. */
+static int bind_loaded(struct pd_warehouse *wh, volatile sig_atomic_t *cancel,
+                       struct pd_assets *out, int rc, struct pd_err *err)
+{
+    if (rc == 0 && (rc = bind(wh, cancel, out, err)) != 0) {
+        dp_project_free(out->project);
+        out->project = NULL;
+    }
+    return rc;
+}
+
 int pd_assets_open(struct pd_warehouse *wh, const char *home, const char *project,
                    volatile sig_atomic_t *cancel, struct pd_assets *out, struct pd_err *err)
 {
@@ -52,13 +63,7 @@ int pd_assets_open(struct pd_warehouse *wh, const char *home, const char *projec
     char *dir = pd_assets_dir(home, project);
     rc = dp_project_load(project, dir, &out->project, err);
     free(dir);
-    if (rc)
-        return rc;
-    if ((rc = bind(wh, cancel, out, err)) != 0) {
-        dp_project_free(out->project);
-        out->project = NULL;
-    }
-    return rc;
+    return bind_loaded(wh, cancel, out, rc, err);
 }
 
 int pd_assets_open_at(struct pd_warehouse *wh, const char *project, const char *dir,
@@ -69,27 +74,14 @@ int pd_assets_open_at(struct pd_warehouse *wh, const char *project, const char *
     memset(out, 0, sizeof(*out));
     rc = dp_project_load(project, analyses, &out->project, err);
     free(analyses);
-    if (rc)
-        return rc;
-    if ((rc = bind(wh, cancel, out, err)) != 0) {
-        dp_project_free(out->project);
-        out->project = NULL;
-    }
-    return rc;
+    return bind_loaded(wh, cancel, out, rc, err);
 }
 
 int pd_assets_open_dbt(struct pd_warehouse *wh, const char *dir, volatile sig_atomic_t *cancel,
                        struct pd_assets *out, struct pd_err *err)
 {
-    int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = dp_dbt_load(dir, &out->project, err)) != 0)
-        return rc;
-    if ((rc = bind(wh, cancel, out, err)) != 0) {
-        dp_project_free(out->project);
-        out->project = NULL;
-    }
-    return rc;
+    return bind_loaded(wh, cancel, out, dp_dbt_load(dir, &out->project, err), err);
 }
 
 void pd_assets_close(struct pd_assets *a)
