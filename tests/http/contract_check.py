@@ -165,6 +165,7 @@ call("GET", f"/chat/sessions/{c['id']}/messages", expect=200)
 call("DELETE", f"/chat/sessions/{c['id']}", expect=200)
 call("GET", "/skills", expect=200)
 call("GET", "/settings", expect=200)
+call("GET", "/cloud/status", expect=200)  # signed out: the outbox and the runner only
 call("PUT", "/settings", {"send_rows": "none"}, expect=200)
 call("PUT", "/settings", {"colour": "red"}, expect=422)
 
