@@ -165,6 +165,19 @@ int http_arg_strings(struct http_req *r, const char *field, struct pd_strv *out)
 /* A string list as a JSON array. */
 json_t *http_strv_json(const struct pd_strv *v);
 
+/*
+ * A built single-page app (static.c): its folder, the page answered when that
+ * folder holds no index.html (say how to build it), and the Content-Security-
+ * Policy of its HTML.
+ */
+struct http_app {
+    const char *dir;
+    const char *not_built;
+    const char *csp;
+};
+/* Answer a GET outside the API with the app's file, or its index.html for a route. */
+void http_serve_app(struct http_req *r, const struct http_app *app);
+
 /* Keep the server from finishing its stop while work on another thread uses it. */
 void http_hold(struct http_server *s);
 void http_release(struct http_server *s);
