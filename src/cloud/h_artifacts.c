@@ -28,6 +28,15 @@
 #include <unistd.h>
 
 #define URL_TTL_S 900
+
+/* Someone's upload is never a page of this origin: always a download. */
+static void object_headers(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, "attachment");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Content-Security-Policy", "sandbox; default-src 'none'");
+}
 #define MAX_S3_OBJECT ((int64_t)5 << 30) /* one PUT */
 
 static const char ARTIFACT_COLUMNS[] =
@@ -217,6 +226,53 @@ static int download_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 
 void h_artifact_download(struct http_req *r) { cl_run(r, download_tx, NULL, 200); }
 
+/* The largest artifact a page is given to show (a report in a sandboxed frame). */
+#define CONTENT_MAX ((size_t)20 << 20)
+
+static int content_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
+{
+    const char *ws = call_of(t->r)->ws, *run = http_param(t->r, "id"), *id = http_param(t->r, "aid");
+    json_t *a = artifact_json(db, ws, run, id, err);
+    if (a == NULL)
+        return err->code;
+    if (strcmp(json_string_value(json_object_get(a, "state")), "complete") != 0) {
+        json_decref(a);
+        return pd_fail(err, PD_EEXIST, "the artifact %s is not uploaded yet", id);
+    }
+    if (json_integer_value(json_object_get(a, "size")) > (json_int_t)CONTENT_MAX) {
+        json_decref(a);
+        return pd_fail(err, PD_ETOOBIG,
+                       "the artifact %s is larger than %zu MB: download it instead", id,
+                       CONTENT_MAX >> 20);
+    }
+    t->out = a;
+    return 0;
+}
+
+void h_artifact_content(struct http_req *r)
+{
+    struct cl_tx t = {.status = 200};
+    struct pd_err err = PD_ERR_INIT;
+    struct pd_buf b = PD_BUF_INIT;
+    struct MHD_Response *resp;
+    if (cl_exec(r, content_tx, NULL, &t) != 0)
+        return;
+    json_decref(t.out);
+    /* read outside the transaction: no connection is held while the store answers */
+    if (cl_objects_read(cloud_of(r)->objects, http_param(r, "aid"), CONTENT_MAX, &b, &err) != 0) {
+        pd_buf_release(&b);
+        http_reply_err(r, &err);
+        return;
+    }
+    {
+        size_t n = b.len;
+        resp = MHD_create_response_from_buffer(n, pd_buf_detach(&b, NULL), MHD_RESPMEM_MUST_FREE);
+    }
+    object_headers(resp);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-store");
+    http_reply_response(r, 200, resp);
+}
+
 /* ---- the local store's URLs ------------------------------------------------------ */
 
 /* 0 when the request carries a valid signature for its method and key, else answered. */
@@ -288,10 +344,6 @@ void h_object_get(struct http_req *r)
         return;
     }
     resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-    /* Someone's upload is never a page of this origin: always a download. */
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, "attachment");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Content-Security-Policy", "sandbox; default-src 'none'");
+    object_headers(resp);
     http_reply_response(r, 200, resp);
 }

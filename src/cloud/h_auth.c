@@ -13,9 +13,19 @@
 #include "base/timeutil.h"
 
 #include <ctype.h>
+#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * A browser's sign-in keeps its refresh token in a cookie the page's script
+ * cannot read (HttpOnly), sent only to the sign-in routes (Path) and never
+ * with a request another site starts (SameSite=Strict); the page holds just
+ * the short-lived access token, in memory. Other clients keep both tokens.
+ */
+#define REFRESH_COOKIE "pluto_cloud_refresh"
+#define COOKIE_PATH CL_API "/auth"
 
 /* Failed sign-ins counted over this window: per account, and per address. */
 #define FAIL_WINDOW "15 minutes"
@@ -93,6 +103,59 @@ static json_t *user_json(struct cl_db *db, const char *id, struct pd_err *err)
     return u;
 }
 
+/* The refresh token a browser's cookie holds, or NULL. */
+static const char *cookie_token(const struct http_req *r)
+{
+    const char *v = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, REFRESH_COOKIE);
+    return v && *v ? v : NULL;
+}
+
+/* Set (token) or clear (NULL) the refresh cookie on the answer. */
+static void set_cookie(struct http_req *r, const char *token)
+{
+    const struct cloud *c = cloud_of(r);
+    int secure = strncmp(c->o.public_url, "https:", 6) == 0;
+    char *v = xasprintf(REFRESH_COOKIE "=%s; Path=" COOKIE_PATH "; Max-Age=%lld; HttpOnly; "
+                                       "SameSite=Strict%s",
+                        token ? token : "", token ? (long long)c->o.refresh_ttl_s : 0LL,
+                        secure ? "; Secure" : "");
+    MHD_add_response_header(r->resp, MHD_HTTP_HEADER_SET_COOKIE, v);
+    free(v);
+}
+
+/*
+ * Answer with the tokens a transaction made. In cookie mode the refresh token
+ * leaves in the cookie only.
+ */
+static void reply_tokens(struct http_req *r, struct cl_tx *t, int cookie)
+{
+    char *refresh = NULL;
+    if (cookie) {
+        refresh = xstrdup(json_string_value(json_object_get(t->out, "refresh_token")));
+        json_object_del(t->out, "refresh_token");
+    }
+    http_reply_json(r, t->status, t->out);
+    if (cookie)
+        set_cookie(r, refresh);
+    free(refresh);
+}
+
+/* cl_run for the routes that sign in: the tokens go out as reply_tokens says. */
+static void run_signing_in(struct http_req *r, cl_tx_handler fn, void *arg, unsigned status,
+                           int cookie)
+{
+    struct cl_tx t = {.status = status};
+    if (cl_exec(r, fn, arg, &t) == 0)
+        reply_tokens(r, &t, cookie);
+    else if (cookie && r->resp && r->status == 401)
+        set_cookie(r, NULL); /* a refused cookie is of no more use */
+}
+
+static int wants_cookie(const struct http_req *r)
+{
+    return json_is_true(json_object_get(r->body, "cookie"));
+}
+
 /* ---- POST /auth/login ---------------------------------------------------- */
 
 static int login_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
@@ -156,7 +219,7 @@ void h_auth_login(struct http_req *r)
         http_reply_status(r, 422, "invalid_field", "field 'email' must be an email address");
         return;
     }
-    cl_run(r, login_tx, email, 200);
+    run_signing_in(r, login_tx, email, 200, wants_cookie(r));
     free(email);
 }
 
@@ -168,7 +231,7 @@ static int refresh_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
     char hash[CL_HASH_TEXT], family[40], user_id[40];
     int used, revoked, expired, rc;
     PGresult *res;
-    cl_token_hash(body_str(r, "refresh_token"), hash);
+    cl_token_hash(t->arg, hash);
     res = cl_db_exec(db,
                      "SELECT id, family, user_id, used_at IS NOT NULL AS used, revoked_at IS NOT "
                      "NULL AS revoked, expires_at < now() AS expired FROM refresh_tokens WHERE "
@@ -213,14 +276,22 @@ static int refresh_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
     return cl_issue_tokens(cloud_of(r), db, user_id, family, &t->out, err);
 }
 
-void h_auth_refresh(struct http_req *r) { cl_run(r, refresh_tx, NULL, 200); }
+void h_auth_refresh(struct http_req *r)
+{
+    const char *token = body_str(r, "refresh_token");
+    if (token == NULL && (token = cookie_token(r)) == NULL) {
+        http_reply_unauthorized(r, "no refresh token: sign in");
+        return;
+    }
+    run_signing_in(r, refresh_tx, (void *)token, 200, token == cookie_token(r));
+}
 
 /* ---- POST /auth/logout ---------------------------------------------------- */
 
 static int logout_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
     struct http_req *r = t->r;
-    const char *token = body_str(r, "refresh_token");
+    const char *token = t->arg;
     char hash[CL_HASH_TEXT];
     PGresult *res;
     int rc;
@@ -247,7 +318,14 @@ static int logout_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
     return 0;
 }
 
-void h_auth_logout(struct http_req *r) { cl_run(r, logout_tx, NULL, 200); }
+void h_auth_logout(struct http_req *r)
+{
+    const char *token = body_str(r, "refresh_token");
+    const char *cookie = cookie_token(r);
+    cl_run(r, logout_tx, (void *)(token ? token : cookie), 200);
+    if (cookie && r->status == 200)
+        set_cookie(r, NULL);
+}
 
 /* ---- POST /auth/register -------------------------------------------------- */
 
@@ -319,7 +397,7 @@ void h_auth_register(struct http_req *r)
     if (cl_password_hash(password, a.hash, &err) != 0)
         http_reply_err(r, &err);
     else
-        cl_run(r, register_tx, &a, 201);
+        run_signing_in(r, register_tx, &a, 201, wants_cookie(r));
     free(a.email);
 }
 

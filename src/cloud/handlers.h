@@ -60,6 +60,7 @@ void h_artifact_create(struct http_req *r);
 void h_artifact_complete(struct http_req *r);
 void h_artifact_list(struct http_req *r);
 void h_artifact_download(struct http_req *r);
+void h_artifact_content(struct http_req *r);
 void h_object_put(struct http_req *r);
 void h_object_get(struct http_req *r);
 

@@ -218,7 +218,10 @@ char *cl_objects_local_path(struct cl_objects *s, const char *key)
     return pd_buf_detach(&b, NULL);
 }
 
-/* ---- checking what was uploaded ------------------------------------------------------- */
+/* ---- reading what was uploaded ---------------------------------------------------------- */
+
+/* Takes each piece of an object's bytes; fewer than size * n taken stops the read. */
+typedef size_t (*sink_fn)(char *data, size_t size, size_t n, void *arg);
 
 struct hashing {
     crypto_hash_sha256_state st;
@@ -233,7 +236,25 @@ static size_t hash_bytes(char *data, size_t size, size_t n, void *arg)
     return size * n;
 }
 
-static int stat_s3(struct cl_objects *s, const char *key, struct hashing *h, struct pd_err *err)
+struct collecting {
+    struct pd_buf *out;
+    size_t max;
+    int over;
+};
+
+static size_t collect_bytes(char *data, size_t size, size_t n, void *arg)
+{
+    struct collecting *c = arg;
+    if (c->out->len + size * n > c->max) {
+        c->over = 1;
+        return 0;
+    }
+    pd_buf_add(c->out, data, size * n);
+    return size * n;
+}
+
+static int read_s3(struct cl_objects *s, const char *key, sink_fn sink, void *arg,
+                   struct pd_err *err)
 {
     struct pd_buf url = PD_BUF_INIT, provider = PD_BUF_INIT, user = PD_BUF_INIT;
     CURL *c = curl_easy_init();
@@ -249,14 +270,16 @@ static int stat_s3(struct cl_objects *s, const char *key, struct hashing *h, str
     curl_easy_setopt(c, CURLOPT_URL, url.ptr);
     curl_easy_setopt(c, CURLOPT_AWS_SIGV4, provider.ptr);
     curl_easy_setopt(c, CURLOPT_USERPWD, user.ptr);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, hash_bytes);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, arg);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    if (rc != CURLE_OK)
+    if (rc == CURLE_WRITE_ERROR)
+        out = 1; /* the sink stopped it */
+    else if (rc != CURLE_OK)
         out = pd_fail(err, PD_EUNAVAIL, "the object store does not answer: %s",
                       curl_easy_strerror(rc));
     else if (status == 404)
@@ -271,7 +294,8 @@ static int stat_s3(struct cl_objects *s, const char *key, struct hashing *h, str
     return out;
 }
 
-static int stat_local(struct cl_objects *s, const char *key, struct hashing *h, struct pd_err *err)
+static int read_local(struct cl_objects *s, const char *key, sink_fn sink, void *arg,
+                      struct pd_err *err)
 {
     char *path = cl_objects_local_path(s, key), buf[65536];
     int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
@@ -281,10 +305,30 @@ static int stat_local(struct cl_objects *s, const char *key, struct hashing *h, 
         return errno == ENOENT ? pd_fail(err, PD_ENOTFOUND, "nothing was uploaded for this artifact")
                                : pd_fail(err, PD_EIO, "cannot read the object: %s", strerror(errno));
     while ((n = read(fd, buf, sizeof(buf))) > 0)
-        hash_bytes(buf, 1, (size_t)n, h);
+        if (sink(buf, 1, (size_t)n, arg) < (size_t)n) {
+            rc = 1;
+            break;
+        }
     if (n < 0)
         rc = pd_fail(err, PD_EIO, "cannot read the object: %s", strerror(errno));
     close(fd);
+    return rc;
+}
+
+/* Every byte of key to sink: 0, 1 when the sink stopped it, or a PD_E* code. */
+static int read_object(struct cl_objects *s, const char *key, sink_fn sink, void *arg,
+                       struct pd_err *err)
+{
+    return s->endpoint ? read_s3(s, key, sink, arg, err) : read_local(s, key, sink, arg, err);
+}
+
+int cl_objects_read(struct cl_objects *s, const char *key, size_t max, struct pd_buf *out,
+                    struct pd_err *err)
+{
+    struct collecting c = {out, max, 0};
+    int rc = read_object(s, key, collect_bytes, &c, err);
+    if (rc == 1 || c.over)
+        return pd_fail(err, PD_ETOOBIG, "the object is larger than %zu bytes", max);
     return rc;
 }
 
@@ -295,8 +339,7 @@ int cl_objects_stat(struct cl_objects *s, const char *key, int64_t *size, char s
     unsigned char digest[32];
     int rc;
     crypto_hash_sha256_init(&h.st);
-    rc = s->endpoint ? stat_s3(s, key, &h, err) : stat_local(s, key, &h, err);
-    if (rc)
+    if ((rc = read_object(s, key, hash_bytes, &h, err)) != 0)
         return rc;
     crypto_hash_sha256_final(&h.st, digest);
     hex(digest, 32, sha256);

@@ -45,6 +45,14 @@ int cl_objects_stat(struct cl_objects *s, const char *key, int64_t *size, char s
                     struct pd_err *err);
 
 /*
+ * The bytes of a stored object into out, at most max of them: 0, PD_ETOOBIG
+ * for a larger one, PD_ENOTFOUND, or PD_EUNAVAIL.
+ */
+struct pd_buf;
+int cl_objects_read(struct cl_objects *s, const char *key, size_t max, struct pd_buf *out,
+                    struct pd_err *err);
+
+/*
  * The local store's side of its URLs: 0 when method, key, expires and sig are
  * a URL this store signed that has not expired, else PD_EDENIED saying which.
  */

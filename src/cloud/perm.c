@@ -64,6 +64,7 @@ static const struct {
     {"artifact", "complete", CL_OWNER | CL_EDITOR | CL_RUNNER},
     {"artifact", "list", CL_ANY},
     {"artifact", "download", CL_ANY},
+    {"artifact", "content", CL_ANY},
     {"schedule", "create", CL_OWNER | CL_EDITOR},
     {"schedule", "list", CL_ANY},
     {"schedule", "get", CL_ANY},

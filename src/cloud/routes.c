@@ -24,6 +24,9 @@
     "\"" name "\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":" #max ",\"description\":\"" desc "\"}"
 #define ROLE(name, desc) \
     "\"" name "\":{\"enum\":[\"owner\",\"editor\",\"viewer\"],\"description\":\"" desc "\"}"
+#define COOKIE_ARG                                                                         \
+    "\"cookie\":{\"type\":\"boolean\",\"description\":\"a browser: keep the refresh token in "  \
+    "an HttpOnly cookie for the sign-in routes, not in the answer\"}"
 #define INT(name, desc) "\"" name "\":{\"type\":\"integer\",\"description\":\"" desc "\"}"
 
 #define V1 CL_API
@@ -39,24 +42,27 @@ static const struct http_route routes[] = {
     {HTTP_POST, V1 "/auth/login", h_auth_login, HTTP_BODY | HTTP_PUBLIC, "auth", "login",
      "Sign in with email and password: an access token (a JWT) and a refresh token. Failed "
      "attempts are limited per account and per address (429).",
-     OBJ_REQ(STRN("email", 254, "the account's email") "," STRN("password", 1024, "its password"),
+     OBJ_REQ(STRN("email", 254, "the account's email") "," STRN("password", 1024, "its password")
+                 "," COOKIE_ARG,
              "\"email\",\"password\""),
      "Tokens", 200},
     {HTTP_POST, V1 "/auth/refresh", h_auth_refresh, HTTP_BODY | HTTP_PUBLIC, "auth", "refresh",
      "Trade a refresh token for new tokens. Each refresh token works once; using one again "
-     "revokes every token of that sign-in.",
-     OBJ_REQ(STRN("refresh_token", 128, "from login or the last refresh"), "\"refresh_token\""),
+     "revokes every token of that sign-in. A browser that signed in with 'cookie' sends none: "
+     "its cookie is read, and replaced.",
+     OBJ(STRN("refresh_token", 128, "from login or the last refresh (else the cookie)")),
      "Tokens", 200},
     {HTTP_POST, V1 "/auth/register", h_auth_register, HTTP_BODY | HTTP_PUBLIC, "auth", "register",
      "Create an account (with an invitation's token, or on a server with open sign-up) and "
      "sign in.",
      OBJ_REQ(STRN("email", 254, "the account's email") "," STRN("password", 1024, "8 characters or more")
-                 "," STR("name", "a display name") "," STR("invitation", "an invitation's token"),
+                 "," STR("name", "a display name") "," STR("invitation", "an invitation's token")
+                 "," COOKIE_ARG,
              "\"email\",\"password\""),
      "Tokens", 201},
     {HTTP_POST, V1 "/auth/logout", h_auth_logout, HTTP_BODY, "auth", "logout",
-     "Sign out: revoke the sign-in of this refresh token, or without one every sign-in of the "
-     "account.",
+     "Sign out: revoke the sign-in of this refresh token (or of the browser's cookie, which is "
+     "cleared), or without either every sign-in of the account.",
      OBJ(STR("refresh_token", "the sign-in to end")), "SignedOut", 200},
     {HTTP_POST, V1 "/auth/device", h_device_start, HTTP_BODY | HTTP_PUBLIC, "auth", "device",
      "Start signing in a device (RFC 8628): a device code to poll with, and a user code the "
@@ -232,6 +238,11 @@ static const struct http_route routes[] = {
     {HTTP_GET, WS "/runs/{id}/artifacts/{aid}/download", h_artifact_download, 0, "artifact",
      "download", "A pre-signed URL to GET an uploaded artifact (15 minutes).", NULL, "SignedUrl",
      200},
+    {HTTP_GET, WS "/runs/{id}/artifacts/{aid}/content", h_artifact_content, 0, "artifact",
+     "content",
+     "The bytes of an uploaded artifact of at most 20 MB (413 for a larger one: download it), "
+     "for a page to show in a sandboxed frame; always a download, never a page of this origin.",
+     NULL, "ObjectBytes", 200},
 #define SCHEDULE_FIELDS                                                                      \
     STR("cron", "minute hour day month weekday, or @daily ...") ","                         \
     STR("timezone", "an IANA zone (default UTC)") "," STRN("name", 100, "a label") ","      \

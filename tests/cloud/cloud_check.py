@@ -47,9 +47,9 @@ def call(method, path, body=None, token=None, headers=None, raw=False):
     req = urllib.request.Request(URL + path, data=data, method=method, headers=h)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
-            text, status, hdrs = r.read().decode(), r.status, r.headers
+            text, status, hdrs = r.read().decode(errors="surrogateescape"), r.status, r.headers
     except urllib.error.HTTPError as e:
-        text, status, hdrs = e.read().decode(), e.code, e.headers
+        text, status, hdrs = e.read().decode(errors="surrogateescape"), e.code, e.headers
     if CONTRACT is not None:
         CONTRACT.check(method, path, status, hdrs.get("Content-Type"), text)
     if raw:
@@ -151,6 +151,40 @@ try:
     check(s == 401, "the rotated token is revoked with its family: %s" % s)
     s, d, _ = call("POST", "/auth/refresh", {"refresh_token": "pcr_nonsense"})
     check(s == 401, "unknown refresh token: %s" % s)
+
+    # A browser's sign-in: the refresh token only in an HttpOnly, SameSite=Strict cookie
+    # for the sign-in routes; refresh and logout read it; a used one revokes the sign-in.
+    def cookie_of(h):
+        c = h.get("Set-Cookie") or ""
+        return c, (re.match(r"pluto_cloud_refresh=([^;]*)", c) or [None, None])[1]
+    s, web, h = call("POST", "/auth/login", {"email": "ann@example.com", "password": "ann-password",
+                                             "cookie": True})
+    set1, c1 = cookie_of(h)
+    check(s == 200 and "refresh_token" not in web and web["access_token"] and c1
+          and all(a in set1 for a in ("HttpOnly", "SameSite=Strict", "Path=/api/v1/auth")),
+          "a browser's sign-in keeps the refresh token in the cookie: %s %s" % (set1, sorted(web)))
+    s, d, h = call("POST", "/auth/refresh", {}, headers={"Cookie": "pluto_cloud_refresh=" + c1})
+    set2, c2 = cookie_of(h)
+    check(s == 200 and "refresh_token" not in d and c2 and c2 != c1,
+          "refresh from the cookie replaces it: %s %s" % (s, set2))
+    s, d, h = call("POST", "/auth/refresh", {}, headers={"Cookie": "pluto_cloud_refresh=" + c1})
+    check(s == 401 and "already used" in d["error"]["message"] and "Max-Age=0" in cookie_of(h)[0],
+          "the used cookie again ends the sign-in and clears it: %s %s" % (s, cookie_of(h)[0]))
+    s, d, _ = call("POST", "/auth/refresh", {}, headers={"Cookie": "pluto_cloud_refresh=" + c2})
+    check(s == 401, "every token of that sign-in is revoked: %s" % s)
+    s, d, _ = call("POST", "/auth/refresh", {})
+    check(s == 401 and "sign in" in d["error"]["message"], "refresh with no token nor cookie: %s" % s)
+    s, web, h = call("POST", "/auth/login", {"email": "ann@example.com", "password": "ann-password",
+                                             "cookie": True})
+    c3 = cookie_of(h)[1]
+    s, d, h = call("POST", "/auth/logout", {}, web["access_token"],
+                   headers={"Cookie": "pluto_cloud_refresh=" + c3})
+    check(s == 200 and d["revoked"] >= 1 and "Max-Age=0" in cookie_of(h)[0],
+          "logout ends the cookie's sign-in and clears it: %s %s" % (s, d))
+    s, d, _ = call("POST", "/auth/refresh", {}, headers={"Cookie": "pluto_cloud_refresh=" + c3})
+    check(s == 401, "refresh after a cookie logout: %s" % s)
+    s, d, _ = call("POST", "/auth/refresh", {"refresh_token": ann["refresh_token"]})
+    check(s == 401, "(the earlier sign-in is still revoked)")
     ann = login("ann@example.com", "ann-password")
     A = ann["access_token"]
 
@@ -373,6 +407,14 @@ try:
                          text=True).stdout.lower()
     check("content-disposition: attachment" in hdr and "nosniff" in hdr,
           "an upload is served as a download, never as a page: %s" % hdr)
+    # Its bytes for a page to show in a sandboxed frame: with a member's token, as a download.
+    s, body, h = call("GET", ART + "/" + art["id"] + "/content", token=C, raw=True)
+    check(s == 200 and body.encode() == report and h.get("Content-Disposition") == "attachment"
+          and h.get("X-Content-Type-Options") == "nosniff" and "sandbox" in h.get("Content-Security-Policy", "")
+          and h.get("Content-Type") == "application/octet-stream",
+          "an artifact's content for a page: %s %s" % (s, dict(h)))
+    s, d, _ = call("GET", ART + "/" + art["id"] + "/content")
+    check(s == 401, "content needs a sign-in: %s" % s)
     # An expired URL, signed with the server's own key (read from its database), is refused.
     secret = subprocess.run(psql_cmd + ["SELECT encode(jwt_secret, 'hex') FROM server_keys"],
                             capture_output=True, text=True).stdout.strip()
@@ -389,6 +431,8 @@ try:
     curl("PUT", a2["upload"]["url"], b'{"msg":"evil"}\n')
     s, d, _ = call("POST", ART + "/" + a2["id"] + "/complete", {}, R)
     check(s == 409 and "not the one declared" in d["error"]["message"], "a wrong sha256: %s %s" % (s, d))
+    s, d, _ = call("GET", ART + "/" + a2["id"] + "/content", token=C)
+    check(s == 409 and "not uploaded" in d["error"]["message"], "content of an unchecked upload: %s" % s)
     s, d, _ = call("GET", ART, token=C)
     check(s == 200 and {x["name"]: x["state"] for x in d} == {"report.html": "complete", "run.log": "pending"},
           "only checked artifacts are complete: %s" % d)
@@ -686,6 +730,8 @@ try:
         s, dl, _ = call("GET", ART + "/" + a3["id"] + "/download", token=C)
         check(s == 200 and curl("GET", dl["url"], out=back) == 200 and open(back, "rb").read() == snap,
               "download from S3 with a signed URL: %s" % s)
+        s, body, _ = call("GET", ART + "/" + a3["id"] + "/content", token=C, raw=True)
+        check(s == 200 and body.encode(errors="surrogateescape") == snap, "an artifact's content read from S3 by the server: %s" % s)
         # Behind a proxy (--trust-proxy) the audit names the client the proxy saw.
         s, d, _ = call("POST", "/auth/login", {"email": "bob@example.com", "password": "bob-password"},
                        headers={"X-Forwarded-For": "198.51.100.7, 203.0.113.9"})
