@@ -21,7 +21,7 @@
 #include <string.h>
 
 static const char PIPELINE_COLUMNS[] =
-    "SELECT p.id, p.name, p.kind, p.current_version, p.created_at, p.updated_at, "
+    "SELECT p.id, p.name, p.kind, p.current_version, p.pinned_version, p.created_at, p.updated_at, "
     "(SELECT email FROM users WHERE id = p.created_by) AS created_by FROM pipelines p";
 
 static const char VERSION_COLUMNS[] =
@@ -256,6 +256,49 @@ static int get_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 }
 
 void h_pipeline_get(struct http_req *r) { cl_run(r, get_tx, NULL, 200); }
+
+/* Pin the pipeline to a version of its own (what its schedules run), or unpin it (null). */
+static int update_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
+{
+    const struct cl_call *call = call_of(t->r);
+    const char *id = http_param(t->r, "id");
+    json_t *pin = json_object_get(t->r->body, "pinned_version");
+    char number[24] = "";
+    int rc;
+    json_t *p = pipeline_json(db, call->ws, id, err);
+    if (p == NULL)
+        return err->code;
+    if (json_is_integer(pin)) {
+        snprintf(number, sizeof(number), "%lld", (long long)json_integer_value(pin));
+        if (json_integer_value(pin) < 1 ||
+            json_integer_value(pin) > json_integer_value(json_object_get(p, "current_version"))) {
+            json_decref(p);
+            return pd_fail(err, PD_EFIELD, "field 'pinned_version': the pipeline has no version %s",
+                           number);
+        }
+    }
+    json_decref(p);
+    if ((rc = cl_db_run(db,
+                        "UPDATE pipelines SET pinned_version = $2::int, updated_at = now() WHERE "
+                        "id = $1",
+                        CL_ARGS(id, *number ? number : NULL), err)) ||
+        (rc = cl_audit(db, t->r, call->ws, *number ? "pipeline.pin" : "pipeline.unpin",
+                       "pipeline", id, json_pack("{s:O}", "pinned_version", pin), err)))
+        return rc;
+    t->out = pipeline_json(db, call->ws, id, err);
+    return t->out ? 0 : err->code;
+}
+
+void h_pipeline_update(struct http_req *r)
+{
+    json_t *pin = json_object_get(r->body, "pinned_version");
+    if (!json_is_integer(pin) && !json_is_null(pin)) {
+        http_reply_status(r, 422, "invalid_field",
+                          "field 'pinned_version' must be a version number, or null to unpin");
+        return;
+    }
+    cl_run(r, update_tx, NULL, 200);
+}
 
 static int delete_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {

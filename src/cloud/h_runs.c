@@ -117,7 +117,8 @@ static int create_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
     PQclear(res);
     /* The version: the one given, else the pipeline's newest, of a pipeline of this workspace. */
     res = cl_db_exec(db,
-                     "SELECT current_version FROM pipelines WHERE id = $1 AND workspace_id = $2",
+                     "SELECT current_version, coalesce(pinned_version, current_version) FROM pipelines "
+                     "WHERE id = $1 AND workspace_id = $2",
                      CL_ARGS(pipeline, call->ws), err);
     if (res == NULL)
         return err->code;
@@ -133,7 +134,7 @@ static int create_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
         }
         snprintf(version, sizeof(version), "%lld", (long long)v);
     } else {
-        snprintf(version, sizeof(version), "%s", PQgetvalue(res, 0, 0));
+        snprintf(version, sizeof(version), "%s", PQgetvalue(res, 0, 1)); /* the pinned one */
     }
     PQclear(res);
     params = cl_object_text(json_object_get(b, "params"));

@@ -32,8 +32,8 @@ static const char SCHEDULE_COLUMNS[] =
     "schedules s";
 
 static const char OCCURRENCE_COLUMNS[] =
-    "SELECT o.id, o.schedule_id, s.pipeline_id, (SELECT current_version FROM pipelines WHERE id "
-    "= s.pipeline_id) AS pipeline_version, s.params, o.due_at, o.grace_until, o.manual, o.state "
+    "SELECT o.id, o.schedule_id, s.pipeline_id, (SELECT coalesce(pinned_version, "
+    "current_version) FROM pipelines WHERE id = s.pipeline_id) AS pipeline_version, s.params, o.due_at, o.grace_until, o.manual, o.state "
     "= 'missed' AS catch_up, o.state, o.claimed_by, o.run_id, o.reason FROM occurrences o JOIN "
     "schedules s ON s.id = o.schedule_id";
 

@@ -41,6 +41,7 @@ void h_pipeline_list(struct http_req *r);
 void h_pipeline_create(struct http_req *r);
 void h_pipeline_get(struct http_req *r);
 void h_pipeline_delete(struct http_req *r);
+void h_pipeline_update(struct http_req *r);
 void h_version_list(struct http_req *r);
 void h_version_create(struct http_req *r);
 void h_version_get(struct http_req *r);

@@ -17,6 +17,7 @@ extern const char cl_migration_002[];
 extern const char cl_migration_003[];
 extern const char cl_migration_004[];
 extern const char cl_migration_005[];
+extern const char cl_migration_006[];
 
 static const struct {
     int version;
@@ -28,6 +29,7 @@ static const struct {
     {3, "runs", cl_migration_003},
     {4, "schedules", cl_migration_004},
     {5, "collaboration", cl_migration_005},
+    {6, "pinning", cl_migration_006},
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

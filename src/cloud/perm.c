@@ -49,6 +49,7 @@ static const struct {
     {"pipeline", "get", CL_ANY},
     {"pipeline", "create", CL_OWNER | CL_EDITOR},
     {"pipeline", "delete", CL_OWNER},
+    {"pipeline", "update", CL_OWNER | CL_EDITOR},
     {"version", "list", CL_ANY},
     {"version", "get", CL_ANY},
     {"version", "create", CL_OWNER | CL_EDITOR},

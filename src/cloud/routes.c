@@ -152,6 +152,13 @@ static const struct http_route routes[] = {
      "Pipeline", 201},
     {HTTP_GET, WS "/pipelines/{id}", h_pipeline_get, 0, "pipeline", "get",
      "A pipeline and its current version number.", NULL, "Pipeline", 200},
+    {HTTP_PATCH, WS "/pipelines/{id}", h_pipeline_update, HTTP_BODY, "pipeline", "update",
+     "Pin the pipeline to one of its versions: its schedules, and runs that name no version, "
+     "then run that one rather than the newest; null unpins it.",
+     "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"pinned_version\"],"
+     "\"properties\":{\"pinned_version\":{\"type\":[\"integer\",\"null\"],\"minimum\":1,"
+     "\"description\":\"a version number, or null for the newest\"}}}",
+     "Pipeline", 200},
     {HTTP_DELETE, WS "/pipelines/{id}", h_pipeline_delete, 0, "pipeline", "delete",
      "Delete a pipeline and all its versions.", NULL, "Deleted", 200},
     {HTTP_GET, WS "/pipelines/{id}/versions", h_version_list, 0, "version", "list",

@@ -337,6 +337,20 @@ try:
     check(s == 422, "a version that does not exist: %s" % s)
     s, d, _ = call("POST", "/workspaces/%s/runs" % X, dict(body, run_id=uuid7()), A)
     check(s == 422, "a run of another workspace's pipeline: %s" % s)
+    # Pinning: runs that name no version (and schedules) run the pinned one, not the newest.
+    s, d, _ = call("PATCH", PL, {"pinned_version": 2}, B)
+    check(s == 200 and d["pinned_version"] == 2 and d["current_version"] == 4, "pin v2: %s %s" % (s, d))
+    s, d, _ = call("POST", RUNS, dict(body, run_id=uuid7()), R)
+    check(s == 201 and d["pipeline_version"] == 2, "a run of a pinned pipeline: %s %s" % (s, d))
+    s, d, _ = call("PATCH", PL, {"pinned_version": 5}, B)
+    check(s == 422 and "no version 5" in d["error"]["message"], "pin a version that is not there: %s" % s)
+    s, d, _ = call("PATCH", PL, {"pinned_version": 1}, C)
+    check(s == 403, "a viewer cannot pin: %s" % s)
+    s, d, _ = call("PATCH", PL, {"pinned_version": None}, B)
+    check(s == 200 and d["pinned_version"] is None, "unpin: %s %s" % (s, d))
+    s, d, _ = call("GET", "/workspaces/%s/audit?action=pipeline." % W, token=A)
+    check(s == 200 and {"pipeline.pin", "pipeline.unpin"} <= {e["action"] for e in d},
+          "pin and unpin are audited: %s" % [e["action"] for e in d])
     s, d, _ = call("PATCH", RUNS + "/" + rid, {"state": "success"}, R)
     check(s == 409 and "pending cannot become success" in d["error"]["message"] and
           "running" in d["error"]["message"], "pending -> success: %s %s" % (s, d))
