@@ -195,12 +195,15 @@ static int list_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
     t->out = cl_db_select(db, RUN_COLUMNS,
                           "WHERE r.workspace_id = $1 AND ($2::text IS NULL OR r.pipeline_id::text "
                           "= $2) AND ($3::text IS NULL OR r.state = $3) AND ($4::text IS NULL OR "
-                          "r.schedule_id::text = $4) ORDER BY r.id DESC LIMIT "
-                          "least(coalesce($5::int, 50), 1000)",
+                          "r.schedule_id::text = $4) AND ($6::text IS NULL OR r.agent_id::text = "
+                          "$6) AND ($7::timestamptz IS NULL OR r.created_at >= $7) AND "
+                          "($8::timestamptz IS NULL OR r.created_at < $8) ORDER BY r.id DESC "
+                          "LIMIT least(coalesce($5::int, 50), 1000)",
                           0, NULL,
                           CL_ARGS(call_of(r)->ws, http_query(r, "pipeline_id"),
                                   http_query(r, "state"), http_query(r, "schedule_id"),
-                                  http_query(r, "limit")),
+                                  http_query(r, "limit"), http_query(r, "agent_id"),
+                                  http_query(r, "since"), http_query(r, "until")),
                           err);
     return t->out ? 0 : err->code;
 }

@@ -202,7 +202,9 @@ static const struct http_route routes[] = {
      "Run", 201},
     {HTTP_GET, WS "/runs", h_run_list, 0, "run", "list", "Runs, newest first.",
      OBJ(STR("pipeline_id", "only this pipeline's") "," STR("state", "only runs in this state")
-         "," STR("schedule_id", "only this schedule's") "," STR("limit", "at most (50; 1000)")),
+         "," STR("schedule_id", "only this schedule's") "," STR("agent_id", "only this agent's")
+         "," STR("since", "RFC 3339 time: created at or after") ","
+         STR("until", "RFC 3339 time: created before") "," STR("limit", "at most (50; 1000)")),
      "[Run]", 200},
     {HTTP_GET, WS "/runs/{id}", h_run_get, 0, "run", "get", "A run.", NULL, "Run", 200},
     {HTTP_PATCH, WS "/runs/{id}", h_run_update, HTTP_BODY, "run", "update",

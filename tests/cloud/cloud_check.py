@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
@@ -380,6 +381,16 @@ try:
     check(s == 404, "IDOR: a run read through another workspace: %s" % s)
     s, d, _ = call("GET", RUNS + "?state=success&pipeline_id=" + pl["id"], token=C)
     check(s == 200 and [x["id"] for x in d] == [rid], "runs by state: %s" % d)
+    s, d, _ = call("GET", RUNS + "?agent_id=%s&state=success" % agent["id"], token=C)
+    check(s == 200 and [x["id"] for x in d] == [rid], "runs by agent: %s" % d)
+    s, d, _ = call("GET", RUNS + "?agent_id=%s" % uuid7(), token=C)
+    check(s == 200 and d == [], "runs of another agent: none: %s" % d)
+    s, d, _ = call("GET", RUNS + "?state=success&since=%s" % urllib.parse.quote(run["created_at"]), token=C)
+    check(s == 200 and [x["id"] for x in d] == [rid], "runs since its creation: %s" % d)
+    s, d, _ = call("GET", RUNS + "?until=%s" % urllib.parse.quote(run["created_at"]), token=C)
+    check(s == 200 and rid not in [x["id"] for x in d], "runs before it: %s" % d)
+    s, d, _ = call("GET", RUNS + "?since=yesterday-ish", token=C)
+    check(s in (400, 422), "a time that is no time is refused, not a failure: %s %s" % (s, d))
 
     # ---- artifacts in the local object store ------------------------------------
     def curl(method, url, data=None, out=None):
