@@ -29,6 +29,7 @@ struct cloud_opts {
     int open_signup;       /* anyone may create an account (else by invitation only) */
     const char *public_url; /* how clients reach this server ("http://127.0.0.1:8500") */
     size_t max_upload;      /* the largest object the local store takes (the body limit) */
+    const char *web_dir;    /* the built web pages (web/dist-cloud) */
 };
 
 struct bound;

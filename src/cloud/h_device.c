@@ -3,6 +3,7 @@
  * and the CLI: the device asks for a code, shows the user code and the page
  * where a signed-in person approves it, and polls for its tokens. The codes
  * live ten minutes; polling faster than the interval slows the device down.
+ * The page that approves a code is one of the web pages (web/src/cloud).
  */
 #include "cloud/call.h"
 #include "cloud/cloud.h"
@@ -204,83 +205,4 @@ void h_device_approve(struct http_req *r)
         return;
     }
     cl_run(r, approve_tx, code, 200);
-}
-
-/* ---- the approval page ------------------------------------------------------------- */
-
-static const char PAGE[] =
-    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-    "<title>Pluto Cloud: sign in a device</title>"
-    "<link rel=\"stylesheet\" href=\"/device.css\"></head><body><main>"
-    "<h1>Sign in a device</h1>"
-    "<p>Enter the code the Pluto Duck app or CLI shows, and sign in to approve it.</p>"
-    "<form id=\"f\"><label>Code <input id=\"code\" autocomplete=\"off\" required "
-    "pattern=\"[A-Za-z]{4}-?[A-Za-z]{4}\"></label>"
-    "<label>Email <input id=\"email\" type=\"email\" autocomplete=\"username\" required></label>"
-    "<label>Password <input id=\"password\" type=\"password\" autocomplete=\"current-password\" "
-    "required></label>"
-    "<button id=\"approve\" type=\"submit\">Approve</button> "
-    "<button id=\"deny\" type=\"button\">Deny</button></form>"
-    "<p id=\"status\" role=\"status\"></p></main>"
-    "<script src=\"/device.js\"></script></body></html>\n";
-
-static const char SCRIPT[] =
-    "'use strict';\n"
-    "const $ = (id) => document.getElementById(id);\n"
-    "const params = new URLSearchParams(location.search);\n"
-    "if (params.get('user_code')) $('code').value = params.get('user_code');\n"
-    "async function post(path, body, token) {\n"
-    "  const headers = {'Content-Type': 'application/json'};\n"
-    "  if (token) headers.Authorization = 'Bearer ' + token;\n"
-    "  const r = await fetch('/api/v1' + path, {method: 'POST', headers, body: "
-    "JSON.stringify(body)});\n"
-    "  const d = await r.json();\n"
-    "  if (!r.ok) throw new Error(d.error ? d.error.message : r.statusText);\n"
-    "  return d;\n"
-    "}\n"
-    "async function decide(approve) {\n"
-    "  $('status').textContent = '...';\n"
-    "  try {\n"
-    "    const t = await post('/auth/login', {email: $('email').value, password: "
-    "$('password').value});\n"
-    "    const d = await post('/auth/device/approve', {user_code: $('code').value, approve}, "
-    "t.access_token);\n"
-    "    await post('/auth/logout', {refresh_token: t.refresh_token}, t.access_token);\n"
-    "    $('status').textContent = approve ? 'Approved: ' + (d.client_name || 'the device') + "
-    "' is signed in. You can close this page.' : 'Refused.';\n"
-    "  } catch (e) { $('status').textContent = e.message; }\n"
-    "}\n"
-    "$('f').addEventListener('submit', (e) => { e.preventDefault(); decide(true); });\n"
-    "$('deny').addEventListener('click', () => decide(false));\n";
-
-static const char STYLE[] =
-    "body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}"
-    "main{max-width:26rem;margin:4rem auto;padding:2rem;background:#fff;border-radius:8px;"
-    "box-shadow:0 1px 4px rgba(0,0,0,.1)}label{display:block;margin:.8rem 0}"
-    "input{display:block;width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}"
-    "button{padding:.5rem 1rem;font-size:1rem;margin-top:.5rem}#status{min-height:1.5rem}";
-
-void h_page(struct http_req *r)
-{
-    static const struct {
-        const char *path, *ctype, *body;
-    } pages[] = {
-        {"/device", "text/html; charset=utf-8", PAGE},
-        {"/device.js", "text/javascript; charset=utf-8", SCRIPT},
-        {"/device.css", "text/css; charset=utf-8", STYLE},
-    };
-    for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
-        if (strcmp(r->url, pages[i].path) == 0) {
-            http_reply_bytes(r, 200, pages[i].ctype, pages[i].body, strlen(pages[i].body));
-            MHD_add_response_header(r->resp, "Content-Security-Policy",
-                                    "default-src 'none'; script-src 'self'; style-src 'self'; "
-                                    "connect-src 'self'; form-action 'none'; frame-ancestors "
-                                    "'none'; base-uri 'none'");
-            MHD_add_response_header(r->resp, "X-Content-Type-Options", "nosniff");
-            MHD_add_response_header(r->resp, "Referrer-Policy", "no-referrer");
-            MHD_add_response_header(r->resp, "Cache-Control", "no-store");
-            return;
-        }
-    http_reply_error(r, PD_ENOTFOUND, "no such page: %s (the API is under %s)", r->url, CL_API);
 }

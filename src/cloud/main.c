@@ -28,7 +28,7 @@
 
 struct options {
     const char *dsn, *data, *host, *allowed_hosts, *cors_origins, *tls_cert, *tls_key,
-        *public_url, *name, *format, *s3_endpoint, *s3_bucket, *s3_region;
+        *public_url, *name, *format, *s3_endpoint, *s3_bucket, *s3_region, *web_dir;
     int port, dev, trust_proxy, open_signup, pool, threads, password_stdin;
     double sweep_s;
 };
@@ -63,6 +63,7 @@ static const char usage[] =
     "  --s3-bucket NAME   ... in this bucket\n"
     "  --s3-region NAME   ... of this region (us-east-1)\n"
     "  --open-signup      anyone may create an account (else by invitation only)\n"
+    "  --web-dir DIR      the built web pages (web/dist-cloud of the source tree)\n"
     "  --pool N           database connections (8)\n"
     "  --sweep-interval S how often due occurrences are recorded and unclaimed ones expire (10)\n"
     "  --threads N        HTTP worker threads (2)\n"
@@ -73,7 +74,7 @@ static const char usage[] =
 static int parse(int argc, char **argv, struct options *o)
 {
     enum { DSN = 256, DEV, DATA, HOST, PORT, PUBLIC_URL, ALLOWED, CORS, CERT, KEY, PROXY, SIGNUP,
-           POOL, THREADS, NAME, PWSTDIN, S3_ENDPOINT, S3_BUCKET, S3_REGION, SWEEP };
+           POOL, THREADS, NAME, PWSTDIN, S3_ENDPOINT, S3_BUCKET, S3_REGION, SWEEP, WEB_DIR };
     static const struct option longs[] = {
         {"dsn", required_argument, NULL, DSN}, {"dev", no_argument, NULL, DEV},
         {"data", required_argument, NULL, DATA}, {"host", required_argument, NULL, HOST},
@@ -89,6 +90,7 @@ static int parse(int argc, char **argv, struct options *o)
         {"s3-bucket", required_argument, NULL, S3_BUCKET},
         {"s3-region", required_argument, NULL, S3_REGION},
         {"sweep-interval", required_argument, NULL, SWEEP},
+        {"web-dir", required_argument, NULL, WEB_DIR},
         {NULL, 0, NULL, 0}};
     int c;
     char *end;
@@ -119,6 +121,7 @@ static int parse(int argc, char **argv, struct options *o)
         case S3_ENDPOINT: o->s3_endpoint = optarg; break;
         case S3_BUCKET: o->s3_bucket = optarg; break;
         case S3_REGION: o->s3_region = optarg; break;
+        case WEB_DIR: o->web_dir = optarg; break;
         case SWEEP:
             o->sweep_s = strtod(optarg, &end);
             if (*end || o->sweep_s < 0.1 || o->sweep_s > 3600) {
@@ -233,7 +236,8 @@ static void on_bound(void *app, int port)
 static int cmd_serve(const struct options *o, struct pd_err *err)
 {
     struct cloud c = {.o = {.access_ttl_s = 900, .refresh_ttl_s = 30 * 24 * 3600,
-                            .open_signup = o->open_signup}};
+                            .open_signup = o->open_signup,
+                            .web_dir = o->web_dir ? o->web_dir : PD_CLOUD_WEB_DIR}};
     struct http_opts ho = {0};
     struct http_server *http = NULL;
     struct cl_devdb *dev = NULL;

@@ -335,7 +335,29 @@ static void document(const struct http_route *rt, json_t *op)
     json_object_set_new(op, "x-roles", names);
 }
 
-/* The pages outside the API: the device sign-in page (h_device.c). */
+/*
+ * The web pages outside the API (web/src/cloud, built into --web-dir). The
+ * report of a run is shown in a sandboxed frame made from srcdoc, which keeps
+ * this policy: no script but the app's own files, nothing from elsewhere.
+ */
+#define PAGE_CSP                                                                           \
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' " \
+    "data:; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "      \
+    "form-action 'self'; frame-ancestors 'none'"
+
+static const char not_built[] =
+    "<!doctype html><meta charset=utf-8><title>Pluto Cloud</title>"
+    "<p>The web pages are not built. Run <code>scripts/setup.sh</code> (it builds "
+    "<code>web/</code>), or start pluto-cloud with <code>--web-dir</code>. The API is at "
+    "<a href=/api/v1/openapi.json>/api/v1/openapi.json</a>.";
+
+void h_page(struct http_req *r)
+{
+    const struct http_app app = {cloud_of(r)->o.web_dir, not_built, PAGE_CSP};
+    http_serve_app(r, &app);
+}
+
+/* The pages outside the API (h_page). */
 static const struct http_route page_route = {HTTP_GET, "/", h_page, HTTP_PUBLIC | HTTP_INLINE,
                                              "web", "page", "A page of Pluto Cloud.", NULL,
                                              NULL, 200};

@@ -533,16 +533,20 @@ try:
                                "WHERE user_code = '%s'" % dev3["user_code"]], capture_output=True)
     s, d, _ = call("POST", "/auth/token", dict(tok, device_code=dev3["device_code"]))
     check(s == 400 and d["error"]["code"] == "expired_token", "an expired code: %s %s" % (s, d))
+    # The web pages: the app for every page, with a CSP that runs only its own files.
     req = urllib.request.urlopen(ROOT + "/device?user_code=" + dev["user_code"])
     body = req.read().decode()
-    check(req.status == 200 and "Sign in a device" in body and "script-src 'self'" in
-          req.headers.get("Content-Security-Policy", "") and req.headers.get("X-Content-Type-Options") == "nosniff",
-          "the approval page: %s" % req.status)
-    try:
-        status = urllib.request.urlopen(ROOT + "/nope").status
-    except urllib.error.HTTPError as e:
-        status = e.code
-    check(status == 404, "a page that does not exist: %s" % status)
+    csp = req.headers.get("Content-Security-Policy", "")
+    check(req.status == 200 and '<div id="app">' in body and "script-src 'self'" in csp
+          and "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp
+          and req.headers.get("X-Content-Type-Options") == "nosniff",
+          "the approval page is the app: %s %s" % (req.status, csp))
+    for bad in ["/nope.js", "/assets/none.css", "/.env", "/assets/../../etc/passwd", "/%2e%2e/etc/passwd"]:
+        try:
+            status = urllib.request.urlopen(ROOT + bad).status
+        except urllib.error.HTTPError as e:
+            status = e.code
+        check(status == 404, "no file outside the pages: %s %s" % (bad, status))
 
     # ---- every operation under every role, against the permission table ------
     def scratch():

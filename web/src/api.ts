@@ -40,7 +40,7 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 /** The error a failed response carries ({error: {code, message}}), or one made from its status. */
-async function errorOf(res: Response): Promise<ApiError> {
+export async function errorOf(res: Response): Promise<ApiError> {
   let code = `http_${res.status}`;
   let message = `${res.status} ${res.statusText}`;
   try {

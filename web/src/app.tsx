@@ -10,6 +10,9 @@ import { SourcesScreen } from './screens/Sources';
 import { AnalysesScreen } from './screens/Analyses';
 import { BoardsScreen } from './screens/Boards';
 import { SettingsScreen } from './screens/Settings';
+import { ThemeSwitch } from './theme';
+
+export { applyTheme } from './theme';
 
 const SCREENS = [
   { path: 'chat', label: 'Chat', screen: ChatScreen },
@@ -19,33 +22,6 @@ const SCREENS = [
   { path: 'boards', label: 'Boards', screen: BoardsScreen },
   { path: 'settings', label: 'Settings', screen: SettingsScreen },
 ];
-
-const THEME_KEY = 'pluto-duck.theme';
-type Theme = 'auto' | 'light' | 'dark';
-
-export function applyTheme(theme: Theme = (localStorage.getItem(THEME_KEY) as Theme) || 'auto'): void {
-  const dark = theme === 'dark' || (theme === 'auto' && matchMedia('(prefers-color-scheme: dark)').matches);
-  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
-}
-
-function ThemeSwitch() {
-  const [theme, setTheme] = useState<Theme>((localStorage.getItem(THEME_KEY) as Theme) || 'auto');
-  const choose = (t: Theme) => {
-    localStorage.setItem(THEME_KEY, t);
-    setTheme(t);
-    applyTheme(t);
-  };
-  return (
-    <label class="theme">
-      Theme{' '}
-      <select value={theme} onChange={(e) => choose((e.target as HTMLSelectElement).value as Theme)}>
-        <option value="auto">auto</option>
-        <option value="light">light</option>
-        <option value="dark">dark</option>
-      </select>
-    </label>
-  );
-}
 
 function Health() {
   const [state, setState] = useState<'ok' | 'down' | '…'>('…');
