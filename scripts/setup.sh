@@ -106,7 +106,7 @@ web_ui() {
         step "web UI: npm install (from web/package-lock.json)"
         (cd "$top/web" && npm install --silent --no-audit --no-fund >/dev/null)
     fi
-    step "web UI: building web/dist"
+    step "web UI: building web/dist and Pluto Cloud's pages, web/dist-cloud"
     (cd "$top/web" && npm run --silent build >/dev/null)
 }
 

@@ -25,6 +25,8 @@
  * the short-lived access token, in memory. Other clients keep both tokens.
  */
 #define REFRESH_COOKIE "pluto_cloud_refresh"
+/* Beside it, readable by the page and holding no secret: there is a sign-in to refresh. */
+#define SESSION_COOKIE "pluto_cloud_session"
 #define COOKIE_PATH CL_API "/auth"
 
 /* Failed sign-ins counted over this window: per account, and per address. */
@@ -119,6 +121,10 @@ static void set_cookie(struct http_req *r, const char *token)
                                        "SameSite=Strict%s",
                         token ? token : "", token ? (long long)c->o.refresh_ttl_s : 0LL,
                         secure ? "; Secure" : "");
+    MHD_add_response_header(r->resp, MHD_HTTP_HEADER_SET_COOKIE, v);
+    free(v);
+    v = xasprintf(SESSION_COOKIE "=%s; Path=/; Max-Age=%lld; SameSite=Strict%s", token ? "1" : "",
+                  token ? (long long)c->o.refresh_ttl_s : 0LL, secure ? "; Secure" : "");
     MHD_add_response_header(r->resp, MHD_HTTP_HEADER_SET_COOKIE, v);
     free(v);
 }

@@ -162,7 +162,8 @@ try:
                                              "cookie": True})
     set1, c1 = cookie_of(h)
     check(s == 200 and "refresh_token" not in web and web["access_token"] and c1
-          and all(a in set1 for a in ("HttpOnly", "SameSite=Strict", "Path=/api/v1/auth")),
+          and all(a in set1 for a in ("HttpOnly", "SameSite=Strict", "Path=/api/v1/auth"))
+          and "pluto_cloud_session=1; Path=/;" in h.get_all("Set-Cookie")[1],
           "a browser's sign-in keeps the refresh token in the cookie: %s %s" % (set1, sorted(web)))
     s, d, h = call("POST", "/auth/refresh", {}, headers={"Cookie": "pluto_cloud_refresh=" + c1})
     set2, c2 = cookie_of(h)

@@ -52,6 +52,8 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
 
 /** Trade the cookie for a new access token: true when signed in. */
 export function refresh(): Promise<boolean> {
+  /* the session cookie (no secret in it) says there is a sign-in to refresh */
+  if (!document.cookie.split('; ').includes('pluto_cloud_session=1')) return Promise.resolve(false);
   if (!refreshing)
     refreshing = (async () => {
       try {
