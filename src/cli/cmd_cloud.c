@@ -39,35 +39,24 @@ static void open_browser(const char *url)
         waitpid(pid, NULL, WNOHANG);
 }
 
-static void trim_slash(char *url)
-{
-    size_t n = strlen(url);
-    while (n > 0 && url[n - 1] == '/')
-        url[--n] = '\0';
-}
-
 static int do_login(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 {
     const char *home = pd_config_home(ctx->cfg), *name = cli_arg(a, "name");
     struct pd_cloud_session old;
     struct pd_cloud_device d;
     struct pd_err ignored = PD_ERR_INIT;
-    char url[512], host[256], client[300];
+    char url[512], client[300];
     int64_t deadline;
     int interval, rc;
     if (a->npos >= 2)
-        snprintf(url, sizeof(url), "%s", a->pos[1]);
+        rc = pd_cloud_url(a->pos[1], url, sizeof(url), err);
     else if (pd_cloud_load(home, &old, &ignored) == 0)
-        snprintf(url, sizeof(url), "%s", old.url);
+        rc = pd_cloud_url(old.url, url, sizeof(url), err);
     else
         return pd_fail(err, PD_EUSAGE, "usage: pluto-duck cloud login URL (the Pluto Cloud server)");
-    trim_slash(url);
-    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-        return pd_fail(err, PD_EUSAGE, "the server's URL starts with https:// (or http://): '%s'",
-                       url);
-    if (gethostname(host, sizeof(host)) != 0)
-        snprintf(host, sizeof(host), "this machine");
-    snprintf(client, sizeof(client), "pluto-duck on %s", name ? name : host);
+    if (rc != 0)
+        return rc;
+    pd_cloud_client_name(name, client, sizeof(client));
     if ((rc = pd_cloud_device_start(url, client, &d, err)) != 0)
         return rc;
     fprintf(cli_err, "To sign in, open %s\nand enter the code %s\n(or open %s)\n", d.verification_uri,
@@ -205,51 +194,36 @@ static int do_workspace(struct cli_ctx *ctx, const struct cli_args *a, struct pd
 {
     static const char *const cols[] = {"name", "id", "role", "in_use"};
     const char *home = pd_config_home(ctx->cfg), *action = a->npos >= 2 ? a->pos[1] : "list";
-    struct pd_cloud_session s;
     struct cli_records r;
     json_t *list = NULL, *w;
-    long status = 0;
     size_t i;
     int rc;
     if (strcmp(action, "list") != 0 && strcmp(action, "use") != 0)
         return pd_fail(err, PD_EUSAGE, "usage: pluto-duck cloud workspace list | use NAME");
-    if (strcmp(action, "use") == 0 && a->npos != 3)
-        return pd_fail(err, PD_EUSAGE, "usage: pluto-duck cloud workspace use NAME (or its id)");
-    if ((rc = pd_cloud_load(home, &s, err)) != 0 ||
-        (rc = pd_cloud_call(home, "GET", "/workspaces", NULL, &list, &status, err)) != 0)
+    if (strcmp(action, "use") == 0) {
+        if (a->npos != 3)
+            return pd_fail(err, PD_EUSAGE,
+                           "usage: pluto-duck cloud workspace use NAME (or its id)");
+        if ((rc = pd_cloud_use_workspace(home, a->pos[2], &w, err)) == 0)
+            fprintf(cli_out, "using workspace %s (%s)\n",
+                    json_string_value(json_object_get(w, "name")),
+                    json_string_value(json_object_get(w, "role")));
+        json_decref(rc == 0 ? w : NULL);
         return rc;
-    pd_cloud_load(home, &s, err);
-    if (strcmp(action, "list") == 0) {
-        cli_records_init(&r, 4, cols);
-        json_array_foreach(list, i, w) {
-            const char *id = json_string_value(json_object_get(w, "id"));
-            const char *row[] = {json_string_value(json_object_get(w, "name")), id,
-                                 json_string_value(json_object_get(w, "role")),
-                                 strcmp(id, s.workspace_id) == 0 ? "yes" : "no"};
-            cli_records_add(&r, row);
-        }
-        cli_records_print(ctx, &r);
-        json_decref(list);
-        return 0;
     }
+    if ((rc = pd_cloud_workspaces(home, &list, err)) != 0)
+        return rc;
+    cli_records_init(&r, 4, cols);
     json_array_foreach(list, i, w) {
-        const char *id = json_string_value(json_object_get(w, "id"));
-        const char *name = json_string_value(json_object_get(w, "name"));
-        if (strcmp(id, a->pos[2]) == 0 || strcmp(name, a->pos[2]) == 0) {
-            snprintf(s.workspace_id, sizeof(s.workspace_id), "%s", id);
-            snprintf(s.workspace_name, sizeof(s.workspace_name), "%s", name);
-            rc = pd_cloud_save(home, &s, err);
-            if (rc == 0)
-                fprintf(cli_out, "using workspace %s (%s)\n", name,
-                        json_string_value(json_object_get(w, "role")));
-            json_decref(list);
-            return rc;
-        }
+        const char *row[] = {json_string_value(json_object_get(w, "name")),
+                             json_string_value(json_object_get(w, "id")),
+                             json_string_value(json_object_get(w, "role")),
+                             json_is_true(json_object_get(w, "in_use")) ? "yes" : "no"};
+        cli_records_add(&r, row);
     }
+    cli_records_print(ctx, &r);
     json_decref(list);
-    return pd_fail(err, PD_ENOTFOUND,
-                   "you are not a member of a workspace '%s' (see pluto-duck cloud workspace list)",
-                   a->pos[2]);
+    return 0;
 }
 
 static int do_push(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)

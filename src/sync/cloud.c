@@ -405,3 +405,77 @@ int pd_cloud_logout(const char *home, struct pd_err *err)
         free(refresh_token);
     return rc;
 }
+
+/* ---- the pieces of signing in and choosing a workspace ----------------------------- */
+
+int pd_cloud_url(const char *given, char *url_out, size_t size, struct pd_err *err)
+{
+    size_t n;
+    if (given == NULL || (strncmp(given, "http://", 7) != 0 && strncmp(given, "https://", 8) != 0))
+        return pd_fail(err, PD_EUSAGE, "the server's URL starts with https:// (or http://): '%s'",
+                       given ? given : "");
+    if (strlen(given) >= size)
+        return pd_fail(err, PD_EUSAGE, "the server's URL is too long");
+    snprintf(url_out, size, "%s", given);
+    for (n = strlen(url_out); n > 0 && url_out[n - 1] == '/';)
+        url_out[--n] = '\0';
+    return 0;
+}
+
+void pd_cloud_client_name(const char *name, char *out, size_t size)
+{
+    char host[256];
+    if (gethostname(host, sizeof(host)) != 0)
+        snprintf(host, sizeof(host), "this machine");
+    host[sizeof(host) - 1] = '\0';
+    snprintf(out, size, "pluto-duck on %s", name && *name ? name : host);
+}
+
+int pd_cloud_workspaces(const char *home, json_t **out, struct pd_err *err)
+{
+    struct pd_cloud_session s;
+    json_t *list = NULL, *w;
+    long status = 0;
+    size_t i;
+    int rc;
+    if ((rc = pd_cloud_load(home, &s, err)) != 0 ||
+        (rc = pd_cloud_call(home, "GET", "/workspaces", NULL, &list, &status, err)) != 0)
+        return rc;
+    json_array_foreach(list, i, w) {
+        const char *id = json_string_value(json_object_get(w, "id"));
+        json_object_set_new(w, "in_use", json_boolean(id && strcmp(id, s.workspace_id) == 0));
+    }
+    *out = list;
+    return 0;
+}
+
+int pd_cloud_use_workspace(const char *home, const char *which, json_t **chosen,
+                           struct pd_err *err)
+{
+    struct pd_cloud_session s;
+    json_t *list = NULL, *w;
+    size_t i;
+    int rc;
+    if ((rc = pd_cloud_workspaces(home, &list, err)) != 0 || (rc = pd_cloud_load(home, &s, err)))
+        goto out;
+    rc = pd_fail(err, PD_ENOTFOUND,
+                 "you are not a member of a workspace '%s' (see pluto-duck cloud workspace list)",
+                 which);
+    json_array_foreach(list, i, w) {
+        const char *id = json_string_value(json_object_get(w, "id"));
+        const char *name = json_string_value(json_object_get(w, "name"));
+        if (strcmp(id, which) == 0 || strcmp(name, which) == 0) {
+            pd_err_clear(err);
+            snprintf(s.workspace_id, sizeof(s.workspace_id), "%s", id);
+            snprintf(s.workspace_name, sizeof(s.workspace_name), "%s", name);
+            if ((rc = pd_cloud_save(home, &s, err)) == 0) {
+                json_object_del(w, "in_use");
+                *chosen = json_incref(w);
+            }
+            break;
+        }
+    }
+out:
+    json_decref(list);
+    return rc;
+}

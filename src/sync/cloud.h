@@ -14,6 +14,7 @@
 #define PD_SYNC_CLOUD_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct pd_err;
@@ -44,6 +45,15 @@ struct pd_cloud_device {
     int interval_s, expires_in_s;
 };
 
+/*
+ * A server's URL as given (argument, form field) in url_out, without trailing
+ * slashes: PD_EUSAGE unless it starts with https:// (or http://).
+ */
+int pd_cloud_url(const char *given, char *url_out, size_t size, struct pd_err *err);
+
+/* "pluto-duck on NAME" (NAME: the given one, else this machine's host name). */
+void pd_cloud_client_name(const char *name, char *out, size_t size);
+
 /* Ask url for a device code (client_name names this machine to the approver). */
 int pd_cloud_device_start(const char *url, const char *client_name, struct pd_cloud_device *d,
                           struct pd_err *err);
@@ -58,6 +68,18 @@ int pd_cloud_device_poll(const char *home, const char *url, const struct pd_clou
 
 /* Sign out: revoke the sign-in on the server when it answers, and forget it here. */
 int pd_cloud_logout(const char *home, struct pd_err *err);
+
+/* ---- workspaces -------------------------------------------------------------------- */
+
+/* The account's workspaces [{id, name, role, in_use}] in *out. */
+int pd_cloud_workspaces(const char *home, json_t **out, struct pd_err *err);
+
+/*
+ * Use the workspace of this name or id from now on (the session remembers it):
+ * 0 with *chosen ({id, name, role}), PD_ENOTFOUND when the account has none such.
+ */
+int pd_cloud_use_workspace(const char *home, const char *which, json_t **chosen,
+                           struct pd_err *err);
 
 /* ---- requests as the signed-in account --------------------------------------------- */
 
