@@ -136,7 +136,7 @@ int pd_httpc_do(const struct pd_httpc_req *req, struct pd_httpc_resp *resp, stru
     else if (cc == CURLE_OPERATION_TIMEDOUT)
         rc = pd_fail(err, PD_ETIMEOUT, "%s did not answer in time", what);
     else
-        rc = pd_fail(err, PD_EIO, "cannot reach %s: %s", what, curl_easy_strerror(cc));
+        rc = pd_fail(err, PD_EUNAVAIL, "cannot reach %s: %s", what, curl_easy_strerror(cc));
     pd_buf_release(&line);
     curl_slist_free_all(headers);
     curl_easy_cleanup(h);

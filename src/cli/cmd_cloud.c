@@ -158,10 +158,11 @@ static int do_status(struct cli_ctx *ctx, struct pd_err *err)
         return rc;
     /* Ask the server: a revoked sign-in or a lost workspace shows here, not at the next sync. */
     if (pd_cloud_call(home, "GET", "/me", NULL, &me, &status, err) != 0) {
+        int offline = err->code == PD_EUNAVAIL || err->code == PD_EIO || err->code == PD_ETIMEOUT;
         state = err->code == PD_EAUTH ? "signed out (sign in again)"
-                                      : err->code == PD_EIO ? "offline (the server does not answer)"
-                                                            : "error";
-        if (err->code != PD_EAUTH && err->code != PD_EIO) {
+                : offline             ? "offline (the server does not answer)"
+                                      : "error";
+        if (err->code != PD_EAUTH && !offline) {
             json_decref(me);
             return err->code;
         }

@@ -10,6 +10,7 @@
 
 #include "http/http.h"
 #include "server/server.h"
+#include "sync/cloud.h"
 
 struct pd_config;
 struct pd_err;
@@ -42,8 +43,26 @@ struct srv_jobs *srv_jobs(struct srv *s);
 srv_cli_fn srv_cli(struct srv *s);
 const char *srv_web_dir(struct srv *s);
 struct http_server *srv_http(struct srv *s);
-/* The Pluto Cloud schedule runner, or NULL when schedules are not run here. */
-struct pd_runner *srv_runner(struct srv *s);
+/* What the Pluto Cloud schedule runner is doing (pd_runner_status; polling: false when none). */
+json_t *srv_runner_status(struct srv *s);
+/*
+ * The sign-in or the workspace changed (web UI): deliver the outbox and run the
+ * workspace's schedules now, as at start. Signed out: stop running them.
+ */
+void srv_cloud_changed(struct srv *s);
+void srv_cloud_signed_out(struct srv *s);
+
+/* A sign-in to Pluto Cloud started from the web UI, waiting for its approval (h_cloud.c). */
+struct srv_login {
+    int active;
+    char url[512];
+    struct pd_cloud_device d;
+    int interval_s;
+    int64_t expires_ms, next_poll_ms; /* on the monotonic clock */
+};
+/* The server's one waiting sign-in, locked until srv_login_unlock. */
+struct srv_login *srv_login_lock(struct srv *s);
+void srv_login_unlock(struct srv *s);
 
 /*
  * A setting's value now (heap, NULL for an unknown key): the one PUT /settings

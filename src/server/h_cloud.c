@@ -1,7 +1,10 @@
 /*
  * h_cloud.c - the local app's standing with Pluto Cloud: who is signed in,
  * what the outbox still holds, what the schedule runner is doing and the
- * notices it has for the user (a catch-up run, the cloud back online).
+ * notices it has for the user (a catch-up run, the cloud back online); and the
+ * web UI's sign-in: the device grant started here, approved by the person in
+ * Pluto Cloud's page, polled by the UI (at most as often as the cloud allows),
+ * then a workspace to use, and signing out.
  */
 #include "server/context.h"
 #include "server/handlers.h"
@@ -11,10 +14,10 @@
 #include "base/timeutil.h"
 #include "sync/cloud.h"
 #include "sync/outbox.h"
-#include "sync/runner.h"
 #include "warehouse/warehouse.h"
 
 #include <jansson.h>
+#include <string.h>
 
 static json_t *time_or_null(int64_t ms)
 {
@@ -41,7 +44,7 @@ static json_t *cloud_status(struct srv *s, struct pd_err *err)
                     "pending", (json_int_t)c.pending, "failed", (json_int_t)c.failed, "sent",
                     (json_int_t)c.sent, "oldest_pending_at", time_or_null(c.oldest_pending_ms),
                     "last_error", c.last_error[0] ? c.last_error : NULL, "runner",
-                    pd_runner_status(srv_runner(s)));
+                    srv_runner_status(s));
     if (signed_in) {
         json_object_set_new(doc, "url", json_string(cs.url));
         json_object_set_new(doc, "email", json_string(cs.email));
@@ -63,4 +66,115 @@ void h_cloud_status(struct http_req *r)
         http_reply_error(r, err.code, "%s", err.msg);
     else
         http_reply_json(r, 200, doc);
+}
+
+/* ---- signing in from the web UI ---------------------------------------------------- */
+
+static int64_t mono_ms(void) { return (int64_t)(pd_mono_s() * 1000); }
+
+void h_cloud_login(struct http_req *r)
+{
+    struct srv *s = srv_of(r);
+    struct pd_err err = PD_ERR_INIT;
+    struct pd_cloud_device d;
+    struct srv_login *l;
+    char url[512], client[300];
+    if (pd_cloud_url(json_string_value(json_object_get(r->body, "url")), url, sizeof(url),
+                     &err) != 0) {
+        http_reply_status(r, 422, "invalid_field", "field 'url': %s", err.msg);
+        return;
+    }
+    pd_cloud_client_name(json_string_value(json_object_get(r->body, "name")), client,
+                         sizeof(client));
+    if (pd_cloud_device_start(url, client, &d, &err) != 0) {
+        http_reply_err(r, &err);
+        return;
+    }
+    l = srv_login_lock(s); /* a new sign-in replaces one still waiting */
+    l->active = 1;
+    snprintf(l->url, sizeof(l->url), "%s", url);
+    l->d = d;
+    l->interval_s = d.interval_s;
+    l->expires_ms = mono_ms() + (int64_t)d.expires_in_s * 1000;
+    l->next_poll_ms = mono_ms() + (int64_t)d.interval_s * 1000;
+    srv_login_unlock(s);
+    http_reply_json(r, 200,
+                    json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "url", url, "user_code",
+                              d.user_code, "verification_uri", d.verification_uri,
+                              "verification_uri_complete", d.verification_uri_complete,
+                              "expires_in", d.expires_in_s, "interval", d.interval_s));
+}
+
+void h_cloud_login_poll(struct http_req *r)
+{
+    struct srv *s = srv_of(r);
+    const char *home = pd_config_home(srv_config(s));
+    struct pd_err err = PD_ERR_INIT;
+    struct srv_login *l = srv_login_lock(s);
+    int64_t now = mono_ms();
+    json_t *doc;
+    int rc = 1;
+    if (!l->active) {
+        srv_login_unlock(s);
+        http_reply_error(r, PD_EEXIST, "no sign-in is waiting for approval: start one");
+        return;
+    }
+    if (now > l->expires_ms)
+        rc = pd_fail(&err, PD_ETIMEOUT, "the code expired before it was approved: sign in again");
+    else if (now >= l->next_poll_ms) /* never faster than the cloud allows */
+        rc = pd_cloud_device_poll(home, l->url, &l->d, &l->interval_s, &err);
+    if (rc == 1)
+        l->next_poll_ms = mono_ms() + (int64_t)l->interval_s * 1000;
+    else
+        memset(l, 0, sizeof(*l)); /* approved, refused or expired: the code is of no more use */
+    srv_login_unlock(s);
+    if (rc < 0) {
+        http_reply_err(r, &err);
+        return;
+    }
+    if (rc == 0)
+        srv_cloud_changed(s); /* deliver the outbox; run schedules once a workspace is used */
+    if ((doc = cloud_status(s, &err)) == NULL) {
+        http_reply_err(r, &err);
+        return;
+    }
+    json_object_set_new(doc, "state", json_string(rc == 0 ? "signed_in" : "pending"));
+    http_reply_json(r, 200, doc);
+}
+
+void h_cloud_logout(struct http_req *r)
+{
+    struct srv *s = srv_of(r);
+    struct pd_err err = PD_ERR_INIT;
+    srv_cloud_signed_out(s);
+    if (pd_cloud_logout(pd_config_home(srv_config(s)), &err) != 0 && err.code != PD_ENOTFOUND) {
+        http_reply_err(r, &err);
+        return;
+    }
+    http_reply_json(r, 200, json_pack("{s:b}", "signed_out", 1));
+}
+
+void h_cloud_workspaces(struct http_req *r)
+{
+    struct pd_err err = PD_ERR_INIT;
+    json_t *list = NULL;
+    if (pd_cloud_workspaces(pd_config_home(srv_config(srv_of(r))), &list, &err) != 0)
+        http_reply_err(r, &err);
+    else
+        http_reply_json(r, 200, list);
+}
+
+void h_cloud_workspace_use(struct http_req *r)
+{
+    struct srv *s = srv_of(r);
+    struct pd_err err = PD_ERR_INIT;
+    json_t *chosen = NULL;
+    if (pd_cloud_use_workspace(pd_config_home(srv_config(s)),
+                               json_string_value(json_object_get(r->body, "workspace")), &chosen,
+                               &err) != 0) {
+        http_reply_err(r, &err);
+        return;
+    }
+    srv_cloud_changed(s); /* the schedules of this workspace run here from now on */
+    http_reply_json(r, 200, chosen);
 }

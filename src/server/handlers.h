@@ -20,6 +20,11 @@ void h_cli(struct http_req *r);
 
 /* h_cloud.c */
 void h_cloud_status(struct http_req *r);
+void h_cloud_login(struct http_req *r);
+void h_cloud_login_poll(struct http_req *r);
+void h_cloud_logout(struct http_req *r);
+void h_cloud_workspaces(struct http_req *r);
+void h_cloud_workspace_use(struct http_req *r);
 
 /* h_query.c */
 void h_query_create(struct http_req *r);

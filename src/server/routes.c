@@ -232,6 +232,27 @@ const struct http_route srv_routes[] = {
      "Pluto Cloud as this app sees it: the sign-in, what the outbox still holds, what the "
      "schedule runner is doing and its notices (catch-up runs, the cloud back online).",
      NULL, "CloudStatus", 200},
+    {HTTP_POST, V1 "/cloud/login", h_cloud_login, HTTP_BODY, "cloud", "login",
+     "Start signing in to a Pluto Cloud server with the device grant: the code to approve and "
+     "the page to approve it on. Then poll POST /cloud/login/poll until signed in.",
+     OBJ_REQ(STR("url", "the server: https://...") "," STR("name", "this machine's name, as the "
+             "approver sees it (default: the host name)"), "\"url\""),
+     "CloudLogin", 200},
+    {HTTP_POST, V1 "/cloud/login/poll", h_cloud_login_poll, HTTP_BODY, "cloud", "login_poll",
+     "Whether the sign-in was approved: state pending (poll again after its interval) or "
+     "signed_in with the standing; refused (403) or expired (408) end it.",
+     NULL, "CloudStatus", 200},
+    {HTTP_POST, V1 "/cloud/logout", h_cloud_logout, HTTP_BODY, "cloud", "logout",
+     "Sign out of Pluto Cloud: the sign-in is revoked and forgotten; schedules stop running "
+     "here. What the outbox holds stays, for the next sign-in.",
+     NULL, "CloudSignedOut", 200},
+    {HTTP_GET, V1 "/cloud/workspaces", h_cloud_workspaces, 0, "cloud", "workspaces",
+     "The signed-in account's workspaces, and which one is in use.", NULL, "[CloudWorkspace]",
+     200},
+    {HTTP_PUT, V1 "/cloud/workspace", h_cloud_workspace_use, HTTP_BODY, "cloud",
+     "workspace_use",
+     "Use a workspace (by name or id): pipelines are pushed to it and its schedules run here.",
+     OBJ_REQ(STR("workspace", "its name or id"), "\"workspace\""), "CloudWorkspace", 200},
     {HTTP_GET, V1 "/settings", h_settings_get, HTTP_INLINE, "settings", "get",
      "The agent's settings: provider, model, base_url, timeout, send_rows; the API key masked.",
      NULL, "Settings", 200},
@@ -293,5 +314,6 @@ const struct http_api srv_api = {
     .hosts_hint = "add the name to server.allowed_hosts",
     .origins_hint = "allow it with server.cors_origins",
     .auth_optional = 1,
+    .errors = "503", /* a source, a model or Pluto Cloud that does not answer */
     .document = document,
 };

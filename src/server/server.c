@@ -32,7 +32,9 @@ struct srv {
     pthread_mutex_t mu;
     struct pd_strv set_keys, set_values; /* settings changed while running (srv_setting_put) */
     struct pd_outbox_sender *sender;     /* delivers what Pluto Cloud is owed */
-    struct pd_runner *runner;            /* runs the workspace's schedules, or NULL */
+    struct pd_runner *runner;            /* runs the workspace's schedules, or NULL (under mu) */
+    pthread_mutex_t login_mu;            /* a sign-in started from the web UI: */
+    struct srv_login login;
 };
 
 /* ---- small accessors ---------------------------------------------------- */
@@ -45,7 +47,22 @@ const char *srv_web_dir(struct srv *s) { return s->o.web_dir ? s->o.web_dir : PD
 struct srv_jobs *srv_jobs(struct srv *s) { return s->jobs; }
 srv_cli_fn srv_cli(struct srv *s) { return s->o.cli; }
 struct http_server *srv_http(struct srv *s) { return s->http; }
-struct pd_runner *srv_runner(struct srv *s) { return s->runner; }
+json_t *srv_runner_status(struct srv *s)
+{
+    json_t *st;
+    pthread_mutex_lock(&s->mu);
+    st = pd_runner_status(s->runner);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+struct srv_login *srv_login_lock(struct srv *s)
+{
+    pthread_mutex_lock(&s->login_mu);
+    return &s->login;
+}
+
+void srv_login_unlock(struct srv *s) { pthread_mutex_unlock(&s->login_mu); }
 int srv_port(const struct srv *s) { return http_server_port(s->http); }
 
 char *srv_setting(struct srv *s, const char *key)
@@ -137,29 +154,60 @@ void srv_reply_rows(struct http_req *r, srv_rows_fn fn, void *arg, unsigned one_
 
 /* ---- start and stop ----------------------------------------------------- */
 
-/* Signed in to Pluto Cloud: deliver the outbox, and run the schedules when asked to. */
-static int start_cloud(struct srv *s, struct pd_err *err)
+/*
+ * Signed in to Pluto Cloud: deliver the outbox, and run the workspace's
+ * schedules when asked to. At start (starting: 1) an agent that cannot run them
+ * fails; later (a sign-in or a workspace chosen in the web UI) a runner for
+ * another workspace is replaced.
+ */
+static int start_cloud(struct srv *s, int starting, struct pd_err *err)
 {
     const char *home = pd_config_home(s->o.cfg);
     struct pd_cloud_session cs;
     struct pd_err e = PD_ERR_INIT;
     struct pd_runner_opts ro = {.wh = s->o.wh, .cfg = s->o.cfg, .home = home,
                                 .poll_s = s->o.poll_s};
+    struct pd_runner *old = NULL, *runner;
     if (pd_cloud_load(home, &cs, &e) != 0) {
-        if (s->o.run_schedules == 2)
+        if (starting && s->o.run_schedules == 2)
             return pd_fail(err, PD_EUSAGE, "%s, then start the agent again", e.msg);
         return 0;
     }
-    s->sender = pd_outbox_sender_start(s->o.wh, home);
+    pthread_mutex_lock(&s->mu);
+    if (s->sender == NULL)
+        s->sender = pd_outbox_sender_start(s->o.wh, home);
+    ro.sender = s->sender;
+    old = s->runner;
+    s->runner = NULL;
+    pthread_mutex_unlock(&s->mu);
+    pd_runner_stop(old); /* a run under way is cancelled and its end queued */
     if (s->o.run_schedules == 0)
         return 0;
-    ro.sender = s->sender;
-    if ((s->runner = pd_runner_start(&ro, &e)) == NULL) {
-        if (s->o.run_schedules == 2)
+    if ((runner = pd_runner_start(&ro, &e)) == NULL) {
+        if (starting && s->o.run_schedules == 2)
             return pd_fail(err, e.code, "%s", e.msg);
         pd_log(PD_LOG_WARN, "schedules are not run", "{s:s}", "reason", e.msg);
     }
+    pthread_mutex_lock(&s->mu);
+    s->runner = runner;
+    pthread_mutex_unlock(&s->mu);
     return 0;
+}
+
+void srv_cloud_changed(struct srv *s)
+{
+    struct pd_err ignored = PD_ERR_INIT;
+    start_cloud(s, 0, &ignored);
+}
+
+void srv_cloud_signed_out(struct srv *s)
+{
+    struct pd_runner *old;
+    pthread_mutex_lock(&s->mu);
+    old = s->runner;
+    s->runner = NULL;
+    pthread_mutex_unlock(&s->mu);
+    pd_runner_stop(old);
 }
 
 int srv_start(struct srv **out, const struct srv_opts *o, struct pd_err *err)
@@ -178,9 +226,10 @@ int srv_start(struct srv **out, const struct srv_opts *o, struct pd_err *err)
     *out = NULL;
     s->o = *o;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->login_mu, NULL);
     ho.app = s;
     if ((rc = srv_jobs_new(&s->jobs, o->wh, &jo, err)) != 0 ||
-        (rc = start_cloud(s, err)) != 0 ||
+        (rc = start_cloud(s, 1, err)) != 0 ||
         (rc = http_server_start(&s->http, &ho, err)) != 0) {
         srv_stop(s);
         return rc;
@@ -204,5 +253,6 @@ void srv_stop(struct srv *s)
     pd_strv_clear(&s->set_keys);
     pd_strv_clear(&s->set_values);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->login_mu);
     free(s);
 }

@@ -197,7 +197,7 @@ static int run_duckpipe(struct pd_assets *a, const char *run_id, const char *par
     /* The class of the first failed step's own failure, when it read a live source. */
     for (size_t i = 0; rc && i < res.n && i < p->n; i++)
         if (res.steps[i].status == DP_S_FAILED && step_reads_source(p, res.steps[i].id) &&
-            (rc == PD_EIO || rc == PD_ETIMEOUT))
+            (rc == PD_EIO || rc == PD_ETIMEOUT || rc == PD_EUNAVAIL))
             snprintf(o->error_class, sizeof(o->error_class), "source");
     dp_run_result_clear(&res);
     dp_plan_free(p);

@@ -166,6 +166,12 @@ call("DELETE", f"/chat/sessions/{c['id']}", expect=200)
 call("GET", "/skills", expect=200)
 call("GET", "/settings", expect=200)
 call("GET", "/cloud/status", expect=200)  # signed out: the outbox and the runner only
+call("POST", "/cloud/login", {"url": "ftp://cloud.example.com"}, expect=422)
+call("POST", "/cloud/login", {"url": "http://127.0.0.1:9"}, expect=503)  # nothing listens there
+call("POST", "/cloud/login/poll", {}, expect=409)  # no sign-in waiting
+call("GET", "/cloud/workspaces", expect=404)  # nobody signed in
+call("PUT", "/cloud/workspace", {"workspace": "Data team"}, expect=404)
+call("POST", "/cloud/logout", {}, expect=200)
 call("PUT", "/settings", {"send_rows": "none"}, expect=200)
 call("PUT", "/settings", {"colour": "red"}, expect=422)
 

@@ -20,6 +20,7 @@ const build = resolve(process.env.PD_BUILD ?? join(here, '../../build'));
 const pdBin = resolve(process.env.PD_BIN ?? join(build, 'bin/pluto-duck'));
 const cloudBin = resolve(process.env.PD_CLOUD_BIN ?? join(build, 'bin/pluto-cloud'));
 const webDir = resolve(here, '../dist-cloud');
+const workbenchDir = resolve(here, '../dist');
 const shots = join(build, 'e2e-screenshots');
 
 if (!existsSync(join(webDir, 'index.html'))) {
@@ -111,12 +112,17 @@ function machine(name) {
         p.on('exit', () => fail(new Error(`cloud login ended: ${err}`)));
       });
     },
-    async startAgent() {
-      agent = spawn(pdBin, ['agent', '--port', '0', '--poll-interval', '1s'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    /** `pluto-duck agent` (or `run`, serving the workbench too): resolves with its URL. */
+    async startAgent(command = 'agent') {
+      agent = spawn(pdBin, [command, '--port', '0', '--poll-interval', '1s', '-c', `server.web_dir=${workbenchDir}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       agent.err = '';
       agent.stderr.on('data', (d) => (agent.err += d));
       children.push(agent);
-      await waitFor('the agent', async () => existsSync(join(home, 'runtime/server.json')), 30);
+      const runtime = join(home, 'runtime/server.json');
+      await waitFor('the agent', async () => existsSync(runtime) && readFileSync(runtime, 'utf8').includes('port'), 30);
+      const url = `http://127.0.0.1:${JSON.parse(readFileSync(runtime, 'utf8')).port}`;
+      server.others.push(url);
+      return url;
     },
     /** Stop the agent: null, or how it ended when that was not cleanly (a sanitizer's report). */
     async stop() {
@@ -134,6 +140,7 @@ for (const u of users.slice(0, 1)) addUser(u, `${u.split('@')[0]}-password`);
 
 const server = {
   base,
+  others: [], /* the machines' own servers */
   cloudBin,
   api,
   machine,

@@ -273,6 +273,46 @@ test('cloud: the team workflow: device sign-in, push, schedule in the page, the 
   await page.getByRole('button', { name: 'Resume' }).waitFor();
 }, { timeout_s: 240 });
 
+test("cloud: the workbench's Settings signs in to Pluto Cloud, picks a workspace, signs out", async ({ page, context, server, shot }) => {
+  const ws = await team(server, 'Ops', { 'dave@example.com': 'editor' });
+  const desk = server.machine('desk');
+  const local = await desk.startAgent('run');
+  await page.goto(`${local}/settings`);
+  const panel = page.getByRole('form', { name: 'Sign in to Pluto Cloud' });
+  await panel.getByLabel('Server').fill('ftp://nowhere');
+  await panel.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'https://' }).waitFor();
+  await panel.getByLabel('Server').fill(server.base + '/');
+  await panel.getByLabel(/machine's name/).fill('desk');
+  await panel.getByRole('button', { name: 'Sign in' }).click();
+  const code = (await page.getByLabel('Sign-in code').textContent()).trim();
+  check(/^[A-Z]{4}-[A-Z]{4}$/.test(code), `a code to approve: ${code}`);
+  await shot('settings-cloud-code');
+  /* the approval page opens in a new tab of the cloud, with the code in it */
+  const [approval] = await Promise.all([context.waitForEvent('page'), page.getByRole('link', { name: 'Open the approval page' }).click()]);
+  await approval.waitForLoadState();
+  check(approval.url().startsWith(server.base + '/device?user_code=' + code), `the approval page: ${approval.url()}`);
+  await signIn(approval, 'dave@example.com');
+  await approval.getByRole('button', { name: 'Approve' }).click();
+  await approval.getByRole('status').filter({ hasText: /Approved: pluto-duck on desk/ }).waitFor();
+  await approval.close();
+  /* the workbench notices by itself */
+  await page.getByText('dave@example.com').waitFor({ timeout: 20000 });
+  await page.getByLabel('Cloud workspace').selectOption({ label: 'Ops (editor)' });
+  await page.getByRole('status').filter({ hasText: 'Using Ops' }).waitFor();
+  await page.getByText('run on this machine', { exact: true }).waitFor();
+  const st = await (await fetch(`${local}/api/v1/cloud/status`)).json();
+  check(st.signed_in && st.workspace_id === ws.id && st.runner.polling, `the local server runs Ops' schedules: ${JSON.stringify(st)}`);
+  check(desk.pd('cloud', 'status', '--format', 'json').includes('dave@example.com'), 'the CLI sees the same sign-in');
+  await shot('settings-cloud-signed-in');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('form', { name: 'Sign in to Pluto Cloud' }).waitFor();
+  const after = await (await fetch(`${local}/api/v1/cloud/status`)).json();
+  check(!after.signed_in && !after.runner.polling, `signed out, schedules stop: ${JSON.stringify(after)}`);
+  const stopped = await desk.stop();
+  check(stopped === null, stopped);
+}, { allowConsole: [/status of 422/] });
+
 test('cloud: narrow screens and the device page signed out', async ({ page, server }) => {
   await page.setViewportSize({ width: 390, height: 800 });
   await page.goto(`${server.base}/device`);

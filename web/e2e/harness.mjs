@@ -65,7 +65,6 @@ export async function runTests({ tests, filter = '', start, shots, slowdown = 1 
   let failed = 0;
   for (const t of tests.filter((t) => t.name.includes(filter))) {
     const server = await start(t);
-    const bases = [server.base, ...(server.others ?? [])];
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
@@ -80,6 +79,7 @@ export async function runTests({ tests, filter = '', start, shots, slowdown = 1 
       p.on('crash', () => problems.push('the page crashed'));
       p.on('request', (r) => {
         const u = r.url();
+        const bases = [server.base, ...(server.others ?? [])]; /* a test may start more servers */
         if (!bases.some((b) => u.startsWith(b)) && !/^(data|blob|about):/.test(u)) problems.push(`request outside the server: ${u}`);
       });
     };

@@ -1,11 +1,12 @@
 // Settings.tsx - who answers the agent (provider, model, base URL, timeout), how many
-// rows of a result the model sees, the API key (write-only: shown masked), and the
-// server token this browser sends.
+// rows of a result the model sees, the API key (write-only: shown masked), the
+// sign-in to Pluto Cloud (CloudSignIn.tsx), and the server token this browser sends.
 
 import { useEffect, useState } from 'preact/hooks';
 import { get, getToken, put, setToken } from '../api';
 import { checkDuration } from '../lib/validate';
 import { ErrorBox, Spinner, useAsync } from '../ui';
+import { CloudSignIn } from './CloudSignIn';
 
 interface Settings {
   provider: string;
@@ -122,6 +123,7 @@ export function SettingsScreen(_: { route: string[] }) {
           </div>
         </div>
       )}
+      <CloudSignIn />
       <div class="panel" style={{ marginTop: '1rem' }}>
         <h2>This browser</h2>
         <label>
