@@ -18,6 +18,7 @@
 #include "base/id.h"
 #include "base/timeutil.h"
 
+#include <ctype.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +29,13 @@
 
 static const char SCHEDULE_COLUMNS[] =
     "SELECT s.id, s.name, s.pipeline_id, s.cron, s.timezone, s.params, s.agent_id, s.grace_s, "
-    "s.catch_up, s.catch_up_max, s.paused, s.next_due, s.created_at, s.updated_at FROM "
-    "schedules s";
+    "s.catch_up, s.catch_up_max, s.paused, s.snapshot, s.next_due, s.created_at, s.updated_at "
+    "FROM schedules s";
 
 static const char OCCURRENCE_COLUMNS[] =
     "SELECT o.id, o.schedule_id, s.pipeline_id, (SELECT coalesce(pinned_version, "
-    "current_version) FROM pipelines WHERE id = s.pipeline_id) AS pipeline_version, s.params, o.due_at, o.grace_until, o.manual, o.state "
+    "current_version) FROM pipelines WHERE id = s.pipeline_id) AS pipeline_version, s.params, "
+    "s.snapshot, o.due_at, o.grace_until, o.manual, o.state "
     "= 'missed' AS catch_up, o.state, o.claimed_by, o.run_id, o.reason FROM occurrences o JOIN "
     "schedules s ON s.id = o.schedule_id";
 
@@ -123,41 +125,84 @@ static const char *num(const json_t *o, const char *k, char *buf, size_t size)
     return buf;
 }
 
+#define MAX_SNAPSHOTS 20
+
+/* An analysis id: ^[A-Za-z_][A-Za-z0-9_]{0,62}$. */
+static int analysis_id(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 63 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return 0;
+    return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+/*
+ * The body's snapshot field (the analyses whose results the run shares as Parquet) as
+ * JSON text in *out (NULL when the body has none): 0, or PD_EFIELD saying what is wrong.
+ */
+static int snapshot_field(const json_t *b, char **out, struct pd_err *err)
+{
+    json_t *v = json_object_get(b, "snapshot"), *x;
+    size_t i;
+    *out = NULL;
+    if (v == NULL)
+        return 0;
+    if (!json_is_array(v) || json_array_size(v) > MAX_SNAPSHOTS)
+        return pd_fail(err, PD_EFIELD,
+                       "field 'snapshot' must be a list of at most %d analysis ids", MAX_SNAPSHOTS);
+    json_array_foreach(v, i, x) {
+        if (!analysis_id(json_string_value(x)))
+            return pd_fail(err, PD_EFIELD,
+                           "field 'snapshot[%zu]' must be an analysis id (letters, digits, _)", i);
+    }
+    *out = json_dumps(v, JSON_COMPACT);
+    return 0;
+}
+
 static int create_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 {
     struct http_req *r = t->r;
     const struct cl_call *call = call_of(r);
     const json_t *b = r->body;
     const char *pipeline = str(b, "pipeline_id"), *zone = str(b, "timezone");
-    char id[40], next[32], grace[16], keep[16], *params;
+    char id[40], next[32], grace[16], keep[16], *params, *snapshot = NULL;
     PGresult *res;
     int rc, found;
-    if ((rc = check_timing(str(b, "cron"), zone ? zone : "UTC", next, err)) ||
+    if ((rc = snapshot_field(b, &snapshot, err)) ||
+        (rc = check_timing(str(b, "cron"), zone ? zone : "UTC", next, err)) ||
         (rc = check_agent(db, call->ws, str(b, "agent_id"), err)))
         return rc;
-    if (!cl_is_uuid(pipeline))
+    if (cl_is_uuid(pipeline)) {
+        if ((res = cl_db_exec(db, "SELECT 1 FROM pipelines WHERE id = $1 AND workspace_id = $2",
+                              CL_ARGS(pipeline, call->ws), err)) == NULL) {
+            free(snapshot);
+            return err->code;
+        }
+        found = PQntuples(res);
+        PQclear(res);
+    } else {
+        found = 0;
+    }
+    if (!found) {
+        free(snapshot);
         return pd_fail(err, PD_EFIELD, "no pipeline %s in this workspace", pipeline);
-    if ((res = cl_db_exec(db, "SELECT 1 FROM pipelines WHERE id = $1 AND workspace_id = $2",
-                          CL_ARGS(pipeline, call->ws), err)) == NULL)
-        return err->code;
-    found = PQntuples(res);
-    PQclear(res);
-    if (!found)
-        return pd_fail(err, PD_EFIELD, "no pipeline %s in this workspace", pipeline);
+    }
     pd_uuid7(id);
     params = cl_object_text(json_object_get(b, "params"));
     rc = cl_db_run(db,
                    "INSERT INTO schedules (id, workspace_id, pipeline_id, name, cron, timezone, "
-                   "params, agent_id, grace_s, catch_up, catch_up_max, next_due, created_by) "
-                   "VALUES ($1, $2, $3, coalesce($4, ''), $5, $6, $7::jsonb, $8, coalesce($9::int, "
-                   "600), coalesce($10, 'latest'), coalesce($11::int, 10), $12::timestamptz, $13)",
+                   "params, agent_id, grace_s, catch_up, catch_up_max, next_due, created_by, "
+                   "snapshot) VALUES ($1, $2, $3, coalesce($4, ''), $5, $6, $7::jsonb, $8, "
+                   "coalesce($9::int, 600), coalesce($10, 'latest'), coalesce($11::int, 10), "
+                   "$12::timestamptz, $13, coalesce($14::jsonb, '[]'))",
                    CL_ARGS(id, call->ws, pipeline, str(b, "name"), str(b, "cron"),
                            zone ? zone : "UTC", params, str(b, "agent_id"),
                            num(b, "grace_s", grace, sizeof(grace)), str(b, "catch_up"),
                            num(b, "catch_up_max", keep, sizeof(keep)), next,
-                           call->kind == CL_PERSON ? call->user_id : NULL),
+                           call->kind == CL_PERSON ? call->user_id : NULL, snapshot),
                    err);
     free(params);
+    free(snapshot);
     if (rc == 0)
         rc = cl_audit(db, r, call->ws, "schedule.create", "schedule", id,
                       json_pack("{s:s, s:s}", "cron", str(b, "cron"), "timezone",
@@ -205,16 +250,21 @@ static int update_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
     const char *id = http_param(r, "id");
     json_t *cur = schedule_json(db, call->ws, id, err), *paused = json_object_get(b, "paused");
     const char *cron, *zone;
-    char next[32], grace[16], keep[16], *params;
+    char next[32], grace[16], keep[16], *params, *snapshot = NULL;
     int rc, resuming;
     if (cur == NULL)
         return err->code;
+    if ((rc = snapshot_field(b, &snapshot, err)) != 0) {
+        json_decref(cur);
+        return rc;
+    }
     cron = str(b, "cron") ? str(b, "cron") : str(cur, "cron");
     zone = str(b, "timezone") ? str(b, "timezone") : str(cur, "timezone");
     resuming = json_is_false(paused) && json_is_true(json_object_get(cur, "paused"));
     if ((rc = check_timing(cron, zone, next, err)) ||
         (rc = check_agent(db, call->ws, str(b, "agent_id"), err))) {
         json_decref(cur);
+        free(snapshot);
         return rc;
     }
     params = json_object_get(b, "params") ? json_dumps(json_object_get(b, "params"), JSON_COMPACT)
@@ -226,17 +276,18 @@ static int update_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
                    "$8::uuid ELSE agent_id END, grace_s = coalesce($9::int, grace_s), catch_up = "
                    "coalesce($10, catch_up), catch_up_max = coalesce($11::int, catch_up_max), "
                    "paused = coalesce($12::boolean, paused), next_due = CASE WHEN $13::boolean "
-                   "THEN $14::timestamptz ELSE next_due END, updated_at = now() WHERE id = $1 AND "
-                   "workspace_id = $2",
+                   "THEN $14::timestamptz ELSE next_due END, snapshot = coalesce($15::jsonb, "
+                   "snapshot), updated_at = now() WHERE id = $1 AND workspace_id = $2",
                    CL_ARGS(id, call->ws, str(b, "name"), cron, zone, params,
                            json_object_get(b, "agent_id") ? "true" : "false", str(b, "agent_id"),
                            num(b, "grace_s", grace, sizeof(grace)), str(b, "catch_up"),
                            num(b, "catch_up_max", keep, sizeof(keep)),
                            paused ? (json_is_true(paused) ? "true" : "false") : NULL,
                            str(b, "cron") || str(b, "timezone") || resuming ? "true" : "false",
-                           next),
+                           next, snapshot),
                    err);
     free(params);
+    free(snapshot);
     json_decref(cur);
     if (rc == 0)
         rc = cl_audit(db, r, call->ws,

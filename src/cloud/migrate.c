@@ -18,6 +18,7 @@ extern const char cl_migration_003[];
 extern const char cl_migration_004[];
 extern const char cl_migration_005[];
 extern const char cl_migration_006[];
+extern const char cl_migration_007[];
 
 static const struct {
     int version;
@@ -30,6 +31,7 @@ static const struct {
     {4, "schedules", cl_migration_004},
     {5, "collaboration", cl_migration_005},
     {6, "pinning", cl_migration_006},
+    {7, "snapshots", cl_migration_007},
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -260,7 +260,9 @@ static const struct http_route routes[] = {
     "an occurrence waits for an agent (600)\"},"                                              \
     "\"catch_up\":{\"enum\":[\"none\",\"latest\",\"all\"],\"description\":\"what is run for missed " \
     "occurrences when an agent comes back (latest)\"},"                                       \
-    "\"catch_up_max\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}"
+    "\"catch_up_max\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100},"                \
+    "\"snapshot\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"analyses " \
+    "whose results each run shares as Parquet (at most 20; default none: no data leaves)\"}"
     {HTTP_POST, WS "/schedules", h_schedule_create, HTTP_BODY, "schedule", "create",
      "Schedule a pipeline: cron in a time zone, for one agent or any agent of the workspace. "
      "The server only keeps the policy; agents run it.",

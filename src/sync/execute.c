@@ -45,8 +45,8 @@ static int is_dbt(const char *dir)
     return yes;
 }
 
-static int open_project(struct pd_warehouse *wh, const char *project, const char *dir,
-                        volatile sig_atomic_t *cancel, struct pd_assets *a, struct pd_err *err)
+int pd_sync_open(struct pd_warehouse *wh, const char *project, const char *dir,
+                 volatile sig_atomic_t *cancel, struct pd_assets *a, struct pd_err *err)
 {
     return is_dbt(dir) ? pd_assets_open_dbt(wh, dir, cancel, a, err)
                        : pd_assets_open_at(wh, project, dir, cancel, a, err);
@@ -91,7 +91,7 @@ int pd_sync_sources_reachable(struct pd_warehouse *wh, const struct pd_config *c
     struct pd_sources *S = NULL;
     struct pd_strv names = PD_STRV_INIT;
     int rc;
-    if ((rc = open_project(wh, project, dir, NULL, &a, err)) != 0)
+    if ((rc = pd_sync_open(wh, project, dir, NULL, &a, err)) != 0)
         return 0; /* the run itself says what is wrong with the project */
     if (plan(&a, NULL, 1, &p, err) != 0) {
         pd_err_clear(err);
@@ -257,7 +257,7 @@ int pd_sync_execute(struct pd_warehouse *wh, const char *project, const char *di
     out->engine = dbt ? "dbt" : "duckpipe";
     out->steps = json_array();
     out->started_ms = pd_now_ms();
-    if ((rc = open_project(wh, project, dir, cancel, &a, err)) == 0) {
+    if ((rc = pd_sync_open(wh, project, dir, cancel, &a, err)) == 0) {
         rc = dbt ? run_dbt(&a, run_id, out, err) : run_duckpipe(&a, run_id, params, out, err);
         pd_assets_close(&a);
     }

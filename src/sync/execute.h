@@ -29,6 +29,14 @@ struct pd_run_outcome {
 };
 
 /*
+ * Open the project of a pulled pipeline (its files in dir): a dbt project when
+ * dir has dbt_project.yml, else duckpipe analyses. Close with pd_assets_close.
+ */
+struct pd_assets;
+int pd_sync_open(struct pd_warehouse *wh, const char *project, const char *dir,
+                 volatile sig_atomic_t *cancel, struct pd_assets *a, struct pd_err *err);
+
+/*
  * Check that the live sources project (loaded from dir) reads answer: 0, or
  * PD_EUNAVAIL naming the first that does not ("source crm: ..."). Each one
  * checked is appended to connectors as {source, type, status, error?}.

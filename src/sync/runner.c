@@ -15,12 +15,14 @@
 #include "base/err.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "base/path.h"
 #include "base/timeutil.h"
 #include "sync/cloud.h"
 #include "sync/execute.h"
 #include "sync/outbox.h"
 #include "sync/pipelines.h"
 #include "sync/report.h"
+#include "sync/snapshot.h"
 #include "warehouse/warehouse.h"
 
 #include <pthread.h>
@@ -476,7 +478,8 @@ static void collect_line(void *arg, const char *line)
 }
 
 static int record_end(struct pd_runner *r, const struct job *j, const struct pd_run_outcome *o,
-                      const char *state, const char *report, json_t *chunks, struct pd_err *err)
+                      const char *state, const char *report, const json_t *snapshots,
+                      json_t *chunks, struct pd_err *err)
 {
     duckdb_connection conn;
     char path[200];
@@ -518,11 +521,42 @@ static int record_end(struct pd_runner *r, const struct job *j, const struct pd_
             free(file);
         }
     }
+    json_array_foreach(snapshots, i, c) {
+        json_t *decl;
+        if (rc || !json_object_get(c, "path"))
+            continue;
+        path_of(path, sizeof(path), r, "runs", j->run_id, "artifacts");
+        decl = json_pack("{s:s+, s:s, s:s}", "name", str(c, "analysis"), ".parquet", "kind",
+                         "snapshot", "content_type", "application/vnd.apache.parquet");
+        rc = pd_outbox_put_file(conn, j->run_id, path, decl, str(c, "path"), err);
+        json_decref(decl);
+    }
     if (rc == 0)
         rc = strcmp(state, "cancelled") == 0
                  ? queue_ack(r, conn, j, "skipped", "the app stopped during the run", err)
                  : queue_ack(r, conn, j, "finished", NULL, err);
     return end(r, conn, rc, err);
+}
+
+/*
+ * The Parquet snapshots the schedule asks for (its snapshot list; none by default), of a
+ * run that succeeded, next to its report: [{analysis, path, rows} or {analysis, error}].
+ */
+static json_t *take_snapshots(struct pd_runner *r, const struct job *j, const char *state)
+{
+    const json_t *names = json_object_get(j->occ, "snapshot");
+    struct pd_err err = PD_ERR_INIT;
+    json_t *files = NULL;
+    char *dir;
+    if (json_array_size(names) == 0 || strcmp(state, "success") != 0)
+        return json_array();
+    dir = xasprintf("%s/reports/%s", r->home, j->run_id);
+    if (pd_mkdir_p(dir, 0700, &err) != 0 ||
+        pd_sync_snapshot(r->o.wh, j->project, j->dir, names, dir, &r->cancel, &files, &err) != 0)
+        pd_log(PD_LOG_WARN, "snapshots not written", "{s:s, s:s}", "run_id", j->run_id, "error",
+               err.msg);
+    free(dir);
+    return files ? files : json_array();
 }
 
 static void run_job(struct pd_runner *r, struct job *j)
@@ -541,7 +575,7 @@ static void run_job(struct pd_runner *r, struct job *j)
         .environment = j->environment};
     char *params = json_dumps(json_object_get(j->occ, "params"), JSON_COMPACT), *report = NULL;
     const char *state;
-    json_t *boards = json_array();
+    json_t *boards = json_array(), *snapshots;
     duckdb_connection conn;
     int rc;
 
@@ -552,6 +586,7 @@ static void run_job(struct pd_runner *r, struct job *j)
            info.pipeline_version, "catch_up", info.catch_up);
     rc = pd_sync_execute(r->o.wh, j->project, j->dir, j->run_id, params, &r->cancel, &o, &err);
     state = rc == PD_ECANCELED ? "cancelled" : o.error_class[0] ? "failed" : "success";
+    snapshots = take_snapshots(r, j, state); /* logged with the run's lines */
     pd_log(strcmp(state, "success") ? PD_LOG_WARN : PD_LOG_INFO, "scheduled run finished",
            "{s:s, s:i, s:s?, s:s?}", "state", state, "steps", (int)json_array_size(o.steps),
            "error_class", o.error_class[0] ? o.error_class : NULL, "error",
@@ -570,13 +605,14 @@ static void run_job(struct pd_runner *r, struct job *j)
                err.msg);
         pd_err_clear(&err);
     }
-    if (record_end(r, j, &o, state, report, l.chunks, &err) != 0)
+    if (record_end(r, j, &o, state, report, snapshots, l.chunks, &err) != 0)
         pd_log(PD_LOG_ERROR, "scheduled run end not recorded", "{s:s, s:s}", "run_id", j->run_id,
                "error", err.msg);
     pthread_mutex_lock(&r->lock);
     r->runs++;
     pthread_mutex_unlock(&r->lock);
     json_decref(boards);
+    json_decref(snapshots);
     json_decref(context);
     json_decref(l.chunks);
     pd_buf_release(&l.text);

@@ -12,12 +12,7 @@ load cloud
 
 setup_file() {
     cloud_start --sweep-interval 1
-    WS=$(cloud_api POST /workspaces '{"name":"Data team"}' | json_field id)
-    invitation=$(cloud_api POST "/workspaces/$WS/invitations" \
-        '{"email":"bob@example.com","role":"editor"}' | json_field token)
-    curl -s -X POST -H 'Content-Type: application/json' "$CLOUD_URL/api/v1/auth/register" \
-        -d "{\"email\":\"bob@example.com\",\"password\":\"bob-password\",\"invitation\":\"$invitation\"}" >/dev/null
-    export WS
+    cloud_team
 }
 
 teardown_file() {
@@ -41,49 +36,6 @@ teardown() {
         'import json,sys; print(" ".join(p["id"] for p in json.load(sys.stdin)))'); do
         cloud_api DELETE "/workspaces/$WS/pipelines/$id" >/dev/null
     done
-}
-
-json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)[\"$1\"])"; }
-
-agent_start() {
-    rm -f "$PLUTO_DUCK_HOME/runtime/server.json"
-    "$PD" agent --port 0 --poll-interval 1s >"$BATS_TEST_TMPDIR/agent.out" 2>>"$BATS_TEST_TMPDIR/agent.err" &
-    echo $! >"$BATS_TEST_TMPDIR/agent.pid"
-    for _ in $(seq 1 100); do
-        [ -s "$PLUTO_DUCK_HOME/runtime/server.json" ] && break
-        sleep 0.1
-    done
-    AGENT_URL=$(json_field url <"$PLUTO_DUCK_HOME/runtime/server.json")
-}
-
-agent_stop() {
-    local pid
-    pid=$(cat "$BATS_TEST_TMPDIR/agent.pid" 2>/dev/null) || return 0
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    rm -f "$BATS_TEST_TMPDIR/agent.pid"
-}
-
-agent_status() { curl -s "$AGENT_URL/api/v1/cloud/status"; }
-
-# until CONDITION (a shell command) holds, for at most SECONDS
-wait_for() {
-    local secs=$1
-    shift
-    for _ in $(seq 1 $((secs * 4))); do
-        eval "$*" && return 0
-        sleep 0.25
-    done
-    echo "gave up waiting for: $*" >&2
-    return 1
-}
-
-# runs of schedule $1 as lines "state occurrence_id run_id log_chunks"
-runs_of() {
-    cloud_api GET "/workspaces/$WS/runs?schedule_id=$1" | python3 -c '
-import json, sys
-for r in json.load(sys.stdin):
-    print(r["state"], r["occurrence_id"], r["id"], r["log_chunks"])'
 }
 
 # A project with data of its own (never to leave this machine) and the pipeline it becomes.

@@ -30,16 +30,18 @@ describe('sideBySide', () => {
 });
 
 describe('scheduleBody', () => {
-  const ok = { name: ' nightly ', pipeline_id: 'p1', cron: ' 0 6 * * * ', timezone: 'Europe/Berlin', agent_id: '', grace_s: '600', catch_up: 'latest', catch_up_max: '10' };
+  const ok = { name: ' nightly ', pipeline_id: 'p1', cron: ' 0 6 * * * ', timezone: 'Europe/Berlin', agent_id: '', grace_s: '600', catch_up: 'latest', catch_up_max: '10', snapshot: '' };
   it('makes the body the API takes', () => {
     const { body, errors } = scheduleBody(ok);
     expect(errors).toEqual({});
-    expect(body).toEqual({ pipeline_id: 'p1', cron: '0 6 * * *', timezone: 'Europe/Berlin', grace_s: 600, catch_up: 'latest', catch_up_max: 10, name: 'nightly' });
+    expect(body).toEqual({ pipeline_id: 'p1', cron: '0 6 * * *', timezone: 'Europe/Berlin', grace_s: 600, catch_up: 'latest', catch_up_max: 10, snapshot: [], name: 'nightly' });
   });
   it('names each field that is wrong', () => {
     const { errors } = scheduleBody({ ...ok, pipeline_id: '', cron: '0 6 * *', grace_s: '0', catch_up_max: '101' });
     expect(Object.keys(errors).sort()).toEqual(['catch_up_max', 'cron', 'grace_s', 'pipeline_id']);
     expect(scheduleBody({ ...ok, cron: '@hourly' }).errors).toEqual({});
+    expect(scheduleBody({ ...ok, snapshot: 'daily, top_5' }).body.snapshot).toEqual(['daily', 'top_5']);
+    expect(Object.keys(scheduleBody({ ...ok, snapshot: 'daily; drop table' }).errors)).toEqual(['snapshot']);
   });
 });
 

@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { saveBlob } from '../../api';
 import { Empty, ErrorBox, Spinner, useAsync, when } from '../../ui';
 import { get } from '../api';
+import { Head } from '../parts';
 import type { PageProps } from '../roles';
 
 interface Entry {
@@ -83,16 +84,7 @@ export function AuditPage({ ws }: PageProps) {
       {list.data?.length === 0 && <Empty>Nothing matches these filters.</Empty>}
       {!!list.data?.length && (
         <table class="simple audit">
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>Who</th>
-              <th>Action</th>
-              <th>Target</th>
-              <th>From</th>
-              <th>Details</th>
-            </tr>
-          </thead>
+          <Head cols={['When', 'Who', 'Action', 'Target', 'From', 'Details']} />
           <tbody>
             {list.data.map((e) => (
               <tr key={e.id}>

@@ -4,7 +4,8 @@
 
 import { useState } from 'preact/hooks';
 import { navigate } from '../../router';
-import { ErrorBox, Modal, Spinner, useAsync, when } from '../../ui';
+import { ErrorBox, Spinner, useAsync, when } from '../../ui';
+import { Confirm, useAction, type Confirmation, Head } from '../parts';
 import { del, get, patch, post } from '../api';
 import { isOwner, type PageProps } from '../roles';
 
@@ -39,26 +40,15 @@ function Invitations({ wsId }: { wsId: string }) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('viewer');
   const [made, setMade] = useState<Invitation | null>(null);
-  const [error, setError] = useState<unknown>();
-  const invite = async (e: Event) => {
+  const { act, outcome } = useAction();
+  const invite = (e: Event) => {
     e.preventDefault();
-    setError(undefined);
-    try {
-      setMade(await post<Invitation>(`/workspaces/${wsId}/invitations`, { email, role }));
+    act(async () => setMade(await post<Invitation>(`/workspaces/${wsId}/invitations`, { email, role })), '', () => {
       setEmail('');
       list.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
-  const revoke = async (id: string) => {
-    try {
-      await del(`/workspaces/${wsId}/invitations/${id}`);
-      list.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const revoke = (id: string) => act(() => del(`/workspaces/${wsId}/invitations/${id}`), 'Revoked.', list.reload);
   return (
     <section class="panel">
       <h2>Invitations</h2>
@@ -73,7 +63,7 @@ function Invitations({ wsId }: { wsId: string }) {
           Invite
         </button>
       </form>
-      <ErrorBox error={error} />
+      {outcome}
       {made && (
         <div class="notice" role="status">
           Send this link to {made.email} (valid 7 days, once; it is not shown again):
@@ -109,26 +99,15 @@ function AgentTokens({ wsId }: { wsId: string }) {
   const list = useAsync(() => get<AgentToken[]>(`/workspaces/${wsId}/agent-tokens`), [wsId]);
   const [name, setName] = useState('');
   const [made, setMade] = useState<AgentToken | null>(null);
-  const [error, setError] = useState<unknown>();
-  const create = async (e: Event) => {
+  const { act, outcome } = useAction();
+  const create = (e: Event) => {
     e.preventDefault();
-    setError(undefined);
-    try {
-      setMade(await post<AgentToken>(`/workspaces/${wsId}/agent-tokens`, { name }));
+    act(async () => setMade(await post<AgentToken>(`/workspaces/${wsId}/agent-tokens`, { name })), '', () => {
       setName('');
       list.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
-  const revoke = async (id: string) => {
-    try {
-      await del(`/workspaces/${wsId}/agent-tokens/${id}`);
-      list.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const revoke = (id: string) => act(() => del(`/workspaces/${wsId}/agent-tokens/${id}`), 'Revoked: that machine is refused from now on.', list.reload);
   return (
     <section class="panel">
       <h2>Agent tokens</h2>
@@ -137,7 +116,7 @@ function AgentTokens({ wsId }: { wsId: string }) {
         <input required maxLength={100} aria-label="Machine name" placeholder="build-server" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
         <button type="submit">Make a token</button>
       </form>
-      <ErrorBox error={error} />
+      {outcome}
       {made && (
         <div class="notice" role="status">
           The token for {made.name}, shown this once:
@@ -161,46 +140,24 @@ function AgentTokens({ wsId }: { wsId: string }) {
 
 export function MembersPage({ ws, me, reloadMe }: PageProps) {
   const list = useAsync(() => get<Member[]>(`/workspaces/${ws.id}/members`), [ws.id]);
-  const [error, setError] = useState<unknown>();
-  const [leaving, setLeaving] = useState<Member | null>(null);
+  const { act, outcome } = useAction();
+  const [confirm, setConfirm] = useState<Confirmation | null>(null);
   const owner = isOwner(ws);
-  const setRole = async (m: Member, role: string) => {
-    setError(undefined);
-    try {
-      await patch(`/workspaces/${ws.id}/members/${m.user_id}`, { role });
-    } catch (e) {
-      setError(e);
-    }
-    list.reload();
-  };
-  const remove = async (m: Member) => {
-    setLeaving(null);
-    setError(undefined);
-    try {
-      await del(`/workspaces/${ws.id}/members/${m.user_id}`);
-      if (m.user_id === me.id) {
-        reloadMe();
-        navigate('/workspaces');
-      } else list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const setRole = (m: Member, role: string) => act(() => patch(`/workspaces/${ws.id}/members/${m.user_id}`, { role }), `${m.email} is now ${role}.`).then(list.reload);
+  const remove = (m: Member) =>
+    setConfirm(
+      m.user_id === me.id
+        ? { title: 'Leave the workspace?', text: 'You will no longer see its pipelines, runs and reports.', action: 'Leave', run: () => act(() => del(`/workspaces/${ws.id}/members/${m.user_id}`), '', () => (reloadMe(), navigate('/workspaces'))) }
+        : { title: `Remove ${m.email}?`, text: `${m.email} will no longer see this workspace.`, action: 'Remove', run: () => act(() => del(`/workspaces/${ws.id}/members/${m.user_id}`), `${m.email} was removed.`, list.reload) },
+    );
   return (
     <div style={{ maxWidth: '900px' }}>
       <h1>Members of {ws.name}</h1>
-      <ErrorBox error={list.error ?? error} onRetry={list.reload} />
+      <ErrorBox error={list.error} onRetry={list.reload} />
+      {outcome}
       {list.loading && !list.data && <Spinner />}
       <table class="simple members">
-        <thead>
-          <tr>
-            <th>Email</th>
-            <th>Name</th>
-            <th>Role</th>
-            <th>Joined</th>
-            <th />
-          </tr>
-        </thead>
+        <Head cols={['Email', 'Name', 'Role', 'Joined', '']} />
         <tbody>
           {list.data?.map((m) => (
             <tr key={m.user_id}>
@@ -220,7 +177,7 @@ export function MembersPage({ ws, me, reloadMe }: PageProps) {
               <td class="muted">{when(m.created_at)}</td>
               <td>
                 {(owner || m.user_id === me.id) && (
-                  <button class="small danger" onClick={() => setLeaving(m)}>
+                  <button class="small danger" onClick={() => remove(m)}>
                     {m.user_id === me.id ? 'Leave' : 'Remove'}
                   </button>
                 )}
@@ -229,17 +186,7 @@ export function MembersPage({ ws, me, reloadMe }: PageProps) {
           ))}
         </tbody>
       </table>
-      {leaving && (
-        <Modal title={leaving.user_id === me.id ? 'Leave the workspace?' : `Remove ${leaving.email}?`} onClose={() => setLeaving(null)}>
-          <p>{leaving.user_id === me.id ? 'You will no longer see its pipelines, runs and reports.' : `${leaving.email} will no longer see this workspace.`}</p>
-          <div class="row end">
-            <button onClick={() => setLeaving(null)}>Cancel</button>
-            <button class="primary" onClick={() => remove(leaving)}>
-              {leaving.user_id === me.id ? 'Leave' : 'Remove'}
-            </button>
-          </div>
-        </Modal>
-      )}
+      {confirm && <Confirm c={confirm} onCancel={() => setConfirm(null)} />}
       {owner && (
         <div class="stack">
           <Invitations wsId={ws.id} />

@@ -4,7 +4,8 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { linkProps, navigate } from '../../router';
-import { Empty, ErrorBox, Modal, Spinner, useAsync, when } from '../../ui';
+import { Empty, ErrorBox, Spinner, useAsync, when } from '../../ui';
+import { Confirm, useAction, type Confirmation, Head } from '../parts';
 import { del, get, patch, post } from '../api';
 import { canEdit, isOwner, type PageProps, type Workspace } from '../roles';
 import { sideBySide } from '../sidebyside';
@@ -56,15 +57,7 @@ function PipelineList({ ws }: PageProps) {
       )}
       {!!list.data?.length && (
         <table class="simple">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Kind</th>
-              <th>Newest</th>
-              <th>Runs as</th>
-              <th>Changed</th>
-            </tr>
-          </thead>
+          <Head cols={['Name', 'Kind', 'Newest', 'Runs as', 'Changed']} />
           <tbody>
             {list.data.map((p) => (
               <tr key={p.id}>
@@ -168,25 +161,17 @@ function PipelineDetail({ ws, me, id }: PageProps & { id: string }) {
   const p = useAsync(() => get<Pipeline>(`/workspaces/${ws.id}/pipelines/${id}`), [id]);
   const versions = useAsync(() => get<Version[]>(`/workspaces/${ws.id}/pipelines/${id}/versions`), [id]);
   const [selected, setSelected] = useState<number>(Number(new URLSearchParams(location.search).get('version')) || 0);
-  const [confirm, setConfirm] = useState<null | { title: string; text: string; run: () => Promise<unknown> }>(null);
-  const [error, setError] = useState<unknown>();
-  const [note, setNote] = useState('');
+  const [confirm, setConfirm] = useState<Confirmation | null>(null);
+  const { act: run, outcome } = useAction();
   if (p.error) return <ErrorBox error={p.error} />;
   if (!p.data || !versions.data) return <Spinner />;
   const pipe = p.data;
   const shown = selected || pipe.current_version;
-  const act = async (run: () => Promise<unknown>, done: string) => {
-    setConfirm(null);
-    setError(undefined);
-    try {
-      await run();
-      setNote(done);
+  const act = (work: () => Promise<unknown>, done: string) =>
+    run(work, done, () => {
       p.reload();
       versions.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+    });
   return (
     <div>
       <div class="row">
@@ -205,10 +190,8 @@ function PipelineDetail({ ws, me, id }: PageProps & { id: string }) {
               setConfirm({
                 title: `Delete ${pipe.name}?`,
                 text: 'Every version goes, and its schedules with them. Runs and their reports stay in the history.',
-                run: async () => {
-                  await del(`/workspaces/${ws.id}/pipelines/${id}`);
-                  navigate(`/w/${ws.id}/pipelines`);
-                },
+                action: 'Delete',
+                run: () => run(() => del(`/workspaces/${ws.id}/pipelines/${id}`), '', () => navigate(`/w/${ws.id}/pipelines`)),
               })
             }
           >
@@ -216,25 +199,11 @@ function PipelineDetail({ ws, me, id }: PageProps & { id: string }) {
           </button>
         )}
       </div>
-      <ErrorBox error={error} />
-      {note && (
-        <div class="notice" role="status">
-          {note}
-        </div>
-      )}
+      {outcome}
       <section class="panel">
         <h2>Versions</h2>
         <table class="simple versions">
-          <thead>
-            <tr>
-              <th>Version</th>
-              <th>Author</th>
-              <th>Message</th>
-              <th>Files</th>
-              <th>Made</th>
-              <th />
-            </tr>
-          </thead>
+          <Head cols={['Version', 'Author', 'Message', 'Files', 'Made', '']} />
           <tbody>
             {versions.data.map((v) => (
               <tr key={v.number} class={v.number === shown ? 'selected' : ''}>
@@ -263,7 +232,8 @@ function PipelineDetail({ ws, me, id }: PageProps & { id: string }) {
                         setConfirm({
                           title: `Roll back to v${v.number}?`,
                           text: `A new version v${pipe.current_version + 1} is made with the files of v${v.number}. Nothing is deleted.`,
-                          run: () => post(`/workspaces/${ws.id}/pipelines/${id}/rollback`, { to: v.number }),
+                          action: 'Roll back',
+                          run: () => act(() => post(`/workspaces/${ws.id}/pipelines/${id}/rollback`, { to: v.number }), `Rolled back: v${pipe.current_version + 1} has the files of v${v.number}.`),
                         })
                       }
                     >
@@ -282,17 +252,7 @@ function PipelineDetail({ ws, me, id }: PageProps & { id: string }) {
       </section>
       {versions.data.length > 1 && <Compare ws={ws} p={pipe} versions={versions.data} />}
       <Comments ws={ws} me={me} kind="version" target={`${pipe.id}/${shown}`} key={shown} />
-      {confirm && (
-        <Modal title={confirm.title} onClose={() => setConfirm(null)}>
-          <p>{confirm.text}</p>
-          <div class="row end">
-            <button onClick={() => setConfirm(null)}>Cancel</button>
-            <button class="primary" onClick={() => act(confirm.run, 'Done.')}>
-              {confirm.title.split(' ')[0] === 'Delete' ? 'Delete' : 'Roll back'}
-            </button>
-          </div>
-        </Modal>
-      )}
+      {confirm && <Confirm c={confirm} onCancel={() => setConfirm(null)} />}
     </div>
   );
 }

@@ -10,6 +10,7 @@ import { useState } from 'preact/hooks';
 import { linkProps } from '../../router';
 import { Empty, ErrorBox, Spinner, useAsync, when } from '../../ui';
 import { artifactText, get, type Me } from '../api';
+import { Head } from '../parts';
 import type { PageProps, Workspace } from '../roles';
 import { Comments } from './Comments';
 import type { Pipeline } from './Pipelines';
@@ -137,17 +138,7 @@ function RunList({ ws }: PageProps) {
       {list.data?.length === 0 && <Empty>No runs match. Runs appear here when a Pluto Duck app or agent runs a pipeline of this workspace.</Empty>}
       {!!list.data?.length && (
         <table class="simple runs">
-          <thead>
-            <tr>
-              <th>Run</th>
-              <th>Pipeline</th>
-              <th>State</th>
-              <th>Trigger</th>
-              <th>Agent</th>
-              <th>Started</th>
-              <th>Took</th>
-            </tr>
-          </thead>
+          <Head cols={['Run', 'Pipeline', 'State', 'Trigger', 'Agent', 'Started', 'Took']} />
           <tbody>
             {list.data.map((r) => (
               <tr key={r.id}>
@@ -189,16 +180,7 @@ function Steps({ ws, run, artifact }: { ws: Workspace; run: string; artifact: Ar
   if (!steps.length) return <p class="muted">No steps ran.</p>;
   return (
     <table class="simple steps-table">
-      <thead>
-        <tr>
-          <th>Step</th>
-          <th>Kind</th>
-          <th>Status</th>
-          <th>Rows</th>
-          <th>Took</th>
-          <th>Note</th>
-        </tr>
-      </thead>
+      <Head cols={['Step', 'Kind', 'Status', 'Rows', 'Took', 'Note']} />
       <tbody>
         {steps.map((s) => (
           <tr key={s.id}>

@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import { linkProps, navigate } from '../../router';
 import { Empty, ErrorBox, Modal, Spinner, useAsync, when } from '../../ui';
 import { del, get, patch, post } from '../api';
+import { Confirm, useAction, type Confirmation, Head } from '../parts';
 import { canEdit, type PageProps, type Workspace } from '../roles';
 import type { Pipeline } from './Pipelines';
 import { stateBadge } from './Runs';
@@ -22,6 +23,7 @@ interface Schedule {
   catch_up: 'none' | 'latest' | 'all';
   catch_up_max: number;
   paused: boolean;
+  snapshot: string[];
   next_due: string | null;
   next?: string[];
 }
@@ -35,9 +37,9 @@ interface Occurrence {
   reason: string | null;
 }
 
-type Form = { name: string; pipeline_id: string; cron: string; timezone: string; agent_id: string; grace_s: string; catch_up: string; catch_up_max: string };
+type Form = { name: string; pipeline_id: string; cron: string; timezone: string; agent_id: string; grace_s: string; catch_up: string; catch_up_max: string; snapshot: string };
 
-const blank: Form = { name: '', pipeline_id: '', cron: '0 6 * * *', timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', agent_id: '', grace_s: '600', catch_up: 'latest', catch_up_max: '10' };
+const blank: Form = { name: '', pipeline_id: '', cron: '0 6 * * *', timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', agent_id: '', grace_s: '600', catch_up: 'latest', catch_up_max: '10', snapshot: '' };
 
 /** The body for a create or an update; a message per field that is wrong. */
 export function scheduleBody(f: Form): { body: Record<string, unknown>; errors: Partial<Record<keyof Form, string>> } {
@@ -49,7 +51,10 @@ export function scheduleBody(f: Form): { body: Record<string, unknown>; errors: 
   if (!Number.isInteger(grace) || grace < 1 || grace > 86400) errors.grace_s = 'whole seconds from 1 to 86400';
   const max = Number(f.catch_up_max);
   if (!Number.isInteger(max) || max < 1 || max > 100) errors.catch_up_max = 'from 1 to 100';
-  const body: Record<string, unknown> = { pipeline_id: f.pipeline_id, cron: f.cron.trim(), timezone: f.timezone.trim() || 'UTC', grace_s: grace, catch_up: f.catch_up, catch_up_max: max };
+  const snapshot = f.snapshot.split(/[\s,]+/).filter(Boolean);
+  if (snapshot.some((s) => !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(s))) errors.snapshot = 'analysis ids (letters, digits, _), separated by commas';
+  else if (snapshot.length > 20) errors.snapshot = 'at most 20';
+  const body: Record<string, unknown> = { pipeline_id: f.pipeline_id, cron: f.cron.trim(), timezone: f.timezone.trim() || 'UTC', grace_s: grace, catch_up: f.catch_up, catch_up_max: max, snapshot };
   if (f.name.trim()) body.name = f.name.trim();
   if (f.agent_id.trim()) body.agent_id = f.agent_id.trim();
   return { body, errors };
@@ -111,6 +116,8 @@ function ScheduleForm({ ws, initial, pipelines, onSaved, onCancel, id }: { ws: W
         </select>
       </label>
       {f.catch_up === 'all' && field('catch_up_max', 'At most this many', { type: 'number', min: 1, max: 100 })}
+      {field('snapshot', 'Share these results as Parquet (analysis ids; empty: none)', { placeholder: 'daily_revenue, top_customers' })}
+      {f.snapshot.trim() && <div class="notice">Each run uploads the rows of these results to the team: they leave the machine that runs it.</div>}
       <ErrorBox error={error} />
       <div class="row end">
         <button type="button" onClick={onCancel}>
@@ -149,15 +156,7 @@ function ScheduleList({ ws }: PageProps) {
       {list.data?.length === 0 && <Empty>No schedules. {canEdit(ws) ? 'Make one to run a pipeline on the team’s machines.' : ''}</Empty>}
       {!!list.data?.length && (
         <table class="simple schedules">
-          <thead>
-            <tr>
-              <th>Schedule</th>
-              <th>Pipeline</th>
-              <th>When</th>
-              <th>Next</th>
-              <th>Catch-up</th>
-            </tr>
-          </thead>
+          <Head cols={['Schedule', 'Pipeline', 'When', 'Next', 'Catch-up']} />
           <tbody>
             {list.data.map((s) => (
               <tr key={s.id}>
@@ -189,24 +188,17 @@ function ScheduleDetail({ ws, id }: PageProps & { id: string }) {
   const occ = useAsync(() => get<Occurrence[]>(`/workspaces/${ws.id}/schedules/${id}/occurrences?limit=100`), [id]);
   const pipes = useAsync(() => get<Pipeline[]>(`/workspaces/${ws.id}/pipelines`), [ws.id]);
   const [editing, setEditing] = useState(false);
-  const [deleting, setDeleting] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [note, setNote] = useState('');
+  const [confirm, setConfirm] = useState<Confirmation | null>(null);
+  const { act: run, outcome } = useAction();
   if (s.error) return <ErrorBox error={s.error} />;
   if (!s.data) return <Spinner />;
   const sch = s.data;
   const pipe = pipes.data?.find((p) => p.id === sch.pipeline_id);
-  const act = async (run: () => Promise<unknown>, done: string) => {
-    setError(undefined);
-    try {
-      await run();
-      setNote(done);
+  const act = (work: () => Promise<unknown>, done: string) =>
+    run(work, done, () => {
       s.reload();
       occ.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+    });
   const missed = (occ.data ?? []).filter((o) => o.state === 'missed' || o.state === 'skipped' || o.state === 'expired');
   return (
     <div style={{ maxWidth: '1000px' }}>
@@ -219,18 +211,23 @@ function ScheduleDetail({ ws, id }: PageProps & { id: string }) {
             <button onClick={() => act(() => post(`/workspaces/${ws.id}/schedules/${id}/trigger`, {}), 'Due now: an agent picks it up at its next poll.')}>Run now</button>
             <button onClick={() => act(() => patch(`/workspaces/${ws.id}/schedules/${id}`, { paused: !sch.paused }), sch.paused ? 'Resumed from now: the paused time is not caught up.' : 'Paused.')}>{sch.paused ? 'Resume' : 'Pause'}</button>
             <button onClick={() => setEditing(true)}>Edit</button>
-            <button class="danger" onClick={() => setDeleting(true)}>
+            <button
+              class="danger"
+              onClick={() =>
+                setConfirm({
+                  title: 'Delete this schedule?',
+                  text: 'Its past occurrences go with it; the runs stay in the history.',
+                  action: 'Delete',
+                  run: () => run(() => del(`/workspaces/${ws.id}/schedules/${id}`), '', () => navigate(`/w/${ws.id}/schedules`)),
+                })
+              }
+            >
               Delete
             </button>
           </>
         )}
       </div>
-      <ErrorBox error={error} />
-      {note && (
-        <div class="notice" role="status">
-          {note}
-        </div>
-      )}
+      {outcome}
       <dl class="facts">
         <dt>Pipeline</dt>
         <dd>{pipe ? <a {...linkProps(`/w/${ws.id}/pipelines/${pipe.id}`)}>{pipe.name}</a> : sch.pipeline_id} {pipe && <span class="muted">runs {pipe.pinned_version ? `v${pipe.pinned_version} (pinned)` : `the newest version (v${pipe.current_version})`}</span>}</dd>
@@ -244,6 +241,8 @@ function ScheduleDetail({ ws, id }: PageProps & { id: string }) {
         <dd>{sch.grace_s} s</dd>
         <dt>Catch-up</dt>
         <dd>{sch.catch_up === 'all' ? `all (at most ${sch.catch_up_max})` : sch.catch_up}</dd>
+        <dt>Snapshots</dt>
+        <dd>{sch.snapshot?.length ? sch.snapshot.join(', ') + ' (Parquet, each run)' : 'none: no data leaves the machines'}</dd>
       </dl>
       <div class="split">
         <section class="panel list">
@@ -269,14 +268,7 @@ function ScheduleDetail({ ws, id }: PageProps & { id: string }) {
           {occ.data?.length === 0 && <p class="muted">None yet.</p>}
           {!!occ.data?.length && (
             <table class="simple occurrences">
-              <thead>
-                <tr>
-                  <th>Due</th>
-                  <th>State</th>
-                  <th>Run</th>
-                  <th>Why</th>
-                </tr>
-              </thead>
+              <Head cols={['Due', 'State', 'Run', 'Why']} />
               <tbody>
                 {occ.data.map((o) => (
                   <tr key={o.id}>
@@ -299,27 +291,16 @@ function ScheduleDetail({ ws, id }: PageProps & { id: string }) {
             ws={ws}
             id={id}
             pipelines={pipes.data}
-            initial={{ name: sch.name ?? '', pipeline_id: sch.pipeline_id, cron: sch.cron, timezone: sch.timezone, agent_id: sch.agent_id ?? '', grace_s: String(sch.grace_s), catch_up: sch.catch_up, catch_up_max: String(sch.catch_up_max) }}
+            initial={{ name: sch.name ?? '', pipeline_id: sch.pipeline_id, cron: sch.cron, timezone: sch.timezone, agent_id: sch.agent_id ?? '', grace_s: String(sch.grace_s), catch_up: sch.catch_up, catch_up_max: String(sch.catch_up_max), snapshot: (sch.snapshot ?? []).join(', ') }}
             onCancel={() => setEditing(false)}
             onSaved={() => {
               setEditing(false);
-              setNote('Saved.');
-              s.reload();
+              act(async () => {}, 'Saved.');
             }}
           />
         </Modal>
       )}
-      {deleting && (
-        <Modal title="Delete this schedule?" onClose={() => setDeleting(false)}>
-          <p>Its past occurrences go with it; the runs stay in the history.</p>
-          <div class="row end">
-            <button onClick={() => setDeleting(false)}>Cancel</button>
-            <button class="primary" onClick={() => act(() => del(`/workspaces/${ws.id}/schedules/${id}`), '').then(() => navigate(`/w/${ws.id}/schedules`))}>
-              Delete
-            </button>
-          </div>
-        </Modal>
-      )}
+      {confirm && <Confirm c={confirm} onCancel={() => setConfirm(null)} />}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { linkProps, navigate } from '../../router';
 import { Empty, ErrorBox } from '../../ui';
 import { post, type Me } from '../api';
+import { Head } from '../parts';
 
 export function WorkspacesPage({ me, reloadMe }: { me: Me; reloadMe: () => void }) {
   const [name, setName] = useState('');
@@ -27,12 +28,7 @@ export function WorkspacesPage({ me, reloadMe }: { me: Me; reloadMe: () => void 
         <Empty>You belong to no workspace yet: create one, or open an invitation link.</Empty>
       ) : (
         <table class="simple">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Your role</th>
-            </tr>
-          </thead>
+          <Head cols={['Name', 'Your role']} />
           <tbody>
             {me.workspaces.map((w) => (
               <tr key={w.id}>
