@@ -290,15 +290,27 @@ static int do_diff(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err 
     return rc;
 }
 
+/*
+ * The sign-in or the workspace changed: a `pluto-duck run` or `agent` of this data
+ * home starts, moves or stops running the workspace's schedules now, not at its
+ * next start.
+ */
+static int tell_server(struct cli_ctx *ctx, int rc)
+{
+    if (rc == 0)
+        cli_remote_post(pd_config_home(ctx->cfg), "/api/v1/cloud/reload");
+    return rc;
+}
+
 int cmd_cloud(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 {
     const char *action = a->pos[0];
     if (strcmp(action, "login") == 0)
-        return do_login(ctx, a, err);
+        return tell_server(ctx, do_login(ctx, a, err));
     if (strcmp(action, "status") == 0)
         return do_status(ctx, err);
     if (strcmp(action, "workspace") == 0)
-        return do_workspace(ctx, a, err);
+        return tell_server(ctx, do_workspace(ctx, a, err));
     if (strcmp(action, "push") == 0)
         return do_push(ctx, a, err);
     if (strcmp(action, "pull") == 0)
@@ -309,7 +321,7 @@ int cmd_cloud(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
         int rc = pd_cloud_logout(pd_config_home(ctx->cfg), err);
         if (rc == 0)
             fprintf(cli_out, "signed out\n");
-        return rc;
+        return tell_server(ctx, rc);
     }
     return pd_fail(err, PD_EUSAGE,
                    "unknown action '%s': login, logout, status, workspace, push, pull or diff",

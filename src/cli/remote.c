@@ -105,6 +105,18 @@ int cli_remote_find(const char *home, struct cli_remote *out)
     return live;
 }
 
+void cli_remote_post(const char *home, const char *path)
+{
+    struct cli_remote r;
+    struct pd_buf body = PD_BUF_INIT;
+    struct pd_err err = PD_ERR_INIT;
+    if (!cli_remote_find(home, &r))
+        return;
+    http(&r, "POST", path, "{}", &body, 0, 30, &err);
+    pd_buf_release(&body);
+    cli_remote_release(&r);
+}
+
 void cli_remote_release(struct cli_remote *r)
 {
     free(r->token);

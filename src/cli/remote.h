@@ -49,6 +49,13 @@ int cli_remote_find(const char *home, struct cli_remote *out);
 void cli_remote_release(struct cli_remote *r);
 
 /*
+ * Tell the server of home, when one runs, that something it acts on changed
+ * outside it: POST path (under /api/v1) with an empty body; what it answers
+ * does not matter (it may be from an older build, or busy).
+ */
+void cli_remote_post(const char *home, const char *path);
+
+/*
  * Send the command line (argv[0] is the program) to the server, print what it
  * printed, and set *exit_code. Standard input goes along when the command reads
  * it; relative paths in path options are made absolute. Ctrl-C cancels the

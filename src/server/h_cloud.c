@@ -178,3 +178,20 @@ void h_cloud_workspace_use(struct http_req *r)
     srv_cloud_changed(s); /* the schedules of this workspace run here from now on */
     http_reply_json(r, 200, chosen);
 }
+
+void h_cloud_reload(struct http_req *r)
+{
+    struct srv *s = srv_of(r);
+    struct pd_cloud_session cs;
+    struct pd_err err = PD_ERR_INIT;
+    json_t *doc;
+    if (pd_cloud_load(pd_config_home(srv_config(s)), &cs, &err) == 0)
+        srv_cloud_changed(s);
+    else
+        srv_cloud_signed_out(s);
+    pd_err_clear(&err);
+    if ((doc = cloud_status(s, &err)) == NULL)
+        http_reply_err(r, &err);
+    else
+        http_reply_json(r, 200, doc);
+}

@@ -25,6 +25,7 @@ void h_cloud_login_poll(struct http_req *r);
 void h_cloud_logout(struct http_req *r);
 void h_cloud_workspaces(struct http_req *r);
 void h_cloud_workspace_use(struct http_req *r);
+void h_cloud_reload(struct http_req *r);
 
 /* h_query.c */
 void h_query_create(struct http_req *r);

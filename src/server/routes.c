@@ -246,6 +246,10 @@ const struct http_route srv_routes[] = {
      "Sign out of Pluto Cloud: the sign-in is revoked and forgotten; schedules stop running "
      "here. What the outbox holds stays, for the next sign-in.",
      NULL, "CloudSignedOut", 200},
+    {HTTP_POST, V1 "/cloud/reload", h_cloud_reload, HTTP_BODY, "cloud", "reload",
+     "The sign-in or the workspace changed outside this server (pluto-duck cloud login, "
+     "logout, workspace use): start, move or stop running the workspace's schedules now.",
+     NULL, "CloudStatus", 200},
     {HTTP_GET, V1 "/cloud/workspaces", h_cloud_workspaces, 0, "cloud", "workspaces",
      "The signed-in account's workspaces, and which one is in use.", NULL, "[CloudWorkspace]",
      200},

@@ -217,3 +217,24 @@ assert "last_error" in s["outbox"], s'
     done
     [ "$(runs_of "$SCHED" | wc -l)" -eq 2 ]
 }
+
+@test "pluto-duck run follows the CLI: a sign-in starts the schedules, another workspace moves them, a sign-out stops them" {
+    pd cloud logout >/dev/null
+    agent_start run
+    polling() { agent_status | python3 -c 'import json,sys; r=json.load(sys.stdin)["runner"]; print(r["polling"], r.get("workspace_id", ""))'; }
+    [ "$(polling)" = "False " ]
+    export CLOUD_EMAIL=bob@example.com CLOUD_PASSWORD=bob-password
+    cloud_login
+    wait_for 10 '[ "$(polling)" = "True $WS" ]'
+    # bob joins a second workspace and uses it: the runner moves there
+    other=$(CLOUD_EMAIL=ann@example.com CLOUD_PASSWORD=ann-password cloud_api POST /workspaces '{"name":"Other team"}' | json_field id)
+    token=$(CLOUD_EMAIL=ann@example.com CLOUD_PASSWORD=ann-password cloud_api POST "/workspaces/$other/invitations" \
+        '{"email":"bob@example.com","role":"viewer"}' | json_field token)
+    cloud_api POST /invitations/accept "{\"token\":\"$token\"}" >/dev/null
+    unset CLOUD_EMAIL CLOUD_PASSWORD
+    pd cloud workspace use "Other team" >/dev/null
+    wait_for 10 '[ "$(polling)" = "True $other" ]'
+    pd cloud logout >/dev/null
+    wait_for 10 '[ "$(polling)" = "False " ]'
+    agent_status | python3 -c 'import json,sys; assert not json.load(sys.stdin)["signed_in"]'
+}

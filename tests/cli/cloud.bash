@@ -12,8 +12,8 @@
 #                                  approval page does
 #   cloud_team       (in setup_file) ann's workspace "Data team" ($WS) with
 #                    bob@example.com (password bob-password) as its editor
-#   agent_start / agent_stop / agent_status   `pluto-duck agent` of this data home
-#                    (polling every second), its URL in AGENT_URL
+#   agent_start [run] / agent_stop / agent_status   `pluto-duck agent` (or `run`) of
+#                    this data home (polling every second), its URL in AGENT_URL
 #   wait_for SECONDS CONDITION     until the shell condition holds
 #   runs_of SCHEDULE               its runs: "state occurrence_id run_id log_chunks"
 
@@ -92,7 +92,7 @@ json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)[\"$1\"])"
 
 agent_start() {
     rm -f "$PLUTO_DUCK_HOME/runtime/server.json"
-    "$PD" agent --port 0 --poll-interval 1s >"$BATS_TEST_TMPDIR/agent.out" 2>>"$BATS_TEST_TMPDIR/agent.err" &
+    "$PD" "${1:-agent}" --port 0 --poll-interval 1s >"$BATS_TEST_TMPDIR/agent.out" 2>>"$BATS_TEST_TMPDIR/agent.err" &
     echo $! >"$BATS_TEST_TMPDIR/agent.pid"
     for _ in $(seq 1 100); do
         [ -s "$PLUTO_DUCK_HOME/runtime/server.json" ] && break

@@ -172,6 +172,7 @@ call("POST", "/cloud/login/poll", {}, expect=409)  # no sign-in waiting
 call("GET", "/cloud/workspaces", expect=404)  # nobody signed in
 call("PUT", "/cloud/workspace", {"workspace": "Data team"}, expect=404)
 call("POST", "/cloud/logout", {}, expect=200)
+call("POST", "/cloud/reload", {}, expect=200)  # signed out: nothing runs
 call("PUT", "/settings", {"send_rows": "none"}, expect=200)
 call("PUT", "/settings", {"colour": "red"}, expect=422)
 
