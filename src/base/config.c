@@ -48,6 +48,12 @@ static const struct keydef keys[] = {
     {{"sources.connect_timeout", "10s", "a duration such as 5s or 1m",
       "How long attaching or reading a remote source waits for its server to answer.", 0},
      K_DURATION, 0, 0},
+    {{"sources.bad_values", "null", "null, text or error",
+      "A remote value that does not fit its column's type: null (read as NULL and counted in a "
+      "warning when the query ends), text (such columns are read as text) or error (the query "
+      "fails).",
+      0},
+     K_CHOICE, 0, 0},
     {{"server.host", "127.0.0.1", "a host name or IP address",
       "Address `pluto-duck run` binds to.", 0},
      K_HOST, 0, 0},

@@ -86,6 +86,9 @@ struct cli_command {
  */
 extern _Thread_local FILE *cli_out, *cli_err, *cli_in;
 
+/* A statement's notice (pd_query_opts.notice): "warning: TEXT" on cli_err. */
+void cli_notice(void *arg, const char *text);
+
 /* Read all of f into out (what names it in errors). */
 struct pd_buf;
 int cli_read_stream(FILE *f, const char *what, struct pd_buf *out, struct pd_err *err);

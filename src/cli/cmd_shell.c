@@ -60,6 +60,7 @@ static struct pd_query *shell_query(const struct shell *sh, int record)
 {
     struct pd_query_opts o = {
         .origin = "shell",
+        .notice = cli_notice,
         .history = record ? sh->ctx->history : NULL,
         .interrupt = &shell_interrupted,
         .timeout_s = pd_config_seconds(sh->ctx->cfg, "query.timeout"),

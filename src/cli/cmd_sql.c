@@ -45,7 +45,7 @@ static int load_sql(const struct cli_ctx *ctx, const struct cli_args *a, struct 
 int cmd_sql(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 {
     struct pd_query_opts o = {.origin = "cli", .history = ctx->history,
-                              .interrupt = ctx->interrupted};
+                              .interrupt = ctx->interrupted, .notice = cli_notice};
     struct pd_buf sql;
     struct pd_query *q;
     const char *timeout = cli_arg(a, "timeout"), *output = cli_arg(a, "output");

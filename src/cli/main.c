@@ -398,6 +398,12 @@ static void on_sigint(int sig)
 
 _Thread_local FILE *cli_out, *cli_err, *cli_in;
 
+void cli_notice(void *arg, const char *text)
+{
+    (void)arg;
+    fprintf(cli_err, "warning: %s\n", text);
+}
+
 int cli_read_stream(FILE *f, const char *what, struct pd_buf *out, struct pd_err *err)
 {
     char chunk[65536];

@@ -4,6 +4,7 @@
  */
 #include "query/query.h"
 #include "warehouse/interrupt.h"
+#include "warehouse/notices.h"
 
 #include "base/jexact.h"
 #include "base/alloc.h"
@@ -12,6 +13,7 @@
 #include "base/err.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "base/strv.h"
 #include "base/timeutil.h"
 #include "query/history.h"
 #include "query/sqlsplit.h"
@@ -155,8 +157,9 @@ static int stop_error(struct pd_query *q, const char *duck_msg, struct pd_err *e
     /* A view over a source whose remote table changed shape: say how to fix it. */
     if (strstr(duck_msg, "Contents of view were altered"))
         return pd_fail(err, PD_ESQL,
-                       "%s\n(if the view reads a source, its remote table changed: run "
-                       "pluto-duck source refresh NAME)",
+                       "%s\n(if the view reads a source, its remote table changed, or "
+                       "sources.bad_values was set to or from text: run pluto-duck source "
+                       "refresh NAME)",
                        duck_msg);
     return pd_fail(err, PD_ESQL, "%s", duck_msg);
 }
@@ -324,6 +327,24 @@ static int run_into(struct pd_query *q, duckdb_connection conn, const char *text
     return rc;
 }
 
+/*
+ * Pass on what the statement's work left to be said (notices.h); leftovers of
+ * work no query ran (a cache refresh on this pooled connection) only go to the log.
+ */
+static void tell(struct pd_query *q, duckdb_connection conn, int leftovers)
+{
+    struct pd_strv said = PD_STRV_INIT;
+    pd_notices_take(pd_connection_id(conn), &said);
+    for (size_t i = 0; i < said.n; i++) {
+        if (q->o.notice && !leftovers)
+            q->o.notice(q->o.notice_arg, said.v[i]);
+        else
+            pd_log(PD_LOG_WARN, "statement notice", "{s:s, s:s}", "origin",
+                   q->o.origin ? q->o.origin : "", "notice", said.v[i]);
+    }
+    pd_strv_clear(&said);
+}
+
 int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
                  struct pd_query_stats *stats, struct pd_err *err)
 {
@@ -342,6 +363,7 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
     memset(stats, 0, sizeof(*stats));
     if ((rc = pd_warehouse_acquire(q->wh, &conn, err)) != 0)
         return rc;
+    tell(q, conn, 1);
     pthread_mutex_lock(&q->mu);
     q->conn = conn;
     q->done = q->canceled = q->timed_out = 0;
@@ -404,6 +426,7 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
             }
         }
         duckdb_destroy_prepare(&stmt);
+        tell(q, conn, 0);
         record(q, id, text, stype, started, t0, rc ? -1 : (int64_t)rows, rc ? status : "ok",
                rc ? (err && err->code ? err->msg : pd_err_name(rc)) : NULL);
         free(text);

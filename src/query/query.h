@@ -46,6 +46,10 @@ struct pd_query_opts {
        "schema"."name"), replacing it: CREATE OR REPLACE TABLE into AS the
        statement. read_only and check apply to the statement as written. NULL: none. */
     const char *into;
+    /* Called after a statement with each notice its work left (values a remote source
+       could not give as their type ...; warehouse/notices.h). NULL: they are logged. */
+    void (*notice)(void *arg, const char *text);
+    void *notice_arg;
 };
 
 struct pd_query_stats {

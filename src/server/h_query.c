@@ -56,9 +56,18 @@ static void cancel_query(void *arg)
     pd_query_cancel(arg);
 }
 
+/* A statement's notice: an event of the job, and in its result's warnings. */
+static void on_notice(void *arg, const char *text)
+{
+    json_t *said = arg;
+    json_array_append_new(said, json_string(text));
+    srv_job_emit(srv_job_current(), "warning", json_pack("{s:s}", "message", text));
+}
+
 static int run_query(struct srv_job *job, void *arg, json_t **result, struct pd_err *err)
 {
     struct query_arg *a = arg;
+    json_t *warnings = json_array();
     struct pd_buf doc = PD_BUF_INIT;
     struct pd_query_stats stats;
     struct pd_query_opts o = {
@@ -71,6 +80,8 @@ static int run_query(struct srv_job *job, void *arg, json_t **result, struct pd_
         .params = a->params,
         .progress = on_progress,
         .progress_arg = job,
+        .notice = on_notice,
+        .notice_arg = warnings,
     };
     struct pd_sink *sink = pd_sink_new_doc(&doc);
     json_error_t jerr;
@@ -93,8 +104,11 @@ static int run_query(struct srv_job *job, void *arg, json_t **result, struct pd_
             json_object_set_new(*result, "history_id", json_string(stats.last_id));
             json_object_set_new(*result, "statement_type",
                                 json_string(pd_statement_type_name(stats.last_type)));
+            if (json_array_size(warnings))
+                json_object_set(*result, "warnings", warnings);
         }
     }
+    json_decref(warnings);
     pd_buf_release(&doc);
     return rc;
 }

@@ -191,7 +191,7 @@ static void map_field(struct pd_relation *rel, const MYSQL_FIELD *f)
     case MYSQL_TYPE_NEWDATE: k = K_DATE, t = DUCKDB_TYPE_DATE; break;
     case MYSQL_TYPE_DATETIME: k = K_DATETIME, t = DUCKDB_TYPE_TIMESTAMP; break;
     case MYSQL_TYPE_TIMESTAMP: k = K_DATETIME, t = DUCKDB_TYPE_TIMESTAMP_TZ; break;
-    case MYSQL_TYPE_TIME: k = K_TIME, t = DUCKDB_TYPE_TIME; break;
+    case MYSQL_TYPE_TIME: k = K_TIME, t = DUCKDB_TYPE_INTERVAL; break; /* -838:59:59 .. 838:59:59 */
     case MYSQL_TYPE_BIT: k = K_BIT, t = DUCKDB_TYPE_UBIGINT; break;
     case MYSQL_TYPE_VARCHAR:
     case MYSQL_TYPE_VAR_STRING:
@@ -214,6 +214,9 @@ static void map_field(struct pd_relation *rel, const MYSQL_FIELD *f)
                       (int)f->type);
         k = K_TEXT, t = DUCKDB_TYPE_VARCHAR;
     }
+    /* sources.bad_values = text: dates and times (zero dates, values out of range) as written */
+    if (rel->bad_values == PD_BAD_TEXT && (k == K_DATE || k == K_DATETIME || k == K_TIME))
+        k = K_TEXT, t = DUCKDB_TYPE_VARCHAR;
     pd_relation_add(rel, f->name, duckdb_create_logical_type(t), k, aux, NULL);
 }
 
@@ -302,14 +305,19 @@ static int parse_decimal(const char *p, unsigned long len, int scale, __int128 *
     return 0;
 }
 
-static int bad_value(struct pd_err *err, const struct pd_rcol *c, const char *p, unsigned long len)
+/* A value that does not fit its column: NULL (counted) or an error, as sources.bad_values says. */
+static int bad_value(struct pd_err *err, const struct pd_relation *rel, const struct pd_rcol *c,
+                     duckdb_vector v, idx_t row, const char *p, unsigned long len)
 {
-    return pd_fail(err, PD_EINVAL, "column %s: cannot read MySQL value '%.*s'", c->name,
-                   (int)(len > 40 ? 40 : len), p);
+    pd_fail(err, PD_EINVAL,
+            "column %s: cannot read MySQL value '%.*s' (sources.bad_values = null reads it as "
+            "NULL, text reads the column as text; or cast it in mysql_query)",
+            c->name, (int)(len > 40 ? 40 : len), p);
+    return pd_bad_value(rel, (size_t)(c - rel->cols), v, row, err);
 }
 
-static int put(const struct pd_rcol *c, duckdb_vector v, idx_t row, const char *p,
-               unsigned long len, struct pd_err *err)
+static int put(const struct pd_relation *rel, const struct pd_rcol *c, duckdb_vector v,
+               idx_t row, const char *p, unsigned long len, struct pd_err *err)
 {
     void *data = duckdb_vector_get_data(v);
     char tmp[64];
@@ -339,7 +347,7 @@ static int put(const struct pd_rcol *c, duckdb_vector v, idx_t row, const char *
         __int128 d;
         duckdb_type it;
         if (parse_decimal(p, len, c->aux, &d) != 0)
-            return bad_value(err, c, p, len);
+            return bad_value(err, rel, c, v, row, p, len);
         it = duckdb_decimal_internal_type(c->type);
         if (it == DUCKDB_TYPE_SMALLINT) ((int16_t *)data)[row] = (int16_t)d;
         else if (it == DUCKDB_TYPE_INTEGER) ((int32_t *)data)[row] = (int32_t)d;
@@ -350,25 +358,25 @@ static int put(const struct pd_rcol *c, duckdb_vector v, idx_t row, const char *
     case K_DATE:
     case K_DATETIME:
         if (strncmp(p, "0000-00-00", 10) == 0) { /* MySQL's zero date has no meaning: NULL */
-            pd_vec_null(v, row);
+            pd_null_counted(rel, (size_t)(c - rel->cols), v, row);
             return 0;
         }
         if (pd_parse_datetime(p, len, c->kind == K_DATE, &x) != 0)
-            return bad_value(err, c, p, len);
+            return bad_value(err, rel, c, v, row, p, len);
         if (c->kind == K_DATE)
             ((int32_t *)data)[row] = (int32_t)x;
         else
             ((int64_t *)data)[row] = x;
         return 0;
-    case K_TIME: {
-        int h, m;
+    case K_TIME: { /* a duration, as MySQL's TIME is: [-]H:MM:SS[.ffffff] */
+        int h, m, neg = p[0] == '-';
         double s;
-        if (sscanf(p, "%d:%d:%lf", &h, &m, &s) != 3 || h < 0 || h > 23)
-            return pd_fail(err, PD_EINVAL,
-                           "column %s: MySQL TIME '%s' is not a time of day (cast it in "
-                           "mysql_query)",
-                           c->name, p);
-        ((int64_t *)data)[row] = ((int64_t)h * 3600 + m * 60) * 1000000 + (int64_t)(s * 1e6 + 0.5);
+        int64_t us;
+        if (sscanf(p + neg, "%d:%d:%lf", &h, &m, &s) != 3 || h < 0 || m < 0 || m > 59 ||
+            s < 0 || s >= 60)
+            return bad_value(err, rel, c, v, row, p, len);
+        us = ((int64_t)h * 3600 + m * 60) * 1000000 + (int64_t)(s * 1e6 + 0.5);
+        ((duckdb_interval *)data)[row] = (duckdb_interval){0, 0, neg ? -us : us};
         return 0;
     }
     case K_BIT: {
@@ -409,7 +417,7 @@ static long my_fetch(struct pd_rscan *s, duckdb_data_chunk out, struct pd_err *e
                 continue;
             if (!row[field])
                 pd_vec_null(v, n);
-            else if (put(c, v, n, row[field], lens[field], err) != 0)
+            else if (put(s->proj.rel, c, v, n, row[field], lens[field], err) != 0)
                 return -1;
             field++;
         }

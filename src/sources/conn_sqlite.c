@@ -182,6 +182,12 @@ static int sl_describe(struct pd_remote *r, const char *table, const char *query
             pd_strv_pushf(&rel->warnings, "column %s: SQLite type %s read as VARCHAR",
                           sqlite3_column_name(st, i), decl);
             t = DUCKDB_TYPE_VARCHAR;
+        } else if (rel->bad_values == PD_BAD_TEXT &&
+                   (k == K_BOOL || k == K_DATE || k == K_TIMESTAMP)) {
+            /* types SQLite does not have, only names of: read them as written (a number
+               that is not one still becomes NULL, counted) */
+            k = K_TEXT;
+            t = DUCKDB_TYPE_VARCHAR;
         }
         pd_relation_add(rel, sqlite3_column_name(st, i), duckdb_create_logical_type(t), k, 0,
                         NULL);
@@ -211,19 +217,25 @@ static int sl_scan(struct pd_remote *r, const struct pd_relation *rel, const idx
     return 0;
 }
 
-static int mismatch(struct pd_err *err, const struct pd_rcol *c, sqlite3_stmt *st, int i,
-                    int64_t row, const char *want)
+/*
+ * A value that is not what its column declares: as sources.bad_values says, NULL
+ * (counted) or an error naming it.
+ */
+static int mismatch(struct pd_err *err, const struct pd_relation *rel, const struct pd_rcol *c,
+                    sqlite3_stmt *st, int i, duckdb_vector v, idx_t out_row, int64_t row,
+                    const char *want)
 {
     const char *text = (const char *)sqlite3_column_text(st, i);
-    return pd_fail(err, PD_EINVAL,
-                   "column %s, row %lld: SQLite value '%.40s' is not %s (cast it with "
-                   "sqlite_query)",
-                   c->name, (long long)row + 1, text ? text : "", want);
+    pd_fail(err, PD_EINVAL,
+            "column %s, row %lld: SQLite value '%.40s' is not %s (sources.bad_values = null "
+            "reads it as NULL, text reads the column as text; or cast it with sqlite_query)",
+            c->name, (long long)row + 1, text ? text : "", want);
+    return pd_bad_value(rel, (size_t)(c - rel->cols), v, out_row, err);
 }
 
 /* Write column i of the current row into v at out_row. */
-static int put_value(const struct pd_rcol *c, sqlite3_stmt *st, int i, duckdb_vector v,
-                     idx_t out_row, int64_t row, struct pd_err *err)
+static int put_value(const struct pd_relation *rel, const struct pd_rcol *c, sqlite3_stmt *st,
+                     int i, duckdb_vector v, idx_t out_row, int64_t row, struct pd_err *err)
 {
     int type = sqlite3_column_type(st, i);
     void *data = duckdb_vector_get_data(v);
@@ -238,13 +250,13 @@ static int put_value(const struct pd_rcol *c, sqlite3_stmt *st, int i, duckdb_ve
         if (type == SQLITE_FLOAT) {
             double d = sqlite3_column_double(st, i);
             if (d != (double)(int64_t)d)
-                return mismatch(err, c, st, i, row, "an integer");
+                return mismatch(err, rel, c, st, i, v, out_row, row, "an integer");
         } else if (type != SQLITE_INTEGER) {
             char *end;
             const char *t = (const char *)sqlite3_column_text(st, i);
             strtoll(t, &end, 10);
             if (end == t || *end)
-                return mismatch(err, c, st, i, row, "an integer");
+                return mismatch(err, rel, c, st, i, v, out_row, row, "an integer");
         }
         ((int64_t *)data)[out_row] = sqlite3_column_int64(st, i);
         return 0;
@@ -254,13 +266,13 @@ static int put_value(const struct pd_rcol *c, sqlite3_stmt *st, int i, duckdb_ve
             const char *t = (const char *)sqlite3_column_text(st, i);
             strtod(t, &end);
             if (end == t || *end)
-                return mismatch(err, c, st, i, row, "a number");
+                return mismatch(err, rel, c, st, i, v, out_row, row, "a number");
         }
         ((double *)data)[out_row] = sqlite3_column_double(st, i);
         return 0;
     case K_BOOL:
         if (type != SQLITE_INTEGER)
-            return mismatch(err, c, st, i, row, "a boolean (0 or 1)");
+            return mismatch(err, rel, c, st, i, v, out_row, row, "a boolean (0 or 1)");
         ((bool *)data)[out_row] = sqlite3_column_int64(st, i) != 0;
         return 0;
     case K_DATE:
@@ -271,7 +283,7 @@ static int put_value(const struct pd_rcol *c, sqlite3_stmt *st, int i, duckdb_ve
                    pd_parse_datetime((const char *)sqlite3_column_text(st, i),
                                      (size_t)sqlite3_column_bytes(st, i), c->kind == K_DATE,
                                      &x) != 0) {
-            return mismatch(err, c, st, i, row, c->kind == K_DATE ? "a date" : "a timestamp");
+            return mismatch(err, rel, c, st, i, v, out_row, row, c->kind == K_DATE ? "a date" : "a timestamp");
         }
         if (c->kind == K_DATE)
             ((int32_t *)data)[out_row] = (int32_t)x;
@@ -301,7 +313,7 @@ static long sl_fetch(struct pd_rscan *s, duckdb_data_chunk out, struct pd_err *e
         for (idx_t j = 0; j < s->proj.ncols; j++) {
             duckdb_vector v = duckdb_data_chunk_get_vector(out, j);
             const struct pd_rcol *c = pd_projection_column(&s->proj, v, j, n);
-            if (c && put_value(c, s->st, remote_col++, v, n, s->proj.row, err))
+            if (c && put_value(s->proj.rel, c, s->st, remote_col++, v, n, s->proj.row, err))
                 return -1;
         }
         n++;

@@ -28,6 +28,14 @@
 struct pd_buf;
 struct pd_err;
 
+/*
+ * What a remote value that does not fit its column's DuckDB type becomes
+ * (sources.bad_values): NULL, counted and told when the statement ends (the
+ * default: one odd value never fails a query); the column read as text; or an
+ * error that fails the query.
+ */
+enum pd_bad_values { PD_BAD_NULL, PD_BAD_TEXT, PD_BAD_ERROR };
+
 /* A source as its connector sees it: the registry row with its secret read back. */
 struct pd_source {
     char *name;
@@ -35,6 +43,7 @@ struct pd_source {
     json_t *config;          /* type-specific settings; never a secret */
     char *secret;            /* password or token, or NULL */
     long connect_timeout_s;  /* sources.connect_timeout */
+    enum pd_bad_values bad_values; /* sources.bad_values */
     char *home;              /* the data home (the HTTP cache lives under it) */
 };
 
@@ -53,11 +62,25 @@ struct pd_relation {
     size_t ncols;
     char *from;               /* remote FROM item: quoted table, or (query) AS q */
     struct pd_strv warnings;  /* lossy mappings ("numeric(50,2) read as DOUBLE") */
+    /* Set before describe (which keeps it): with PD_BAD_TEXT, a column whose values
+       may not fit the type it declares is described as VARCHAR and read as text. */
+    enum pd_bad_values bad_values;
+    int64_t *bad; /* per column: values read as NULL because they did not fit (or NULL) */
 };
 
 void pd_relation_add(struct pd_relation *rel, const char *name, duckdb_logical_type type, int kind,
                      int aux, const char *read_expr);
 void pd_relation_clear(struct pd_relation *rel);
+
+/*
+ * Column i of rel got a value that does not fit its type, err saying which and why:
+ * with PD_BAD_ERROR that fails the scan (returns err's code); otherwise v[row]
+ * becomes NULL, the value is counted in rel->bad, err is cleared and 0 returned.
+ */
+int pd_bad_value(const struct pd_relation *rel, size_t i, duckdb_vector v, idx_t row,
+                 struct pd_err *err);
+/* A value with no meaning as its type (MySQL's zero date): NULL, counted the same way. */
+void pd_null_counted(const struct pd_relation *rel, size_t i, duckdb_vector v, idx_t row);
 
 /* Which columns a scan reads: output vector j gets rel->cols[cols[j]]. */
 struct pd_projection {

@@ -68,6 +68,7 @@ void pd_relation_add(struct pd_relation *rel, const char *name, duckdb_logical_t
 
 void pd_relation_clear(struct pd_relation *rel)
 {
+    enum pd_bad_values policy = rel->bad_values;
     for (size_t i = 0; i < rel->ncols; i++) {
         free(rel->cols[i].name);
         free(rel->cols[i].read_expr);
@@ -76,7 +77,26 @@ void pd_relation_clear(struct pd_relation *rel)
     free(rel->cols);
     free(rel->from);
     pd_strv_clear(&rel->warnings);
+    free(rel->bad);
     memset(rel, 0, sizeof(*rel));
+    rel->bad_values = policy;
+}
+
+void pd_null_counted(const struct pd_relation *rel, size_t i, duckdb_vector v, idx_t row)
+{
+    pd_vec_null(v, row);
+    if (rel->bad && i < rel->ncols)
+        __atomic_add_fetch(&rel->bad[i], 1, __ATOMIC_RELAXED);
+}
+
+int pd_bad_value(const struct pd_relation *rel, size_t i, duckdb_vector v, idx_t row,
+                 struct pd_err *err)
+{
+    if (rel->bad_values == PD_BAD_ERROR || rel->bad == NULL || i >= rel->ncols)
+        return err->code ? err->code : PD_EINVAL;
+    pd_null_counted(rel, i, v, row);
+    pd_err_clear(err);
+    return 0;
 }
 
 void pd_vec_null(duckdb_vector v, idx_t row)

@@ -16,6 +16,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "warehouse/interrupt.h"
+#include "warehouse/notices.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct scan_fn {
 
 struct bind_data {
     struct pd_source src;
+    char *label; /* "sales.orders", or "sales: postgres_query" */
     struct pd_remote *remote;
     struct pd_relation rel;
     char *filter;
@@ -74,7 +76,29 @@ static void bind_data_free(void *p)
     pd_relation_clear(&b->rel);
     pd_source_free(&b->src);
     free(b->filter);
+    free(b->label);
     free(b);
+}
+
+/*
+ * Tell whoever runs the statement how many values of each column did not fit
+ * their type and were read as NULL (sources.bad_values), once, at the scan's end.
+ */
+static void tell_bad_values(struct bind_data *b)
+{
+    for (size_t i = 0; b->rel.bad && i < b->rel.ncols; i++) {
+        int64_t n = __atomic_exchange_n(&b->rel.bad[i], 0, __ATOMIC_ACQ_REL);
+        if (n == 0)
+            continue;
+        pd_notice_add(b->conn_id,
+                      "%s: %lld value%s of column %s could not be read as its type and %s read as NULL "
+                      "(sources.bad_values: text reads the column as text, error fails the "
+                      "query instead)",
+                      b->label, (long long)n, n == 1 ? "" : "s", b->rel.cols[i].name,
+                      n == 1 ? "was" : "were");
+        pd_log(PD_LOG_WARN, "source values read as NULL", "{s:s, s:s, s:I}", "source", b->label,
+               "column", b->rel.cols[i].name, "count", (json_int_t)n);
+    }
 }
 
 static void cancel_remote(void *arg)
@@ -122,9 +146,13 @@ static void scan_bind(duckdb_bind_info info)
     if (b->src.ops->open(&b->src, &b->remote, &err) != 0)
         goto fail;
     b->cancel_token = pd_cancel_register(b->conn_id, cancel_remote, b, &b->rows);
+    b->label = fn->engine ? xasprintf("%s: %s", name, fn->engine->query_function)
+                          : xasprintf("%s.%s", name, target);
+    b->rel.bad_values = b->src.bad_values;
     if (b->src.ops->describe(b->remote, fn->engine ? NULL : target, fn->engine ? target : NULL,
                              &b->rel, &err) != 0)
         goto fail;
+    b->rel.bad = xcalloc(b->rel.ncols ? b->rel.ncols : 1, sizeof(*b->rel.bad));
     if (b->rel.ncols == 0) {
         pd_fail(&err, PD_EINVAL, "%s.%s has no columns DuckDB can read", name, target);
         goto fail;
@@ -154,6 +182,7 @@ static void init_data_free(void *p)
 
     if (d->scan)
         d->b->src.ops->scan_close(d->scan);
+    tell_bad_values(d->b); /* a scan cut short (LIMIT) ends here */
     bind_data_free(d->b);
     free(d);
 }
@@ -195,8 +224,10 @@ static void scan_chunk(duckdb_function_info info, duckdb_data_chunk out)
         d->done = 1;
         return;
     }
-    if (n == 0)
+    if (n == 0) {
         d->done = 1;
+        tell_bad_values(d->b);
+    }
     __atomic_store_n(&d->b->rows, d->b->rows + n, __ATOMIC_RELAXED);
     duckdb_data_chunk_set_size(out, (idx_t)n);
 }

@@ -28,6 +28,7 @@ struct pd_sources {
     struct pd_warehouse *wh;
     char *home;
     long connect_timeout_s;
+    enum pd_bad_values bad_values;
     pthread_mutex_t mu;
     /* Attach, refresh and detach run one at a time: they share collect below, and DuckDB
        refuses two catalog changes to one schema at once (a write-write conflict). */
@@ -58,6 +59,7 @@ static void source_copy(struct pd_source *dst, const struct pd_source *src)
     dst->config = json_deep_copy(src->config);
     dst->secret = src->secret ? xstrdup(src->secret) : NULL;
     dst->connect_timeout_s = src->connect_timeout_s;
+    dst->bad_values = src->bad_values;
     dst->home = xstrdup(src->home);
 }
 
@@ -145,6 +147,7 @@ static int source_init(struct pd_sources *S, struct pd_source *src, const char *
     src->name = xstrdup(name);
     src->home = xstrdup(S->home);
     src->connect_timeout_s = S->connect_timeout_s;
+    src->bad_values = S->bad_values;
     key = secret_key(name);
     src->secret = pd_secret_get(S->home, key);
     free(key);
@@ -203,6 +206,12 @@ int pd_sources_open(struct pd_warehouse *wh, const struct pd_config *cfg, struct
     S->connect_timeout_s = (long)(pd_config_seconds(cfg, "sources.connect_timeout") + 0.5);
     if (S->connect_timeout_s < 1)
         S->connect_timeout_s = 1;
+    {
+        const char *bad = pd_config_get(cfg, "sources.bad_values");
+        S->bad_values = bad && strcmp(bad, "error") == 0  ? PD_BAD_ERROR
+                        : bad && strcmp(bad, "text") == 0 ? PD_BAD_TEXT
+                                                          : PD_BAD_NULL;
+    }
     pthread_mutex_init(&S->mu, NULL);
     pthread_mutex_init(&S->changes, NULL);
     *out = S;

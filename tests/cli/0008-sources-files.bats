@@ -41,12 +41,42 @@ setup() {
     [[ "$output" == *"source lite is a sqlite source, not postgres: use sqlite_query"* ]]
 }
 
-@test "sqlite: a value that does not fit its declared type is an error naming the column" {
-    sqlite3 lite.db "INSERT INTO t (id, price) VALUES (4, 'lots')"
+@test "sqlite: one odd value never fails a query: NULL and a warning naming the column and the count" {
+    sqlite3 lite.db "INSERT INTO t (id, price, d, flag) VALUES (4, 'lots', 'not a date', 'yes'),
+                                                               (5, 'more', NULL, 1)"
     pd source attach lite --type sqlite --path lite.db
-    run pd sql "select price from lite.t"
+    run pd sql "select id, price, d, flag from lite.t order by id" --format csv
+    [ "$status" -eq 0 ]
+    [ "${lines[4]}" = '4,,,' ]
+    [ "${lines[5]}" = '5,,,true' ]
+    [[ "$output" == *"warning: lite.t: 2 values of column price could not be read as its type and were read as NULL"* ]]
+    [[ "$output" == *"warning: lite.t: 1 value of column d could not be read"* ]]
+    [[ "$output" == *"warning: lite.t: 1 value of column flag could not be read"* ]]
+    # a query whose columns hold no odd value says nothing
+    run pd sql "select name from lite.t where id = 1" --format csv
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'name\na')" ]
+    # pass-through follows the same rule
+    run pd sql "select price from sqlite_query('lite', 'select price from t where id >= 4')" --format csv
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: lite: sqlite_query: 2 values of column price"* ]]
+    # error: the query fails, naming the value
+    run pd -c sources.bad_values=error sql "select price from lite.t"
     [ "$status" -eq 1 ]
     [[ "$output" == *"column price, row 4: SQLite value 'lots' is not a number"* ]]
+    # text: after a refresh, such columns are read as they are written
+    pd config set sources.bad_values text >/dev/null
+    run pd sql "select flag from lite.t"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"sources.bad_values was set to or from text: run pluto-duck source refresh NAME"* ]]
+    pd source refresh lite >/dev/null
+    run pd sql "select id, d, flag, typeof(flag) as t from lite.t where id >= 4 order by id" --format csv
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = '4,not a date,yes,VARCHAR' ]
+    [[ "$output" != *warning* ]]
+    run pd config set sources.bad_values maybe
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"null, text or error"* ]]
 }
 
 @test "source list, show, tables; list --all keeps detached ones" {
@@ -144,7 +174,7 @@ setup() {
     pd source attach lite --type sqlite --path lite.db
     pd source cache lite t
     sqlite3 lite.db "INSERT INTO t (id, price) VALUES (4, 'lots')"
-    run pd source cache lite t
+    run pd -c sources.bad_values=error source cache lite t
     [ "$status" -eq 1 ]
     [[ "$output" == *"is not a number"* ]]
     run pd sql "select count(*) from cache.lite_t" --format csv

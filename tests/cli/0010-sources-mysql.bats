@@ -100,3 +100,26 @@ same_column() {
     run pd sql "select * from cache.my_big" --format csv
     [ "${lines[*]}" = "id 42" ]
 }
+
+@test "a TIME is a duration past 24 hours; a zero date is NULL and counted in a warning" {
+    maria_sql "SET SESSION sql_mode = '';
+               CREATE TABLE odd (id INT PRIMARY KEY, t TIME, d DATE);
+               INSERT INTO odd VALUES (1, '838:59:59', '2024-01-01'), (2, '-01:30:00', '0000-00-00'),
+                                      (3, '00:00:01', NULL);" >/dev/null
+    attach_my >/dev/null
+    run pd sql "select id, t, typeof(t) as type, d from my.odd order by id" --format csv
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = '1,838:59:59,INTERVAL,2024-01-01' ]
+    [ "${lines[2]}" = '2,-01:30:00,INTERVAL,' ]
+    [ "${lines[3]}" = '3,00:00:01,INTERVAL,' ]
+    [[ "$output" == *"warning: my.odd: 1 value of column d could not be read as its type and was read as NULL"* ]]
+    # durations add up
+    run pd sql "select sum(epoch(t))::bigint from my.odd" --format csv
+    [ "${lines[1]}" = $((838 * 3600 + 59 * 60 + 59 - 5400 + 1)) ]
+    # text: dates and times as MariaDB writes them
+    pd config set sources.bad_values text >/dev/null
+    pd source refresh my >/dev/null
+    run pd sql "select d from my.odd where id = 2" --format csv
+    [ "${lines[1]}" = '0000-00-00' ]
+    maria_sql "DROP TABLE odd" >/dev/null
+}
