@@ -149,7 +149,7 @@ const server = {
   stop: async () => (cloud.exitCode !== null ? `pluto-cloud exited with ${cloud.exitCode}: ${cloudErr.slice(-3000)}` : null),
 };
 
-let failed = await runTests({ tests, filter: process.argv[2] ?? '', start: async () => server, shots });
+let failed = await runTests({ tests, filter: process.argv[2] ?? '', start: async () => server, shots, slowdown: Number(process.env.PD_E2E_SLOWDOWN ?? 1) });
 cloud.kill('SIGTERM');
 await new Promise((ok) => (cloud.exitCode !== null ? ok() : cloud.on('exit', ok)));
 if (cloud.exitCode !== 0) {

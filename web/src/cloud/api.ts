@@ -71,6 +71,11 @@ export function refresh(): Promise<boolean> {
 }
 
 export async function request<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  /* signed out (or not yet signed in): nothing to send, and no 401 to earn */
+  if (!access && !SIGNING_IN.includes(path) && !(await refresh())) {
+    ended();
+    throw new ApiError(401, 'unauthorized', 'you are signed out: sign in again');
+  }
   let res = await send(method, path, body);
   if (res.status === 401 && !SIGNING_IN.includes(path)) {
     if (await refresh()) res = await send(method, path, body);
