@@ -325,7 +325,10 @@ static void map_column(struct pd_relation *rel, const struct pgcol *c, int quali
     if (c->elem && c->typtype != 'd') {
         duckdb_logical_type et;
         int ek = scalar_kind(c->elem, c->typmod, &et, &aux, &rel->warnings, c->name, &as_float);
-        if (ek >= 0 && !as_float) {
+        if (ek >= 0 && rel->bad_values == PD_BAD_TEXT) { /* any number of dimensions, as text */
+            duckdb_destroy_logical_type(&et);
+            ek = -1;
+        } else if (ek >= 0 && !as_float) {
             type = duckdb_create_list_type(et);
             duckdb_destroy_logical_type(&et);
             pd_relation_add(rel, c->name, type, K_ARRAY, ek | (aux << 8), NULL);
@@ -624,7 +627,10 @@ static void put_decimal(duckdb_vector v, idx_t row, __int128 x)
 static int put(int kind, int aux, duckdb_vector v, idx_t row, const char *p, int32_t len,
                const char *col, struct pd_err *err);
 
-/* A one-dimensional array into a LIST vector. */
+/*
+ * A one-dimensional array into a LIST vector. An array of more dimensions (a
+ * PostgreSQL array column may hold any number) does not fit: 1, err saying so.
+ */
 static int put_array(int aux, duckdb_vector v, idx_t row, const char *p, int32_t len,
                      const char *col, struct pd_err *err)
 {
@@ -637,11 +643,14 @@ static int put_array(int aux, duckdb_vector v, idx_t row, const char *p, int32_t
     if (len < 12)
         return pd_fail(err, PD_EINVAL, "column %s: malformed array", col);
     ndim = (int32_t)be32(p);
-    if (ndim > 1)
-        return pd_fail(err, PD_EINVAL,
-                       "column %s holds a %d-dimensional array; only one dimension maps to a "
-                       "LIST (cast it to text in postgres_query)",
-                       col, ndim);
+    if (ndim > 1) {
+        pd_fail(err, PD_EINVAL,
+                "column %s holds a %d-dimensional array; only one dimension maps to a LIST "
+                "(sources.bad_values = null reads it as NULL, text reads the column as text; or "
+                "cast it to text in postgres_query)",
+                col, ndim);
+        return 1;
+    }
     if (ndim == 1)
         n = (int32_t)be32(p + 12);
     q = p + 12 + 8 * ndim;
@@ -749,8 +758,14 @@ static long put_tuple(struct pd_rscan *s, duckdb_data_chunk out, idx_t out_row, 
         }
         if (p + len > end)
             return pd_fail(err, PD_EINTERNAL, "malformed COPY row from the server"), -1;
-        if (put(c->kind, c->aux, v, out_row, p, len, c->name, err) != 0)
-            return -1;
+        switch (put(c->kind, c->aux, v, out_row, p, len, c->name, err)) {
+        case 0: break;
+        case 1: /* a value that does not fit its column */
+            if (pd_bad_value(s->proj.rel, (size_t)(c - s->proj.rel->cols), v, out_row, err) == 0)
+                break;
+            /* fall through */
+        default: return -1;
+        }
         p += len;
     }
     if (field == 0 && nfields > 0) { /* only the placeholder constant was selected */

@@ -69,9 +69,21 @@ same_column() {
     # char(n) keeps its padding, as PostgreSQL stores it
     run pd sql "select bp = 'ab   ' from pg.types where id = 1" --format csv
     [ "${lines[1]}" = "true" ]
-    run pd sql "select * from pg.matrix"
+    # one 2-dimensional array in an int[] column: NULL and a warning, never a failed query
+    run pd sql "select id, m from pg.matrix order by id" --format csv
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = '1,' ]
+    [ "${lines[2]}" = '2,"[5, 6]"' ]
+    [[ "$output" == *"warning: pg.matrix: 1 value of column m could not be read as its type"* ]]
+    run pd sql "select m from postgres_query('pg', 'select m from matrix')" --format csv
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: pg: postgres_query: 1 value of column m"* ]]
+    run pd -c sources.bad_values=error sql "select * from pg.matrix"
     [ "$status" -eq 1 ]
     [[ "$output" == *"column m holds a 2-dimensional array"* ]]
+    run pd -c sources.bad_values=text sql "select m from postgres_query('pg', 'select m from matrix order by id')" --format csv
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = '"{{1,2},{3,4}}"' ]
 }
 
 @test "live reads fetch only the projected columns; pass-through pushes the filter" {
