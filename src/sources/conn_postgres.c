@@ -307,6 +307,7 @@ struct pgcol {
     int typmod;
     char typtype;      /* 'b' base, 'e' enum, 'd' domain ... */
     unsigned elem;     /* array element type, 0 when not an array */
+    int ndims;         /* an array column's declared dimensions (tables; 1 when unknown) */
     unsigned basetype; /* a domain's base type */
     const char *typname;
 };
@@ -331,7 +332,13 @@ static void map_column(struct pd_relation *rel, const struct pgcol *c, int quali
         } else if (ek >= 0 && !as_float) {
             type = duckdb_create_list_type(et);
             duckdb_destroy_logical_type(&et);
-            pd_relation_add(rel, c->name, type, K_ARRAY, ek | (aux << 8), NULL);
+            int dims = c->ndims > 1 && c->ndims <= 6 ? c->ndims : 1;
+            for (int d = 1; d < dims; d++) { /* int[][] is a LIST of LISTs */
+                duckdb_logical_type inner = type;
+                type = duckdb_create_list_type(inner);
+                duckdb_destroy_logical_type(&inner);
+            }
+            pd_relation_add(rel, c->name, type, K_ARRAY, ek | (aux << 8) | (dims << 16), NULL);
             pd_buf_release(&expr);
             return;
         }
@@ -412,7 +419,7 @@ static int describe_table(struct pd_remote *r, const char *table, struct pd_rela
     pd_remote_ident(&from, table, '"');
     params[0] = from.ptr;
     res = query(r,
-                "SELECT a.attname, a.atttypid, a.atttypmod FROM pg_attribute a "
+                "SELECT a.attname, a.atttypid, a.atttypmod, a.attndims FROM pg_attribute a "
                 "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped "
                 "ORDER BY a.attnum",
                 1, params, "cannot describe a table", err);
@@ -432,6 +439,7 @@ static int describe_table(struct pd_remote *r, const char *table, struct pd_rela
         cols[i].name = PQgetvalue(res, i, 0);
         cols[i].oid = (unsigned)strtoul(PQgetvalue(res, i, 1), NULL, 10);
         cols[i].typmod = atoi(PQgetvalue(res, i, 2));
+        cols[i].ndims = atoi(PQgetvalue(res, i, 3));
     }
     if ((rc = resolve_types(r, cols, n, &types, err)) == 0) {
         for (int i = 0; i < n; i++)
@@ -628,47 +636,79 @@ static int put(int kind, int aux, duckdb_vector v, idx_t row, const char *p, int
                const char *col, struct pd_err *err);
 
 /*
- * A one-dimensional array into a LIST vector. An array of more dimensions (a
- * PostgreSQL array column may hold any number) does not fit: 1, err saying so.
+ * The elements of dimension d of an array (dims[d] of them) into list vector v
+ * at row, each a list of dimension d + 1 or, at the last, an element; *q walks
+ * the array's elements in row-major order.
+ */
+static int put_level(int aux, duckdb_vector v, idx_t row, const int32_t *dims, int d, int nd,
+                     const char **q, const char *end, const char *col, struct pd_err *err)
+{
+    duckdb_list_entry *entries = duckdb_vector_get_data(v);
+    idx_t base = duckdb_list_vector_get_size(v);
+    int32_t n = dims[d];
+    duckdb_vector child;
+
+    duckdb_list_vector_reserve(v, base + (idx_t)n);
+    duckdb_list_vector_set_size(v, base + (idx_t)n);
+    child = duckdb_list_vector_get_child(v);
+    for (int32_t i = 0; i < n; i++) {
+        if (d + 1 < nd) {
+            int rc = put_level(aux, child, base + (idx_t)i, dims, d + 1, nd, q, end, col, err);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (*q + 4 > end)
+            return pd_fail(err, PD_EINTERNAL, "column %s: malformed array", col);
+        int32_t elen = (int32_t)be32(*q);
+        *q += 4;
+        if (elen < 0)
+            pd_vec_null(child, base + (idx_t)i);
+        else if (*q + elen > end)
+            return pd_fail(err, PD_EINTERNAL, "column %s: malformed array", col);
+        else if (put(aux & 0xff, (aux >> 8) & 0xff, child, base + (idx_t)i, *q, elen, col, err))
+            return err->code;
+        if (elen > 0)
+            *q += elen;
+    }
+    entries[row] = (duckdb_list_entry){base, (uint64_t)n};
+    return 0;
+}
+
+/*
+ * An array into a LIST vector (a LIST of LISTs for a column declared with more
+ * dimensions). A value of other dimensions than the column's (PostgreSQL lets an
+ * int[] hold a matrix) does not fit: 1, err saying so.
  */
 static int put_array(int aux, duckdb_vector v, idx_t row, const char *p, int32_t len,
                      const char *col, struct pd_err *err)
 {
-    duckdb_list_entry *entries = duckdb_vector_get_data(v);
-    duckdb_vector child = duckdb_list_vector_get_child(v);
-    idx_t base = duckdb_list_vector_get_size(v);
-    int32_t ndim, n = 0;
-    const char *q;
+    int nd = aux >> 16 ? aux >> 16 : 1;
+    int32_t ndim, dims[6];
+    const char *q, *end = p + len;
 
     if (len < 12)
-        return pd_fail(err, PD_EINVAL, "column %s: malformed array", col);
+        return pd_fail(err, PD_EINTERNAL, "column %s: malformed array", col);
     ndim = (int32_t)be32(p);
-    if (ndim > 1) {
+    if (ndim == 0) { /* '{}': empty at the top */
+        duckdb_list_entry *entries = duckdb_vector_get_data(v);
+        entries[row] = (duckdb_list_entry){duckdb_list_vector_get_size(v), 0};
+        return 0;
+    }
+    if (ndim != nd) {
         pd_fail(err, PD_EINVAL,
-                "column %s holds a %d-dimensional array; only one dimension maps to a LIST "
-                "(sources.bad_values = null reads it as NULL, text reads the column as text; or "
-                "cast it to text in postgres_query)",
-                col, ndim);
+                "column %s holds a %d-dimensional array where the column has %d (sources."
+                "bad_values = null reads it as NULL, text reads the column as text; or cast it "
+                "to text in postgres_query)",
+                col, ndim, nd);
         return 1;
     }
-    if (ndim == 1)
-        n = (int32_t)be32(p + 12);
+    if (len < 12 + 8 * ndim)
+        return pd_fail(err, PD_EINTERNAL, "column %s: malformed array", col);
+    for (int d = 0; d < ndim; d++)
+        dims[d] = (int32_t)be32(p + 12 + 8 * d);
     q = p + 12 + 8 * ndim;
-    duckdb_list_vector_reserve(v, base + (idx_t)n);
-    child = duckdb_list_vector_get_child(v);
-    for (int32_t i = 0; i < n; i++) {
-        int32_t elen = (int32_t)be32(q);
-        q += 4;
-        if (elen < 0)
-            pd_vec_null(child, base + (idx_t)i);
-        else if (put(aux & 0xff, aux >> 8, child, base + (idx_t)i, q, elen, col, err) != 0)
-            return err->code;
-        if (elen > 0)
-            q += elen;
-    }
-    duckdb_list_vector_set_size(v, base + (idx_t)n);
-    entries[row] = (duckdb_list_entry){base, (uint64_t)n};
-    return 0;
+    return put_level(aux, v, row, dims, 0, ndim, &q, end, col, err);
 }
 
 /* Decode one non-NULL field of the given kind into v[row]. */

@@ -35,7 +35,7 @@ same_column() {
 @test "attach: views for tables and views; the password only in the secret store" {
     run attach_pg
     [ "$status" -eq 0 ]
-    [[ "$output" == *"attached pg: 4 tables"* ]]
+    [[ "$output" == *"attached pg: 5 tables"* ]]
     [[ "$output" == *"column nfree: numeric without precision read as DOUBLE"* ]]
     [[ "$output" == *"column nbig: numeric(50,2) does not fit DECIMAL; read as DOUBLE"* ]]
     [[ "$output" == *"column tz: type time with time zone read as VARCHAR"* ]]
@@ -84,6 +84,17 @@ same_column() {
     run pd -c sources.bad_values=text sql "select m from postgres_query('pg', 'select m from matrix order by id')" --format csv
     [ "$status" -eq 0 ]
     [ "${lines[1]}" = '"{{1,2},{3,4}}"' ]
+    # a column declared with two dimensions is a LIST of LISTs
+    run pd sql "select id, g, t, typeof(g) as tg from pg.grid order by id" --format csv
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = '1,"[[1, 2], [3, NULL]]","[[a, b c]]",INTEGER[][]' ]
+    [ "${lines[2]}" = '2,[],[],INTEGER[][]' ]
+    [ "${lines[3]}" = '3,,,INTEGER[][]' ]
+    [ "${lines[4]}" = '4,,,INTEGER[][]' ]
+    [[ "$output" == *"warning: pg.grid: 1 value of column g could not be read"* ]]
+    [[ "$output" == *"warning: pg.grid: 1 value of column t could not be read"* ]]
+    run pd sql "select sum(list_sum(flatten(g))) from pg.grid" --format csv
+    [ "${lines[1]}" = 6 ]
 }
 
 @test "live reads fetch only the projected columns; pass-through pushes the filter" {
