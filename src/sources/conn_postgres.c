@@ -6,7 +6,8 @@
  * no text parsing, nothing buffered beyond one row. Types map exactly where
  * DuckDB has the type (integers, float, numeric(p<=38,s) as DECIMAL, text,
  * bool, date, time, timestamp[tz], interval, uuid, json[b], bytea as BLOB,
- * one-dimensional arrays as LIST); enums are read as text; numeric without a
+ * arrays as LIST, a LIST of LISTs for a column declared int[][]); enums are
+ * read as text; numeric without a
  * fitting precision is cast to float8 on the server and anything else to text,
  * each with a warning. The password never leaves the secret store except into
  * PQconnectdbParams.
