@@ -106,9 +106,15 @@ int ag_t_cache_table(const struct ag_env *e, const json_t *args, struct ag_tool_
     if ((rc = pd_cache_create(e->sources, &req, &res, err)) == 0) {
         char *table = xasprintf("cache.%s", res.local);
         out->for_model = json_pack("{s:s, s:I}", "table", table, "rows", (json_int_t)res.rows);
+        if (res.warnings.n) {
+            json_t *w = json_array();
+            for (size_t i = 0; i < res.warnings.n; i++)
+                json_array_append_new(w, json_string(res.warnings.v[i]));
+            json_object_set_new(out->for_model, "warnings", w);
+        }
         free(table);
     }
-    free(res.local);
+    pd_cache_result_clear(&res);
     return rc;
 }
 

@@ -40,7 +40,7 @@ int cmd_cache(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
             fprintf(cli_out, "dropped cache.%s\n", local);
         return rc;
     }
-    struct pd_cache_result res;
+    struct pd_cache_result res = {0};
     rc = pd_cache_refresh(ctx->sources, local, ctx->tty_err ? cli_progress : NULL,
                           ctx->interrupted, &res, err);
     if (ctx->tty_err)
@@ -48,6 +48,8 @@ int cmd_cache(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     if (rc == 0)
         fprintf(cli_out, "refreshed cache.%s: %lld rows in %.2f s\n", local, (long long)res.rows,
                res.seconds);
-    free(res.local);
+    for (size_t i = 0; rc == 0 && i < res.warnings.n; i++)
+        cli_notice(NULL, res.warnings.v[i]);
+    pd_cache_result_clear(&res);
     return rc;
 }

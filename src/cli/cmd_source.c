@@ -174,7 +174,9 @@ static int do_cache(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err
     if (rc == 0)
         fprintf(cli_out, "cached %s.%s as cache.%s: %lld rows in %.2f s\n", req.source, req.table,
                res.local, (long long)res.rows, res.seconds);
-    free(res.local);
+    for (size_t i = 0; rc == 0 && i < res.warnings.n; i++)
+        cli_notice(NULL, res.warnings.v[i]);
+    pd_cache_result_clear(&res);
     return rc;
 }
 

@@ -194,10 +194,13 @@ static int run_cache(struct srv_job *job, void *arg, json_t **result, struct pd_
                                    .interrupted = srv_job_cancel_flag(job)};
         rc = pd_cache_create(srv_sources(a->srv), &req, &res, err);
     }
-    if (rc == 0)
+    if (rc == 0) {
         *result = json_pack("{s:s, s:I, s:f}", "table", res.local ? res.local : "", "rows",
                             (json_int_t)res.rows, "seconds", res.seconds);
-    free(res.local);
+        if (res.warnings.n)
+            json_object_set_new(*result, "warnings", http_strv_json(&res.warnings));
+    }
+    pd_cache_result_clear(&res);
     return rc;
 }
 

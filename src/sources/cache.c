@@ -10,6 +10,8 @@
 #include "base/timeutil.h"
 #include "query/query.h"
 #include "sources/sources.h"
+#include "warehouse/interrupt.h"
+#include "warehouse/notices.h"
 #include "warehouse/warehouse.h"
 
 #include <stdlib.h>
@@ -68,6 +70,13 @@ static int64_t expected_rows(struct pd_sources *S, const struct pd_source *src, 
     return rows;
 }
 
+void pd_cache_result_clear(struct pd_cache_result *r)
+{
+    free(r->local);
+    pd_strv_clear(&r->warnings);
+    memset(r, 0, sizeof(*r));
+}
+
 int pd_cache_create(struct pd_sources *S, const struct pd_cache_req *req,
                     struct pd_cache_result *res, struct pd_err *err)
 {
@@ -115,6 +124,7 @@ int pd_cache_create(struct pd_sources *S, const struct pd_cache_req *req,
     pd_buf_adds(&sql, " AS SELECT * FROM ");
     source_reader(&sql, &src, req->table, req->where);
     rc = pd_load_exec(conn, sql.ptr, &lo, err);
+    pd_notices_take(pd_connection_id(conn), &res->warnings); /* what the copy's reads said */
     if (rc == 0) {
         pd_buf_reset(&sql);
         pd_buf_adds(&sql, "SELECT count(*) FROM cache.");

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "base/strv.h"
 #include "sources/load.h"
 
 struct pd_err;
@@ -31,7 +32,10 @@ struct pd_cache_result {
     char *local; /* heap */
     int64_t rows;
     double seconds;
+    struct pd_strv warnings; /* values read as NULL (sources.bad_values), said by the copy */
 };
+
+void pd_cache_result_clear(struct pd_cache_result *r);
 
 int pd_cache_create(struct pd_sources *S, const struct pd_cache_req *req,
                     struct pd_cache_result *res, struct pd_err *err);

@@ -60,6 +60,11 @@ setup() {
     run pd sql "select price from sqlite_query('lite', 'select price from t where id >= 4')" --format csv
     [ "$status" -eq 0 ]
     [[ "$output" == *"warning: lite: sqlite_query: 2 values of column price"* ]]
+    # a cache of the table keeps the NULLs and says so
+    run pd source cache lite t
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"cached lite.t as cache.lite_t: 5 rows"* ]]
+    [[ "$output" == *"warning: lite.t: 2 values of column price could not be read"* ]]
     # error: the query fails, naming the value
     run pd -c sources.bad_values=error sql "select price from lite.t"
     [ "$status" -eq 1 ]
