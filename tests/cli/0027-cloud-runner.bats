@@ -28,6 +28,9 @@ setup() {
 
 teardown() {
     agent_stop
+    if [ -s "$BATS_TEST_TMPDIR/second.pid" ]; then
+        kill "$(cat "$BATS_TEST_TMPDIR/second.pid")" 2>/dev/null || true
+    fi
     for id in $(cloud_api GET "/workspaces/$WS/schedules" | python3 -c \
         'import json,sys; print(" ".join(s["id"] for s in json.load(sys.stdin)))'); do
         cloud_api DELETE "/workspaces/$WS/schedules/$id" >/dev/null
@@ -39,9 +42,13 @@ teardown() {
 }
 
 # A project with data of its own (never to leave this machine) and the pipeline it becomes.
-push_pipeline() {
+local_data() {
     pd sql "create table crm_accounts as select 'zebra-quartz-' || i as name, 700000 + i as amount
             from range(5) t(i)" >/dev/null
+}
+
+push_pipeline() {
+    local_data
     pd analysis new tripled --sql "select name, amount * 3 as tripled from main.crm_accounts" -m table >/dev/null
     pd analysis new slow --sql "select count(*) as hits from range(:n) t(i) where hash(i) % 7 = 0" \
         --param n:int=1000 -m table >/dev/null
@@ -175,9 +182,11 @@ assert "last_error" in s["outbox"], s'
     # another machine, signed in as the same editor, runs the same schedules
     export PLUTO_DUCK_HOME="$BATS_TEST_TMPDIR/second"
     pd init --no-sample >/dev/null
+    local_data # its own copy of what the pipeline reads: whichever machine claims, the run works
     CLOUD_EMAIL=bob@example.com CLOUD_PASSWORD=bob-password cloud_login
     "$PD" agent --port 0 --poll-interval 1s >"$BATS_TEST_TMPDIR/second.out" 2>&1 &
     second_pid=$!
+    echo "$second_pid" >"$BATS_TEST_TMPDIR/second.pid" # teardown stops it should the test fail
     for _ in 1 2 3; do
         cloud_api POST "/workspaces/$WS/schedules/$SCHED/trigger" '{}' >/dev/null
     done
