@@ -80,27 +80,6 @@ same_column() {
     [ "$(maria_sql "select count(*) from information_schema.processlist where info like 'select sleep(60)%'")" = 0 ]
 }
 
-@test "server killed during a cache: the previous copy is kept" {
-    maria_sql "create table big (id bigint primary key, x double, t varchar(40));
-               insert into big select seq, seq * 1.5, md5(seq) from seq_1_to_2000000;" >/dev/null
-    attach_my
-    pd sql "create schema if not exists cache; create table cache.my_big as select 42 as id"
-    "$PD" source cache my big > cache.out 2>&1 &
-    local pid=$!
-    for _ in $(seq 1 100); do
-        grep -q 'FROM `big`' "$MARIA_DIR/general.log" && break
-        sleep 0.05
-    done
-    sleep 0.2
-    maria_kill
-    run wait $pid
-    [ "$status" -eq 1 ]
-    run cat cache.out
-    [[ "$output" == *"mysql source my"* ]]
-    run pd sql "select * from cache.my_big" --format csv
-    [ "${lines[*]}" = "id 42" ]
-}
-
 @test "a TIME is a duration past 24 hours; a zero date is NULL and counted in a warning" {
     maria_sql "SET SESSION sql_mode = '';
                CREATE TABLE odd (id INT PRIMARY KEY, t TIME, d DATE);
@@ -122,4 +101,25 @@ same_column() {
     run pd sql "select d from my.odd where id = 2" --format csv
     [ "${lines[1]}" = '0000-00-00' ]
     maria_sql "DROP TABLE odd" >/dev/null
+}
+
+@test "server killed during a cache: the previous copy is kept" {
+    maria_sql "create table big (id bigint primary key, x double, t varchar(40));
+               insert into big select seq, seq * 1.5, md5(seq) from seq_1_to_2000000;" >/dev/null
+    attach_my
+    pd sql "create schema if not exists cache; create table cache.my_big as select 42 as id"
+    "$PD" source cache my big > cache.out 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 100); do
+        grep -q 'FROM `big`' "$MARIA_DIR/general.log" && break
+        sleep 0.05
+    done
+    sleep 0.2
+    maria_kill
+    run wait $pid
+    [ "$status" -eq 1 ]
+    run cat cache.out
+    [[ "$output" == *"mysql source my"* ]]
+    run pd sql "select * from cache.my_big" --format csv
+    [ "${lines[*]}" = "id 42" ]
 }
