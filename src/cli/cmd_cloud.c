@@ -41,45 +41,32 @@ static void open_browser(const char *url)
 
 static int do_login(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 {
-    const char *home = pd_config_home(ctx->cfg), *name = cli_arg(a, "name");
+    const char *home = pd_config_home(ctx->cfg);
     struct pd_cloud_session old;
-    struct pd_cloud_device d;
+    struct pd_cloud_login l;
     struct pd_err ignored = PD_ERR_INIT;
-    char url[512], client[300];
-    int64_t deadline;
-    int interval, rc;
+    int rc;
     if (a->npos >= 2)
-        rc = pd_cloud_url(a->pos[1], url, sizeof(url), err);
+        rc = pd_cloud_login_start(a->pos[1], cli_arg(a, "name"), &l, err);
     else if (pd_cloud_load(home, &old, &ignored) == 0)
-        rc = pd_cloud_url(old.url, url, sizeof(url), err);
+        rc = pd_cloud_login_start(old.url, cli_arg(a, "name"), &l, err);
     else
         return pd_fail(err, PD_EUSAGE, "usage: pluto-duck cloud login URL (the Pluto Cloud server)");
     if (rc != 0)
         return rc;
-    pd_cloud_client_name(name, client, sizeof(client));
-    if ((rc = pd_cloud_device_start(url, client, &d, err)) != 0)
-        return rc;
-    fprintf(cli_err, "To sign in, open %s\nand enter the code %s\n(or open %s)\n", d.verification_uri,
-            d.user_code, d.verification_uri_complete);
+    fprintf(cli_err, "To sign in, open %s\nand enter the code %s\n(or open %s)\n",
+            l.d.verification_uri, l.d.user_code, l.d.verification_uri_complete);
     fflush(cli_err);
     if (!cli_given(a, "no-browser"))
-        open_browser(d.verification_uri_complete);
-    interval = d.interval_s;
-    deadline = pd_now_ms() + (int64_t)d.expires_in_s * 1000;
-    for (;;) {
-        /* Sleep the interval in small steps, so Ctrl-C ends the wait at once. */
-        for (int ms = 0; ms < interval * 1000; ms += 100) {
+        open_browser(l.d.verification_uri_complete);
+    do {
+        /* Wait in small steps, so Ctrl-C ends the wait at once. */
+        while (pd_cloud_login_wait(&l) > 0) {
             if (ctx->interrupted && *ctx->interrupted)
                 return pd_fail(err, PD_ECANCELED, "sign-in cancelled");
             usleep(100 * 1000);
         }
-        rc = pd_cloud_device_poll(home, url, &d, &interval, err);
-        if (rc <= 0)
-            break;
-        if (pd_now_ms() > deadline)
-            return pd_fail(err, PD_ETIMEOUT, "the code expired before it was approved: run "
-                                             "pluto-duck cloud login again");
-    }
+    } while ((rc = pd_cloud_login_poll(home, &l, err)) == 1);
     if (rc == 0) {
         struct pd_cloud_session s;
         if (pd_cloud_load(home, &s, err) != 0)

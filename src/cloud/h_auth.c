@@ -112,21 +112,25 @@ static const char *cookie_token(const struct http_req *r)
     return v && *v ? v : NULL;
 }
 
-/* Set (token) or clear (NULL) the refresh cookie on the answer. */
-static void set_cookie(struct http_req *r, const char *token)
+/*
+ * One Set-Cookie (attrs: "; Path=..."): value for as long as a refresh token
+ * lives, or (NULL) cleared.
+ */
+static void add_cookie(struct http_req *r, const char *name, const char *value, const char *attrs)
 {
     const struct cloud *c = cloud_of(r);
-    int secure = strncmp(c->o.public_url, "https:", 6) == 0;
-    char *v = xasprintf(REFRESH_COOKIE "=%s; Path=" COOKIE_PATH "; Max-Age=%lld; HttpOnly; "
-                                       "SameSite=Strict%s",
-                        token ? token : "", token ? (long long)c->o.refresh_ttl_s : 0LL,
-                        secure ? "; Secure" : "");
+    char *v = xasprintf("%s=%s%s; Max-Age=%lld; SameSite=Strict%s", name, value ? value : "",
+                        attrs, value ? (long long)c->o.refresh_ttl_s : 0LL,
+                        strncmp(c->o.public_url, "https:", 6) == 0 ? "; Secure" : "");
     MHD_add_response_header(r->resp, MHD_HTTP_HEADER_SET_COOKIE, v);
     free(v);
-    v = xasprintf(SESSION_COOKIE "=%s; Path=/; Max-Age=%lld; SameSite=Strict%s", token ? "1" : "",
-                  token ? (long long)c->o.refresh_ttl_s : 0LL, secure ? "; Secure" : "");
-    MHD_add_response_header(r->resp, MHD_HTTP_HEADER_SET_COOKIE, v);
-    free(v);
+}
+
+/* Set (token) or clear (NULL) the refresh cookie, and the session cookie beside it. */
+static void set_cookie(struct http_req *r, const char *token)
+{
+    add_cookie(r, REFRESH_COOKIE, token, "; Path=" COOKIE_PATH "; HttpOnly");
+    add_cookie(r, SESSION_COOKIE, token ? "1" : NULL, "; Path=/");
 }
 
 /*
@@ -285,11 +289,12 @@ static int refresh_tx(struct cl_db *db, struct cl_tx *t, struct pd_err *err)
 void h_auth_refresh(struct http_req *r)
 {
     const char *token = body_str(r, "refresh_token");
-    if (token == NULL && (token = cookie_token(r)) == NULL) {
+    int from_cookie = token == NULL;
+    if (from_cookie && (token = cookie_token(r)) == NULL) {
         http_reply_unauthorized(r, "no refresh token: sign in");
         return;
     }
-    run_signing_in(r, refresh_tx, (void *)token, 200, token == cookie_token(r));
+    run_signing_in(r, refresh_tx, (void *)token, 200, from_cookie);
 }
 
 /* ---- POST /auth/logout ---------------------------------------------------- */

@@ -46,19 +46,15 @@ struct http_server *srv_http(struct srv *s);
 /* What the Pluto Cloud schedule runner is doing (pd_runner_status; polling: false when none). */
 json_t *srv_runner_status(struct srv *s);
 /*
- * The sign-in or the workspace changed (web UI): deliver the outbox and run the
- * workspace's schedules now, as at start. Signed out: stop running them.
+ * The sign-in or the workspace changed (the web UI, the CLI): deliver the outbox
+ * and run the workspace's schedules now, as at start; signed out, stop running them.
  */
 void srv_cloud_changed(struct srv *s);
-void srv_cloud_signed_out(struct srv *s);
 
 /* A sign-in to Pluto Cloud started from the web UI, waiting for its approval (h_cloud.c). */
 struct srv_login {
     int active;
-    char url[512];
-    struct pd_cloud_device d;
-    int interval_s;
-    int64_t expires_ms, next_poll_ms; /* on the monotonic clock */
+    struct pd_cloud_login l;
 };
 /* The server's one waiting sign-in, locked until srv_login_unlock. */
 struct srv_login *srv_login_lock(struct srv *s);

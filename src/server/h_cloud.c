@@ -70,63 +70,46 @@ void h_cloud_status(struct http_req *r)
 
 /* ---- signing in from the web UI ---------------------------------------------------- */
 
-static int64_t mono_ms(void) { return (int64_t)(pd_mono_s() * 1000); }
-
 void h_cloud_login(struct http_req *r)
 {
     struct srv *s = srv_of(r);
     struct pd_err err = PD_ERR_INIT;
-    struct pd_cloud_device d;
-    struct srv_login *l;
-    char url[512], client[300];
-    if (pd_cloud_url(json_string_value(json_object_get(r->body, "url")), url, sizeof(url),
-                     &err) != 0) {
-        http_reply_status(r, 422, "invalid_field", "field 'url': %s", err.msg);
+    struct pd_cloud_login l;
+    struct srv_login *waiting;
+    if (pd_cloud_login_start(json_string_value(json_object_get(r->body, "url")),
+                             json_string_value(json_object_get(r->body, "name")), &l, &err) != 0) {
+        if (err.code == PD_EUSAGE)
+            http_reply_status(r, 422, "invalid_field", "field 'url': %s", err.msg);
+        else
+            http_reply_err(r, &err);
         return;
     }
-    pd_cloud_client_name(json_string_value(json_object_get(r->body, "name")), client,
-                         sizeof(client));
-    if (pd_cloud_device_start(url, client, &d, &err) != 0) {
-        http_reply_err(r, &err);
-        return;
-    }
-    l = srv_login_lock(s); /* a new sign-in replaces one still waiting */
-    l->active = 1;
-    snprintf(l->url, sizeof(l->url), "%s", url);
-    l->d = d;
-    l->interval_s = d.interval_s;
-    l->expires_ms = mono_ms() + (int64_t)d.expires_in_s * 1000;
-    l->next_poll_ms = mono_ms() + (int64_t)d.interval_s * 1000;
+    waiting = srv_login_lock(s); /* a new sign-in replaces one still waiting */
+    waiting->active = 1;
+    waiting->l = l;
     srv_login_unlock(s);
     http_reply_json(r, 200,
-                    json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "url", url, "user_code",
-                              d.user_code, "verification_uri", d.verification_uri,
-                              "verification_uri_complete", d.verification_uri_complete,
-                              "expires_in", d.expires_in_s, "interval", d.interval_s));
+                    json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "url", l.url, "user_code",
+                              l.d.user_code, "verification_uri", l.d.verification_uri,
+                              "verification_uri_complete", l.d.verification_uri_complete,
+                              "expires_in", l.d.expires_in_s, "interval", l.d.interval_s));
 }
 
 void h_cloud_login_poll(struct http_req *r)
 {
     struct srv *s = srv_of(r);
-    const char *home = pd_config_home(srv_config(s));
     struct pd_err err = PD_ERR_INIT;
-    struct srv_login *l = srv_login_lock(s);
-    int64_t now = mono_ms();
+    struct srv_login *waiting = srv_login_lock(s);
     json_t *doc;
-    int rc = 1;
-    if (!l->active) {
+    int rc;
+    if (!waiting->active) {
         srv_login_unlock(s);
         http_reply_error(r, PD_EEXIST, "no sign-in is waiting for approval: start one");
         return;
     }
-    if (now > l->expires_ms)
-        rc = pd_fail(&err, PD_ETIMEOUT, "the code expired before it was approved: sign in again");
-    else if (now >= l->next_poll_ms) /* never faster than the cloud allows */
-        rc = pd_cloud_device_poll(home, l->url, &l->d, &l->interval_s, &err);
-    if (rc == 1)
-        l->next_poll_ms = mono_ms() + (int64_t)l->interval_s * 1000;
-    else
-        memset(l, 0, sizeof(*l)); /* approved, refused or expired: the code is of no more use */
+    rc = pd_cloud_login_poll(pd_config_home(srv_config(s)), &waiting->l, &err);
+    if (rc != 1)
+        memset(waiting, 0, sizeof(*waiting)); /* approved, refused or expired: done with */
     srv_login_unlock(s);
     if (rc < 0) {
         http_reply_err(r, &err);
@@ -146,11 +129,11 @@ void h_cloud_logout(struct http_req *r)
 {
     struct srv *s = srv_of(r);
     struct pd_err err = PD_ERR_INIT;
-    srv_cloud_signed_out(s);
     if (pd_cloud_logout(pd_config_home(srv_config(s)), &err) != 0 && err.code != PD_ENOTFOUND) {
         http_reply_err(r, &err);
         return;
     }
+    srv_cloud_changed(s); /* schedules stop running here */
     http_reply_json(r, 200, json_pack("{s:b}", "signed_out", 1));
 }
 
@@ -181,16 +164,10 @@ void h_cloud_workspace_use(struct http_req *r)
 
 void h_cloud_reload(struct http_req *r)
 {
-    struct srv *s = srv_of(r);
-    struct pd_cloud_session cs;
     struct pd_err err = PD_ERR_INIT;
     json_t *doc;
-    if (pd_cloud_load(pd_config_home(srv_config(s)), &cs, &err) == 0)
-        srv_cloud_changed(s);
-    else
-        srv_cloud_signed_out(s);
-    pd_err_clear(&err);
-    if ((doc = cloud_status(s, &err)) == NULL)
+    srv_cloud_changed(srv_of(r));
+    if ((doc = cloud_status(srv_of(r), &err)) == NULL)
         http_reply_err(r, &err);
     else
         http_reply_json(r, 200, doc);

@@ -154,11 +154,22 @@ void srv_reply_rows(struct http_req *r, srv_rows_fn fn, void *arg, unsigned one_
 
 /* ---- start and stop ----------------------------------------------------- */
 
+/* Take the runner out (under the lock), to stop or replace it outside the lock. */
+static struct pd_runner *take_runner(struct srv *s)
+{
+    struct pd_runner *r;
+    pthread_mutex_lock(&s->mu);
+    r = s->runner;
+    s->runner = NULL;
+    pthread_mutex_unlock(&s->mu);
+    return r;
+}
+
 /*
  * Signed in to Pluto Cloud: deliver the outbox, and run the workspace's
  * schedules when asked to. At start (starting: 1) an agent that cannot run them
- * fails; later (a sign-in or a workspace chosen in the web UI) a runner for
- * another workspace is replaced.
+ * fails; later (a sign-in, a workspace chosen, a sign-out) a runner for another
+ * workspace is replaced, and one with nobody signed in stopped.
  */
 static int start_cloud(struct srv *s, int starting, struct pd_err *err)
 {
@@ -167,7 +178,8 @@ static int start_cloud(struct srv *s, int starting, struct pd_err *err)
     struct pd_err e = PD_ERR_INIT;
     struct pd_runner_opts ro = {.wh = s->o.wh, .cfg = s->o.cfg, .home = home,
                                 .poll_s = s->o.poll_s};
-    struct pd_runner *old = NULL, *runner;
+    struct pd_runner *runner;
+    pd_runner_stop(take_runner(s)); /* a run under way is cancelled and its end queued */
     if (pd_cloud_load(home, &cs, &e) != 0) {
         if (starting && s->o.run_schedules == 2)
             return pd_fail(err, PD_EUSAGE, "%s, then start the agent again", e.msg);
@@ -177,10 +189,7 @@ static int start_cloud(struct srv *s, int starting, struct pd_err *err)
     if (s->sender == NULL)
         s->sender = pd_outbox_sender_start(s->o.wh, home);
     ro.sender = s->sender;
-    old = s->runner;
-    s->runner = NULL;
     pthread_mutex_unlock(&s->mu);
-    pd_runner_stop(old); /* a run under way is cancelled and its end queued */
     if (s->o.run_schedules == 0)
         return 0;
     if ((runner = pd_runner_start(&ro, &e)) == NULL) {
@@ -198,16 +207,6 @@ void srv_cloud_changed(struct srv *s)
 {
     struct pd_err ignored = PD_ERR_INIT;
     start_cloud(s, 0, &ignored);
-}
-
-void srv_cloud_signed_out(struct srv *s)
-{
-    struct pd_runner *old;
-    pthread_mutex_lock(&s->mu);
-    old = s->runner;
-    s->runner = NULL;
-    pthread_mutex_unlock(&s->mu);
-    pd_runner_stop(old);
 }
 
 int srv_start(struct srv **out, const struct srv_opts *o, struct pd_err *err)
@@ -247,7 +246,7 @@ void srv_stop(struct srv *s)
     if (s->jobs)
         srv_jobs_stop(s->jobs);
     http_server_stop(s->http);
-    pd_runner_stop(s->runner); /* a run under way is cancelled and its end queued */
+    pd_runner_stop(take_runner(s)); /* a run under way is cancelled and its end queued */
     pd_outbox_sender_stop(s->sender);
     srv_jobs_free(s->jobs);
     pd_strv_clear(&s->set_keys);

@@ -378,6 +378,42 @@ int pd_cloud_device_poll(const char *home, const char *url, const struct pd_clou
     return rc;
 }
 
+int pd_cloud_login_start(const char *given_url, const char *name, struct pd_cloud_login *l,
+                         struct pd_err *err)
+{
+    char client[300];
+    int rc;
+    memset(l, 0, sizeof(*l));
+    if ((rc = pd_cloud_url(given_url, l->url, sizeof(l->url), err)) != 0)
+        return rc;
+    pd_cloud_client_name(name, client, sizeof(client));
+    if ((rc = pd_cloud_device_start(l->url, client, &l->d, err)) != 0)
+        return rc;
+    l->interval_s = l->d.interval_s;
+    l->next_poll_s = pd_mono_s() + l->interval_s;
+    l->expires_s = pd_mono_s() + l->d.expires_in_s;
+    return 0;
+}
+
+double pd_cloud_login_wait(const struct pd_cloud_login *l)
+{
+    double left = l->next_poll_s - pd_mono_s();
+    return left > 0 ? left : 0;
+}
+
+int pd_cloud_login_poll(const char *home, struct pd_cloud_login *l, struct pd_err *err)
+{
+    int rc;
+    if (pd_mono_s() > l->expires_s)
+        return pd_fail(err, PD_ETIMEOUT,
+                       "the code expired before it was approved: start the sign-in again");
+    if (pd_cloud_login_wait(l) > 0)
+        return 1;
+    rc = pd_cloud_device_poll(home, l->url, &l->d, &l->interval_s, err);
+    l->next_poll_s = pd_mono_s() + l->interval_s;
+    return rc;
+}
+
 int pd_cloud_logout(const char *home, struct pd_err *err)
 {
     struct pd_cloud_session s;

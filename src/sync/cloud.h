@@ -66,6 +66,35 @@ int pd_cloud_device_start(const char *url, const char *client_name, struct pd_cl
 int pd_cloud_device_poll(const char *home, const char *url, const struct pd_cloud_device *d,
                          int *interval_s, struct pd_err *err);
 
+/*
+ * A sign-in with the device grant under way, as the CLI and the web UI's Settings
+ * run it: the code to approve, and when to ask next and when it expires (on the
+ * pd_mono_s clock).
+ */
+struct pd_cloud_login {
+    char url[512];
+    struct pd_cloud_device d;
+    int interval_s;
+    double next_poll_s, expires_s;
+};
+
+/*
+ * Check the server's URL as given (pd_cloud_url: PD_EUSAGE when it is not one),
+ * name this machine (name, else its host name) and ask the server for a code.
+ */
+int pd_cloud_login_start(const char *given_url, const char *name, struct pd_cloud_login *l,
+                         struct pd_err *err);
+
+/* Seconds until asking again is worth it (0: now). */
+double pd_cloud_login_wait(const struct pd_cloud_login *l);
+
+/*
+ * Ask whether the code was approved, no sooner than the server allows (until then
+ * 1 without asking): 0 signed in (the session saved), 1 still pending, or an error:
+ * PD_EAUTH refused, PD_ETIMEOUT the code expired.
+ */
+int pd_cloud_login_poll(const char *home, struct pd_cloud_login *l, struct pd_err *err);
+
 /* Sign out: revoke the sign-in on the server when it answers, and forget it here. */
 int pd_cloud_logout(const char *home, struct pd_err *err);
 

@@ -201,6 +201,11 @@ static json_t *board(const struct pd_run_info *in, const json_t *meta)
     return b;
 }
 
+char *pd_report_dir(const char *home, const char *run_id)
+{
+    return xasprintf("%s/reports/%s", home, run_id);
+}
+
 int pd_report_write(const char *home, const struct pd_run_info *info,
                     const struct pd_run_outcome *o, const json_t *boards, char **dir,
                     struct pd_err *err)
@@ -209,7 +214,7 @@ int pd_report_write(const char *home, const struct pd_run_info *info,
     struct pd_buf html = PD_BUF_INIT;
     char *text, *path;
     int rc;
-    *dir = xasprintf("%s/reports/%s", home, info->run_id);
+    *dir = pd_report_dir(home, info->run_id);
     if ((rc = pd_mkdir_p(*dir, 0700, err)) != 0)
         goto done;
     doc = board(info, meta);

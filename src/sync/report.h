@@ -30,8 +30,11 @@ struct pd_run_info {
 /* The boards of project with an item reading one of the run's steps: names, sorted. */
 json_t *pd_report_boards(duckdb_connection conn, const char *project, const json_t *steps);
 
+/* A run's report folder: HOME/reports/RUN_ID (heap). */
+char *pd_report_dir(const char *home, const char *run_id);
+
 /*
- * Write the run's report folder (*dir, heap: HOME/reports/RUN_ID), each file
+ * Write the run's report folder (*dir, heap: pd_report_dir), each file
  * written aside and renamed. boards: as pd_report_boards gives (borrowed).
  */
 int pd_report_write(const char *home, const struct pd_run_info *info,

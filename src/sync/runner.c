@@ -477,6 +477,20 @@ static void collect_line(void *arg, const char *line)
         flush_chunk(l);
 }
 
+/* Queue the upload of file as an artifact of the run (declared, sent, checked by the sender). */
+static int queue_artifact(struct pd_runner *r, duckdb_connection conn, const struct job *j,
+                          const char *name, const char *kind, const char *type, const char *file,
+                          struct pd_err *err)
+{
+    char path[200];
+    json_t *decl = json_pack("{s:s, s:s, s:s}", "name", name, "kind", kind, "content_type", type);
+    int rc;
+    path_of(path, sizeof(path), r, "runs", j->run_id, "artifacts");
+    rc = pd_outbox_put_file(conn, j->run_id, path, decl, file, err);
+    json_decref(decl);
+    return rc;
+}
+
 static int record_end(struct pd_runner *r, const struct job *j, const struct pd_run_outcome *o,
                       const char *state, const char *report, const json_t *snapshots,
                       json_t *chunks, struct pd_err *err)
@@ -511,25 +525,19 @@ static int record_end(struct pd_runner *r, const struct job *j, const struct pd_
         static const struct {
             const char *name, *type;
         } files[] = {{"report.html", "text/html"}, {"metadata.json", "application/json"}};
-        path_of(path, sizeof(path), r, "runs", j->run_id, "artifacts");
         for (size_t k = 0; k < 2 && rc == 0; k++) {
             char *file = xasprintf("%s/%s", report, files[k].name);
-            json_t *decl = json_pack("{s:s, s:s, s:s}", "name", files[k].name, "kind", "report",
-                                     "content_type", files[k].type);
-            rc = pd_outbox_put_file(conn, j->run_id, path, decl, file, err);
-            json_decref(decl);
+            rc = queue_artifact(r, conn, j, files[k].name, "report", files[k].type, file, err);
             free(file);
         }
     }
     json_array_foreach(snapshots, i, c) {
-        json_t *decl;
+        char name[80];
         if (rc || !json_object_get(c, "path"))
             continue;
-        path_of(path, sizeof(path), r, "runs", j->run_id, "artifacts");
-        decl = json_pack("{s:s+, s:s, s:s}", "name", str(c, "analysis"), ".parquet", "kind",
-                         "snapshot", "content_type", "application/vnd.apache.parquet");
-        rc = pd_outbox_put_file(conn, j->run_id, path, decl, str(c, "path"), err);
-        json_decref(decl);
+        snprintf(name, sizeof(name), "%s.parquet", str(c, "analysis"));
+        rc = queue_artifact(r, conn, j, name, "snapshot", "application/vnd.apache.parquet",
+                            str(c, "path"), err);
     }
     if (rc == 0)
         rc = strcmp(state, "cancelled") == 0
@@ -550,7 +558,7 @@ static json_t *take_snapshots(struct pd_runner *r, const struct job *j, const ch
     char *dir;
     if (json_array_size(names) == 0 || strcmp(state, "success") != 0)
         return json_array();
-    dir = xasprintf("%s/reports/%s", r->home, j->run_id);
+    dir = pd_report_dir(r->home, j->run_id);
     if (pd_mkdir_p(dir, 0700, &err) != 0 ||
         pd_sync_snapshot(r->o.wh, j->project, j->dir, names, dir, &r->cancel, &files, &err) != 0)
         pd_log(PD_LOG_WARN, "snapshots not written", "{s:s, s:s}", "run_id", j->run_id, "error",

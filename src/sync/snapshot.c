@@ -45,25 +45,18 @@ int pd_sync_snapshot(struct pd_warehouse *wh, const char *project, const char *d
         struct dp_analysis *an = id ? dp_project_find(a.project, id) : NULL;
         struct pd_err e = PD_ERR_INIT;
         uint64_t rows = 0;
-        char *sql, *path;
-        if (an == NULL) {
-            json_array_append_new(*files,
-                                  json_pack("{s:s?, s:s}", "analysis", id, "error",
-                                            "no analysis of this name in the pipeline"));
-            pd_log(PD_LOG_WARN, "snapshot not written", "{s:s?, s:s}", "asset_id", id, "error",
-                   "no analysis of this name in the pipeline");
-            continue;
-        }
-        sql = select_of(a.project, an);
-        path = xasprintf("%s/%s.parquet", out_dir, id);
-        if (pd_query_export(q, sql, path, &rows, &e) == 0) {
+        char *sql = an ? select_of(a.project, an) : NULL;
+        char *path = xasprintf("%s/%s.parquet", out_dir, id ? id : "");
+        if (an == NULL)
+            pd_fail(&e, PD_ENOTFOUND, "no analysis of this name in the pipeline");
+        if (an && pd_query_export(q, sql, path, &rows, &e) == 0) {
             json_array_append_new(*files, json_pack("{s:s, s:s, s:I}", "analysis", id, "path",
                                                     path, "rows", (json_int_t)rows));
             pd_log(PD_LOG_INFO, "snapshot written", "{s:s, s:I}", "asset_id", id, "rows",
                    (json_int_t)rows);
         } else {
-            json_array_append_new(*files, json_pack("{s:s, s:s}", "analysis", id, "error", e.msg));
-            pd_log(PD_LOG_WARN, "snapshot not written", "{s:s, s:s}", "asset_id", id, "error",
+            json_array_append_new(*files, json_pack("{s:s?, s:s}", "analysis", id, "error", e.msg));
+            pd_log(PD_LOG_WARN, "snapshot not written", "{s:s?, s:s}", "asset_id", id, "error",
                    e.msg);
             if (e.code == PD_ECANCELED)
                 rc = pd_fail(err, PD_ECANCELED, "cancelled");
