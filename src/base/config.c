@@ -54,6 +54,11 @@ static const struct keydef keys[] = {
       "fails).",
       0},
      K_CHOICE, 0, 0},
+    {{"sources.pushdown", "true", "true or false",
+      "Send a query's simple filters and LIMIT on live source tables to the remote, so that "
+      "it sends only the rows needed (see them with `sql --explain-remote`).",
+      0},
+     K_CHOICE, 0, 0},
     {{"server.host", "127.0.0.1", "a host name or IP address",
       "Address `pluto-duck run` binds to.", 0},
      K_HOST, 0, 0},

@@ -7,11 +7,15 @@
 #include "base/buf.h"
 #include "base/config.h"
 #include "base/err.h"
+#include "base/strv.h"
 #include "base/timeutil.h"
 #include "query/query.h"
 
+#include <jansson.h>
+
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SQL_MAX (1u << 30)
@@ -42,8 +46,36 @@ static int load_sql(const struct cli_ctx *ctx, const struct cli_args *a, struct 
     return cli_read_stream(cli_in, "standard input", sql, err);
 }
 
+static void keep_remote_sql(void *arg, const char *text)
+{
+    pd_strv_push(arg, text);
+}
+
+/* --explain-remote: "SOURCE.TABLE: SQL" per statement sent, or a JSON array of them. */
+static void print_remote_sql(const struct cli_ctx *ctx, const struct pd_strv *sent)
+{
+    json_t *all = json_array();
+    for (size_t i = 0; i < sent->n; i++) {
+        const char *sep = strstr(sent->v[i], ": ");
+        if (ctx->format == PD_FORMAT_JSON && sep)
+            json_array_append_new(all, json_pack("{s:s%, s:s}", "table", sent->v[i],
+                                                 (size_t)(sep - sent->v[i]), "sql", sep + 2));
+        else if (ctx->format != PD_FORMAT_JSON)
+            fprintf(cli_out, "%s\n", sent->v[i]);
+    }
+    if (ctx->format == PD_FORMAT_JSON) {
+        char *text = json_dumps(all, JSON_INDENT(2));
+        fprintf(cli_out, "%s\n", text);
+        free(text);
+    } else if (sent->n == 0) {
+        fprintf(cli_err, "no live source table was read: nothing was sent to a remote\n");
+    }
+    json_decref(all);
+}
+
 int cmd_sql(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 {
+    struct pd_strv sent = PD_STRV_INIT;
     struct pd_query_opts o = {.origin = "cli", .history = ctx->history,
                               .interrupt = ctx->interrupted, .notice = cli_notice};
     struct pd_buf sql;
@@ -63,6 +95,12 @@ int cmd_sql(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     }
     if (output && ctx->format_given)
         return pd_fail(err, PD_EUSAGE, "--output takes its format from the file name: drop --format");
+    if (cli_given(a, "explain-remote")) {
+        if (output)
+            return pd_fail(err, PD_EUSAGE, "--explain-remote prints no rows: drop --output");
+        o.remote_sql = keep_remote_sql;
+        o.notice_arg = &sent;
+    }
     if (limit)
         o.limit = (uint64_t)limit;
     else if (ctx->format == PD_FORMAT_TABLE)
@@ -80,6 +118,10 @@ int cmd_sql(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
         if (rc == 0)
             fprintf(cli_err, "wrote %llu row%s to %s\n", (unsigned long long)rows,
                     rows == 1 ? "" : "s", output);
+    } else if (o.remote_sql) {
+        rc = pd_query_run(q, sql.ptr, NULL, NULL, err);
+        if (rc == 0)
+            print_remote_sql(ctx, &sent);
     } else {
         struct pd_sink *sink = cli_sink(ctx, ctx->format, cli_given(a, "timer"));
         rc = pd_query_run(q, sql.ptr, sink, NULL, err);
@@ -87,5 +129,6 @@ int cmd_sql(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     }
     pd_query_free(q);
     pd_buf_release(&sql);
+    pd_strv_clear(&sent);
     return rc;
 }

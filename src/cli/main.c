@@ -49,6 +49,7 @@ static const struct cli_opt sql_opts[] = {
     {"limit", 'n', "N", "show at most N rows (table default: query.preview_rows)"},
     {"output", 'o', "FILE", "write the result to FILE: .parquet, .csv, .json or .jsonl"},
     {"timer", 0, NULL, "print how long the statement took"},
+    {"explain-remote", 0, NULL, "run it, and print what each live source was sent instead of rows"},
     {0}};
 
 static const struct cli_opt history_opts[] = {

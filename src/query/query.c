@@ -328,12 +328,38 @@ static int run_into(struct pd_query *q, duckdb_connection conn, const char *text
 }
 
 /*
+ * Prepare statement i of ext (text): as the warehouse's rewrite makes it (filters
+ * pushed to live sources; *rewritten keeps that SQL), else as written. A rewrite
+ * DuckDB cannot prepare is dropped for the statement as written.
+ */
+static duckdb_state prepare(struct pd_query *q, duckdb_connection conn,
+                            duckdb_extracted_statements ext, idx_t i, const char *text,
+                            char **rewritten, duckdb_prepared_statement *stmt)
+{
+    *rewritten = pd_warehouse_rewrite(q->wh, conn, text);
+    if (*rewritten) {
+        if (duckdb_prepare(conn, *rewritten, stmt) == DuckDBSuccess)
+            return DuckDBSuccess;
+        pd_log(PD_LOG_WARN, "pushdown rewrite not used", "{s:s, s:s}", "sql", *rewritten, "error",
+               duckdb_prepare_error(*stmt));
+        duckdb_destroy_prepare(stmt);
+        free(*rewritten);
+        *rewritten = NULL;
+    }
+    return duckdb_prepare_extracted_statement(conn, ext, i, stmt);
+}
+
+/*
  * Pass on what the statement's work left to be said (notices.h); leftovers of
  * work no query ran (a cache refresh on this pooled connection) only go to the log.
  */
 static void tell(struct pd_query *q, duckdb_connection conn, int leftovers)
 {
-    struct pd_strv said = PD_STRV_INIT;
+    struct pd_strv said = PD_STRV_INIT, sent = PD_STRV_INIT;
+    pd_notices_take_kind(pd_connection_id(conn), PD_NOTICE_REMOTE_SQL, &sent);
+    for (size_t i = 0; q->o.remote_sql && !leftovers && i < sent.n; i++)
+        q->o.remote_sql(q->o.notice_arg, sent.v[i]);
+    pd_strv_clear(&sent);
     pd_notices_take(pd_connection_id(conn), &said);
     for (size_t i = 0; i < said.n; i++) {
         if (q->o.notice && !leftovers)
@@ -391,7 +417,7 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
                      (unsigned long long)n);
     for (idx_t i = 0; i < n && rc == 0; i++) {
         duckdb_prepared_statement stmt = NULL;
-        char id[PD_UUID_LEN + 1];
+        char id[PD_UUID_LEN + 1], *rewritten = NULL;
         const char *status = NULL, *stype = NULL;
         char *text = n_pieces == n ? xstrndup(sql + pieces[i].start, pieces[i].len) : xstrdup(sql);
         int64_t started = pd_now_ms();
@@ -402,7 +428,7 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
         pd_uuid7(id);
         if (stopping(q)) {
             rc = stop_error(q, "", err, &status);
-        } else if (duckdb_prepare_extracted_statement(conn, ext, i, &stmt) == DuckDBError) {
+        } else if (prepare(q, conn, ext, i, text, &rewritten, &stmt) == DuckDBError) {
             rc = stop_error(q, duckdb_prepare_error(stmt), err, &status);
         } else {
             duckdb_statement_type t = duckdb_prepared_statement_type(stmt);
@@ -420,12 +446,13 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
             } else if (q->o.check && (rc = q->o.check(q->o.check_arg, conn, text, t, err)) != 0) {
                 status = "refused";
             } else if (q->o.into) {
-                rc = run_into(q, conn, text, t, &rows, t0, err, &status);
+                rc = run_into(q, conn, rewritten ? rewritten : text, t, &rows, t0, err, &status);
             } else {
                 rc = run_one(q, stmt, stype, to, &rows, t0, err, &status);
             }
         }
         duckdb_destroy_prepare(&stmt);
+        free(rewritten);
         tell(q, conn, 0);
         record(q, id, text, stype, started, t0, rc ? -1 : (int64_t)rows, rc ? status : "ok",
                rc ? (err && err->code ? err->msg : pd_err_name(rc)) : NULL);

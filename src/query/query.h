@@ -49,6 +49,9 @@ struct pd_query_opts {
     /* Called after a statement with each notice its work left (values a remote source
        could not give as their type ...; warehouse/notices.h). NULL: they are logged. */
     void (*notice)(void *arg, const char *text);
+    /* Called after a statement with each statement a remote source was sent for it
+       ("bank.accounts: SELECT ... WHERE ..."), with notice_arg. NULL: not told. */
+    void (*remote_sql)(void *arg, const char *text);
     void *notice_arg;
 };
 

@@ -157,6 +157,28 @@ static int my_list(struct pd_remote *r, struct pd_strv *out, struct pd_err *err)
     return 0;
 }
 
+/*
+ * The filters a field may be pushed with. Text compares by its collation, which
+ * may fold case and pad: = and LIKE then keep more rows, never fewer, but <> and
+ * ranges could keep fewer. A zero date is read as NULL, so IS NULL stays local.
+ */
+static unsigned push_of(const MYSQL_FIELD *f, int k)
+{
+    switch (k) {
+    case K_INT:
+    case K_UINT:
+        return f->type == MYSQL_TYPE_YEAR ? PD_PUSH_NOTNULL : PD_PUSH_ORDERED | PD_PUSH_NULL;
+    case K_DECIMAL: return PD_PUSH_ORDERED | PD_PUSH_NULL;
+    case K_DATE:
+    case K_DATETIME: return PD_PUSH_ORDERED;
+    case K_TEXT:
+        if (f->type == MYSQL_TYPE_ENUM || f->type == MYSQL_TYPE_SET || f->type == MYSQL_TYPE_JSON)
+            return PD_PUSH_NOTNULL;
+        return PD_PUSH_EQ | PD_PUSH_LIKE | PD_PUSH_NULL | PD_PUSH_NOTNULL;
+    default: return PD_PUSH_NOTNULL;
+    }
+}
+
 /* Map one result field to a DuckDB type. */
 static void map_field(struct pd_relation *rel, const MYSQL_FIELD *f)
 {
@@ -180,6 +202,7 @@ static void map_field(struct pd_relation *rel, const MYSQL_FIELD *f)
         if (prec >= 1 && prec <= 38 && scale <= prec) {
             pd_relation_add(rel, f->name, duckdb_create_decimal_type((uint8_t)prec, (uint8_t)scale),
                             K_DECIMAL, scale, NULL);
+            rel->cols[rel->ncols - 1].push = push_of(f, K_DECIMAL);
             return;
         }
         pd_strv_pushf(&rel->warnings, "column %s: decimal(%d,%d) does not fit DECIMAL; read as DOUBLE",
@@ -218,6 +241,7 @@ static void map_field(struct pd_relation *rel, const MYSQL_FIELD *f)
     if (rel->bad_values == PD_BAD_TEXT && (k == K_DATE || k == K_DATETIME || k == K_TIME))
         k = K_TEXT, t = DUCKDB_TYPE_VARCHAR;
     pd_relation_add(rel, f->name, duckdb_create_logical_type(t), k, aux, NULL);
+    rel->cols[rel->ncols - 1].push = push_of(f, k);
 }
 
 static int my_describe(struct pd_remote *r, const char *table, const char *query,
@@ -257,13 +281,13 @@ static int my_describe(struct pd_remote *r, const char *table, const char *query
     return rc;
 }
 
-static int my_scan(struct pd_remote *r, const struct pd_relation *rel, const idx_t *cols,
-                   idx_t ncols, const char *where, struct pd_rscan **out, struct pd_err *err)
+static int my_scan(struct pd_remote *r, const struct pd_relation *rel, const struct pd_scan_req *req,
+                   struct pd_rscan **out, struct pd_err *err)
 {
     struct pd_buf sql = PD_BUF_INIT;
     struct pd_rscan *s;
 
-    pd_relation_select(&sql, rel, cols, ncols, where, '`');
+    pd_relation_select(&sql, rel, req, '`');
     if (mysql_real_query(r->db, sql.ptr, sql.len) != 0) {
         pd_buf_release(&sql);
         return my_error(r, "query failed", err);
@@ -275,7 +299,7 @@ static int my_scan(struct pd_remote *r, const struct pd_relation *rel, const idx
         return my_error(r, "query failed", err);
     }
     s->r = r;
-    pd_projection_init(&s->proj, rel, cols, ncols);
+    pd_projection_init(&s->proj, rel, req->cols, req->ncols);
     *out = s;
     return 0;
 }
@@ -471,6 +495,7 @@ const struct pd_connector pd_conn_mysql = {
     .summary = "a MySQL or MariaDB database (MariaDB Connector/C; streamed rows)",
     .options = "--dsn mysql://USER@HOST:PORT/DB [--password-stdin]",
     .quote = '`',
+    .dialect = PD_DIALECT_MYSQL,
     .password_env = "MYSQL_PWD",
     .configure = configure,
     .query_function = "mysql_query",

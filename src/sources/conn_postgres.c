@@ -301,6 +301,33 @@ static int scalar_kind(unsigned oid, int typmod, duckdb_logical_type *type, int 
     return k;
 }
 
+/*
+ * The filters a column of builtin type oid (read as kind k) may be pushed with.
+ * Text ranges are pushed with COLLATE "C" (remote_filter.c): byte order, as
+ * DuckDB's. A NaN numeric is read as NULL, so IS NULL stays local there.
+ */
+static unsigned push_of(unsigned oid, int k)
+{
+    switch (k) {
+    case K_BOOL:
+    case K_UUID: return PD_PUSH_EQ | PD_PUSH_NE | PD_PUSH_NULL | PD_PUSH_NOTNULL;
+    case K_INT2:
+    case K_INT4:
+    case K_INT8:
+    case K_OID:
+    case K_DATE:
+    case K_TIMESTAMP: return PD_PUSH_ORDERED | PD_PUSH_NULL;
+    case K_NUMERIC: return PD_PUSH_ORDERED;
+    case K_TEXT:
+        if (oid == OID_TEXT || oid == OID_VARCHAR)
+            return PD_PUSH_ORDERED | PD_PUSH_LIKE | PD_PUSH_NULL;
+        if (oid == OID_BPCHAR || oid == OID_NAME || oid == OID_CHAR)
+            return PD_PUSH_EQ | PD_PUSH_NULL | PD_PUSH_NOTNULL;
+        return PD_PUSH_NOTNULL;
+    default: return PD_PUSH_NOTNULL;
+    }
+}
+
 /* A remote column before mapping: name, type OID, typmod, and pg_type facts. */
 struct pgcol {
     const char *name;
@@ -366,6 +393,8 @@ static void map_column(struct pd_relation *rel, const struct pgcol *c, int quali
         if (as_float)
             pd_buf_adds(&expr, "::float8");
         pd_relation_add(rel, c->name, type, k, aux, as_float || qualified ? expr.ptr : NULL);
+        if (!as_float && !qualified)
+            rel->cols[rel->ncols - 1].push = push_of(oid, k);
     }
     pd_buf_release(&expr);
 }
@@ -558,15 +587,15 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-static int pg_scan(struct pd_remote *r, const struct pd_relation *rel, const idx_t *cols,
-                   idx_t ncols, const char *where, struct pd_rscan **out, struct pd_err *err)
+static int pg_scan(struct pd_remote *r, const struct pd_relation *rel, const struct pd_scan_req *req,
+                   struct pd_rscan **out, struct pd_err *err)
 {
     struct pd_buf sql = PD_BUF_INIT;
     struct pd_rscan *s;
     PGresult *res;
 
     pd_buf_adds(&sql, "COPY (");
-    pd_relation_select(&sql, rel, cols, ncols, where, '"');
+    pd_relation_select(&sql, rel, req, '"');
     pd_buf_adds(&sql, ") TO STDOUT (FORMAT binary)");
     res = PQexec(r->conn, sql.ptr);
     pd_buf_release(&sql);
@@ -577,7 +606,7 @@ static int pg_scan(struct pd_remote *r, const struct pd_relation *rel, const idx
     PQclear(res);
     s = xcalloc(1, sizeof(*s));
     s->r = r;
-    pd_projection_init(&s->proj, rel, cols, ncols);
+    pd_projection_init(&s->proj, rel, req->cols, req->ncols);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     if (pthread_create(&s->reader, NULL, reader_main, s) != 0)
@@ -947,6 +976,7 @@ const struct pd_connector pd_conn_postgres = {
     .options = "--dsn URL [--schema SCHEMA] [--password-stdin]",
     .password_env = "PGPASSWORD",
     .configure = configure,
+    .dialect = PD_DIALECT_POSTGRES,
     .query_function = "postgres_query",
     .open = pg_open,
     .list_tables = pg_list,

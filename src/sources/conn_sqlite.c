@@ -138,6 +138,24 @@ static enum kind kind_of(const char *decl, duckdb_type *t)
     return K_TEXT;
 }
 
+/*
+ * The filters a declared column may be pushed with. SQLite keeps any value in any
+ * column: one that does not fit (text in an INTEGER column) is read as NULL and
+ * fails every comparison here as there, but IS NULL would differ. Text may be
+ * declared COLLATE NOCASE, which only = and LIKE survive; dates are free text.
+ */
+static unsigned push_of(enum kind k, const char *decl)
+{
+    if (!decl)
+        return 0; /* an expression: no column to filter */
+    if (k == K_INT)
+        return PD_PUSH_ORDERED;
+    if (k == K_TEXT && (strcasestr(decl, "CHAR") || strcasestr(decl, "CLOB") ||
+                        strcasestr(decl, "TEXT"))) /* text affinity: text compares as text */
+        return PD_PUSH_EQ | PD_PUSH_LIKE | PD_PUSH_NULL | PD_PUSH_NOTNULL;
+    return PD_PUSH_NOTNULL;
+}
+
 static int sl_describe(struct pd_remote *r, const char *table, const char *query,
                        struct pd_relation *rel, struct pd_err *err)
 {
@@ -191,19 +209,20 @@ static int sl_describe(struct pd_remote *r, const char *table, const char *query
         }
         pd_relation_add(rel, sqlite3_column_name(st, i), duckdb_create_logical_type(t), k, 0,
                         NULL);
+        rel->cols[rel->ncols - 1].push = push_of(k, decl);
     }
     sqlite3_finalize(st);
     pd_buf_release(&sql);
     return 0;
 }
 
-static int sl_scan(struct pd_remote *r, const struct pd_relation *rel, const idx_t *cols,
-                   idx_t ncols, const char *where, struct pd_rscan **out, struct pd_err *err)
+static int sl_scan(struct pd_remote *r, const struct pd_relation *rel, const struct pd_scan_req *req,
+                   struct pd_rscan **out, struct pd_err *err)
 {
     struct pd_rscan *s = xcalloc(1, sizeof(*s));
     struct pd_buf sql = PD_BUF_INIT;
 
-    pd_relation_select(&sql, rel, cols, ncols, where, '"');
+    pd_relation_select(&sql, rel, req, '"');
     if (sqlite3_prepare_v2(r->db, sql.ptr, -1, &s->st, NULL) != SQLITE_OK) {
         sqlite_error(err, r->db, "query failed", r->path);
         pd_buf_release(&sql);
@@ -212,7 +231,7 @@ static int sl_scan(struct pd_remote *r, const struct pd_relation *rel, const idx
     }
     pd_buf_release(&sql);
     s->r = r;
-    pd_projection_init(&s->proj, rel, cols, ncols);
+    pd_projection_init(&s->proj, rel, req->cols, req->ncols);
     *out = s;
     return 0;
 }
@@ -366,6 +385,7 @@ const struct pd_connector pd_conn_sqlite = {
     .summary = "a SQLite database file (read-only)",
     .options = "--path FILE",
     .configure = configure,
+    .dialect = PD_DIALECT_SQLITE,
     .query_function = "sqlite_query",
     .open = sl_open,
     .list_tables = sl_list,

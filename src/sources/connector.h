@@ -54,7 +54,27 @@ struct pd_rcol {
     int kind;        /* connector-private: how to decode */
     int aux;         /* connector-private: decimal scale, element kind ... */
     char *read_expr; /* remote SQL reading the column ("x"::text); NULL: just the name */
+    unsigned push;   /* PD_PUSH_*: the comparisons the remote may filter this column by */
 };
+
+/*
+ * What a filter on one column may be handed to the remote as (pd_rcol.push): only
+ * comparisons whose remote answer keeps every row DuckDB's own answer keeps (a
+ * collation that folds case may keep more; the local WHERE stays). A connector
+ * sets them in describe; a column read through an expression gets none.
+ */
+enum {
+    PD_PUSH_EQ = 1 << 0,      /* = and IN (...) */
+    PD_PUSH_NE = 1 << 1,      /* <> */
+    PD_PUSH_RANGE = 1 << 2,   /* < <= > >= BETWEEN */
+    PD_PUSH_LIKE = 1 << 3,    /* LIKE 'prefix%' */
+    PD_PUSH_NULL = 1 << 4,    /* IS NULL: a NULL here is NULL there (no value read as NULL) */
+    PD_PUSH_NOTNULL = 1 << 5, /* IS NOT NULL */
+    PD_PUSH_ORDERED = PD_PUSH_EQ | PD_PUSH_NE | PD_PUSH_RANGE | PD_PUSH_NOTNULL,
+};
+
+/* How the remote writes literals for pushed filters (remote_filter.c). */
+enum pd_dialect { PD_DIALECT_NONE, PD_DIALECT_POSTGRES, PD_DIALECT_MYSQL, PD_DIALECT_SQLITE };
 
 /* The columns of a table or pass-through query, and what to read them from. */
 struct pd_relation {
@@ -81,6 +101,18 @@ int pd_bad_value(const struct pd_relation *rel, size_t i, duckdb_vector v, idx_t
                  struct pd_err *err);
 /* A value with no meaning as its type (MySQL's zero date): NULL, counted the same way. */
 void pd_null_counted(const struct pd_relation *rel, size_t i, duckdb_vector v, idx_t row);
+
+/*
+ * What one remote read asks for: columns cols[0..ncols) of the relation (an index
+ * past its columns stands for DuckDB's row id), only rows matching where (remote
+ * SQL, or NULL), at most limit rows (-1: all).
+ */
+struct pd_scan_req {
+    const idx_t *cols;
+    idx_t ncols;
+    const char *where;
+    int64_t limit;
+};
 
 /* Which columns a scan reads: output vector j gets rel->cols[cols[j]]. */
 struct pd_projection {
@@ -109,6 +141,7 @@ struct pd_connector {
     const char *summary; /* one line for `source types` */
     const char *options; /* attach options it uses, for --help */
     char quote;          /* how the remote quotes identifiers: '"' (when 0) or '`' */
+    enum pd_dialect dialect; /* how it writes pushed filters' literals; NONE: push nothing */
     const char *password_env; /* the client's own password variable (PGPASSWORD), or NULL */
 
     /* Check and complete the attach options in config (move a password into *secret). */
@@ -121,9 +154,9 @@ struct pd_connector {
     /* Describe a table (table != NULL) or a pass-through query. */
     int (*describe)(struct pd_remote *r, const char *table, const char *query,
                     struct pd_relation *rel, struct pd_err *err);
-    /* Start reading columns cols[0..ncols) of rel, filtered by where (remote SQL) when given. */
-    int (*scan)(struct pd_remote *r, const struct pd_relation *rel, const idx_t *cols, idx_t ncols,
-                const char *where, struct pd_rscan **out, struct pd_err *err);
+    /* Start reading what req asks of rel (pd_scan_req). */
+    int (*scan)(struct pd_remote *r, const struct pd_relation *rel, const struct pd_scan_req *req,
+                struct pd_rscan **out, struct pd_err *err);
     /* Fill out with the next rows: returns how many (0 at the end), or -1 with err set. */
     long (*fetch)(struct pd_rscan *s, duckdb_data_chunk out, struct pd_err *err);
     void (*scan_close)(struct pd_rscan *s);
@@ -166,12 +199,12 @@ void pd_vec_str(duckdb_vector v, idx_t row, const char *s, size_t len);
 void pd_remote_ident(struct pd_buf *out, const char *name, char quote);
 
 /*
- * Append "SELECT <projected columns> FROM <rel->from> [WHERE (where)]" for the
- * remote. Indexes past the relation (DuckDB's row id) read nothing; with no real
- * column the remote selects a constant so rows can still be counted.
+ * Append "SELECT <projected columns> FROM <rel->from> [WHERE (where)] [LIMIT n]"
+ * for the remote. Indexes past the relation (DuckDB's row id) read nothing; with
+ * no real column the remote selects a constant so rows can still be counted.
  */
-void pd_relation_select(struct pd_buf *out, const struct pd_relation *rel, const idx_t *cols,
-                        idx_t ncols, const char *where, char quote);
+void pd_relation_select(struct pd_buf *out, const struct pd_relation *rel,
+                        const struct pd_scan_req *req, char quote);
 
 /*
  * Parse "YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]" into days since 1970 (want_date) or

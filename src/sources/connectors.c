@@ -126,17 +126,17 @@ void pd_remote_ident(struct pd_buf *out, const char *name, char quote)
     pd_buf_addc(out, quote);
 }
 
-void pd_relation_select(struct pd_buf *out, const struct pd_relation *rel, const idx_t *cols,
-                        idx_t ncols, const char *where, char quote)
+void pd_relation_select(struct pd_buf *out, const struct pd_relation *rel,
+                        const struct pd_scan_req *req, char quote)
 {
     int any = 0;
 
     pd_buf_adds(out, "SELECT ");
-    for (idx_t i = 0; i < ncols; i++) {
+    for (idx_t i = 0; i < req->ncols; i++) {
         const struct pd_rcol *c;
-        if (cols[i] >= rel->ncols)
+        if (req->cols[i] >= rel->ncols)
             continue; /* DuckDB's row id: nothing to read */
-        c = &rel->cols[cols[i]];
+        c = &rel->cols[req->cols[i]];
         if (any++)
             pd_buf_adds(out, ", ");
         if (c->read_expr)
@@ -148,8 +148,10 @@ void pd_relation_select(struct pd_buf *out, const struct pd_relation *rel, const
         pd_buf_adds(out, "1");
     pd_buf_adds(out, " FROM ");
     pd_buf_adds(out, rel->from);
-    if (where && *where)
-        pd_buf_addf(out, " WHERE (%s)", where);
+    if (req->where && *req->where)
+        pd_buf_addf(out, " WHERE (%s)", req->where);
+    if (req->limit >= 0)
+        pd_buf_addf(out, " LIMIT %lld", (long long)req->limit);
 }
 
 /* Read n digits of s at *i into *v. */

@@ -2,6 +2,7 @@
  * scan.c - remote sources as DuckDB table functions.
  *
  *   pd_source_scan('sales', 'orders' [, filter := 'remote SQL'])   what the views read
+ *                  [, pushdown := 'filters', row_limit := n]       ... a rewritten query reads
  *   postgres_query('sales', 'select ...')                          pass-through, one per engine
  *
  * Bind opens a connection and describes the table or query (so a table dropped
@@ -9,8 +10,16 @@
  * projected columns and registers a cancel callback under the DuckDB connection
  * id, so a timeout or Ctrl-C stops the remote statement too; each call fills one
  * data chunk. One thread per scan: remote reads are sequential anyway.
+ *
+ * A query's own filters and LIMIT come from its rewrite (pushdown.c) as JSON;
+ * bind writes what the remote can take exactly in its SQL (remote_filter.c), and
+ * the LIMIT only when every filter went too. Each statement sent is told to the
+ * statement's runner as a PD_NOTICE_REMOTE_SQL notice.
  */
 #include "sources/sources.h"
+
+#include "base/buf.h"
+#include "sources/remote_filter.h"
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -31,7 +40,8 @@ struct bind_data {
     char *label; /* "sales.orders", or "sales: postgres_query" */
     struct pd_remote *remote;
     struct pd_relation rel;
-    char *filter;
+    char *where;   /* remote SQL: the caller's filter and what was pushed, or NULL */
+    int64_t limit; /* rows the remote may stop at (-1: all) */
     idx_t conn_id;
     uint64_t cancel_token; /* registered from open to close: a slow connect or describe stops too */
     int64_t rows;          /* read so far, for progress */
@@ -75,7 +85,7 @@ static void bind_data_free(void *p)
         b->src.ops->close(b->remote);
     pd_relation_clear(&b->rel);
     pd_source_free(&b->src);
-    free(b->filter);
+    free(b->where);
     free(b->label);
     free(b);
 }
@@ -99,6 +109,33 @@ static void tell_bad_values(struct bind_data *b)
         pd_log(PD_LOG_WARN, "source values read as NULL", "{s:s, s:s, s:I}", "source", b->label,
                "column", b->rel.cols[i].name, "count", (json_int_t)n);
     }
+}
+
+/*
+ * What the remote is asked beyond the columns: the caller's filter (remote SQL,
+ * from the cache and ingest), the query's filters it can take, and the query's
+ * LIMIT when every filter went to the remote too.
+ */
+static void bind_remote_filter(duckdb_bind_info info, struct bind_data *b)
+{
+    char *filter = value_text(duckdb_bind_get_named_parameter(info, "filter"));
+    char *spec = value_text(duckdb_bind_get_named_parameter(info, "pushdown"));
+    duckdb_value lim = duckdb_bind_get_named_parameter(info, "row_limit");
+    struct pd_buf where = PD_BUF_INIT;
+    int all;
+
+    if (filter)
+        pd_buf_addf(&where, "(%s)", filter);
+    pd_remote_filter(b->src.ops, &b->rel, spec, &where, &all);
+    b->limit = -1;
+    if (lim && !duckdb_is_null_value(lim) && all)
+        b->limit = duckdb_get_int64(lim);
+    if (lim)
+        duckdb_destroy_value(&lim);
+    b->where = where.len ? pd_buf_detach(&where, NULL) : NULL;
+    pd_buf_release(&where);
+    free(filter);
+    free(spec);
 }
 
 static void cancel_remote(void *arg)
@@ -142,7 +179,6 @@ static void scan_bind(duckdb_bind_info info)
                 b->src.ops->query_function ? b->src.ops->query_function : "its views");
         goto fail;
     }
-    b->filter = fn->engine ? NULL : value_text(duckdb_bind_get_named_parameter(info, "filter"));
     if (b->src.ops->open(&b->src, &b->remote, &err) != 0)
         goto fail;
     b->cancel_token = pd_cancel_register(b->conn_id, cancel_remote, b, &b->rows);
@@ -157,6 +193,10 @@ static void scan_bind(duckdb_bind_info info)
         pd_fail(&err, PD_EINVAL, "%s.%s has no columns DuckDB can read", name, target);
         goto fail;
     }
+    if (!fn->engine)
+        bind_remote_filter(info, b);
+    else
+        b->limit = -1;
     for (size_t i = 0; i < b->rel.ncols; i++)
         duckdb_bind_add_result_column(info, b->rel.cols[i].name, b->rel.cols[i].type);
     for (size_t i = 0; i < b->rel.warnings.n; i++) {
@@ -200,10 +240,24 @@ static void scan_init(duckdb_init_info info)
     for (idx_t i = 0; i < n; i++)
         cols[i] = duckdb_init_get_column_index(info, i);
     duckdb_init_set_max_threads(info, 1);
-    if (b->src.ops->scan(b->remote, &b->rel, cols, n, b->filter, &d->scan, &err) != 0) {
+    struct pd_scan_req req = {cols, n, b->where, b->limit};
+    struct pd_buf sent = PD_BUF_INIT;
+    pd_relation_select(&sent, &b->rel, &req, b->src.ops->quote ? b->src.ops->quote : '"');
+    pd_log(PD_LOG_DEBUG, "remote statement", "{s:s, s:s}", "source", b->label, "sql", sent.ptr);
+    if (b->src.ops->scan(b->remote, &b->rel, &req, &d->scan, &err) != 0) {
+        if (b->where || b->limit >= 0) { /* it may be what the filters became that failed */
+            char *why = xstrdup(err.msg);
+            pd_fail(&err, err.code, "%s (the remote was sent: %s)", why, sent.ptr);
+            free(why);
+        }
         duckdb_init_set_error(info, err.msg);
         d->scan = NULL;
+    } else {
+        char *told = xasprintf("%s: %s", b->label, sent.ptr); /* "sales.orders: SELECT ..." */
+        pd_notice_add_kind(b->conn_id, PD_NOTICE_REMOTE_SQL, told);
+        free(told);
     }
+    pd_buf_release(&sent);
     free(cols);
     duckdb_init_set_init_data(info, d, init_data_free);
 }
@@ -242,8 +296,13 @@ static int register_one(duckdb_connection conn, const char *name, struct scan_fn
     duckdb_table_function_set_name(tf, name);
     duckdb_table_function_add_parameter(tf, text);
     duckdb_table_function_add_parameter(tf, text);
-    if (!fn->engine)
+    if (!fn->engine) {
+        duckdb_logical_type big = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
         duckdb_table_function_add_named_parameter(tf, "filter", text);
+        duckdb_table_function_add_named_parameter(tf, "pushdown", text);
+        duckdb_table_function_add_named_parameter(tf, "row_limit", big);
+        duckdb_destroy_logical_type(&big);
+    }
     duckdb_table_function_set_extra_info(tf, fn, free);
     duckdb_table_function_set_bind(tf, scan_bind);
     duckdb_table_function_set_init(tf, scan_init);

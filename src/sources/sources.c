@@ -7,6 +7,7 @@
  * up while DuckDB binds a query, when it cannot run SQL of its own.
  */
 #include "sources/sources.h"
+#include "sources/pushdown.h"
 
 #include "base/jexact.h"
 #include "base/alloc.h"
@@ -22,6 +23,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 struct pd_sources {
@@ -29,6 +31,7 @@ struct pd_sources {
     char *home;
     long connect_timeout_s;
     enum pd_bad_values bad_values;
+    int pushdown; /* sources.pushdown: queries' filters go to the remote */
     pthread_mutex_t mu;
     /* Attach, refresh and detach run one at a time: they share collect below, and DuckDB
        refuses two catalog changes to one schema at once (a write-write conflict). */
@@ -96,6 +99,29 @@ int pd_sources_get(struct pd_sources *S, const char *name, struct pd_source *out
         rc = pd_fail(err, PD_ENOTFOUND, "no source named '%s' (see: pluto-duck source list)", name);
     pthread_mutex_unlock(&S->mu);
     return rc;
+}
+
+int pd_sources_is_remote(struct pd_sources *S, const char *name, char **source)
+{
+    int found = 0;
+    pthread_mutex_lock(&S->mu);
+    for (size_t i = 0; i < S->n && !found; i++) {
+        if (S->v[i].ops->open && strcasecmp(S->v[i].name, name) == 0) {
+            *source = xstrdup(S->v[i].name);
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&S->mu);
+    return found;
+}
+
+void pd_sources_remote_names(struct pd_sources *S, struct pd_strv *out)
+{
+    pthread_mutex_lock(&S->mu);
+    for (size_t i = 0; i < S->n; i++)
+        if (S->v[i].ops->open)
+            pd_strv_push(out, S->v[i].name);
+    pthread_mutex_unlock(&S->mu);
 }
 
 static void remember(struct pd_sources *S, const struct pd_source *src)
@@ -212,6 +238,10 @@ int pd_sources_open(struct pd_warehouse *wh, const struct pd_config *cfg, struct
                         : bad && strcmp(bad, "text") == 0 ? PD_BAD_TEXT
                                                           : PD_BAD_NULL;
     }
+    {
+        const char *push = pd_config_get(cfg, "sources.pushdown");
+        S->pushdown = !push || strcmp(push, "false") != 0;
+    }
     pthread_mutex_init(&S->mu, NULL);
     pthread_mutex_init(&S->changes, NULL);
     *out = S;
@@ -221,6 +251,8 @@ int pd_sources_open(struct pd_warehouse *wh, const struct pd_config *cfg, struct
     if (rc == 0)
         rc = load_registry(S, conn, err);
     pd_warehouse_release(wh, conn, 1);
+    if (rc == 0 && S->pushdown)
+        pd_warehouse_set_rewrite(wh, pd_pushdown_rewrite, S);
     return rc;
 }
 

@@ -94,6 +94,15 @@ struct pd_warehouse *pd_sources_warehouse(struct pd_sources *S);
 void pd_sources_warn(struct pd_sources *S, const char *source, const char *table,
                      const char *warning);
 
+/*
+ * Whether name is an attached remote source (PostgreSQL, MySQL, SQLite: read by
+ * pd_source_scan), compared without case; *source gets its name as attached (heap).
+ */
+int pd_sources_is_remote(struct pd_sources *S, const char *name, char **source);
+
+/* The names of the attached remote sources, into out. */
+void pd_sources_remote_names(struct pd_sources *S, struct pd_strv *out);
+
 /* Register the scan table functions (scan.c) on conn, once per database. */
 int pd_scan_register(struct pd_sources *S, duckdb_connection conn, struct pd_err *err);
 

@@ -15,10 +15,22 @@ struct pd_strv;
 
 #define PD_NOTICES_MAX 100
 
-/* Keep a notice for connection conn_id (printf-style). */
+/*
+ * What a notice is: a warning for the user, or a statement a remote source was
+ * sent on the statement's behalf (`sql --explain-remote` shows them).
+ */
+enum pd_notice_kind { PD_NOTICE_WARNING, PD_NOTICE_REMOTE_SQL };
+
+/* Keep a warning for connection conn_id (printf-style). */
 void pd_notice_add(idx_t conn_id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Move the notices of conn_id, oldest first, into out. */
+/* Keep a notice of kind for connection conn_id. */
+void pd_notice_add_kind(idx_t conn_id, enum pd_notice_kind kind, const char *text);
+
+/* Move the notices of kind for conn_id, oldest first, into out. */
+void pd_notices_take_kind(idx_t conn_id, enum pd_notice_kind kind, struct pd_strv *out);
+
+/* Move the warnings of conn_id, oldest first, into out. */
 void pd_notices_take(idx_t conn_id, struct pd_strv *out);
 
 #endif

@@ -31,6 +31,8 @@ struct pd_warehouse {
     duckdb_connection idle[POOL_MAX];
     int n_idle;
     struct pd_journal *journal;
+    pd_rewrite_fn rewrite;
+    void *rewrite_arg;
 };
 
 /*
@@ -373,6 +375,17 @@ void pd_warehouse_release(struct pd_warehouse *wh, duckdb_connection conn, int r
     pthread_mutex_unlock(&wh->lock);
     if (conn)
         duckdb_disconnect(&conn);
+}
+
+void pd_warehouse_set_rewrite(struct pd_warehouse *wh, pd_rewrite_fn fn, void *arg)
+{
+    wh->rewrite = fn;
+    wh->rewrite_arg = arg;
+}
+
+char *pd_warehouse_rewrite(struct pd_warehouse *wh, duckdb_connection conn, const char *sql)
+{
+    return wh->rewrite ? wh->rewrite(wh->rewrite_arg, conn, sql) : NULL;
 }
 
 const char *pd_warehouse_path(const struct pd_warehouse *wh)

@@ -39,6 +39,16 @@ int pd_warehouse_acquire(struct pd_warehouse *wh, duckdb_connection *conn, struc
  */
 void pd_warehouse_release(struct pd_warehouse *wh, duckdb_connection conn, int reusable);
 
+/*
+ * A rewrite of each statement the query service runs (the sources' filter
+ * pushdown): fn returns the statement to run instead (heap) or NULL to run it as
+ * written. One per warehouse; arg must live as long as the warehouse.
+ */
+typedef char *(*pd_rewrite_fn)(void *arg, duckdb_connection conn, const char *sql);
+void pd_warehouse_set_rewrite(struct pd_warehouse *wh, pd_rewrite_fn fn, void *arg);
+/* The rewritten sql (heap), or NULL when there is no rewrite or nothing to change. */
+char *pd_warehouse_rewrite(struct pd_warehouse *wh, duckdb_connection conn, const char *sql);
+
 /* The database file's path. */
 const char *pd_warehouse_path(const struct pd_warehouse *wh);
 
