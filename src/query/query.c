@@ -24,6 +24,9 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -522,6 +525,23 @@ static int parquet_columns(struct pd_query *q, const char *stmt_sql, char **out,
     return 0;
 }
 
+/* Replace *sql by the warehouse's rewrite of it, if any (filters pushed to live sources). */
+static void rewrite_query(struct pd_query *q, char **sql)
+{
+    duckdb_connection conn;
+    struct pd_err ignored = PD_ERR_INIT;
+    char *rewritten;
+
+    if (pd_warehouse_acquire(q->wh, &conn, &ignored) != 0)
+        return;
+    rewritten = pd_warehouse_rewrite(q->wh, conn, *sql);
+    pd_warehouse_release(q->wh, conn, 1);
+    if (rewritten) {
+        free(*sql);
+        *sql = rewritten;
+    }
+}
+
 int pd_query_export(struct pd_query *q, const char *sql, const char *path, uint64_t *rows,
                     struct pd_err *err)
 {
@@ -556,16 +576,27 @@ int pd_query_export(struct pd_query *q, const char *sql, const char *path, uint6
     }
     stmt = xstrndup(sql + pieces[0].start, pieces[0].len);
     free(pieces);
+    rewrite_query(q, &stmt); /* COPY's query pushes its filters as a query would */
     rc = strcasecmp(ext, ".parquet") == 0 ? parquet_columns(q, stmt, &columns, err) : 0;
     if (rc == 0) {
+        /* written aside and renamed: a failure half-way leaves no file, or the old one
+           (a device or pipe is written as it is) */
+        struct stat st;
+        int aside = stat(path, &st) != 0 || S_ISREG(st.st_mode);
+        char *partial = aside ? xasprintf("%s.partial", path) : xstrdup(path);
         if (columns)
             pd_buf_addf(&copy, "COPY (SELECT %s FROM (\n%s\n) AS pd_result) TO ", columns, stmt);
         else
             pd_buf_addf(&copy, "COPY (\n%s\n) TO ", stmt);
-        pd_sql_literal(&copy, path);
+        pd_sql_literal(&copy, partial);
         pd_buf_addf(&copy, " (%s)", options);
         rc = pd_query_run(q, copy.ptr, NULL, &stats, err);
         *rows = stats.rows;
+        if (aside && rc == 0 && rename(partial, path) != 0)
+            rc = pd_fail(err, PD_EIO, "cannot write '%s': %s", path, strerror(errno));
+        if (aside && rc != 0)
+            unlink(partial);
+        free(partial);
         if (rc && columns && err && strstr(err->msg, "to DECIMAL(38,0)")) {
             pd_err_clear(err);
             rc = pd_fail(err, PD_EINVAL,

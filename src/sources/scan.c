@@ -51,8 +51,20 @@ struct bind_data {
 struct init_data {
     struct bind_data *b;
     struct pd_rscan *scan;
+    char *sent; /* the remote statement, when filters or a limit were pushed into it */
     int done;
 };
+
+/* err, with the remote statement named when the query's filters made part of it. */
+static const char *scan_error(const struct init_data *d, struct pd_err *err)
+{
+    if (d->sent) { /* it may be what the filters became that the remote refused */
+        struct pd_err was = *err;
+        pd_err_clear(err);
+        pd_fail(err, was.code, "%s (the remote was sent: %s)", was.msg, d->sent);
+    }
+    return err->msg;
+}
 
 /* A parameter's text (heap), or NULL when it is NULL or absent; destroys v. */
 static char *value_text(duckdb_value v)
@@ -224,6 +236,7 @@ static void init_data_free(void *p)
         d->b->src.ops->scan_close(d->scan);
     tell_bad_values(d->b); /* a scan cut short (LIMIT) ends here */
     bind_data_free(d->b);
+    free(d->sent);
     free(d);
 }
 
@@ -244,13 +257,10 @@ static void scan_init(duckdb_init_info info)
     struct pd_buf sent = PD_BUF_INIT;
     pd_relation_select(&sent, &b->rel, &req, b->src.ops->quote ? b->src.ops->quote : '"');
     pd_log(PD_LOG_DEBUG, "remote statement", "{s:s, s:s}", "source", b->label, "sql", sent.ptr);
+    if (b->where || b->limit >= 0)
+        d->sent = xstrdup(sent.ptr);
     if (b->src.ops->scan(b->remote, &b->rel, &req, &d->scan, &err) != 0) {
-        if (b->where || b->limit >= 0) { /* it may be what the filters became that failed */
-            char *why = xstrdup(err.msg);
-            pd_fail(&err, err.code, "%s (the remote was sent: %s)", why, sent.ptr);
-            free(why);
-        }
-        duckdb_init_set_error(info, err.msg);
+        duckdb_init_set_error(info, scan_error(d, &err));
         d->scan = NULL;
     } else {
         char *told = xasprintf("%s: %s", b->label, sent.ptr); /* "sales.orders: SELECT ..." */
@@ -274,7 +284,7 @@ static void scan_chunk(duckdb_function_info info, duckdb_data_chunk out)
     }
     n = d->b->src.ops->fetch(d->scan, out, &err);
     if (n < 0) {
-        duckdb_function_set_error(info, err.msg);
+        duckdb_function_set_error(info, scan_error(d, &err));
         d->done = 1;
         return;
     }
