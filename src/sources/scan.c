@@ -133,12 +133,15 @@ static void bind_remote_filter(duckdb_bind_info info, struct bind_data *b)
     char *filter = value_text(duckdb_bind_get_named_parameter(info, "filter"));
     char *spec = value_text(duckdb_bind_get_named_parameter(info, "pushdown"));
     duckdb_value lim = duckdb_bind_get_named_parameter(info, "row_limit");
-    struct pd_buf where = PD_BUF_INIT;
+    struct pd_buf where = PD_BUF_INIT, pushed = PD_BUF_INIT;
     int all;
 
-    if (filter)
-        pd_buf_addf(&where, "(%s)", filter);
-    pd_remote_filter(b->src.ops, &b->rel, spec, &where, &all);
+    pd_remote_filter(b->src.ops, &b->rel, spec, &pushed, &all);
+    if (filter && pushed.len)
+        pd_buf_addf(&where, "(%s) AND %s", filter, pushed.ptr);
+    else if (filter || pushed.len)
+        pd_buf_adds(&where, filter ? filter : pushed.ptr);
+    pd_buf_release(&pushed);
     b->limit = -1;
     if (lim && !duckdb_is_null_value(lim) && all)
         b->limit = duckdb_get_int64(lim);
