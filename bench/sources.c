@@ -6,6 +6,8 @@
  *   bench_sources my   BIN HOME MARIADB_ARGS TABLE ROWS  ingest vs `mariadb --quick` to /dev/null
  *   bench_sources csv  BIN HOME CSV_FILE                 ingest vs CREATE TABLE AS read_csv in DuckDB
  *   bench_sources rss  BIN HOME RECIPE                   peak RSS of one ingest
+ *   bench_sources lookup BIN HOME PSQL_ARGS TABLE ROWS   point lookup, 1% range, count/sum:
+ *                                                        federated vs pass-through vs psql
  *
  * HOME must have the sources attached and the recipes written (bench/sources.sh).
  * Each timing is the best of RUNS (default 3): the limit and ours alike.
@@ -179,8 +181,56 @@ static int bench_rss(char **argv)
     return 0;
 }
 
+/* `pluto-duck sql SQL` against home, as a shell command. */
+static void pd_sql_cmd(char *cmd, size_t n, const char *bin, const char *home, const char *sql)
+{
+    snprintf(cmd, n, "PLUTO_DUCK_HOME=%s %s sql \"%s\" >/dev/null", home, bin, sql);
+}
+
+/*
+ * One query three ways, each a whole command as a user runs it: through the live
+ * view (filters pushed), through postgres_query with the SQL written for the
+ * remote, and psql. The goal for lookups: federated within 3x of pass-through.
+ */
+static void lookup_case(const char *label, const char *bin, const char *home, const char *psql,
+                        const char *table, const char *where, const char *select)
+{
+    char cmd[2048], sql[1024];
+    double fed, pass, native;
+
+    snprintf(sql, sizeof(sql), "select %s from pg.%s where %s", select, table, where);
+    pd_sql_cmd(cmd, sizeof(cmd), bin, home, sql);
+    fed = best_of(cmd);
+    snprintf(sql, sizeof(sql), "select * from postgres_query('pg', 'select %s from %s where %s')",
+             select, table, where);
+    pd_sql_cmd(cmd, sizeof(cmd), bin, home, sql);
+    pass = best_of(cmd);
+    snprintf(cmd, sizeof(cmd), "%s -c \"select %s from %s where %s\" >/dev/null", psql, select,
+             table, where);
+    native = best_of(cmd);
+    printf("  %-28s federated %7.3f s   pass-through %7.3f s   psql %7.3f s   "
+           "federated/pass-through %.2f\n", label, fed, pass, native, fed / pass);
+}
+
+static int bench_lookup(char **argv)
+{
+    const char *bin = argv[2], *home = argv[3], *psql = argv[4], *table = argv[5];
+    long rows = atol(argv[6]);
+    char range[128];
+
+    snprintf(range, sizeof(range), "id between %ld and %ld", rows / 2, rows / 2 + rows / 100 - 1);
+    printf("PostgreSQL lookups, %ld rows (primary key id), whole commands, best of %d\n", rows,
+           runs());
+    lookup_case("point lookup (id = 777777)", bin, home, psql, table, "id = 777777", "*");
+    lookup_case("range of 1% of the rows", bin, home, psql, table, range, "count(*), sum(x)");
+    lookup_case("count(*), sum(x) of all", bin, home, psql, table, "true", "count(*), sum(x)");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 7 && !strcmp(argv[1], "lookup"))
+        return bench_lookup(argv);
     if (argc >= 7 && !strcmp(argv[1], "pg"))
         return bench_pg(argv);
     if (argc >= 7 && !strcmp(argv[1], "my"))

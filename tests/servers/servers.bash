@@ -42,7 +42,7 @@ pg_sql() {
 }
 
 pg_stop() {
-    [ -n "$PG_DIR" ] && [ -d "$PG_DIR/data" ] &&
+    [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR/data" ] &&
         as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1
     return 0
 }
@@ -84,7 +84,7 @@ maria_sql() {
 }
 
 maria_stop() {
-    [ -n "$MARIA_PID" ] && kill "$MARIA_PID" 2>/dev/null && wait "$MARIA_PID" 2>/dev/null
+    [ -n "${MARIA_PID:-}" ] && kill "$MARIA_PID" 2>/dev/null && wait "$MARIA_PID" 2>/dev/null
     return 0
 }
 
