@@ -59,6 +59,11 @@ static const struct keydef keys[] = {
       "it sends only the rows needed (see them with `sql --explain-remote`).",
       0},
      K_CHOICE, 0, 0},
+    {{"cache.on_expired", "warn", "warn, refresh or error",
+      "Reading a cached table past its TTL: warn (the query runs, and says so), refresh (copy "
+      "it again first) or error (the query fails).",
+      0},
+     K_CHOICE, 0, 0},
     {{"server.host", "127.0.0.1", "a host name or IP address",
       "Address `pluto-duck run` binds to.", 0},
      K_HOST, 0, 0},

@@ -29,6 +29,10 @@ static void print_result(const struct cli_ctx *ctx, const struct pd_ingest_resul
         pd_json_add_nullable(&b, r->watermark);
         pd_buf_adds(&b, ",\"error\":");
         pd_json_add_nullable(&b, r->error);
+        if (dry_run) {
+            pd_buf_adds(&b, ",\"remote_sql\":");
+            pd_json_add_nullable(&b, r->remote_sql);
+        }
         pd_buf_adds(&b, "}\n");
         fputs(b.ptr, cli_out);
         pd_buf_release(&b);
@@ -37,7 +41,9 @@ static void print_result(const struct cli_ctx *ctx, const struct pd_ingest_resul
     if (r->error)
         fprintf(cli_out, "%s: failed, %s unchanged\n", r->recipe, r->target);
     else if (dry_run)
-        fprintf(cli_out, "%s: would load %s (%s)\n", r->recipe, r->target, r->mode);
+        fprintf(cli_out, "%s: would load %s (%s)%s%s\n  reading: %s\n", r->recipe, r->target,
+                r->mode, r->watermark ? " from watermark " : "",
+                r->watermark ? r->watermark : "", r->remote_sql ? r->remote_sql : "?");
     else
         fprintf(cli_out, "%s: %lld rows into %s (%s) in %.2f s, %.0f rows/s%s%s\n", r->recipe,
                (long long)r->rows, r->target, r->mode, r->seconds,
@@ -59,8 +65,18 @@ int cmd_ingest(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err
         int r = pd_ingest_file(ctx->sources, a->pos[i], &o, &res, &n, &e);
         if (ctx->tty_err)
             cli_progress_done();
-        for (size_t k = 0; k < n; k++)
+        for (size_t k = 0; k < n; k++) {
             print_result(ctx, &res[k], o.dry_run);
+            if (res[k].null_marks > 0)
+                fprintf(cli_err,
+                        "warning: %s: %lld row%s with NULL in the incremental column: %s "
+                        "(mode merge reads them again each run)\n",
+                        res[k].recipe, (long long)res[k].null_marks,
+                        res[k].null_marks == 1 ? "" : "s",
+                        strcmp(res[k].mode, "merge")
+                            ? "an append loads them on this first run only"
+                            : "they were loaded");
+        }
         pd_ingest_results_free(res, n);
         if (r != 0) {
             if (rc == 0)

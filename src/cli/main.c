@@ -7,6 +7,7 @@
  * exit status (0 ok, 1 user error, 2 usage, 3 internal, 130 interrupted).
  */
 #include "cli/cli.h"
+#include "sources/ingest.h"
 #include "cli/remote.h"
 
 #include "base/alloc.h"
@@ -214,7 +215,9 @@ static const struct cli_command commands[] = {
      "and a mode: replace, append or merge (with merge_keys). An incremental column\n"
      "makes later runs read only rows past the stored high-water mark. Each recipe is one\n"
      "transaction: when it fails, its target is as it was. Runs are recorded in\n"
-     "_sources.ingest_runs.",
+     "_sources.ingest_runs (running, ok, failed, cancelled, or interrupted when the\n"
+     "process ended first). --dry-run shows what each source would be asked.\n\n"
+     PD_INGEST_RECIPE_HELP,
      ingest_opts, NULL},
     {"analysis", cmd_analysis, CMD_NEEDS_WAREHOUSE | CMD_FORMAT | CMD_INTERRUPTIBLE, 1,
      -1, "ACTION [ID | SELECTOR...]", "saved analyses: a SQL pipeline with lineage",

@@ -331,25 +331,32 @@ static int run_into(struct pd_query *q, duckdb_connection conn, const char *text
 }
 
 /*
- * Prepare statement i of ext (text): as the warehouse's rewrite makes it (filters
+ * Prepare statement i of ext (text) as the warehouse's hook makes it (filters
  * pushed to live sources; *rewritten keeps that SQL), else as written. A rewrite
- * DuckDB cannot prepare is dropped for the statement as written.
+ * DuckDB cannot prepare is dropped for the statement as written. Fails with the
+ * hook's refusal (err) or DuckDB's (*stmt's error).
  */
-static duckdb_state prepare(struct pd_query *q, duckdb_connection conn,
-                            duckdb_extracted_statements ext, idx_t i, const char *text,
-                            char **rewritten, duckdb_prepared_statement *stmt)
+static int prepare(struct pd_query *q, duckdb_connection conn, duckdb_extracted_statements ext,
+                   idx_t i, const char *text, char **rewritten, duckdb_prepared_statement *stmt,
+                   struct pd_err *err, const char **status)
 {
-    *rewritten = pd_warehouse_rewrite(q->wh, conn, text);
+    int rc = pd_warehouse_before_statement(q->wh, conn, text, rewritten, err);
+    if (rc != 0) {
+        *status = "refused";
+        return rc;
+    }
     if (*rewritten) {
         if (duckdb_prepare(conn, *rewritten, stmt) == DuckDBSuccess)
-            return DuckDBSuccess;
+            return 0;
         pd_log(PD_LOG_WARN, "pushdown rewrite not used", "{s:s, s:s}", "sql", *rewritten, "error",
                duckdb_prepare_error(*stmt));
         duckdb_destroy_prepare(stmt);
         free(*rewritten);
         *rewritten = NULL;
     }
-    return duckdb_prepare_extracted_statement(conn, ext, i, stmt);
+    if (duckdb_prepare_extracted_statement(conn, ext, i, stmt) == DuckDBError)
+        return stop_error(q, duckdb_prepare_error(*stmt), err, status);
+    return 0;
 }
 
 /*
@@ -431,8 +438,8 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
         pd_uuid7(id);
         if (stopping(q)) {
             rc = stop_error(q, "", err, &status);
-        } else if (prepare(q, conn, ext, i, text, &rewritten, &stmt) == DuckDBError) {
-            rc = stop_error(q, duckdb_prepare_error(stmt), err, &status);
+        } else if ((rc = prepare(q, conn, ext, i, text, &rewritten, &stmt, err, &status)) != 0) {
+            /* said */
         } else {
             duckdb_statement_type t = duckdb_prepared_statement_type(stmt);
             stype = pd_statement_type_name(t);
@@ -525,21 +532,22 @@ static int parquet_columns(struct pd_query *q, const char *stmt_sql, char **out,
     return 0;
 }
 
-/* Replace *sql by the warehouse's rewrite of it, if any (filters pushed to live sources). */
-static void rewrite_query(struct pd_query *q, char **sql)
+/* Replace *sql by the warehouse hook's rewrite of it, if any; or why it may not run. */
+static int rewrite_query(struct pd_query *q, char **sql, struct pd_err *err)
 {
     duckdb_connection conn;
-    struct pd_err ignored = PD_ERR_INIT;
     char *rewritten;
+    int rc;
 
-    if (pd_warehouse_acquire(q->wh, &conn, &ignored) != 0)
-        return;
-    rewritten = pd_warehouse_rewrite(q->wh, conn, *sql);
+    if ((rc = pd_warehouse_acquire(q->wh, &conn, err)) != 0)
+        return rc;
+    rc = pd_warehouse_before_statement(q->wh, conn, *sql, &rewritten, err);
     pd_warehouse_release(q->wh, conn, 1);
     if (rewritten) {
         free(*sql);
         *sql = rewritten;
     }
+    return rc;
 }
 
 int pd_query_export(struct pd_query *q, const char *sql, const char *path, uint64_t *rows,
@@ -576,8 +584,9 @@ int pd_query_export(struct pd_query *q, const char *sql, const char *path, uint6
     }
     stmt = xstrndup(sql + pieces[0].start, pieces[0].len);
     free(pieces);
-    rewrite_query(q, &stmt); /* COPY's query pushes its filters as a query would */
-    rc = strcasecmp(ext, ".parquet") == 0 ? parquet_columns(q, stmt, &columns, err) : 0;
+    rc = rewrite_query(q, &stmt, err); /* COPY's query is checked and pushed as a query's */
+    if (rc == 0)
+        rc = strcasecmp(ext, ".parquet") == 0 ? parquet_columns(q, stmt, &columns, err) : 0;
     if (rc == 0) {
         /* written aside and renamed: a failure half-way leaves no file, or the old one
            (a device or pipe is written as it is) */

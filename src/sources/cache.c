@@ -15,6 +15,7 @@
 #include "warehouse/warehouse.h"
 
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 /* Caching pays when a table is read often and is big enough that the remote is slow. */
@@ -331,4 +332,75 @@ int pd_cache_estimate(struct pd_sources *S, const char *source, const char *tabl
         out->reason = "large: a local copy avoids reading it over the network each time";
     }
     return 0;
+}
+
+/* The names X of every cache.X the tree reads (a BASE_TABLE in schema cache), into out. */
+static void cache_reads(const json_t *v, struct pd_strv *out)
+{
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++)
+            cache_reads(json_array_get(v, i), out);
+        return;
+    }
+    if (!json_is_object(v))
+        return;
+    const char *type = json_string_value(json_object_get(v, "type"));
+    const char *schema = json_string_value(json_object_get(v, "schema_name"));
+    const char *table = json_string_value(json_object_get(v, "table_name"));
+    if (type && !strcmp(type, "BASE_TABLE") && schema && table && !strcasecmp(schema, "cache") &&
+        !pd_strv_has(out, table))
+        pd_strv_push(out, table);
+    const char *k;
+    json_t *child;
+    json_object_foreach((json_t *)v, k, child) cache_reads(child, out);
+}
+
+int pd_cache_check_reads(struct pd_sources *S, duckdb_connection conn, const json_t *tree,
+                         enum pd_on_expired policy, struct pd_err *err)
+{
+    struct pd_strv names = PD_STRV_INIT;
+    int rc = 0;
+
+    cache_reads(tree, &names);
+    for (size_t i = 0; rc == 0 && i < names.n; i++) {
+        struct pd_buf sql = PD_BUF_INIT;
+        char *ago, *local;
+        pd_buf_adds(&sql, "SELECT local_name || ' ' || CAST(date_trunc('second', now() - "
+                          "expires_at) AS VARCHAR) FROM _sources.cached_tables WHERE "
+                          "expires_at <= now() AND lower(local_name) = lower(");
+        pd_sql_literal(&sql, names.v[i]);
+        pd_buf_addc(&sql, ')');
+        ago = pd_query_text(conn, sql.ptr);
+        pd_buf_release(&sql);
+        if (!ago)
+            continue; /* not a copy, or still fresh */
+        local = xstrndup(ago, strcspn(ago, " "));
+        const char *since = ago + strlen(local) + 1;
+        if (policy == PD_EXPIRED_ERROR) {
+            rc = pd_fail(err, PD_EINVAL,
+                         "cache.%s expired %s ago (run: pluto-duck cache refresh %s, or "
+                         "set cache.on_expired to warn or refresh)",
+                         local, since, local);
+        } else if (policy == PD_EXPIRED_REFRESH) {
+            struct pd_cache_result res = {0};
+            rc = pd_cache_refresh(S, local, NULL, NULL, &res, err);
+            if (rc == 0)
+                pd_notice_add(pd_connection_id(conn),
+                              "cache.%s had expired %s ago and was copied again first (%lld rows)",
+                              local, since, (long long)res.rows);
+            else
+                pd_err_prefix(err, "cache.%s expired and could not be copied again: ", local);
+            pd_cache_result_clear(&res);
+        } else {
+            pd_notice_add(pd_connection_id(conn),
+                          "cache.%s expired %s ago: these rows may be out of date (run: "
+                          "pluto-duck cache refresh %s; cache.on_expired can refresh "
+                          "or refuse instead)",
+                          local, since, local);
+        }
+        free(local);
+        free(ago);
+    }
+    pd_strv_clear(&names);
+    return rc;
 }

@@ -9,6 +9,8 @@
 #ifndef PD_CACHE_H
 #define PD_CACHE_H
 
+#include <duckdb.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -51,6 +53,17 @@ int pd_cache_drop(struct pd_sources *S, const char *local, struct pd_err *err);
 int pd_cache_cleanup(struct pd_sources *S, int *dropped, struct pd_err *err);
 
 int pd_cache_list(struct pd_sources *S, struct pd_sink *sink, struct pd_err *err);
+
+/* What reading an expired copy does (cache.on_expired). */
+enum pd_on_expired { PD_EXPIRED_WARN, PD_EXPIRED_REFRESH, PD_EXPIRED_ERROR };
+
+/*
+ * Before a query whose tree (sqltree.h) reads cache.X: for each copy past its
+ * TTL, warn (a notice on conn's statement), copy it again first, or refuse the
+ * query (PD_EINVAL saying how to refresh it).
+ */
+int pd_cache_check_reads(struct pd_sources *S, duckdb_connection conn, const json_t *tree,
+                         enum pd_on_expired policy, struct pd_err *err);
 
 struct pd_cache_estimate {
     int64_t rows, bytes; /* -1 when unknown */

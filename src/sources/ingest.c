@@ -143,19 +143,25 @@ static char *last_watermark(duckdb_connection conn, const struct recipe *r)
     pd_buf_adds(&sql, "SELECT watermark FROM _sources.ingest_runs WHERE status = 'ok' AND "
                       "watermark IS NOT NULL AND recipe = ");
     pd_sql_literal(&sql, r->name);
-    pd_buf_adds(&sql, " AND target = ");
-    pd_sql_literal(&sql, r->target);
-    pd_buf_adds(&sql, " ORDER BY finished_at DESC LIMIT 1");
+    pd_buf_adds(&sql, " AND target IN (");
+    pd_buf_addf(&sql, "'%s.%s', '%s'", r->schema, r->target, r->target); /* checked names */
+    pd_buf_adds(&sql, ") ORDER BY finished_at DESC LIMIT 1");
     wm = pd_query_text(conn, sql.ptr);
     pd_buf_release(&sql);
     return wm;
 }
 
-/* The remote condition: where AND incremental column past the watermark. */
+/*
+ * The remote condition: where AND the incremental column at or past the
+ * watermark. At, not past: a row that arrived with the very value of the last
+ * run's maximum must not be skipped; the rows already loaded with that value are
+ * taken out again here (run_body). A merge re-reads rows whose column is NULL too
+ * (its keys replace them); an append loads them on its first run only.
+ */
 static char *remote_condition(const struct recipe *r, const struct pd_source *src,
                               const char *watermark)
 {
-    struct pd_buf c = PD_BUF_INIT;
+    struct pd_buf c = PD_BUF_INIT, col = PD_BUF_INIT;
 
     if (r->where)
         pd_buf_addf(&c, "(%s)", r->where);
@@ -163,12 +169,16 @@ static char *remote_condition(const struct recipe *r, const struct pd_source *sr
         if (c.len)
             pd_buf_adds(&c, " AND ");
         if (src->ops->open)
-            pd_remote_ident(&c, r->incremental, src->ops->quote ? src->ops->quote : '"');
+            pd_remote_ident(&col, r->incremental, src->ops->quote ? src->ops->quote : '"');
         else
-            pd_sql_ident(&c, r->incremental);
-        pd_buf_adds(&c, " > ");
+            pd_sql_ident(&col, r->incremental);
+        pd_buf_addf(&c, "(%s >= ", col.ptr);
         pd_sql_literal(&c, watermark);
+        if (r->mode == MODE_MERGE)
+            pd_buf_addf(&c, " OR %s IS NULL", col.ptr);
+        pd_buf_addc(&c, ')');
     }
+    pd_buf_release(&col);
     if (!c.len) {
         pd_buf_release(&c);
         return NULL;
@@ -217,6 +227,28 @@ static int reader_sql(struct pd_buf *sql, const struct recipe *r, const struct p
         pd_buf_addf(sql, " WHERE %s", cond);
     pd_buf_addc(sql, ')');
     return 0;
+}
+
+/* What a dry run shows the source would be asked: remote SQL, or DuckDB's for files. */
+static char *read_statement(const struct recipe *r, const struct pd_source *src, const char *cond,
+                            const char *reader)
+{
+    struct pd_buf q = PD_BUF_INIT;
+
+    if (src->ops->open && r->table) {
+        pd_buf_adds(&q, "SELECT * FROM ");
+        pd_remote_ident(&q, r->table, src->ops->quote ? src->ops->quote : '"');
+        if (cond)
+            pd_buf_addf(&q, " WHERE (%s)", cond);
+    } else if (src->ops->open) {
+        if (cond)
+            pd_buf_addf(&q, "SELECT * FROM (%s) AS q WHERE %s", r->query, cond);
+        else
+            pd_buf_adds(&q, r->query);
+    } else {
+        pd_buf_addf(&q, "SELECT * FROM %s", reader);
+    }
+    return pd_buf_detach(&q, NULL);
 }
 
 static int table_exists(duckdb_connection conn, const struct recipe *r)
@@ -276,6 +308,44 @@ static int check_merge_keys(duckdb_connection conn, const struct recipe *r, stru
     return 0;
 }
 
+/*
+ * An append reads the rows at the last watermark again (remote_condition): take
+ * out of the staged rows those the target has already, as a multiset (EXCEPT
+ * ALL), so that rows loaded before stay once and new ones with that value come in.
+ */
+static int drop_loaded_at_mark(duckdb_connection conn, const struct recipe *r, struct pd_err *err)
+{
+    struct pd_buf sql = PD_BUF_INIT, cols = PD_BUF_INIT, at = PD_BUF_INIT;
+    struct pd_strv names = PD_STRV_INIT;
+    int rc;
+
+    pd_query_texts(conn,
+                   "SELECT column_name FROM duckdb_columns() WHERE database_name = 'temp' AND "
+                   "table_name = '__pd_stage' ORDER BY column_index",
+                   &names);
+    for (size_t i = 0; i < names.n; i++) {
+        if (i)
+            pd_buf_adds(&cols, ", ");
+        pd_sql_ident(&cols, names.v[i]);
+    }
+    pd_sql_ident(&at, r->incremental);
+    pd_buf_adds(&at, " IS NOT DISTINCT FROM ");
+    pd_sql_literal(&at, r->previous_watermark);
+    pd_buf_addf(&sql,
+                "CREATE OR REPLACE TEMP TABLE __pd_stage AS "
+                "SELECT %s FROM __pd_stage WHERE NOT (%s) "
+                "UNION ALL (SELECT %s FROM __pd_stage WHERE %s EXCEPT ALL SELECT %s FROM ",
+                cols.ptr, at.ptr, cols.ptr, at.ptr, cols.ptr);
+    target_ident(&sql, r);
+    pd_buf_addf(&sql, " WHERE %s)", at.ptr);
+    rc = pd_exec(conn, sql.ptr, err);
+    pd_strv_clear(&names);
+    pd_buf_release(&sql);
+    pd_buf_release(&cols);
+    pd_buf_release(&at);
+    return rc;
+}
+
 /* The statements of one recipe, run inside its transaction. Sets rows and watermark. */
 static int run_body(duckdb_connection conn, const struct recipe *r, const char *reader,
                     const struct pd_load_opts *lo, struct pd_ingest_result *res,
@@ -316,7 +386,17 @@ static int run_body(duckdb_connection conn, const struct recipe *r, const char *
     pd_buf_addf(&sql, "CREATE OR REPLACE TEMP TABLE __pd_stage AS SELECT * FROM %s", reader);
     if ((rc = pd_load_exec(conn, sql.ptr, lo, err)) != 0)
         goto out;
+    if (r->mode == MODE_APPEND && exists && r->previous_watermark &&
+        (rc = drop_loaded_at_mark(conn, r, err)) != 0)
+        goto out;
     res->rows = pd_query_count(conn, "SELECT count(*)::VARCHAR FROM __pd_stage");
+    if (r->incremental && !r->previous_watermark) {
+        pd_buf_reset(&sql);
+        pd_buf_adds(&sql, "SELECT count(*)::VARCHAR FROM __pd_stage WHERE ");
+        pd_sql_ident(&sql, r->incremental);
+        pd_buf_adds(&sql, " IS NULL");
+        res->null_marks = pd_query_count(conn, sql.ptr);
+    }
     if (r->mode == MODE_MERGE && (rc = check_merge_keys(conn, r, err)) != 0)
         goto out;
     if (r->incremental) {
@@ -354,38 +434,68 @@ out:
     return rc;
 }
 
-static void record_run(duckdb_connection conn, const struct recipe *r, const char *source_name,
-                       const struct pd_ingest_result *res, int64_t started_ms)
+/*
+ * A run is on record from its start: a row 'running', written before the
+ * recipe's transaction, so that a process killed half-way leaves it (the next
+ * process to open the warehouse marks it 'interrupted'); run_finish sets the
+ * outcome, inside the transaction when the load succeeded.
+ */
+static void run_start(duckdb_connection conn, const struct recipe *r, const char *source_name,
+                      const struct pd_ingest_result *res, int64_t started_ms)
 {
     struct pd_buf sql = PD_BUF_INIT;
     struct pd_err ignored = PD_ERR_INIT;
 
-    pd_buf_adds(&sql, "INSERT INTO _sources.ingest_runs VALUES (");
+    pd_buf_adds(&sql, "INSERT INTO _sources.ingest_runs (id, recipe, source, target, mode, "
+                      "started_at, status) VALUES (");
     pd_sql_literal(&sql, res->run_id);
     pd_buf_adds(&sql, ", ");
     pd_sql_literal(&sql, r->name);
     pd_buf_adds(&sql, ", ");
     pd_sql_literal(&sql, source_name);
     pd_buf_adds(&sql, ", ");
-    pd_sql_literal(&sql, r->target);
+    pd_sql_literal(&sql, res->target);
     pd_buf_adds(&sql, ", ");
     pd_sql_literal(&sql, mode_names[r->mode]);
-    pd_buf_addf(&sql, ", %lld, make_timestamptz(%lld), now(), ", (long long)res->rows,
-                (long long)started_ms * 1000);
-    pd_sql_literal(&sql, res->error ? "failed" : "ok");
-    pd_buf_adds(&sql, ", ");
+    pd_buf_addf(&sql, ", make_timestamptz(%lld), 'running')", (long long)started_ms * 1000);
+    pd_exec(conn, sql.ptr, &ignored);
+    pd_buf_release(&sql);
+}
+
+static void run_finish(duckdb_connection conn, const struct pd_ingest_result *res,
+                       const char *status)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    struct pd_err ignored = PD_ERR_INIT;
+
+    pd_buf_addf(&sql, "UPDATE _sources.ingest_runs SET rows = %lld, finished_at = "
+                      "make_timestamptz(%lld), status = ",
+                (long long)res->rows, (long long)pd_now_ms() * 1000);
+    pd_sql_literal(&sql, status);
+    pd_buf_adds(&sql, ", error = ");
     if (res->error)
         pd_sql_literal(&sql, res->error);
     else
         pd_buf_adds(&sql, "NULL");
-    pd_buf_adds(&sql, ", ");
+    pd_buf_adds(&sql, ", watermark = ");
     if (res->watermark)
         pd_sql_literal(&sql, res->watermark);
     else
         pd_buf_adds(&sql, "NULL");
-    pd_buf_adds(&sql, ")");
+    pd_buf_adds(&sql, " WHERE id = ");
+    pd_sql_literal(&sql, res->run_id);
     pd_exec(conn, sql.ptr, &ignored);
     pd_buf_release(&sql);
+}
+
+void pd_ingest_mark_interrupted(duckdb_connection conn)
+{
+    struct pd_err ignored = PD_ERR_INIT;
+    pd_exec(conn,
+            "UPDATE _sources.ingest_runs SET status = 'interrupted', error = 'the process "
+            "running it ended before it finished; the target was left as it was' "
+            "WHERE status = 'running'",
+            &ignored);
 }
 
 /* The source of a recipe: an attached one, or an inline one registered for this run. */
@@ -429,6 +539,18 @@ static int recipe_source(struct pd_sources *S, const struct recipe *r, struct pd
     return rc;
 }
 
+/* Whether the run's row was written (a failure before the load began wrote none). */
+static int started_recorded(duckdb_connection conn, const struct pd_ingest_result *res)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    int64_t n;
+    pd_buf_adds(&sql, "SELECT count(*)::VARCHAR FROM _sources.ingest_runs WHERE id = ");
+    pd_sql_literal(&sql, res->run_id);
+    n = pd_query_count(conn, sql.ptr);
+    pd_buf_release(&sql);
+    return n > 0;
+}
+
 static int run_recipe(struct pd_sources *S, struct recipe *r, const struct pd_ingest_opts *o,
                       struct pd_ingest_result *res, struct pd_err *err)
 {
@@ -456,19 +578,23 @@ static int run_recipe(struct pd_sources *S, struct recipe *r, const struct pd_in
     cond = remote_condition(r, &src, watermark);
     if ((rc = reader_sql(&reader, r, &src, cond, err)) != 0)
         goto record;
-    if (o->dry_run)
+    if (o->dry_run) {
+        res->remote_sql = read_statement(r, &src, cond, reader.ptr);
+        res->watermark = watermark ? xstrdup(watermark) : NULL;
         goto done;
+    }
     if (o->progress && r->table && src.ops->estimate) {
         int64_t bytes;
         struct pd_err ignored = PD_ERR_INIT;
         pd_source_estimate(S, src.name, r->table, &lo.expected_rows, &bytes, &ignored);
     }
+    run_start(conn, r, source_name, res, started);
     if ((rc = pd_exec(conn, "BEGIN TRANSACTION", err)) != 0)
         goto record;
     rc = run_body(conn, r, reader.ptr, &lo, res, err);
     if (rc == 0) {
         res->seconds = pd_mono_s() - t0;
-        record_run(conn, r, source_name, res, started);
+        run_finish(conn, res, "ok");
         rc = pd_exec(conn, "COMMIT", err);
     }
     if (rc != 0) {
@@ -483,7 +609,9 @@ record:
         free(res->watermark);
         res->watermark = NULL;
         res->seconds = pd_mono_s() - t0;
-        record_run(conn, r, source_name, res, started);
+        if (!started_recorded(conn, res))
+            run_start(conn, r, source_name, res, started);
+        run_finish(conn, res, rc == PD_ECANCELED ? "cancelled" : "failed");
         pd_log(PD_LOG_WARN, "ingest failed; target unchanged", "{s:s, s:s, s:s}", "recipe",
                r->name, "target", res->target, "error", err->msg);
     } else if (rc == 0 && !o->dry_run) {
@@ -598,6 +726,7 @@ void pd_ingest_results_free(struct pd_ingest_result *r, size_t n)
         free(r[i].mode);
         free(r[i].watermark);
         free(r[i].error);
+        free(r[i].remote_sql);
     }
     free(r);
 }

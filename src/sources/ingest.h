@@ -21,6 +21,7 @@
 #ifndef PD_INGEST_H
 #define PD_INGEST_H
 
+#include <duckdb.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -34,8 +35,11 @@ struct pd_ingest_result {
     char *recipe, *target, *mode; /* heap */
     int64_t rows;
     double seconds;
-    char *watermark; /* new high-water mark, or NULL */
+    char *watermark; /* new high-water mark (dry run: the one it would start from), or NULL */
     char *error;     /* NULL when it succeeded */
+    char *remote_sql; /* dry run: what the source would be asked (remote SQL, or DuckDB's
+                         for files), or NULL */
+    int64_t null_marks; /* rows whose incremental column is NULL (first run) */
 };
 
 struct pd_ingest_opts {
@@ -57,5 +61,29 @@ int pd_ingest_file(struct pd_sources *S, const char *path, const struct pd_inges
 int pd_ingest_check_file(const char *path, size_t *n, struct pd_err *err);
 
 void pd_ingest_results_free(struct pd_ingest_result *r, size_t n);
+
+/*
+ * Mark the runs a process ended before they finished (still 'running': killed,
+ * crashed) 'interrupted'. Called when the warehouse is opened, before any run.
+ */
+void pd_ingest_mark_interrupted(duckdb_connection conn);
+
+/* The keys a recipe may have, one line each with what it means (for --help). */
+#define PD_INGEST_RECIPE_HELP \
+    "Recipe keys (a file holds one recipe, or a list of them under recipes:):\n" \
+    "  name: ID            the run's name in _sources.ingest_runs (default: the file's name)\n" \
+    "  source: NAME        an attached source, or inline: {type: postgres, dsn: ...,\n" \
+    "                      password_env: VARIABLE} (never a password in the file)\n" \
+    "  table: NAME         the source table to read, or\n" \
+    "  query: SQL          a query the source runs\n" \
+    "  target: [SCHEMA.]T  the warehouse table (schema main by default)\n" \
+    "  mode: MODE          replace (default), append or merge\n" \
+    "  merge_keys: [COLS]  merge: incoming rows replace the rows with these keys\n" \
+    "  incremental: COL    later runs read rows with COL at or past the last run's\n" \
+    "                      maximum; rows loaded before with that very value are not\n" \
+    "                      loaded twice (append) or are replaced (merge)\n" \
+    "  where: CONDITION    a condition the source applies (its own SQL)\n" \
+    "  description: TEXT   what the recipe is for"
+
 
 #endif

@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "base/strv.h"
 #include "sources/remote_filter.h"
+#include "sources/sqltree.h"
 #include "sources/sources.h"
 #include "warehouse/warehouse.h"
 
@@ -78,90 +79,11 @@ static json_t *constant_bigint(int64_t n)
 
 /* --- asking DuckDB ------------------------------------------------------------------------ */
 
-/*
- * DuckDB writes "no position" as query_location 18446744073709551615, which no
- * JSON integer of jansson holds: such positions become 0 (they only place error
- * carets). Any other number beyond int64 (a UBIGINT constant) gives NULL: that
- * statement is left as written.
- */
-static char *tame_positions(const char *json)
-{
-    static const char key[] = "\"query_location\":";
-    struct pd_buf out = PD_BUF_INIT;
-    int in_string = 0;
-
-    for (const char *p = json; *p;) {
-        if (in_string) {
-            if (*p == '\\' && p[1])
-                pd_buf_addc(&out, *p++);
-            else if (*p == '"')
-                in_string = 0;
-            pd_buf_addc(&out, *p++);
-            continue;
-        }
-        if (*p == '"') {
-            in_string = 1;
-            pd_buf_addc(&out, *p++);
-            continue;
-        }
-        if (*p >= '0' && *p <= '9') {
-            size_t n = strspn(p, "0123456789");
-            if (n >= 19 && (n > 19 || strncmp(p, "9223372036854775807", 19) > 0)) {
-                size_t k = sizeof(key) - 1;
-                if (out.len < k || memcmp(out.ptr + out.len - k, key, k) != 0) {
-                    pd_buf_release(&out);
-                    return NULL;
-                }
-                pd_buf_addc(&out, '0');
-            } else {
-                pd_buf_add(&out, p, n);
-            }
-            p += n;
-            continue;
-        }
-        pd_buf_addc(&out, *p++);
-    }
-    return pd_buf_detach(&out, NULL);
-}
-
-/* The parse tree of sql (one SELECT), or NULL. */
-static json_t *serialize(duckdb_connection conn, const char *sql)
-{
-    struct pd_err err = PD_ERR_INIT;
-    const char *vals[] = {sql};
-    int rc;
-    char *text = pd_query_value_params(conn, "SELECT json_serialize_sql($1::VARCHAR)", vals, 1,
-                                       &rc, &err);
-    char *tame = text ? tame_positions(text) : NULL;
-    json_t *tree = tame ? json_loads(tame, 0, NULL) : NULL;
-    free(text);
-    free(tame);
-    if (tree && (json_is_true(json_object_get(tree, "error")) ||
-                 json_array_size(json_object_get(tree, "statements")) != 1)) {
-        json_decref(tree);
-        tree = NULL;
-    }
-    return tree;
-}
-
-/* SQL of a parse tree (heap), or NULL. */
-static char *deserialize(duckdb_connection conn, const json_t *tree)
-{
-    struct pd_err err = PD_ERR_INIT;
-    char *json = json_dumps(tree, JSON_COMPACT);
-    const char *vals[] = {json};
-    int rc;
-    char *sql = pd_query_value_params(conn, "SELECT json_deserialize_sql($1::JSON)", vals, 1, &rc,
-                                      &err);
-    free(json);
-    return sql;
-}
-
 /* A statement SELECT <expr> AS v, from the tree of any statement (a template). */
 static char *expression_sql(struct rewrite *rw, const json_t *expr)
 {
     static const char *const shell = "SELECT 1 AS v";
-    json_t *tree = serialize(rw->conn, shell);
+    json_t *tree = pd_sqltree_parse(rw->conn, shell);
     char *sql = NULL;
 
     if (tree) {
@@ -170,7 +92,7 @@ static char *expression_sql(struct rewrite *rw, const json_t *expr)
         json_t *e = json_deep_copy(expr);
         json_object_set_new(e, "alias", json_string("v"));
         json_array_set_new(json_object_get(node, "select_list"), 0, e);
-        sql = deserialize(rw->conn, tree);
+        sql = pd_sqltree_sql(rw->conn, tree);
         json_decref(tree);
     }
     return sql;
@@ -644,35 +566,12 @@ static void walk(struct rewrite *rw, json_t *v)
         rewrite_select(rw, v);
 }
 
-/* Whether sql names some remote source at all (the cheap test before any parsing). */
-static int mentions_remote(struct pd_sources *S, const char *sql)
+int pd_pushdown_apply(struct pd_sources *S, duckdb_connection conn, json_t *tree)
 {
-    struct pd_strv names = PD_STRV_INIT;
-    int found = 0;
-    pd_sources_remote_names(S, &names);
-    for (size_t i = 0; i < names.n && !found; i++)
-        found = strcasestr(sql, names.v[i]) != NULL;
-    pd_strv_clear(&names);
-    return found;
-}
+    struct rewrite rw = {S, conn, json_object(), 0};
 
-char *pd_pushdown_rewrite(void *arg, duckdb_connection conn, const char *sql)
-{
-    struct rewrite rw = {arg, conn, json_object(), 0};
-    json_t *tree;
-    char *out = NULL;
-
-    if (!mentions_remote(rw.S, sql) || !(tree = serialize(conn, sql))) {
-        json_decref(rw.deep_refs);
-        return NULL;
-    }
     find_deep_refs(&rw, tree);
     walk(&rw, tree);
-    if (rw.changed)
-        out = deserialize(conn, tree);
-    if (out)
-        pd_log(PD_LOG_DEBUG, "filters pushed to sources", "{s:s}", "sql", out);
-    json_decref(tree);
     json_decref(rw.deep_refs);
-    return out;
+    return rw.changed;
 }

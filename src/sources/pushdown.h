@@ -15,14 +15,15 @@
 #define PD_PUSHDOWN_H
 
 #include <duckdb.h>
+#include <jansson.h>
 
 struct pd_sources;
 
 /*
- * The rewritten statement (heap), or NULL to run sql as written (it reads no
- * live source, has nothing to push, or is not one SELECT). arg: struct pd_sources.
- * Runs short queries of its own on conn (parsing, evaluating constants).
+ * Rewrite tree (a SELECT's, sqltree.h) in place: each live view with something
+ * to push becomes its scan. Returns 1 when it changed anything. Runs short
+ * queries of its own on conn (evaluating constants, reading the catalog).
  */
-char *pd_pushdown_rewrite(void *arg, duckdb_connection conn, const char *sql);
+int pd_pushdown_apply(struct pd_sources *S, duckdb_connection conn, json_t *tree);
 
 #endif

@@ -7,7 +7,10 @@
  * up while DuckDB binds a query, when it cannot run SQL of its own.
  */
 #include "sources/sources.h"
+#include "sources/ingest.h"
+#include "sources/cache.h"
 #include "sources/pushdown.h"
+#include "sources/sqltree.h"
 
 #include "base/jexact.h"
 #include "base/alloc.h"
@@ -32,6 +35,7 @@ struct pd_sources {
     long connect_timeout_s;
     enum pd_bad_values bad_values;
     int pushdown; /* sources.pushdown: queries' filters go to the remote */
+    enum pd_on_expired on_expired; /* cache.on_expired */
     pthread_mutex_t mu;
     /* Attach, refresh and detach run one at a time: they share collect below, and DuckDB
        refuses two catalog changes to one schema at once (a write-write conflict). */
@@ -113,15 +117,6 @@ int pd_sources_is_remote(struct pd_sources *S, const char *name, char **source)
     }
     pthread_mutex_unlock(&S->mu);
     return found;
-}
-
-void pd_sources_remote_names(struct pd_sources *S, struct pd_strv *out)
-{
-    pthread_mutex_lock(&S->mu);
-    for (size_t i = 0; i < S->n; i++)
-        if (S->v[i].ops->open)
-            pd_strv_push(out, S->v[i].name);
-    pthread_mutex_unlock(&S->mu);
 }
 
 static void remember(struct pd_sources *S, const struct pd_source *src)
@@ -220,6 +215,43 @@ static int load_registry(struct pd_sources *S, duckdb_connection conn, struct pd
     return 0;
 }
 
+/* Whether sql names an attached remote source at all (the cheap test before parsing). */
+static int mentions_remote(struct pd_sources *S, const char *sql)
+{
+    int found = 0;
+    pthread_mutex_lock(&S->mu);
+    for (size_t i = 0; i < S->n && !found; i++)
+        found = S->v[i].ops->open && strcasestr(sql, S->v[i].name) != NULL;
+    pthread_mutex_unlock(&S->mu);
+    return found;
+}
+
+/*
+ * The warehouse's statement hook: a query reading an expired cached table is
+ * told so, refreshes it first or fails (cache.on_expired); one reading live
+ * source tables gets its filters pushed to them (pushdown.h).
+ */
+static int before_statement(void *arg, duckdb_connection conn, const char *sql, char **rewritten,
+                            struct pd_err *err)
+{
+    struct pd_sources *S = arg;
+    int remote = S->pushdown && mentions_remote(S, sql), cached = strcasestr(sql, "cache") != NULL;
+    json_t *tree;
+    int rc = 0;
+
+    if ((!remote && !cached) || !(tree = pd_sqltree_parse(conn, sql)))
+        return 0;
+    if (cached)
+        rc = pd_cache_check_reads(S, conn, tree, S->on_expired, err);
+    if (rc == 0 && remote && pd_pushdown_apply(S, conn, tree)) {
+        *rewritten = pd_sqltree_sql(conn, tree);
+        if (*rewritten)
+            pd_log(PD_LOG_DEBUG, "filters pushed to sources", "{s:s}", "sql", *rewritten);
+    }
+    json_decref(tree);
+    return rc;
+}
+
 int pd_sources_open(struct pd_warehouse *wh, const struct pd_config *cfg, struct pd_sources **out,
                     struct pd_err *err)
 {
@@ -240,7 +272,11 @@ int pd_sources_open(struct pd_warehouse *wh, const struct pd_config *cfg, struct
     }
     {
         const char *push = pd_config_get(cfg, "sources.pushdown");
+        const char *expired = pd_config_get(cfg, "cache.on_expired");
         S->pushdown = !push || strcmp(push, "false") != 0;
+        S->on_expired = expired && !strcmp(expired, "refresh") ? PD_EXPIRED_REFRESH
+                        : expired && !strcmp(expired, "error") ? PD_EXPIRED_ERROR
+                                                               : PD_EXPIRED_WARN;
     }
     pthread_mutex_init(&S->mu, NULL);
     pthread_mutex_init(&S->changes, NULL);
@@ -250,9 +286,11 @@ int pd_sources_open(struct pd_warehouse *wh, const struct pd_config *cfg, struct
     rc = pd_scan_register(S, conn, err);
     if (rc == 0)
         rc = load_registry(S, conn, err);
+    if (rc == 0)
+        pd_ingest_mark_interrupted(conn); /* runs a process left half-way */
     pd_warehouse_release(wh, conn, 1);
-    if (rc == 0 && S->pushdown)
-        pd_warehouse_set_rewrite(wh, pd_pushdown_rewrite, S);
+    if (rc == 0)
+        pd_warehouse_set_statement_hook(wh, before_statement, S);
     return rc;
 }
 

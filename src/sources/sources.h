@@ -100,9 +100,6 @@ void pd_sources_warn(struct pd_sources *S, const char *source, const char *table
  */
 int pd_sources_is_remote(struct pd_sources *S, const char *name, char **source);
 
-/* The names of the attached remote sources, into out. */
-void pd_sources_remote_names(struct pd_sources *S, struct pd_strv *out);
-
 /* Register the scan table functions (scan.c) on conn, once per database. */
 int pd_scan_register(struct pd_sources *S, duckdb_connection conn, struct pd_err *err);
 

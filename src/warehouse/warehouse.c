@@ -31,8 +31,8 @@ struct pd_warehouse {
     duckdb_connection idle[POOL_MAX];
     int n_idle;
     struct pd_journal *journal;
-    pd_rewrite_fn rewrite;
-    void *rewrite_arg;
+    pd_statement_hook before_statement;
+    void *before_statement_arg;
 };
 
 /*
@@ -377,15 +377,19 @@ void pd_warehouse_release(struct pd_warehouse *wh, duckdb_connection conn, int r
         duckdb_disconnect(&conn);
 }
 
-void pd_warehouse_set_rewrite(struct pd_warehouse *wh, pd_rewrite_fn fn, void *arg)
+void pd_warehouse_set_statement_hook(struct pd_warehouse *wh, pd_statement_hook fn, void *arg)
 {
-    wh->rewrite = fn;
-    wh->rewrite_arg = arg;
+    wh->before_statement = fn;
+    wh->before_statement_arg = arg;
 }
 
-char *pd_warehouse_rewrite(struct pd_warehouse *wh, duckdb_connection conn, const char *sql)
+int pd_warehouse_before_statement(struct pd_warehouse *wh, duckdb_connection conn, const char *sql,
+                                  char **rewritten, struct pd_err *err)
 {
-    return wh->rewrite ? wh->rewrite(wh->rewrite_arg, conn, sql) : NULL;
+    *rewritten = NULL;
+    return wh->before_statement
+               ? wh->before_statement(wh->before_statement_arg, conn, sql, rewritten, err)
+               : 0;
 }
 
 const char *pd_warehouse_path(const struct pd_warehouse *wh)

@@ -40,14 +40,18 @@ int pd_warehouse_acquire(struct pd_warehouse *wh, duckdb_connection *conn, struc
 void pd_warehouse_release(struct pd_warehouse *wh, duckdb_connection conn, int reusable);
 
 /*
- * A rewrite of each statement the query service runs (the sources' filter
- * pushdown): fn returns the statement to run instead (heap) or NULL to run it as
- * written. One per warehouse; arg must live as long as the warehouse.
+ * What the query service asks before it runs each statement (the sources: read
+ * an expired cached table as cache.on_expired says; push filters to live
+ * sources). The hook may refuse the statement (non-zero, err says why) or give
+ * the SQL to run instead (*rewritten, heap). One per warehouse; arg must live as
+ * long as the warehouse.
  */
-typedef char *(*pd_rewrite_fn)(void *arg, duckdb_connection conn, const char *sql);
-void pd_warehouse_set_rewrite(struct pd_warehouse *wh, pd_rewrite_fn fn, void *arg);
-/* The rewritten sql (heap), or NULL when there is no rewrite or nothing to change. */
-char *pd_warehouse_rewrite(struct pd_warehouse *wh, duckdb_connection conn, const char *sql);
+typedef int (*pd_statement_hook)(void *arg, duckdb_connection conn, const char *sql,
+                                 char **rewritten, struct pd_err *err);
+void pd_warehouse_set_statement_hook(struct pd_warehouse *wh, pd_statement_hook fn, void *arg);
+/* 0 with *rewritten (heap) or NULL to run sql as written; or why it may not run. */
+int pd_warehouse_before_statement(struct pd_warehouse *wh, duckdb_connection conn, const char *sql,
+                                  char **rewritten, struct pd_err *err);
 
 /* The database file's path. */
 const char *pd_warehouse_path(const struct pd_warehouse *wh);
