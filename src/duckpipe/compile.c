@@ -469,16 +469,15 @@ static int finish_sql(struct compiler *c, size_t i, const char *body, char **sql
     return 0;
 }
 
-static void add_input(struct dp_step *s, const char *key, enum dp_rel_kind kind, int64_t changed)
+static struct dp_input *add_input(struct dp_step *s, const char *key, enum dp_rel_kind kind,
+                                   int64_t changed)
 {
     for (size_t i = 0; i < s->ninputs; i++)
         if (!strcmp(s->inputs[i].key, key))
-            return;
+            return &s->inputs[i];
     s->inputs = xrealloc(s->inputs, (s->ninputs + 1) * sizeof(*s->inputs));
-    s->inputs[s->ninputs].key = xstrdup(key);
-    s->inputs[s->ninputs].kind = kind;
-    s->inputs[s->ninputs].changed_ms = changed;
-    s->ninputs++;
+    s->inputs[s->ninputs] = (struct dp_input){xstrdup(key), kind, changed, NULL};
+    return &s->inputs[s->ninputs++];
 }
 
 static struct dp_analysis *find_ci(const struct dp_project *p, const char *id)
@@ -567,9 +566,12 @@ static int classify(struct compiler *c, size_t i, const struct dp_table_ref *r, 
             key = xstrdup(info.label);
         else
             key = xasprintf("%s:%s.%s", dp_rel_kind_name(info.kind), schema, table);
-        add_input(s, key, info.kind, info.changed_ms);
+        struct dp_input *in = add_input(s, key, info.kind, info.changed_ms);
+        if (info.origin && !in->origin)
+            in->origin = xstrdup(info.origin);
         free(key);
         free(info.label);
+        free(info.origin);
     }
     free(schema);
     free(table);
@@ -991,7 +993,7 @@ static void step_clear(struct dp_step *s)
         free(s->sql_incremental);
         free(s->hash);
         for (size_t k = 0; k < s->ninputs; k++)
-            free(s->inputs[k].key);
+            free(s->inputs[k].key), free(s->inputs[k].origin);
         free(s->inputs);
         dp_binds_clear(&s->binds);
         dp_binds_clear(&s->binds_inc);

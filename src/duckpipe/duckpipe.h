@@ -159,6 +159,7 @@ struct dp_rel_info {
     enum dp_rel_kind kind;
     int64_t changed_ms; /* when its contents last changed (0: unknown) */
     char *label;        /* heap: how lineage names it ("source:sales.orders"), or NULL */
+    char *origin;       /* heap: the node it copies (a cache: "source:sales.orders"), or NULL */
 };
 
 struct dp_env {
@@ -196,6 +197,7 @@ struct dp_input {
     char *key;   /* "analysis:b", "source:sales.orders", "cache:orders", "table:main.t", "file:x.csv" */
     enum dp_rel_kind kind;
     int64_t changed_ms;
+    char *origin; /* what it is a copy of ("source:sales.orders"), or NULL */
 };
 
 /* Values bound to a statement's $1..$n, as text, and how each is bound. */

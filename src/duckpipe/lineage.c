@@ -196,12 +196,109 @@ static void bound_names(duckdb_connection conn, const struct dp_step *step, stru
     duckdb_destroy_prepare(&stmt);
 }
 
+/* One output column and what it is made of. */
+struct out_col {
+    char *name; /* as written, or NULL: from the bound names */
+    struct pd_strv srcs;
+};
+
+struct out_cols {
+    struct out_col *v;
+    size_t n;
+};
+
+static struct out_col *out_add(struct out_cols *oc, const char *name)
+{
+    oc->v = xrealloc(oc->v, (oc->n + 1) * sizeof(*oc->v));
+    oc->v[oc->n] = (struct out_col){name && *name ? xstrdup(name) : NULL, PD_STRV_INIT};
+    return &oc->v[oc->n++];
+}
+
+/* The columns of warehouse relation r, in order, into out (none when it is not one). */
+static void rel_columns(duckdb_connection conn, const struct rel *r, struct pd_strv *out)
+{
+    duckdb_prepared_statement stmt;
+    duckdb_result res;
+    if (!r->schema ||
+        duckdb_prepare(conn,
+                       "SELECT column_name FROM duckdb_columns() WHERE database_name = "
+                       "current_database() AND lower(schema_name) = lower($1) AND "
+                       "lower(table_name) = lower($2) ORDER BY column_index",
+                       &stmt) != DuckDBSuccess) {
+        if (r->schema)
+            duckdb_destroy_prepare(&stmt);
+        return;
+    }
+    duckdb_bind_varchar(stmt, 1, r->schema);
+    duckdb_bind_varchar(stmt, 2, r->table);
+    if (duckdb_execute_prepared(stmt, &res) == DuckDBSuccess) {
+        duckdb_data_chunk c;
+        while ((c = duckdb_fetch_chunk(res)) != NULL) {
+            for (idx_t i = 0; i < duckdb_data_chunk_get_size(c); i++) {
+                char *name = pd_chunk_text(c, 0, i);
+                if (name)
+                    pd_strv_push(out, name);
+                free(name);
+            }
+            duckdb_destroy_data_chunk(&c);
+        }
+    }
+    duckdb_destroy_result(&res);
+    duckdb_destroy_prepare(&stmt);
+}
+
+/* Whether name is in a STAR's EXCLUDE list. */
+static int excluded(json_t *star, const char *name)
+{
+    json_t *ex = json_object_get(star, "exclude_list");
+    for (size_t i = 0; i < json_array_size(ex); i++) {
+        json_t *item = json_array_get(ex, i);
+        const char *x = json_is_string(item) ? json_string_value(item) : NULL;
+        if (!x && json_is_object(item)) { /* newer DuckDB: a qualified name */
+            json_t *parts = json_object_get(item, "column_names");
+            x = json_string_value(json_array_get(parts, json_array_size(parts) - 1));
+            if (!x)
+                x = jstr(item, "name");
+        }
+        if (x && !strcasecmp(x, name))
+            return 1;
+    }
+    return 0;
+}
+
+/* A * (or t.*) as the real columns of each relation it covers; t.* for a subquery. */
+static void expand_star(json_t *star, const struct rels *rs, duckdb_connection conn,
+                        struct out_cols *oc)
+{
+    const char *rel = jstr(star, "relation_name");
+    for (size_t i = 0; i < rs->n; i++) {
+        struct pd_strv cols = PD_STRV_INIT;
+        if (*rel && strcasecmp(rs->v[i].alias, rel))
+            continue;
+        rel_columns(conn, &rs->v[i], &cols);
+        if (cols.n == 0) {
+            char *s = xasprintf("%s.*", rs->v[i].label);
+            pd_strv_push(&out_add(oc, NULL)->srcs, s);
+            free(s);
+        }
+        for (size_t k = 0; k < cols.n; k++) {
+            if (excluded(star, cols.v[k]))
+                continue;
+            char *s = xasprintf("%s.%s", rs->v[i].label, cols.v[k]);
+            pd_strv_push(&out_add(oc, cols.v[k])->srcs, s);
+            free(s);
+        }
+        pd_strv_clear(&cols);
+    }
+}
+
 int dp_column_lineage(const struct dp_step *step, const struct dp_env *env, struct pd_buf *out,
                       struct pd_err *err)
 {
     json_t *doc = dp_parse_json(env->conn, step->sql, err);
     struct pd_strv names = {0};
     struct rels rs = {0};
+    struct out_cols oc = {0};
 
     if (!doc)
         return err->code;
@@ -209,34 +306,42 @@ int dp_column_lineage(const struct dp_step *step, const struct dp_env *env, stru
     json_t *list = json_object_get(node, "select_list");
     collect_from(json_object_get(node, "from_table"), &rs);
     bound_names(env->conn, step, &names);
-    pd_buf_addc(out, '{');
     for (size_t i = 0; i < json_array_size(list); i++) {
         json_t *e = json_array_get(list, i);
-        struct pd_strv srcs = {0};
-        char fallback[32];
+        if (!strcmp(jstr(e, "class"), "STAR") && !json_is_true(json_object_get(e, "columns"))) {
+            expand_star(e, &rs, env->conn, &oc);
+            continue;
+        }
         const char *name = jstr(e, "alias");
         if (!*name && !strcmp(jstr(e, "class"), "COLUMN_REF")) {
             json_t *cn = json_object_get(e, "column_names");
             name = json_string_value(json_array_get(cn, json_array_size(cn) - 1));
         }
-        if (names.n == json_array_size(list) && names.v[i][0])
-            name = names.v[i];
-        if (!name || !*name) {
+        column_refs(e, &rs, env->conn, &out_add(&oc, name)->srcs);
+    }
+    pd_buf_addc(out, '{');
+    for (size_t i = 0; i < oc.n; i++) {
+        char fallback[32];
+        const char *name = oc.v[i].name;
+        if (names.n == oc.n && names.v[i][0])
+            name = names.v[i]; /* as DuckDB binds them: x_1 for a repeated x ... */
+        if (!name) {
             snprintf(fallback, sizeof(fallback), "column%zu", i + 1);
             name = fallback;
         }
-        column_refs(e, &rs, env->conn, &srcs);
         pd_buf_adds(out, i ? "," : "");
         pd_json_add_string(out, name, strlen(name));
         pd_buf_adds(out, ":[");
-        for (size_t k = 0; k < srcs.n; k++) {
+        for (size_t k = 0; k < oc.v[i].srcs.n; k++) {
             pd_buf_adds(out, k ? "," : "");
-            pd_json_add_string(out, srcs.v[k], strlen(srcs.v[k]));
+            pd_json_add_string(out, oc.v[i].srcs.v[k], strlen(oc.v[i].srcs.v[k]));
         }
         pd_buf_addc(out, ']');
-        pd_strv_clear(&srcs);
+        free(oc.v[i].name);
+        pd_strv_clear(&oc.v[i].srcs);
     }
     pd_buf_addc(out, '}');
+    free(oc.v);
     rels_clear(&rs);
     pd_strv_clear(&names);
     json_decref(doc);
@@ -276,6 +381,14 @@ static size_t node_index(struct graph *g, const char *key, const char *kind)
     pd_strv_push(&g->nodes, key);
     pd_strv_push(&g->kinds, kind);
     return g->nodes.n - 1;
+}
+
+static int edge_has(const struct graph *g, const char *from, const char *to)
+{
+    for (size_t i = 0; i < g->from.n; i++)
+        if (!strcmp(g->from.v[i], from) && !strcmp(g->to.v[i], to))
+            return 1;
+    return 0;
 }
 
 static const char *node_name(const char *key)
@@ -324,6 +437,14 @@ int dp_lineage(const struct dp_plan *plan, const struct dp_env *env, const char 
             node_index(&g, in->key, dp_rel_kind_name(in->kind));
             pd_strv_push(&g.from, in->key);
             pd_strv_push(&g.to, key);
+            if (in->origin) { /* a cached copy: back to the table it copies */
+                size_t before = g.nodes.n;
+                node_index(&g, in->origin, "source");
+                if (g.nodes.n > before || !edge_has(&g, in->origin, in->key)) {
+                    pd_strv_push(&g.from, in->origin);
+                    pd_strv_push(&g.to, in->key);
+                }
+            }
         }
         free(key);
     }

@@ -6,6 +6,7 @@
 #include "base/alloc.h"
 #include "base/duck.h"
 #include "base/hmap.h"
+#include "base/strv.h"
 #include "duckpipe/duckpipe.h"
 
 #include <stdint.h>
@@ -15,6 +16,8 @@
 struct pd_relations {
     struct pd_hmap sources;  /* lower-case source name -> 1 */
     struct pd_hmap cached;   /* lower-case local name -> int64_t* ms */
+    struct pd_hmap copies;   /* lower-case local name -> "source:SOURCE.TABLE" (in origins) */
+    struct pd_strv origins;
     struct pd_hmap ingested; /* lower-case schema.table -> int64_t* ms */
     int64_t **times; /* owned; the maps point at them */
     size_t ntimes, cap;
@@ -55,6 +58,33 @@ static void load_map(struct pd_relations *r, duckdb_connection conn, const char 
     duckdb_destroy_result(&res);
 }
 
+/* Which source table each cached copy copies. */
+static void load_copies(struct pd_relations *r, duckdb_connection conn)
+{
+    duckdb_result res;
+    if (duckdb_query(conn,
+                     "SELECT lower(local_name), 'source:' || source || '.' || source_table "
+                     "FROM _sources.cached_tables",
+                     &res) != DuckDBSuccess) {
+        duckdb_destroy_result(&res);
+        return;
+    }
+    duckdb_data_chunk chunk;
+    while ((chunk = duckdb_fetch_chunk(res)) != NULL) {
+        for (idx_t i = 0; i < duckdb_data_chunk_get_size(chunk); i++) {
+            char *key = pd_chunk_text(chunk, 0, i), *origin = pd_chunk_text(chunk, 1, i);
+            if (key && origin && !pd_hmap_has(&r->copies, key)) {
+                pd_strv_push(&r->origins, origin);
+                pd_hmap_put(&r->copies, key, r->origins.v[r->origins.n - 1]);
+            }
+            free(origin);
+            free(key);
+        }
+        duckdb_destroy_data_chunk(&chunk);
+    }
+    duckdb_destroy_result(&res);
+}
+
 struct pd_relations *pd_relations_load(duckdb_connection conn)
 {
     struct pd_relations *r = xcalloc(1, sizeof(*r));
@@ -63,6 +93,7 @@ struct pd_relations *pd_relations_load(duckdb_connection conn)
     load_map(r, conn,
              "SELECT lower(local_name), epoch_ms(cached_at)::VARCHAR FROM _sources.cached_tables",
              &r->cached, 1);
+    load_copies(r, conn);
     load_map(r, conn,
              "SELECT lower(CASE WHEN contains(target, '.') THEN target ELSE 'main.' || target END), "
              "max(epoch_ms(finished_at))::VARCHAR FROM _sources.ingest_runs WHERE status = 'ok' "
@@ -77,6 +108,8 @@ void pd_relations_free(struct pd_relations *r)
         return;
     pd_hmap_clear(&r->sources);
     pd_hmap_clear(&r->cached);
+    pd_hmap_clear(&r->copies);
+    pd_strv_clear(&r->origins);
     pd_hmap_clear(&r->ingested);
     for (size_t i = 0; i < r->ntimes; i++)
         free(r->times[i]);
@@ -89,8 +122,10 @@ int pd_relations_lookup(void *arg, const char *schema, const char *table, struct
     struct pd_relations *r = arg;
     int64_t *t;
     if (!strcmp(schema, "cache") && (t = pd_hmap_get(&r->cached, table)) != NULL) {
+        const char *origin = pd_hmap_get(&r->copies, table);
         info->kind = DP_REL_CACHE;
         info->changed_ms = *t;
+        info->origin = origin ? xstrdup(origin) : NULL;
         return 0;
     }
     if (pd_hmap_has(&r->sources, schema)) {

@@ -198,8 +198,10 @@ EOF
     [[ "$output" == "orders_sync: 20000 rows into raw.orders (merge)"*"watermark 20000" ]]
     pg_sql "insert into orders values (20001, 'north', 1.00, now())"
     run pd ingest merge.yaml --format json
-    [[ "$output" == *'"rows":1,'*'"watermark":"20001"'* ]]
-    grep -q "WHERE (\"id\" > '20000')" "$PG_DIR/server.log"
+    # the row at the mark is read again (a row that came with the same value must not be
+    # skipped) and merged by its key: 2 rows in, none twice
+    [[ "$output" == *'"rows":2,'*'"watermark":"20001"'* ]]
+    grep -q "WHERE ((\"id\" >= '20000' OR \"id\" IS NULL))" "$PG_DIR/server.log"
     [ "$(pd sql 'select count(*) from raw.orders' --format csv | tail -1)" = 20001 ]
     cat > two.yaml <<EOF
 recipes:
@@ -221,6 +223,88 @@ EOF
     run pd sql "select recipe, status, rows from _sources.ingest_runs order by started_at" --format csv
     [ "${lines[1]}" = "orders_sync,ok,20000" ]
     pg_sql "delete from orders where id = 20001"
+}
+
+@test "ingest: an append at the watermark loses no row and loads none twice; NULL marks; dry run" {
+    attach_pg
+    pg_sql "create table ev (id int, at timestamptz, v text);
+            insert into ev values (1, '2024-01-01 10:00+00', 'a'), (2, '2024-01-01 11:00+00', 'b'),
+                                  (3, NULL, 'no mark');
+            grant select on ev to app" >/dev/null
+    printf 'source: pg\ntable: ev\ntarget: raw.ev\nmode: append\nincremental: at\n' > ev.yaml
+    run pd ingest ev.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"ev: 3 rows into raw.ev (append)"*"watermark 2024-01-01 11:00:00+00"* ]]
+    [[ "$output" == *"warning: ev: 1 row with NULL in the incremental column: an append loads them on this first run only"* ]]
+    # a row arrives with exactly the stored mark, another later
+    pg_sql "insert into ev values (4, '2024-01-01 11:00+00', 'same mark'), (5, '2024-01-01 12:00+00', 'later')" >/dev/null
+    run pd ingest ev.yaml --dry-run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"ev: would load raw.ev (append) from watermark 2024-01-01 11:00:00+00"* ]]
+    [[ "$output" == *"reading: SELECT * FROM \"ev\" WHERE ((\"at\" >= '2024-01-01 11:00:00+00'))"* ]]
+    run pd ingest ev.yaml --dry-run --format json
+    [ "$(echo "$output" | jq -r .status)" = planned ]
+    [ "$(echo "$output" | jq -r .watermark)" = "2024-01-01 11:00:00+00" ]
+    [[ "$(echo "$output" | jq -r .remote_sql)" == *'>= '* ]]
+    run pd ingest ev.yaml
+    [[ "$output" == *"ev: 2 rows into raw.ev"* ]]
+    run pd ingest ev.yaml
+    [[ "$output" == *"ev: 0 rows into raw.ev"* ]]
+    run pd sql "select string_agg(id::varchar, ' ' order by id) from raw.ev" --format csv
+    [ "${lines[1]}" = "1 2 3 4 5" ]
+    # each run on record with its real times and the full target
+    run pd sql "select target, status, rows, finished_at >= started_at from _sources.ingest_runs where recipe = 'ev' order by started_at" --format csv
+    [ "${lines[1]}" = "raw.ev,ok,3,true" ] && [ "${lines[2]}" = "raw.ev,ok,2,true" ] && [ "${lines[3]}" = "raw.ev,ok,0,true" ]
+    # --help names every key a recipe may have
+    run pd ingest --help
+    for key in name source table query target mode merge_keys incremental where description; do
+        [[ "$output" == *"  $key: "* ]] || { echo "missing $key"; return 1; }
+    done
+}
+
+@test "ingest: a process killed half-way leaves its run recorded interrupted, the target as it was" {
+    pg_sql "create table slow as select g as id, md5(g::text) as t from generate_series(1, 2000000) g; grant select on slow to app" >/dev/null
+    attach_pg
+    printf 'source: pg\ntable: slow\ntarget: slow_copy\n' > slow.yaml
+    "$PD" ingest slow.yaml >/dev/null 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 200); do
+        [ "$(pg_sql "select count(*) from pg_stat_activity where query like 'COPY%slow%'")" != 0 ] && break
+        sleep 0.02
+    done
+    kill -9 "$pid"
+    wait "$pid" || true
+    run pd sql "select status, error from _sources.ingest_runs where recipe = 'slow'" --format csv
+    [[ "${lines[1]}" == "interrupted,the process running it ended before it finished"* ]]
+    run pd sql "select count(*) from information_schema.tables where table_name = 'slow_copy'" --format csv
+    [ "${lines[1]}" = 0 ]
+    pg_sql "drop table slow" >/dev/null
+}
+
+@test "cache: an expired copy warns, refreshes first or fails (cache.on_expired); lineage goes to its source" {
+    attach_pg
+    pd source cache pg orders --ttl 1s >/dev/null
+    sleep 1.2
+    run pd sql "select count(*) from cache.pg_orders" --format csv
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: cache.pg_orders expired "*" ago: these rows may be out of date (run: pluto-duck cache refresh pg_orders"* ]]
+    run pd -c cache.on_expired=error sql "select count(*) from cache.pg_orders"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cache.pg_orders expired "*"ago (run: pluto-duck cache refresh pg_orders"* ]]
+    pg_sql "insert into orders values (30000, 'north', 1.00, now())" >/dev/null
+    run pd -c cache.on_expired=refresh sql "select count(*) from cache.pg_orders" --format csv
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"cache.pg_orders had expired"*"copied again first (20001 rows)"* ]]
+    [[ "$output" == *$'
+20001'* ]]
+    pg_sql "delete from orders where id = 30000" >/dev/null
+    # lineage: analysis <- cache.pg_orders <- pg.orders; select * lists the real columns
+    pd analysis new from_cache --sql "select * exclude (amount) from cache.pg_orders" >/dev/null
+    run pd analysis lineage from_cache --format json
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq -c '[.edges[] | select(.to == "cache:cache.pg_orders") | .from]')" = '["source:pg.orders"]' ]
+    [ "$(echo "$output" | jq -c '.nodes[] | select(.id == "analysis:from_cache") | .columns | keys_unsorted')" = '["id","region","created_at"]' ]
+    [ "$(echo "$output" | jq -r '.nodes[] | select(.id == "analysis:from_cache") | .columns.region[0]')" = cache.pg_orders.region ]
 }
 
 @test "ingest: merge keys that repeat in the incoming data are refused; nothing is written" {
