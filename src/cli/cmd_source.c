@@ -70,6 +70,27 @@ static void print_report(const char *what, const char *name, const struct pd_att
         fprintf(cli_out, "  - %s.%s\n", name, rep->dropped.v[i]);
 }
 
+/* --option NAME=VALUE (repeatable) into config's "options", as text (the connector checks). */
+static int reader_options(const struct cli_args *a, json_t *config, struct pd_err *err)
+{
+    int n;
+    const char *const *all = cli_arg_all(a, "option", &n);
+    json_t *opts = n ? json_object() : NULL;
+    for (int i = 0; i < n; i++) {
+        const char *eq = strchr(all[i], '=');
+        if (!eq || eq == all[i]) {
+            json_decref(opts);
+            return pd_fail(err, PD_EUSAGE, "--option takes NAME=VALUE, got '%s'", all[i]);
+        }
+        char *name = xstrndup(all[i], (size_t)(eq - all[i]));
+        json_object_set_new(opts, name, json_string(eq + 1));
+        free(name);
+    }
+    if (opts)
+        json_object_set_new(config, "options", opts);
+    return 0;
+}
+
 static int do_attach(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 {
     struct pd_attach_req req = {0};
@@ -93,6 +114,11 @@ static int do_attach(struct cli_ctx *ctx, const struct cli_args *a, struct pd_er
         if (cli_arg(a, config_opts[i].opt))
             json_object_set_new(req.config, config_opts[i].key,
                                 json_string(cli_arg(a, config_opts[i].opt)));
+    if ((rc = reader_options(a, req.config, err)) != 0) {
+        json_decref(req.config);
+        free(password);
+        return rc;
+    }
     rc = pd_source_attach(ctx->sources, &req, &rep, err);
     if (rc == 0)
         print_report("attached", req.name, &rep);

@@ -74,6 +74,7 @@ static const struct cli_opt source_opts[] = {
     {"schema", 0, "SCHEMA", "attach: the remote schema to read (postgres: public)"},
     {"table", 0, "NAME", "attach: the table name for a single file or URL"},
     {"file-format", 0, "FMT", "attach: csv, parquet or json when the name does not tell"},
+    {"option", 'o', "NAME=VALUE", "attach (file, http): a reader option: header=true, delim=;, ignore_errors=true, union_by_name=true, columns={\"id\":\"INTEGER\"} ... (repeatable)"},
     {"password-stdin", 0, NULL, "attach: read the password (or token) from standard input"},
     {"password", 0, "PASSWORD", "attach: the password (visible to other users: prefer --password-stdin)"},
     {"description", 0, "TEXT", "attach: a note shown by source list"},

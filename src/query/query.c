@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/strv.h"
 #include "base/timeutil.h"
+#include "query/csv_error.h"
 #include "query/history.h"
 #include "query/sqlsplit.h"
 #include "warehouse/encode.h"
@@ -164,7 +165,10 @@ static int stop_error(struct pd_query *q, const char *duck_msg, struct pd_err *e
                        "sources.bad_values was set to or from text: run pluto-duck source "
                        "refresh NAME)",
                        duck_msg);
-    return pd_fail(err, PD_ESQL, "%s", duck_msg);
+    char *located = pd_csv_error_physical_line(duck_msg); /* the line an editor shows */
+    int rc = pd_fail(err, PD_ESQL, "%s", located ? located : duck_msg);
+    free(located);
+    return rc;
 }
 
 static int stopping(struct pd_query *q)

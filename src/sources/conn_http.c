@@ -9,6 +9,7 @@
  * token given with --password-stdin is sent as a bearer token.
  */
 #include "sources/connector.h"
+#include "sources/reader_options.h"
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -67,7 +68,7 @@ static int configure(json_t *config, char **secret, struct pd_err *err)
         return pd_fail(err, PD_EUSAGE, "an http source needs --url http(s)://...");
     if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
         return pd_fail(err, PD_EINVAL, "--url must start with http:// or https://");
-    return 0;
+    return pd_reader_options_configure(config, err);
 }
 
 /* Validators of the copy we hold (etag, last-modified), kept beside it. */
@@ -230,7 +231,8 @@ static int ht_tables(const struct pd_source *src, duckdb_connection conn, struct
     int rc;
 
     (void)conn;
-    rc = pd_file_reader(path, pd_cfg_str(src->config, "file_format"), &probe, err);
+    rc = pd_file_reader(path, pd_cfg_str(src->config, "file_format"),
+                        json_object_get(src->config, "options"), &probe, err);
     if (rc == 0)
         pd_strv_push(out, t);
     pd_buf_release(&probe);
@@ -244,7 +246,8 @@ static int ht_relation(const struct pd_source *src, const char *table, struct pd
 {
     char *t = table_of(src), *path = local_path(src);
     int rc = strcmp(t, table) == 0
-                 ? pd_file_reader(path, pd_cfg_str(src->config, "file_format"), sql, err)
+                 ? pd_file_reader(path, pd_cfg_str(src->config, "file_format"),
+                                  json_object_get(src->config, "options"), sql, err)
                  : pd_fail(err, PD_ENOTFOUND, "http source %s has no table %s", src->name, table);
     free(t);
     free(path);
@@ -254,7 +257,8 @@ static int ht_relation(const struct pd_source *src, const char *table, struct pd
 const struct pd_connector pd_conn_http = {
     .type = "http",
     .summary = "a CSV, Parquet or JSON file over http(s), cached locally",
-    .options = "--url URL [--table NAME] [--file-format csv|parquet|json] [--password-stdin: token]",
+    .options = "--url URL [--table NAME] [--file-format csv|parquet|json] [--option NAME=VALUE ...] "
+               "[--password-stdin: token]",
     .configure = configure,
     .load = ht_load,
     .tables = ht_tables,

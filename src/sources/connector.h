@@ -214,10 +214,14 @@ int pd_parse_datetime(const char *s, size_t len, int want_date, int64_t *out);
 
 /*
  * Append DuckDB's reader for a data file: read_csv('path'), read_parquet(...),
- * read_json(...). format: "csv", "parquet", "json", or NULL/"auto" to go by
- * the extension.
+ * read_json(...), with options (reader_options.h; may be NULL) as its named
+ * parameters. format: "csv", "parquet", "json", or NULL/"auto" to go by the
+ * extension. pd_files_reader reads several files or globs as one relation.
  */
-int pd_file_reader(const char *path, const char *format, struct pd_buf *sql, struct pd_err *err);
+int pd_file_reader(const char *path, const char *format, const json_t *options,
+                   struct pd_buf *sql, struct pd_err *err);
+int pd_files_reader(const struct pd_strv *paths, const char *format, const json_t *options,
+                    struct pd_buf *sql, struct pd_err *err);
 
 /* Check config's "path" names an existing file (the --path of type) and make it absolute. */
 int pd_cfg_existing_file(json_t *config, const char *type, const char *label, struct pd_err *err);

@@ -225,6 +225,86 @@ setup() {
     [ "$status" -eq 0 ]
 }
 
+@test "files: a glob or a directory of like files is one table named after the source" {
+    mkdir logs
+    printf 'id,name\n1,a\n2,b\n' > logs/day1.csv
+    printf 'id,name\n3,c\n' > logs/day2.csv
+    run pd source attach weblogs --type file --path 'logs/*.csv'
+    [ "$status" -eq 0 ]
+    [[ "$output" == "attached weblogs: 1 table" ]]
+    run pd sql "select count(*) from weblogs.weblogs" --format csv
+    [ "${lines[1]}" = 3 ]
+    run pd source attach logdir --type file --path logs
+    [[ "$output" == "attached logdir: 1 table" ]]
+    # a file added later is read too, compressed or not
+    printf 'id,name\n4,d\n' | gzip > logs/day3.csv.gz
+    pd source refresh logdir >/dev/null
+    run pd sql "select string_agg(name, '' order by id) from logdir.logdir" --format csv
+    [ "${lines[1]}" = abcd ]
+    # a glob mixing CSV and Parquet is refused, saying what it found
+    pd sql "copy (select 5 as id, 'e' as name) to 'logs/day4.parquet'"
+    run pd source attach mixed --type file --path 'logs/day*'
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"are not of one format (3 CSV, 1 Parquet, 0 JSON, 0 other)"*"such as *.csv"* ]]
+    run pd source list --format csv
+    [[ "$output" != *mixed* ]]
+}
+
+@test "files: reader options are checked and passed as values, never as SQL" {
+    printf 'id;name;day\n1;a;07/12/2026\n2;b;08/12/2026\noops;c;09/12/2026\n' > semi.csv
+    run pd source attach sc --type file --path semi.csv --option delim=';' --option header=true \
+        --option dateformat=%d/%m/%Y --option ignore_errors=true \
+        --option 'columns={"id": "INTEGER", "name": "VARCHAR", "day": "DATE"}'
+    [ "$status" -eq 0 ]
+    run pd sql "select id, name, day from sc.semi order by id" --format csv
+    output_is "id,name,day
+1,a,2026-12-07
+2,b,2026-12-08"
+    # union_by_name over files whose columns differ
+    mkdir parts
+    printf 'a,b\n1,2\n' > parts/p1.csv
+    printf 'b,c\n3,4\n' > parts/p2.csv
+    run pd source attach parts --type file --path 'parts/*.csv' -o union_by_name=true
+    [ "$status" -eq 0 ]
+    run pd sql "select count(*), count(a), count(c) from parts.parts" --format csv
+    [ "${lines[1]}" = "2,1,1" ]
+    # an inline recipe source takes them too
+    printf 'source: {type: file, path: semi.csv, options: {delim: ";", header: true, ignore_errors: true}}\ntable: semi\ntarget: semi_copy\n' > semi.yaml
+    run pd ingest semi.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"3 rows into main.semi_copy"* ]]
+    # refused: an unknown option, a value of the wrong type, an option the reader does not take
+    run pd source attach bad1 --type file --path semi.csv --option bogus=1
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"unknown reader option 'bogus' (the readers take: all_varchar,"* ]]
+    run pd source attach bad2 --type file --path semi.csv --option header=maybe
+    [[ "$output" == *"reader option header takes true or false"* ]]
+    run pd source attach bad3 --type file --path semi.csv --option skip=-1
+    [[ "$output" == *"reader option skip takes a whole number"* ]]
+    run pd source attach bad4 --type file --path semi.csv --option 'columns={"id": "INTEGER); drop table x; --"}'
+    [[ "$output" == *"reader option columns takes column names and DuckDB types"* ]]
+    run pd source attach bad5 --type file --path semi.csv --option binary_as_string=true
+    [[ "$output" == *"read_csv takes no option 'binary_as_string'"* ]]
+    run pd source attach bad6 --type file --path semi.csv --option noequals
+    [ "$status" -eq 2 ]
+    # an attempt at SQL in a value is a value: DuckDB refuses it as a delimiter
+    run pd source attach bad7 --type file --path semi.csv --option "delim=;') ; drop table x; --"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"delimiter option cannot exceed"* ]]
+    run pd source list --format csv
+    [[ "$output" != *bad* ]]
+}
+
+@test "files: a CSV error names the physical line when quoted fields span lines" {
+    { echo 'id,note'; for i in $(seq 1 50); do printf '%d,"two\nlines"\n' "$i"; done; echo 'x,end'; } > multi.csv
+    pd source attach multi --type file --path multi.csv -o 'columns={"id": "INTEGER", "note": "VARCHAR"}' -o header=true
+    run pd sql "select sum(id) from multi.multi"
+    [ "$status" -eq 1 ]
+    # record 52 (the header is 1) starts on line 102 of the file
+    [[ "$output" == *"CSV Error on Line: 102 (record 52, counting a quoted field across lines as one)"* ]]
+    [ "$(sed -n 102p multi.csv)" = "x,end" ]
+}
+
 @test "files: malformed CSV fails with the line number" {
     { echo 'a,b'; seq 1 25000 | sed 's/$/,x/'; echo '5,6,7'; echo '8,y'; } > bad.csv
     pd source attach bad --type file --path bad.csv
