@@ -65,13 +65,13 @@ const struct http_route srv_routes[] = {
      "Attach a database or files as a source (read live as schema NAME).",
      OBJ_REQ(STR("name", "the source's name (schema)") ","
              STR("type", "postgres, mysql, sqlite, duckdb, file or http") ","
-             ANYOBJ("config", "dsn, path, url, schema, table, file_format") ","
+             ANYOBJ("config", "dsn, path, url, schema, table, file_format, options (file and http: reader options by name)") ","
              STR("password", "stored in the secret store, never shown") ","
              STR("description", "a note"), "\"name\",\"type\""), "SourceAttached", 201},
     {HTTP_POST, V1 "/source/test", h_source_test, HTTP_BODY, "source", "test",
      "Try a source's settings without attaching it: {ok, tables} or {ok: false, message}.",
      OBJ_REQ(STR("type", "postgres, mysql, sqlite, duckdb, file or http") ","
-             ANYOBJ("config", "dsn, path, url, schema, table, file_format") ","
+             ANYOBJ("config", "dsn, path, url, schema, table, file_format, options (file and http: reader options by name)") ","
              STR("password", "used for this test only") "," STR("name", "for messages"),
              "\"type\""), "SourceTest", 200},
     {HTTP_POST, V1 "/source/{name}/refresh", h_source_refresh, 0, "source", "refresh",

@@ -158,7 +158,23 @@ test('sources: bad input is explained before sending; test connection; attach a 
   const n = server.pd('sql', '--format', 'csv', 'select count(*) from cache.pets_pets').trim().split('\n')[1];
   check(n === '2', 'the copy has both rows');
   await shot('sources-cached');
-});
+  // a CSV with ';' and a header, given reader options; a wrong one is the server's clear error
+  const csv = join(server.home, 'semi.csv');
+  writeFileSync(csv, 'id;name\n1;a\n2;b\n');
+  await page.goto(server.base + '/sources');
+  await page.getByRole('button', { name: 'Attach…' }).click();
+  await page.getByLabel('Type').selectOption('file');
+  await page.getByLabel(/^Name/).fill('semi_csv');
+  await page.getByRole('textbox', { name: /^File or glob/ }).fill(csv);
+  await page.getByLabel(/^Reader options/).fill('delim=;\nheader=maybe');
+  await page.getByRole('button', { name: 'Attach', exact: true }).click();
+  await page.getByText('reader option header takes true or false').waitFor();
+  await page.getByLabel(/^Reader options/).fill('delim=;\nheader=true');
+  await page.getByRole('button', { name: 'Attach', exact: true }).click();
+  await page.waitForURL('**/sources/semi_csv');
+  const rows = server.pd('sql', '--format', 'csv', 'select sum(id) from semi_csv.semi').trim().split('\n')[1];
+  check(rows === '3', 'the options were used: two rows with numeric ids');
+}, { allowConsole: [/status of 400/] });
 
 test('chat: ask offline, approve saving the answer as an analysis, open its lineage graph', async ({ page, server, shot }) => {
   await page.goto(server.base + '/chat');

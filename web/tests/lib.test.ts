@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSse } from '../src/lib/sse';
 import { chartData, ticks, toNumber } from '../src/lib/chartdata';
 import { layout, NODE_W } from '../src/lib/layout';
-import { checkAttach, checkDuration, checkName } from '../src/lib/validate';
+import { checkAttach, checkDuration, checkName, parseReaderOptions } from '../src/lib/validate';
 import { toCsv } from '../src/lib/csv';
 import { ExactNumber, parseExact } from '../src/lib/json';
 import { cellText } from '../src/grid';
@@ -137,5 +137,18 @@ describe('parseExact', () => {
     expect(() => parseExact('{"a":1,}')).toThrow(SyntaxError);
     expect(() => parseExact('[1] x')).toThrow(SyntaxError);
     expect(() => parseExact('"open')).toThrow(SyntaxError);
+  });
+});
+
+describe('parseReaderOptions', () => {
+  it('reads NAME=VALUE lines, keeping = and spaces inside values', () => {
+    expect(parseReaderOptions('header=true\n\n delim = ; \ncolumns={"a": "INTEGER"}')).toEqual({
+      options: { header: 'true', delim: ';', columns: '{"a": "INTEGER"}' },
+    });
+    expect(parseReaderOptions('')).toEqual({ options: {} });
+  });
+  it('says which line is not NAME=VALUE', () => {
+    expect(parseReaderOptions('header=true\nignore_errors').error).toBe('"ignore_errors" is not NAME=VALUE');
+    expect(parseReaderOptions('=x').error).toMatch(/not NAME=VALUE/);
   });
 });

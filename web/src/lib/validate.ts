@@ -51,3 +51,16 @@ export function checkAttach(name: string, type: SourceType, values: Record<strin
   if (type === 'postgres' && values.schema && !NAME_RE.test(values.schema)) errors.schema = 'a schema name: letters, digits or _';
   return errors;
 }
+
+/** Reader options typed one NAME=VALUE per line: the object sent, or what is wrong. */
+export function parseReaderOptions(text: string): { options: Record<string, string>; error?: string } {
+  const options: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) return { options, error: `"${line}" is not NAME=VALUE` };
+    options[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return { options };
+}

@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { del, get, post } from '../api';
 import { Grid } from '../grid';
-import { checkAttach, checkDuration, checkName, SOURCE_FIELDS, type SourceType } from '../lib/validate';
+import { checkAttach, checkDuration, checkName, parseReaderOptions, SOURCE_FIELDS, type SourceType } from '../lib/validate';
 import { linkProps, navigate } from '../router';
 import { Empty, ErrorBox, Modal, Spinner, useAsync, when } from '../ui';
 
@@ -22,11 +22,15 @@ function AttachForm({ onAttached }: { onAttached: (name: string) => void }) {
   const [busy, setBusy] = useState<'' | 'test' | 'attach'>('');
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const [error, setError] = useState<unknown>();
-  const errors = checkAttach(name, type, values);
+  const [options, setOptions] = useState('');
+  const takesOptions = type === 'file' || type === 'http';
+  const parsed = parseReaderOptions(options);
+  const errors: Record<string, string> = checkAttach(name, type, values);
+  if (takesOptions && parsed.error) errors.options = parsed.error;
   const fields = SOURCE_FIELDS[type];
 
   const body = () => {
-    const config: Record<string, string> = {};
+    const config: Record<string, unknown> = {};
     let password: string | undefined;
     for (const f of fields) {
       const v = (values[f.key] ?? '').trim();
@@ -34,6 +38,7 @@ function AttachForm({ onAttached }: { onAttached: (name: string) => void }) {
       if (f.secret) password = v;
       else config[f.key] = v;
     }
+    if (takesOptions && Object.keys(parsed.options).length) config.options = parsed.options;
     return { name, type, config, password };
   };
 
@@ -102,6 +107,21 @@ function AttachForm({ onAttached }: { onAttached: (name: string) => void }) {
       </label>
       {field('name', 'Name (its schema in the warehouse)', 'shop')}
       {fields.map((f) => field(f.key, f.label, f.hint, f.secret))}
+      {takesOptions && (
+        <label>
+          <span class="name">Reader options (one NAME=VALUE per line; checked by the server)</span>
+          <textarea
+            rows={3}
+            placeholder={'header=true\ndelim=;\nignore_errors=true'}
+            value={options}
+            aria-invalid={touched && !!errors.options}
+            onInput={(e) => setOptions((e.target as HTMLTextAreaElement).value)}
+            style={{ width: '100%', fontFamily: 'var(--mono, monospace)' }}
+          />
+          <div class="muted">For example: header, delim, dateformat, timestampformat, ignore_errors, union_by_name, compression, columns={'{"id": "INTEGER"}'}</div>
+          {touched && errors.options && <div class="field-error">{errors.options}</div>}
+        </label>
+      )}
       {result && <div class={result.ok ? 'notice' : 'error'} role="status">{result.text}</div>}
       <ErrorBox error={error} />
       <div class="row">
