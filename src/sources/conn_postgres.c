@@ -29,13 +29,13 @@ enum {
     OID_INT4 = 23, OID_TEXT = 25, OID_OID = 26, OID_JSON = 114, OID_FLOAT4 = 700,
     OID_FLOAT8 = 701, OID_BPCHAR = 1042, OID_VARCHAR = 1043, OID_DATE = 1082, OID_TIME = 1083,
     OID_TIMESTAMP = 1114, OID_TIMESTAMPTZ = 1184, OID_INTERVAL = 1186, OID_NUMERIC = 1700,
-    OID_UUID = 2950, OID_JSONB = 3802,
+    OID_UUID = 2950, OID_JSONB = 3802, OID_MONEY = 790,
 };
 
 /* How a field is decoded. */
 enum kind {
     K_BOOL, K_INT2, K_INT4, K_INT8, K_OID, K_FLOAT4, K_FLOAT8, K_NUMERIC, K_TEXT, K_JSONB,
-    K_BYTEA, K_DATE, K_TIME, K_TIMESTAMP, K_INTERVAL, K_UUID, K_ARRAY,
+    K_BYTEA, K_DATE, K_TIME, K_TIMESTAMP, K_INTERVAL, K_UUID, K_ARRAY, K_MONEY,
 };
 
 /* PostgreSQL counts days and microseconds from 2000-01-01, DuckDB from 1970-01-01. */
@@ -47,6 +47,7 @@ struct pd_remote {
     PGcancel *cancel;
     char *schema;
     char *label; /* "postgres source NAME" for messages */
+    int money_scale; /* digits of money's minor unit (-1: not asked yet) */
 };
 
 /*
@@ -180,6 +181,7 @@ static int pg_open(const struct pd_source *src, struct pd_remote **out, struct p
     keys[n] = NULL, vals[n] = NULL;
 
     r = xcalloc(1, sizeof(*r));
+    r->money_scale = -1;
     r->label = xasprintf("postgres source %s", src->name);
     r->schema = xstrdup(pd_cfg_str(src->config, "schema") ? pd_cfg_str(src->config, "schema")
                                                           : "public");
@@ -248,14 +250,20 @@ static int pg_list(struct pd_remote *r, struct pd_strv *out, struct pd_err *err)
     return 0;
 }
 
-/* The scalar kind and DuckDB type of a builtin OID; -1 when there is none. */
-static int scalar_kind(unsigned oid, int typmod, duckdb_logical_type *type, int *aux,
-                       struct pd_strv *warnings, const char *col, int *as_float)
+/*
+ * The scalar kind and DuckDB type of a builtin OID; -1 when there is none.
+ * hint: the type chosen for a numeric without precision from its values (see
+ * numeric_hints), or NULL; money_scale: the digits of a money's minor unit (-1:
+ * unknown). *as_text: read the column as its exact text instead.
+ */
+static int scalar_kind(unsigned oid, int typmod, const char *hint, int money_scale,
+                       duckdb_logical_type *type, int *aux, struct pd_strv *warnings,
+                       const char *col, int *as_text)
 {
     duckdb_type t;
     int k;
 
-    *as_float = 0;
+    *as_text = 0;
     *aux = 0;
     switch (oid) {
     case OID_BOOL: k = K_BOOL, t = DUCKDB_TYPE_BOOLEAN; break;
@@ -277,23 +285,37 @@ static int scalar_kind(unsigned oid, int typmod, duckdb_logical_type *type, int 
     case OID_UUID: k = K_UUID, t = DUCKDB_TYPE_UUID; break;
     case OID_NUMERIC: {
         int p = typmod >= 4 ? ((typmod - 4) >> 16) & 0xffff : -1;
-        int s = typmod >= 4 ? (typmod - 4) & 0xffff : -1;
+        int s = typmod >= 4 ? (typmod - 4) & 0xffff : -1, hs;
         if (s > 1000)
             s -= 2048; /* a negative scale is stored in 11 bits */
+        if (p < 0 && hint && sscanf(hint, "DECIMAL(38,%d)", &hs) == 1 && hs >= 0 && hs <= 38) {
+            p = 38; /* its values as they were when the source was attached or refreshed */
+            s = hs;
+        }
         if (p >= 1 && p <= 38 && s >= 0 && s <= p) {
             *aux = s;
             *type = duckdb_create_decimal_type((uint8_t)p, (uint8_t)s);
             return K_NUMERIC;
         }
-        if (p < 0)
-            pd_strv_pushf(warnings, "column %s: numeric without precision read as DOUBLE", col);
-        else
-            pd_strv_pushf(warnings, "column %s: numeric(%d,%d) does not fit DECIMAL; read as DOUBLE",
+        if (p < 0 && !hint)
+            pd_strv_pushf(warnings,
+                          "column %s: numeric without precision read as exact text (cast it "
+                          "to numeric(P,S) in the query for a DECIMAL)",
+                          col);
+        else if (p >= 0)
+            pd_strv_pushf(warnings,
+                          "column %s: numeric(%d,%d) does not fit DECIMAL; read as exact text",
                           col, p, s);
-        *as_float = 1;
-        k = K_FLOAT8, t = DUCKDB_TYPE_DOUBLE;
+        *as_text = 1;
+        k = K_TEXT, t = DUCKDB_TYPE_VARCHAR;
         break;
     }
+    case OID_MONEY:
+        if (money_scale < 0)
+            return -1;
+        *aux = money_scale;
+        *type = duckdb_create_decimal_type(19, (uint8_t)money_scale);
+        return K_MONEY;
     default:
         return -1;
     }
@@ -340,24 +362,30 @@ struct pgcol {
     const char *typname;
 };
 
-/* Add one column to rel: its DuckDB type, decoder and the expression the remote reads it with. */
-static void map_column(struct pd_relation *rel, const struct pgcol *c, int qualified)
+/*
+ * Add one column to rel: its DuckDB type, decoder and the expression the remote
+ * reads it with. money_scale: the digits of a money's minor unit (-1: unknown).
+ */
+static void map_column(struct pd_relation *rel, const struct pgcol *c, int qualified,
+                       int money_scale)
 {
     struct pd_buf expr = PD_BUF_INIT;
     duckdb_logical_type type = NULL;
     unsigned oid = c->typtype == 'd' && c->basetype ? c->basetype : c->oid;
-    int aux, as_float, k;
+    const char *hint = json_string_value(json_object_get(rel->type_hints, c->name));
+    int aux, as_text, k;
 
     if (qualified)
         pd_buf_adds(&expr, "q.");
     pd_remote_ident(&expr, c->name, '"');
     if (c->elem && c->typtype != 'd') {
         duckdb_logical_type et;
-        int ek = scalar_kind(c->elem, c->typmod, &et, &aux, &rel->warnings, c->name, &as_float);
+        int ek = scalar_kind(c->elem, c->typmod, NULL, money_scale, &et, &aux, &rel->warnings,
+                             c->name, &as_text);
         if (ek >= 0 && rel->bad_values == PD_BAD_TEXT) { /* any number of dimensions, as text */
             duckdb_destroy_logical_type(&et);
             ek = -1;
-        } else if (ek >= 0 && !as_float) {
+        } else if (ek >= 0 && !as_text) {
             type = duckdb_create_list_type(et);
             duckdb_destroy_logical_type(&et);
             int dims = c->ndims > 1 && c->ndims <= 6 ? c->ndims : 1;
@@ -380,8 +408,9 @@ static void map_column(struct pd_relation *rel, const struct pgcol *c, int quali
         pd_buf_release(&expr);
         return;
     }
-    k = c->typtype == 'e' ? -1 : scalar_kind(oid, c->typmod, &type, &aux, &rel->warnings, c->name,
-                                             &as_float);
+    k = c->typtype == 'e' ? -1
+                          : scalar_kind(oid, c->typmod, hint, money_scale, &type, &aux,
+                                        &rel->warnings, c->name, &as_text);
     if (k < 0) {
         if (c->typtype != 'e')
             pd_strv_pushf(&rel->warnings, "column %s: type %s read as VARCHAR (its text form)",
@@ -390,13 +419,102 @@ static void map_column(struct pd_relation *rel, const struct pgcol *c, int quali
         pd_relation_add(rel, c->name, duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR), K_TEXT, 0,
                         expr.ptr);
     } else {
-        if (as_float)
-            pd_buf_adds(&expr, "::float8");
-        pd_relation_add(rel, c->name, type, k, aux, as_float || qualified ? expr.ptr : NULL);
-        if (!as_float && !qualified)
+        if (as_text)
+            pd_buf_adds(&expr, "::text");
+        pd_relation_add(rel, c->name, type, k, aux, as_text || qualified ? expr.ptr : NULL);
+        if (!as_text && !qualified)
             rel->cols[rel->ncols - 1].push = push_of(oid, k);
     }
     pd_buf_release(&expr);
+}
+
+/* Whether a column is a numeric without precision (itself, not an array of them). */
+static int free_numeric(const struct pgcol *c)
+{
+    unsigned oid = c->typtype == 'd' && c->basetype ? c->basetype : c->oid;
+    return oid == OID_NUMERIC && c->typmod < 4 && !(c->elem && c->typtype != 'd');
+}
+
+/*
+ * The type each numeric without precision of table gets, from its values now:
+ * DECIMAL(38,S) with S the most decimal places any value has, when the largest
+ * value's digits fit beside them; else VARCHAR (the exact text). Added to
+ * rel->type_hints for the columns it has none for. One aggregate over the table.
+ */
+static int numeric_hints(struct pd_remote *r, const char *from, const struct pgcol *cols, int n,
+                         struct pd_relation *rel, struct pd_err *err)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    int any = 0;
+    PGresult *res;
+
+    pd_buf_adds(&sql, "SELECT ");
+    for (int i = 0; i < n; i++) {
+        if (!free_numeric(&cols[i]) || json_object_get(rel->type_hints, cols[i].name))
+            continue;
+        struct pd_buf id = PD_BUF_INIT;
+        pd_remote_ident(&id, cols[i].name, '"');
+        pd_buf_addf(&sql,
+                    "%smax(scale(%s)), max(length(trunc(abs(%s))::text)) FILTER (WHERE %s::text "
+                    "NOT IN ('NaN', 'Infinity', '-Infinity')), bool_or(%s::text IN ('NaN', "
+                    "'Infinity', '-Infinity'))",
+                    any++ ? ", " : "", id.ptr, id.ptr, id.ptr, id.ptr);
+        pd_buf_release(&id);
+    }
+    if (!any) {
+        pd_buf_release(&sql);
+        return 0;
+    }
+    pd_buf_addf(&sql, " FROM %s WHERE true", from);
+    res = query(r, sql.ptr, 0, NULL, "cannot read the scale of numeric columns", err);
+    pd_buf_release(&sql);
+    if (!res)
+        return err->code;
+    if (!rel->type_hints)
+        rel->type_hints = json_object();
+    for (int i = 0, f = 0; i < n; i++) {
+        if (!free_numeric(&cols[i]) || json_object_get(rel->type_hints, cols[i].name))
+            continue;
+        int scale = PQgetisnull(res, 0, f) ? 10 : atoi(PQgetvalue(res, 0, f)); /* no rows yet */
+        int digits = PQgetisnull(res, 0, f + 1) ? 1 : atoi(PQgetvalue(res, 0, f + 1));
+        int special = !PQgetisnull(res, 0, f + 2) && PQgetvalue(res, 0, f + 2)[0] == 't';
+        f += 3;
+        if (!special && scale <= 38 && digits + scale <= 38) {
+            json_object_set_new(rel->type_hints, cols[i].name, json_sprintf("DECIMAL(38,%d)", scale));
+            pd_strv_pushf(&rel->warnings,
+                          "column %s: numeric without precision read as DECIMAL(38,%d), the "
+                          "most decimal places its values have now (source refresh looks again)",
+                          cols[i].name, scale);
+        } else {
+            json_object_set_new(rel->type_hints, cols[i].name, json_string("VARCHAR"));
+            pd_strv_pushf(&rel->warnings,
+                          "column %s: numeric without precision read as exact text: %s",
+                          cols[i].name,
+                          special ? "it holds NaN or Infinity, which DECIMAL has not"
+                                  : "its values have more digits than DECIMAL holds");
+        }
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* The digits of money's minor unit on this server (lc_monetary), asked once per connection. */
+static int money_scale(struct pd_remote *r, const struct pgcol *cols, int n)
+{
+    struct pd_err ignored = PD_ERR_INIT;
+    PGresult *res;
+    int any = 0;
+
+    for (int i = 0; i < n; i++)
+        any |= cols[i].oid == OID_MONEY || (cols[i].typtype == 'd' && cols[i].basetype == OID_MONEY);
+    if (!any || r->money_scale >= 0)
+        return r->money_scale;
+    res = query(r, "SELECT scale('1'::money::numeric)", 0, NULL, "cannot read money's scale",
+                &ignored);
+    if (res && PQntuples(res) == 1)
+        r->money_scale = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return r->money_scale;
 }
 
 /* Fill the pg_type facts of cols[0..n) in one round trip. */
@@ -471,9 +589,11 @@ static int describe_table(struct pd_remote *r, const char *table, struct pd_rela
         cols[i].typmod = atoi(PQgetvalue(res, i, 2));
         cols[i].ndims = atoi(PQgetvalue(res, i, 3));
     }
-    if ((rc = resolve_types(r, cols, n, &types, err)) == 0) {
+    if ((rc = resolve_types(r, cols, n, &types, err)) == 0 &&
+        (rc = numeric_hints(r, from.ptr, cols, n, rel, err)) == 0) {
+        int ms = money_scale(r, cols, n);
         for (int i = 0; i < n; i++)
-            map_column(rel, &cols[i], 0);
+            map_column(rel, &cols[i], 0, ms);
         rel->from = pd_buf_detach(&from, NULL);
     }
     free(cols);
@@ -514,8 +634,9 @@ static int describe_query(struct pd_remote *r, const char *sql, struct pd_relati
                              cols[i].name);
     }
     if (rc == 0 && n > 0 && (rc = resolve_types(r, cols, n, &types, err)) == 0) {
+        int ms = money_scale(r, cols, n);
         for (int i = 0; i < n; i++)
-            map_column(rel, &cols[i], 1);
+            map_column(rel, &cols[i], 1, ms);
     }
     if (rc == 0)
         rel->from = xasprintf("(%s) AS q", sql);
@@ -615,33 +736,49 @@ static int pg_scan(struct pd_remote *r, const struct pd_relation *rel, const str
     return 0;
 }
 
-/* Scaled integer of a binary numeric (base-10000 digits) for DECIMAL(_, scale). */
+/*
+ * Scaled integer of a binary numeric (base-10000 digits) for DECIMAL(38, scale)
+ * or narrower: -1 for NaN and the infinities, -2 for a value with more decimal
+ * places than scale or more than 38 digits (never rounded, never cut).
+ */
 static int numeric_value(const char *p, int32_t len, int scale, __int128 *out)
 {
     int16_t ndigits, weight;
-    uint16_t sign;
-    __int128 acc = 0;
+    uint16_t sign, dscale;
+    __int128 acc = 0, limit = 1;
 
     if (len < 8)
         return -1;
     ndigits = (int16_t)be16(p);
     weight = (int16_t)be16(p + 2);
     sign = be16(p + 4);
+    dscale = be16(p + 6);
     if (sign == 0xC000 || sign == 0xD000 || sign == 0xF000 || len < 8 + 2 * ndigits)
         return -1; /* NaN, +-Infinity */
+    for (int k = 0; k < 38; k++)
+        limit *= 10;
     for (int i = 0; i < ndigits; i++) {
         int d = be16(p + 8 + 2 * i), exp10 = 4 * (weight - i) + scale;
         __int128 f = 1;
+        if (d == 0)
+            continue;
+        if (exp10 >= 38)
+            return -2;
         if (exp10 >= 0) {
             for (int k = 0; k < exp10; k++)
                 f *= 10;
             acc += d * f;
-        } else if (exp10 > -4) {
-            for (int k = 0; k < -exp10; k++)
+            if (acc >= limit)
+                return -2;
+        } else {
+            for (int k = 0; k < -exp10 && k < 4; k++)
                 f *= 10;
+            if (exp10 <= -4 || d % f != 0)
+                return -2; /* digits past the scale */
             acc += d / f;
         }
     }
+    (void)dscale; /* trailing zeros past the scale are no loss */
     *out = sign == 0x4000 ? -acc : acc;
     return 0;
 }
@@ -765,12 +902,18 @@ static int put(int kind, int aux, duckdb_vector v, idx_t row, const char *p, int
     }
     case K_NUMERIC: {
         __int128 x;
-        if (numeric_value(p, len, aux, &x) != 0)
-            pd_vec_null(v, row); /* NaN has no DECIMAL */
-        else
-            put_decimal(v, row, x);
+        int r = numeric_value(p, len, aux, &x);
+        if (r == -1)
+            return pd_fail(err, PD_EINVAL, "column %s: NaN or Infinity has no DECIMAL", col), 1;
+        if (r == -2)
+            return pd_fail(err, PD_EINVAL,
+                           "column %s: a value with more digits than DECIMAL(38,%d) holds (run "
+                           "pluto-duck source refresh to fit the column to its values again)",
+                           col, aux), 1;
+        put_decimal(v, row, x);
         return 0;
     }
+    case K_MONEY: put_decimal(v, row, (__int128)(int64_t)be64(p)); return 0; /* in cents */
     case K_TEXT: case K_BYTEA: pd_vec_str(v, row, p, (size_t)len); return 0;
     case K_JSONB: pd_vec_str(v, row, p + 1, (size_t)(len - 1)); return 0; /* version byte */
     case K_DATE: {
@@ -977,6 +1120,7 @@ const struct pd_connector pd_conn_postgres = {
     .password_env = "PGPASSWORD",
     .configure = configure,
     .dialect = PD_DIALECT_POSTGRES,
+    .types_from_values = 1,
     .query_function = "postgres_query",
     .open = pg_open,
     .list_tables = pg_list,

@@ -86,6 +86,10 @@ struct pd_relation {
        may not fit the type it declares is described as VARCHAR and read as text. */
     enum pd_bad_values bad_values;
     int64_t *bad; /* per column: values read as NULL because they did not fit (or NULL) */
+    /* Set before describe (owned; may be NULL): {column: DuckDB type} for columns whose
+       type comes from their values (a PostgreSQL numeric without precision), as chosen
+       when the source was attached; describe adds the ones it had to choose itself. */
+    json_t *type_hints;
 };
 
 void pd_relation_add(struct pd_relation *rel, const char *name, duckdb_logical_type type, int kind,
@@ -142,6 +146,8 @@ struct pd_connector {
     const char *options; /* attach options it uses, for --help */
     char quote;          /* how the remote quotes identifiers: '"' (when 0) or '`' */
     enum pd_dialect dialect; /* how it writes pushed filters' literals; NONE: push nothing */
+    int types_from_values;   /* describe may choose a column's type from its values (type_hints):
+                                attach and refresh keep the choices in the views */
     const char *password_env; /* the client's own password variable (PGPASSWORD), or NULL */
 
     /* Check and complete the attach options in config (move a password into *secret). */

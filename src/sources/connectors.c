@@ -78,6 +78,7 @@ void pd_relation_clear(struct pd_relation *rel)
     free(rel->from);
     pd_strv_clear(&rel->warnings);
     free(rel->bad);
+    json_decref(rel->type_hints);
     memset(rel, 0, sizeof(*rel));
     rel->bad_values = policy;
 }

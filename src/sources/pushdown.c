@@ -39,6 +39,7 @@ struct target {
     char *table;        /* the view's (the remote table's) name, as the catalog spells it */
     const char *binding; /* the name columns are qualified with (alias or table) */
     json_t *columns;    /* {lower-case name: [name, DuckDB type]} */
+    char *types;        /* the view's own types := argument (pd_relation.type_hints), or NULL */
     json_t *filters;    /* remote_filter.h items */
 };
 
@@ -240,6 +241,41 @@ static json_t *live_view(struct rewrite *rw, const char *catalog, const char *sc
     return cols;
 }
 
+/*
+ * The types := argument of the scan live view schema.table is made of (the types
+ * its attach chose from the values), so that the scan replacing it reads the same.
+ */
+static char *view_types(struct rewrite *rw, const char *schema, const char *table)
+{
+    struct pd_err err = PD_ERR_INIT;
+    const char *vals[] = {schema, table};
+    int rc;
+    char *sql = pd_query_value_params(
+        rw->conn,
+        "SELECT sql FROM duckdb_views() WHERE database_name = current_database() AND "
+        "lower(schema_name) = lower($1) AND view_name = $2",
+        vals, 2, &rc, &err);
+    char *types = NULL, *select = sql ? strstr(sql, " AS SELECT ") : NULL;
+    json_t *tree;
+
+    if (select && strstr(select, "types")) {
+        select[strcspn(select, ";")] = '\0';
+        if ((tree = pd_sqltree_parse(rw->conn, select + 4)) != NULL) {
+            json_t *node = json_object_get(json_array_get(json_object_get(tree, "statements"), 0),
+                                           "node");
+            json_t *args = json_object_get(
+                json_object_get(json_object_get(node, "from_table"), "function"), "children");
+            for (size_t i = 0; i < json_array_size(args); i++)
+                if (is(json_array_get(args, i), "alias", "types"))
+                    types = xstrdup(str(json_object_get(json_array_get(args, i), "value"),
+                                        "value"));
+            json_decref(tree);
+        }
+    }
+    free(sql);
+    return types;
+}
+
 /* --- the rewrite ------------------------------------------------------------------------ */
 
 /* Note every "schema.table" a column reference of three or more parts names. */
@@ -271,6 +307,7 @@ static void target_free(struct target *t)
 {
     free(t->source);
     free(t->table);
+    free(t->types);
     json_decref(t->columns);
     json_decref(t->filters);
 }
@@ -305,6 +342,7 @@ static void collect_targets(struct rewrite *rw, json_t *ref, struct target **ts,
     t.columns = live_view(rw, str(ref, "catalog_name"), schema, table, &t.source, &t.table);
     if (!t.columns)
         return;
+    t.types = view_types(rw, schema, t.table);
     t.ref = ref;
     t.binding = *str(ref, "alias") ? str(ref, "alias") : table;
     t.filters = json_array();
@@ -492,6 +530,11 @@ static void replace_with_scan(struct target *t, int64_t limit)
 
     json_array_append_new(args, constant_text(t->source));
     json_array_append_new(args, constant_text(t->table));
+    if (t->types) {
+        json_t *types = constant_text(t->types);
+        json_object_set_new(types, "alias", json_string("types"));
+        json_array_append_new(args, types);
+    }
     if (json_array_size(t->filters)) {
         pushdown = constant_text(spec);
         json_object_set_new(pushdown, "alias", json_string("pushdown"));

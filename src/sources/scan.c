@@ -2,6 +2,7 @@
  * scan.c - remote sources as DuckDB table functions.
  *
  *   pd_source_scan('sales', 'orders' [, filter := 'remote SQL'])   what the views read
+ *                  [, types := '{"col": "DECIMAL(38,2)"}']         ... with types from values
  *                  [, pushdown := 'filters', row_limit := n]       ... a rewritten query reads
  *   postgres_query('sales', 'select ...')                          pass-through, one per engine
  *
@@ -200,6 +201,11 @@ static void scan_bind(duckdb_bind_info info)
     b->label = fn->engine ? xasprintf("%s: %s", name, fn->engine->query_function)
                           : xasprintf("%s.%s", name, target);
     b->rel.bad_values = b->src.bad_values;
+    if (!fn->engine) { /* the types a view was made with (pd_relation.type_hints) */
+        char *types = value_text(duckdb_bind_get_named_parameter(info, "types"));
+        b->rel.type_hints = types ? json_loads(types, 0, NULL) : NULL;
+        free(types);
+    }
     if (b->src.ops->describe(b->remote, fn->engine ? NULL : target, fn->engine ? target : NULL,
                              &b->rel, &err) != 0)
         goto fail;
@@ -313,6 +319,7 @@ static int register_one(duckdb_connection conn, const char *name, struct scan_fn
         duckdb_logical_type big = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
         duckdb_table_function_add_named_parameter(tf, "filter", text);
         duckdb_table_function_add_named_parameter(tf, "pushdown", text);
+        duckdb_table_function_add_named_parameter(tf, "types", text);
         duckdb_table_function_add_named_parameter(tf, "row_limit", big);
         duckdb_destroy_logical_type(&big);
     }

@@ -342,9 +342,41 @@ static void collect_warnings(struct pd_sources *S, const char *source, struct pd
     pthread_mutex_unlock(&S->mu);
 }
 
-/* SQL creating schema name and a view per table (inside the caller's transaction). */
+/*
+ * The types a remote's describe chose from the values of each table (a
+ * PostgreSQL numeric without precision): {table: {column: type}} into *out, or
+ * NULL when the connector chooses none. Describes every table once.
+ */
+static int value_types(const struct pd_source *src, const struct pd_strv *tables, json_t **out,
+                       struct pd_strv *warnings, struct pd_err *err)
+{
+    struct pd_remote *r;
+    int rc;
+
+    *out = NULL;
+    if (!src->ops->types_from_values || (rc = src->ops->open(src, &r, err)) != 0)
+        return src->ops->types_from_values ? err->code : 0;
+    *out = json_object();
+    for (size_t i = 0; rc == 0 && i < tables->n; i++) {
+        struct pd_relation rel = {.bad_values = src->bad_values};
+        rc = src->ops->describe(r, tables->v[i], NULL, &rel, err);
+        if (rc == 0 && json_object_size(rel.type_hints)) {
+            json_object_set(*out, tables->v[i], rel.type_hints);
+            for (size_t k = 0; k < rel.warnings.n; k++) /* what the choice was, once */
+                if (strstr(rel.warnings.v[k], "numeric without precision read as"))
+                    pd_strv_pushf(warnings, "%s.%s: %s", src->name, tables->v[i],
+                                  rel.warnings.v[k]);
+        }
+        pd_relation_clear(&rel);
+    }
+    src->ops->close(r);
+    return rc;
+}
+
+/* SQL creating schema name and a view per table (inside the caller's transaction); hints:
+   value_types's choices, passed to the scan as types. */
 static int build_views_sql(const struct pd_source *src, const struct pd_strv *tables,
-                           struct pd_buf *sql, struct pd_err *err)
+                           const json_t *hints, struct pd_buf *sql, struct pd_err *err)
 {
     pd_buf_adds(sql, "CREATE SCHEMA ");
     pd_sql_ident(sql, src->name);
@@ -359,10 +391,17 @@ static int build_views_sql(const struct pd_source *src, const struct pd_strv *ta
             if (src->ops->relation(src, tables->v[i], sql, err) != 0)
                 return err->code;
         } else {
+            json_t *types = json_object_get(hints, tables->v[i]);
             pd_buf_adds(sql, "pd_source_scan(");
             pd_sql_literal(sql, src->name);
             pd_buf_adds(sql, ", ");
             pd_sql_literal(sql, tables->v[i]);
+            if (types) {
+                char *text = json_dumps(types, JSON_COMPACT | JSON_SORT_KEYS);
+                pd_buf_adds(sql, ", types := ");
+                pd_sql_literal(sql, text);
+                free(text);
+            }
             pd_buf_addc(sql, ')');
         }
         pd_buf_adds(sql, ";\n");
@@ -513,6 +552,7 @@ static int attach_one(struct pd_sources *S, const struct pd_attach_req *req,
     struct pd_source src = {0};
     struct pd_buf sql = PD_BUF_INIT;
     duckdb_connection conn;
+    json_t *hints = NULL;
     char *secret = NULL, *key = secret_key(req->name);
     int rc, loaded = 0, remembered = 0;
 
@@ -528,7 +568,8 @@ static int attach_one(struct pd_sources *S, const struct pd_attach_req *req,
         goto out;
     remember(S, &src); /* the views' binding looks the source up */
     remembered = 1;
-    if ((rc = build_views_sql(&src, &rep->tables, &sql, err)) != 0)
+    if ((rc = value_types(&src, &rep->tables, &hints, &rep->warnings, err)) != 0 ||
+        (rc = build_views_sql(&src, &rep->tables, hints, &sql, err)) != 0)
         goto out;
     registry_upsert_sql(&sql, &src, req->description);
     collect_warnings(S, src.name, &rep->warnings);
@@ -548,6 +589,7 @@ out:
     }
     pd_warehouse_release(S->wh, conn, rc == 0);
     pd_source_free(&src);
+    json_decref(hints);
     free(secret);
     free(key);
     pd_buf_release(&sql);
@@ -586,6 +628,7 @@ static int refresh_one(struct pd_sources *S, const char *name, struct pd_attach_
     struct pd_buf sql = PD_BUF_INIT;
     struct pd_strv before = PD_STRV_INIT;
     duckdb_connection conn;
+    json_t *hints = NULL;
     int rc;
 
     if ((rc = pd_sources_get(S, name, &src, err)) != 0)
@@ -613,7 +656,8 @@ static int refresh_one(struct pd_sources *S, const char *name, struct pd_attach_
     pd_buf_adds(&sql, "DROP SCHEMA IF EXISTS ");
     pd_sql_ident(&sql, name);
     pd_buf_adds(&sql, " CASCADE;\n");
-    if ((rc = build_views_sql(&src, &rep->tables, &sql, err)) != 0)
+    if ((rc = value_types(&src, &rep->tables, &hints, &rep->warnings, err)) != 0 ||
+        (rc = build_views_sql(&src, &rep->tables, hints, &sql, err)) != 0)
         goto out;
     pd_buf_adds(&sql, "UPDATE _sources.attached SET status = 'attached', error = NULL, "
                       "updated_at = now() WHERE name = ");
@@ -631,6 +675,7 @@ out:
     pd_warehouse_release(S->wh, conn, rc == 0);
 out_src:
     pd_strv_clear(&before);
+    json_decref(hints);
     pd_source_free(&src);
     pd_buf_release(&sql);
     return rc;

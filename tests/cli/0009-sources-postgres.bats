@@ -36,8 +36,8 @@ same_column() {
     run attach_pg
     [ "$status" -eq 0 ]
     [[ "$output" == *"attached pg: 5 tables"* ]]
-    [[ "$output" == *"column nfree: numeric without precision read as DOUBLE"* ]]
-    [[ "$output" == *"column nbig: numeric(50,2) does not fit DECIMAL; read as DOUBLE"* ]]
+    [[ "$output" == *"column nfree: numeric without precision read as exact text: it holds NaN or Infinity"* ]]
+    [[ "$output" == *"column nbig: numeric(50,2) does not fit DECIMAL; read as exact text"* ]]
     [[ "$output" == *"column tz: type time with time zone read as VARCHAR"* ]]
     [ "$(stat -c %a "$PLUTO_DUCK_HOME/secrets/source.pg")" = 600 ]
     [ "$(cat "$PLUTO_DUCK_HOME/secrets/source.pg")" = secret ]
@@ -58,8 +58,8 @@ same_column() {
         same_column "$c"
     done
     run pd sql "select f4, f8, nfree, b, tstz, iv, jb, \"by\", ai, \"at\", an from pg.types order by id" --format jsonl
-    [ "${lines[0]}" = '{"f4":1.5,"f8":3.141592653589793,"nfree":12.5,"b":true,"tstz":"2024-06-01 10:00:00+00","iv":"1 year 2 months 3 days 04:05:06.7","jb":"{\"b\": null}","by":"\\x00\\xFF\\x10","ai":[1,null,3],"at":["x","y z",null],"an":[1.25,null]}' ]
-    [ "${lines[1]}" = '{"f4":0,"f8":-1e+308,"nfree":-0.000001,"b":false,"tstz":"1969-12-31 23:59:59.999999+00","iv":"-3 days -00:00:01","jb":"[]","by":"","ai":[],"at":[],"an":[]}' ]
+    [ "${lines[0]}" = '{"f4":1.5,"f8":3.141592653589793,"nfree":"12.5","b":true,"tstz":"2024-06-01 10:00:00+00","iv":"1 year 2 months 3 days 04:05:06.7","jb":"{\"b\": null}","by":"\\x00\\xFF\\x10","ai":[1,null,3],"at":["x","y z",null],"an":[1.25,null]}' ]
+    [ "${lines[1]}" = '{"f4":0,"f8":-1e+308,"nfree":"-0.000001","b":false,"tstz":"1969-12-31 23:59:59.999999+00","iv":"-3 days -00:00:01","jb":"[]","by":"","ai":[],"at":[],"an":[]}' ]
     [ "${lines[2]}" = '{"f4":null,"f8":null,"nfree":null,"b":null,"tstz":null,"iv":null,"jb":null,"by":null,"ai":null,"at":null,"an":null}' ]
     [[ "${lines[3]}" == '{"f4":"NaN","f8":"Infinity","nfree":"NaN",'*'"tstz":"infinity",'* ]]
     run pd sql "select d, ts from pg.types where id = 4" --format csv
@@ -95,6 +95,36 @@ same_column() {
     [[ "$output" == *"warning: pg.grid: 1 value of column t could not be read"* ]]
     run pd sql "select sum(list_sum(flatten(g))) from pg.grid" --format csv
     [ "${lines[1]}" = 6 ]
+}
+
+@test "numbers exactly: numeric without precision as the DECIMAL its values need, money as DECIMAL" {
+    pg_sql "create table amounts (id int, n numeric, m money, huge numeric);
+            insert into amounts values (1, 1.5, 12.34, 1e40), (2, 0.125, -5, 2), (3, NULL, NULL, NULL);
+            grant select on amounts to app" >/dev/null
+    run attach_pg
+    [[ "$output" == *"pg.amounts: column n: numeric without precision read as DECIMAL(38,3), the most decimal places its values have now"* ]]
+    [[ "$output" == *"pg.amounts: column huge: numeric without precision read as exact text: its values have more digits"* ]]
+    run pd sql "select typeof(n), typeof(m), typeof(huge), sum(n), sum(m) from pg.amounts group by all" --format csv
+    [ "${lines[1]}" = '"DECIMAL(38,3)","DECIMAL(19,2)",VARCHAR,1.625,7.34' ]
+    run pd sql "select huge from pg.amounts where id = 1" --format csv
+    [ "${lines[1]}" = "$(pg_sql 'select huge::text from amounts where id = 1')" ]
+    # a value added later with more decimal places is never rounded: NULL and counted, until a refresh
+    pg_sql "insert into amounts values (4, 0.0001, 0, 0)" >/dev/null
+    run pd sql "select n is null from pg.amounts where id = 4" --format csv
+    [[ "$output" == *$'\ntrue'* ]]
+    [[ "$output" == *"warning: pg.amounts: 1 value of column n could not be read as its type"* ]]
+    pd source refresh pg >/dev/null 2>&1
+    run pd sql "select n, typeof(n) from pg.amounts where id = 4" --format csv
+    [ "${lines[1]}" = '0.0001,"DECIMAL(38,4)"' ]
+    # a pushed filter reads the view's types (no new look at the values)
+    run pd sql --explain-remote "select n from pg.amounts where n = 0.0001"
+    [[ "$output" == *'WHERE (("n" = 0.0001))'* ]]
+    # pass-through: exact text, with how to get a DECIMAL
+    run pd sql "select * from postgres_query('pg', 'select sum(n) as s from amounts')" --format csv
+    [ "${lines[1]}" = 1.6251 ]
+    run pd sql "select typeof(s) from postgres_query('pg', 'select sum(n) as s from amounts')" --format csv
+    [ "${lines[1]}" = VARCHAR ]
+    pg_sql "drop table amounts" >/dev/null
 }
 
 @test "live reads fetch only the projected columns; pass-through pushes the filter" {
