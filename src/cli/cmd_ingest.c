@@ -33,6 +33,12 @@ static void print_result(const struct cli_ctx *ctx, const struct pd_ingest_resul
             pd_buf_adds(&b, ",\"remote_sql\":");
             pd_json_add_nullable(&b, r->remote_sql);
         }
+        pd_buf_adds(&b, ",\"warnings\":[");
+        for (size_t i = 0; i < r->warnings.n; i++) {
+            pd_buf_adds(&b, i ? "," : "");
+            pd_json_add_string(&b, r->warnings.v[i], strlen(r->warnings.v[i]));
+        }
+        pd_buf_addc(&b, ']');
         pd_buf_adds(&b, "}\n");
         fputs(b.ptr, cli_out);
         pd_buf_release(&b);
@@ -67,6 +73,8 @@ int cmd_ingest(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err
             cli_progress_done();
         for (size_t k = 0; k < n; k++) {
             print_result(ctx, &res[k], o.dry_run);
+            for (size_t w = 0; w < res[k].warnings.n; w++)
+                cli_notice(NULL, res[k].warnings.v[w]);
             if (res[k].null_marks > 0)
                 fprintf(cli_err,
                         "warning: %s: %lld row%s with NULL in the incremental column: %s "

@@ -297,6 +297,12 @@ static int run_ingest(struct srv_job *job, void *arg, json_t **result, struct pd
                                 "mode", res[i].mode, "rows", (json_int_t)res[i].rows, "seconds",
                                 res[i].seconds, "watermark", res[i].watermark, "error",
                                 res[i].error);
+        json_t *warnings = json_array();
+        for (size_t w = 0; w < res[i].warnings.n; w++)
+            json_array_append_new(warnings, json_string(res[i].warnings.v[w]));
+        json_object_set_new(run, "warnings", warnings);
+        if (res[i].remote_sql) /* a dry run: what the source would be asked */
+            json_object_set_new(run, "remote_sql", json_string(res[i].remote_sql));
         json_array_append_new(runs, run);
         srv_job_emit(job, "recipe", json_deep_copy(run));
         if (res[i].error && rc == 0)

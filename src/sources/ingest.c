@@ -13,6 +13,8 @@
 #include "base/timeutil.h"
 #include "base/yaml.h"
 #include "sources/sources.h"
+#include "warehouse/interrupt.h"
+#include "warehouse/notices.h"
 #include "warehouse/warehouse.h"
 
 #include <stdlib.h>
@@ -539,6 +541,25 @@ static int recipe_source(struct pd_sources *S, const struct recipe *r, struct pd
     return rc;
 }
 
+/*
+ * What the source's read said (values read as NULL) into res->warnings; an inline
+ * source's generated name reads "inline source" there.
+ */
+static void take_warnings(duckdb_connection conn, const char *temp,
+                          struct pd_ingest_result *res)
+{
+    struct pd_strv said = PD_STRV_INIT;
+    size_t n = temp ? strlen(temp) : 0;
+    pd_notices_take(pd_connection_id(conn), &said);
+    for (size_t i = 0; i < said.n; i++) {
+        if (n && !strncmp(said.v[i], temp, n))
+            pd_strv_pushf(&res->warnings, "inline source%s", said.v[i] + n);
+        else
+            pd_strv_push(&res->warnings, said.v[i]);
+    }
+    pd_strv_clear(&said);
+}
+
 /* Whether the run's row was written (a failure before the load began wrote none). */
 static int started_recorded(duckdb_connection conn, const struct pd_ingest_result *res)
 {
@@ -592,6 +613,7 @@ static int run_recipe(struct pd_sources *S, struct recipe *r, const struct pd_in
     if ((rc = pd_exec(conn, "BEGIN TRANSACTION", err)) != 0)
         goto record;
     rc = run_body(conn, r, reader.ptr, &lo, res, err);
+    take_warnings(conn, temp, res);
     if (rc == 0) {
         res->seconds = pd_mono_s() - t0;
         run_finish(conn, res, "ok");
@@ -727,6 +749,7 @@ void pd_ingest_results_free(struct pd_ingest_result *r, size_t n)
         free(r[i].watermark);
         free(r[i].error);
         free(r[i].remote_sql);
+        pd_strv_clear(&r[i].warnings);
     }
     free(r);
 }

@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "base/strv.h"
 #include "sources/load.h"
 
 struct pd_err;
@@ -40,6 +41,7 @@ struct pd_ingest_result {
     char *remote_sql; /* dry run: what the source would be asked (remote SQL, or DuckDB's
                          for files), or NULL */
     int64_t null_marks; /* rows whose incremental column is NULL (first run) */
+    struct pd_strv warnings; /* what the read said (values read as NULL: sources.bad_values) */
 };
 
 struct pd_ingest_opts {

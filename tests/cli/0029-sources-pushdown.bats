@@ -210,6 +210,13 @@ same_answer() {
     # 'oops' is read as NULL here (counted), so IS NULL finds rows 2 and 3 only if it stays local
     run pd sql "select id from lite.t where n is null order by id" --format csv
     [ "${lines[1]}" = 2 ] && [ "${lines[2]}" = 3 ]
+    # an ingest says the same of the values it read as NULL
+    printf 'source: lite\ntable: t\ntarget: lite_copy\n' > lite.yaml
+    run pd ingest lite.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: lite.t: 1 value of column n could not be read as its type"* ]]
+    run pd ingest lite.yaml --format json
+    [ "$(echo "$output" | grep '^{' | jq 'any(.warnings[]; startswith("lite.t: 1 value of column n"))')" = true ]
     run pd -c log.level=debug sql "select id from lite.t where id = 1 limit 1"
     grep -q '"sql":"SELECT \\"id\\" FROM \\"t\\" WHERE ((\\"id\\" = 1)) LIMIT 1"' "$PLUTO_DUCK_HOME/logs/pluto-duck.log"
 }
