@@ -54,6 +54,11 @@ static const struct keydef keys[] = {
       "fails).",
       0},
      K_CHOICE, 0, 0},
+    {{"sources.scan_parts", "0", "a whole number from 0 to 8",
+      "Most parts a large PostgreSQL table is read in at once, each on a connection of its "
+      "own at one snapshot (0: as many as the machine has cores; 1: one read).",
+      0},
+     K_COUNT, 0, 8},
     {{"sources.pushdown", "true", "true or false",
       "Send a query's simple filters and LIMIT on live source tables to the remote, so that "
       "it sends only the rows needed (see them with `sql --explain-remote`).",

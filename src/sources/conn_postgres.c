@@ -234,6 +234,18 @@ static PGresult *query(struct pd_remote *r, const char *sql, int nparams, const 
     return res;
 }
 
+/* Run a statement with no rows (BEGIN, SET): 0, or err saying what failed. */
+static int command(struct pd_remote *r, const char *sql, const char *what, struct pd_err *err)
+{
+    PGresult *res = PQexec(r->conn, sql);
+    int rc = 0;
+
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = pd_fail(err, PD_EINVAL, "%s: %s: %s", r->label, what, pq_message(r->conn));
+    PQclear(res);
+    return rc;
+}
+
 static int pg_list(struct pd_remote *r, struct pd_strv *out, struct pd_err *err)
 {
     const char *params[] = {r->schema};
@@ -708,6 +720,68 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
+/*
+ * Pages per part of a parallel read: a table of fewer than two parts' worth (about
+ * 64 MB) is read in one, where starting more connections costs more than it saves.
+ */
+#define PART_PAGES 8192
+
+static int pg_split(struct pd_remote *r, const struct pd_relation *rel, int max_parts,
+                    struct pd_strv *parts, char **snapshot, struct pd_err *err)
+{
+    const char *params[1] = {rel->from};
+    PGresult *res;
+    long long pages;
+    int n;
+
+    *snapshot = NULL;
+    if (PQserverVersion(r->conn) < 140000 || max_parts < 2) /* TID range scans: 14 */
+        return 0;
+    res = query(r,
+                "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint FROM "
+                "pg_class c WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'm')",
+                1, params, "cannot read the table's size", err);
+    if (!res)
+        return err->code;
+    pages = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    n = (int)(pages / PART_PAGES < max_parts ? pages / PART_PAGES : max_parts);
+    if (n < 2)
+        return 0;
+    if (command(r, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "cannot start a snapshot",
+                err) != 0)
+        return err->code;
+    if (!(res = query(r, "SELECT pg_export_snapshot()", 0, NULL, "cannot export a snapshot",
+                      err)))
+        return err->code;
+    *snapshot = xstrdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    for (int i = 0; i < n; i++) { /* the first and last parts are open-ended: the table grows */
+        long long lo = pages * i / n, hi = pages * (i + 1) / n;
+        if (i == 0)
+            pd_strv_pushf(parts, "ctid < '(%lld,0)'::tid", hi);
+        else if (i == n - 1)
+            pd_strv_pushf(parts, "ctid >= '(%lld,0)'::tid", lo);
+        else
+            pd_strv_pushf(parts, "ctid >= '(%lld,0)'::tid AND ctid < '(%lld,0)'::tid", lo, hi);
+    }
+    return 0;
+}
+
+static int pg_join(struct pd_remote *part, const char *snapshot, struct pd_err *err)
+{
+    struct pd_buf sql = PD_BUF_INIT;
+    int rc;
+
+    if (strspn(snapshot, "0123456789ABCDEFabcdef-") != strlen(snapshot))
+        return pd_fail(err, PD_EINTERNAL, "%s: unexpected snapshot name", part->label);
+    pd_buf_addf(&sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+                      "SET TRANSACTION SNAPSHOT '%s'", snapshot); /* checked above */
+    rc = command(part, sql.ptr, "cannot read at the scan's snapshot", err);
+    pd_buf_release(&sql);
+    return rc;
+}
+
 static int pg_scan(struct pd_remote *r, const struct pd_relation *rel, const struct pd_scan_req *req,
                    struct pd_rscan **out, struct pd_err *err)
 {
@@ -1126,6 +1200,8 @@ const struct pd_connector pd_conn_postgres = {
     .list_tables = pg_list,
     .describe = pg_describe,
     .scan = pg_scan,
+    .split = pg_split,
+    .join = pg_join,
     .fetch = pg_fetch,
     .scan_close = pg_scan_close,
     .cancel = pg_cancel,

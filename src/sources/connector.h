@@ -43,6 +43,7 @@ struct pd_source {
     json_t *config;          /* type-specific settings; never a secret */
     char *secret;            /* password or token, or NULL */
     long connect_timeout_s;  /* sources.connect_timeout */
+    int scan_parts;          /* sources.scan_parts: most parts a large table is read in (0: cores) */
     enum pd_bad_values bad_values; /* sources.bad_values */
     char *home;              /* the data home (the HTTP cache lives under it) */
 };
@@ -168,6 +169,16 @@ struct pd_connector {
     void (*scan_close)(struct pd_rscan *s);
     /* Stop the remote statement; called from another thread while fetch blocks. */
     void (*cancel)(struct pd_remote *r);
+    /*
+     * Parallel reads of a table (optional). split: when the table is large enough to
+     * gain from it, at most max_parts conditions (remote SQL) that together select
+     * every row once, and a snapshot (heap) the parts read at: r holds it until it
+     * closes. 0 parts: read it in one. join: make part, a connection of its own, see
+     * that snapshot before it scans.
+     */
+    int (*split)(struct pd_remote *r, const struct pd_relation *rel, int max_parts,
+                 struct pd_strv *parts, char **snapshot, struct pd_err *err);
+    int (*join)(struct pd_remote *part, const char *snapshot, struct pd_err *err);
     /* Row count and size estimate from the remote's statistics (-1 when unknown). */
     int (*estimate)(struct pd_remote *r, const char *table, int64_t *rows, int64_t *bytes,
                     struct pd_err *err);

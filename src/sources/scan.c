@@ -30,6 +30,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct scan_fn {
     struct pd_sources *S;
@@ -43,26 +44,47 @@ struct bind_data {
     struct pd_relation rel;
     char *where;   /* remote SQL: the caller's filter and what was pushed, or NULL */
     int64_t limit; /* rows the remote may stop at (-1: all) */
+    int table_scan; /* a table (pd_source_scan), not a pass-through query */
     idx_t conn_id;
     uint64_t cancel_token; /* registered from open to close: a slow connect or describe stops too */
     int64_t rows;          /* read so far, for progress */
     int refs;              /* DuckDB's, and each scan's: a scan must close before the remote */
 };
 
+/*
+ * What a scan reads: one remote statement on the bind's connection, or, for a
+ * large table whose connector can split it, parts read in parallel on
+ * connections of their own, all at the snapshot the bind's connection exported.
+ */
 struct init_data {
     struct bind_data *b;
-    struct pd_rscan *scan;
-    char *sent; /* the remote statement, when filters or a limit were pushed into it */
+    struct pd_rscan *scan; /* one read; NULL when read in parts */
+    char *sent;            /* the remote statement, when filters or a limit were pushed into it */
     int done;
+    idx_t *cols;           /* the projection, for the parts */
+    idx_t ncols;
+    struct pd_strv parts;  /* each part's condition (remote SQL); none: one read */
+    char *snapshot;
+    int next_part;         /* the next part to claim (atomic) */
+    int parts_left;        /* parts not yet read to their end (atomic) */
+};
+
+/* One DuckDB thread's part of a read in parts (local init data). */
+struct part_reader {
+    struct init_data *d;
+    struct pd_remote *remote;
+    struct pd_rscan *scan;
+    char *sent;
+    uint64_t cancel_token;
 };
 
 /* err, with the remote statement named when the query's filters made part of it. */
-static const char *scan_error(const struct init_data *d, struct pd_err *err)
+static const char *scan_error(const char *sent, struct pd_err *err)
 {
-    if (d->sent) { /* it may be what the filters became that the remote refused */
+    if (sent) { /* it may be what the filters became that the remote refused */
         struct pd_err was = *err;
         pd_err_clear(err);
-        pd_fail(err, was.code, "%s (the remote was sent: %s)", was.msg, d->sent);
+        pd_fail(err, was.code, "%s (the remote was sent: %s)", was.msg, sent);
     }
     return err->msg;
 }
@@ -214,6 +236,7 @@ static void scan_bind(duckdb_bind_info info)
         pd_fail(&err, PD_EINVAL, "%s.%s has no columns DuckDB can read", name, target);
         goto fail;
     }
+    b->table_scan = !fn->engine;
     if (!fn->engine)
         bind_remote_filter(info, b);
     else
@@ -246,7 +269,26 @@ static void init_data_free(void *p)
     tell_bad_values(d->b); /* a scan cut short (LIMIT) ends here */
     bind_data_free(d->b);
     free(d->sent);
+    free(d->cols);
+    pd_strv_clear(&d->parts);
+    free(d->snapshot);
     free(d);
+}
+
+/* How many parts a large table may be read in: sources.scan_parts, else the cores (at most 8). */
+static int max_parts(const struct pd_source *src)
+{
+    long n = src->scan_parts > 0 ? src->scan_parts : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+/* Tell the statement's runner what the remote was sent (sql --explain-remote). */
+static void tell_sent(const struct bind_data *b, const char *sql)
+{
+    char *told = xasprintf("%s: %s", b->label, sql); /* "sales.orders: SELECT ..." */
+    pd_log(PD_LOG_DEBUG, "remote statement", "{s:s, s:s}", "source", b->label, "sql", sql);
+    pd_notice_add_kind(b->conn_id, PD_NOTICE_REMOTE_SQL, told);
+    free(told);
 }
 
 static void scan_init(duckdb_init_info info)
@@ -255,30 +297,123 @@ static void scan_init(duckdb_init_info info)
     struct init_data *d = xcalloc(1, sizeof(*d));
     struct pd_err err = PD_ERR_INIT;
     idx_t n = duckdb_init_get_column_count(info);
-    idx_t *cols = xcalloc(n ? n : 1, sizeof(*cols));
 
     d->b = b;
     __atomic_add_fetch(&b->refs, 1, __ATOMIC_ACQ_REL);
+    d->cols = xcalloc(n ? n : 1, sizeof(*d->cols));
+    d->ncols = n;
     for (idx_t i = 0; i < n; i++)
-        cols[i] = duckdb_init_get_column_index(info, i);
+        d->cols[i] = duckdb_init_get_column_index(info, i);
+    duckdb_init_set_init_data(info, d, init_data_free);
+    if (b->src.ops->split && b->table_scan && b->limit < 0) {
+        if (b->src.ops->split(b->remote, &b->rel, max_parts(&b->src), &d->parts, &d->snapshot, &err)) {
+            duckdb_init_set_error(info, err.msg);
+            return;
+        }
+        if (d->parts.n >= 2) {
+            d->parts_left = (int)d->parts.n;
+            duckdb_init_set_max_threads(info, d->parts.n);
+            return;
+        }
+    }
     duckdb_init_set_max_threads(info, 1);
-    struct pd_scan_req req = {cols, n, b->where, b->limit};
+    struct pd_scan_req req = {d->cols, n, b->where, b->limit};
     struct pd_buf sent = PD_BUF_INIT;
     pd_relation_select(&sent, &b->rel, &req, b->src.ops->quote ? b->src.ops->quote : '"');
-    pd_log(PD_LOG_DEBUG, "remote statement", "{s:s, s:s}", "source", b->label, "sql", sent.ptr);
     if (b->where || b->limit >= 0)
         d->sent = xstrdup(sent.ptr);
     if (b->src.ops->scan(b->remote, &b->rel, &req, &d->scan, &err) != 0) {
-        duckdb_init_set_error(info, scan_error(d, &err));
+        duckdb_init_set_error(info, scan_error(d->sent, &err));
         d->scan = NULL;
     } else {
-        char *told = xasprintf("%s: %s", b->label, sent.ptr); /* "sales.orders: SELECT ..." */
-        pd_notice_add_kind(b->conn_id, PD_NOTICE_REMOTE_SQL, told);
-        free(told);
+        tell_sent(b, sent.ptr);
     }
     pd_buf_release(&sent);
-    free(cols);
-    duckdb_init_set_init_data(info, d, init_data_free);
+}
+
+static void part_close(struct part_reader *p)
+{
+    if (!p->d)
+        return; /* never read */
+    const struct pd_connector *ops = p->d->b->src.ops;
+    if (p->cancel_token)
+        pd_cancel_unregister(p->cancel_token);
+    if (p->scan)
+        ops->scan_close(p->scan);
+    if (p->remote)
+        ops->close(p->remote);
+    free(p->sent);
+    p->cancel_token = 0;
+    p->scan = NULL;
+    p->remote = NULL;
+    p->sent = NULL;
+}
+
+static void part_reader_free(void *arg)
+{
+    struct part_reader *p = arg;
+    part_close(p);
+    free(p);
+}
+
+static void cancel_part(void *arg)
+{
+    struct part_reader *p = arg;
+    p->d->b->src.ops->cancel(p->remote);
+}
+
+/* A thread's reader of parts; it learns the scan it belongs to when it first reads. */
+static void scan_local_init(duckdb_init_info info)
+{
+    struct part_reader *p = xcalloc(1, sizeof(*p));
+    duckdb_init_set_init_data(info, p, part_reader_free);
+}
+
+/* Start reading part i on a connection of its own, at the scan's snapshot. */
+static int part_start(struct part_reader *p, size_t i, struct pd_err *err)
+{
+    struct init_data *d = p->d;
+    struct bind_data *b = d->b;
+    struct pd_buf where = PD_BUF_INIT, sent = PD_BUF_INIT;
+    int rc;
+
+    if (b->where)
+        pd_buf_addf(&where, "(%s) AND (%s)", b->where, d->parts.v[i]);
+    else
+        pd_buf_adds(&where, d->parts.v[i]);
+    struct pd_scan_req req = {d->cols, d->ncols, where.ptr, -1};
+    pd_relation_select(&sent, &b->rel, &req, b->src.ops->quote ? b->src.ops->quote : '"');
+    p->sent = pd_buf_detach(&sent, NULL);
+    if ((rc = b->src.ops->open(&b->src, &p->remote, err)) == 0) {
+        p->cancel_token = pd_cancel_register(b->conn_id, cancel_part, p, &b->rows);
+        if ((rc = b->src.ops->join(p->remote, d->snapshot, err)) == 0 &&
+            (rc = b->src.ops->scan(p->remote, &b->rel, &req, &p->scan, err)) == 0)
+            tell_sent(b, p->sent);
+    }
+    pd_buf_release(&where);
+    return rc;
+}
+
+/* The next rows of a read in parts: this thread's part, then the next unclaimed one. */
+static long part_fetch(struct part_reader *p, duckdb_data_chunk out, struct pd_err *err)
+{
+    struct init_data *d = p->d;
+
+    for (;;) {
+        if (!p->scan) {
+            int i = __atomic_fetch_add(&d->next_part, 1, __ATOMIC_ACQ_REL);
+            if (i >= (int)d->parts.n)
+                return 0;
+            if (part_start(p, (size_t)i, err) != 0)
+                return -1;
+        }
+        long n = d->b->src.ops->fetch(p->scan, out, err);
+        if (n != 0)
+            return n;
+        part_close(p);
+        if (__atomic_sub_fetch(&d->parts_left, 1, __ATOMIC_ACQ_REL) == 0)
+            tell_bad_values(d->b); /* the last part to end */
+    }
 }
 
 static void scan_chunk(duckdb_function_info info, duckdb_data_chunk out)
@@ -287,21 +422,31 @@ static void scan_chunk(duckdb_function_info info, duckdb_data_chunk out)
     struct pd_err err = PD_ERR_INIT;
     long n;
 
-    if (d->done || !d->scan) {
-        duckdb_data_chunk_set_size(out, 0);
-        return;
+    if (d->parts.n) {
+        struct part_reader *p = duckdb_function_get_local_init_data(info);
+        p->d = d;
+        n = part_fetch(p, out, &err);
+        if (n < 0) {
+            duckdb_function_set_error(info, scan_error(p->sent, &err));
+            return;
+        }
+    } else {
+        if (d->done || !d->scan) {
+            duckdb_data_chunk_set_size(out, 0);
+            return;
+        }
+        n = d->b->src.ops->fetch(d->scan, out, &err);
+        if (n < 0) {
+            duckdb_function_set_error(info, scan_error(d->sent, &err));
+            d->done = 1;
+            return;
+        }
+        if (n == 0) {
+            d->done = 1;
+            tell_bad_values(d->b);
+        }
     }
-    n = d->b->src.ops->fetch(d->scan, out, &err);
-    if (n < 0) {
-        duckdb_function_set_error(info, scan_error(d, &err));
-        d->done = 1;
-        return;
-    }
-    if (n == 0) {
-        d->done = 1;
-        tell_bad_values(d->b);
-    }
-    __atomic_store_n(&d->b->rows, d->b->rows + n, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&d->b->rows, n, __ATOMIC_RELAXED);
     duckdb_data_chunk_set_size(out, (idx_t)n);
 }
 
@@ -326,6 +471,7 @@ static int register_one(duckdb_connection conn, const char *name, struct scan_fn
     duckdb_table_function_set_extra_info(tf, fn, free);
     duckdb_table_function_set_bind(tf, scan_bind);
     duckdb_table_function_set_init(tf, scan_init);
+    duckdb_table_function_set_local_init(tf, scan_local_init);
     duckdb_table_function_set_function(tf, scan_chunk);
     duckdb_table_function_supports_projection_pushdown(tf, true);
     st = duckdb_register_table_function(conn, tf);

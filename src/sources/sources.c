@@ -33,6 +33,7 @@ struct pd_sources {
     struct pd_warehouse *wh;
     char *home;
     long connect_timeout_s;
+    int scan_parts; /* sources.scan_parts: 0 for the cores */
     enum pd_bad_values bad_values;
     int pushdown; /* sources.pushdown: queries' filters go to the remote */
     enum pd_on_expired on_expired; /* cache.on_expired */
@@ -66,6 +67,7 @@ static void source_copy(struct pd_source *dst, const struct pd_source *src)
     dst->config = json_deep_copy(src->config);
     dst->secret = src->secret ? xstrdup(src->secret) : NULL;
     dst->connect_timeout_s = src->connect_timeout_s;
+    dst->scan_parts = src->scan_parts;
     dst->bad_values = src->bad_values;
     dst->home = xstrdup(src->home);
 }
@@ -80,6 +82,15 @@ void pd_source_free(struct pd_source *src)
     }
     free(src->home);
     memset(src, 0, sizeof(*src));
+}
+
+/* What every source takes from the settings (sources.*) and the data home. */
+static void apply_settings(const struct pd_sources *S, struct pd_source *src)
+{
+    src->home = xstrdup(S->home);
+    src->connect_timeout_s = S->connect_timeout_s;
+    src->bad_values = S->bad_values;
+    src->scan_parts = S->scan_parts;
 }
 
 static struct pd_source *find_locked(struct pd_sources *S, const char *name)
@@ -166,9 +177,7 @@ static int source_init(struct pd_sources *S, struct pd_source *src, const char *
         return pd_fail(err, PD_EINTERNAL, "source %s: stored config is not JSON: %s", name,
                        jerr.text);
     src->name = xstrdup(name);
-    src->home = xstrdup(S->home);
-    src->connect_timeout_s = S->connect_timeout_s;
-    src->bad_values = S->bad_values;
+    apply_settings(S, src);
     key = secret_key(name);
     src->secret = pd_secret_get(S->home, key);
     free(key);
@@ -262,6 +271,7 @@ int pd_sources_open(struct pd_warehouse *wh, const struct pd_config *cfg, struct
     S->wh = wh;
     S->home = xstrdup(pd_config_home(cfg));
     S->connect_timeout_s = (long)(pd_config_seconds(cfg, "sources.connect_timeout") + 0.5);
+    S->scan_parts = (int)pd_config_int(cfg, "sources.scan_parts");
     if (S->connect_timeout_s < 1)
         S->connect_timeout_s = 1;
     {
@@ -505,8 +515,7 @@ static int reach(struct pd_sources *S, duckdb_connection conn, const struct pd_a
         return pd_fail(err, PD_EINVAL, "unknown source type '%s' (one of: %s)", req->type,
                        pd_connector_names());
     src->name = xstrdup(req->name);
-    src->home = xstrdup(S->home);
-    src->connect_timeout_s = S->connect_timeout_s;
+    apply_settings(S, src);
     src->config = json_deep_copy(req->config);
     if ((rc = src->ops->configure(src->config, &secret, err)) != 0) {
         free(secret);
@@ -845,8 +854,7 @@ int pd_sources_add_temporary(struct pd_sources *S, const char *type, json_t *con
         return pd_fail(err, PD_EINVAL, "unknown source type '%s' (one of: %s)", type,
                        pd_connector_names());
     src.name = xasprintf("__pd_inline_%d_%d", (int)getpid(), ++counter);
-    src.home = xstrdup(S->home);
-    src.connect_timeout_s = S->connect_timeout_s;
+    apply_settings(S, &src);
     src.config = json_deep_copy(config);
     if ((rc = src.ops->configure(src.config, &found, err)) == 0) {
         src.secret = secret ? xstrdup(secret) : found;
