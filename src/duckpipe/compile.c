@@ -30,7 +30,7 @@
 static const char *const reason_texts[] = {
     "never run", "SQL or parameters changed", "upstream rebuilt", "source refreshed",
     "live source", "forced", "last run failed", "fresh", "ephemeral (inlined into dependents)",
-    "upstream failed"};
+    "upstream failed", "upstream stale"};
 
 const char *dp_reason_text(enum dp_reason r)
 {
@@ -794,10 +794,17 @@ static void decide(struct dp_plan *plan, struct dp_step *s, int force)
         s->reason = DP_R_LAST_FAILED;
         return;
     }
-    for (size_t k = 0; k < s->nups; k++) {
+    for (size_t k = 0; k < s->nups; k++) { /* rebuilt since this one ran */
         const struct dp_step *u = &plan->steps[s->ups[k]];
-        if ((u->selected && u->run) || u->last_success_ms > s->last_success_ms) {
+        if (u->last_success_ms > s->last_success_ms) {
             s->reason = DP_R_UPSTREAM;
+            return;
+        }
+    }
+    for (size_t k = 0; k < s->nups; k++) { /* to be rebuilt first, in this run */
+        const struct dp_step *u = &plan->steps[s->ups[k]];
+        if (u->selected && u->run) {
+            s->reason = DP_R_UPSTREAM_STALE;
             return;
         }
     }

@@ -188,7 +188,7 @@ void dp_args_clear(struct dp_args *args);
 
 enum dp_reason {
     DP_R_NEVER_RUN, DP_R_CHANGED, DP_R_UPSTREAM, DP_R_SOURCE, DP_R_LIVE, DP_R_FORCED,
-    DP_R_LAST_FAILED, DP_R_FRESH, DP_R_EPHEMERAL, DP_R_UPSTREAM_FAILED
+    DP_R_LAST_FAILED, DP_R_FRESH, DP_R_EPHEMERAL, DP_R_UPSTREAM_FAILED, DP_R_UPSTREAM_STALE
 };
 
 const char *dp_reason_text(enum dp_reason r);

@@ -40,7 +40,7 @@ chain() {
     run pd analysis freshness
     [[ "${lines[1]}" == "a "*"fresh"* ]]
     [[ "${lines[2]}" == "b "*"stale   upstream rebuilt"* ]]
-    [[ "${lines[3]}" == "c "*"stale   upstream rebuilt"* ]]
+    [[ "${lines[3]}" == "c "*"stale   upstream stale"* ]]
     run pd analysis list --stale --format csv
     [ "${#lines[@]}" -eq 3 ]
     # a failing run never makes an analysis fresh

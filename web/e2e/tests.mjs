@@ -176,6 +176,38 @@ test('sources: bad input is explained before sending; test connection; attach a 
   check(rows === '3', 'the options were used: two rows with numeric ids');
 }, { allowConsole: [/status of 400/] });
 
+test('analyses: a never-run analysis says so; Run builds what it needs, step by step; badges and plan agree', async ({ page, server, shot }) => {
+  server.pd('analysis', 'new', 'daily', '--sql', 'select order_date, sum(amount) as revenue from orders group by 1', '--materialize', 'table');
+  server.pd('analysis', 'new', 'best_days', '--sql', "select * from {{ ref('daily') }} order by revenue desc limit 3", '--materialize', 'table');
+  await page.goto(server.base + '/analyses/best_days');
+  await page.getByText('Not run yet: run it').waitFor();
+  await shot('analysis-never-run');
+  // Run builds daily first (it has never run), then best_days, each step shown
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByText('completed', { exact: true }).waitFor();
+  const steps = page.getByRole('table', { name: 'steps' });
+  check(await steps.getByRole('row').count() === 3, 'two steps: daily, then best_days');
+  await steps.getByRole('cell', { name: 'daily', exact: true }).waitFor();
+  await steps.getByRole('cell', { name: 'never run' }).first().waitFor();
+  await page.getByRole('gridcell').first().waitFor(); // the rows are shown
+  check(!/stale/.test(server.pd('analysis', 'freshness')), 'every step fresh right after the run');
+  // daily's SQL changes: best_days is stale because its upstream is, and Run rebuilds both
+  server.pd('analysis', 'new', 'daily', '--replace', '--sql', 'select order_date, sum(amount) * 2 as revenue from orders group by 1', '--materialize', 'table');
+  await page.goto(server.base + '/analyses/best_days');
+  const badge = page.locator('h2 + .badge');
+  await badge.filter({ hasText: 'stale' }).waitFor();
+  check((await badge.getAttribute('title')) === 'upstream stale', 'the badge says why: its upstream is stale');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByText('completed', { exact: true }).waitFor();
+  check(await steps.getByRole('cell', { name: 'SQL or parameters changed' }).count() === 1, 'daily ran for its change');
+  check(await steps.getByRole('cell', { name: 'upstream stale' }).count() === 1, 'best_days ran after it');
+  // Run all again forces every step
+  await page.getByRole('button', { name: 'Run all again' }).click();
+  await steps.getByRole('cell', { name: 'forced' }).nth(1).waitFor(); // both steps forced
+  await page.getByText('completed', { exact: true }).waitFor();
+  await shot('analysis-run-all');
+});
+
 test('chat: ask offline, approve saving the answer as an analysis, open its lineage graph', async ({ page, server, shot }) => {
   await page.goto(server.base + '/chat');
   const ask = async (q) => {

@@ -29,7 +29,9 @@ function RunPanel({ id, onDone }: { id: string; onDone: () => void }) {
     setError(undefined);
     setState('running');
     try {
-      const job = await post(`/asset/analysis/${encodeURIComponent(id)}/execute`, full ? { full_refresh: true } : {});
+      // what the analysis needs runs first (as `analysis run +ID`); "run all again" forces every step
+      const body = full ? { upstream: true, force: true, full_refresh: true } : { upstream: true };
+      const job = await post(`/asset/analysis/${encodeURIComponent(id)}/execute`, body);
       streamEvents(`/jobs/${job.id}/events`, {
         onEvent: (e) => {
           const d = e.data ? parseExact(e.data) : {};
@@ -92,7 +94,12 @@ function Detail({ id, onChanged }: { id: string; onChanged: () => void }) {
   const a = useAsync<any>(() => get(`/asset/analysis/${encodeURIComponent(id)}`), [id]);
   const [version, setVersion] = useState(0);
   const history = useAsync<any[]>(() => get(`/asset/analysis/${encodeURIComponent(id)}/history`), [id, version]);
-  const data = useAsync<any>(() => get(`/asset/analysis/${encodeURIComponent(id)}/data?limit=200`), [id, version]);
+  // rows only once it has run: before that its upstream tables may not exist yet
+  const ran = !!a.data?.last_success_at;
+  const data = useAsync<any>(
+    () => (ran ? get(`/asset/analysis/${encodeURIComponent(id)}/data?limit=200`) : Promise.resolve(null)),
+    [id, version, ran],
+  );
   const graph = useAsync<any>(() => get('/asset/lineage-graph'), [id]);
   if (a.error) return <ErrorBox error={a.error} onRetry={a.reload} />;
   if (!a.data) return <Spinner />;
@@ -130,7 +137,9 @@ function Detail({ id, onChanged }: { id: string; onChanged: () => void }) {
         <LineageGraph nodes={graph.data.nodes} edges={graph.data.edges} selected={`analysis:${id}`} onOpen={openNode} />
       )}
       <h3>Data</h3>
-      {data.error ? (
+      {!ran ? (
+        <div class="notice" role="status">Not run yet: run it (with what it reads) to see its rows.</div>
+      ) : data.error ? (
         <div class="muted">{(data.error as Error).message}</div>
       ) : data.data ? (
         <Grid columns={data.data.columns} rows={data.data.rows} height={240} />
