@@ -70,22 +70,41 @@ test('sql: numbers of any width show every digit', async ({ page, server }) => {
     check(await page.getByRole('gridcell', { name: want, exact: true }).isVisible(), `a cell ${want}`);
 });
 
-test('sql: an error shows its message; cancel stops a long query', async ({ page, server }) => {
+test('sql: an error shows its message and where; cancel stops a long query, and is no error', async ({ page, server, shot }) => {
   await page.goto(server.base + '/sql');
-  await typeSql(page, 'select * from no_such_table');
+  await typeSql(page, 'select 1,\n  nonesuch_column + 1 from range(3)');
   await page.getByRole('button', { name: 'Run' }).click();
   await page.getByRole('alert').waitFor();
-  check((await page.getByRole('alert').textContent()).includes('no_such_table'), 'the server message');
+  const alert = page.getByRole('alert');
+  check((await alert.textContent()).includes('nonesuch_column'), 'the server message');
+  check(await alert.evaluate((e) => e.tagName === 'PRE'), "DuckDB's LINE and caret kept in a monospace block");
+  check((await page.locator('.cm-sql-error').textContent()) === 'nonesuch_column', 'the editor marks the place the error points at');
+  await shot('sql-error-caret');
   await typeSql(page, 'select count(*) from range(100000000000) t(a) where a % 7 = 3');
   await page.getByRole('button', { name: 'Run' }).click();
   await page.getByRole('button', { name: 'Cancel' }).waitFor({ state: 'visible' });
+  await page.getByText(/Running… .*\d+\.\d s/).waitFor(); // the time it has taken, while it runs
   await page.getByRole('button', { name: 'Cancel' }).click();
-  await page.getByRole('alert').filter({ hasText: /cancel/i }).waitFor({ timeout: 15000 });
+  await page.getByRole('status').filter({ hasText: 'Cancelled' }).waitFor({ timeout: 15000 });
+  check(await page.getByRole('alert').count() === 0, 'a cancel is not shown as an error');
   /* the server stopped it too: the long query's job ended cancelled, nothing still runs */
   const { jobs } = await (await fetch(server.base + '/api/v1/jobs')).json();
   check(!jobs.some((j) => j.status === 'running' || j.status === 'queued'), `no job still running: ${JSON.stringify(jobs)}`);
   check(jobs[0]?.kind === 'query' && jobs[0].status === 'cancelled', `the long query cancelled: ${JSON.stringify(jobs[0])}`);
 }, { allowConsole: [/status of 4\d\d/] });
+
+test('sql: a result survives leaving the screen; several statements say which result is shown', async ({ page, server }) => {
+  await page.goto(server.base + '/sql');
+  await typeSql(page, 'create or replace table t_multi as select 1 as a; select 41 + 1 as answer');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByTestId('result-status').filter({ hasText: 'the result of the last of 2 statements' }).waitFor();
+  await page.getByRole('gridcell', { name: '42', exact: true }).waitFor();
+  await page.getByRole('link', { name: 'Sources' }).click();
+  await page.waitForURL('**/sources');
+  await page.getByRole('link', { name: 'SQL' }).click();
+  await page.waitForURL('**/sql');
+  await page.getByRole('gridcell', { name: '42', exact: true }).waitFor(); // still there
+});
 
 test('sql: a 100k-row result scrolls without freezing the page', async ({ page, server, shot }) => {
   await page.goto(server.base + '/sql');

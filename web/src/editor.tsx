@@ -3,14 +3,59 @@
 // Ctrl/Cmd+Enter to run.
 
 import { useEffect, useRef } from 'preact/hooks';
-import { Compartment, EditorState } from '@codemirror/state';
-import { EditorView, keymap, lineNumbers, highlightActiveLine, placeholder as cmPlaceholder } from '@codemirror/view';
+import { Compartment, EditorState, StateEffect, StateField } from '@codemirror/state';
+import { Decoration, EditorView, keymap, lineNumbers, highlightActiveLine, placeholder as cmPlaceholder, type DecorationSet } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
-import { syntaxHighlighting, defaultHighlightStyle, bracketMatching } from '@codemirror/language';
+import { syntaxHighlighting, HighlightStyle, bracketMatching } from '@codemirror/language';
+import { tags } from '@lezer/highlight';
 import { autocompletion, completionKeymap } from '@codemirror/autocomplete';
 import { sql, PostgreSQL } from '@codemirror/lang-sql';
 
 export type SqlSchema = Record<string, string[]>;
+
+/** Highlighting by the page's theme (CSS variables), so dark mode keeps its contrast. */
+const themed = HighlightStyle.define([
+  { tag: tags.keyword, color: 'var(--hl-keyword)' },
+  { tag: [tags.string, tags.special(tags.string)], color: 'var(--hl-string)' },
+  { tag: [tags.number, tags.bool, tags.null], color: 'var(--hl-number)' },
+  { tag: [tags.comment, tags.lineComment, tags.blockComment], color: 'var(--hl-comment)', fontStyle: 'italic' },
+  { tag: [tags.typeName, tags.standard(tags.name), tags.special(tags.name)], color: 'var(--hl-name)' },
+  { tag: [tags.operator, tags.punctuation], color: 'var(--hl-operator)' },
+]);
+
+/** Where an error points: a range of the text, or null to clear it. */
+const setErrorMark = StateEffect.define<{ from: number; to: number } | null>();
+const errorMark = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    marks = marks.map(tr.changes);
+    for (const e of tr.effects)
+      if (e.is(setErrorMark))
+        marks = e.value ? Decoration.set([Decoration.mark({ class: 'cm-sql-error' }).range(e.value.from, e.value.to)]) : Decoration.none;
+    return tr.docChanged ? Decoration.none : marks;
+  },
+  provide: (f) => EditorView.decorations.from(f),
+});
+
+/**
+ * The offset in text that DuckDB's error message points at with its "LINE n: ..."
+ * and "^" lines (the shown line may be cut short with "..."), or -1.
+ */
+export function errorOffset(text: string, message: string): number {
+  const m = /LINE (\d+): (.*)\n( *)\^/.exec(message);
+  if (!m) return -1;
+  const lineNo = Number(m[1]), shown = m[2], caret = m[3].length - `LINE ${m[1]}: `.length;
+  const lines = text.split('\n');
+  if (lineNo < 1 || lineNo > lines.length || caret < 0) return -1;
+  const cut = shown.startsWith('...') ? 3 : 0;
+  const piece = shown.slice(cut).replace(/\.\.\.$/, '');
+  const at = lines[lineNo - 1].indexOf(piece);
+  if (at < 0) return -1;
+  const col = at + caret - cut;
+  let offset = 0;
+  for (let i = 0; i < lineNo - 1; i++) offset += lines[i].length + 1;
+  return offset + Math.max(0, Math.min(col, lines[lineNo - 1].length));
+}
 
 /** Text put into the editor from outside (a query picked from the history); seq tells replacements apart. */
 export interface EditorText {
@@ -32,9 +77,12 @@ export function SqlEditor({
   onRun,
   schema,
   label = 'SQL',
+  error,
 }: {
   initial: string;
   replace?: EditorText;
+  /** the message of the statement's failure: the place it points at is marked */
+  error?: string;
   onChange: (v: string) => void;
   /** Ctrl/Cmd+Enter, with the editor's text (the parent's copy may be a render behind) */
   onRun: (text: string) => void;
@@ -62,7 +110,8 @@ export function SqlEditor({
           history(),
           bracketMatching(),
           highlightActiveLine(),
-          syntaxHighlighting(defaultHighlightStyle),
+          syntaxHighlighting(themed),
+          errorMark,
           language.current.of(sql({ dialect: PostgreSQL, schema, upperCaseKeywords: false })),
           autocompletion(),
           cmPlaceholder('select * from orders limit 10'),
@@ -88,6 +137,19 @@ export function SqlEditor({
     if (!v || !replace) return;
     v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: replace.text } });
   }, [replace?.seq]);
+
+  useEffect(() => {
+    const v = view.current;
+    if (!v) return;
+    const at = error ? errorOffset(v.state.doc.toString(), error) : -1;
+    if (at < 0) {
+      v.dispatch({ effects: setErrorMark.of(null) });
+      return;
+    }
+    const word = /^\w*/.exec(v.state.doc.sliceString(at, at + 64))![0].length;
+    const to = Math.min(v.state.doc.length, at + Math.max(1, word));
+    v.dispatch({ effects: setErrorMark.of(to > at ? { from: at, to } : null), selection: { anchor: at }, scrollIntoView: true });
+  }, [error]);
 
   return <div class="editor" ref={host} />;
 }

@@ -2,7 +2,7 @@
 // cancel; the result (columns, the first rows, the row count) when it completes.
 
 import { parseExact } from './lib/json';
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { del, post, streamEvents, type StreamHandle } from './api';
 import type { Column } from './grid';
 
@@ -13,6 +13,7 @@ export interface QueryResult {
   rows_returned: number;
   statement_type: string;
   elapsed_ms: number;
+  statements?: number;
 }
 
 export type RunState =
@@ -24,42 +25,73 @@ export type RunState =
 /** The rows the workbench keeps of a result (the rest are counted, and exported whole). */
 export const KEEP_ROWS = 100000;
 
-export function useQueryRun() {
-  const [state, setState] = useState<RunState>({ status: 'idle' });
-  const stream = useRef<StreamHandle>();
-  const id = useRef<string>();
+/**
+ * One run at a time and its outcome, kept apart from any screen: leaving the SQL
+ * screen and coming back shows the same result (or the run still going).
+ */
+class QueryRunner {
+  state: RunState = { status: 'idle' };
+  startedAt = 0;
+  sql = ''; /* what ran */
+  private listeners = new Set<(s: RunState) => void>();
+  private stream?: StreamHandle;
+  private id?: string;
   /* Cancel pressed before the server named the job: cancel it as soon as it does. */
-  const cancelWanted = useRef(false);
+  private cancelWanted = false;
 
-  const run = async (sql: string) => {
-    stream.current?.close();
-    id.current = undefined;
-    cancelWanted.current = false;
-    setState({ status: 'running' });
+  subscribe(f: (s: RunState) => void): () => void {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+
+  private set(next: RunState | ((s: RunState) => RunState)) {
+    this.state = typeof next === 'function' ? next(this.state) : next;
+    for (const f of this.listeners) f(this.state);
+  }
+
+  run = async (sql: string) => {
+    this.stream?.close();
+    this.id = undefined;
+    this.cancelWanted = false;
+    this.startedAt = Date.now();
+    this.sql = sql;
+    this.set({ status: 'running' });
     try {
       const job = await post('/query', { sql, limit: KEEP_ROWS });
-      id.current = job.id;
-      if (cancelWanted.current) void cancel();
-      setState({ status: 'running', id: job.id });
-      stream.current = streamEvents(`/query/${job.id}/events`, {
-        onRetry: (n) => setState((s) => (s.status === 'running' ? { ...s, reconnecting: n > 0 } : s)),
+      this.id = job.id;
+      if (this.cancelWanted) void this.cancel();
+      this.set({ status: 'running', id: job.id });
+      this.stream = streamEvents(`/query/${job.id}/events`, {
+        onRetry: (n) => this.set((s) => (s.status === 'running' ? { ...s, reconnecting: n > 0 } : s)),
         onEvent: (e) => {
           const d = e.data ? parseExact(e.data) : {};
-          if (e.event === 'progress') setState((s) => (s.status === 'running' ? { ...s, progress: d.progress ?? d.percent } : s));
-          else if (e.event === 'completed') setState({ status: 'completed', id: job.id, result: d.result });
+          if (e.event === 'progress') this.set((s) => (s.status === 'running' ? { ...s, progress: d.progress ?? d.percent } : s));
+          else if (e.event === 'completed') this.set({ status: 'completed', id: job.id, result: d.result });
           else if (e.event === 'failed' || e.event === 'cancelled')
-            setState({ status: e.event, id: job.id, message: d.error?.message ?? e.event });
+            this.set({ status: e.event, id: job.id, message: d.error?.message ?? e.event });
         },
       });
     } catch (e) {
-      setState({ status: 'failed', message: (e as Error).message });
+      this.set({ status: 'failed', message: (e as Error).message });
     }
   };
 
-  const cancel = async () => {
-    if (id.current) await del(`/query/${id.current}`).catch(() => undefined);
-    else cancelWanted.current = true;
+  cancel = async () => {
+    if (this.id) await del(`/query/${this.id}`).catch(() => undefined);
+    else this.cancelWanted = true;
   };
+}
 
-  return { state, run, cancel };
+const runners = new Map<string, QueryRunner>();
+
+/** The runner named key (the SQL screen's is 'sql'), its state, run and cancel. */
+export function useQueryRun(key = 'sql') {
+  let runner = runners.get(key);
+  if (!runner) runners.set(key, (runner = new QueryRunner()));
+  const [state, setState] = useState<RunState>(runner.state);
+  useEffect(() => {
+    setState(runner!.state); /* what happened between the first render and now */
+    return runner!.subscribe(setState);
+  }, [runner]);
+  return { state, run: runner.run, cancel: runner.cancel, startedAt: runner.startedAt, ranSql: runner.sql };
 }

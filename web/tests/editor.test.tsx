@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { EditorView } from '@codemirror/view';
-import { SqlEditor, type EditorText } from '../src/editor';
+import { errorOffset, SqlEditor, type EditorText } from '../src/editor';
 
 function mount(props: { replace?: EditorText; onChange: (v: string) => void; onRun?: (v: string) => void }, el: HTMLElement) {
   act(() => render(<SqlEditor initial="select 1" schema={{}} onRun={props.onRun ?? (() => {})} {...props} />, el));
@@ -32,5 +32,22 @@ describe('SqlEditor', () => {
     mount({ onChange, replace: { text: 'select 2', seq: 1 } }, el); /* same pick: typing stays */
     expect(view.state.doc.toString()).toBe('select 20');
     expect(seen.at(-1)).toBe('select 20');
+  });
+});
+
+describe('errorOffset', () => {
+  it("finds the place DuckDB's LINE and caret point at", () => {
+    const text = 'select 1,\n  nonesuch + 1 from t';
+    const msg = 'Binder Error: Referenced column "nonesuch" not found\n\nLINE 2:   nonesuch + 1 from t\n          ^';
+    expect(errorOffset(text, msg)).toBe(text.indexOf('nonesuch'));
+  });
+  it('follows a line DuckDB cut short with ...', () => {
+    const long = 'select ' + 'a, '.repeat(60) + 'bad_col from t';
+    const msg = `Binder Error: x\n\nLINE 1: ...a, a, a, a, bad_col from t\n${' '.repeat('LINE 1: ...a, a, a, a, '.length)}^`;
+    expect(errorOffset(long, msg)).toBe(long.indexOf('bad_col'));
+  });
+  it('is -1 without a caret or past the text', () => {
+    expect(errorOffset('select 1', 'Parser Error: syntax error')).toBe(-1);
+    expect(errorOffset('select 1', 'x\nLINE 5: select 1\n        ^')).toBe(-1);
   });
 });

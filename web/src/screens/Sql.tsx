@@ -70,14 +70,19 @@ export function SqlScreen(_: { route: string[] }) {
   const [spec, setSpec] = useState<ChartSpec | null>(null);
   const [exportError, setExportError] = useState<unknown>();
   const [dialog, setDialog] = useState<'save' | 'board' | null>(null);
-  const [ranSql, setRanSql] = useState('');
   const schema = useAsync(loadSchema, []);
-  const { state, run, cancel } = useQueryRun();
+  const { state, run, cancel, startedAt, ranSql } = useQueryRun('sql');
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => { /* the time a run has taken, while it runs */
+    if (state.status !== 'running') return;
+    const t = setInterval(() => setNow(Date.now()), 200);
+    return () => clearInterval(t);
+  }, [state.status]);
 
   useEffect(() => localStorage.setItem(DRAFT_KEY, sql), [sql]);
   useEffect(() => {
     if (state.status === 'completed') setSpec(defaultSpec(state.result.columns));
-  }, [state]);
+  }, [state.status === 'completed' ? state.id : '']);
 
   const exportAs = async (format: 'csv' | 'parquet') => {
     if (state.status !== 'completed') return;
@@ -93,20 +98,32 @@ export function SqlScreen(_: { route: string[] }) {
   return (
     <div>
       <h1>SQL</h1>
-      <SqlEditor initial={initial} replace={picked} onChange={setSql} onRun={(text) => { if (!running) { setRanSql(text); run(text); } }} schema={schema.data ?? NO_SCHEMA} />
+      <SqlEditor
+        initial={initial}
+        replace={picked}
+        onChange={setSql}
+        onRun={(text) => { if (!running) run(text); }}
+        schema={schema.data ?? NO_SCHEMA}
+        error={state.status === 'failed' ? state.message : undefined}
+      />
       <div class="row" style={{ marginTop: '0.5rem' }}>
-        <button class="primary" onClick={() => { setRanSql(sql); run(sql); }} disabled={running || !sql.trim()} title="Ctrl/Cmd+Enter">
+        <button class="primary" onClick={() => run(sql)} disabled={running || !sql.trim()} title="Ctrl/Cmd+Enter">
           ▶ Run
         </button>
         <button onClick={cancel} disabled={!running}>
           ■ Cancel
         </button>
-        {running && <Spinner label={state.reconnecting ? 'Reconnecting…' : 'Running…'} />}
+        {running && (
+          <Spinner
+            label={`${state.reconnecting ? 'Reconnecting…' : 'Running…'}${state.progress !== undefined && state.progress >= 0 ? ` ${Math.round(state.progress)}%` : ''} · ${((now - startedAt) / 1000).toFixed(1)} s`}
+          />
+        )}
         {state.status === 'completed' && (
           <span class="muted" data-testid="result-status">
             {state.result.row_count.toLocaleString()} row{state.result.row_count === 1 ? '' : 's'}
             {state.result.rows_returned < state.result.row_count && ` (showing the first ${state.result.rows_returned.toLocaleString()})`}
             {' '}in {Math.round(state.result.elapsed_ms)} ms
+            {(state.result.statements ?? 1) > 1 && ` · the result of the last of ${state.result.statements} statements`}
           </span>
         )}
         <span class="spacer" />
@@ -126,7 +143,10 @@ export function SqlScreen(_: { route: string[] }) {
       <ErrorBox error={exportError} />
       {dialog === 'save' && <SaveAnalysis sql={ranSql} onClose={() => setDialog(null)} />}
       {dialog === 'board' && <AddToBoard sql={ranSql} chart={spec ?? undefined} onClose={() => setDialog(null)} />}
-      {(state.status === 'failed' || state.status === 'cancelled') && <ErrorBox error={state.message} />}
+      {state.status === 'cancelled' && <div class="notice" role="status">Cancelled: the query was stopped.</div>}
+      {state.status === 'failed' && (
+        <pre class="sql-error" role="alert">{state.message}</pre>
+      )}
       <div class="tabs" role="tablist">
         {(['result', 'chart', 'history'] as const).map((t) => (
           <button role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
