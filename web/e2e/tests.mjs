@@ -227,6 +227,20 @@ test('analyses: a never-run analysis says so; Run builds what it needs, step by 
   await shot('analysis-run-all');
 });
 
+test('chat: an example question is a click away; a finished answer keeps its steps', async ({ page, server, shot }) => {
+  await page.goto(server.base + '/chat');
+  await page.getByRole('button', { name: 'top 5 customers by revenue' }).click();
+  await page.waitForURL(/\/chat\/[0-9a-f-]{36}$/);
+  await page.getByRole('gridcell').first().waitFor({ timeout: 30000 });
+  const steps = page.locator('details.past-steps');
+  await steps.first().waitFor(); // the answer, once done, still has its steps (closed)
+  check(!(await steps.first().evaluate((d) => d.open)), 'kept closed');
+  await steps.first().locator('summary').click();
+  await steps.first().locator('.steps details').first().waitFor();
+  check((await steps.first().locator('.steps').textContent()).includes('✓'), 'the tools it ran, with their outcome');
+  await shot('chat-past-steps');
+});
+
 test('chat: ask offline, approve saving the answer as an analysis, open its lineage graph', async ({ page, server, shot }) => {
   await page.goto(server.base + '/chat');
   const ask = async (q) => {

@@ -152,3 +152,10 @@ describe('parseReaderOptions', () => {
     expect(parseReaderOptions('=x').error).toMatch(/not NAME=VALUE/);
   });
 });
+
+describe('checkName', () => {
+  it('says "an" before a vowel, and uses the field\'s own word', () => {
+    expect(checkName('analysis', '1x')).toMatch(/^an analysis name is/);
+    expect(checkName('board', '1x')).toMatch(/^a board name is/);
+  });
+});

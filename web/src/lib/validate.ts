@@ -5,7 +5,7 @@ export const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 export function checkName(what: string, v: string): string | null {
   if (!v.trim()) return `give the ${what} a name`;
-  if (!NAME_RE.test(v)) return `a ${what} name is a letter or _ followed by letters, digits or _ (at most 63)`;
+  if (!NAME_RE.test(v)) return `${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what} name is a letter or _ followed by letters, digits or _ (at most 63)`;
   return null;
 }
 

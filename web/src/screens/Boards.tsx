@@ -199,7 +199,7 @@ function AddItem({ board, onClose, onAdded }: { board: string; onClose: () => vo
         </label>
       ) : type === 'analysis' ? (
         <label>
-          <span class="name">Analysis id</span>
+          <span class="name">Analysis name</span>
           <input value={analysis} onInput={(e) => setAnalysis((e.target as HTMLInputElement).value)} />
         </label>
       ) : (

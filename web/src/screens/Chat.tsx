@@ -40,6 +40,49 @@ interface LiveRun {
   error?: string;
 }
 
+/** One event of an agent run (its stream) into the run's steps and text. */
+function applyEvent(r: LiveRun, event: string | undefined, data: string | undefined) {
+  const ev = data ? parseExact(data) : {};
+  const c = ev.content ?? {};
+  if (event === 'reasoning') r.steps.push({ kind: 'reasoning', text: c.text });
+  else if (event === 'tool' && ev.subtype === 'start') r.steps.push({ kind: 'tool', id: c.id, name: c.name, args: c.arguments });
+  else if (event === 'tool') {
+    const s = r.steps.find((x) => x.kind === 'tool' && x.id === c.id && x.result === undefined && !x.error);
+    if (s) {
+      s.result = ev.subtype === 'end' ? c.result : undefined;
+      s.error = ev.subtype === 'error' ? c.error : undefined;
+    }
+  } else if (event === 'approval' && ev.subtype === 'start')
+    r.steps.push({ kind: 'approval', approval: { id: c.approval_id, tool: c.tool, args: c.arguments } });
+  else if (event === 'approval' && ev.subtype === 'end') {
+    const s = r.steps.find((x) => x.approval?.id === c.approval_id);
+    if (s) s.approval = { ...s.approval!, decision: c.decision };
+  } else if (event === 'message' && ev.subtype === 'chunk') r.text += c.text;
+  else if (event === 'run' && ev.subtype === 'error') r.steps.push({ kind: 'error', error: c.message });
+  else if (event === 'failed') r.error = ev.error?.message;
+}
+
+/** A finished answer's steps, read again from its run's events when first opened. */
+function PastSteps({ runId }: { runId: string }) {
+  const [run, setRun] = useState<LiveRun | null>(null);
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    if (!open || run) return;
+    const r: LiveRun = { runId, question: '', steps: [], text: '', reconnecting: false };
+    const h = streamEvents(`/agent/${runId}/events`, {
+      onEvent: (e) => applyEvent(r, e.event, e.data),
+      onEnd: () => setRun({ ...r, text: '' }),
+    });
+    return () => h.close();
+  }, [open]);
+  return (
+    <details class="past-steps" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>Steps</summary>
+      {run ? <Steps run={run} onDecided={() => undefined} /> : open && <Spinner />}
+    </details>
+  );
+}
+
 function chartSpec(c: { type: string; x: string; y: string }): ChartSpec {
   const kind = (['bar', 'line', 'area', 'pie', 'scatter'].includes(c.type) ? c.type : 'bar') as ChartSpec['kind'];
   return { kind, x: c.x, y: c.y };
@@ -71,6 +114,7 @@ function Answer({ m, question }: { m: Message; question?: string }) {
   if (d.error) return <div class="turn assistant"><ErrorBox error={m.content} /></div>;
   return (
     <div class="turn assistant">
+      {m.run_id && <PastSteps runId={m.run_id} />}
       <div>{m.content}</div>
       {d.sql && (
         <>
@@ -193,6 +237,9 @@ function Steps({ run, onDecided }: { run: LiveRun; onDecided: () => void }) {
   );
 }
 
+/** Questions offered on an empty conversation: a click asks them. */
+const EXAMPLES = ['how many orders per month in 2024', 'top 5 customers by revenue'];
+
 /* A run started in a new conversation, picked up once the conversation's page opens. */
 const pending = new Map<string, { runId: string; question: string }>();
 
@@ -220,28 +267,7 @@ function Conversation({ id, onChanged }: { id: string | null; onChanged: () => v
     const update = (f: (r: LiveRun) => void) => setLive((r) => (r ? (f(r), { ...r, steps: [...r.steps] }) : r));
     stream.current = streamEvents(`/agent/${runId}/events`, {
       onRetry: (n) => update((r) => (r.reconnecting = n > 0)),
-      onEvent: (e) => {
-        const ev = e.data ? parseExact(e.data) : {};
-        const c = ev.content ?? {};
-        update((r) => {
-          if (e.event === 'reasoning') r.steps.push({ kind: 'reasoning', text: c.text });
-          else if (e.event === 'tool' && ev.subtype === 'start') r.steps.push({ kind: 'tool', id: c.id, name: c.name, args: c.arguments });
-          else if (e.event === 'tool') {
-            const s = r.steps.find((x) => x.kind === 'tool' && x.id === c.id && x.result === undefined && !x.error);
-            if (s) {
-              s.result = ev.subtype === 'end' ? c.result : undefined;
-              s.error = ev.subtype === 'error' ? c.error : undefined;
-            }
-          } else if (e.event === 'approval' && ev.subtype === 'start')
-            r.steps.push({ kind: 'approval', approval: { id: c.approval_id, tool: c.tool, args: c.arguments } });
-          else if (e.event === 'approval' && ev.subtype === 'end') {
-            const s = r.steps.find((x) => x.approval?.id === c.approval_id);
-            if (s) s.approval = { ...s.approval!, decision: c.decision };
-          } else if (e.event === 'message' && ev.subtype === 'chunk') r.text += c.text;
-          else if (e.event === 'run' && ev.subtype === 'error') r.steps.push({ kind: 'error', error: c.message });
-          else if (e.event === 'failed') r.error = ev.error?.message;
-        });
-      },
+      onEvent: (e) => update((r) => applyEvent(r, e.event, e.data)),
       onEnd: () => {
         setLive((r) => (r && r.error ? r : null));
         messages.reload();
@@ -250,8 +276,8 @@ function Conversation({ id, onChanged }: { id: string | null; onChanged: () => v
     });
   };
 
-  const ask = async () => {
-    const q = question.trim();
+  const ask = async (text?: string) => {
+    const q = (text ?? question).trim();
     if (!q || live) return;
     setError(undefined);
     try {
@@ -277,8 +303,14 @@ function Conversation({ id, onChanged }: { id: string | null; onChanged: () => v
       <ErrorBox error={messages.error} onRetry={messages.reload} />
       {list.length === 0 && !live && !messages.loading && (
         <Empty>
-          Ask about your data in plain language: "how many orders per month in 2024", "top 5 customers by revenue",
-          then follow up: "and in 2023?". Offline, the built-in provider answers; configure a model in Settings.
+          Ask about your data in plain language, for example{' '}
+          {EXAMPLES.map((q, i) => (
+            <>
+              {i > 0 && ' or '}
+              <button class="link" onClick={() => { setQuestion(q); void ask(q); }}>{q}</button>
+            </>
+          ))}
+          , then follow up: "and in 2023?". Offline, the built-in provider answers; configure a model in Settings.
         </Empty>
       )}
       {list.map((m, i) =>
@@ -311,7 +343,7 @@ function Conversation({ id, onChanged }: { id: string | null; onChanged: () => v
             }
           }}
         />
-        <button class="primary" onClick={ask} disabled={!question.trim() || !!live}>
+        <button class="primary" onClick={() => ask()} disabled={!question.trim() || !!live}>
           Ask
         </button>
       </div>

@@ -45,7 +45,7 @@ export function SaveAnalysis({ sql, description, onClose }: { sql: string; descr
       ) : (
         <>
           <label>
-            <span class="name">Analysis id</span>
+            <span class="name">Analysis name</span>
             <input value={id} aria-invalid={touched && !!invalid} onInput={(e) => setId((e.target as HTMLInputElement).value)} onKeyDown={(e) => e.key === 'Enter' && save()} />
             {touched && invalid && <div class="field-error">{invalid}</div>}
           </label>
