@@ -239,6 +239,15 @@ test('chat: an example question is a click away; a finished answer keeps its ste
   await steps.first().locator('.steps details').first().waitFor();
   check((await steps.first().locator('.steps').textContent()).includes('✓'), 'the tools it ran, with their outcome');
   await shot('chat-past-steps');
+  // a dialog's backdrop covers everything, the composer too
+  await page.getByRole('button', { name: 'Save as analysis' }).first().click();
+  await page.getByRole('dialog').waitFor();
+  const covered = await page.evaluate(() => {
+    const r = document.querySelector('.composer').getBoundingClientRect();
+    return !!document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)?.closest('.modal-back');
+  });
+  check(covered, 'the composer is under the backdrop');
+  await page.keyboard.press('Escape');
 });
 
 test('chat: ask offline, approve saving the answer as an analysis, open its lineage graph', async ({ page, server, shot }) => {
@@ -422,6 +431,55 @@ test('look: dark theme, keyboard reachable, readable at 1280x720', async ({ page
   // nothing wider than the window
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 0, 'no horizontal scrolling');
+});
+
+test('accessibility: skip link, a title per screen, tabs by arrow keys, dialogs keep focus, errors outside labels, 24 px targets', async ({ page, server }) => {
+  await page.goto(server.base + '/sql');
+  check((await page.title()) === 'SQL · Pluto Duck', 'the page title names the screen');
+  await page.keyboard.press('Tab');
+  check((await page.evaluate(() => document.activeElement?.textContent?.trim())) === 'Skip to content', 'the skip link comes first');
+  await page.keyboard.press('Enter');
+  check((await page.evaluate(() => document.activeElement?.id)) === 'main', 'and skips to the content');
+  // tabs: arrow keys move the selection; each tab names its panel
+  const result = page.getByRole('tab', { name: 'Result' });
+  check((await result.getAttribute('aria-controls')) === 'sql-panel', 'aria-controls');
+  await result.focus();
+  await page.keyboard.press('ArrowRight');
+  check((await page.getByRole('tab', { name: 'Chart' }).getAttribute('aria-selected')) === 'true', 'ArrowRight selects the next tab');
+  await page.keyboard.press('End');
+  check((await page.getByRole('tab', { name: 'History' }).getAttribute('aria-selected')) === 'true', 'End selects the last');
+  // a dialog keeps the focus inside however far one tabs
+  await page.getByRole('tab', { name: 'Result' }).click();
+  await typeSql(page, 'select 1 as one');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByTestId('result-status').waitFor();
+  await page.getByRole('button', { name: 'Save as analysis' }).click();
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press(i % 4 === 3 ? 'Shift+Tab' : 'Tab');
+    check(await page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]')), `focus inside the dialog after ${i + 1} presses`);
+  }
+  // an error is the field's description, not part of its label
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const input = page.getByLabel('Analysis name', { exact: true });
+  await input.waitFor();
+  check((await input.getAttribute('aria-invalid')) === 'true', 'marked invalid');
+  const described = await input.getAttribute('aria-describedby');
+  check(described && (await page.locator(`[id="${described}"]`).textContent()).startsWith('give the analysis a name'), 'the error describes the field');
+  await page.keyboard.press('Escape');
+  // every visible button, link-button and select is at least 24 by 24 px, on every screen
+  for (const path of ['/chat', '/sql', '/sources', '/analyses', '/boards', '/settings']) {
+    await page.goto(server.base + path);
+    await page.locator('main').waitFor();
+    await page.waitForTimeout(200);
+    const small = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('button, select, a.button'))
+        .filter((e) => e.offsetParent !== null)
+        .map((e) => [e.textContent.trim() || e.getAttribute('aria-label'), e.getBoundingClientRect()])
+        .filter(([, r]) => r.width < 24 || r.height < 24)
+        .map(([n, r]) => `${n} ${Math.round(r.width)}x${Math.round(r.height)}`),
+    );
+    check(small.length === 0, `targets under 24 px on ${path}: ${small.join(', ')}`);
+  }
 });
 
 test('perf: first render of the workbench and the JavaScript shipped', async ({ page, server }) => {

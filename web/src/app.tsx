@@ -103,11 +103,15 @@ export function App() {
   const current = SCREENS.find((s) => s.path === route[0]);
   useEffect(() => {
     if (!current) navigate('/chat', true);
+    else document.title = `${current.label} · Pluto Duck`;
   }, [current]);
   if (!current) return null;
   const Screen = current.screen;
   return (
     <div class="shell">
+      <a class="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
+        Skip to content
+      </a>
       <nav class="sidebar" aria-label="Screens">
         <div class="brand">Pluto Duck</div>
         {SCREENS.map((s) => (
@@ -120,7 +124,7 @@ export function App() {
         <Health />
         <ThemeSwitch />
       </nav>
-      <main class="main">
+      <main class="main" id="main" tabIndex={-1}>
         <Screen route={route.slice(1)} />
       </main>
     </div>

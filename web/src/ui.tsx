@@ -1,8 +1,9 @@
 // ui.tsx - the small pieces every screen uses: loading a resource (useAsync), an
 // error box with the server's message, spinners, empty states, dialogs.
 
-import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { cloneElement, type ComponentChildren, type VNode } from 'preact';
+import { createPortal } from 'preact/compat';
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 export interface Async<T> {
   data: T | undefined;
@@ -56,6 +57,82 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <div class="empty">{children}</div>;
 }
 
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+
+/** Tab and Shift+Tab go round the dialog's controls, never out of it. */
+function trapTab(dialog: HTMLElement, e: KeyboardEvent) {
+  const all = Array.from(dialog.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.offsetParent !== null);
+  if (all.length === 0) return;
+  const first = all[0], last = all[all.length - 1];
+  const inside = dialog.contains(document.activeElement);
+  if (e.shiftKey && (document.activeElement === first || !inside)) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && (document.activeElement === last || !inside)) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
+/**
+ * A labelled control with its error below it: the error is the control's
+ * description (aria-describedby), not part of its label.
+ */
+export function Field({ label, error, children }: { label: ComponentChildren; error?: string | null | false; children: VNode<any> }) {
+  const id = useId();
+  const control = cloneElement(children, {
+    id: `${id}-c`,
+    'aria-invalid': !!error,
+    'aria-describedby': error ? `${id}-e` : undefined,
+  });
+  return (
+    <div class="field">
+      <label for={`${id}-c`}>
+        <span class="name">{label}</span>
+      </label>
+      {control}
+      {error && <div class="field-error" id={`${id}-e`}>{error}</div>}
+    </div>
+  );
+}
+
+/** Tabs: arrow keys move between them, each tab names the panel it controls. */
+export function Tabs<T extends string>({ tabs, current, onChange, panel, label }: {
+  tabs: { id: T; label: string }[];
+  current: T;
+  onChange: (t: T) => void;
+  panel: string;
+  label: string;
+}) {
+  const refs = useRef<(HTMLButtonElement | null)[]>([]);
+  const move = (e: KeyboardEvent, i: number) => {
+    const k = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : e.key === 'Home' ? -i : e.key === 'End' ? tabs.length - 1 - i : 0;
+    if (!k) return;
+    e.preventDefault();
+    const j = (i + k + tabs.length) % tabs.length;
+    onChange(tabs[j].id);
+    refs.current[j]?.focus();
+  };
+  return (
+    <div class="tabs" role="tablist" aria-label={label}>
+      {tabs.map((t, i) => (
+        <button
+          role="tab"
+          ref={(el) => { refs.current[i] = el; }}
+          id={`${panel}-tab-${t.id}`}
+          aria-selected={t.id === current}
+          aria-controls={panel}
+          tabIndex={t.id === current ? 0 : -1}
+          onClick={() => onChange(t.id)}
+          onKeyDown={(e) => move(e, i)}
+        >
+          {t.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 export function Modal({
   title,
   onClose,
@@ -71,20 +148,25 @@ export function Modal({
     const prev = document.activeElement as HTMLElement | null;
     const first = ref.current?.querySelector<HTMLElement>('input, textarea, select, button');
     first?.focus();
-    const key = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    const key = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+      else if (e.key === 'Tab' && ref.current) trapTab(ref.current, e);
+    };
     window.addEventListener('keydown', key);
     return () => {
       window.removeEventListener('keydown', key);
       prev?.focus();
     };
   }, []);
-  return (
+  /* on top of everything, the chat's composer too: rendered at the end of the page */
+  return createPortal(
     <div class="modal-back" onClick={(e) => e.target === e.currentTarget && onClose()}>
       <div class="modal" role="dialog" aria-modal="true" aria-label={title} ref={ref}>
         <h2>{title}</h2>
         {children}
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }
 

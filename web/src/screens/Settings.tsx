@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, getToken, put, setToken } from '../api';
 import { checkDuration } from '../lib/validate';
-import { ErrorBox, Spinner, useAsync } from '../ui';
+import { ErrorBox, Spinner, useAsync, Field } from '../ui';
 import { CloudSignIn } from './CloudSignIn';
 
 interface Settings {
@@ -74,17 +74,14 @@ export function SettingsScreen(_: { route: string[] }) {
   };
 
   const field = (k: keyof Settings, label: string, hint: string) => (
-    <label>
-      <span class="name">{label}</span>
+    <Field label={label} error={touched && errors[k]}>
       <input
         value={(form?.[k] as string) ?? ''}
         placeholder={hint}
-        aria-invalid={touched && !!errors[k]}
         onInput={(e) => form && setForm({ ...form, [k]: (e.target as HTMLInputElement).value })}
         style={{ width: '100%' }}
       />
-      {touched && errors[k] && <div class="field-error">{errors[k]}</div>}
-    </label>
+    </Field>
   );
 
   return (

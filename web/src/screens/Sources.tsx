@@ -8,7 +8,7 @@ import { del, get, post } from '../api';
 import { Grid } from '../grid';
 import { checkAttach, checkDuration, checkName, parseReaderOptions, SOURCE_FIELDS, type SourceType } from '../lib/validate';
 import { linkProps, navigate } from '../router';
-import { Empty, ErrorBox, Modal, Spinner, useAsync, when } from '../ui';
+import { Empty, ErrorBox, Field, Modal, Spinner, useAsync, when } from '../ui';
 
 function quoteIdent(s: string): string {
   return '"' + s.replace(/"/g, '""') + '"';
@@ -73,13 +73,11 @@ function AttachForm({ onAttached }: { onAttached: (name: string) => void }) {
   };
 
   const field = (key: string, label: string, hint: string, secret = false) => (
-    <label>
-      <span class="name">{label}</span>
+    <Field label={label} error={touched && errors[key]}>
       <input
         type={secret ? 'password' : 'text'}
         placeholder={hint}
         value={key === 'name' ? name : values[key] ?? ''}
-        aria-invalid={touched && !!errors[key]}
         onInput={(e) => {
           const v = (e.target as HTMLInputElement).value;
           if (key === 'name') setName(v);
@@ -87,8 +85,7 @@ function AttachForm({ onAttached }: { onAttached: (name: string) => void }) {
         }}
         style={{ width: '100%' }}
       />
-      {touched && errors[key] && <div class="field-error">{errors[key]}</div>}
-    </label>
+    </Field>
   );
 
   return (
@@ -108,19 +105,18 @@ function AttachForm({ onAttached }: { onAttached: (name: string) => void }) {
       {field('name', 'Name (its schema in the warehouse)', 'shop')}
       {fields.map((f) => field(f.key, f.label, f.hint, f.secret))}
       {takesOptions && (
-        <label>
-          <span class="name">Reader options (one NAME=VALUE per line; checked by the server)</span>
-          <textarea
-            rows={3}
-            placeholder={'header=true\ndelim=;\nignore_errors=true'}
-            value={options}
-            aria-invalid={touched && !!errors.options}
-            onInput={(e) => setOptions((e.target as HTMLTextAreaElement).value)}
-            style={{ width: '100%', fontFamily: 'var(--mono, monospace)' }}
-          />
+        <>
+          <Field label="Reader options (one NAME=VALUE per line; checked by the server)" error={touched && errors.options}>
+            <textarea
+              rows={3}
+              placeholder={'header=true\ndelim=;\nignore_errors=true'}
+              value={options}
+              onInput={(e) => setOptions((e.target as HTMLTextAreaElement).value)}
+              style={{ width: '100%', fontFamily: 'var(--mono, monospace)' }}
+            />
+          </Field>
           <div class="muted">For example: header, delim, dateformat, timestampformat, ignore_errors, union_by_name, compression, columns={'{"id": "INTEGER"}'}</div>
-          {touched && errors.options && <div class="field-error">{errors.options}</div>}
-        </label>
+        </>
       )}
       {result && <div class={result.ok ? 'notice' : 'error'} role="status">{result.text}</div>}
       <ErrorBox error={error} />
@@ -165,20 +161,16 @@ function CacheForm({ source, table, onClose, onDone }: { source: string; table: 
         </>
       ) : (
         <>
-          <label>
-            <span class="name">Name in schema cache</span>
-            <input value={local} aria-invalid={touched && !!bad.local} onInput={(e) => setLocal((e.target as HTMLInputElement).value)} />
-            {touched && bad.local && <div class="field-error">{bad.local}</div>}
-          </label>
+          <Field label="Name in schema cache" error={touched && bad.local}>
+            <input value={local} onInput={(e) => setLocal((e.target as HTMLInputElement).value)} />
+          </Field>
           <label>
             <span class="name">Filter (a condition the source runs, optional)</span>
             <input value={where} placeholder="created_at >= '2024-01-01'" onInput={(e) => setWhere((e.target as HTMLInputElement).value)} style={{ width: '100%' }} />
           </label>
-          <label>
-            <span class="name">Expires after (optional)</span>
-            <input value={ttl} placeholder="24h" aria-invalid={touched && !!bad.ttl} onInput={(e) => setTtl((e.target as HTMLInputElement).value)} />
-            {touched && bad.ttl && <div class="field-error">{bad.ttl}</div>}
-          </label>
+          <Field label="Expires after (optional)" error={touched && bad.ttl}>
+            <input value={ttl} placeholder="24h" onInput={(e) => setTtl((e.target as HTMLInputElement).value)} />
+          </Field>
           <ErrorBox error={error} />
           {state === 'running' && <Spinner label="Copying…" />}
           <div class="row end">

@@ -9,7 +9,7 @@ import { Grid } from '../grid';
 import { Chart, ChartBuilder, defaultSpec } from '../chart';
 import type { ChartSpec } from '../lib/chartdata';
 import { useQueryRun } from '../query';
-import { Empty, ErrorBox, Spinner, useAsync, when } from '../ui';
+import { Empty, ErrorBox, Spinner, Tabs, useAsync, when } from '../ui';
 import { AddToBoard, SaveAnalysis } from './actions';
 
 const DRAFT_KEY = 'pluto-duck.sql';
@@ -147,13 +147,14 @@ export function SqlScreen(_: { route: string[] }) {
       {state.status === 'failed' && (
         <pre class="sql-error" role="alert">{state.message}</pre>
       )}
-      <div class="tabs" role="tablist">
-        {(['result', 'chart', 'history'] as const).map((t) => (
-          <button role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
-            {t === 'result' ? 'Result' : t === 'chart' ? 'Chart' : 'History'}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        label="What to show"
+        panel="sql-panel"
+        current={tab}
+        onChange={setTab}
+        tabs={[{ id: 'result', label: 'Result' }, { id: 'chart', label: 'Chart' }, { id: 'history', label: 'History' }]}
+      />
+      <div id="sql-panel" role="tabpanel" aria-labelledby={`sql-panel-tab-${tab}`}>
       {tab === 'history' ? (
         <History onPick={(s) => { setPicked((p) => ({ text: s, seq: (p?.seq ?? 0) + 1 })); setTab('result'); }} />
       ) : state.status !== 'completed' ? (
@@ -170,6 +171,7 @@ export function SqlScreen(_: { route: string[] }) {
       ) : (
         <Empty>This result has no numeric column to chart.</Empty>
       )}
+      </div>
     </div>
   );
 }

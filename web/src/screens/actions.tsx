@@ -7,7 +7,7 @@ import { get, post } from '../api';
 import type { ChartSpec } from '../lib/chartdata';
 import { checkName } from '../lib/validate';
 import { linkProps } from '../router';
-import { ErrorBox, Modal, useAsync } from '../ui';
+import { ErrorBox, Modal, useAsync, Field } from '../ui';
 
 /** What a dialog says when its work is done, with a link to the result, and Close. */
 function Done({ onClose, children }: { onClose: () => void; children: ComponentChildren }) {
@@ -44,11 +44,9 @@ export function SaveAnalysis({ sql, description, onClose }: { sql: string; descr
         </Done>
       ) : (
         <>
-          <label>
-            <span class="name">Analysis name</span>
-            <input value={id} aria-invalid={touched && !!invalid} onInput={(e) => setId((e.target as HTMLInputElement).value)} onKeyDown={(e) => e.key === 'Enter' && save()} />
-            {touched && invalid && <div class="field-error">{invalid}</div>}
-          </label>
+          <Field label="Analysis name" error={touched && invalid}>
+            <input value={id} onInput={(e) => setId((e.target as HTMLInputElement).value)} onKeyDown={(e) => e.key === 'Enter' && save()} />
+          </Field>
           <pre>{sql}</pre>
           <ErrorBox error={error} />
           <div class="row end">
