@@ -106,18 +106,39 @@ static int open_session(struct session *s, const struct pd_boards_env *e, const 
     return rc;
 }
 
-/* A board's or an item's document with its snapshots (kept as text) embedded. */
+/*
+ * A note item's text as HTML, by the one renderer the export uses too, so that a
+ * page shows it as the exported report does.
+ */
+static void note_html(json_t *item)
+{
+    const char *type = json_string_value(json_object_get(item, "type"));
+    const char *text = json_string_value(json_object_get(json_object_get(item, "payload"), "text"));
+    if (!type || strcmp(type, "markdown") || !text)
+        return;
+    struct pd_buf html = PD_BUF_INIT;
+    board_markdown_html(&html, text);
+    json_object_set_new(item, "html", json_string(html.len ? html.ptr : ""));
+    pd_buf_release(&html);
+}
+
+/* A board's or an item's document with its snapshots (kept as text) embedded, notes as HTML. */
 static char *with_snapshots(char *text, int board)
 {
     json_t *doc = text ? pd_json_loads_exact(text, 0, NULL) : NULL, *item;
     size_t i;
     if (doc == NULL)
         return text;
-    if (board)
+    if (board) {
         json_array_foreach(json_object_get(doc, "items"), i, item)
+        {
             pd_json_unembed(item, "snapshot");
-    else
+            note_html(item);
+        }
+    } else {
         pd_json_unembed(doc, "snapshot");
+        note_html(doc);
+    }
     free(text);
     text = pd_json_dumps_exact(doc, JSON_COMPACT);
     json_decref(doc);

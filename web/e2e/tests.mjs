@@ -318,7 +318,7 @@ test('boards: build a board, move and resize an item, refresh, export HTML', asy
   });
   await add(async (d) => {
     await d.getByLabel('Type').selectOption('markdown');
-    await d.getByLabel(/^Note/).fill('# Notes\n- checked by <b>me</b>');
+    await d.getByLabel(/^Note/).fill('# Notes\n- checked by <b>me</b>\n\nsee **the totals**');
   });
   // a query that fails keeps the dialog open with the message
   await openDialog(page, 'Add item');
@@ -328,8 +328,15 @@ test('boards: build a board, move and resize an item, refresh, export HTML', asy
   await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
   await page.getByText('3,000').waitFor();
   check(await page.locator('.board-item svg.chart rect').count() === 4, 'four bars');
-  check((await page.locator('.board-item h2').textContent()) === 'Notes', 'the note rendered');
+  check((await page.locator('.board-item .note :is(h1, h2, h3)').first().textContent()) === 'Notes', 'the note rendered');
   check((await page.locator('.board-item b').count()) === 0, 'no HTML from a note');
+  check((await page.locator('.board-item .note strong').textContent()) === 'the totals', '**bold** is bold, as in the export');
+  check((await page.locator('.list-items a', { hasText: 'sales' }).textContent()).includes('3'), "the list's item count follows the items added");
+  // a metric is never clipped, even in a narrow window
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const clipped = await page.locator('.board-item .metric').evaluate((m) => m.scrollWidth > m.clientWidth + 1 || m.getBoundingClientRect().right > m.closest('.board-item').getBoundingClientRect().right);
+  check(!clipped, 'the metric fits its item at 1024 px');
+  await page.setViewportSize({ width: 1280, height: 720 });
   // drag the metric to the right; resize it with the keyboard
   const metric = page.locator('.board-item', { hasText: '3,000' });
   const box = await metric.locator('.bar').boundingBox();
@@ -358,6 +365,7 @@ test('boards: build a board, move and resize an item, refresh, export HTML', asy
   const html = (await import('node:fs')).readFileSync(await (await download).path(), 'utf8');
   check(html.includes('<svg') && html.includes('Orders by status') && html.includes('3000'), 'the report has the chart and the number');
   check(!html.includes('<b>me</b>'), 'the note escaped');
+  check(html.includes('<strong>the totals</strong>'), 'the same bold in the report');
 }, { allowConsole: [/status of 4\d\d/] });
 
 test('errors: every screen shows the message of a failing API call', async ({ page, server, shot }) => {

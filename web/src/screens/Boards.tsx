@@ -29,6 +29,7 @@ interface Item {
   render?: any;
   snapshot?: any;
   snapshot_at?: string;
+  html?: string; /* a note's Markdown, rendered by the server */
 }
 
 const COLS = 12;
@@ -43,17 +44,13 @@ export function clampPos(p: Pos): Pos {
 }
 
 /** Notes: paragraphs, headings (#) and list items (-), as text (never as HTML). */
-function Note({ text }: { text: string }) {
-  return (
-    <div>
-      {text.split('\n').map((line) => {
-        const h = /^(#{1,3})\s+(.*)$/.exec(line);
-        if (h) return h[1].length === 1 ? <h2>{h[2]}</h2> : <h3>{h[2]}</h3>;
-        if (/^\s*[-*]\s+/.test(line)) return <div>• {line.replace(/^\s*[-*]\s+/, '')}</div>;
-        return line.trim() ? <p style={{ margin: '0.2rem 0' }}>{line}</p> : null;
-      })}
-    </div>
-  );
+/**
+ * A note, as the server renders its Markdown for the export too (one renderer:
+ * every character escaped, links only to http(s), mailto or relative addresses).
+ */
+function Note({ item }: { item: Item }) {
+  if (item.html === undefined) return <div class="note">{item.payload?.text ?? ''}</div>;
+  return <div class="note" dangerouslySetInnerHTML={{ __html: item.html }} />;
 }
 
 function Metric({ item }: { item: Item }) {
@@ -76,7 +73,7 @@ function Metric({ item }: { item: Item }) {
 }
 
 function Body({ item }: { item: Item }) {
-  if (item.type === 'markdown') return <Note text={item.payload?.text ?? ''} />;
+  if (item.type === 'markdown') return <Note item={item} />;
   if (item.type === 'metric') return <Metric item={item} />;
   const s = item.snapshot;
   if (!s?.columns) return <div class="muted">No result yet: refresh the board.</div>;
@@ -313,13 +310,14 @@ function BoardView({ name, onChanged }: { name: string; onChanged: () => void })
                   await del(`/boards/${encodeURIComponent(name)}/items/${item.id}`);
                   setItems(null);
                   board.reload();
+                  onChanged(); /* the list's item count */
                 })
               }
             />
           ))}
         </div>
       )}
-      {adding && <AddItem board={name} onClose={() => setAdding(false)} onAdded={() => { setItems(null); board.reload(); }} />}
+      {adding && <AddItem board={name} onClose={() => setAdding(false)} onAdded={() => { setItems(null); board.reload(); onChanged(); }} />}
       {renaming !== null && (
         <Modal title="Rename the board" onClose={() => setRenaming(null)}>
           <label>
