@@ -490,6 +490,26 @@ test('accessibility: skip link, a title per screen, tabs by arrow keys, dialogs 
   }
 });
 
+test('narrow screens: at 390 px the screens are a menu and the panes stack', async ({ page, server, shot }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(server.base + '/chat');
+  const menu = page.locator('.menu-toggle');
+  await menu.waitFor();
+  check(!(await page.getByRole('link', { name: 'Boards' }).isVisible()), 'the screens hide behind the menu');
+  const width = async () => page.locator('.detail').evaluate((d) => d.getBoundingClientRect().width);
+  check((await width()) > 300, `the conversation gets the width (${await width()} px)`);
+  await page.getByLabel('question').waitFor();
+  check((await page.getByLabel('question').evaluate((t) => t.getBoundingClientRect().width)) > 200, 'the composer too');
+  await menu.click();
+  check((await menu.getAttribute('aria-expanded')) === 'true', 'the menu says it is open');
+  await page.getByRole('link', { name: 'Boards' }).click();
+  await page.waitForURL('**/boards');
+  check(!(await page.getByRole('link', { name: 'Chat' }).isVisible()), 'choosing a screen closes the menu');
+  check((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0, 'nothing wider than the screen');
+  await shot('narrow-boards');
+  await page.setViewportSize({ width: 1280, height: 720 });
+});
+
 test('perf: first render of the workbench and the JavaScript shipped', async ({ page, server }) => {
   const { readFileSync } = await import('node:fs');
   const { gzipSync } = await import('node:zlib');

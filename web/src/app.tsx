@@ -100,6 +100,7 @@ function Cloud() {
 
 export function App() {
   const route = useRoute();
+  const [menu, setMenu] = useState(false);
   const current = SCREENS.find((s) => s.path === route[0]);
   useEffect(() => {
     if (!current) navigate('/chat', true);
@@ -112,17 +113,31 @@ export function App() {
       <a class="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
         Skip to content
       </a>
-      <nav class="sidebar" aria-label="Screens">
-        <div class="brand">Pluto Duck</div>
-        {SCREENS.map((s) => (
-          <a key={s.path} class={s === current ? 'active' : ''} aria-current={s === current ? 'page' : undefined} {...linkProps('/' + s.path)}>
-            {s.label}
-          </a>
-        ))}
-        <div class="grow" />
-        <Cloud />
-        <Health />
-        <ThemeSwitch />
+      <nav class={`sidebar${menu ? ' open' : ''}`} aria-label="Screens">
+        <div class="top">
+          <div class="brand">Pluto Duck</div>
+          {/* on a narrow screen the screens are a menu */}
+          <button class="menu-toggle" aria-expanded={menu} aria-controls="screens" onClick={() => setMenu(!menu)}>
+            {menu ? '✕ Close' : '☰ Menu'}
+          </button>
+        </div>
+        <div class="items" id="screens">
+          {SCREENS.map((s) => (
+            <a
+              key={s.path}
+              class={s === current ? 'active' : ''}
+              aria-current={s === current ? 'page' : undefined}
+              {...linkProps('/' + s.path)}
+              onClick={(e) => { setMenu(false); linkProps('/' + s.path).onClick(e); }}
+            >
+              {s.label}
+            </a>
+          ))}
+          <div class="grow" />
+          <Cloud />
+          <Health />
+          <ThemeSwitch />
+        </div>
       </nav>
       <main class="main" id="main" tabIndex={-1}>
         <Screen route={route.slice(1)} />
