@@ -355,6 +355,46 @@ test('boards: build a board, move and resize an item, refresh, export HTML', asy
     await page.waitForTimeout(100);
   }
   check(pos.x >= 4 && pos.w === 4, `moved and widened (got ${JSON.stringify(pos)})`);
+  // never on top of each other, and no empty row above any item
+  const overlaps = (items) => {
+    const out = [];
+    for (let i = 0; i < items.length; i++)
+      for (let j = i + 1; j < items.length; j++) {
+        const [p, q] = [items[i].position, items[j].position];
+        if (p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h) out.push(`${items[i].type}/${items[j].type}`);
+      }
+    return out;
+  };
+  const serverItems = async () => (await (await fetch(server.base + '/api/v1/boards/sales')).json()).items;
+  // drop the note right onto the chart: the chart is pushed down, nothing overlaps
+  const chartPos = (await serverItems()).find((it) => it.type === 'chart').position;
+  const note = page.locator('.board-item', { hasText: 'Notes' });
+  const chartBox = await page.locator('.board-item', { hasText: 'Orders by status' }).boundingBox();
+  const noteBar = await note.locator('.bar').boundingBox();
+  await page.mouse.move(noteBar.x + 10, noteBar.y + 8);
+  await page.mouse.down();
+  await page.mouse.move(chartBox.x + 10, chartBox.y + 8, { steps: 10 });
+  await page.mouse.up();
+  let items;
+  for (let i = 0; i < 50; i++) {
+    items = await serverItems();
+    if (items.find((it) => it.type === 'chart').position.y > chartPos.y) break;
+    await page.waitForTimeout(100);
+  }
+  check(items.find((it) => it.type === 'chart').position.y > chartPos.y, 'the chart was pushed down');
+  check(overlaps(items).length === 0, `no item on another: ${overlaps(items)}`);
+  // undo and redo: a removal comes back with Ctrl+Z and goes again with Ctrl+Shift+Z
+  await page.getByRole('button', { name: 'remove Orders', exact: true }).click();
+  await page.getByText('Removed Orders. Ctrl+Z brings it back.').waitFor();
+  await page.locator('h2', { hasText: 'sales' }).click();
+  await page.keyboard.press('Control+z');
+  await page.getByText('3,000').waitFor();
+  check((await serverItems()).length === 3, 'the metric is back');
+  await page.keyboard.press('Control+Shift+Z');
+  await page.getByText('Redone: remove.').waitFor();
+  check((await serverItems()).length === 2, 'and gone again');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await page.getByText('3,000').waitFor();
   await page.reload();
   await page.getByText('3,000').waitFor();
   await shot('board');

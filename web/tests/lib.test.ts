@@ -9,6 +9,7 @@ import { toCsv } from '../src/lib/csv';
 import { ExactNumber, parseExact } from '../src/lib/json';
 import { cellText } from '../src/grid';
 import { clampPos } from '../src/screens/Boards';
+import { settle } from '../src/lib/boardlayout';
 import { checkSettings } from '../src/screens/Settings';
 
 describe('parseSse', () => {
@@ -157,5 +158,36 @@ describe('checkName', () => {
   it('says "an" before a vowel, and uses the field\'s own word', () => {
     expect(checkName('analysis', '1x')).toMatch(/^an analysis name is/);
     expect(checkName('board', '1x')).toMatch(/^a board name is/);
+  });
+});
+
+describe('settle (board layout)', () => {
+  const a = { id: 'a', position: { x: 0, y: 0, w: 6, h: 2 } };
+  const b = { id: 'b', position: { x: 6, y: 0, w: 6, h: 2 } };
+  const c = { id: 'c', position: { x: 0, y: 2, w: 12, h: 1 } };
+  const noOverlap = (m: Map<string, { x: number; y: number; w: number; h: number }>) => {
+    const ps = [...m.values()];
+    for (let i = 0; i < ps.length; i++)
+      for (let j = i + 1; j < ps.length; j++) {
+        const [p, q] = [ps[i], ps[j]];
+        expect(p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h).toBe(false);
+      }
+  };
+  it('a drop on another item pushes that one down', () => {
+    const m = settle([a, b, c], 'b', { x: 0, y: 0, w: 6, h: 2 });
+    expect(m.get('b')).toEqual({ x: 0, y: 0, w: 6, h: 2 });
+    expect(m.get('a')).toEqual({ x: 0, y: 2, w: 6, h: 2 });
+    noOverlap(m);
+  });
+  it('a gap left behind closes: items rise', () => {
+    const m = settle([a, b, c], 'a', { x: 0, y: 9, w: 6, h: 2 });
+    expect(m.get('c')!.y).toBe(2); // under b, which stayed
+    expect(m.get('a')!.y).toBe(3); // rose to just under c
+    noOverlap(m);
+  });
+  it('a resize pushes the neighbours below it', () => {
+    const m = settle([a, b, c], 'a', { x: 0, y: 0, w: 6, h: 4 });
+    expect(m.get('c')!.y).toBe(4);
+    noOverlap(m);
   });
 });

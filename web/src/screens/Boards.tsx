@@ -4,21 +4,15 @@
 // refresh; export to a self-contained HTML report.
 
 import { ExactNumber } from '../lib/json';
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { del, download, get, patch, post, saveBlob } from '../api';
 import { Chart } from '../chart';
 import { Grid } from '../grid';
 import type { ChartSpec } from '../lib/chartdata';
+import { settle, type Pos } from '../lib/boardlayout';
 import { checkName } from '../lib/validate';
 import { linkProps, navigate } from '../router';
 import { Empty, ErrorBox, Modal, Spinner, useAsync, when } from '../ui';
-
-interface Pos {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
 
 interface Item {
   id: string;
@@ -32,6 +26,13 @@ interface Item {
   html?: string; /* a note's Markdown, rendered by the server */
 }
 
+/** One edit of a board, and how to take it back and do it again. */
+interface Edit {
+  what: string;
+  undo: () => Promise<void>;
+  redo: () => Promise<void>;
+}
+
 const COLS = 12;
 const ROW_H = 70;
 const GAP = 10;
@@ -43,7 +44,6 @@ export function clampPos(p: Pos): Pos {
   return { x: Math.max(0, Math.min(COLS - w, Math.round(p.x))), y: Math.max(0, Math.round(p.y)), w, h };
 }
 
-/** Notes: paragraphs, headings (#) and list items (-), as text (never as HTML). */
 /**
  * A note, as the server renders its Markdown for the export too (one renderer:
  * every character escaped, links only to http(s), mailto or relative addresses).
@@ -138,7 +138,7 @@ function BoardItem({ item, boardEl, onMove, onRemove }: { item: Item; boardEl: (
   );
 }
 
-function AddItem({ board, onClose, onAdded }: { board: string; onClose: () => void; onAdded: () => void }) {
+function AddItem({ board, onClose, onAdded }: { board: string; onClose: () => void; onAdded: (item: Item) => void }) {
   const [type, setType] = useState<Item['type']>('table');
   const [title, setTitle] = useState('');
   const [sql, setSql] = useState('');
@@ -165,8 +165,7 @@ function AddItem({ board, onClose, onAdded }: { board: string; onClose: () => vo
     setBusy(true);
     setError(undefined);
     try {
-      await post(`/boards/${encodeURIComponent(board)}/items`, item);
-      onAdded();
+      onAdded(await post(`/boards/${encodeURIComponent(board)}/items`, item));
       onClose();
     } catch (e) {
       setError(e);
@@ -245,16 +244,96 @@ function BoardView({ name, onChanged }: { name: string; onChanged: () => void })
       setError(e);
     }
   };
+  const current = useRef<Item[]>(shown);
+  current.current = shown;
+  const itemsUrl = `/boards/${encodeURIComponent(name)}/items`;
+  /* the edits made here, to undo (Ctrl+Z) and redo (Ctrl+Shift+Z) */
+  const [past, setPast] = useState<Edit[]>([]);
+  const [future, setFuture] = useState<Edit[]>([]);
+  const record = (e: Edit) => {
+    setPast((p) => [...p.slice(-99), e]);
+    setFuture([]);
+  };
+
+  /* Put items where positions says (those that moved), here at once and then on the server. */
+  const place = async (positions: Map<string, Pos>) => {
+    const changed = current.current.filter((i) => {
+      const p = positions.get(i.id);
+      return p && (p.x !== i.position.x || p.y !== i.position.y || p.w !== i.position.w || p.h !== i.position.h);
+    });
+    setItems(current.current.map((i) => (positions.has(i.id) ? { ...i, position: positions.get(i.id)! } : i)));
+    try {
+      for (const i of changed) await patch(`${itemsUrl}/${i.id}`, { position: positions.get(i.id) });
+    } catch (e) {
+      setItems(null); /* back to what the server has */
+      board.reload();
+      throw e;
+    }
+  };
   const move = (item: Item, p: Pos) =>
     act(async () => {
-      setItems(shown.map((i) => (i.id === item.id ? { ...i, position: p } : i)));
-      try {
-        await patch(`/boards/${encodeURIComponent(name)}/items/${item.id}`, { position: p });
-      } catch (e) {
-        setItems(null); /* back to what the server has */
-        throw e;
-      }
+      const before = new Map(current.current.map((i) => [i.id, i.position]));
+      const after = settle(current.current, item.id, p);
+      await place(after);
+      record({ what: 'move', undo: () => place(before), redo: () => place(after) });
     });
+  /* An item made again from what it was (for undoing its removal): its new id. */
+  const recreate = async (it: Item) => {
+    const made = await post(itemsUrl, { type: it.type, title: it.title ?? undefined, position: it.position, payload: it.payload, render: it.render ?? undefined });
+    setItems(null);
+    board.reload();
+    onChanged();
+    return made.id as string;
+  };
+  const drop = async (id: string) => {
+    await del(`${itemsUrl}/${id}`);
+    setItems(null);
+    board.reload();
+    onChanged(); /* the list's item count */
+  };
+  const remove = (item: Item) =>
+    act(async () => {
+      let id = item.id;
+      await drop(id);
+      setMessage(`Removed ${item.title || item.type}. Ctrl+Z brings it back.`);
+      record({ what: 'remove', undo: async () => { id = await recreate({ ...item, id }); }, redo: () => drop(id) });
+    });
+  const added = (made: Item) => {
+    setItems(null);
+    board.reload();
+    onChanged();
+    let id = made.id;
+    record({ what: 'add', undo: () => drop(id), redo: async () => { id = await recreate({ ...made, id }); } });
+  };
+  const undo = () =>
+    act(async () => {
+      const e = past[past.length - 1];
+      if (!e) return;
+      setPast((p) => p.slice(0, -1));
+      await e.undo();
+      setFuture((f) => [...f, e]);
+      setMessage(`Undone: ${e.what}.`);
+    });
+  const redo = () =>
+    act(async () => {
+      const e = future[future.length - 1];
+      if (!e) return;
+      setFuture((f) => f.slice(0, -1));
+      await e.redo();
+      setPast((p) => [...p, e]);
+      setMessage(`Redone: ${e.what}.`);
+    });
+  useEffect(() => {
+    const key = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement;
+      if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 'z' || t.closest('input, textarea, select, [role="dialog"], .cm-editor')) return;
+      e.preventDefault();
+      if (e.shiftKey) void redo();
+      else void undo();
+    };
+    window.addEventListener('keydown', key);
+    return () => window.removeEventListener('keydown', key);
+  });
   const refresh = () =>
     act(async () => {
       const r = await post(`/boards/${encodeURIComponent(name)}/refresh`, {});
@@ -273,7 +352,7 @@ function BoardView({ name, onChanged }: { name: string; onChanged: () => void })
       onChanged();
       navigate(`/boards/${encodeURIComponent(renaming!)}`, true);
     });
-  const remove = () =>
+  const removeBoard = () =>
     act(async () => {
       await del(`/boards/${encodeURIComponent(name)}`);
       onChanged();
@@ -287,6 +366,8 @@ function BoardView({ name, onChanged }: { name: string; onChanged: () => void })
       <div class="row">
         <h2 class="spacer">{board.data.name}</h2>
         <button class="primary" onClick={() => setAdding(true)}>Add item</button>
+        <button onClick={undo} disabled={!past.length} title="Ctrl+Z">Undo</button>
+        <button onClick={redo} disabled={!future.length} title="Ctrl+Shift+Z">Redo</button>
         <button onClick={refresh}>Refresh</button>
         <button onClick={exportHtml}>Export HTML</button>
         <button onClick={() => setRenaming(board.data.name)}>Rename</button>
@@ -305,19 +386,12 @@ function BoardView({ name, onChanged }: { name: string; onChanged: () => void })
               item={item}
               boardEl={() => ref.current}
               onMove={(p) => move(item, p)}
-              onRemove={() =>
-                act(async () => {
-                  await del(`/boards/${encodeURIComponent(name)}/items/${item.id}`);
-                  setItems(null);
-                  board.reload();
-                  onChanged(); /* the list's item count */
-                })
-              }
+              onRemove={() => remove(item)}
             />
           ))}
         </div>
       )}
-      {adding && <AddItem board={name} onClose={() => setAdding(false)} onAdded={() => { setItems(null); board.reload(); onChanged(); }} />}
+      {adding && <AddItem board={name} onClose={() => setAdding(false)} onAdded={added} />}
       {renaming !== null && (
         <Modal title="Rename the board" onClose={() => setRenaming(null)}>
           <label>
@@ -336,7 +410,7 @@ function BoardView({ name, onChanged }: { name: string; onChanged: () => void })
           <p>The board and its {shown.length} item(s) go.</p>
           <div class="row end">
             <button onClick={() => setConfirm(false)}>Keep it</button>
-            <button class="danger" onClick={remove}>Delete</button>
+            <button class="danger" onClick={removeBoard}>Delete</button>
           </div>
         </Modal>
       )}
