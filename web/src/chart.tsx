@@ -1,7 +1,7 @@
 // chart.tsx - charts as SVG (bar, line, area, pie, scatter; grouped series) and the
 // chart builder that picks kind, x, y and group-by from a result's columns.
 
-import { chartData, ticks, type ChartSpec } from './lib/chartdata';
+import { axisLabels, chartData, ticks, type ChartSpec } from './lib/chartdata';
 import type { Column } from './grid';
 
 const COLORS = ['#2563eb', '#e4572e', '#17a398', '#f3a712', '#8e44ad', '#29335c', '#a8c256', '#db2b39', '#3c91e6', '#9a6d38', '#5d737e', '#ff7f11'];
@@ -91,17 +91,14 @@ export function Chart({ columns, rows, spec }: { columns: Column[]; rows: unknow
   const yt = ticks(Math.min(0, ...all), Math.max(0, ...all));
   const sy = (v: number) => PAD.t + ih - ((v - yt[0]) / (yt[yt.length - 1] - yt[0])) * ih;
   const band = iw / Math.max(1, n);
-  const every = Math.ceil(n / 12);
   return (
     <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
       <Axes yt={yt} sy={sy} iw={iw} />
-      {data.categories.map((c, k) =>
-        k % every === 0 ? (
-          <text x={PAD.l + band * (k + 0.5)} y={PAD.t + ih + 16} text-anchor="middle">
-            {c.length > 12 ? c.slice(0, 11) + '…' : c}
-          </text>
-        ) : null,
-      )}
+      {axisLabels(data.categories, iw).map(({ index: k, text }) => (
+        <text x={PAD.l + band * (k + 0.5)} y={PAD.t + ih + 16} text-anchor="middle">
+          {text}
+        </text>
+      ))}
       {spec.kind === 'bar'
         ? data.series.map((s, si) => {
             const bw = (band * 0.8) / data.series.length;

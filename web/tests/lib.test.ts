@@ -2,7 +2,7 @@
 // graph layout, form checks, CSV, board positions.
 import { describe, expect, it } from 'vitest';
 import { parseSse } from '../src/lib/sse';
-import { chartData, ticks, toNumber } from '../src/lib/chartdata';
+import { axisLabels, chartData, ticks, toNumber } from '../src/lib/chartdata';
 import { layout, NODE_W } from '../src/lib/layout';
 import { checkAttach, checkDuration, checkName, parseReaderOptions } from '../src/lib/validate';
 import { toCsv } from '../src/lib/csv';
@@ -189,5 +189,19 @@ describe('settle (board layout)', () => {
     const m = settle([a, b, c], 'a', { x: 0, y: 0, w: 6, h: 4 });
     expect(m.get('c')!.y).toBe(4);
     noOverlap(m);
+  });
+});
+
+describe('axisLabels', () => {
+  it('shows dates without midnight, and only as many as fit without overlapping', () => {
+    const days = Array.from({ length: 60 }, (_, i) => `2024-03-${String((i % 28) + 1).padStart(2, '0')} 00:00:00+00`);
+    const shown = axisLabels(days, 568);
+    expect(shown[0].text).toBe('2024-03-01');
+    const each = 568 / days.length;
+    // the labels shown are far enough apart for their width
+    for (let i = 1; i < shown.length; i++) expect((shown[i].index - shown[i - 1].index) * each).toBeGreaterThanOrEqual(10 * 6.5);
+  });
+  it('shows every label when they fit', () => {
+    expect(axisLabels(['a', 'b', 'c'], 568).map((l) => l.text)).toEqual(['a', 'b', 'c']);
   });
 });

@@ -79,3 +79,19 @@ export function ticks(min: number, max: number, n = 5): number[] {
   if (out[out.length - 1] < max) out.push(Number((out[out.length - 1] + step).toPrecision(12)));
   return out;
 }
+
+/**
+ * The category labels an axis of `width` px can show without overlapping: dates
+ * without a midnight time, cut to 12 characters, and only every k-th when they
+ * would not all fit (about 6.5 px a character at the chart's font, 10 px apart).
+ */
+export function axisLabels(categories: string[], width: number): { index: number; text: string }[] {
+  const texts = categories.map((c) => {
+    const t = c.replace(/^(\d{4}-\d{2}-\d{2})[ T]00:00(:00(\.0+)?)?([+-]00(:?00)?|Z)?$/, '$1');
+    return t.length > 12 ? t.slice(0, 11) + '…' : t;
+  });
+  const longest = Math.max(1, ...texts.map((t) => t.length));
+  const fit = Math.max(1, Math.floor(width / (longest * 6.5 + 10)));
+  const every = Math.max(1, Math.ceil(texts.length / fit));
+  return texts.map((text, index) => ({ index, text })).filter((l) => l.index % every === 0);
+}
