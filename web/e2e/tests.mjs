@@ -378,7 +378,7 @@ test('boards: build a board, move and resize an item, refresh, export HTML', asy
   let items;
   for (let i = 0; i < 50; i++) {
     items = await serverItems();
-    if (items.find((it) => it.type === 'chart').position.y > chartPos.y) break;
+    if (items.find((it) => it.type === 'chart').position.y > chartPos.y && overlaps(items).length === 0) break;
     await page.waitForTimeout(100);
   }
   check(items.find((it) => it.type === 'chart').position.y > chartPos.y, 'the chart was pushed down');
