@@ -138,3 +138,24 @@ void pd_remove_tree(const char *path)
 {
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+char *pd_path_shipped(const char *rel, const char *probe, const char *built)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *bin = pd_path_dirname(exe), *share = xasprintf("%s/../share/%s", bin, rel);
+        char *check = pd_path_join(share, probe);
+        int found = pd_path_exists(check);
+        free(bin);
+        free(check);
+        if (found) {
+            char *real = realpath(share, NULL);
+            free(share);
+            return real ? real : xstrdup(built);
+        }
+        free(share);
+    }
+    return xstrdup(built);
+}

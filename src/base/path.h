@@ -37,6 +37,13 @@ void pd_remove_tree(const char *path);
 int pd_path_exists(const char *path);
 
 /*
+ * The folder of data shipped with the program: <the running binary's
+ * folder>/../share/<rel> when it holds `probe` (an installed or copied tree),
+ * else `built` (the source tree's, compiled in). Heap.
+ */
+char *pd_path_shipped(const char *rel, const char *probe, const char *built);
+
+/*
  * Write len bytes to path through a temporary file beside it (flushed to disk),
  * then rename it over path: readers see the old or the new file, never a part.
  */

@@ -14,6 +14,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/path.h"
 #include "base/id.h"
 #include "base/log.h"
 
@@ -237,12 +238,17 @@ static int cmd_serve(const struct options *o, struct pd_err *err)
 {
     struct cloud c = {.o = {.access_ttl_s = 900, .refresh_ttl_s = 30 * 24 * 3600,
                             .open_signup = o->open_signup,
-                            .web_dir = o->web_dir ? o->web_dir : PD_CLOUD_WEB_DIR}};
+                            .web_dir = o->web_dir}};
     struct http_opts ho = {0};
     struct http_server *http = NULL;
     struct cl_devdb *dev = NULL;
     char *cert = NULL, *key = NULL, *objects_dir = NULL;
     struct bound bound = {.o = o};
+    /* the pages shipped with this binary: next to it when installed or copied, else the build's */
+    char *shipped = o->web_dir ? NULL
+                               : pd_path_shipped("pluto-cloud/web", "index.html", PD_CLOUD_WEB_DIR);
+    if (shipped)
+        c.o.web_dir = shipped;
     struct cl_objects_opts oo = {0};
     struct cl_sweeper *sweeper = NULL;
     sigset_t sigs;
@@ -260,8 +266,10 @@ static int cmd_serve(const struct options *o, struct pd_err *err)
     pd_log_mirror_stderr(1, PD_LOG_WARN);
     free(logpath);
     free(dir);
-    if ((rc = open_store(o, &dev, &c.store, err)))
+    if ((rc = open_store(o, &dev, &c.store, err))) {
+        free(shipped);
         return rc;
+    }
     if ((rc = load_key(c.store, c.jwt_key, err)))
         goto done;
     {
@@ -333,6 +341,7 @@ done:
     sodium_memzero(c.jwt_key, sizeof(c.jwt_key));
     cl_objects_close(c.objects);
     free(objects_dir);
+    free(shipped);
     cl_store_close(c.store);
     cl_devdb_stop(dev);
     return rc;

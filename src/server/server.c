@@ -10,6 +10,7 @@
 #include "http/server.h"
 
 #include "base/alloc.h"
+#include "base/path.h"
 #include "base/config.h"
 #include "base/err.h"
 #include "base/jexact.h"
@@ -43,7 +44,21 @@ struct pd_warehouse *srv_warehouse(struct srv *s) { return s->o.wh; }
 struct pd_sources *srv_sources(struct srv *s) { return s->o.sources; }
 struct pd_history *srv_history(struct srv *s) { return s->o.history; }
 const struct pd_config *srv_config(struct srv *s) { return s->o.cfg; }
-const char *srv_web_dir(struct srv *s) { return s->o.web_dir ? s->o.web_dir : PD_WEB_DIR; }
+/* The web UI shipped with this binary: next to it when installed or copied, else the build's. */
+static char *shipped_web;
+static void find_shipped_web(void)
+{
+    shipped_web = pd_path_shipped("pluto-duck/web", "index.html", PD_WEB_DIR);
+}
+
+const char *srv_web_dir(struct srv *s)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    if (s->o.web_dir)
+        return s->o.web_dir;
+    pthread_once(&once, find_shipped_web);
+    return shipped_web;
+}
 struct srv_jobs *srv_jobs(struct srv *s) { return s->jobs; }
 srv_cli_fn srv_cli(struct srv *s) { return s->o.cli; }
 struct http_server *srv_http(struct srv *s) { return s->http; }

@@ -101,3 +101,21 @@ get() {
     api POST /source/nope/refresh
     [ "$status_code" = 404 ]
 }
+
+@test "install: a copied install tree serves its own web UI, found next to the binary" {
+    local build copy
+    build=$(dirname "$(dirname "$PD")")
+    cmake --install "$build" --prefix "$BATS_TEST_TMPDIR/inst" >/dev/null
+    copy="$BATS_TEST_TMPDIR/copy"
+    cp -a "$BATS_TEST_TMPDIR/inst" "$copy"
+    rm -rf "$BATS_TEST_TMPDIR/inst"
+    [ -x "$copy/bin/pluto-duck" ] && [ -x "$copy/bin/pluto-cloud" ] && [ -f "$copy/lib/libduckdb.so" ]
+    [ -f "$copy/share/pluto-duck/web/index.html" ] && [ -f "$copy/share/pluto-cloud/web/index.html" ]
+    printf '<!-- the copy -->' >> "$copy/share/pluto-duck/web/index.html"
+    PD="$copy/bin/pluto-duck" start_server
+    get "http://127.0.0.1:$PORT/sql"
+    [ "$status_code" = 200 ]
+    [[ "$body" == *"<!-- the copy -->"* ]]
+    run "$copy/bin/pluto-duck" version
+    [ "$status" -eq 0 ]
+}

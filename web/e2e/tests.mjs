@@ -514,6 +514,12 @@ test('accessibility: skip link, a title per screen, tabs by arrow keys, dialogs 
   const described = await input.getAttribute('aria-describedby');
   check(described && (await page.locator(`[id="${described}"]`).textContent()).startsWith('give the analysis a name'), 'the error describes the field');
   await page.keyboard.press('Escape');
+  // ? shows every shortcut (not while typing)
+  await page.locator('main').focus();
+  await page.keyboard.press('?');
+  await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+  check((await page.getByRole('dialog').textContent()).includes('Ctrl + Z'), 'the board shortcuts are listed');
+  await page.keyboard.press('Escape');
   // every visible button, link-button and select is at least 24 by 24 px, on every screen
   for (const path of ['/chat', '/sql', '/sources', '/analyses', '/boards', '/settings']) {
     await page.goto(server.base + path);

@@ -11,6 +11,7 @@ import { AnalysesScreen } from './screens/Analyses';
 import { BoardsScreen } from './screens/Boards';
 import { SettingsScreen } from './screens/Settings';
 import { ThemeSwitch } from './theme';
+import { Modal } from './ui';
 
 export { applyTheme } from './theme';
 
@@ -98,6 +99,46 @@ function Cloud() {
   return <CloudStatusBar status={status} />;
 }
 
+/** Every shortcut of the workbench, in one place ("?" shows them). */
+const SHORTCUTS: [string, string][] = [
+  ['?', 'show these shortcuts'],
+  ['Ctrl/Cmd + Enter', 'SQL: run the statement'],
+  ['Ctrl + Space', 'SQL: complete tables and columns'],
+  ['Enter / Shift + Enter', 'Chat: ask / a new line'],
+  ['Arrows / Shift + arrows', 'Boards: move / resize the focused item'],
+  ['Ctrl + Z / Ctrl + Shift + Z', 'Boards: undo / redo an edit'],
+  ['← → Home End', 'tabs: the next, previous, first or last'],
+  ['Escape', 'close a dialog'],
+  ['Tab / Shift + Tab', 'the next / previous control (inside a dialog, round it)'],
+];
+
+function Shortcuts() {
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    const key = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement;
+      if (e.key !== '?' || e.ctrlKey || e.metaKey || e.altKey || t.closest('input, textarea, select, [contenteditable="true"], .cm-editor')) return;
+      e.preventDefault();
+      setOpen(true);
+    };
+    window.addEventListener('keydown', key);
+    return () => window.removeEventListener('keydown', key);
+  }, []);
+  if (!open) return null;
+  return (
+    <Modal title="Keyboard shortcuts" onClose={() => setOpen(false)}>
+      <table class="simple" aria-label="shortcuts">
+        <tbody>
+          {SHORTCUTS.map(([k, what]) => (
+            <tr><td><kbd>{k}</kbd></td><td>{what}</td></tr>
+          ))}
+        </tbody>
+      </table>
+      <div class="row end"><button onClick={() => setOpen(false)}>Close</button></div>
+    </Modal>
+  );
+}
+
 export function App() {
   const route = useRoute();
   const [menu, setMenu] = useState(false);
@@ -142,6 +183,7 @@ export function App() {
       <main class="main" id="main" tabIndex={-1}>
         <Screen route={route.slice(1)} />
       </main>
+      <Shortcuts />
     </div>
   );
 }
