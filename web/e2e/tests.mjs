@@ -137,6 +137,31 @@ test('sql: a 100k-row result scrolls without freezing the page', async ({ page, 
   check(frames.max < 1000, 'no frame over a second');
 });
 
+test('catalog: every schema and table with row counts and types; preview and column summary on request', async ({ page, server, shot }) => {
+  server.pd('sql', "create schema work_0123; create table work_0123.scratch as select 1 as x; create schema reports; create table reports.daily as select * from range(5) t(n)");
+  await page.goto(server.base + '/catalog');
+  const tree = page.getByRole('tree', { name: 'schemas' });
+  await tree.getByRole('button', { name: 'orders', exact: true }).waitFor();
+  const text = await tree.textContent();
+  check(text.includes('reports') && !text.includes('work_0123') && !text.includes('_pluto') && !text.includes('_duckpipe'), `user schemas only: ${text}`);
+  await tree.getByRole('button', { name: /reports/ }).click();
+  await tree.getByRole('button', { name: 'daily', exact: true }).waitFor();
+  await tree.getByRole('button', { name: 'orders', exact: true }).click();
+  const cols = page.getByRole('table', { name: 'columns' });
+  await cols.getByRole('cell', { name: 'amount', exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Summarize columns' }).click();
+  const summary = page.getByRole('table', { name: 'column summary' });
+  await summary.getByRole('cell', { name: 'amount', exact: true }).waitFor();
+  const want = server.pd('sql', '--format', 'csv', 'select count(*) from information_schema.columns where table_schema = \'main\' and table_name = \'orders\'').trim().split('\n')[1];
+  check((await summary.getByRole('row').count()) === Number(want) + 1, 'a row per column');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.getByRole('gridcell').first().waitFor();
+  await page.getByLabel('filter tables').fill('cust');
+  check(!(await tree.getByRole('button', { name: 'orders', exact: true }).isVisible()), 'the filter hides the rest');
+  await tree.getByRole('button', { name: 'customers', exact: true }).waitFor();
+  await shot('catalog');
+});
+
 test('sources: bad input is explained before sending; test connection; attach a SQLite file, browse, cache', async ({ page, server, shot }) => {
   const db = join(server.home, 'pets.sqlite');
   execFileSync('sqlite3', [db, "create table pets(id integer, name text); insert into pets values (1, 'rex'), (2, 'tom');"]);
@@ -521,7 +546,7 @@ test('accessibility: skip link, a title per screen, tabs by arrow keys, dialogs 
   check((await page.getByRole('dialog').textContent()).includes('Ctrl + Z'), 'the board shortcuts are listed');
   await page.keyboard.press('Escape');
   // every visible button, link-button and select is at least 24 by 24 px, on every screen
-  for (const path of ['/chat', '/sql', '/sources', '/analyses', '/boards', '/settings']) {
+  for (const path of ['/chat', '/sql', '/catalog', '/sources', '/analyses', '/boards', '/settings']) {
     await page.goto(server.base + path);
     await page.locator('main').waitFor();
     await page.waitForTimeout(200);

@@ -6,6 +6,7 @@ import { get } from './api';
 import { linkProps, navigate, useRoute } from './router';
 import { ChatScreen } from './screens/Chat';
 import { SqlScreen } from './screens/Sql';
+import { CatalogScreen } from './screens/Catalog';
 import { SourcesScreen } from './screens/Sources';
 import { AnalysesScreen } from './screens/Analyses';
 import { BoardsScreen } from './screens/Boards';
@@ -18,6 +19,7 @@ export { applyTheme } from './theme';
 const SCREENS = [
   { path: 'chat', label: 'Chat', screen: ChatScreen },
   { path: 'sql', label: 'SQL', screen: SqlScreen },
+  { path: 'catalog', label: 'Catalog', screen: CatalogScreen },
   { path: 'sources', label: 'Sources', screen: SourcesScreen },
   { path: 'analyses', label: 'Analyses', screen: AnalysesScreen },
   { path: 'boards', label: 'Boards', screen: BoardsScreen },

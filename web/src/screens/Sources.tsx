@@ -7,12 +7,9 @@ import { useState } from 'preact/hooks';
 import { del, get, post } from '../api';
 import { Grid } from '../grid';
 import { checkAttach, checkDuration, checkName, parseReaderOptions, SOURCE_FIELDS, type SourceType } from '../lib/validate';
+import { quoteIdent, runSql } from '../lib/sql';
 import { linkProps, navigate } from '../router';
 import { Empty, ErrorBox, Field, Modal, Spinner, useAsync, when } from '../ui';
-
-function quoteIdent(s: string): string {
-  return '"' + s.replace(/"/g, '""') + '"';
-}
 
 function AttachForm({ onAttached }: { onAttached: (name: string) => void }) {
   const [name, setName] = useState('');
@@ -198,9 +195,7 @@ function SourceDetail({ name, onChanged }: { name: string; onChanged: () => void
     setPreview(null);
     setPreviewError(undefined);
     try {
-      const job = await post('/query?wait=60', { sql: `select * from ${quoteIdent(name)}.${quoteIdent(table)} limit 100`, limit: 100 });
-      if (job.status !== 'completed') throw new Error(job.error?.message ?? 'the preview did not finish');
-      setPreview(job.result);
+      setPreview(await runSql(`select * from ${quoteIdent(name)}.${quoteIdent(table)} limit 100`, 100));
     } catch (e) {
       setPreviewError(e);
     }
