@@ -106,6 +106,42 @@ test('sql: a result survives leaving the screen; several statements say which re
   await page.getByRole('gridcell', { name: '42', exact: true }).waitFor(); // still there
 });
 
+test('sql: the grid sorts and filters with DuckDB, numbers its rows, copies cells, resizes columns', async ({ page, server }) => {
+  await page.goto(server.base + '/sql');
+  await typeSql(page, "select range as n, range % 3 as m, 'row ' || range as label from range(1000)");
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByTestId('result-status').filter({ hasText: '1,000 rows' }).waitFor();
+  check((await page.getByRole('rowheader').first().textContent()) === '1', 'rows are numbered');
+  // sort: the server sorts all 1,000 rows, not the browser the first ones
+  await page.getByRole('button', { name: 'sort by n' }).click();
+  await page.getByRole('button', { name: 'sort by n' }).click();
+  await page.locator('[role="columnheader"][aria-sort="descending"]').waitFor();
+  await page.getByRole('gridcell', { name: '999', exact: true }).first().waitFor();
+  check((await page.getByRole('row').nth(1).getByRole('gridcell').first().textContent()) === '999', 'the largest first');
+  // filter: label contains "row 99" (99, 990..999)
+  await page.getByLabel('filter column').selectOption('label');
+  await page.getByLabel('filter text').fill('row 99');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByTestId('result-status').filter({ hasText: '11 rows' }).waitFor();
+  // copy: a cell, then a rectangle with Shift+click
+  await page.getByRole('gridcell', { name: 'row 999', exact: true }).click();
+  await page.getByRole('gridcell', { name: '0', exact: true }).first().click({ modifiers: ['Shift'] });
+  await page.keyboard.press('Control+c');
+  const copied = await page.locator('.grid').getAttribute('data-copied');
+  check(copied === '0\trow 999', `copied the picked cells: ${JSON.stringify(copied)}`);
+  // resize: drag the first column's edge
+  const head = page.locator('[role="columnheader"]').nth(1);
+  const before = (await head.boundingBox()).width;
+  const edge = await head.locator('.resizer').boundingBox();
+  await page.mouse.move(edge.x + 3, edge.y + 5);
+  await page.mouse.down();
+  await page.mouse.move(edge.x + 83, edge.y + 5, { steps: 5 });
+  await page.mouse.up();
+  check((await head.boundingBox()).width > before + 60, 'the column is wider');
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.getByTestId('result-status').filter({ hasText: '1,000 rows' }).waitFor();
+});
+
 test('sql: a 100k-row result scrolls without freezing the page', async ({ page, server, shot }) => {
   await page.goto(server.base + '/sql');
   await typeSql(page, 'select range as n, md5(range::varchar) as h, range * 1.5 as x from range(100000)');

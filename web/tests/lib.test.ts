@@ -7,7 +7,8 @@ import { layout, NODE_W } from '../src/lib/layout';
 import { checkAttach, checkDuration, checkName, parseReaderOptions } from '../src/lib/validate';
 import { toCsv } from '../src/lib/csv';
 import { ExactNumber, parseExact } from '../src/lib/json';
-import { cellText } from '../src/grid';
+import { cellText, pickedText } from '../src/grid';
+import { reshaped } from '../src/screens/Sql';
 import { clampPos } from '../src/screens/Boards';
 import { settle } from '../src/lib/boardlayout';
 import { checkSettings } from '../src/screens/Settings';
@@ -203,5 +204,22 @@ describe('axisLabels', () => {
   });
   it('shows every label when they fit', () => {
     expect(axisLabels(['a', 'b', 'c'], 568).map((l) => l.text)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('reshaped (sort and filter by DuckDB)', () => {
+  it('wraps the statement, quotes the names and the text', () => {
+    expect(reshaped('select * from t;', { column: 'a"b', dir: 'desc' }, { column: '', text: '' })).toBe(
+      'select * from (\nselect * from t\n) as pd_result order by "a""b" desc nulls last',
+    );
+    const f = reshaped('select 1', null, { column: 'name', text: "it's 50%_x" });
+    expect(f).toContain(`where cast("name" as varchar) ilike '%it''s 50\\%\\_x%' escape '\\'`);
+  });
+});
+
+describe('pickedText (copy)', () => {
+  it('copies a rectangle of cells as tab-separated lines, either way round', () => {
+    const rows = [[1, 'a', null], [2, 'b', true]];
+    expect(pickedText(rows, { r0: 1, c0: 2, r1: 0, c1: 1 })).toBe('a\tNULL\nb\ttrue');
   });
 });

@@ -5,7 +5,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { download, get, post, saveBlob } from '../api';
 import { SqlEditor, type EditorText, type SqlSchema } from '../editor';
-import { Grid } from '../grid';
+import { Grid, type GridSort } from '../grid';
+import { quoteIdent, quoteLiteral } from '../lib/sql';
 import { Chart, ChartBuilder, defaultSpec } from '../chart';
 import type { ChartSpec } from '../lib/chartdata';
 import { useQueryRun } from '../query';
@@ -62,6 +63,20 @@ function History({ onPick }: { onPick: (sql: string) => void }) {
   );
 }
 
+/**
+ * The statement as run, sorted and filtered by DuckDB: wrapped as a subquery (its
+ * trailing semicolons dropped), the filter a case-insensitive "contains" on the
+ * column's text. Names and text go in quoted, never as SQL.
+ */
+export function reshaped(sql: string, sort: GridSort | null, filter: { column: string; text: string }): string {
+  const inner = sql.trim().replace(/;+\s*$/, '');
+  let out = `select * from (\n${inner}\n) as pd_result`;
+  if (filter.column && filter.text)
+    out += ` where cast(${quoteIdent(filter.column)} as varchar) ilike ${quoteLiteral('%' + filter.text.replace(/[\\%_]/g, (c) => '\\' + c) + '%')} escape '\\'`;
+  if (sort) out += ` order by ${quoteIdent(sort.column)} ${sort.dir === 'desc' ? 'desc' : 'asc'} nulls last`;
+  return out;
+}
+
 export function SqlScreen(_: { route: string[] }) {
   const [initial] = useState(() => localStorage.getItem(DRAFT_KEY) ?? 'select * from orders limit 100');
   const [sql, setSql] = useState(initial);
@@ -72,6 +87,22 @@ export function SqlScreen(_: { route: string[] }) {
   const [dialog, setDialog] = useState<'save' | 'board' | null>(null);
   const schema = useAsync(loadSchema, []);
   const { state, run, cancel, startedAt, ranSql } = useQueryRun('sql');
+  /* sorting and filtering re-run the statement as written, wrapped: DuckDB does the work */
+  const [base, setBase] = useState(ranSql);
+  const [sort, setSort] = useState<GridSort | null>(null);
+  const [filter, setFilter] = useState<{ column: string; text: string }>({ column: '', text: '' });
+  const runFromEditor = (text: string) => {
+    setBase(text);
+    setSort(null);
+    setFilter({ column: '', text: '' });
+    run(text);
+  };
+  const reshapable = state.status === 'completed' && state.result.statement_type === 'SELECT' && (state.result.statements ?? 1) === 1;
+  const reshape = (s: GridSort | null, f: { column: string; text: string }) => {
+    setSort(s);
+    setFilter(f);
+    run(reshaped(base, s, f));
+  };
   const [now, setNow] = useState(Date.now());
   useEffect(() => { /* the time a run has taken, while it runs */
     if (state.status !== 'running') return;
@@ -102,12 +133,12 @@ export function SqlScreen(_: { route: string[] }) {
         initial={initial}
         replace={picked}
         onChange={setSql}
-        onRun={(text) => { if (!running) run(text); }}
+        onRun={(text) => { if (!running) runFromEditor(text); }}
         schema={schema.data ?? NO_SCHEMA}
         error={state.status === 'failed' ? state.message : undefined}
       />
       <div class="row" style={{ marginTop: '0.5rem' }}>
-        <button class="primary" onClick={() => run(sql)} disabled={running || !sql.trim()} title="Ctrl/Cmd+Enter">
+        <button class="primary" onClick={() => runFromEditor(sql)} disabled={running || !sql.trim()} title="Ctrl/Cmd+Enter">
           ▶ Run
         </button>
         <button onClick={cancel} disabled={!running}>
@@ -162,7 +193,30 @@ export function SqlScreen(_: { route: string[] }) {
       ) : state.result.columns.length === 0 ? (
         <div class="notice">Done: {state.result.statement_type}.</div>
       ) : tab === 'result' ? (
-        <Grid columns={state.result.columns} rows={state.result.rows} height={Math.max(240, window.innerHeight - 420)} />
+        <>
+          {reshapable && (
+            <form class="row filter-bar" onSubmit={(e) => { e.preventDefault(); reshape(sort, filter); }}>
+              <label class="row">
+                <span class="muted">Filter</span>
+                <select aria-label="filter column" value={filter.column} onChange={(e) => setFilter({ ...filter, column: (e.target as HTMLSelectElement).value })}>
+                  <option value="">column…</option>
+                  {state.result.columns.map((c) => <option value={c.name}>{c.name}</option>)}
+                </select>
+              </label>
+              <input aria-label="filter text" placeholder="contains…" value={filter.text} onInput={(e) => setFilter({ ...filter, text: (e.target as HTMLInputElement).value })} />
+              <button type="submit" disabled={!filter.column}>Apply</button>
+              {(filter.text || sort) && <button type="button" onClick={() => reshape(null, { column: '', text: '' })}>Clear</button>}
+            </form>
+          )}
+          <Grid
+            columns={state.result.columns}
+            rows={state.result.rows}
+            height={Math.max(240, window.innerHeight - 460)}
+            rowNumbers
+            sort={sort}
+            onSort={reshapable || sort ? (s) => reshape(s, filter) : undefined}
+          />
+        </>
       ) : spec ? (
         <div class="panel">
           <ChartBuilder columns={state.result.columns} spec={spec} onChange={setSpec} />
