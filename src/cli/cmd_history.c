@@ -14,7 +14,8 @@ int cmd_history(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *er
     if (rc)
         return rc;
     sink = cli_sink(ctx, ctx->format, 0);
-    rc = pd_history_list(ctx->wh, limit ? limit : 20, cli_given(a, "failed"), sink, err);
+    rc = pd_history_list(ctx->wh, limit ? limit : 20, cli_given(a, "failed"), cli_arg(a, "search"),
+                         sink, err);
     pd_sink_free(sink);
     return rc;
 }

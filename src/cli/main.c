@@ -56,6 +56,7 @@ static const struct cli_opt sql_opts[] = {
 static const struct cli_opt history_opts[] = {
     {"limit", 'n', "N", "show the newest N statements (default 20)"},
     {"failed", 0, NULL, "only statements that failed, timed out or were cancelled"},
+    {"search", 's', "TEXT", "only statements whose SQL contains TEXT (any case)"},
     {0}};
 
 static const struct cli_opt logs_opts[] = {

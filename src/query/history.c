@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -129,24 +130,40 @@ void pd_history_record(struct pd_history *h, const struct pd_history_entry *e)
     pthread_mutex_unlock(&h->mu);
 }
 
-int pd_history_list(struct pd_warehouse *wh, long limit, int failed_only, struct pd_sink *sink,
-                    struct pd_err *err)
+int pd_history_list(struct pd_warehouse *wh, long limit, int failed_only, const char *contains,
+                    struct pd_sink *sink, struct pd_err *err)
 {
     struct pd_query_opts o = {.origin = "history"};
     struct pd_query *q;
+    json_t *params = NULL;
     char *sql;
     int rc;
 
     if (limit <= 0)
         return pd_fail(err, PD_EINVAL, "--limit must be a positive number");
     pd_journal_flush(pd_warehouse_journal(wh)); /* every statement so far */
+    if (contains && *contains) { /* a value, never SQL: its % and _ match themselves */
+        struct pd_buf like = PD_BUF_INIT;
+        pd_buf_addc(&like, '%');
+        for (const char *p = contains; *p; p++) {
+            if (*p == '%' || *p == '_' || *p == '\\')
+                pd_buf_addc(&like, '\\');
+            pd_buf_addc(&like, *p);
+        }
+        pd_buf_addc(&like, '%');
+        params = json_pack("[s]", like.ptr);
+        pd_buf_release(&like);
+        o.params = params;
+    }
     sql = xasprintf("SELECT id, started_at, round(duration_ms, 1) AS duration_ms, status, rows, "
-                    "statement_type, sql, error FROM _pluto.query_history %s "
+                    "statement_type, sql, error FROM _pluto.query_history WHERE %s AND %s "
                     "ORDER BY started_at DESC, id DESC LIMIT %ld",
-                    failed_only ? "WHERE status <> 'ok'" : "", limit);
+                    failed_only ? "status <> 'ok'" : "true",
+                    params ? "sql ILIKE $1 ESCAPE '\\'" : "true", limit);
     q = pd_query_new(wh, &o);
     rc = pd_query_run(q, sql, sink, NULL, err);
     pd_query_free(q);
+    json_decref(params);
     free(sql);
     return rc;
 }

@@ -37,11 +37,12 @@ void pd_history_close(struct pd_history *h);
 void pd_history_record(struct pd_history *h, const struct pd_history_entry *e);
 
 /*
- * Send the newest `limit` records (only failed ones when failed_only) through
- * sink, newest first. Columns: id, started_at, duration_ms, status, rows,
- * statement_type, sql, error.
+ * Send the newest `limit` records (only failed ones when failed_only; only those
+ * whose SQL contains `contains`, any case, when given) through sink, newest
+ * first. Columns: id, started_at, duration_ms, status, rows, statement_type,
+ * sql, error.
  */
-int pd_history_list(struct pd_warehouse *wh, long limit, int failed_only, struct pd_sink *sink,
-                    struct pd_err *err);
+int pd_history_list(struct pd_warehouse *wh, long limit, int failed_only, const char *contains,
+                    struct pd_sink *sink, struct pd_err *err);
 
 #endif

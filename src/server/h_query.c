@@ -189,7 +189,8 @@ static int list_history(struct pd_sink *sink, void *arg, struct pd_err *err)
     const char *limit = http_query(r, "limit"), *failed = http_query(r, "failed");
     long n = limit ? strtol(limit, NULL, 10) : 50;
     return pd_history_list(srv_warehouse(srv_of(r)), n > 0 ? n : 50,
-                           failed && strcmp(failed, "true") == 0, sink, err);
+                           failed && strcmp(failed, "true") == 0, http_query(r, "search"), sink,
+                           err);
 }
 
 void h_query_history(struct http_req *r)

@@ -51,7 +51,8 @@ const struct http_route srv_routes[] = {
              NUM("limit", "preview rows kept"), "\"sql\""), NULL, 202},
     {HTTP_GET, V1 "/query/history", h_query_history, 0, "query", "history",
      "Executed statements, newest first.",
-     OBJ(NUM("limit", "at most this many") "," STR("failed", "true: only failures")), "[HistoryEntry]", 200},
+     OBJ(NUM("limit", "at most this many") "," STR("failed", "true: only failures") ","
+         STR("search", "only statements whose SQL contains this text (any case)")), "[HistoryEntry]", 200},
     {HTTP_GET, V1 "/query/{id}", h_query_get, HTTP_INLINE, "query", "get",
      "A query's status, columns with types, preview rows, row count and error.", NULL, "Query", 200},
     {HTTP_GET, V1 "/query/{id}/events", h_query_events, HTTP_STREAM, "query", "events",

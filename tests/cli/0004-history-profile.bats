@@ -53,3 +53,16 @@ assert rows[2]["duration_ms"] >= 0'
     run pd sql --format csv "select count(*) from orders"
     [ "${lines[1]}" = "3000" ]
 }
+
+@test "history --search: statements whose SQL contains the text, any case; % and _ are plain characters" {
+    pd sql "select 'x_y' as v" >/dev/null
+    pd sql "select 'xay' as v" >/dev/null
+    pd sql "select 42 as Answer" >/dev/null
+    run pd history --search "X_Y" --format csv
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 2 ] && [[ "${lines[1]}" == *"select 'x_y' as v"* ]]
+    run pd history --search "answer" --format csv
+    [[ "${lines[1]}" == *"select 42 as Answer"* ]]
+    run pd history --search "x%y" --format csv
+    [ "${#lines[@]}" -eq 1 ]
+}
