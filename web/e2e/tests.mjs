@@ -142,6 +142,41 @@ test('sql: the grid sorts and filters with DuckDB, numbers its rows, copies cell
   await page.getByTestId('result-status').filter({ hasText: '1,000 rows' }).waitFor();
 });
 
+test('sql: query tabs kept across reloads, each with its result; saved queries; the history searched by the server', async ({ page, server }) => {
+  await page.goto(server.base + '/sql');
+  await typeSql(page, 'select 1 as first_tab');
+  await page.getByRole('button', { name: 'new query tab' }).click();
+  check((await page.getByRole('tab', { name: 'Query 2' }).getAttribute('aria-selected')) === 'true', 'a new tab, chosen');
+  await typeSql(page, 'select 2 as second_tab');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('gridcell', { name: '2', exact: true }).waitFor();
+  await page.getByRole('tab', { name: 'Query 1' }).click();
+  check((await page.locator('.cm-content').textContent()) === 'select 1 as first_tab', "the first tab's text");
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('columnheader', { name: /first_tab/ }).waitFor();
+  await page.getByRole('tab', { name: 'Query 2' }).click();
+  await page.getByRole('columnheader', { name: /second_tab/ }).waitFor(); // each tab keeps its result
+  await page.reload();
+  await page.getByRole('tab', { name: 'Query 1' }).waitFor();
+  check((await page.locator('.cm-content').textContent()) === 'select 2 as second_tab', 'kept across a reload');
+  // save it by name: the tab takes the name, the Saved list opens it again
+  await page.getByRole('button', { name: 'Save query…' }).click();
+  await page.getByLabel('Query name', { exact: true }).fill('the second');
+  await page.getByRole('dialog').getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('tab', { name: 'the second' }).waitFor();
+  await page.getByRole('tab', { name: 'Saved' }).click();
+  await page.getByRole('table', { name: 'saved queries' }).getByRole('button', { name: 'the second', exact: true }).click();
+  check(await page.getByRole('tab', { name: 'the second' }).count() === 2, 'opened in a tab of its own');
+  await page.getByRole('button', { name: 'close the second' }).last().click();
+  check(await page.getByRole('tab', { name: 'the second' }).count() === 1, 'a tab closes');
+  // the history, searched by the server
+  await page.getByRole('tab', { name: 'History' }).click();
+  await page.getByLabel('search the history').fill('AS FIRST_TAB');
+  await page.getByRole('table', { name: 'history' }).getByRole('button', { name: 'select 1 as first_tab' }).waitFor();
+  await page.waitForTimeout(400);
+  check(await page.getByRole('table', { name: 'history' }).getByRole('row').count() === 2, 'only the matching statement');
+});
+
 test('sql: a 100k-row result scrolls without freezing the page', async ({ page, server, shot }) => {
   await page.goto(server.base + '/sql');
   await typeSql(page, 'select range as n, md5(range::varchar) as h, range * 1.5 as x from range(100000)');
@@ -556,7 +591,7 @@ test('accessibility: skip link, a title per screen, tabs by arrow keys, dialogs 
   await page.keyboard.press('ArrowRight');
   check((await page.getByRole('tab', { name: 'Chart' }).getAttribute('aria-selected')) === 'true', 'ArrowRight selects the next tab');
   await page.keyboard.press('End');
-  check((await page.getByRole('tab', { name: 'History' }).getAttribute('aria-selected')) === 'true', 'End selects the last');
+  check((await page.getByRole('tab', { name: 'Saved' }).getAttribute('aria-selected')) === 'true', 'End selects the last');
   // a dialog keeps the focus inside however far one tabs
   await page.getByRole('tab', { name: 'Result' }).click();
   await typeSql(page, 'select 1 as one');

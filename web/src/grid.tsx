@@ -91,12 +91,12 @@ export function Grid({
     if (!picked || !(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 'c') return;
     e.preventDefault();
     const text = pickedText(rows, picked);
+    ref.current?.setAttribute('data-copied', text); /* what was copied, for a look (and tests) */
     try {
       await navigator.clipboard.writeText(text);
     } catch {
       /* no clipboard here: nothing to copy into */
     }
-    ref.current?.setAttribute('data-copied', text);
   };
   const resize = (e: PointerEvent, i: number) => {
     e.preventDefault();

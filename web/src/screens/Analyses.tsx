@@ -9,6 +9,7 @@ import { Grid } from '../grid';
 import { LineageGraph } from '../lineage';
 import type { GraphNode } from '../lib/layout';
 import { linkProps, navigate } from '../router';
+import { openInSql } from './Sql';
 import { Empty, ErrorBox, Spinner, useAsync, when } from '../ui';
 
 interface Step {
@@ -173,8 +174,7 @@ function Detail({ id, onChanged }: { id: string; onChanged: () => void }) {
 function openNode(n: GraphNode) {
   if (n.kind === 'analysis') navigate(`/analyses/${encodeURIComponent(n.name)}`);
   else {
-    localStorage.setItem('pluto-duck.sql', `select * from ${n.name} limit 100`);
-    navigate('/sql');
+    openInSql(`select * from ${n.name} limit 100`);
   }
 }
 

@@ -6,14 +6,22 @@ import { useEffect, useState } from 'preact/hooks';
 import { download, get, post, saveBlob } from '../api';
 import { SqlEditor, type EditorText, type SqlSchema } from '../editor';
 import { Grid, type GridSort } from '../grid';
+import { navigate } from '../router';
 import { quoteIdent, quoteLiteral } from '../lib/sql';
 import { Chart, ChartBuilder, defaultSpec } from '../chart';
 import type { ChartSpec } from '../lib/chartdata';
 import { useQueryRun } from '../query';
-import { Empty, ErrorBox, Spinner, Tabs, useAsync, when } from '../ui';
+import { Empty, ErrorBox, Field, Modal, Spinner, Tabs, useAsync, when } from '../ui';
 import { AddToBoard, SaveAnalysis } from './actions';
 
-const DRAFT_KEY = 'pluto-duck.sql';
+const DRAFT_KEY = 'pluto-duck.sql'; /* the one editor's text, before tabs */
+
+/** Open sql in a new tab of the SQL screen (other screens' "open in SQL"), and go there. */
+export function openInSql(sql: string) {
+  localStorage.setItem(OPEN_KEY, sql);
+  navigate('/sql');
+}
+const OPEN_KEY = 'pluto-duck.sql-open';
 const NO_SCHEMA: SqlSchema = {};
 
 /** Tables and their columns for completion ("schema.table" and bare names in main). */
@@ -34,12 +42,21 @@ export async function loadSchema(): Promise<SqlSchema> {
 }
 
 function History({ onPick }: { onPick: (sql: string) => void }) {
-  const h = useAsync(() => get('/query/history?limit=50'), []);
-  if (h.loading && !h.data) return <Spinner />;
-  if (h.error) return <ErrorBox error={h.error} onRetry={h.reload} />;
-  if (!h.data?.length) return <Empty>No query run yet.</Empty>;
+  const [search, setSearch] = useState('');
+  const [asked, setAsked] = useState('');
+  useEffect(() => { /* ask the server a moment after typing stops */
+    const t = setTimeout(() => setAsked(search.trim()), 250);
+    return () => clearTimeout(t);
+  }, [search]);
+  const h = useAsync(() => get(`/query/history?limit=50${asked ? `&search=${encodeURIComponent(asked)}` : ''}`), [asked]);
+  const box = <input type="search" aria-label="search the history" placeholder="search the SQL…" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} style={{ width: '100%', marginBottom: '0.5rem' }} />;
+  if (h.loading && !h.data) return <>{box}<Spinner /></>;
+  if (h.error) return <>{box}<ErrorBox error={h.error} onRetry={h.reload} /></>;
+  if (!h.data?.length) return <>{box}<Empty>{asked ? `No statement contains "${asked}".` : 'No query run yet.'}</Empty></>;
   return (
-    <table class="simple">
+    <>
+    {box}
+    <table class="simple" aria-label="history">
       <thead>
         <tr><th>when</th><th>status</th><th>rows</th><th>ms</th><th>SQL</th></tr>
       </thead>
@@ -60,6 +77,7 @@ function History({ onPick }: { onPick: (sql: string) => void }) {
         ))}
       </tbody>
     </table>
+    </>
   );
 }
 
@@ -77,16 +95,136 @@ export function reshaped(sql: string, sort: GridSort | null, filter: { column: s
   return out;
 }
 
+/** An editor tab: its text is kept in this browser across reloads. */
+interface QueryTab {
+  id: string;
+  title: string;
+  sql: string;
+}
+
+const TABS_KEY = 'pluto-duck.sql-tabs';
+const SAVED_KEY = 'pluto-duck.saved-queries';
+
+function loadTabs(): { tabs: QueryTab[]; active: string } {
+  try {
+    const t = JSON.parse(localStorage.getItem(TABS_KEY) ?? 'null');
+    if (t?.tabs?.length) return t;
+  } catch {
+    /* a damaged entry: start again */
+  }
+  const first = { id: 't1', title: 'Query 1', sql: localStorage.getItem(DRAFT_KEY) ?? 'select * from orders limit 100' };
+  return { tabs: [first], active: first.id };
+}
+
+/** Queries saved by name in this browser: name -> SQL. */
+export function savedQueries(): Record<string, string> {
+  try {
+    return JSON.parse(localStorage.getItem(SAVED_KEY) ?? '{}') ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function SaveQuery({ sql, onSaved, onClose }: { sql: string; onSaved: (name: string) => void; onClose: () => void }) {
+  const [name, setName] = useState('');
+  const [touched, setTouched] = useState(false);
+  const bad = !name.trim() ? 'give the query a name' : name.length > 80 ? 'at most 80 characters' : null;
+  const save = () => {
+    setTouched(true);
+    if (bad) return;
+    localStorage.setItem(SAVED_KEY, JSON.stringify({ ...savedQueries(), [name.trim()]: sql }));
+    onSaved(name.trim());
+  };
+  return (
+    <Modal title="Save the query" onClose={onClose}>
+      <Field label="Query name" error={touched && bad}>
+        <input value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} onKeyDown={(e) => e.key === 'Enter' && save()} />
+      </Field>
+      <pre>{sql}</pre>
+      <div class="row end">
+        <button onClick={onClose}>Cancel</button>
+        <button class="primary" onClick={save}>Save</button>
+      </div>
+    </Modal>
+  );
+}
+
+function Saved({ onOpen }: { onOpen: (name: string, sql: string) => void }) {
+  const [saved, setSaved] = useState(savedQueries);
+  const names = Object.keys(saved).sort();
+  if (!names.length) return <Empty>No saved query yet: "Save query…" keeps the editor's text by name.</Empty>;
+  return (
+    <table class="simple" aria-label="saved queries">
+      <tbody>
+        {names.map((n) => (
+          <tr>
+            <td><button class="link" onClick={() => onOpen(n, saved[n])}>{n}</button></td>
+            <td class="mono muted">{saved[n].length > 100 ? saved[n].slice(0, 99) + '…' : saved[n]}</td>
+            <td>
+              <button class="link" aria-label={`forget ${n}`} onClick={() => {
+                const next = { ...saved };
+                delete next[n];
+                localStorage.setItem(SAVED_KEY, JSON.stringify(next));
+                setSaved(next);
+              }}>✕</button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function SqlScreen(_: { route: string[] }) {
-  const [initial] = useState(() => localStorage.getItem(DRAFT_KEY) ?? 'select * from orders limit 100');
+  const [tabs, setTabs] = useState(() => {
+    const t = loadTabs(), wanted = localStorage.getItem(OPEN_KEY);
+    if (wanted === null) return t;
+    localStorage.removeItem(OPEN_KEY);
+    const n = Math.max(0, ...t.tabs.map((x) => Number(x.id.slice(1)) || 0)) + 1;
+    return { tabs: [...t.tabs, { id: `t${n}`, title: `Query ${t.tabs.length + 1}`, sql: wanted }], active: `t${n}` };
+  });
+  useEffect(() => localStorage.setItem(TABS_KEY, JSON.stringify(tabs)), [tabs]);
+  const active = tabs.tabs.find((t) => t.id === tabs.active) ?? tabs.tabs[0];
+  const open = (title: string, sql: string) =>
+    setTabs((t) => {
+      const n = Math.max(0, ...t.tabs.map((x) => Number(x.id.slice(1)) || 0)) + 1;
+      const tab = { id: `t${n}`, title, sql };
+      return { tabs: [...t.tabs, tab], active: tab.id };
+    });
+  const close = (id: string) =>
+    setTabs((t) => {
+      const rest = t.tabs.filter((x) => x.id !== id);
+      return { tabs: rest, active: t.active === id ? rest[Math.max(0, t.tabs.findIndex((x) => x.id === id) - 1)].id : t.active };
+    });
+  const update = (id: string, change: Partial<QueryTab>) =>
+    setTabs((t) => ({ ...t, tabs: t.tabs.map((x) => (x.id === id ? { ...x, ...change } : x)) }));
+  return (
+    <div>
+      <h1>SQL</h1>
+      <div class="query-tabs" role="tablist" aria-label="queries">
+        {tabs.tabs.map((t) => (
+          <span class={`query-tab${t.id === active.id ? ' active' : ''}`}>
+            <button role="tab" aria-selected={t.id === active.id} onClick={() => setTabs((x) => ({ ...x, active: t.id }))}>{t.title}</button>
+            {tabs.tabs.length > 1 && <button class="link" aria-label={`close ${t.title}`} onClick={() => close(t.id)}>✕</button>}
+          </span>
+        ))}
+        <button class="link" aria-label="new query tab" onClick={() => open(`Query ${tabs.tabs.length + 1}`, '')}>＋</button>
+      </div>
+      <QueryPane key={active.id} tab={active} onText={(sql) => update(active.id, { sql })} onTitle={(title) => update(active.id, { title })} onOpen={open} />
+    </div>
+  );
+}
+
+function QueryPane({ tab: qtab, onText, onTitle, onOpen }: { tab: QueryTab; onText: (sql: string) => void; onTitle: (t: string) => void; onOpen: (title: string, sql: string) => void }) {
+  const [initial] = useState(qtab.sql);
   const [sql, setSql] = useState(initial);
   const [picked, setPicked] = useState<EditorText>();
-  const [tab, setTab] = useState<'result' | 'chart' | 'history'>('result');
+  const [tab, setTab] = useState<'result' | 'chart' | 'history' | 'saved'>('result');
   const [spec, setSpec] = useState<ChartSpec | null>(null);
   const [exportError, setExportError] = useState<unknown>();
-  const [dialog, setDialog] = useState<'save' | 'board' | null>(null);
+  const [dialog, setDialog] = useState<'save' | 'board' | 'query' | null>(null);
   const schema = useAsync(loadSchema, []);
-  const { state, run, cancel, startedAt, ranSql } = useQueryRun('sql');
+  const { state, run, cancel, startedAt, ranSql } = useQueryRun(`sql:${qtab.id}`);
   /* sorting and filtering re-run the statement as written, wrapped: DuckDB does the work */
   const [base, setBase] = useState(ranSql);
   const [sort, setSort] = useState<GridSort | null>(null);
@@ -110,7 +248,7 @@ export function SqlScreen(_: { route: string[] }) {
     return () => clearInterval(t);
   }, [state.status]);
 
-  useEffect(() => localStorage.setItem(DRAFT_KEY, sql), [sql]);
+  useEffect(() => onText(sql), [sql]);
   useEffect(() => {
     if (state.status === 'completed') setSpec(defaultSpec(state.result.columns));
   }, [state.status === 'completed' ? state.id : '']);
@@ -128,7 +266,6 @@ export function SqlScreen(_: { route: string[] }) {
   const running = state.status === 'running';
   return (
     <div>
-      <h1>SQL</h1>
       <SqlEditor
         initial={initial}
         replace={picked}
@@ -158,6 +295,9 @@ export function SqlScreen(_: { route: string[] }) {
           </span>
         )}
         <span class="spacer" />
+        <button onClick={() => setDialog('query')} disabled={!sql.trim()}>
+          Save query…
+        </button>
         <button onClick={() => setDialog('save')} disabled={state.status !== 'completed'}>
           Save as analysis
         </button>
@@ -173,6 +313,7 @@ export function SqlScreen(_: { route: string[] }) {
       </div>
       <ErrorBox error={exportError} />
       {dialog === 'save' && <SaveAnalysis sql={ranSql} onClose={() => setDialog(null)} />}
+      {dialog === 'query' && <SaveQuery sql={sql} onClose={() => setDialog(null)} onSaved={(name) => { onTitle(name); setDialog(null); }} />}
       {dialog === 'board' && <AddToBoard sql={ranSql} chart={spec ?? undefined} onClose={() => setDialog(null)} />}
       {state.status === 'cancelled' && <div class="notice" role="status">Cancelled: the query was stopped.</div>}
       {state.status === 'failed' && (
@@ -183,11 +324,13 @@ export function SqlScreen(_: { route: string[] }) {
         panel="sql-panel"
         current={tab}
         onChange={setTab}
-        tabs={[{ id: 'result', label: 'Result' }, { id: 'chart', label: 'Chart' }, { id: 'history', label: 'History' }]}
+        tabs={[{ id: 'result', label: 'Result' }, { id: 'chart', label: 'Chart' }, { id: 'history', label: 'History' }, { id: 'saved', label: 'Saved' }]}
       />
       <div id="sql-panel" role="tabpanel" aria-labelledby={`sql-panel-tab-${tab}`}>
       {tab === 'history' ? (
         <History onPick={(s) => { setPicked((p) => ({ text: s, seq: (p?.seq ?? 0) + 1 })); setTab('result'); }} />
+      ) : tab === 'saved' ? (
+        <Saved onOpen={onOpen} />
       ) : state.status !== 'completed' ? (
         <Empty>Run a query to see its result{tab === 'chart' ? ' as a chart' : ''}.</Empty>
       ) : state.result.columns.length === 0 ? (
