@@ -140,6 +140,11 @@ test('sql: the grid sorts and filters with DuckDB, numbers its rows, copies cell
   check((await head.boundingBox()).width > before + 60, 'the column is wider');
   await page.getByRole('button', { name: 'Clear' }).click();
   await page.getByTestId('result-status').filter({ hasText: '1,000 rows' }).waitFor();
+  // a column's summary from its header, computed by DuckDB over every row
+  await page.getByRole('button', { name: 'summary of n' }).click();
+  const sum = page.getByRole('region', { name: 'summary of n' }).getByRole('table', { name: 'column summary' });
+  await sum.getByRole('cell', { name: '999', exact: true }).waitFor(); // the max of all 1,000 rows
+  check((await sum.getByRole('row').count()) === 2, 'one row: the column asked for');
 });
 
 test('sql: query tabs kept across reloads, each with its result; saved queries; the history searched by the server', async ({ page, server }) => {

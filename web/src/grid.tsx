@@ -65,6 +65,7 @@ export function Grid({
   rowNumbers = false,
   sort,
   onSort,
+  onSummary,
 }: {
   columns: Column[];
   rows: unknown[][];
@@ -72,6 +73,8 @@ export function Grid({
   rowNumbers?: boolean;
   sort?: GridSort | null;
   onSort?: (s: GridSort) => void;
+  /** a column header's "summary" button asks for this */
+  onSummary?: (column: string) => void;
 }) {
   const [top, setTop] = useState(0);
   const [picked, setPicked] = useState<Picked | null>(null);
@@ -160,6 +163,11 @@ export function Grid({
                   </button>
                 ) : (
                   c.name
+                )}
+                {onSummary && (
+                  <button class="summary" aria-label={`summary of ${c.name}`} title="type, nulls, distinct values, min, max, mean" onClick={() => onSummary(c.name)}>
+                    Σ
+                  </button>
                 )}
                 <span class="resizer" aria-hidden="true" onPointerDown={(e) => resize(e, i)} />
               </div>

@@ -39,7 +39,7 @@ async function loadCatalog(): Promise<Map<string, Relation[]>> {
 }
 
 /** A column summary as a table: type, null %, distinct, min, max, mean. */
-function Summary({ result }: { result: QueryResult }) {
+export function Summary({ result }: { result: QueryResult }) {
   const col = (name: string) => result.columns.findIndex((c) => c.name === name);
   const [n, t, mn, mx, uq, avg, nul] = ['column_name', 'column_type', 'min', 'max', 'approx_unique', 'avg', 'null_percentage'].map(col);
   return (

@@ -7,7 +7,9 @@ import { download, get, post, saveBlob } from '../api';
 import { SqlEditor, type EditorText, type SqlSchema } from '../editor';
 import { Grid, type GridSort } from '../grid';
 import { navigate } from '../router';
-import { quoteIdent, quoteLiteral } from '../lib/sql';
+import { quoteIdent, quoteLiteral, runSql } from '../lib/sql';
+import type { QueryResult } from '../query';
+import { Summary } from './Catalog';
 import { Chart, ChartBuilder, defaultSpec } from '../chart';
 import type { ChartSpec } from '../lib/chartdata';
 import { useQueryRun } from '../query';
@@ -236,6 +238,17 @@ function QueryPane({ tab: qtab, onText, onTitle, onOpen }: { tab: QueryTab; onTe
     run(text);
   };
   const reshapable = state.status === 'completed' && state.result.statement_type === 'SELECT' && (state.result.statements ?? 1) === 1;
+  /* a column's summary from its header: SUMMARIZE of that column of the statement, by DuckDB */
+  const [colSummary, setColSummary] = useState<{ column: string; result?: QueryResult; error?: unknown } | null>(null);
+  const summarize = async (column: string) => {
+    setColSummary({ column });
+    try {
+      const inner = (state.status === 'completed' ? ranSql : base).trim().replace(/;+\s*$/, '');
+      setColSummary({ column, result: await runSql(`summarize select ${quoteIdent(column)} from (\n${inner}\n) as pd_result`, 10, 300) });
+    } catch (e) {
+      setColSummary({ column, error: e });
+    }
+  };
   const reshape = (s: GridSort | null, f: { column: string; text: string }) => {
     setSort(s);
     setFilter(f);
@@ -351,6 +364,16 @@ function QueryPane({ tab: qtab, onText, onTitle, onOpen }: { tab: QueryTab; onTe
               {(filter.text || sort) && <button type="button" onClick={() => reshape(null, { column: '', text: '' })}>Clear</button>}
             </form>
           )}
+          {colSummary && (
+            <div class="panel" role="region" aria-label={`summary of ${colSummary.column}`}>
+              <div class="row">
+                <strong class="spacer">Summary of {colSummary.column}</strong>
+                <button class="link" aria-label="close the summary" onClick={() => setColSummary(null)}>✕</button>
+              </div>
+              <ErrorBox error={colSummary.error} />
+              {colSummary.result ? <Summary result={colSummary.result} /> : !colSummary.error && <Spinner label="Summarizing…" />}
+            </div>
+          )}
           <Grid
             columns={state.result.columns}
             rows={state.result.rows}
@@ -358,6 +381,7 @@ function QueryPane({ tab: qtab, onText, onTitle, onOpen }: { tab: QueryTab; onTe
             rowNumbers
             sort={sort}
             onSort={reshapable || sort ? (s) => reshape(s, filter) : undefined}
+            onSummary={reshapable ? summarize : undefined}
           />
         </>
       ) : spec ? (
