@@ -182,6 +182,26 @@ test('sql: query tabs kept across reloads, each with its result; saved queries; 
   check(await page.getByRole('table', { name: 'history' }).getByRole('row').count() === 2, 'only the matching statement');
 });
 
+test('sql: completion knows the statement: its tables\' columns first, aliases, functions with signatures, keywords last', async ({ page, server }) => {
+  await page.goto(server.base + '/sql');
+  await page.getByRole('button', { name: 'new query tab' }).click();
+  await typeSql(page, 'select  from orders o');
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 'select '.length; i++) await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Control+Space');
+  const list = page.locator('.cm-tooltip-autocomplete');
+  await list.waitFor();
+  const labels = await list.locator('li .cm-completionLabel').allTextContents();
+  const orderCols = server.pd('sql', '--format', 'csv', "select column_name from information_schema.columns where table_schema = 'main' and table_name = 'orders' order by ordinal_position").trim().split('\n').slice(1);
+  check(orderCols.every((c) => labels.slice(0, orderCols.length + 1).includes(c)), `the columns of orders come first: ${labels.slice(0, 8).join(', ')}`);
+  check(labels.includes('o'), 'the alias');
+  await page.keyboard.press('Escape');
+  await page.keyboard.type('uppe');
+  await list.locator('li', { hasText: 'upper' }).first().waitFor();
+  check((await list.locator('li', { hasText: 'upper' }).first().locator('.cm-completionDetail').textContent()).includes('→'), 'a function with its signature');
+  await page.getByRole('button', { name: 'close Query 2' }).click();
+});
+
 test('sql: a 100k-row result scrolls without freezing the page', async ({ page, server, shot }) => {
   await page.goto(server.base + '/sql');
   await typeSql(page, 'select range as n, md5(range::varchar) as h, range * 1.5 as x from range(100000)');

@@ -8,7 +8,7 @@ import { Decoration, EditorView, keymap, lineNumbers, highlightActiveLine, place
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { syntaxHighlighting, HighlightStyle, bracketMatching } from '@codemirror/language';
 import { tags } from '@lezer/highlight';
-import { autocompletion, completionKeymap } from '@codemirror/autocomplete';
+import { autocompletion, completionKeymap, type Completion, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
 import { sql, PostgreSQL } from '@codemirror/lang-sql';
 
 export type SqlSchema = Record<string, string[]>;
@@ -22,6 +22,66 @@ const themed = HighlightStyle.define([
   { tag: [tags.typeName, tags.standard(tags.name), tags.special(tags.name)], color: 'var(--hl-name)' },
   { tag: [tags.operator, tags.punctuation], color: 'var(--hl-operator)' },
 ]);
+
+/** A function DuckDB has: its name and one signature, for completion. */
+export interface SqlFunction {
+  name: string;
+  params: string;
+  returns: string;
+}
+
+const NOT_ALIAS = new Set(['where', 'join', 'on', 'group', 'order', 'limit', 'left', 'right', 'inner', 'outer', 'cross', 'full', 'natural', 'using', 'union', 'select', 'having', 'qualify', 'window', 'offset', 'as', 'positional', 'asof', 'anti', 'semi', 'lateral']);
+
+/** The tables a statement reads (FROM and JOIN) and the aliases it gives them. */
+export function statementTables(text: string): { table: string; alias?: string }[] {
+  const out: { table: string; alias?: string }[] = [];
+  const re = /\b(?:from|join)\s+((?:"[^"]+"|[A-Za-z_][\w]*)(?:\.(?:"[^"]+"|[A-Za-z_][\w]*))?)(?:\s+(?:as\s+)?([A-Za-z_]\w*))?/gi;
+  for (let m; (m = re.exec(text)); ) {
+    const table = m[1].replace(/"/g, '');
+    const alias = m[2] && !NOT_ALIAS.has(m[2].toLowerCase()) ? m[2] : undefined;
+    out.push({ table, alias });
+  }
+  return out;
+}
+
+/** The columns schema has for a table as written ("orders", "main.orders", "shop.orders"). */
+function columnsOf(schema: SqlSchema, table: string): string[] {
+  const t = table.toLowerCase();
+  const key = Object.keys(schema).find((k) => k.toLowerCase() === t || `main.${k}`.toLowerCase() === t);
+  return key ? schema[key] : [];
+}
+
+/**
+ * Completion that knows the statement: the columns of the tables in its FROM,
+ * unqualified; its aliases; DuckDB's functions with a signature; the SQL
+ * language's own keywords come after them (they carry no boost).
+ */
+export function statementCompletions(schema: SqlSchema, functions: SqlFunction[]) {
+  return (ctx: CompletionContext): CompletionResult | null => {
+    const word = ctx.matchBefore(/[\w$]*/);
+    if (!word || (word.from === word.to && !ctx.explicit)) return null;
+    if (ctx.state.sliceDoc(word.from - 1, word.from) === '.') return null; /* qualified: the language's */
+    const tables = statementTables(ctx.state.doc.toString());
+    const options: Completion[] = [];
+    const seen = new Set<string>();
+    for (const t of tables)
+      for (const c of columnsOf(schema, t.table))
+        if (!seen.has(c)) {
+          seen.add(c);
+          options.push({ label: c, type: 'property', detail: t.alias ?? t.table, boost: 3 });
+        }
+    for (const t of tables) if (t.alias) options.push({ label: t.alias, type: 'variable', detail: t.table, boost: 2 });
+    for (const f of functions)
+      options.push({ label: f.name, type: 'function', detail: `(${f.params}) → ${f.returns}`, apply: `${f.name}(`, boost: 1 });
+    return { from: word.from, options, validFor: /^[\w$]*$/ };
+  };
+}
+
+/** DuckDB's SQL (close to PostgreSQL's) with the schema, and the statement-aware completion. */
+function sqlLanguage(schema: SqlSchema, functions: SqlFunction[]) {
+  const support = sql({ dialect: PostgreSQL, schema, upperCaseKeywords: false });
+  return [support, support.language.data.of({ autocomplete: statementCompletions(schema, functions) })];
+}
 
 /** Where an error points: a range of the text, or null to clear it. */
 const setErrorMark = StateEffect.define<{ from: number; to: number } | null>();
@@ -78,11 +138,14 @@ export function SqlEditor({
   schema,
   label = 'SQL',
   error,
+  functions = [],
 }: {
   initial: string;
   replace?: EditorText;
   /** the message of the statement's failure: the place it points at is marked */
   error?: string;
+  /** DuckDB's functions, for completion */
+  functions?: SqlFunction[];
   onChange: (v: string) => void;
   /** Ctrl/Cmd+Enter, with the editor's text (the parent's copy may be a render behind) */
   onRun: (text: string) => void;
@@ -112,7 +175,7 @@ export function SqlEditor({
           highlightActiveLine(),
           syntaxHighlighting(themed),
           errorMark,
-          language.current.of(sql({ dialect: PostgreSQL, schema, upperCaseKeywords: false })),
+          language.current.of(sqlLanguage(schema, functions)),
           autocompletion(),
           cmPlaceholder('select * from orders limit 10'),
           keymap.of([{ key: 'Mod-Enter', run, preventDefault: true }, ...defaultKeymap, ...historyKeymap, ...completionKeymap]),
@@ -127,10 +190,8 @@ export function SqlEditor({
   }, []);
 
   useEffect(() => {
-    view.current?.dispatch({
-      effects: language.current.reconfigure(sql({ dialect: PostgreSQL, schema, upperCaseKeywords: false })),
-    });
-  }, [schema]);
+    view.current?.dispatch({ effects: language.current.reconfigure(sqlLanguage(schema, functions)) });
+  }, [schema, functions]);
 
   useEffect(() => {
     const v = view.current;

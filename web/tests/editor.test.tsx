@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { EditorView } from '@codemirror/view';
-import { errorOffset, SqlEditor, type EditorText } from '../src/editor';
+import { errorOffset, SqlEditor, statementTables, type EditorText } from '../src/editor';
 
 function mount(props: { replace?: EditorText; onChange: (v: string) => void; onRun?: (v: string) => void }, el: HTMLElement) {
   act(() => render(<SqlEditor initial="select 1" schema={{}} onRun={props.onRun ?? (() => {})} {...props} />, el));
@@ -49,5 +49,16 @@ describe('errorOffset', () => {
   it('is -1 without a caret or past the text', () => {
     expect(errorOffset('select 1', 'Parser Error: syntax error')).toBe(-1);
     expect(errorOffset('select 1', 'x\nLINE 5: select 1\n        ^')).toBe(-1);
+  });
+});
+
+describe('statementTables', () => {
+  it('finds the tables of FROM and JOIN with their aliases, not keywords', () => {
+    expect(statementTables('select * from orders o join main.customers as c on o.id = c.id where 1')).toEqual([
+      { table: 'orders', alias: 'o' },
+      { table: 'main.customers', alias: 'c' },
+    ]);
+    expect(statementTables('select 1 from "my schema"."t x" where a')).toEqual([{ table: 'my schema.t x', alias: undefined }]);
+    expect(statementTables('select 1 from t left join u using (k)')).toEqual([{ table: 't', alias: undefined }, { table: 'u', alias: undefined }]);
   });
 });

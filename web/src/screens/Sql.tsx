@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { download, get, post, saveBlob } from '../api';
-import { SqlEditor, type EditorText, type SqlSchema } from '../editor';
+import { SqlEditor, type EditorText, type SqlFunction, type SqlSchema } from '../editor';
 import { Grid, type GridSort } from '../grid';
 import { navigate } from '../router';
 import { quoteIdent, quoteLiteral, runSql } from '../lib/sql';
@@ -25,6 +25,18 @@ export function openInSql(sql: string) {
 }
 const OPEN_KEY = 'pluto-duck.sql-open';
 const NO_SCHEMA: SqlSchema = {};
+
+/** DuckDB's functions, one signature each, for completion. */
+export async function loadFunctions(): Promise<SqlFunction[]> {
+  const r = await runSql(
+    "select function_name, any_value(array_to_string(parameters, ', ')), any_value(return_type) from duckdb_functions() " +
+      "where function_type in ('scalar', 'aggregate', 'macro') and not starts_with(function_name, '__') " +
+      "and regexp_matches(function_name, '^[a-z_][a-z0-9_]*$') group by 1 order by 1",
+    5000,
+  );
+  return r.rows.map(([name, params, returns]) => ({ name: String(name), params: String(params ?? ''), returns: String(returns ?? '') }));
+}
+const NO_FUNCTIONS: SqlFunction[] = [];
 
 /** Tables and their columns for completion ("schema.table" and bare names in main). */
 export async function loadSchema(): Promise<SqlSchema> {
@@ -226,6 +238,7 @@ function QueryPane({ tab: qtab, onText, onTitle, onOpen }: { tab: QueryTab; onTe
   const [exportError, setExportError] = useState<unknown>();
   const [dialog, setDialog] = useState<'save' | 'board' | 'query' | null>(null);
   const schema = useAsync(loadSchema, []);
+  const functions = useAsync(loadFunctions, []);
   const { state, run, cancel, startedAt, ranSql } = useQueryRun(`sql:${qtab.id}`);
   /* sorting and filtering re-run the statement as written, wrapped: DuckDB does the work */
   const [base, setBase] = useState(ranSql);
@@ -285,6 +298,7 @@ function QueryPane({ tab: qtab, onText, onTitle, onOpen }: { tab: QueryTab; onTe
         onChange={setSql}
         onRun={(text) => { if (!running) runFromEditor(text); }}
         schema={schema.data ?? NO_SCHEMA}
+        functions={functions.data ?? NO_FUNCTIONS}
         error={state.status === 'failed' ? state.message : undefined}
       />
       <div class="row" style={{ marginTop: '0.5rem' }}>
