@@ -32,6 +32,7 @@ struct query_arg {
     json_t *params;
     double timeout_s;
     uint64_t limit;
+    int read_only; /* one read statement only (the UI's live preview) */
     struct pd_query *q;
 };
 
@@ -74,6 +75,7 @@ static int run_query(struct srv_job *job, void *arg, json_t **result, struct pd_
         .timeout_s = a->timeout_s,
         .limit = a->limit,
         .last_only = 1,
+        .read_only = a->read_only,
         .interrupt = srv_job_cancel_flag(job),
         .history = srv_history(a->srv),
         .origin = "api",
@@ -122,9 +124,10 @@ void h_query_create(struct http_req *r)
     const char *sql = NULL;
     json_t *params = NULL;
     double timeout_s = pd_config_seconds(srv_config(srv_of(r)), "query.timeout"), limit = 0;
+    int read_only = 0;
 
     if (http_arg_string(r, "sql", 1, &sql) || http_arg_number(r, "timeout_s", 0, 86400, &timeout_s) ||
-        http_arg_number(r, "limit", 0, 1e6, &limit))
+        http_arg_number(r, "limit", 0, 1e6, &limit) || http_arg_bool(r, "read_only", &read_only))
         return;
     params = json_object_get(r->body, "params");
     if (params && !json_is_null(params) && !json_is_array(params) && !json_is_object(params)) {
@@ -137,6 +140,7 @@ void h_query_create(struct http_req *r)
     a->sql = xstrdup(sql);
     a->params = params && !json_is_null(params) ? json_deep_copy(params) : NULL;
     a->timeout_s = timeout_s;
+    a->read_only = read_only;
     a->limit = limit > 0 ? (uint64_t)limit
                          : (uint64_t)pd_config_int(srv_config(srv_of(r)), "query.preview_rows");
     srv_submit(r, "query", NULL, run_query, a, query_arg_free, SRV_API "/query");

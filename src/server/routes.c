@@ -48,7 +48,9 @@ const struct http_route srv_routes[] = {
      OBJ_REQ(STR("sql", "one or more SQL statements") ","
              "\"params\":{\"type\":[\"array\",\"object\"],\"description\":\"values for $1.. or $name\"},"
              NUM("timeout_s", "cancel after this many seconds") ","
-             NUM("limit", "preview rows kept"), "\"sql\""), NULL, 202},
+             NUM("limit", "preview rows kept") ","
+             BOOL("read_only", "refuse anything but one read statement (SELECT, WITH, EXPLAIN ...)"),
+             "\"sql\""), NULL, 202},
     {HTTP_GET, V1 "/query/history", h_query_history, 0, "query", "history",
      "Executed statements, newest first.",
      OBJ(NUM("limit", "at most this many") "," STR("failed", "true: only failures") ","

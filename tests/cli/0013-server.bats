@@ -161,7 +161,7 @@ teardown() {
 @test "unknown or mistyped body fields are refused with 422 naming them; nothing runs" {
     post /query '{"sql":"create table t_unknown as select 1","sqll":"x"}'
     [ "$status_code" = 422 ]
-    [ "$(json_get 'd["error"]["message"]')" = "unknown field 'sqll' (allowed: sql, params, timeout_s, limit)" ]
+    [ "$(json_get 'd["error"]["message"]')" = "unknown field 'sqll' (allowed: sql, params, timeout_s, limit, read_only)" ]
     post /boards '{"name":"b","colour":"red"}'
     [ "$status_code" = 422 ]
     [[ "$(json_get 'd["error"]["message"]')" == "unknown field 'colour' (allowed: name, description, project)" ]]

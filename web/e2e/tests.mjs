@@ -202,6 +202,24 @@ test('sql: completion knows the statement: its tables\' columns first, aliases, 
   await page.getByRole('button', { name: 'close Query 2' }).click();
 });
 
+test('sql: live preview runs reads as you pause typing, never writes; the server refuses a write sent as read-only', async ({ page, server }) => {
+  await page.goto(server.base + '/sql');
+  await page.getByRole('button', { name: 'new query tab' }).click();
+  await page.getByLabel('Live preview').check();
+  await typeSql(page, 'select 40 + 2 as live_answer');
+  await page.getByRole('gridcell', { name: '42', exact: true }).waitFor(); // no Run pressed
+  await typeSql(page, 'create table live_nope as select 1');
+  await page.waitForTimeout(1500);
+  check(server.pd('sql', '--format', 'csv', "select count(*) from duckdb_tables() where table_name = 'live_nope'").trim().split('\n')[1] === '0', 'a write never runs live');
+  const job = await (await fetch(server.base + '/api/v1/query?wait=10', {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sql: 'create table live_nope2 as select 1', read_only: true }),
+  })).json();
+  check(job.status === 'failed' && /read-only/.test(job.error?.message ?? ''), `refused by the server: ${JSON.stringify(job.error)}`);
+  await page.getByLabel('Live preview').uncheck();
+  await page.getByRole('button', { name: 'close Query 2' }).click();
+});
+
 test('sql: a 100k-row result scrolls without freezing the page', async ({ page, server, shot }) => {
   await page.goto(server.base + '/sql');
   await typeSql(page, 'select range as n, md5(range::varchar) as h, range * 1.5 as x from range(100000)');

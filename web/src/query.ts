@@ -49,7 +49,9 @@ class QueryRunner {
     for (const f of this.listeners) f(this.state);
   }
 
-  run = async (sql: string) => {
+  /** Run sql; opts.readOnly refuses anything but one read (the live preview's runs). */
+  run = async (sql: string, opts: { readOnly?: boolean; timeoutS?: number; limit?: number } = {}) => {
+    if (this.state.status === 'running') void this.cancel(); /* a newer run replaces one in flight */
     this.stream?.close();
     this.id = undefined;
     this.cancelWanted = false;
@@ -57,7 +59,12 @@ class QueryRunner {
     this.sql = sql;
     this.set({ status: 'running' });
     try {
-      const job = await post('/query', { sql, limit: KEEP_ROWS });
+      const job = await post('/query', {
+        sql,
+        limit: opts.limit ?? KEEP_ROWS,
+        ...(opts.readOnly ? { read_only: true } : {}),
+        ...(opts.timeoutS ? { timeout_s: opts.timeoutS } : {}),
+      });
       this.id = job.id;
       if (this.cancelWanted) void this.cancel();
       this.set({ status: 'running', id: job.id });

@@ -8,7 +8,7 @@ import { checkAttach, checkDuration, checkName, parseReaderOptions } from '../sr
 import { toCsv } from '../src/lib/csv';
 import { ExactNumber, parseExact } from '../src/lib/json';
 import { cellText, pickedText } from '../src/grid';
-import { reshaped } from '../src/screens/Sql';
+import { looksLikeRead, reshaped } from '../src/screens/Sql';
 import { clampPos } from '../src/screens/Boards';
 import { settle } from '../src/lib/boardlayout';
 import { checkSettings } from '../src/screens/Settings';
@@ -221,5 +221,15 @@ describe('pickedText (copy)', () => {
   it('copies a rectangle of cells as tab-separated lines, either way round', () => {
     const rows = [[1, 'a', null], [2, 'b', true]];
     expect(pickedText(rows, { r0: 1, c0: 2, r1: 0, c1: 1 })).toBe('a\tNULL\nb\ttrue');
+  });
+});
+
+describe('looksLikeRead (live preview)', () => {
+  it('takes one read, not writes or several statements', () => {
+    expect(looksLikeRead('  -- a note\n select 1;')).toBe(true);
+    expect(looksLikeRead('with x as (select 1) select * from x')).toBe(true);
+    expect(looksLikeRead('create table t as select 1')).toBe(false);
+    expect(looksLikeRead('select 1; drop table t')).toBe(false);
+    expect(looksLikeRead('')).toBe(false);
   });
 });

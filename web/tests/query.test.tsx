@@ -1,5 +1,6 @@
 // query.test.tsx - the workbench's query run: Cancel pressed while the server has not
-// yet named the job cancels that job (not the one before it) once it is named.
+// yet named the job cancels that job once it is named; a newer run cancels the one
+// still in flight (the live preview's keystrokes).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
@@ -42,12 +43,12 @@ describe('useQueryRun', () => {
     server.answer('job-1');
     await act(() => first);
 
-    const second = hook.run('select count(*) from range(100000000000)');
+    const second = hook.run('select count(*) from range(100000000000)'); /* job-1 still runs: replaced */
     await act(() => hook.cancel()); /* before the server has answered */
-    expect(server.calls.filter((c) => c.method === 'DELETE')).toEqual([]);
+    expect(server.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/query/job-1']);
     server.answer('job-2');
     await act(() => second);
     await settle();
-    expect(server.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/query/job-2']);
+    expect(server.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/query/job-1', '/query/job-2']);
   });
 });

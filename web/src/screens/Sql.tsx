@@ -95,6 +95,17 @@ function History({ onPick }: { onPick: (sql: string) => void }) {
   );
 }
 
+const LIVE_KEY = 'pluto-duck.sql-live';
+
+/**
+ * Whether text is one statement that reads (the live preview's first filter; the
+ * server refuses anything else anyway: read_only).
+ */
+export function looksLikeRead(text: string): boolean {
+  const t = text.replace(/--[^\n]*/g, '').trim().replace(/;\s*$/, '');
+  return /^(select|with|from|values|table|show|describe|summarize|explain)\b/i.test(t) && !t.includes(';');
+}
+
 /**
  * The statement as run, sorted and filtered by DuckDB: wrapped as a subquery (its
  * trailing semicolons dropped), the filter a case-insensitive "contains" on the
@@ -267,6 +278,18 @@ function QueryPane({ tab: qtab, onText, onTitle, onOpen }: { tab: QueryTab; onTe
     setFilter(f);
     run(reshaped(base, s, f));
   };
+  /* live preview (off by default): a pause in typing runs the statement, reads only, briefly */
+  const [live, setLive] = useState(() => localStorage.getItem(LIVE_KEY) === 'on');
+  useEffect(() => localStorage.setItem(LIVE_KEY, live ? 'on' : 'off'), [live]);
+  useEffect(() => {
+    if (!live || !looksLikeRead(sql)) return;
+    const t = setTimeout(() => {
+      setBase(sql);
+      setSort(null);
+      run(sql, { readOnly: true, timeoutS: 5, limit: 200 });
+    }, 600);
+    return () => clearTimeout(t);
+  }, [sql, live]);
   const [now, setNow] = useState(Date.now());
   useEffect(() => { /* the time a run has taken, while it runs */
     if (state.status !== 'running') return;
@@ -308,6 +331,10 @@ function QueryPane({ tab: qtab, onText, onTitle, onOpen }: { tab: QueryTab; onTe
         <button onClick={cancel} disabled={!running}>
           ■ Cancel
         </button>
+        <label class="row" title="as you pause typing, a read runs with a small limit and a 5 s time limit; writes never run">
+          <input type="checkbox" checked={live} onChange={(e) => setLive((e.target as HTMLInputElement).checked)} />
+          <span>Live preview</span>
+        </label>
         {running && (
           <Spinner
             label={`${state.reconnecting ? 'Reconnecting…' : 'Running…'}${state.progress !== undefined && state.progress >= 0 ? ` ${Math.round(state.progress)}%` : ''} · ${((now - startedAt) / 1000).toFixed(1)} s`}
