@@ -695,6 +695,26 @@ test('narrow screens: at 390 px the screens are a menu and the panes stack', asy
   await page.setViewportSize({ width: 1280, height: 720 });
 });
 
+test('screens at 1440, 1024 and 390 px, light and dark: screenshots kept for review (build/e2e-screenshots/widths-*)', async ({ page, server, shot }) => {
+  for (const theme of ['light', 'dark']) {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto(server.base + '/settings');
+    await page.getByLabel('Theme').selectOption(theme);
+    for (const width of [1440, 1024, 390]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      for (const path of ['chat', 'sql', 'catalog', 'sources', 'analyses', 'boards', 'settings']) {
+        await page.goto(`${server.base}/${path}`);
+        await page.locator('main').waitFor();
+        await page.waitForTimeout(150);
+        check((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0, `${path} at ${width} px fits the width`);
+        await shot(`widths-${theme}-${width}-${path}`);
+      }
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.getByLabel('Theme').selectOption('auto');
+});
+
 test('perf: first render of the workbench and the JavaScript shipped', async ({ page, server }) => {
   const { readFileSync } = await import('node:fs');
   const { gzipSync } = await import('node:zlib');
