@@ -102,26 +102,21 @@ static char *expression_sql(struct rewrite *rw, const json_t *expr)
 /* The family of a type as DuckDB's catalog writes it ("DECIMAL(10,2)", "TIMESTAMP WITH TIME ZONE"). */
 static const char *family_of_name(const char *t)
 {
-    static const char *const numbers[] = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
-                                          "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-                                          "UHUGEINT"};
-    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
-        if (!strcmp(t, numbers[i]))
-            return "number";
+    static const struct {
+        const char *type, *family;
+    } families[] = {
+        {"TINYINT", "number"},  {"SMALLINT", "number"},  {"INTEGER", "number"},
+        {"BIGINT", "number"},   {"HUGEINT", "number"},   {"UTINYINT", "number"},
+        {"USMALLINT", "number"}, {"UINTEGER", "number"}, {"UBIGINT", "number"},
+        {"UHUGEINT", "number"}, {"VARCHAR", "text"},     {"DATE", "date"},
+        {"TIMESTAMP", "timestamp"}, {"TIMESTAMP WITH TIME ZONE", "timestamptz"},
+        {"BOOLEAN", "boolean"}, {"UUID", "uuid"},
+    };
     if (!strncmp(t, "DECIMAL", 7))
         return "number";
-    if (!strcmp(t, "VARCHAR"))
-        return "text";
-    if (!strcmp(t, "DATE"))
-        return "date";
-    if (!strcmp(t, "TIMESTAMP"))
-        return "timestamp";
-    if (!strcmp(t, "TIMESTAMP WITH TIME ZONE"))
-        return "timestamptz";
-    if (!strcmp(t, "BOOLEAN"))
-        return "boolean";
-    if (!strcmp(t, "UUID"))
-        return "uuid";
+    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+        if (!strcmp(t, families[i].type))
+            return families[i].family;
     return "";
 }
 
@@ -144,17 +139,13 @@ static const char *constant_type(const json_t *e)
 static char *constant_value(struct rewrite *rw, const json_t *e, const char *coltype)
 {
     const char *family = family_of_name(coltype), *t = constant_type(e);
-    static const char *const exact[] = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
-                                        "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-                                        "UHUGEINT", "DECIMAL"};
     int as_is = 0, cast = 0;
     struct pd_buf q = PD_BUF_INIT;
 
     if (!t || !*family)
         return NULL;
     if (!strcmp(family, "number")) {
-        for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
-            as_is |= !strcmp(t, exact[i]); /* compared as numbers: the value as written */
+        as_is = !strcmp(family_of_name(t), "number"); /* compared as numbers: the value as written */
         cast = !strcmp(t, "VARCHAR");
     } else if (!strcmp(family, "text")) {
         as_is = !strcmp(t, "VARCHAR");
