@@ -818,7 +818,7 @@ static int pg_scan(struct pd_remote *r, const struct pd_relation *rel, const str
 static int numeric_value(const char *p, int32_t len, int scale, __int128 *out)
 {
     int16_t ndigits, weight;
-    uint16_t sign, dscale;
+    uint16_t sign;
     __int128 acc = 0, limit = 1;
 
     if (len < 8)
@@ -826,7 +826,6 @@ static int numeric_value(const char *p, int32_t len, int scale, __int128 *out)
     ndigits = (int16_t)be16(p);
     weight = (int16_t)be16(p + 2);
     sign = be16(p + 4);
-    dscale = be16(p + 6);
     if (sign == 0xC000 || sign == 0xD000 || sign == 0xF000 || len < 8 + 2 * ndigits)
         return -1; /* NaN, +-Infinity */
     for (int k = 0; k < 38; k++)
@@ -852,7 +851,6 @@ static int numeric_value(const char *p, int32_t len, int scale, __int128 *out)
             acc += d / f;
         }
     }
-    (void)dscale; /* trailing zeros past the scale are no loss */
     *out = sign == 0x4000 ? -acc : acc;
     return 0;
 }

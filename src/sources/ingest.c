@@ -560,18 +560,6 @@ static void take_warnings(duckdb_connection conn, const char *temp,
     pd_strv_clear(&said);
 }
 
-/* Whether the run's row was written (a failure before the load began wrote none). */
-static int started_recorded(duckdb_connection conn, const struct pd_ingest_result *res)
-{
-    struct pd_buf sql = PD_BUF_INIT;
-    int64_t n;
-    pd_buf_adds(&sql, "SELECT count(*)::VARCHAR FROM _sources.ingest_runs WHERE id = ");
-    pd_sql_literal(&sql, res->run_id);
-    n = pd_query_count(conn, sql.ptr);
-    pd_buf_release(&sql);
-    return n > 0;
-}
-
 static int run_recipe(struct pd_sources *S, struct recipe *r, const struct pd_ingest_opts *o,
                       struct pd_ingest_result *res, struct pd_err *err)
 {
@@ -584,7 +572,7 @@ static int run_recipe(struct pd_sources *S, struct recipe *r, const struct pd_in
     duckdb_connection conn;
     int64_t started = pd_now_ms();
     double t0 = pd_mono_s();
-    int rc;
+    int rc, on_record = 0; /* the run's row is written (a failure before the load wrote none) */
 
     pd_uuid7(res->run_id);
     res->recipe = xstrdup(r->name);
@@ -610,6 +598,7 @@ static int run_recipe(struct pd_sources *S, struct recipe *r, const struct pd_in
         pd_source_estimate(S, src.name, r->table, &lo.expected_rows, &bytes, &ignored);
     }
     run_start(conn, r, source_name, res, started);
+    on_record = 1;
     if ((rc = pd_exec(conn, "BEGIN TRANSACTION", err)) != 0)
         goto record;
     rc = run_body(conn, r, reader.ptr, &lo, res, err);
@@ -631,7 +620,7 @@ record:
         free(res->watermark);
         res->watermark = NULL;
         res->seconds = pd_mono_s() - t0;
-        if (!started_recorded(conn, res))
+        if (!on_record)
             run_start(conn, r, source_name, res, started);
         run_finish(conn, res, rc == PD_ECANCELED ? "cancelled" : "failed");
         pd_log(PD_LOG_WARN, "ingest failed; target unchanged", "{s:s, s:s, s:s}", "recipe",

@@ -47,8 +47,17 @@ struct rewrite {
     struct pd_sources *S;
     duckdb_connection conn;
     json_t *deep_refs; /* "schema.table" named by a three-part column reference */
+    json_t *shell;     /* the tree of "SELECT 1 AS v" (parsed once): constants are put in it */
     int changed;
 };
+
+/* s in ASCII lower case, in place (names compare without case); returns s. */
+static char *lower_ascii(char *s)
+{
+    for (char *p = s; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    return s;
+}
 
 /* --- small JSON helpers ------------------------------------------------------------------- */
 
@@ -80,23 +89,17 @@ static json_t *constant_bigint(int64_t n)
 
 /* --- asking DuckDB ------------------------------------------------------------------------ */
 
-/* A statement SELECT <expr> AS v, from the tree of any statement (a template). */
+/* The statement SELECT <expr> AS v, made from a template tree parsed once per rewrite. */
 static char *expression_sql(struct rewrite *rw, const json_t *expr)
 {
-    static const char *const shell = "SELECT 1 AS v";
-    json_t *tree = pd_sqltree_parse(rw->conn, shell);
-    char *sql = NULL;
-
-    if (tree) {
-        json_t *node = json_object_get(json_array_get(json_object_get(tree, "statements"), 0),
-                                       "node");
-        json_t *e = json_deep_copy(expr);
-        json_object_set_new(e, "alias", json_string("v"));
-        json_array_set_new(json_object_get(node, "select_list"), 0, e);
-        sql = pd_sqltree_sql(rw->conn, tree);
-        json_decref(tree);
-    }
-    return sql;
+    if (!rw->shell && !(rw->shell = pd_sqltree_parse(rw->conn, "SELECT 1 AS v")))
+        return NULL;
+    json_t *node = json_object_get(json_array_get(json_object_get(rw->shell, "statements"), 0),
+                                   "node");
+    json_t *e = json_deep_copy(expr);
+    json_object_set_new(e, "alias", json_string("v"));
+    json_array_set_new(json_object_get(node, "select_list"), 0, e);
+    return pd_sqltree_sql(rw->conn, rw->shell);
 }
 
 /* The family of a type as DuckDB's catalog writes it ("DECIMAL(10,2)", "TIMESTAMP WITH TIME ZONE"). */
@@ -179,9 +182,12 @@ static char *constant_value(struct rewrite *rw, const json_t *e, const char *col
 
 /* --- which views are live -------------------------------------------------------------- */
 
-/* The columns of live view schema.table as {lower name: [name, type]}, and its real name. */
+/*
+ * The columns of live view schema.table as {lower name: [name, type]}, its real
+ * name and the SQL it was made with (heap), in one look at the catalog.
+ */
 static json_t *live_view(struct rewrite *rw, const char *catalog, const char *schema,
-                         const char *table, char **source, char **name)
+                         const char *table, char **source, char **name, char **view_sql)
 {
     struct pd_err err = PD_ERR_INIT;
     const char *vals[] = {schema, table, catalog};
@@ -191,7 +197,7 @@ static json_t *live_view(struct rewrite *rw, const char *catalog, const char *sc
     if (!pd_sources_is_remote(rw->S, schema, source))
         return NULL;
     if (pd_exec_params(rw->conn,
-                       "SELECT v.view_name, c.column_name, c.data_type FROM duckdb_views() v "
+                       "SELECT v.view_name, c.column_name, c.data_type, v.sql FROM duckdb_views() v "
                        "JOIN duckdb_columns() c ON c.database_oid = v.database_oid AND "
                        "c.schema_oid = v.schema_oid AND c.table_oid = v.view_oid "
                        "WHERE lower(v.schema_name) = lower($1) AND lower(v.view_name) = lower($2) "
@@ -211,10 +217,9 @@ static json_t *live_view(struct rewrite *rw, const char *catalog, const char *sc
                 if (!cols) {
                     cols = json_object();
                     *name = xstrdup(v);
+                    *view_sql = pd_chunk_text(chunk, 3, i);
                 }
-                char *lower = xstrdup(c);
-                for (char *p = lower; *p; p++)
-                    *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+                char *lower = lower_ascii(xstrdup(c));
                 json_object_set_new(cols, lower, json_pack("[s, s]", c, t));
                 free(lower);
             }
@@ -233,20 +238,13 @@ static json_t *live_view(struct rewrite *rw, const char *catalog, const char *sc
 }
 
 /*
- * The types := argument of the scan live view schema.table is made of (the types
- * its attach chose from the values), so that the scan replacing it reads the same.
+ * The types := argument of the scan a live view is made of (view_sql: its
+ * CREATE VIEW; the types its attach chose from the values), so that the scan
+ * replacing it reads the same.
  */
-static char *view_types(struct rewrite *rw, const char *schema, const char *table)
+static char *view_types(struct rewrite *rw, char *view_sql)
 {
-    struct pd_err err = PD_ERR_INIT;
-    const char *vals[] = {schema, table};
-    int rc;
-    char *sql = pd_query_value_params(
-        rw->conn,
-        "SELECT sql FROM duckdb_views() WHERE database_name = current_database() AND "
-        "lower(schema_name) = lower($1) AND view_name = $2",
-        vals, 2, &rc, &err);
-    char *types = NULL, *select = sql ? strstr(sql, " AS SELECT ") : NULL;
+    char *types = NULL, *select = view_sql ? strstr(view_sql, " AS SELECT ") : NULL;
     json_t *tree;
 
     if (select && strstr(select, "types")) {
@@ -263,7 +261,6 @@ static char *view_types(struct rewrite *rw, const char *schema, const char *tabl
             json_decref(tree);
         }
     }
-    free(sql);
     return types;
 }
 
@@ -282,10 +279,8 @@ static void find_deep_refs(struct rewrite *rw, const json_t *v)
     const json_t *names = json_object_get(v, "column_names");
     size_t n = json_array_size(names);
     if (is(v, "class", "COLUMN_REF") && n >= 3) {
-        char *key = xasprintf("%s.%s", json_string_value(json_array_get(names, n - 3)),
-                              json_string_value(json_array_get(names, n - 2)));
-        for (char *p = key; *p; p++)
-            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        char *key = lower_ascii(xasprintf("%s.%s", json_string_value(json_array_get(names, n - 3)),
+                                          json_string_value(json_array_get(names, n - 2))));
         json_object_set_new(rw->deep_refs, key, json_true());
         free(key);
     }
@@ -322,18 +317,19 @@ static void collect_targets(struct rewrite *rw, json_t *ref, struct target **ts,
     const char *schema = str(ref, "schema_name"), *table = str(ref, "table_name");
     if (!*schema)
         return;
-    char *key = xasprintf("%s.%s", schema, table);
-    for (char *p = key; *p; p++)
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    char *key = lower_ascii(xasprintf("%s.%s", schema, table));
     int deep = json_object_get(rw->deep_refs, key) != NULL;
     free(key);
     if (deep)
         return; /* bank.accounts.aid would no longer resolve once the view is a function */
     struct target t = {0};
-    t.columns = live_view(rw, str(ref, "catalog_name"), schema, table, &t.source, &t.table);
+    char *view_sql = NULL;
+    t.columns = live_view(rw, str(ref, "catalog_name"), schema, table, &t.source, &t.table,
+                          &view_sql);
     if (!t.columns)
         return;
-    t.types = view_types(rw, schema, t.table);
+    t.types = view_types(rw, view_sql);
+    free(view_sql);
     t.ref = ref;
     t.binding = *str(ref, "alias") ? str(ref, "alias") : table;
     t.filters = json_array();
@@ -350,9 +346,7 @@ static struct target *column_of(const json_t *e, struct target *ts, size_t n, in
 
     if (!is(e, "class", "COLUMN_REF") || k < 1 || k > 2 || (k == 1 && !single))
         return NULL;
-    char *lower = xstrdup(json_string_value(json_array_get(names, k - 1)));
-    for (char *p = lower; *p; p++)
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    char *lower = lower_ascii(xstrdup(json_string_value(json_array_get(names, k - 1))));
     struct target *found = NULL;
     for (size_t i = 0; i < n && !found; i++) {
         if (k == 2 && strcasecmp(json_string_value(json_array_get(names, 0)), ts[i].binding))
@@ -602,10 +596,11 @@ static void walk(struct rewrite *rw, json_t *v)
 
 int pd_pushdown_apply(struct pd_sources *S, duckdb_connection conn, json_t *tree)
 {
-    struct rewrite rw = {S, conn, json_object(), 0};
+    struct rewrite rw = {S, conn, json_object(), NULL, 0};
 
     find_deep_refs(&rw, tree);
     walk(&rw, tree);
     json_decref(rw.deep_refs);
+    json_decref(rw.shell);
     return rw.changed;
 }

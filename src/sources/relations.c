@@ -6,81 +6,66 @@
 #include "base/alloc.h"
 #include "base/duck.h"
 #include "base/hmap.h"
-#include "base/strv.h"
 #include "duckpipe/duckpipe.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct pd_relations {
-    struct pd_hmap sources;  /* lower-case source name -> 1 */
-    struct pd_hmap cached;   /* lower-case local name -> int64_t* ms */
-    struct pd_hmap copies;   /* lower-case local name -> "source:SOURCE.TABLE" (in origins) */
-    struct pd_strv origins;
-    struct pd_hmap ingested; /* lower-case schema.table -> int64_t* ms */
-    int64_t **times; /* owned; the maps point at them */
-    size_t ntimes, cap;
+/* When a relation last changed and, for a cached copy, the table it copies. */
+struct stamp {
+    int64_t ms;
+    char *origin; /* "source:SOURCE.TABLE", or NULL */
 };
 
-static int64_t *keep_time(struct pd_relations *r, int64_t ms)
+struct pd_relations {
+    struct pd_hmap sources;  /* lower-case source name -> 1 */
+    struct pd_hmap cached;   /* lower-case local name -> struct stamp* */
+    struct pd_hmap ingested; /* lower-case schema.table -> struct stamp* */
+    struct stamp **stamps;   /* owned; the maps point at them */
+    size_t nstamps, cap;
+};
+
+static struct stamp *keep_stamp(struct pd_relations *r, int64_t ms, char *origin)
 {
-    int64_t *t = xmalloc(sizeof(*t));
-    *t = ms;
-    if (r->ntimes == r->cap) {
+    struct stamp *t = xmalloc(sizeof(*t));
+    *t = (struct stamp){ms, origin};
+    if (r->nstamps == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 16;
-        r->times = xrealloc(r->times, r->cap * sizeof(*r->times));
+        r->stamps = xrealloc(r->stamps, r->cap * sizeof(*r->stamps));
     }
-    r->times[r->ntimes++] = t;
+    r->stamps[r->nstamps++] = t;
     return t;
 }
 
+/*
+ * Fill into from sql's rows: a key, then (with_stamp) when it changed in ms and,
+ * when the query has a third column, what it copies.
+ */
 static void load_map(struct pd_relations *r, duckdb_connection conn, const char *sql,
-                     struct pd_hmap *into, int with_time)
+                     struct pd_hmap *into, int with_stamp)
 {
     duckdb_result res;
     if (duckdb_query(conn, sql, &res) == DuckDBSuccess) {
+        int origins = duckdb_column_count(&res) > 2;
         duckdb_data_chunk chunk;
         while ((chunk = duckdb_fetch_chunk(res)) != NULL) {
             for (idx_t i = 0; i < duckdb_data_chunk_get_size(chunk); i++) {
                 char *key = pd_chunk_text(chunk, 0, i);
-                char *ms = with_time ? pd_chunk_text(chunk, 1, i) : NULL;
-                if (key)
+                char *ms = with_stamp ? pd_chunk_text(chunk, 1, i) : NULL;
+                char *origin = origins ? pd_chunk_text(chunk, 2, i) : NULL;
+                if (key && !pd_hmap_has(into, key))
                     pd_hmap_put(into, key,
-                                with_time ? (void *)keep_time(r, ms ? strtoll(ms, NULL, 10) : 0)
-                                          : (void *)1);
+                                with_stamp ? (void *)keep_stamp(r, ms ? strtoll(ms, NULL, 10) : 0,
+                                                                origin)
+                                           : (void *)1);
+                else
+                    free(origin);
                 free(key);
                 free(ms);
             }
             duckdb_destroy_data_chunk(&chunk);
         }
-    }
-    duckdb_destroy_result(&res);
-}
-
-/* Which source table each cached copy copies. */
-static void load_copies(struct pd_relations *r, duckdb_connection conn)
-{
-    duckdb_result res;
-    if (duckdb_query(conn,
-                     "SELECT lower(local_name), 'source:' || source || '.' || source_table "
-                     "FROM _sources.cached_tables",
-                     &res) != DuckDBSuccess) {
-        duckdb_destroy_result(&res);
-        return;
-    }
-    duckdb_data_chunk chunk;
-    while ((chunk = duckdb_fetch_chunk(res)) != NULL) {
-        for (idx_t i = 0; i < duckdb_data_chunk_get_size(chunk); i++) {
-            char *key = pd_chunk_text(chunk, 0, i), *origin = pd_chunk_text(chunk, 1, i);
-            if (key && origin && !pd_hmap_has(&r->copies, key)) {
-                pd_strv_push(&r->origins, origin);
-                pd_hmap_put(&r->copies, key, r->origins.v[r->origins.n - 1]);
-            }
-            free(origin);
-            free(key);
-        }
-        duckdb_destroy_data_chunk(&chunk);
     }
     duckdb_destroy_result(&res);
 }
@@ -91,9 +76,9 @@ struct pd_relations *pd_relations_load(duckdb_connection conn)
     load_map(r, conn, "SELECT lower(name) FROM _sources.attached WHERE status <> 'detached'",
              &r->sources, 0);
     load_map(r, conn,
-             "SELECT lower(local_name), epoch_ms(cached_at)::VARCHAR FROM _sources.cached_tables",
+             "SELECT lower(local_name), epoch_ms(cached_at)::VARCHAR, "
+             "'source:' || source || '.' || source_table FROM _sources.cached_tables",
              &r->cached, 1);
-    load_copies(r, conn);
     load_map(r, conn,
              "SELECT lower(CASE WHEN contains(target, '.') THEN target ELSE 'main.' || target END), "
              "max(epoch_ms(finished_at))::VARCHAR FROM _sources.ingest_runs WHERE status = 'ok' "
@@ -108,24 +93,23 @@ void pd_relations_free(struct pd_relations *r)
         return;
     pd_hmap_clear(&r->sources);
     pd_hmap_clear(&r->cached);
-    pd_hmap_clear(&r->copies);
-    pd_strv_clear(&r->origins);
     pd_hmap_clear(&r->ingested);
-    for (size_t i = 0; i < r->ntimes; i++)
-        free(r->times[i]);
-    free(r->times);
+    for (size_t i = 0; i < r->nstamps; i++) {
+        free(r->stamps[i]->origin);
+        free(r->stamps[i]);
+    }
+    free(r->stamps);
     free(r);
 }
 
 int pd_relations_lookup(void *arg, const char *schema, const char *table, struct dp_rel_info *info)
 {
     struct pd_relations *r = arg;
-    int64_t *t;
+    struct stamp *t;
     if (!strcmp(schema, "cache") && (t = pd_hmap_get(&r->cached, table)) != NULL) {
-        const char *origin = pd_hmap_get(&r->copies, table);
         info->kind = DP_REL_CACHE;
-        info->changed_ms = *t;
-        info->origin = origin ? xstrdup(origin) : NULL;
+        info->changed_ms = t->ms;
+        info->origin = t->origin ? xstrdup(t->origin) : NULL;
         return 0;
     }
     if (pd_hmap_has(&r->sources, schema)) {
@@ -138,7 +122,7 @@ int pd_relations_lookup(void *arg, const char *schema, const char *table, struct
     free(key);
     if (t) {
         info->kind = DP_REL_INGESTED;
-        info->changed_ms = *t;
+        info->changed_ms = t->ms;
         return 0;
     }
     return -1;

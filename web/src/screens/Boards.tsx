@@ -278,18 +278,20 @@ function BoardView({ name, onChanged }: { name: string; onChanged: () => void })
       record({ what: 'move', undo: () => place(before), redo: () => place(after) });
     });
   /* An item made again from what it was (for undoing its removal): its new id. */
-  const recreate = async (it: Item) => {
-    const made = await post(itemsUrl, { type: it.type, title: it.title ?? undefined, position: it.position, payload: it.payload, render: it.render ?? undefined });
+  /* The board as the server has it now, and the list's item count. */
+  const reloaded = () => {
     setItems(null);
     board.reload();
     onChanged();
+  };
+  const recreate = async (it: Item) => {
+    const made = await post(itemsUrl, { type: it.type, title: it.title ?? undefined, position: it.position, payload: it.payload, render: it.render ?? undefined });
+    reloaded();
     return made.id as string;
   };
   const drop = async (id: string) => {
     await del(`${itemsUrl}/${id}`);
-    setItems(null);
-    board.reload();
-    onChanged(); /* the list's item count */
+    reloaded();
   };
   const remove = (item: Item) =>
     act(async () => {
@@ -299,30 +301,23 @@ function BoardView({ name, onChanged }: { name: string; onChanged: () => void })
       record({ what: 'remove', undo: async () => { id = await recreate({ ...item, id }); }, redo: () => drop(id) });
     });
   const added = (made: Item) => {
-    setItems(null);
-    board.reload();
-    onChanged();
+    reloaded();
     let id = made.id;
     record({ what: 'add', undo: () => drop(id), redo: async () => { id = await recreate({ ...made, id }); } });
   };
-  const undo = () =>
+  /* Take back the newest edit (undo), or do again the newest taken back (redo). */
+  const replay = (how: 'undo' | 'redo') =>
     act(async () => {
-      const e = past[past.length - 1];
+      const [from, setFrom, setTo] = how === 'undo' ? [past, setPast, setFuture] : [future, setFuture, setPast];
+      const e = from[from.length - 1];
       if (!e) return;
-      setPast((p) => p.slice(0, -1));
-      await e.undo();
-      setFuture((f) => [...f, e]);
-      setMessage(`Undone: ${e.what}.`);
+      setFrom((s) => s.slice(0, -1));
+      await e[how]();
+      setTo((s) => [...s, e]);
+      setMessage(`${how === 'undo' ? 'Undone' : 'Redone'}: ${e.what}.`);
     });
-  const redo = () =>
-    act(async () => {
-      const e = future[future.length - 1];
-      if (!e) return;
-      setFuture((f) => f.slice(0, -1));
-      await e.redo();
-      setPast((p) => [...p, e]);
-      setMessage(`Redone: ${e.what}.`);
-    });
+  const undo = () => replay('undo');
+  const redo = () => replay('redo');
   useEffect(() => {
     const key = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;

@@ -141,6 +141,12 @@ function loadTabs(): { tabs: QueryTab[]; active: string } {
   return { tabs: [first], active: first.id };
 }
 
+/** tabs with a new tab (a fresh id) holding sql, chosen. */
+function withTab(tabs: { tabs: QueryTab[]; active: string }, title: string, sql: string) {
+  const n = Math.max(0, ...tabs.tabs.map((x) => Number(x.id.slice(1)) || 0)) + 1;
+  return { tabs: [...tabs.tabs, { id: `t${n}`, title, sql }], active: `t${n}` };
+}
+
 /** Queries saved by name in this browser: name -> SQL. */
 export function savedQueries(): Record<string, string> {
   try {
@@ -205,17 +211,11 @@ export function SqlScreen(_: { route: string[] }) {
     const t = loadTabs(), wanted = localStorage.getItem(OPEN_KEY);
     if (wanted === null) return t;
     localStorage.removeItem(OPEN_KEY);
-    const n = Math.max(0, ...t.tabs.map((x) => Number(x.id.slice(1)) || 0)) + 1;
-    return { tabs: [...t.tabs, { id: `t${n}`, title: `Query ${t.tabs.length + 1}`, sql: wanted }], active: `t${n}` };
+    return withTab(t, `Query ${t.tabs.length + 1}`, wanted);
   });
   useEffect(() => localStorage.setItem(TABS_KEY, JSON.stringify(tabs)), [tabs]);
   const active = tabs.tabs.find((t) => t.id === tabs.active) ?? tabs.tabs[0];
-  const open = (title: string, sql: string) =>
-    setTabs((t) => {
-      const n = Math.max(0, ...t.tabs.map((x) => Number(x.id.slice(1)) || 0)) + 1;
-      const tab = { id: `t${n}`, title, sql };
-      return { tabs: [...t.tabs, tab], active: tab.id };
-    });
+  const open = (title: string, sql: string) => setTabs((t) => withTab(t, title, sql));
   const close = (id: string) =>
     setTabs((t) => {
       const rest = t.tabs.filter((x) => x.id !== id);
