@@ -77,11 +77,12 @@ static json_t *analysis_json(const struct dp_analysis *a, const struct dp_step *
                                                 a->params[i].def, "required",
                                                 a->params[i].required, "description",
                                                 a->params[i].description));
-    o = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:o, s:o, s:s?, s:s?, s:s?, s:s?, s:s?}", "id",
-                  a->id, "name", a->name, "description", a->description, "sql", a->sql,
+    o = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:o, s:o, s:s?, s:s?, s:s, s:s?, s:s?, s:s?}",
+                  "id", a->id, "name", a->name, "description", a->description, "sql", a->sql,
                   "materialize", dp_materialize_name(a->materialize), "tags", http_strv_json(&a->tags),
-                  "parameters", params, "unique_key", a->unique_key, "path", a->path, "file",
-                  a->file, "created_at", a->created_at, "updated_at", a->updated_at);
+                  "parameters", params, "unique_key", a->unique_key, "path", a->path,
+                  "freshness", a->freshness ? a->freshness : "default", "file", a->file,
+                  "created_at", a->created_at, "updated_at", a->updated_at);
     if (st) {
         json_t *inputs = json_array();
         for (size_t i = 0; i < st->ninputs; i++)
@@ -150,15 +151,21 @@ void h_analysis_get(struct http_req *r)
 /* Fill a from the body's fields (those given). Answers 422 itself. */
 static int fill(struct http_req *r, struct dp_analysis *a)
 {
-    const char *sql = NULL, *name = NULL, *desc = NULL, *mat = NULL, *key = NULL, *path = NULL;
+    const char *sql = NULL, *name = NULL, *desc = NULL, *mat = NULL, *key = NULL, *path = NULL,
+               *fresh = NULL;
     json_t *tags = json_object_get(r->body, "tags"), *params = json_object_get(r->body, "parameters");
     size_t i;
     json_t *v;
     if (http_arg_string(r, "sql", 0, &sql) || http_arg_string(r, "name", 0, &name) ||
         http_arg_string(r, "description", 0, &desc) ||
         http_arg_string(r, "materialize", 0, &mat) || http_arg_string(r, "unique_key", 0, &key) ||
-        http_arg_string(r, "path", 0, &path))
+        http_arg_string(r, "path", 0, &path) || http_arg_string(r, "freshness", 0, &fresh))
         return -1;
+    if (fresh && strcmp(fresh, "assume_fresh") && strcmp(fresh, "default")) {
+        http_reply_status(r, 422, "invalid_field",
+                         "field 'freshness' must be assume_fresh or default, got '%s'", fresh);
+        return -1;
+    }
 #define SET(field, value)                 \
     if (value) {                          \
         free(a->field);                   \
@@ -170,6 +177,10 @@ static int fill(struct http_req *r, struct dp_analysis *a)
     SET(unique_key, key);
     SET(path, path);
 #undef SET
+    if (fresh) {
+        free(a->freshness);
+        a->freshness = strcmp(fresh, "default") ? xstrdup(fresh) : NULL;
+    }
     if (mat && dp_materialize_parse(mat, &a->materialize) != 0) {
         http_reply_status(r, 422, "invalid_field",
                          "field 'materialize' must be view, table, append, incremental, parquet "
@@ -260,18 +271,10 @@ void h_analysis_create(struct http_req *r)
     pd_assets_close(&s);
 }
 
-void h_analysis_patch(struct http_req *r)
+/* A copy of an analysis to change: the project keeps the original until the copy compiles. */
+static struct dp_analysis *analysis_copy(const struct dp_analysis *old)
 {
-    struct pd_assets s;
-    struct dp_analysis *old, *a;
-    if (open_assets(r, NULL, &s))
-        return;
-    if ((old = find(r, &s)) == NULL) {
-        pd_assets_close(&s);
-        return;
-    }
-    /* A copy to change: the project keeps the old one until the new one compiles. */
-    a = xcalloc(1, sizeof(*a));
+    struct dp_analysis *a = xcalloc(1, sizeof(*a));
     a->id = xstrdup(old->id);
     a->materialize = old->materialize;
     a->sql = xstrdup(old->sql);
@@ -296,6 +299,20 @@ void h_analysis_patch(struct http_req *r)
             old->params[i].description ? xstrdup(old->params[i].description) : NULL;
     }
     a->nparams = old->nparams;
+    return a;
+}
+
+void h_analysis_patch(struct http_req *r)
+{
+    struct pd_assets s;
+    struct dp_analysis *old, *a;
+    if (open_assets(r, NULL, &s))
+        return;
+    if ((old = find(r, &s)) == NULL) {
+        pd_assets_close(&s);
+        return;
+    }
+    a = analysis_copy(old);
     if (fill(r, a) != 0)
         dp_analysis_free(a);
     else
@@ -330,6 +347,46 @@ static json_t *step_json(const struct dp_step *st, int with_sql)
     return o;
 }
 
+/* Whether the body carries an unsaved version of the analysis (any of its fields). */
+static int has_draft(struct http_req *r)
+{
+    static const char *const fields[] = {"sql", "name", "description", "materialize", "tags",
+                                         "parameters", "unique_key", "path", "freshness"};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (json_object_get(r->body, fields[i]))
+            return 1;
+    return 0;
+}
+
+/*
+ * Put the body's draft of analysis id into the project in memory (never saved):
+ * changes to the saved one, or a new analysis. Answers the error itself.
+ */
+static int put_draft(struct http_req *r, struct pd_assets *s, const char *id)
+{
+    struct pd_err err = PD_ERR_INIT;
+    struct dp_analysis *old = dp_project_find(s->project, id), *a;
+    if (old)
+        a = analysis_copy(old);
+    else if (dp_id_check("analysis", id, &err) != 0) {
+        http_reply_status(r, 422, "invalid_field", "the id: %s", err.msg);
+        return -1;
+    } else {
+        a = xcalloc(1, sizeof(*a));
+        a->id = xstrdup(id);
+        a->materialize = DP_VIEW;
+    }
+    if (fill(r, a) != 0) {
+        dp_analysis_free(a);
+        return -1;
+    }
+    if (dp_project_put(s->project, a, 1, &err) != 0) {
+        http_reply_err(r, &err);
+        return -1;
+    }
+    return 0;
+}
+
 void h_analysis_compile(struct http_req *r)
 {
     struct pd_assets s;
@@ -339,7 +396,7 @@ void h_analysis_compile(struct http_req *r)
     char sel[80];
     const char *select = sel;
     struct dp_compile_opts o = {.select = &select, .nselect = 1, .args = &args};
-    int force = 0, upstream = 0;
+    int force = 0, upstream = 0, draft = has_draft(r);
     json_t *steps;
     if (http_arg_bool(r, "force", &force) || http_arg_bool(r, "upstream", &upstream) ||
         body_args(r, &args))
@@ -348,12 +405,12 @@ void h_analysis_compile(struct http_req *r)
     o.force = force;
     if (open_assets(r, NULL, &s))
         goto out_args;
-    if (find(r, &s) && plan(r, &s, &o, &p) == 0) {
+    if ((draft ? put_draft(r, &s, id) == 0 : find(r, &s) != NULL) && plan(r, &s, &o, &p) == 0) {
         steps = json_array();
         for (size_t i = 0; i < p->n; i++)
             if (p->steps[i].selected || p->steps[i].run)
                 json_array_append_new(steps, step_json(&p->steps[i], 1));
-        http_reply_json(r, 200, json_pack("{s:s, s:o}", "id", id, "steps", steps));
+        http_reply_json(r, 200, json_pack("{s:s, s:b, s:o}", "id", id, "draft", draft, "steps", steps));
     }
     dp_plan_free(p);
     pd_assets_close(&s);

@@ -110,7 +110,8 @@ const struct http_route srv_routes[] = {
     STR("description", "what it answers") ","                                             \
     STR("materialize", "view, table, append, incremental, parquet or ephemeral") ","      \
     ARR("tags", "tags") "," ARR("parameters", "NAME[:TYPE][=DEFAULT] each") ","           \
-    STR("unique_key", "incremental: key columns") "," STR("path", "parquet: the file")
+    STR("unique_key", "incremental: key columns") "," STR("path", "parquet: the file") "," \
+    STR("freshness", "assume_fresh (never stale from its inputs) or default")
     {HTTP_POST, V1 "/asset/analysis", h_analysis_create, HTTP_BODY | SRV_PROJECT_QUERY, "analysis", "save",
      "Create (or with replace, overwrite) an analysis; it must compile with the project.",
      OBJ_REQ(STR("id", "the analysis id") "," ANALYSIS_FIELDS "," BOOL("replace", "overwrite"),
@@ -128,9 +129,10 @@ const struct http_route srv_routes[] = {
      "Delete an analysis (refused while others read it unless force=true).",
      OBJ(PROJECT "," STR("force", "true: also when others read it")), "Deleted", 200},
     {HTTP_POST, V1 "/asset/analysis/{id}/compile", h_analysis_compile, HTTP_BODY | SRV_PROJECT_QUERY, "analysis",
-     "compile", "The plan (run or skip, and why) and compiled SQL.",
+     "compile", "The plan (run or skip, and why) and compiled SQL; with any field of an "
+     "analysis, of that unsaved draft (changes to it, or a new analysis), saving nothing.",
      OBJ(ANYOBJ("params", "parameter values") "," BOOL("force", "plan every step") ","
-         BOOL("upstream", "also plan its upstream analyses")), "Plan", 200},
+         BOOL("upstream", "also plan its upstream analyses") "," ANALYSIS_FIELDS), "Plan", 200},
     {HTTP_POST, V1 "/asset/analysis/{id}/execute", h_analysis_execute, HTTP_BODY | HTTP_JOB | SRV_PROJECT_QUERY,
      "analysis", "run", "Run an analysis (with upstream: its inputs first) as a job; an event per step.",
      OBJ(ANYOBJ("params", "parameter values") "," BOOL("force", "run even when fresh") ","

@@ -285,6 +285,46 @@ PY
     [ "$status_code" = 200 ]
 }
 
+@test "analyses: a draft compiles without being saved; freshness is a field" {
+    post /asset/analysis '{"id":"big","sql":"select * from orders where amount > 100","materialize":"table"}'
+    [ "$status_code" = 201 ]
+    [ "$(json_get 'd["freshness"]')" = default ]
+    # changes to a saved analysis: compiled with its parameter, nothing saved
+    post /asset/analysis/big/compile '{"sql":"select * from orders where amount > :floor","parameters":["floor:int=7"]}'
+    [ "$status_code" = 200 ]
+    [ "$(json_get 'd["draft"]')" = True ]
+    [[ "$(json_get 'd["steps"][0]["sql"]')" == *'amount > $1'* ]]
+    api GET /asset/analysis/big
+    [[ "$(json_get 'd["sql"]')" == *'amount > 100'* ]]
+    # a new analysis reading it: its compiled SQL names the table it reads
+    post /asset/analysis/n_new/compile '{"sql":"select count(*) from {{ ref('"'"'big'"'"') }}"}'
+    [ "$status_code" = 200 ]
+    [[ "$(json_get 'd["steps"][-1]["sql"]')" == *'"big"'* ]]
+    api GET /asset/analysis/n_new
+    [ "$status_code" = 404 ]
+    # a draft that does not compile says why, and leaves nothing behind
+    post /asset/analysis/n_new/compile '{"sql":"select * from {{ ref('"'"'nope'"'"') }}"}'
+    [ "$status_code" -ge 400 ] && [ "$status_code" -lt 500 ]
+    [[ "$body" == *nope* ]]
+    post /asset/analysis/1bad/compile '{"sql":"select 1"}'
+    [ "$status_code" = 422 ]
+    post /asset/analysis/big/compile '{"materialize":"sometimes"}'
+    [ "$status_code" = 422 ]
+    # without a draft an unknown id is still 404
+    post /asset/analysis/n_new/compile '{}'
+    [ "$status_code" = 404 ]
+    # freshness
+    api PATCH /asset/analysis/big -H 'Content-Type: application/json' --data '{"freshness":"assume_fresh"}'
+    [ "$status_code" = 200 ]
+    [ "$(json_get 'd["freshness"]')" = assume_fresh ]
+    grep -q "assume_fresh" "$PLUTO_DUCK_HOME"/projects/default/analyses/big.yaml
+    api PATCH /asset/analysis/big -H 'Content-Type: application/json' --data '{"freshness":"often"}'
+    [ "$status_code" = 422 ]
+    [[ "$body" == *"assume_fresh or default"* ]]
+    api PATCH /asset/analysis/big -H 'Content-Type: application/json' --data '{"freshness":"default"}'
+    [ "$(json_get 'd["freshness"]')" = default ]
+}
+
 @test "sources and cache over HTTP: attach a SQLite file, list, tables, cache as a job, drop, detach" {
     sqlite3 shop.db "create table items(id integer primary key, name text); insert into items values (1,'a'),(2,'b');"
     post /source "{\"name\":\"lite\",\"type\":\"sqlite\",\"config\":{\"path\":\"$PWD/shop.db\"}}"
