@@ -269,6 +269,7 @@ static int analysis_show(struct cli_ctx *ctx, struct pd_assets *s, const struct 
     ROW("materialize", dp_materialize_name(an->materialize));
     ROW("unique_key", an->unique_key);
     ROW("path", an->path);
+    ROW("freshness", an->freshness ? an->freshness : "default");
     join_strv(&an->tags, &b);
     ROW("tags", b.ptr);
     pd_buf_reset(&b);

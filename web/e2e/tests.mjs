@@ -366,6 +366,84 @@ test('analyses: a never-run analysis says so; Run builds what it needs, step by 
   await shot('analysis-run-all');
 });
 
+test('analyses without the CLI: create with a parameter and ref() completion, compiled SQL as you type, run with a value, edit, delete with the CLI\'s check', async ({ page, server, shot }) => {
+  await page.goto(server.base + '/analyses');
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  const form = page.getByRole('form', { name: 'New analysis' });
+  // a bad name is said before anything is sent
+  await form.getByRole('button', { name: 'Create' }).click();
+  await form.getByText('give the analysis a name').first().waitFor();
+  await form.getByLabel('Analysis name').fill('big_orders');
+  await form.getByLabel('Materialization').selectOption('table');
+  await form.getByLabel('Tags').fill('sales, e2e');
+  await form.getByRole('button', { name: 'Add parameter' }).click();
+  await form.getByLabel('parameter 1 name').fill('floor');
+  await form.getByLabel('parameter 1 type').selectOption('int');
+  await form.getByLabel('parameter 1 default').fill('100');
+  await typeSql(page, 'select * from orders where amount > :floor');
+  // the server compiles the unsaved draft: the parameter is bound, never pasted
+  const compiled = form.getByLabel('compiled SQL');
+  await compiled.filter({ hasText: 'amount > $1' }).waitFor();
+  check(server.pd('analysis', 'list').indexOf('big_orders') < 0, 'nothing saved while editing');
+  await shot('analysis-new');
+  await form.getByRole('button', { name: 'Create' }).click();
+  await page.waitForURL(/\/analyses\/big_orders$/);
+  await page.getByRole('heading', { name: 'big_orders' }).waitFor();
+  const shown = Object.fromEntries(JSON.parse(server.pd('analysis', 'show', 'big_orders', '--format', 'json')).map((r) => [r.field, r.value]));
+  check(shown.materialize === 'table' && shown.tags === 'sales, e2e' && shown.parameters === 'floor:int=100', `saved as the CLI shows it: ${JSON.stringify(shown)}`);
+
+  // a second one reads it through ref(), completed from the project's analyses
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await form.getByLabel('Analysis name').fill('n_big');
+  await typeSql(page, 'select count(*) as n from big_or');
+  await page.locator('.cm-tooltip-autocomplete').getByText("ref('big_orders')").waitFor();
+  await page.keyboard.press('Enter');
+  check((await page.locator('.cm-content').innerText()).includes("{{ ref('big_orders') }}"), 'ref() put in the SQL');
+  await compiled.filter({ hasText: 'big_orders' }).waitFor();
+  // a reference to nothing: the compile says so, and Create changes nothing
+  await typeSql(page, "select * from {{ ref('nope') }}");
+  await form.getByRole('alert').filter({ hasText: 'nope' }).waitFor();
+  await form.getByRole('button', { name: 'Create' }).click();
+  await form.getByRole('alert').filter({ hasText: 'nope' }).first().waitFor();
+  check(server.pd('analysis', 'list').indexOf('n_big') < 0, 'a draft that does not compile is not saved');
+  await typeSql(page, "select count(*) as n from {{ ref('big_orders') }}");
+  await form.getByRole('button', { name: 'Create' }).click();
+  await page.waitForURL(/\/analyses\/n_big$/);
+
+  // a run with a parameter value: its rows are the ones over that value
+  await page.goto(server.base + '/analyses/big_orders');
+  await page.getByRole('group', { name: 'parameter values' }).getByRole('textbox').fill('400');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByText('completed', { exact: true }).waitFor();
+  const want = server.pd('sql', '--format', 'csv', 'select count(*) from orders where amount > 400').trim().split('\n')[1];
+  const built = server.pd('sql', '--format', 'csv', 'select count(*) from analysis.big_orders').trim().split('\n')[1];
+  check(built === want, `the run used floor=400: ${built} rows, want ${want}`);
+
+  // edit: the form starts from what is saved; assume fresh is kept
+  await page.getByRole('button', { name: 'Edit', exact: true }).click();
+  const edit = page.getByRole('form', { name: 'Edit big_orders' });
+  check((await edit.getByLabel('parameter 1 default').inputValue()) === '100', 'the parameter as saved');
+  await edit.getByLabel('Description').fill('orders over a floor');
+  await edit.getByLabel(/Assume fresh/).check();
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('orders over a floor').waitFor();
+  await page.getByText('assumed fresh').waitFor();
+  check(/assume_fresh/.test(server.pd('analysis', 'show', 'big_orders')), 'freshness saved');
+
+  // delete: refused while n_big reads it, then possible when asked again
+  await openDialog(page, 'Delete');
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog').getByRole('alert').filter({ hasText: 'n_big' }).waitFor();
+  check(server.pd('analysis', 'list').indexOf('big_orders') >= 0, 'the refusal deleted nothing');
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  await page.goto(server.base + '/analyses/n_big');
+  await openDialog(page, 'Delete');
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await page.waitForURL(/\/analyses$/);
+  await page.getByRole('list', { name: 'Analyses' }).getByText('n_big').waitFor({ state: 'detached' });
+  check(server.pd('analysis', 'list').indexOf('n_big') < 0, 'gone for the CLI');
+}, { allowConsole: [/status of 404/, /status of 409/] }); /* a ref() to nothing; the refused delete */
+
 test('chat: an example question is a click away; a finished answer keeps its steps', async ({ page, server, shot }) => {
   await page.goto(server.base + '/chat');
   await page.getByRole('button', { name: 'top 5 customers by revenue' }).click();

@@ -53,10 +53,11 @@ function columnsOf(schema: SqlSchema, table: string): string[] {
 
 /**
  * Completion that knows the statement: the columns of the tables in its FROM,
- * unqualified; its aliases; DuckDB's functions with a signature; the SQL
+ * unqualified; its aliases; the project's analyses as ref() (when editing one);
+ * DuckDB's functions with a signature; the SQL
  * language's own keywords come after them (they carry no boost).
  */
-export function statementCompletions(schema: SqlSchema, functions: SqlFunction[]) {
+export function statementCompletions(schema: SqlSchema, functions: SqlFunction[], refs: string[] = []) {
   return (ctx: CompletionContext): CompletionResult | null => {
     const word = ctx.matchBefore(/[\w$]*/);
     if (!word || (word.from === word.to && !ctx.explicit)) return null;
@@ -71,6 +72,7 @@ export function statementCompletions(schema: SqlSchema, functions: SqlFunction[]
           options.push({ label: c, type: 'property', detail: t.alias ?? t.table, boost: 3 });
         }
     for (const t of tables) if (t.alias) options.push({ label: t.alias, type: 'variable', detail: t.table, boost: 2 });
+    for (const r of refs) options.push({ label: `ref('${r}')`, type: 'class', detail: 'analysis', apply: `{{ ref('${r}') }}`, boost: 2 });
     for (const f of functions)
       options.push({ label: f.name, type: 'function', detail: `(${f.params}) → ${f.returns}`, apply: `${f.name}(`, boost: 1 });
     return { from: word.from, options, validFor: /^[\w$]*$/ };
@@ -78,9 +80,9 @@ export function statementCompletions(schema: SqlSchema, functions: SqlFunction[]
 }
 
 /** DuckDB's SQL (close to PostgreSQL's) with the schema, and the statement-aware completion. */
-function sqlLanguage(schema: SqlSchema, functions: SqlFunction[]) {
+function sqlLanguage(schema: SqlSchema, functions: SqlFunction[], refs: string[]) {
   const support = sql({ dialect: PostgreSQL, schema, upperCaseKeywords: false });
-  return [support, support.language.data.of({ autocomplete: statementCompletions(schema, functions) })];
+  return [support, support.language.data.of({ autocomplete: statementCompletions(schema, functions, refs) })];
 }
 
 /** Where an error points: a range of the text, or null to clear it. */
@@ -117,6 +119,8 @@ export function errorOffset(text: string, message: string): number {
   return offset + Math.max(0, Math.min(col, lines[lineNo - 1].length));
 }
 
+const NO_REFS: string[] = [];
+
 /** Text put into the editor from outside (a query picked from the history); seq tells replacements apart. */
 export interface EditorText {
   text: string;
@@ -139,6 +143,7 @@ export function SqlEditor({
   label = 'SQL',
   error,
   functions = [],
+  refs = NO_REFS,
 }: {
   initial: string;
   replace?: EditorText;
@@ -146,6 +151,8 @@ export function SqlEditor({
   error?: string;
   /** DuckDB's functions, for completion */
   functions?: SqlFunction[];
+  /** the project's analyses, completed as ref('id') (the analysis editor) */
+  refs?: string[];
   onChange: (v: string) => void;
   /** Ctrl/Cmd+Enter, with the editor's text (the parent's copy may be a render behind) */
   onRun: (text: string) => void;
@@ -175,7 +182,7 @@ export function SqlEditor({
           highlightActiveLine(),
           syntaxHighlighting(themed),
           errorMark,
-          language.current.of(sqlLanguage(schema, functions)),
+          language.current.of(sqlLanguage(schema, functions, refs)),
           autocompletion(),
           cmPlaceholder('select * from orders limit 10'),
           keymap.of([{ key: 'Mod-Enter', run, preventDefault: true }, ...defaultKeymap, ...historyKeymap, ...completionKeymap]),
@@ -190,8 +197,8 @@ export function SqlEditor({
   }, []);
 
   useEffect(() => {
-    view.current?.dispatch({ effects: language.current.reconfigure(sqlLanguage(schema, functions)) });
-  }, [schema, functions]);
+    view.current?.dispatch({ effects: language.current.reconfigure(sqlLanguage(schema, functions, refs)) });
+  }, [schema, functions, refs]);
 
   useEffect(() => {
     const v = view.current;

@@ -1,16 +1,18 @@
 // Analyses.tsx - the project's analyses: a list with freshness badges and tags; one
-// analysis with its SQL, parameters, data and run history; a run with live per-step
-// progress; the lineage graph (sources -> cached tables -> analyses), click to open.
+// analysis with its SQL, parameters, data and run history; a run (with parameter
+// values) with live per-step progress; create, edit (AnalysisEditor) and delete; the
+// lineage graph (sources -> cached tables -> analyses), click to open.
 
 import { parseExact } from '../lib/json';
 import { useState } from 'preact/hooks';
-import { get, post, streamEvents } from '../api';
+import { del, get, post, streamEvents } from '../api';
+import { AnalysisEditor } from './AnalysisEditor';
 import { Grid } from '../grid';
 import { LineageGraph } from '../lineage';
 import type { GraphNode } from '../lib/layout';
 import { linkProps, navigate } from '../router';
 import { openInSql } from './Sql';
-import { Empty, ErrorBox, Spinner, useAsync, when } from '../ui';
+import { Empty, ErrorBox, Modal, Spinner, useAsync, when } from '../ui';
 
 interface Step {
   analysis: string;
@@ -21,8 +23,9 @@ interface Step {
   error?: string | null;
 }
 
-function RunPanel({ id, onDone }: { id: string; onDone: () => void }) {
+function RunPanel({ id, parameters, onDone }: { id: string; parameters: any[]; onDone: () => void }) {
   const [steps, setSteps] = useState<Step[]>([]);
+  const [values, setValues] = useState<Record<string, string>>({});
   const [state, setState] = useState<'' | 'running' | 'completed' | 'failed'>('');
   const [error, setError] = useState<unknown>();
   const run = async (full: boolean) => {
@@ -31,7 +34,9 @@ function RunPanel({ id, onDone }: { id: string; onDone: () => void }) {
     setState('running');
     try {
       // what the analysis needs runs first (as `analysis run +ID`); "run all again" forces every step
-      const body = full ? { upstream: true, force: true, full_refresh: true } : { upstream: true };
+      const body: any = full ? { upstream: true, force: true, full_refresh: true } : { upstream: true };
+      const params = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ''));
+      if (Object.keys(params).length) body.params = params;
       const job = await post(`/asset/analysis/${encodeURIComponent(id)}/execute`, body);
       streamEvents(`/jobs/${job.id}/events`, {
         onEvent: (e) => {
@@ -64,6 +69,20 @@ function RunPanel({ id, onDone }: { id: string; onDone: () => void }) {
   };
   return (
     <div class="panel" style={{ marginTop: '0.75rem' }}>
+      {parameters.length > 0 && (
+        <div class="row" role="group" aria-label="parameter values">
+          {parameters.map((p: any) => (
+            <label class="inline">
+              <span class="name">{p.name}</span>
+              <input
+                value={values[p.name] ?? ''}
+                placeholder={p.default != null ? `${p.default} (default)` : `${p.type}, required`}
+                onInput={(e) => setValues((v) => ({ ...v, [p.name]: (e.target as HTMLInputElement).value }))}
+              />
+            </label>
+          ))}
+        </div>
+      )}
       <div class="row">
         <button class="primary" onClick={() => run(false)} disabled={state === 'running'}>Run</button>
         <button onClick={() => run(true)} disabled={state === 'running'} title="run every step, fresh or not">Run all again</button>
@@ -91,9 +110,41 @@ function RunPanel({ id, onDone }: { id: string; onDone: () => void }) {
   );
 }
 
-function Detail({ id, onChanged }: { id: string; onChanged: () => void }) {
+/** Delete with the CLI's check: refused while other analyses read it, unless asked again. */
+function DeleteAnalysis({ id, onClose, onDeleted }: { id: string; onClose: () => void; onDeleted: () => void }) {
+  const [error, setError] = useState<unknown>();
+  const [refused, setRefused] = useState(false);
+  const remove = async (force: boolean) => {
+    setError(undefined);
+    try {
+      await del(`/asset/analysis/${encodeURIComponent(id)}${force ? '?force=true' : ''}`);
+      onDeleted();
+    } catch (e: any) {
+      setError(e);
+      if (e?.status === 409) setRefused(true);
+    }
+  };
+  return (
+    <Modal title={`Delete ${id}?`} onClose={onClose}>
+      <p>Its definition goes; what it built stays in the warehouse until you drop it.</p>
+      <ErrorBox error={error} />
+      <div class="row end">
+        <button onClick={onClose}>Cancel</button>
+        {refused ? (
+          <button class="danger" onClick={() => remove(true)}>Delete anyway</button>
+        ) : (
+          <button class="danger" onClick={() => remove(false)}>Delete</button>
+        )}
+      </div>
+    </Modal>
+  );
+}
+
+function Detail({ id, onChanged, others }: { id: string; onChanged: () => void; others: string[] }) {
   const a = useAsync<any>(() => get(`/asset/analysis/${encodeURIComponent(id)}`), [id]);
   const [version, setVersion] = useState(0);
+  const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
   const history = useAsync<any[]>(() => get(`/asset/analysis/${encodeURIComponent(id)}/history`), [id, version]);
   // rows only once it has run: before that its upstream tables may not exist yet
   const ran = !!a.data?.last_success_at;
@@ -105,15 +156,30 @@ function Detail({ id, onChanged }: { id: string; onChanged: () => void }) {
   if (a.error) return <ErrorBox error={a.error} onRetry={a.reload} />;
   if (!a.data) return <Spinner />;
   const d = a.data;
+  if (editing)
+    return (
+      <AnalysisEditor
+        analysis={d}
+        others={others}
+        onCancel={() => setEditing(false)}
+        onSaved={() => { setEditing(false); a.reload(); onChanged(); }}
+      />
+    );
   return (
     <div>
       <div class="row">
         <h2 class="spacer">{d.name || d.id}</h2>
         <span class={`badge ${d.status}`} title={d.reason}>{d.status}</span>
+        <button onClick={() => setEditing(true)}>Edit</button>
+        <button onClick={() => setDeleting(true)}>Delete</button>
       </div>
+      {deleting && (
+        <DeleteAnalysis id={id} onClose={() => setDeleting(false)} onDeleted={() => { onChanged(); navigate('/analyses'); }} />
+      )}
       {d.description && <p class="muted">{d.description}</p>}
       <div class="muted">
         {d.materialize} · {d.tags?.length ? d.tags.join(', ') + ' · ' : ''}
+        {d.freshness === 'assume_fresh' ? 'assumed fresh · ' : ''}
         {d.reason}
         {d.last_success_at && ` · last success ${when(d.last_success_at)}`}
       </div>
@@ -131,7 +197,7 @@ function Detail({ id, onChanged }: { id: string; onChanged: () => void }) {
           </table>
         </>
       )}
-      <RunPanel id={id} onDone={() => { setVersion((v) => v + 1); a.reload(); onChanged(); }} />
+      <RunPanel id={id} parameters={d.parameters ?? []} onDone={() => { setVersion((v) => v + 1); a.reload(); onChanged(); }} />
       <h3>Lineage</h3>
       <ErrorBox error={graph.error} />
       {graph.data && (
@@ -195,6 +261,8 @@ export function AnalysesScreen({ route }: { route: string[] }) {
   const selected = route[0] ?? null;
   const list = useAsync<any>(() => get('/asset/analyses'), []);
   const [filter, setFilter] = useState('');
+  const [creating, setCreating] = useState(false);
+  const ids: string[] = (list.data?.analyses ?? []).map((a: any) => a.id);
   const items: any[] = (list.data?.analyses ?? []).filter(
     (a: any) => !filter || a.id.includes(filter) || (a.tags ?? []).some((t: string) => t.includes(filter)),
   );
@@ -203,26 +271,43 @@ export function AnalysesScreen({ route }: { route: string[] }) {
       <div class="list">
         <div class="row">
           <h1 class="spacer">Analyses</h1>
-          <button onClick={() => navigate('/analyses')}>Lineage</button>
+          <button class="primary" onClick={() => setCreating(true)}>New</button>
+          <button onClick={() => { setCreating(false); navigate('/analyses'); }}>Lineage</button>
         </div>
         <input placeholder="filter by id or tag" aria-label="filter analyses" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} style={{ width: '100%', marginBottom: '0.5rem' }} />
         <ErrorBox error={list.error} onRetry={list.reload} />
         {list.loading && !list.data && <Spinner />}
         <ul class="list-items" aria-label="Analyses">
-          {items.map((a) => (
+          {items.map((a) => {
+            const link = linkProps(`/analyses/${encodeURIComponent(a.id)}`);
+            return (
             <li>
-              <a class={a.id === selected ? 'active' : ''} {...linkProps(`/analyses/${encodeURIComponent(a.id)}`)}>
+              <a class={a.id === selected && !creating ? 'active' : ''} {...link} onClick={(e) => { setCreating(false); link.onClick(e); }}>
                 {a.id} <span class={`badge ${a.status}`} title={a.reason}>{a.status}</span>
                 {a.tags?.length > 0 && <div class="muted">{a.tags.join(', ')}</div>}
               </a>
             </li>
-          ))}
+            );
+          })}
         </ul>
         {list.data && items.length === 0 && (
-          <Empty>{filter ? 'No analysis matches.' : 'No analyses yet: save one from the chat or the SQL workbench.'}</Empty>
+          <Empty>{filter ? 'No analysis matches.' : 'No analyses yet: create one with New, or save one from the chat or the SQL workbench.'}</Empty>
         )}
       </div>
-      <div class="detail">{selected ? <Detail key={selected} id={selected} onChanged={list.reload} /> : <ProjectGraph />}</div>
+      <div class="detail">
+        {creating ? (
+          <AnalysisEditor
+            analysis={null}
+            others={ids}
+            onCancel={() => setCreating(false)}
+            onSaved={(id) => { setCreating(false); list.reload(); navigate(`/analyses/${encodeURIComponent(id)}`); }}
+          />
+        ) : selected ? (
+          <Detail key={selected} id={selected} onChanged={list.reload} others={ids} />
+        ) : (
+          <ProjectGraph />
+        )}
+      </div>
     </div>
   );
 }
