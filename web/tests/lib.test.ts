@@ -12,6 +12,7 @@ import { looksLikeRead, reshaped } from '../src/screens/Sql';
 import { clampPos } from '../src/screens/Boards';
 import { settle } from '../src/lib/boardlayout';
 import { checkSettings } from '../src/screens/Settings';
+import { draftFields, draftOf, draftProblem, paramSpec } from '../src/lib/analysisdraft';
 
 describe('parseSse', () => {
   it('reads complete events and keeps the rest', () => {
@@ -231,5 +232,39 @@ describe('looksLikeRead (live preview)', () => {
     expect(looksLikeRead('create table t as select 1')).toBe(false);
     expect(looksLikeRead('select 1; drop table t')).toBe(false);
     expect(looksLikeRead('')).toBe(false);
+  });
+});
+
+describe('analysis drafts', () => {
+  const saved = {
+    id: 'big', sql: 'select * from orders where amount > :floor', materialize: 'table', tags: ['a', 'b'],
+    parameters: [{ name: 'floor', type: 'int', default: '100' }, { name: 'day', type: 'date', default: null }],
+    freshness: 'assume_fresh', unique_key: null, path: null,
+  };
+  it('goes back to the API as it came, parameters as specs (no default: required)', () => {
+    const f = draftFields(draftOf(saved));
+    expect(f.parameters).toEqual(['floor:int=100', 'day:date']);
+    expect(f.tags).toEqual(['a', 'b']);
+    expect(f.freshness).toBe('assume_fresh');
+    expect(f.unique_key).toBe('');
+    expect(paramSpec({ name: ' x ', type: 'string', default: 'a=b' })).toBe('x:string=a=b');
+  });
+  it('drops empty parameter rows and tags; keeps fields only for their materialization', () => {
+    const d = { ...draftOf(null, 'select 1'), id: 'n', tags: ' x, ,y ', materialize: 'incremental', unique_key: 'id', path: 'p.parquet' };
+    d.params = [{ name: '', type: 'int', default: '' }];
+    const f = draftFields(d);
+    expect(f.tags).toEqual(['x', 'y']);
+    expect(f.parameters).toEqual([]);
+    expect([f.unique_key, f.path]).toEqual(['id', '']);
+  });
+  it('says what is missing before the server is asked', () => {
+    const d = draftOf(null, 'select 1');
+    expect(draftProblem(d, true)).toMatch(/give the analysis a name/);
+    expect(draftProblem({ ...d, id: '1x' }, true)).toMatch(/letter or _/);
+    expect(draftProblem({ ...d, id: 'ok', sql: ' ' }, true)).toMatch(/SQL/);
+    expect(draftProblem({ ...d, id: 'ok', materialize: 'incremental' }, true)).toMatch(/key columns/);
+    expect(draftProblem({ ...d, id: 'ok', materialize: 'parquet' }, true)).toMatch(/file/);
+    expect(draftProblem({ ...d, id: 'ok', params: [{ name: '9p', type: 'int', default: '' }] }, true)).toMatch(/parameter name/);
+    expect(draftProblem({ ...d, id: '' }, false)).toBeNull(); /* an existing one keeps its id */
   });
 });
