@@ -48,7 +48,8 @@ int pd_board_create(const struct pd_boards_env *e, const char *project, const ch
                     const char *description, char **out, struct pd_err *err);
 int pd_board_get(const struct pd_boards_env *e, const char *project, const char *board,
                  char **out, struct pd_err *err);
-/* changes: {name?, description?} */
+/* changes: {name?, description?, filters?} (filters: see filters.c); new filter values reach
+   the items' snapshots when they are next taken (pd_board_refresh). */
 int pd_board_update(const struct pd_boards_env *e, const char *project, const char *board,
                     const json_t *changes, char **out, struct pd_err *err);
 int pd_board_delete(const struct pd_boards_env *e, const char *project, const char *board,

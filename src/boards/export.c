@@ -193,8 +193,25 @@ static void html_item(struct pd_buf *out, const json_t *item)
     pd_buf_release(&t);
 }
 
+/* "Period: 2024-01-01 – 2024-03-31 · Region: EU" for a board's filters ("" when none). */
+static void filters_text(const json_t *board, struct pd_buf *out)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(board, "filters"), i, f) {
+        const char *label = str(f, "label") && *str(f, "label") ? str(f, "label") : str(f, "name");
+        pd_buf_addf(out, "%s%s: ", i ? " \xc2\xb7 " : "", label);
+        if (strcmp(str(f, "type"), "date_range") == 0)
+            pd_buf_addf(out, "%s \xe2\x80\x93 %s", str(f, "from") && *str(f, "from") ? str(f, "from") : "\xe2\x80\xa6",
+                        str(f, "to") && *str(f, "to") ? str(f, "to") : "\xe2\x80\xa6");
+        else
+            pd_buf_adds(out, str(f, "value") ? str(f, "value") : "all");
+    }
+}
+
 static void html_report(const json_t *board, struct pd_buf *out, const char *now)
 {
+    struct pd_buf filters = PD_BUF_INIT;
     size_t i;
     json_t *item;
     pd_buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -209,6 +226,13 @@ static void html_report(const json_t *board, struct pd_buf *out, const char *now
         board_html_escape(out, str(board, "description"));
         pd_buf_adds(out, "</p>");
     }
+    filters_text(board, &filters);
+    if (filters.len) {
+        pd_buf_adds(out, "<p class=\"filters\">");
+        board_html_escape(out, filters.ptr);
+        pd_buf_adds(out, "</p>");
+    }
+    pd_buf_release(&filters);
     pd_buf_adds(out, "<p class=\"meta\">project ");
     board_html_escape(out, str(board, "project"));
     pd_buf_addf(out, " \xc2\xb7 exported %s by pluto-duck</p></header>\n<main class=\"grid\">\n",
@@ -327,9 +351,14 @@ static void md_report(const json_t *board, struct pd_buf *out, const char *now)
 {
     size_t i;
     json_t *item;
+    struct pd_buf filters = PD_BUF_INIT;
     pd_buf_addf(out, "# %s\n\n", str(board, "name"));
     if (str(board, "description"))
         pd_buf_addf(out, "%s\n\n", str(board, "description"));
+    filters_text(board, &filters);
+    if (filters.len)
+        pd_buf_addf(out, "**%s**\n\n", filters.ptr);
+    pd_buf_release(&filters);
     pd_buf_addf(out, "_project %s \xc2\xb7 exported %s by pluto-duck_\n\n", str(board, "project"),
                 now);
     json_array_foreach(json_object_get(board, "items"), i, item)

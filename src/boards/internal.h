@@ -1,6 +1,7 @@
 /*
  * internal.h - what the boards files share: item rules (items.c), snapshots
- * (items.c), charts as SVG (chart.c) and Markdown as HTML (markdown.c).
+ * (items.c), the filter bar (filters.c), charts as SVG (chart.c) and Markdown
+ * as HTML (markdown.c).
  */
 #ifndef PD_BOARDS_INTERNAL_H
 #define PD_BOARDS_INTERNAL_H
@@ -26,7 +27,17 @@ json_t *board_item_default_position(const char *type, long next_y);
  * a query. board_project is the board's project (analysis items default to it).
  */
 int board_snapshot(const struct pd_boards_env *e, const char *board_project, const json_t *item,
-                   json_t **doc, char **text, struct pd_err *err);
+                   const json_t *filter_values, json_t **doc, char **text, struct pd_err *err);
+
+/* A board's filters (see filters.c) against their rules: PD_EINVAL naming the field. */
+int board_filters_check(const json_t *filters, struct pd_err *err);
+
+/* The parameter values the filters give: {"NAME_from": "2024-01-01", "NAME": null, ...}. */
+json_t *board_filter_values(const json_t *filters);
+
+/* sql with each :NAME written $NAME when values has NAME; any other :NAME is an error. */
+struct pd_buf;
+int board_filter_sql(const char *sql, const json_t *values, struct pd_buf *out, struct pd_err *err);
 
 /*
  * Check that the render config of item names columns its snapshot has.

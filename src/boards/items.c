@@ -189,18 +189,24 @@ int board_item_check(const json_t *item, struct pd_err *err)
 }
 
 static int query_snapshot(const struct pd_boards_env *e, const char *type, const json_t *payload,
-                          struct pd_buf *doc, struct pd_err *err)
+                          const json_t *filter_values, struct pd_buf *doc, struct pd_err *err)
 {
     json_t *limit = json_object_get(payload, "limit");
     struct pd_query_opts o = {.timeout_s = e->timeout_s, .history = e->history,
-                              .origin = "board", .read_only = 1,
+                              .origin = "board", .read_only = 1, .params = filter_values,
                               .limit = limit ? (uint64_t)json_integer_value(limit)
                                        : strcmp(type, "metric") == 0 ? 10 : 1000};
-    struct pd_sink *sink = pd_sink_new_doc(doc);
-    struct pd_query *q = pd_query_new(e->wh, &o);
-    int rc = pd_query_run(q, json_string_value(json_object_get(payload, "sql")), sink, NULL, err);
-    pd_query_free(q);
-    pd_sink_free(sink);
+    struct pd_buf sql = PD_BUF_INIT;
+    int rc = board_filter_sql(json_string_value(json_object_get(payload, "sql")), filter_values,
+                              &sql, err);
+    if (rc == 0) {
+        struct pd_sink *sink = pd_sink_new_doc(doc);
+        struct pd_query *q = pd_query_new(e->wh, &o);
+        rc = pd_query_run(q, sql.ptr, sink, NULL, err);
+        pd_query_free(q);
+        pd_sink_free(sink);
+    }
+    pd_buf_release(&sql);
     return rc;
 }
 
@@ -228,7 +234,7 @@ static int analysis_snapshot(const struct pd_boards_env *e, const char *board_pr
 }
 
 int board_snapshot(const struct pd_boards_env *e, const char *board_project, const json_t *item,
-                   json_t **doc, char **text, struct pd_err *err)
+                   const json_t *filter_values, json_t **doc, char **text, struct pd_err *err)
 {
     const char *type = json_string_value(json_object_get(item, "type"));
     const json_t *payload = json_object_get(item, "payload");
@@ -240,7 +246,7 @@ int board_snapshot(const struct pd_boards_env *e, const char *board_project, con
     if (!board_item_has_query(type))
         return 0;
     rc = strcmp(type, "analysis") == 0 ? analysis_snapshot(e, board_project, payload, &out, err)
-                                       : query_snapshot(e, type, payload, &out, err);
+                                       : query_snapshot(e, type, payload, filter_values, &out, err);
     if (rc == 0 && (*doc = pd_json_loadb_exact(out.ptr, out.len, 0, &jerr)) == NULL)
         rc = pd_fail(err, PD_EINTERNAL, "snapshot: %s", jerr.text);
     if (rc == 0 && !json_is_array(json_object_get(*doc, "columns")))

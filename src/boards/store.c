@@ -27,7 +27,8 @@
 
 #define BOARD_JSON                                                                                 \
     "SELECT json_object('id', b.id, 'project', b.project, 'name', b.name, 'description', "         \
-    "b.description, 'created_at', b.created_at::VARCHAR, 'updated_at', b.updated_at::VARCHAR, "    \
+    "b.description, 'filters', coalesce(b.filters, '[]')::JSON, 'created_at', "                     \
+    "b.created_at::VARCHAR, 'updated_at', b.updated_at::VARCHAR, "                                 \
     "'items', coalesce((SELECT to_json(list(" ITEM_JSON " ORDER BY "                               \
     "(i.position->>'y')::INT, (i.position->>'x')::INT, i.created_at)) FROM _pluto.board_items i "  \
     "WHERE i.board_id = b.id), '[]'::JSON))::VARCHAR FROM _pluto.boards b WHERE b.id = $1"
@@ -47,7 +48,8 @@ struct session {
     duckdb_connection conn;
     const char *project;
     char *board_id;
-    int writing; /* holds board_writes */
+    json_t *filter_values; /* what the board's filters give its items' queries */
+    int writing;           /* holds board_writes */
 };
 
 /*
@@ -69,7 +71,24 @@ static void close_session(struct session *s)
     if (s->writing)
         pthread_mutex_unlock(&board_writes);
     free(s->board_id);
+    json_decref(s->filter_values);
     memset(s, 0, sizeof(*s));
+}
+
+/* The values the board's filters give (an empty object when it has none). */
+static int load_filter_values(struct session *s, struct pd_err *err)
+{
+    const char *vals[] = {s->board_id};
+    int rc;
+    char *text = pd_query_value_params(
+        s->conn, "SELECT coalesce(filters, '[]') FROM _pluto.boards WHERE id = $1", vals, 1, &rc,
+        err);
+    json_t *filters = rc == 0 ? parse(text, &rc, err) : NULL;
+    free(text);
+    json_decref(s->filter_values);
+    s->filter_values = filters ? board_filter_values(filters) : NULL;
+    json_decref(filters);
+    return rc;
 }
 
 /* Connect, check the project, find the board (when board is set); WRITING: one at a time. */
@@ -100,6 +119,8 @@ static int open_session(struct session *s, const struct pd_boards_env *e, const 
             rc = pd_fail(err, PD_ENOTFOUND,
                          "no board '%s' in project %s (see: pluto-duck board list)", board,
                          s->project);
+        if (rc == 0)
+            rc = load_filter_values(s, err);
     }
     if (rc)
         close_session(s);
@@ -269,10 +290,13 @@ int pd_board_update(const struct pd_boards_env *e, const char *project, const ch
 {
     struct session s;
     json_t *name = json_object_get(changes, "name"),
-           *desc = json_object_get(changes, "description");
+           *desc = json_object_get(changes, "description"),
+           *filters = json_object_get(changes, "filters");
     int rc;
     if (name && !json_is_string(name))
         return pd_fail(err, PD_EINVAL, "field 'name' must be a string");
+    if (filters && (rc = board_filters_check(filters, err)) != 0)
+        return rc;
     if (desc && !json_is_string(desc) && !json_is_null(desc))
         return pd_fail(err, PD_EINVAL, "field 'description' must be a string");
     if ((rc = open_session(&s, e, project, board, WRITING, err)) != 0)
@@ -291,6 +315,13 @@ int pd_board_update(const struct pd_boards_env *e, const char *project, const ch
         const char *vals[] = {json_string_value(desc), s.board_id};
         rc = pd_exec_params(s.conn, "UPDATE _pluto.boards SET description = $1 WHERE id = $2", vals,
                             2, NULL, err);
+    }
+    if (rc == 0 && filters) {
+        char *text = pd_json_dumps_exact(filters, JSON_COMPACT);
+        const char *vals[] = {text, s.board_id};
+        rc = pd_exec_params(s.conn, "UPDATE _pluto.boards SET filters = $1 WHERE id = $2", vals, 2,
+                            NULL, err);
+        free(text);
     }
     if (rc == 0 && (rc = touch(&s, err)) == 0)
         rc = board_doc(&s, out, err);
@@ -329,7 +360,7 @@ static char *text_of(const json_t *v)
 static int snapshot_checked(struct session *s, const json_t *item, char **snap, struct pd_err *err)
 {
     json_t *doc = NULL;
-    int rc = board_snapshot(s->e, s->project, item, &doc, snap, err);
+    int rc = board_snapshot(s->e, s->project, item, s->filter_values, &doc, snap, err);
     if (rc == 0 && doc && (rc = board_render_check(item, doc, err)) != 0) {
         free(*snap);
         *snap = NULL;

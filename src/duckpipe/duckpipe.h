@@ -184,6 +184,15 @@ struct dp_args {
 int dp_args_parse(struct dp_args *args, const char *text, struct pd_err *err);
 void dp_args_clear(struct dp_args *args);
 
+/*
+ * Copy sql to out with each :name parameter written by fn (which appends what
+ * stands for it, or fails). Quotes, comments and $$ strings are copied as they
+ * are; '::' casts and ':=' are not parameters.
+ */
+typedef int (*dp_param_fn)(void *arg, const char *name, struct pd_buf *out, struct pd_err *err);
+int dp_sql_params_map(const char *sql, dp_param_fn fn, void *arg, struct pd_buf *out,
+                      struct pd_err *err);
+
 /* ---------- compile and plan ---------- */
 
 enum dp_reason {

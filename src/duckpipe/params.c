@@ -265,9 +265,8 @@ static size_t skip_span(const char *p)
     return 0;
 }
 
-int dp_params_rewrite(const char *sql, const struct dp_param *const *decl, size_t ndecl,
-                      const struct dp_args *args, struct dp_binds *binds, char **param_error,
-                      struct pd_buf *out, struct pd_err *err)
+int dp_sql_params_map(const char *sql, dp_param_fn fn, void *arg, struct pd_buf *out,
+                      struct pd_err *err)
 {
     const char *p = sql;
     while (*p) {
@@ -286,51 +285,73 @@ int dp_params_rewrite(const char *sql, const struct dp_param *const *decl, size_
         while (isalnum((unsigned char)*e) || *e == '_')
             e++;
         char *id = xstrndup(name, (size_t)(e - name));
-        const struct dp_param *d = NULL;
-        for (size_t i = 0; i < ndecl && !d; i++)
-            if (strcmp(decl[i]->name, id) == 0)
-                d = decl[i];
-        if (!d) {
-            int rc = pd_fail(err, PD_EINVAL,
-                             "the SQL uses :%s but the analysis declares no parameter %s (add it "
-                             "with --param %s:TYPE, or write ': %s' if it is not a parameter)",
-                             id, id, id, id);
-            free(id);
-            return rc;
-        }
-        const char *val = dp_arg_get(args, id);
-        if (!val)
-            val = d->def;
-        if (!val) {
-            if (!*param_error)
-                *param_error = xasprintf("missing required parameter %s (%s): pass it with "
-                                              "--params %s=VALUE",
-                                              id, dp_ptype_name(d->type), id);
-            pd_buf_adds(out, "NULL");
-        } else if (dp_param_value_check(id, d->type, val, err) != 0) {
-            free(id);
-            return err->code;
-        } else if (d->type == DP_P_LIST) {
-            struct pd_strv items = {0};
-            enum dp_ptype et;
-            list_items(val, &items, &et);
-            if (!items.n)
-                pd_buf_adds(out, "NULL");
-            for (size_t i = 0; i < items.n; i++) {
-                bind_push(binds, items.v[i], et);
-                pd_buf_addf(out, "%s$%zu", i ? ", " : "", binds->n);
-            }
-            pd_strv_clear(&items);
-        } else {
-            bind_push(binds, val, d->type);
-            add_placeholder(out, binds->n, d->type);
-        }
+        int rc = fn(arg, id, out, err);
         free(id);
+        if (rc)
+            return rc;
         p = e;
     }
     if (!out->ptr)
         pd_buf_adds(out, "");
     return 0;
+}
+
+struct rewrite {
+    const struct dp_param *const *decl;
+    size_t ndecl;
+    const struct dp_args *args;
+    struct dp_binds *binds;
+    char **param_error;
+};
+
+/* One :id of an analysis's SQL: its value bound as $n (a list as one $n per element). */
+static int rewrite_param(void *arg, const char *id, struct pd_buf *out, struct pd_err *err)
+{
+    struct rewrite *w = arg;
+    const struct dp_param *d = NULL;
+    for (size_t i = 0; i < w->ndecl && !d; i++)
+        if (strcmp(w->decl[i]->name, id) == 0)
+            d = w->decl[i];
+    if (!d)
+        return pd_fail(err, PD_EINVAL,
+                       "the SQL uses :%s but the analysis declares no parameter %s (add it "
+                       "with --param %s:TYPE, or write ': %s' if it is not a parameter)",
+                       id, id, id, id);
+    const char *val = dp_arg_get(w->args, id);
+    if (!val)
+        val = d->def;
+    if (!val) {
+        if (!*w->param_error)
+            *w->param_error = xasprintf("missing required parameter %s (%s): pass it with "
+                                        "--params %s=VALUE",
+                                        id, dp_ptype_name(d->type), id);
+        pd_buf_adds(out, "NULL");
+    } else if (dp_param_value_check(id, d->type, val, err) != 0) {
+        return err->code;
+    } else if (d->type == DP_P_LIST) {
+        struct pd_strv items = {0};
+        enum dp_ptype et;
+        list_items(val, &items, &et);
+        if (!items.n)
+            pd_buf_adds(out, "NULL");
+        for (size_t i = 0; i < items.n; i++) {
+            bind_push(w->binds, items.v[i], et);
+            pd_buf_addf(out, "%s$%zu", i ? ", " : "", w->binds->n);
+        }
+        pd_strv_clear(&items);
+    } else {
+        bind_push(w->binds, val, d->type);
+        add_placeholder(out, w->binds->n, d->type);
+    }
+    return 0;
+}
+
+int dp_params_rewrite(const char *sql, const struct dp_param *const *decl, size_t ndecl,
+                      const struct dp_args *args, struct dp_binds *binds, char **param_error,
+                      struct pd_buf *out, struct pd_err *err)
+{
+    struct rewrite w = {decl, ndecl, args, binds, param_error};
+    return dp_sql_params_map(sql, rewrite_param, &w, out, err);
 }
 
 int dp_params_bind(const struct dp_binds *binds, duckdb_prepared_statement stmt,

@@ -177,8 +177,11 @@ const struct http_route srv_routes[] = {
     {HTTP_GET, V1 "/boards/{id}", h_board_get, 0, "board", "get",
      "A board (by id or name) with its items and their snapshots.", OBJ(PROJECT), "Board", 200},
     {HTTP_PATCH, V1 "/boards/{id}", h_board_update, HTTP_BODY | SRV_PROJECT_QUERY, "board", "update",
-     "Rename a board or change its description.",
-     OBJ(STR("name", "new name") "," STR("description", "new description")), "Board", 200},
+     "Rename a board, change its description or its filter bar (then refresh: the items' "
+     "queries take the filters' values as :NAME).",
+     OBJ(STR("name", "new name") "," STR("description", "new description") ","
+         ARR("filters", "{name, type: date_range (from?, to?: gives :NAME_from, :NAME_to) or value "
+                        "(table, column, value?: gives :NAME), label?} each")), "Board", 200},
     {HTTP_DELETE, V1 "/boards/{id}", h_board_delete, 0, "board", "delete",
      "Delete a board and its items.", OBJ(PROJECT), "Deleted", 200},
     {HTTP_POST, V1 "/boards/{id}/items", h_board_item_add, HTTP_BODY | SRV_PROJECT_QUERY, "board", "add_item",

@@ -182,6 +182,7 @@ static const struct migration {
      "ALTER TABLE _pluto.messages ALTER data SET DATA TYPE VARCHAR;"
      "ALTER TABLE _pluto.agent_events ALTER event SET DATA TYPE VARCHAR;"},
     {8, "the cloud outbox and the runs of schedules", PD_OUTBOX_DDL},
+    {9, "a board's filter bar", "ALTER TABLE _pluto.boards ADD COLUMN filters VARCHAR;"},
 };
 
 const char *pd_duckdb_version(void)

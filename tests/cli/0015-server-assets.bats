@@ -284,6 +284,52 @@ add_item() {
     [ "$(json_get 'd["result"]["rows"]')" = "[[0]]" ]
 }
 
+@test "boards: a filter bar gives the items' queries their values as :NAME; the export says them" {
+    post /boards '{"name":"filtered"}'
+    add_item filtered '{"type":"metric","title":"Orders","payload":{"sql":"select count(*) as n from orders where order_date between :period_from and :period_to and (:status is null or status = :status)"}}'
+    # no filters yet: the query names what it lacks, and the item is not added
+    [ "$status_code" = 422 ]
+    [[ "$body" == *":period_from but no filter of the board gives it"* ]]
+    api PATCH /boards/filtered -H 'Content-Type: application/json' --data '{"filters":[{"name":"period","type":"date_range","label":"Period"},{"name":"status","type":"value","table":"main.orders","column":"status"}]}'
+    [ "$status_code" = 200 ]
+    [ "$(json_get '[f["name"] for f in d["filters"]]')" = "['period', 'status']" ]
+    # open ends and no value: every row
+    add_item filtered '{"type":"metric","title":"Orders","payload":{"sql":"select count(*) as n from orders where order_date between :period_from and :period_to and (:status is null or status = :status)"}}'
+    [ "$status_code" = 201 ]
+    [ "$(json_get 'd["snapshot"]["rows"]')" = "[[3000]]" ]
+    # a quote in a value is a value, never SQL
+    api PATCH /boards/filtered -H 'Content-Type: application/json' --data '{"filters":[{"name":"period","type":"date_range","label":"Period","from":"2024-01-01","to":"2024-03-31"},{"name":"status","type":"value","table":"main.orders","column":"status","value":"shipped'"'"' or 1=1 --"}]}'
+    [ "$status_code" = 200 ]
+    post /boards/filtered/refresh '{}'
+    [ "$status_code" = 200 ]
+    [ "$(json_get 'd["items"][0]["snapshot"]["rows"]')" = "[[0]]" ]
+    api PATCH /boards/filtered -H 'Content-Type: application/json' --data '{"filters":[{"name":"period","type":"date_range","label":"Period","from":"2024-01-01","to":"2024-03-31"},{"name":"status","type":"value","table":"main.orders","column":"status","value":"shipped"}]}'
+    post /boards/filtered/refresh '{}'
+    want=$(pd sql --format csv "select count(*) from orders where order_date between '2024-01-01' and '2024-03-31' and status = 'shipped'" | tail -1)
+    [ "$want" -gt 0 ] && [ "$want" -lt 3000 ]
+    [ "$(json_get 'd["items"][0]["snapshot"]["rows"][0][0]')" = "$want" ]
+    # the export says what the board is filtered by
+    api GET '/boards/filtered/export?format=html'
+    [[ "$body" == *'Period: 2024-01-01 – 2024-03-31 · status: shipped'* ]]
+    api GET '/boards/filtered/export?format=md'
+    [[ "$body" == *'**Period: 2024-01-01 – 2024-03-31 · status: shipped**'* ]]
+    # bad filters are refused naming the field, and change nothing
+    for bad in '[{"name":"1x","type":"value","table":"t","column":"c"}]' \
+               '[{"name":"p","type":"date_range","from":"2024-02-30"}]' \
+               '[{"name":"p","type":"range"}]' \
+               '[{"name":"p","type":"value","table":"main.orders"}]' \
+               '[{"name":"p","type":"date_range","sql":"drop table orders"}]' \
+               '[{"name":"p","type":"date_range"},{"name":"p_from","type":"value","table":"t","column":"c"}]' \
+               '[{"name":"p","type":"date_range"},{"name":"p","type":"date_range"}]' \
+               '{"name":"p"}'; do
+        api PATCH /boards/filtered -H 'Content-Type: application/json' --data "{\"filters\":$bad}"
+        [ "$status_code" = 422 ] || { echo "accepted: $bad"; false; }
+        [[ "$body" == *"filters"* ]]
+    done
+    api GET /boards/filtered
+    [ "$(json_get 'd["filters"][1]["value"]')" = shipped ]
+}
+
 @test "boards: edits sent at once (a drag and a resize) all succeed and none is lost" {
     post /boards '{"name":"busy"}'
     local ids=() i k
