@@ -89,7 +89,7 @@ export async function runTests({ tests, filter = '', start, shots, slowdown = 1 
     const errors = [];
     let hung = false;
     try {
-      const run = t.run({ page, context, browser, server, shot: (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: false }) });
+      const run = t.run({ page, context, browser, server, shots, shot: (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: false }) });
       if ((await within(run.then(() => true), (t.timeout_s ?? TEST_S) * 1000)) === null) throw new Error(`the test did not end within ${t.timeout_s ?? TEST_S} s`);
       if (problems.length) throw new Error(problems.join('\n'));
     } catch (e) {

@@ -625,6 +625,88 @@ test('boards: build a board, move and resize an item, refresh, export HTML', asy
   check(html.includes('<strong>the totals</strong>'), 'the same bold in the report');
 }, { allowConsole: [/status of 4\d\d/] });
 
+test('boards: a filter bar the items\' queries read, a query edited in place (and undone), PNG of the board and a chart, print to PDF', async ({ page, server, shot, shots }) => {
+  server.pd('board', 'create', 'ops');
+  server.pd('board', 'add', 'ops', '--type', 'metric', '--title', 'Orders', '--sql', 'select count(*) from orders');
+  server.pd('board', 'add', 'ops', '--title', 'By status', '--sql', 'select status, count(*) as n from orders group by 1 order by 1', '--kind', 'bar', '--x', 'status', '--y', 'n');
+  const count = (where) => server.pd('sql', '--format', 'csv', `select count(*) from orders where ${where}`).trim().split('\n')[1];
+  const shownCount = () => page.locator('.board-item', { hasText: 'Orders' }).locator('.metric').innerText();
+  await page.goto(server.base + '/boards/ops');
+  await page.getByText('3,000').waitFor();
+  // two filters: a date range and a value of a column
+  await openDialog(page, 'Add filter');
+  let d = page.getByRole('dialog');
+  await d.getByLabel('Filter name').fill('period');
+  await d.getByLabel('Label').fill('Period');
+  await d.getByText(':period_from').waitFor(); // it says how the queries read it
+  await d.getByRole('button', { name: 'Add' }).click();
+  await d.waitFor({ state: 'detached' });
+  await openDialog(page, 'Add filter');
+  d = page.getByRole('dialog');
+  await d.getByLabel('Kind').selectOption('value');
+  await d.getByLabel('Filter name').fill('status');
+  await d.getByRole('button', { name: 'Add' }).click();
+  await d.getByText('name the table its values come from').waitFor(); // said before sending
+  await d.getByLabel('Table').fill('main.orders');
+  await d.getByLabel('Column').fill('status');
+  await d.getByRole('button', { name: 'Add' }).click();
+  await d.waitFor({ state: 'detached' });
+  const bar = page.getByRole('group', { name: 'filters' });
+  // the metric's query, edited in place to read them
+  await page.getByRole('button', { name: 'edit the query of Orders' }).click();
+  const q = page.getByRole('textbox', { name: 'query of Orders' });
+  await q.fill('select count(*) from orders where order_date between :period_from and :perod_to and (:status is null or status = :status)');
+  await page.getByRole('button', { name: 'Save and run' }).click();
+  await page.locator('.query-edit').getByRole('alert').filter({ hasText: ':perod_to but no filter of the board gives it' }).waitFor();
+  check((await shownCount()) === '3,000', 'a query that fails keeps the old result');
+  await q.fill('select count(*) from orders where order_date between :period_from and :period_to and (:status is null or status = :status)');
+  await page.getByRole('button', { name: 'Save and run' }).click();
+  await page.locator('.query-edit').waitFor({ state: 'detached' });
+  check((await shownCount()) === '3,000', 'open ends and no value: every row');
+  // a value picked from the column's values
+  await bar.getByRole('combobox').selectOption('shipped');
+  await page.getByRole('status').filter({ hasText: 'Filtered' }).waitFor();
+  const shipped = Number(count("status = 'shipped'")).toLocaleString('en-US');
+  await page.locator('.board-item .metric', { hasText: shipped }).waitFor();
+  await bar.getByLabel('Period from').fill('2024-01-01');
+  await bar.getByLabel('Period from').dispatchEvent('change');
+  const both = Number(count("status = 'shipped' and order_date >= '2024-01-01'")).toLocaleString('en-US');
+  await page.locator('.board-item .metric', { hasText: both }).waitFor();
+  const saved = JSON.parse(server.pd('board', 'show', 'ops', '--format', 'json'));
+  check(JSON.stringify(saved).includes('"value":"shipped"'), 'the filter values are kept with the board');
+  await shot('board-filters');
+  // the query edit is undone like any edit
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await page.getByText('3,000').waitFor();
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await page.locator('.board-item .metric', { hasText: both }).waitFor();
+
+  // PNG of the board, and of the chart alone
+  const png = async (name, click) => {
+    const download = page.waitForEvent('download');
+    await click();
+    const bytes = (await import('node:fs')).readFileSync(await (await download).path());
+    writeFileSync(join(shots, name), bytes); /* kept for review */
+    check(bytes.subarray(1, 4).toString() === 'PNG', 'a PNG file');
+    return { w: bytes.readUInt32BE(16), h: bytes.readUInt32BE(20), size: bytes.length };
+  };
+  const boardBox = await page.locator('.board-page').boundingBox();
+  const whole = await png('export-board.png', () => page.getByRole('button', { name: 'Export PNG' }).click());
+  check(Math.abs(whole.w - 2 * (Math.ceil(boardBox.width) + 32)) <= 2 && whole.h >= 2 * (Math.floor(boardBox.height) + 32) - 2, `the board with its title and filters at twice its size: ${whole.w}x${whole.h} for ${boardBox.width}x${boardBox.height}`);
+  const chart = await png('export-chart.png', () => page.getByRole('button', { name: 'By status as PNG' }).click());
+  check(chart.h < whole.h && chart.size > 3000, `the chart alone, drawn: ${chart.w}x${chart.h}, ${chart.size} bytes`);
+
+  // print: only the board, its title and the filters' values
+  await page.emulateMedia({ media: 'print' });
+  check(await page.locator('nav.sidebar').isHidden(), 'no sidebar on paper');
+  check(await page.getByRole('button', { name: 'Export PNG' }).isHidden(), 'no buttons on paper');
+  check(await bar.getByRole('combobox').isVisible(), 'the filter values are printed');
+  const pdf = await page.pdf({ format: 'A4' });
+  writeFileSync(join(shots, 'export-board.pdf'), pdf);
+  check(pdf.subarray(0, 4).toString() === '%PDF' && pdf.length > 5000, 'a PDF');
+  await page.emulateMedia({ media: 'screen' });
+}, { allowConsole: [/status of 422/] });
+
 test('errors: every screen shows the message of a failing API call', async ({ page, server, shot }) => {
   await page.route('**/api/v1/**', (route) => {
     if (route.request().url().endsWith('/health')) return route.continue();

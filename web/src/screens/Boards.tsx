@@ -1,7 +1,9 @@
 // Boards.tsx - boards: create, rename, delete; a board's items on a 12-column grid,
 // moved by dragging their title bar and resized by their corner (or with the arrow
 // keys, Shift for size); markdown notes, tables, charts, metrics and analysis embeds;
-// refresh; export to a self-contained HTML report.
+// a filter bar whose values the items' queries read as :NAME; an item's query edited in
+// place; refresh; export to a self-contained HTML report, a PNG (the board or one
+// chart) or, through the browser's print, a PDF.
 
 import { ExactNumber } from '../lib/json';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -12,7 +14,9 @@ import type { ChartSpec } from '../lib/chartdata';
 import { settle, type Pos } from '../lib/boardlayout';
 import { checkName } from '../lib/validate';
 import { linkProps, navigate } from '../router';
+import { elementPng } from '../lib/png';
 import { Empty, ErrorBox, Modal, Spinner, useAsync, when } from '../ui';
+import { FilterBar, type Filter } from './BoardFilters';
 
 interface Item {
   id: string;
@@ -78,15 +82,65 @@ function Body({ item }: { item: Item }) {
   const s = item.snapshot;
   if (!s?.columns) return <div class="muted">No result yet: refresh the board.</div>;
   if (item.type === 'chart' && item.render) {
-    const spec: ChartSpec = { kind: item.render.kind ?? 'bar', x: item.render.x, y: item.render.y, group: item.render.group };
+    /* the server takes y as a column or a list of them (the CLI writes a list): the app draws the first */
+    const y = Array.isArray(item.render.y) ? item.render.y[0] : item.render.y;
+    const spec: ChartSpec = { kind: item.render.kind ?? 'bar', x: item.render.x, y, group: item.render.group };
     return <Chart columns={s.columns} rows={s.rows} spec={spec} />;
   }
   return <Grid columns={s.columns} rows={s.rows} height={Math.max(80, item.position.h * (ROW_H + GAP) - 60)} />;
 }
 
-function BoardItem({ item, boardEl, onMove, onRemove }: { item: Item; boardEl: () => HTMLElement | null; onMove: (p: Pos) => void; onRemove: () => void }) {
+/** An item's query edited in place: saved, it runs and the item shows its new result; a failure keeps the old. */
+function QueryEdit({ item, onSave, onClose }: { item: Item; onSave: (sql: string) => Promise<void>; onClose: () => void }) {
+  const [sql, setSql] = useState<string>(item.payload?.sql ?? '');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const save = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await onSave(sql);
+      onClose();
+    } catch (e) {
+      setError(e);
+    }
+    setBusy(false);
+  };
+  return (
+    <div class="query-edit">
+      <textarea
+        class="mono"
+        rows={4}
+        aria-label={`query of ${item.title || item.type}`}
+        value={sql}
+        onInput={(e) => setSql((e.target as HTMLTextAreaElement).value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); save(); }
+          else if (e.key === 'Escape') onClose();
+        }}
+      />
+      <ErrorBox error={error} />
+      <div class="row end">
+        <button onClick={onClose}>Cancel</button>
+        <button class="primary" onClick={save} disabled={busy}>{busy ? 'Running…' : 'Save and run'}</button>
+      </div>
+    </div>
+  );
+}
+
+function BoardItem({ item, boardEl, onMove, onRemove, onQuery, onPng }: {
+  item: Item;
+  boardEl: () => HTMLElement | null;
+  onMove: (p: Pos) => void;
+  onRemove: () => void;
+  onQuery: (sql: string) => Promise<void>;
+  onPng: (el: HTMLElement) => void;
+}) {
   const [drag, setDrag] = useState<Pos | null>(null);
+  const [editing, setEditing] = useState(false);
+  const self = useRef<HTMLElement>(null);
   const pos = drag ?? item.position;
+  const hasSql = item.type === 'table' || item.type === 'chart' || item.type === 'metric';
 
   const start = (e: PointerEvent, mode: 'move' | 'resize') => {
     const board = boardEl();
@@ -121,6 +175,7 @@ function BoardItem({ item, boardEl, onMove, onRemove }: { item: Item; boardEl: (
 
   return (
     <section
+      ref={self}
       class={`board-item${drag ? ' dragging' : ''}`}
       style={{ gridColumn: `${pos.x + 1} / span ${pos.w}`, gridRow: `${pos.y + 1} / span ${pos.h}` }}
       tabIndex={0}
@@ -130,10 +185,17 @@ function BoardItem({ item, boardEl, onMove, onRemove }: { item: Item; boardEl: (
     >
       <div class="bar" onPointerDown={(e) => start(e, 'move')}>
         <h3>{item.title || (item.type === 'markdown' ? '' : item.type)}</h3>
-        <button class="link" aria-label={`remove ${item.title ?? item.type}`} onClick={onRemove}>✕</button>
+        {item.type === 'chart' && (
+          <button class="link" data-no-export aria-label={`${item.title || 'chart'} as PNG`} title="save as PNG" onClick={() => self.current && onPng(self.current)}>PNG</button>
+        )}
+        {hasSql && (
+          <button class="link" data-no-export aria-label={`edit the query of ${item.title || item.type}`} title="edit the query" onClick={() => setEditing((v) => !v)}>✎</button>
+        )}
+        <button class="link" data-no-export aria-label={`remove ${item.title ?? item.type}`} onClick={onRemove}>✕</button>
       </div>
+      {editing && <QueryEdit item={item} onSave={onQuery} onClose={() => setEditing(false)} />}
       <Body item={item} />
-      <div class="resize" aria-hidden="true" onPointerDown={(e) => start(e, 'resize')} />
+      <div class="resize" aria-hidden="true" data-no-export onPointerDown={(e) => start(e, 'resize')} />
     </section>
   );
 }
@@ -234,6 +296,7 @@ function BoardView({ name, onChanged }: { name: string; onChanged: () => void })
   const [error, setError] = useState<unknown>();
   const [message, setMessage] = useState('');
   const ref = useRef<HTMLDivElement>(null);
+  const pageRef = useRef<HTMLDivElement>(null); /* title, filters and items: what Export PNG draws */
   const shown: Item[] = items ?? board.data?.items ?? [];
 
   const act = async (f: () => Promise<unknown>) => {
@@ -329,15 +392,33 @@ function BoardView({ name, onChanged }: { name: string; onChanged: () => void })
     window.addEventListener('keydown', key);
     return () => window.removeEventListener('keydown', key);
   });
-  const refresh = () =>
-    act(async () => {
-      const r = await post(`/boards/${encodeURIComponent(name)}/refresh`, {});
-      const failed = r.failed ?? r.failures ?? [];
-      setMessage(failed.length ? `Refreshed; ${failed.length} item(s) kept their old result: ${failed.map((f: any) => f.error ?? f).join('; ')}` : 'Refreshed.');
+  /* Take every item's result again; say which kept their old one. */
+  const retake = async (done: string) => {
+    const r = await post(`/boards/${encodeURIComponent(name)}/refresh`, {});
+    const failed: any[] = r.refresh_errors ?? [];
+    setMessage(failed.length ? `${done}; ${failed.length} item(s) kept their old result: ${failed.map((f) => `${f.title ?? f.item}: ${f.error}`).join('; ')}` : `${done}.`);
+    setItems(null);
+    board.reload();
+  };
+  const refresh = () => act(() => retake('Refreshed'));
+  /* The filter bar's new filters or values: saved with the board, then every result taken with them. */
+  const saveFilters = async (filters: Filter[]) => {
+    await patch(`/boards/${encodeURIComponent(name)}`, { filters });
+    await retake('Filtered');
+  };
+  /* An item's query changed in place (its result is taken by the server; a failure changes nothing). */
+  const setQuery = async (item: Item, sql: string) => {
+    const put = async (payload: any) => {
+      await patch(`${itemsUrl}/${item.id}`, { payload });
       setItems(null);
       board.reload();
-    });
+    };
+    const before = item.payload, after = { ...item.payload, sql };
+    await put(after);
+    record({ what: 'query edit', undo: () => put(before), redo: () => put(after) });
+  };
   const exportHtml = () => act(async () => saveBlob(await download(`/boards/${encodeURIComponent(name)}/export?format=html`), `${name}.html`));
+  const png = (el: HTMLElement | null, file: string) => act(async () => el && saveBlob(await elementPng(el), file));
   const rename = () =>
     act(async () => {
       const bad = checkName('board', renaming ?? '');
@@ -357,18 +438,21 @@ function BoardView({ name, onChanged }: { name: string; onChanged: () => void })
   if (board.error) return <ErrorBox error={board.error} onRetry={board.reload} />;
   if (!board.data) return <Spinner />;
   return (
-    <div>
-      <div class="row">
+    <div class="board-page" ref={pageRef}>
+      <div class="row board-toolbar">
         <h2 class="spacer">{board.data.name}</h2>
         <button class="primary" onClick={() => setAdding(true)}>Add item</button>
         <button onClick={undo} disabled={!past.length} title="Ctrl+Z">Undo</button>
         <button onClick={redo} disabled={!future.length} title="Ctrl+Shift+Z">Redo</button>
         <button onClick={refresh}>Refresh</button>
         <button onClick={exportHtml}>Export HTML</button>
+        <button onClick={() => png(pageRef.current, `${name}.png`)} disabled={!shown.length}>Export PNG</button>
+        <button onClick={() => window.print()} title="the browser's print: choose Save as PDF">Print / PDF</button>
         <button onClick={() => setRenaming(board.data.name)}>Rename</button>
         <button class="danger" onClick={() => setConfirm(true)}>Delete</button>
       </div>
       {board.data.description && <p class="muted">{board.data.description}</p>}
+      <FilterBar filters={board.data.filters ?? []} save={saveFilters} />
       {message && <div class="notice" role="status">{message}</div>}
       <ErrorBox error={error} />
       {shown.length === 0 ? (
@@ -382,6 +466,8 @@ function BoardView({ name, onChanged }: { name: string; onChanged: () => void })
               boardEl={() => ref.current}
               onMove={(p) => move(item, p)}
               onRemove={() => remove(item)}
+              onQuery={(sql) => setQuery(item, sql)}
+              onPng={(el) => png(el, `${name}-${(item.title || 'chart').replace(/[^\w-]+/g, '_')}.png`)}
             />
           ))}
         </div>
