@@ -8,3 +8,5 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export PD_BIN="$top/build/bin/pluto-duck" PD_BUILD="$top/build"
 node "$top/web/e2e/run.mjs" perf | grep -v '^ok\|^all passed'
 node "$top/web/e2e/run.mjs" '100k-row' | grep -v '^ok\|^all passed'
+node "$top/web/e2e/run.mjs" 'bench: sort and filter' | grep -v '^ok\|^all passed'
+node "$top/web/e2e/run.mjs" 'bench: the catalog' | grep -v '^ok\|^all passed'
