@@ -84,10 +84,10 @@ static void test_migrations_applied_once(void **state)
 {
     json_t *v;
     (void)state;
-    assert_int_equal(pd_warehouse_schema_version(fx.wh), 8);
+    assert_int_equal(pd_warehouse_schema_version(fx.wh), 9);
     /* one row per step: none applied twice */
     v = run_json("select count(*) as n from _pluto.schema_migrations");
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 0), "n")), 8);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 0), "n")), 9);
     json_decref(v);
 }
 
