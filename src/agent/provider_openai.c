@@ -5,6 +5,7 @@
  * honouring Retry-After, a time limit per request.
  */
 #include "agent/agent.h"
+#include "base/libcurl.h"
 
 #include "base/jexact.h"
 #include "base/alloc.h"
@@ -12,7 +13,6 @@
 #include "base/err.h"
 #include "base/log.h"
 
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -217,6 +217,8 @@ static int next(struct ag_provider *p, const json_t *messages, const json_t *too
                 struct pd_err *err)
 {
     struct openai *o = (struct openai *)p;
+    if (pd_curl_load(err) != 0)
+        return err->code;
     json_t *req = json_pack("{s:s, s:o, s:O, s:b, s:{s:b}}", "model", o->model, "messages",
                             wire_messages(messages), "tools", tools, "stream", 1,
                             "stream_options", "include_usage", 1);
@@ -225,32 +227,32 @@ static int next(struct ag_provider *p, const json_t *messages, const json_t *too
     int rc = 0;
 
     json_decref(req);
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    headers = curl_slist_append(headers, "Accept: text/event-stream, application/json");
+    headers = pd_curl.curl_slist_append(headers, "Content-Type: application/json");
+    headers = pd_curl.curl_slist_append(headers, "Accept: text/event-stream, application/json");
     if (o->key && *o->key) {
         char *auth = xasprintf("Authorization: Bearer %s", o->key);
-        headers = curl_slist_append(headers, auth);
+        headers = pd_curl.curl_slist_append(headers, auth);
         free(auth);
     }
     for (int attempt = 0;; attempt++) {
         struct response r;
-        CURL *h = curl_easy_init();
+        CURL *h = pd_curl.curl_easy_init();
         long status = 0;
         CURLcode cc;
         response_init(&r, p);
-        curl_easy_setopt(h, CURLOPT_URL, o->url);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        cc = curl_easy_perform(h);
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_cleanup(h);
+        pd_curl.curl_easy_setopt(h, CURLOPT_URL, o->url);
+        pd_curl.curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        pd_curl.curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+        pd_curl.curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+        pd_curl.curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
+        pd_curl.curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+        pd_curl.curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
+        pd_curl.curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
+        pd_curl.curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+        pd_curl.curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        cc = pd_curl.curl_easy_perform(h);
+        pd_curl.curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        pd_curl.curl_easy_cleanup(h);
         if (cc == CURLE_OK && status == 200) {
             *reply = reply_of(&r, err);
             rc = *reply ? 0 : PD_EIO;
@@ -277,7 +279,7 @@ static int next(struct ag_provider *p, const json_t *messages, const json_t *too
                          o->timeout_s, attempt + 1);
         } else if (cc != CURLE_OK) {
             rc = pd_fail(err, PD_EIO, "cannot reach the model at %s: %s", o->url,
-                         curl_easy_strerror(cc));
+                         pd_curl.curl_easy_strerror(cc));
         } else {
             api_error(&r.body, status, err);
             rc = PD_EIO;
@@ -285,7 +287,7 @@ static int next(struct ag_provider *p, const json_t *messages, const json_t *too
         response_clear(&r);
         break;
     }
-    curl_slist_free_all(headers);
+    pd_curl.curl_slist_free_all(headers);
     free(body);
     return rc;
 }

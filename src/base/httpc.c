@@ -2,10 +2,10 @@
  * httpc.c - an HTTP request through libcurl (see httpc.h).
  */
 #include "base/httpc.h"
+#include "base/libcurl.h"
 
 #include "base/err.h"
 
-#include <curl/curl.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
@@ -63,7 +63,9 @@ static int progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_of
 
 int pd_httpc_do(const struct pd_httpc_req *req, struct pd_httpc_resp *resp, struct pd_err *err)
 {
-    CURL *h = curl_easy_init();
+    if (pd_curl_load(err) != 0)
+        return err->code;
+    CURL *h = pd_curl.curl_easy_init();
     struct curl_slist *headers = NULL;
     struct pd_buf line = PD_BUF_INIT;
     const char *what = req->what ? req->what : req->url;
@@ -81,65 +83,65 @@ int pd_httpc_do(const struct pd_httpc_req *req, struct pd_httpc_resp *resp, stru
             rc = pd_fail(err, PD_EIO, "cannot read %s: %s", req->upload_file, strerror(errno));
             if (upload)
                 fclose(upload);
-            curl_easy_cleanup(h);
+            pd_curl.curl_easy_cleanup(h);
             return rc;
         }
-        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(h, CURLOPT_READDATA, upload);
-        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
+        pd_curl.curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+        pd_curl.curl_easy_setopt(h, CURLOPT_READDATA, upload);
+        pd_curl.curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
     }
     if (req->body || req->upload_file) {
         pd_buf_addf(&line, "Content-Type: %s",
                     req->content_type ? req->content_type : "application/json");
-        headers = curl_slist_append(headers, line.ptr);
+        headers = pd_curl.curl_slist_append(headers, line.ptr);
         pd_buf_reset(&line);
     }
     if (req->bearer && *req->bearer) {
         pd_buf_addf(&line, "Authorization: Bearer %s", req->bearer);
-        headers = curl_slist_append(headers, line.ptr);
+        headers = pd_curl.curl_slist_append(headers, line.ptr);
         pd_buf_reset(&line);
     }
     if (req->if_none_match && *req->if_none_match) {
         pd_buf_addf(&line, "If-None-Match: %s", req->if_none_match);
-        headers = curl_slist_append(headers, line.ptr);
+        headers = pd_curl.curl_slist_append(headers, line.ptr);
         pd_buf_reset(&line);
     }
-    headers = curl_slist_append(headers, "Expect:"); /* no 100-continue round trip */
-    curl_easy_setopt(h, CURLOPT_URL, req->url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    headers = pd_curl.curl_slist_append(headers, "Expect:"); /* no 100-continue round trip */
+    pd_curl.curl_easy_setopt(h, CURLOPT_URL, req->url);
+    pd_curl.curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+    pd_curl.curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    pd_curl.curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    pd_curl.curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     if (req->direct)
-        curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+        pd_curl.curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
     if (req->body) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+        pd_curl.curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+        pd_curl.curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                          (curl_off_t)(req->body_len ? req->body_len : strlen(req->body)));
     }
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp->body);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)req);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+    pd_curl.curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    pd_curl.curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp->body);
+    pd_curl.curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header);
+    pd_curl.curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+    pd_curl.curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
+    pd_curl.curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)req);
+    pd_curl.curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    pd_curl.curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      (long)((req->connect_timeout_s > 0 ? req->connect_timeout_s : 10) * 1000));
     if (req->timeout_s > 0)
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(req->timeout_s * 1000));
-    cc = curl_easy_perform(h);
+        pd_curl.curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(req->timeout_s * 1000));
+    cc = pd_curl.curl_easy_perform(h);
     if (cc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+        pd_curl.curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
     else if (cc == CURLE_ABORTED_BY_CALLBACK)
         rc = pd_fail(err, PD_ECANCELED, "cancelled");
     else if (cc == CURLE_OPERATION_TIMEDOUT)
         rc = pd_fail(err, PD_ETIMEOUT, "%s did not answer in time", what);
     else
-        rc = pd_fail(err, PD_EUNAVAIL, "cannot reach %s: %s", what, curl_easy_strerror(cc));
+        rc = pd_fail(err, PD_EUNAVAIL, "cannot reach %s: %s", what, pd_curl.curl_easy_strerror(cc));
     pd_buf_release(&line);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(h);
+    pd_curl.curl_slist_free_all(headers);
+    pd_curl.curl_easy_cleanup(h);
     if (upload)
         fclose(upload);
     return rc;

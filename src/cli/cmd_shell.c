@@ -13,17 +13,23 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/config.h"
+#include "base/dynlib.h"
 #include "base/err.h"
 #include "query/catalog.h"
 #include "query/query.h"
 #include "query/sqlsplit.h"
 
 #include <ctype.h>
-#include <editline/readline.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <editline/readline.h>
+
+/* libedit is loaded when a shell starts on a terminal (base/dynlib.h); without it lines are read plainly. */
+#define PD_EDIT_FUNCS(X) X(readline) X(add_history) X(read_history) X(write_history) X(stifle_history)
+PD_DYNLIB_TABLE(pd_edit, PD_EDIT_FUNCS);
+PD_DYNLIB_DEFINE(pd_edit, PD_EDIT_FUNCS, PD_SONAME_EDIT, "libedit2")
 
 #define HISTORY_FILE ".shell_history"
 #define HISTORY_MAX 2000
@@ -32,6 +38,7 @@ struct shell {
     struct cli_ctx *ctx;
     enum pd_format format;
     int timer;
+    int editing; /* lines are read with libedit (a terminal, and libedit loaded) */
     char *history_path;
 };
 
@@ -142,9 +149,10 @@ static char interrupted_line[] = "";
  */
 static char *next_line(struct shell *sh, int continuing)
 {
-    if (sh->ctx->tty_in) {
+    const char *prompt = continuing ? "   ...> " : "pluto> ";
+    if (sh->editing) {
         shell_interrupted = 0;
-        char *l = readline(continuing ? "   ...> " : "pluto> ");
+        char *l = pd_edit.readline(prompt);
         if (shell_interrupted) {
             shell_interrupted = 0;
             free(l);
@@ -155,6 +163,10 @@ static char *next_line(struct shell *sh, int continuing)
     }
     char *line = NULL;
     size_t cap = 0;
+    if (sh->ctx->tty_in) {
+        fputs(prompt, cli_out);
+        fflush(cli_out);
+    }
     ssize_t n = getline(&line, &cap, cli_in);
     if (n < 0) {
         free(line);
@@ -183,10 +195,13 @@ int cmd_shell(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
-    if (ctx->tty_in) {
+    sh.editing = ctx->tty_in && pd_edit_load(NULL) == 0;
+    if (sh.editing) {
         sh.history_path = xasprintf("%s/%s", pd_config_home(ctx->cfg), HISTORY_FILE);
-        stifle_history(HISTORY_MAX);
-        read_history(sh.history_path);
+        pd_edit.stifle_history(HISTORY_MAX);
+        pd_edit.read_history(sh.history_path);
+    }
+    if (ctx->tty_in) {
         fprintf(cli_out, "pluto-duck %s shell. Statements end with ';'. Type .help for help, Ctrl-D to "
                "leave.\n",
                PD_VERSION);
@@ -197,8 +212,8 @@ int cmd_shell(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
             continue;
         }
         if (stmt.len == 0 && line[strspn(line, " \t")] == '.') {
-            if (ctx->tty_in)
-                add_history(line);
+            if (sh.editing)
+                pd_edit.add_history(line);
             int quit = dot_command(&sh, line + strspn(line, " \t"));
             free(line);
             if (quit)
@@ -212,8 +227,8 @@ int cmd_shell(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
         }
         free(line);
         if (stmt.len && pd_sql_is_complete(stmt.ptr)) {
-            if (ctx->tty_in)
-                add_history(stmt.ptr);
+            if (sh.editing)
+                pd_edit.add_history(stmt.ptr);
             run_sql(&sh, stmt.ptr);
             shell_interrupted = 0;
             pd_buf_reset(&stmt);
@@ -221,10 +236,10 @@ int cmd_shell(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
     }
     if (stmt.len && !blank(stmt.ptr))
         run_sql(&sh, stmt.ptr); /* input ended without ';': run what was typed */
-    if (ctx->tty_in) {
+    if (ctx->tty_in)
         fputc('\n', cli_out);
-        write_history(sh.history_path);
-    }
+    if (sh.editing)
+        pd_edit.write_history(sh.history_path);
     free(sh.history_path);
     pd_buf_release(&stmt);
     return 0;

@@ -5,6 +5,7 @@
  * handler's work in one transaction.
  */
 #include "cloud/cloud.h"
+#include "http/libmhd.h"
 #include "cloud/call.h"
 #include "cloud/store.h"
 
@@ -14,7 +15,6 @@
 #include "base/log.h"
 #include "base/timeutil.h"
 
-#include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,7 +235,7 @@ int cl_exec(struct http_req *r, cl_tx_handler fn, void *arg, struct cl_tx *t)
         else
             http_reply_error(r, t->fail, "%s", t->fail_msg);
         if (t->retry_after)
-            MHD_add_response_header(r->resp, MHD_HTTP_HEADER_RETRY_AFTER, t->retry_after);
+            pd_mhd.MHD_add_response_header(r->resp, MHD_HTTP_HEADER_RETRY_AFTER, t->retry_after);
         return -1;
     }
     if (t->out == NULL)

@@ -6,6 +6,7 @@
  * (/objects/KEY) are served here too.
  */
 #include "cloud/call.h"
+#include "http/libmhd.h"
 #include "cloud/cloud.h"
 #include "cloud/handlers.h"
 #include "cloud/objects.h"
@@ -20,7 +21,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +32,10 @@
 /* Someone's upload is never a page of this origin: always a download. */
 static void object_headers(struct MHD_Response *resp)
 {
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, "attachment");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Content-Security-Policy", "sandbox; default-src 'none'");
+    pd_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+    pd_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, "attachment");
+    pd_mhd.MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    pd_mhd.MHD_add_response_header(resp, "Content-Security-Policy", "sandbox; default-src 'none'");
 }
 #define MAX_S3_OBJECT ((int64_t)5 << 30) /* one PUT */
 
@@ -266,10 +266,10 @@ void h_artifact_content(struct http_req *r)
     }
     {
         size_t n = b.len;
-        resp = MHD_create_response_from_buffer(n, pd_buf_detach(&b, NULL), MHD_RESPMEM_MUST_FREE);
+        resp = pd_mhd.MHD_create_response_from_buffer(n, pd_buf_detach(&b, NULL), MHD_RESPMEM_MUST_FREE);
     }
     object_headers(resp);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-store");
+    pd_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-store");
     http_reply_response(r, 200, resp);
 }
 
@@ -343,7 +343,7 @@ void h_object_get(struct http_req *r)
         http_reply_error(r, PD_ENOTFOUND, "no such object");
         return;
     }
-    resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+    resp = pd_mhd.MHD_create_response_from_fd((uint64_t)st.st_size, fd);
     object_headers(resp);
     http_reply_response(r, 200, resp);
 }

@@ -3,6 +3,7 @@
  * tokens (rotating, with reuse detection), the caller's own account.
  */
 #include "cloud/call.h"
+#include "http/libmhd.h"
 #include "cloud/cloud.h"
 #include "cloud/handlers.h"
 #include "cloud/store.h"
@@ -13,7 +14,6 @@
 #include "base/timeutil.h"
 
 #include <ctype.h>
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +108,7 @@ static json_t *user_json(struct cl_db *db, const char *id, struct pd_err *err)
 /* The refresh token a browser's cookie holds, or NULL. */
 static const char *cookie_token(const struct http_req *r)
 {
-    const char *v = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, REFRESH_COOKIE);
+    const char *v = pd_mhd.MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, REFRESH_COOKIE);
     return v && *v ? v : NULL;
 }
 
@@ -122,7 +122,7 @@ static void add_cookie(struct http_req *r, const char *name, const char *value, 
     char *v = xasprintf("%s=%s%s; Max-Age=%lld; SameSite=Strict%s", name, value ? value : "",
                         attrs, value ? (long long)c->o.refresh_ttl_s : 0LL,
                         strncmp(c->o.public_url, "https:", 6) == 0 ? "; Secure" : "");
-    MHD_add_response_header(r->resp, MHD_HTTP_HEADER_SET_COOKIE, v);
+    pd_mhd.MHD_add_response_header(r->resp, MHD_HTTP_HEADER_SET_COOKIE, v);
     free(v);
 }
 

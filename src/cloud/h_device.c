@@ -6,6 +6,7 @@
  * The page that approves a code is one of the web pages (web/src/cloud).
  */
 #include "cloud/call.h"
+#include "http/libmhd.h"
 #include "cloud/cloud.h"
 #include "cloud/handlers.h"
 #include "cloud/store.h"
@@ -16,7 +17,6 @@
 #include "base/id.h"
 
 #include <ctype.h>
-#include <microhttpd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,6 +5,7 @@
  * only one agent can claim an occurrence.
  */
 #include "cloud/call.h"
+#include "http/libmhd.h"
 #include "cloud/cloud.h"
 #include "cloud/cron.h"
 #include "cloud/handlers.h"
@@ -19,7 +20,6 @@
 #include "base/timeutil.h"
 
 #include <ctype.h>
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -441,14 +441,14 @@ void h_schedule_due(struct http_req *r)
         return;
     if (p.not_modified) {
         json_decref(t.out);
-        resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+        resp = pd_mhd.MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
         http_reply_response(r, 304, resp);
     } else {
         http_reply_json(r, 200, t.out);
     }
-    MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ETAG, p.etag);
-    MHD_add_response_header(r->resp, MHD_HTTP_HEADER_LAST_MODIFIED, p.modified);
-    MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    pd_mhd.MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ETAG, p.etag);
+    pd_mhd.MHD_add_response_header(r->resp, MHD_HTTP_HEADER_LAST_MODIFIED, p.modified);
+    pd_mhd.MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 }
 
 /* ---- ack ----------------------------------------------------------------------------- */

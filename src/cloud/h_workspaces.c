@@ -4,6 +4,7 @@
  * from another workspace is simply not found.
  */
 #include "cloud/call.h"
+#include "http/libmhd.h"
 #include "cloud/cloud.h"
 #include "cloud/handlers.h"
 #include "cloud/store.h"
@@ -13,7 +14,6 @@
 #include "base/err.h"
 #include "base/id.h"
 
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,6 +3,7 @@
  * reads the arguments of its JSON body (see http.h).
  */
 #include "http/http.h"
+#include "http/libmhd.h"
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -12,7 +13,6 @@
 #include "base/log.h"
 #include "base/strv.h"
 
-#include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,7 @@
 void http_reply_response(struct http_req *r, unsigned status, struct MHD_Response *resp)
 {
     if (r->resp)
-        MHD_destroy_response(r->resp);
+        pd_mhd.MHD_destroy_response(r->resp);
     r->resp = resp;
     r->status = status;
     r->answered = 1;
@@ -33,8 +33,8 @@ void http_reply_bytes(struct http_req *r, unsigned status, const char *ctype, co
                      size_t n)
 {
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer(n, (void *)data, MHD_RESPMEM_MUST_COPY);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+        pd_mhd.MHD_create_response_from_buffer(n, (void *)data, MHD_RESPMEM_MUST_COPY);
+    pd_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     http_reply_response(r, status, resp);
 }
 
@@ -46,8 +46,8 @@ void http_reply_json(struct http_req *r, unsigned status, json_t *doc)
     json_decref(doc);
     text = xrealloc(text, n + 2);
     text[n++] = '\n';
-    resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    resp = pd_mhd.MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
+    pd_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     http_reply_response(r, status, resp);
 }
 

@@ -10,6 +10,7 @@
  * calls on_request again, which runs the handler's on_resume.
  */
 #include "http/conns.h"
+#include "http/libmhd.h"
 #include "http/guard.h"
 #include "http/http.h"
 #include "http/server.h"
@@ -27,7 +28,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -94,12 +94,12 @@ const char *http_param(const struct http_req *r, const char *name)
 
 const char *http_query(const struct http_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    return pd_mhd.MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *http_header(const struct http_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+    return pd_mhd.MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 void http_hold(struct http_server *s)
@@ -144,7 +144,7 @@ void http_suspend(struct http_req *r, double deadline_s)
             s->suspended->prev_suspended = &st->next_suspended;
         st->prev_suspended = &s->suspended;
         s->suspended = st;
-        MHD_suspend_connection(r->conn);
+        pd_mhd.MHD_suspend_connection(r->conn);
     }
     pthread_mutex_unlock(&s->mu);
 }
@@ -164,7 +164,7 @@ static void resume_locked(struct req_state *st)
     *st->prev_suspended = st->next_suspended;
     if (st->next_suspended)
         st->next_suspended->prev_suspended = st->prev_suspended;
-    MHD_resume_connection(st->r.conn);
+    pd_mhd.MHD_resume_connection(st->r.conn);
 }
 
 struct http_waker *http_waker_get(struct http_req *r)
@@ -359,7 +359,7 @@ static int route(struct http_req *r, const char *method)
         allow_list(&allow, allowed);
         http_reply_status(r, 405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)",
                          method, r->url, allow.ptr);
-        MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ALLOW, allow.ptr);
+        pd_mhd.MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ALLOW, allow.ptr);
         pd_buf_release(&allow);
     } else {
         http_reply_error(r, PD_ENOTFOUND, "no such endpoint: %s %s (see GET %s/openapi.json)",
@@ -432,7 +432,7 @@ static int guard(struct http_server *s, struct req_state *st)
                          strlen(target), MAX_TARGET);
         return -1;
     }
-    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_header_size, &hs);
+    pd_mhd.MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_header_size, &hs);
     if (hs.n > MAX_HEADERS) {
         http_reply_status(r, 431, "headers_too_large",
                          "the request headers are %zu bytes, over the limit of %d bytes", hs.n,
@@ -488,7 +488,7 @@ void http_reply_unauthorized(struct http_req *r, const char *fmt, ...)
     http_reply_status(r, 401, "unauthorized", "%s", msg);
     snprintf(challenge, sizeof(challenge), "Bearer realm=\"%s\"",
              r->server->api->realm ? r->server->api->realm : "api");
-    MHD_add_response_header(r->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
+    pd_mhd.MHD_add_response_header(r->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
 }
 
 /* Authenticate a request to a route that is not public; answers 401 when it fails. */
@@ -587,7 +587,7 @@ static void offload_run(void *arg)
     pd_log_set_trace_id(NULL);
     pthread_mutex_lock(&s->mu);
     st->offloaded = 0;
-    MHD_resume_connection(r->conn);
+    pd_mhd.MHD_resume_connection(r->conn);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -597,7 +597,7 @@ static void offload(struct http_server *s, struct req_state *st)
     r->on_resume = offload_done;
     pthread_mutex_lock(&s->mu);
     st->offloaded = 1;
-    MHD_suspend_connection(r->conn);
+    pd_mhd.MHD_suspend_connection(r->conn);
     pthread_mutex_unlock(&s->mu);
     pd_pool_submit(s->handlers, offload_run, st);
 }
@@ -609,12 +609,12 @@ static enum MHD_Result queue(struct http_server *s, struct http_req *r)
     const char *origin = http_header(r, "Origin");
     enum MHD_Result ret;
     if (http_guard_origin_listed(&s->guard, origin)) {
-        MHD_add_response_header(r->resp, "Access-Control-Allow-Origin", origin);
-        MHD_add_response_header(r->resp, "Vary", "Origin");
+        pd_mhd.MHD_add_response_header(r->resp, "Access-Control-Allow-Origin", origin);
+        pd_mhd.MHD_add_response_header(r->resp, "Vary", "Origin");
     }
-    MHD_add_response_header(r->resp, "X-Trace-Id", r->trace_id);
-    ret = MHD_queue_response(r->conn, r->status, r->resp);
-    MHD_destroy_response(r->resp);
+    pd_mhd.MHD_add_response_header(r->resp, "X-Trace-Id", r->trace_id);
+    ret = pd_mhd.MHD_queue_response(r->conn, r->status, r->resp);
+    pd_mhd.MHD_destroy_response(r->resp);
     r->resp = NULL;
     return ret;
 }
@@ -622,13 +622,13 @@ static enum MHD_Result queue(struct http_server *s, struct http_req *r)
 static enum MHD_Result preflight(struct http_server *s, struct http_req *r)
 {
     const char *origin = http_header(r, "Origin");
-    struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp = pd_mhd.MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
     if (http_guard_origin_listed(&s->guard, origin)) {
-        MHD_add_response_header(resp, "Access-Control-Allow-Methods",
+        pd_mhd.MHD_add_response_header(resp, "Access-Control-Allow-Methods",
                                 "GET, POST, PUT, PATCH, DELETE");
-        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+        pd_mhd.MHD_add_response_header(resp, "Access-Control-Allow-Headers",
                                 "Authorization, Content-Type, Last-Event-ID");
-        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+        pd_mhd.MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
     }
     http_reply_response(r, 204, resp);
     return queue(s, r);
@@ -638,7 +638,7 @@ static enum MHD_Result preflight(struct http_server *s, struct http_req *r)
 static void client_address(struct MHD_Connection *conn, char *out, size_t size)
 {
     const union MHD_ConnectionInfo *ad =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        pd_mhd.MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr *sa = ad ? ad->client_addr : NULL;
     socklen_t len = sa == NULL ? 0
                     : sa->sa_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
@@ -678,7 +678,7 @@ static struct req_state *new_state(struct http_server *s, struct MHD_Connection 
 {
     struct req_state *st = xcalloc(1, sizeof(*st));
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        pd_mhd.MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     st->t0 = pd_mono_s();
     st->raw_url = raw ? xstrdup(raw) : NULL;
     st->conn = ci ? ci->socket_context : NULL;
@@ -801,7 +801,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (st->r.principal_free)
         st->r.principal_free(st->r.principal);
     if (st->r.resp)
-        MHD_destroy_response(st->r.resp);
+        pd_mhd.MHD_destroy_response(st->r.resp);
     json_decref(st->r.body);
     free_params(&st->r);
     pd_buf_release(&st->body);
@@ -817,9 +817,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     struct http_server *s = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *fd =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+            pd_mhd.MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         const union MHD_ConnectionInfo *ad =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+            pd_mhd.MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         struct sockaddr *sa = ad ? ad->client_addr : NULL;
         socklen_t len = sa == NULL ? 0
                         : sa->sa_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
@@ -901,6 +901,8 @@ int http_server_start(struct http_server **out, const struct http_opts *o, struc
                        o->host);
     if ((o->tls_cert_pem == NULL) != (o->tls_key_pem == NULL))
         return pd_fail(err, PD_EINVAL, "TLS needs both a certificate and its key");
+    if ((rc = pd_mhd_load(err)) != 0)
+        return rc;
     signal(SIGPIPE, SIG_IGN); /* a client gone mid-body is an EPIPE, not a death */
     if (sodium_init() < 0)
         return pd_fail(err, PD_EINTERNAL, "libsodium failed to initialise");
@@ -937,7 +939,7 @@ int http_server_start(struct http_server **out, const struct http_opts *o, struc
         flags |= MHD_USE_IPv6;
     if (o->tls_cert_pem)
         flags |= MHD_USE_TLS;
-    s->d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
+    s->d = pd_mhd.MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
                             MHD_OPTION_LISTEN_SOCKET, lfd,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->o.threads,
                             /* the tracker's limit decides; this only stops a flood in between */
@@ -968,7 +970,7 @@ void http_server_quiesce(struct http_server *s)
     if (s == NULL || s->d == NULL || s->quiesced)
         return;
     s->quiesced = 1;
-    MHD_socket lfd = MHD_quiesce_daemon(s->d); /* stop accepting */
+    MHD_socket lfd = pd_mhd.MHD_quiesce_daemon(s->d); /* stop accepting */
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
     /* Requests in flight (not the suspended ones: they wait on other work) may finish. */
@@ -996,7 +998,7 @@ void http_server_stop(struct http_server *s)
             resume_locked(s->suspended);
         pthread_mutex_unlock(&s->mu);
         usleep(50 * 1000); /* let resumed streams write their last events */
-        MHD_stop_daemon(s->d);
+        pd_mhd.MHD_stop_daemon(s->d);
     }
     /* Producers see their pipe closed and stop; wait for them. */
     pthread_mutex_lock(&s->mu);

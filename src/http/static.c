@@ -7,12 +7,12 @@
  * backslashes.
  */
 #include "http/http.h"
+#include "http/libmhd.h"
 
 #include "base/alloc.h"
 #include "base/err.h"
 
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,12 +52,12 @@ static int safe(const char *url)
 
 static void add_headers(struct MHD_Response *resp, const char *ctype, const char *csp)
 {
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    pd_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    pd_mhd.MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    pd_mhd.MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     if (strstr(ctype, "text/html")) {
-        MHD_add_response_header(resp, "Content-Security-Policy", csp);
-        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+        pd_mhd.MHD_add_response_header(resp, "Content-Security-Policy", csp);
+        pd_mhd.MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     }
 }
 
@@ -73,15 +73,15 @@ static void send_file(struct http_req *r, const struct http_app *app, const char
              (unsigned long long)st->st_mtime);
     if (match && strcmp(match, etag) == 0) {
         close(fd);
-        resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+        resp = pd_mhd.MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
         status = 304;
     } else {
-        resp = MHD_create_response_from_fd((size_t)st->st_size, fd);
+        resp = pd_mhd.MHD_create_response_from_fd((size_t)st->st_size, fd);
     }
     add_headers(resp, type_of(path), app->csp);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+    pd_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
                             immutable ? "public, max-age=31536000, immutable" : "no-cache");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    pd_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
     http_reply_response(r, status, resp);
 }
 
@@ -126,7 +126,7 @@ void http_serve_app(struct http_req *r, const struct http_app *app)
     if ((fd = open_file(app->dir, "/index.html", &path, &st)) >= 0) {
         send_file(r, app, path, fd, &st, 0);
     } else {
-        struct MHD_Response *resp = MHD_create_response_from_buffer(
+        struct MHD_Response *resp = pd_mhd.MHD_create_response_from_buffer(
             strlen(app->not_built), (void *)app->not_built, MHD_RESPMEM_PERSISTENT);
         add_headers(resp, "text/html; charset=utf-8", app->csp);
         http_reply_response(r, 503, resp);

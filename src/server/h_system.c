@@ -4,6 +4,7 @@
  * door the CLI uses while this server holds the warehouse.
  */
 #include "server/handlers.h"
+#include "http/libmhd.h"
 #include "http/http.h"
 #include "server/context.h"
 #include "server/jobs.h"
@@ -16,7 +17,6 @@
 #include "base/err.h"
 #include "warehouse/warehouse.h"
 
-#include <microhttpd.h>
 #include <pthread.h>
 #include <ctype.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * (see stream.h).
  */
 #include "server/stream.h"
+#include "http/libmhd.h"
 #include "http/http.h"
 #include "server/context.h"
 #include "server/jobs.h"
@@ -15,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +86,10 @@ void srv_reply_events(struct http_req *r, struct srv_job *job)
     pd_buf_init(&e->pending, 0);
     if (last || after)
         e->after = strtoull(last ? last : after, NULL, 10);
-    resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_CHUNK, sse_read, e, sse_free);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    resp = pd_mhd.MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_CHUNK, sse_read, e, sse_free);
+    pd_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+    pd_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    pd_mhd.MHD_add_response_header(resp, "X-Accel-Buffering", "no");
     http_reply_response(r, 200, resp);
 }
 
@@ -370,13 +370,13 @@ static void pipe_answer(struct http_req *r)
     ps->refs++; /* the response's */
     ps->responded = 1;
     pthread_mutex_unlock(&ps->mu);
-    resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, pipe_read, ps,
+    resp = pd_mhd.MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, pipe_read, ps,
                                              response_done);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ps->ctype);
+    pd_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ps->ctype);
     if (ps->filename) {
         char disp[256];
         snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", ps->filename);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+        pd_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
     }
     http_reply_response(r, 200, resp);
 }

@@ -9,6 +9,7 @@
  * token given with --password-stdin is sent as a bearer token.
  */
 #include "sources/connector.h"
+#include "base/libcurl.h"
 #include "sources/reader_options.h"
 
 #include "base/alloc.h"
@@ -17,7 +18,6 @@
 #include "base/log.h"
 #include "base/path.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,44 +125,44 @@ static int download(const struct pd_source *src, const char *path, struct pd_err
     CURLcode cc;
     int rc = 0, exists = access(path, R_OK) == 0;
 
-    if ((rc = pd_mkdir_p(dir, 0700, err)) != 0)
+    if ((rc = pd_curl_load(err)) != 0 || (rc = pd_mkdir_p(dir, 0700, err)) != 0)
         goto out;
     read_validators(meta, &have);
     if (exists && have.etag[0]) {
         snprintf(hdr, sizeof(hdr), "If-None-Match: %s", have.etag);
-        headers = curl_slist_append(headers, hdr);
+        headers = pd_curl.curl_slist_append(headers, hdr);
     }
     if (exists && have.modified[0]) {
         snprintf(hdr, sizeof(hdr), "If-Modified-Since: %s", have.modified);
-        headers = curl_slist_append(headers, hdr);
+        headers = pd_curl.curl_slist_append(headers, hdr);
     }
     if (src->secret) {
         auth = xasprintf("Authorization: Bearer %s", src->secret);
-        headers = curl_slist_append(headers, auth);
+        headers = pd_curl.curl_slist_append(headers, auth);
     }
     if (!(f = fopen(tmp, "wb"))) {
         rc = pd_fail(err, PD_EIO, "cannot write %s", tmp);
         goto out;
     }
-    c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &got);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, src->connect_timeout_s);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "pluto-duck/" PD_VERSION);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    c = pd_curl.curl_easy_init();
+    pd_curl.curl_easy_setopt(c, CURLOPT_URL, url);
+    pd_curl.curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
+    pd_curl.curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    pd_curl.curl_easy_setopt(c, CURLOPT_HEADERDATA, &got);
+    pd_curl.curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    pd_curl.curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    pd_curl.curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, src->connect_timeout_s);
+    pd_curl.curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+    pd_curl.curl_easy_setopt(c, CURLOPT_USERAGENT, "pluto-duck/" PD_VERSION);
+    pd_curl.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    cc = pd_curl.curl_easy_perform(c);
+    pd_curl.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (fclose(f) != 0 && cc == CURLE_OK)
         cc = CURLE_WRITE_ERROR;
     f = NULL;
     if (cc != CURLE_OK) {
         rc = pd_fail(err, PD_EIO, "downloading %s failed: %s%s", url,
-                     cerr[0] ? cerr : curl_easy_strerror(cc),
+                     cerr[0] ? cerr : pd_curl.curl_easy_strerror(cc),
                      exists ? " (the previous copy is kept)" : "");
     } else if (status == 304 && exists) {
         pd_log(PD_LOG_INFO, "http source unchanged", "{s:s, s:s}", "source", src->name, "url", url);
@@ -185,8 +185,8 @@ out:
         fclose(f);
     unlink(tmp);
     if (c)
-        curl_easy_cleanup(c);
-    curl_slist_free_all(headers);
+        pd_curl.curl_easy_cleanup(c);
+    pd_curl.curl_slist_free_all(headers);
     if (auth) {
         memset(auth, 0, strlen(auth));
         free(auth);

@@ -13,6 +13,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/dynlib.h"
 #include "base/err.h"
 
 #include <mysql.h>
@@ -20,6 +21,18 @@
 #include <mysqld_error.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* libmariadb is loaded when a source of this kind is first used (base/dynlib.h). */
+#define PD_MY_FUNCS(X) X(mysql_close) X(mysql_errno) X(mysql_error) X(mysql_fetch_fields) \
+    X(mysql_fetch_lengths) X(mysql_fetch_row) X(mysql_free_result) X(mysql_init) \
+    X(mysql_num_fields) X(mysql_options) X(mysql_query) X(mysql_real_connect) \
+    X(mysql_real_escape_string) X(mysql_real_query) X(mysql_stmt_close) X(mysql_stmt_errno) \
+    X(mysql_stmt_error) X(mysql_stmt_init) X(mysql_stmt_prepare) \
+    X(mysql_stmt_result_metadata) X(mysql_store_result) X(mysql_thread_id) \
+    X(mysql_use_result)
+PD_DYNLIB_TABLE(pd_my, PD_MY_FUNCS);
+PD_DYNLIB_DEFINE(pd_my, PD_MY_FUNCS, PD_SONAME_MYSQL, "libmariadb3")
+
 
 enum kind { K_INT, K_UINT, K_FLOAT, K_DOUBLE, K_DECIMAL, K_TEXT, K_BLOB, K_DATE, K_DATETIME,
             K_TIME, K_BIT };
@@ -78,23 +91,25 @@ static int configure(json_t *config, char **secret, struct pd_err *err)
 
 static MYSQL *connect_db(const struct pd_source *src, struct pd_err *err, const char *label)
 {
-    MYSQL *db = mysql_init(NULL);
+    if (pd_my_load(err) != 0)
+        return NULL;
+    MYSQL *db = pd_my.mysql_init(NULL);
     unsigned int timeout = (unsigned int)src->connect_timeout_s;
     json_t *port = json_object_get(src->config, "port");
 
-    mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-    mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    mysql_options(db, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
-    mysql_options(db, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION READ ONLY"); /* only ever read */
-    if (!mysql_real_connect(db, pd_cfg_str(src->config, "host"), pd_cfg_str(src->config, "user"),
+    pd_my.mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    pd_my.mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    pd_my.mysql_options(db, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+    pd_my.mysql_options(db, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION READ ONLY"); /* only ever read */
+    if (!pd_my.mysql_real_connect(db, pd_cfg_str(src->config, "host"), pd_cfg_str(src->config, "user"),
                             src->secret, pd_cfg_str(src->config, "database"),
                             port ? (unsigned)json_integer_value(port) : 3306, NULL, 0)) {
-        unsigned e = mysql_errno(db);
-        pd_fail(err, PD_EINVAL, "cannot connect to %s: %s%s", label, mysql_error(db),
+        unsigned e = pd_my.mysql_errno(db);
+        pd_fail(err, PD_EINVAL, "cannot connect to %s: %s%s", label, pd_my.mysql_error(db),
                 e == ER_ACCESS_DENIED_ERROR ? " (authentication failed: check the user and "
                                               "password; re-attach to store a new one)"
                                             : "");
-        mysql_close(db);
+        pd_my.mysql_close(db);
         return NULL;
     }
     return db;
@@ -111,14 +126,14 @@ static int my_open(const struct pd_source *src, struct pd_remote **out, struct p
         return err->code;
     }
     r->src = src;
-    r->thread_id = mysql_thread_id(r->db);
+    r->thread_id = pd_my.mysql_thread_id(r->db);
     *out = r;
     return 0;
 }
 
 static void my_close(struct pd_remote *r)
 {
-    mysql_close(r->db);
+    pd_my.mysql_close(r->db);
     free(r->label);
     free(r);
 }
@@ -133,13 +148,13 @@ static void my_cancel(struct pd_remote *r)
     if (!db)
         return;
     snprintf(sql, sizeof(sql), "KILL QUERY %lu", r->thread_id);
-    mysql_query(db, sql);
-    mysql_close(db);
+    pd_my.mysql_query(db, sql);
+    pd_my.mysql_close(db);
 }
 
 static int my_error(struct pd_remote *r, const char *what, struct pd_err *err)
 {
-    return pd_fail(err, PD_EINVAL, "%s: %s: %s", r->label, what, mysql_error(r->db));
+    return pd_fail(err, PD_EINVAL, "%s: %s: %s", r->label, what, pd_my.mysql_error(r->db));
 }
 
 static int my_list(struct pd_remote *r, struct pd_strv *out, struct pd_err *err)
@@ -147,13 +162,13 @@ static int my_list(struct pd_remote *r, struct pd_strv *out, struct pd_err *err)
     MYSQL_RES *res;
     MYSQL_ROW row;
 
-    if (mysql_query(r->db, "SELECT table_name FROM information_schema.tables "
+    if (pd_my.mysql_query(r->db, "SELECT table_name FROM information_schema.tables "
                            "WHERE table_schema = DATABASE() ORDER BY 1") != 0 ||
-        !(res = mysql_store_result(r->db)))
+        !(res = pd_my.mysql_store_result(r->db)))
         return my_error(r, "cannot list tables", err);
-    while ((row = mysql_fetch_row(res)) != NULL)
+    while ((row = pd_my.mysql_fetch_row(res)) != NULL)
         pd_strv_push(out, row[0]);
-    mysql_free_result(res);
+    pd_my.mysql_free_result(res);
     return 0;
 }
 
@@ -248,7 +263,7 @@ static int my_describe(struct pd_remote *r, const char *table, const char *query
                        struct pd_relation *rel, struct pd_err *err)
 {
     struct pd_buf sql = PD_BUF_INIT;
-    MYSQL_STMT *st = mysql_stmt_init(r->db);
+    MYSQL_STMT *st = pd_my.mysql_stmt_init(r->db);
     MYSQL_RES *meta = NULL;
     int rc = 0;
 
@@ -261,22 +276,22 @@ static int my_describe(struct pd_remote *r, const char *table, const char *query
         rel->from = xasprintf("(%s) AS q", query);
         pd_buf_adds(&sql, query);
     }
-    if (mysql_stmt_prepare(st, sql.ptr, sql.len) != 0) {
-        if (table && mysql_stmt_errno(st) == ER_NO_SUCH_TABLE)
+    if (pd_my.mysql_stmt_prepare(st, sql.ptr, sql.len) != 0) {
+        if (table && pd_my.mysql_stmt_errno(st) == ER_NO_SUCH_TABLE)
             rc = pd_fail(err, PD_ENOTFOUND,
                          "table %s no longer exists in %s (run: pluto-duck source refresh)",
                          table, r->label);
         else
-            rc = pd_fail(err, PD_EINVAL, "%s: %s", r->label, mysql_stmt_error(st));
-    } else if (!(meta = mysql_stmt_result_metadata(st))) {
+            rc = pd_fail(err, PD_EINVAL, "%s: %s", r->label, pd_my.mysql_stmt_error(st));
+    } else if (!(meta = pd_my.mysql_stmt_result_metadata(st))) {
         rc = pd_fail(err, PD_EINVAL, "%s: the statement returns no rows", r->label);
     } else {
-        MYSQL_FIELD *f = mysql_fetch_fields(meta);
-        for (unsigned i = 0; i < mysql_num_fields(meta); i++)
+        MYSQL_FIELD *f = pd_my.mysql_fetch_fields(meta);
+        for (unsigned i = 0; i < pd_my.mysql_num_fields(meta); i++)
             map_field(rel, &f[i]);
-        mysql_free_result(meta);
+        pd_my.mysql_free_result(meta);
     }
-    mysql_stmt_close(st);
+    pd_my.mysql_stmt_close(st);
     pd_buf_release(&sql);
     return rc;
 }
@@ -288,13 +303,13 @@ static int my_scan(struct pd_remote *r, const struct pd_relation *rel, const str
     struct pd_rscan *s;
 
     pd_relation_select(&sql, rel, req, '`');
-    if (mysql_real_query(r->db, sql.ptr, sql.len) != 0) {
+    if (pd_my.mysql_real_query(r->db, sql.ptr, sql.len) != 0) {
         pd_buf_release(&sql);
         return my_error(r, "query failed", err);
     }
     pd_buf_release(&sql);
     s = xcalloc(1, sizeof(*s));
-    if (!(s->res = mysql_use_result(r->db))) {
+    if (!(s->res = pd_my.mysql_use_result(r->db))) {
         free(s);
         return my_error(r, "query failed", err);
     }
@@ -424,16 +439,16 @@ static long my_fetch(struct pd_rscan *s, duckdb_data_chunk out, struct pd_err *e
     while (n < cap && !s->finished) {
         unsigned long *lens;
         unsigned field = 0;
-        if (!(row = mysql_fetch_row(s->res))) {
+        if (!(row = pd_my.mysql_fetch_row(s->res))) {
             s->finished = 1;
-            if (mysql_errno(s->r->db)) {
-                pd_fail(err, mysql_errno(s->r->db) == ER_QUERY_INTERRUPTED ? PD_ECANCELED : PD_EINVAL,
-                        "%s: reading failed: %s", s->r->label, mysql_error(s->r->db));
+            if (pd_my.mysql_errno(s->r->db)) {
+                pd_fail(err, pd_my.mysql_errno(s->r->db) == ER_QUERY_INTERRUPTED ? PD_ECANCELED : PD_EINVAL,
+                        "%s: reading failed: %s", s->r->label, pd_my.mysql_error(s->r->db));
                 return -1;
             }
             break;
         }
-        lens = mysql_fetch_lengths(s->res);
+        lens = pd_my.mysql_fetch_lengths(s->res);
         for (idx_t j = 0; j < s->proj.ncols; j++) {
             duckdb_vector v = duckdb_data_chunk_get_vector(out, j);
             const struct pd_rcol *c = pd_projection_column(&s->proj, v, j, n);
@@ -455,7 +470,7 @@ static void my_scan_close(struct pd_rscan *s)
 {
     if (!s->finished)
         my_cancel(s->r); /* otherwise freeing the result would read every remaining row */
-    mysql_free_result(s->res);
+    pd_my.mysql_free_result(s->res);
     pd_projection_clear(&s->proj);
     free(s);
 }
@@ -469,21 +484,21 @@ static int my_estimate(struct pd_remote *r, const char *table, int64_t *rows, in
     char *esc = xmalloc(strlen(table) * 2 + 1);
     int rc = 0;
 
-    mysql_real_escape_string(r->db, esc, table, strlen(table));
+    pd_my.mysql_real_escape_string(r->db, esc, table, strlen(table));
     pd_buf_addf(&sql,
                 "SELECT table_rows, data_length + index_length FROM information_schema.tables "
                 "WHERE table_schema = DATABASE() AND table_name = '%s'",
                 esc);
-    if (mysql_query(r->db, sql.ptr) != 0 || !(res = mysql_store_result(r->db))) {
+    if (pd_my.mysql_query(r->db, sql.ptr) != 0 || !(res = pd_my.mysql_store_result(r->db))) {
         rc = my_error(r, "cannot estimate", err);
     } else {
-        if ((row = mysql_fetch_row(res)) != NULL) {
+        if ((row = pd_my.mysql_fetch_row(res)) != NULL) {
             *rows = row[0] ? atoll(row[0]) : -1;
             *bytes = row[1] ? atoll(row[1]) : -1;
         } else {
             rc = pd_fail(err, PD_ENOTFOUND, "no table %s in %s", table, r->label);
         }
-        mysql_free_result(res);
+        pd_my.mysql_free_result(res);
     }
     free(esc);
     pd_buf_release(&sql);

@@ -16,12 +16,24 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/dynlib.h"
 #include "base/err.h"
 
 #include <libpq-fe.h>
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* libpq is loaded when a source of this kind is first used (base/dynlib.h). */
+#define PD_PQ_FUNCS(X) X(PQcancel) X(PQclear) X(PQconnectdbParams) X(PQconninfoFree) \
+    X(PQconninfoParse) X(PQdescribePrepared) X(PQerrorMessage) X(PQexec) X(PQexecParams) \
+    X(PQfinish) X(PQfmod) X(PQfname) X(PQfreeCancel) X(PQfreemem) X(PQftype) X(PQgetCancel) \
+    X(PQgetCopyData) X(PQgetResult) X(PQgetisnull) X(PQgetvalue) X(PQnfields) X(PQntuples) \
+    X(PQprepare) X(PQresultStatus) X(PQserverVersion) X(PQsetClientEncoding) X(PQstatus)
+PD_DYNLIB_TABLE(pd_pq, PD_PQ_FUNCS);
+PD_DYNLIB_DEFINE(pd_pq, PD_PQ_FUNCS, PD_SONAME_PQ, "libpq5")
+
 
 /* Builtin type OIDs (pg_type.dat). */
 enum {
@@ -106,7 +118,7 @@ static const char *pq_message(PGconn *conn)
     static __thread char msg[512];
     size_t n;
 
-    snprintf(msg, sizeof(msg), "%s", conn ? PQerrorMessage(conn) : "out of memory");
+    snprintf(msg, sizeof(msg), "%s", conn ? pd_pq.PQerrorMessage(conn) : "out of memory");
     n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = 0;
@@ -128,9 +140,11 @@ static int configure(json_t *config, char **secret, struct pd_err *err)
     if (!dsn)
         return pd_fail(err, PD_EUSAGE,
                        "a postgres source needs --dsn 'postgresql://USER@HOST:PORT/DB'");
-    if (!(opts = PQconninfoParse(dsn, &perr))) {
+    if (pd_pq_load(err) != 0)
+        return err->code;
+    if (!(opts = pd_pq.PQconninfoParse(dsn, &perr))) {
         pd_fail(err, PD_EINVAL, "invalid --dsn: %s", perr ? perr : "cannot parse it");
-        PQfreemem(perr);
+        pd_pq.PQfreemem(perr);
         json_decref(conninfo);
         return err->code;
     }
@@ -145,7 +159,7 @@ static int configure(json_t *config, char **secret, struct pd_err *err)
         json_object_set_new(conninfo, o->keyword, json_string(o->val));
         pd_buf_addf(&shown, "%s%s=%s", shown.len ? " " : "", o->keyword, o->val);
     }
-    PQconninfoFree(opts);
+    pd_pq.PQconninfoFree(opts);
     json_object_set_new(config, "conninfo", conninfo);
     json_object_set_new(config, "dsn", json_string(shown.len ? shown.ptr : ""));
     if (!json_object_get(config, "schema"))
@@ -164,6 +178,8 @@ static int pg_open(const struct pd_source *src, struct pd_remote **out, struct p
     size_t n = 0;
     struct pd_remote *r;
 
+    if (pd_pq_load(err) != 0)
+        return err->code;
     json_object_foreach(conninfo, k, v)
     {
         if (n < 56 && json_is_string(v) && strcmp(k, "options") != 0) {
@@ -185,29 +201,29 @@ static int pg_open(const struct pd_source *src, struct pd_remote **out, struct p
     r->label = xasprintf("postgres source %s", src->name);
     r->schema = xstrdup(pd_cfg_str(src->config, "schema") ? pd_cfg_str(src->config, "schema")
                                                           : "public");
-    r->conn = PQconnectdbParams(keys, vals, 0);
-    if (!r->conn || PQstatus(r->conn) != CONNECTION_OK) {
+    r->conn = pd_pq.PQconnectdbParams(keys, vals, 0);
+    if (!r->conn || pd_pq.PQstatus(r->conn) != CONNECTION_OK) {
         const char *msg = pq_message(r->conn);
         pd_fail(err, PD_EINVAL, "cannot connect to %s: %s%s", r->label, msg,
                 strstr(msg, "authentication failed") || strstr(msg, "password")
                     ? " (check the user and password; re-attach to store a new one)"
                     : "");
-        PQfinish(r->conn);
+        pd_pq.PQfinish(r->conn);
         free(r->label);
         free(r->schema);
         free(r);
         return err->code;
     }
-    PQsetClientEncoding(r->conn, "UTF8");
-    r->cancel = PQgetCancel(r->conn);
+    pd_pq.PQsetClientEncoding(r->conn, "UTF8");
+    r->cancel = pd_pq.PQgetCancel(r->conn);
     *out = r;
     return 0;
 }
 
 static void pg_close(struct pd_remote *r)
 {
-    PQfreeCancel(r->cancel);
-    PQfinish(r->conn);
+    pd_pq.PQfreeCancel(r->cancel);
+    pd_pq.PQfinish(r->conn);
     free(r->schema);
     free(r->label);
     free(r);
@@ -217,18 +233,18 @@ static void pg_cancel(struct pd_remote *r)
 {
     char buf[256];
     if (r->cancel)
-        PQcancel(r->cancel, buf, sizeof(buf));
+        pd_pq.PQcancel(r->cancel, buf, sizeof(buf));
 }
 
 /* Run a query with text parameters; PGRES_TUPLES_OK or an error naming what failed. */
 static PGresult *query(struct pd_remote *r, const char *sql, int nparams, const char *const *params,
                        const char *what, struct pd_err *err)
 {
-    PGresult *res = PQexecParams(r->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    PGresult *res = pd_pq.PQexecParams(r->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    if (pd_pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
         pd_fail(err, PD_EINVAL, "%s: %s: %s", r->label, what, pq_message(r->conn));
-        PQclear(res);
+        pd_pq.PQclear(res);
         return NULL;
     }
     return res;
@@ -237,12 +253,12 @@ static PGresult *query(struct pd_remote *r, const char *sql, int nparams, const 
 /* Run a statement with no rows (BEGIN, SET): 0, or err saying what failed. */
 static int command(struct pd_remote *r, const char *sql, const char *what, struct pd_err *err)
 {
-    PGresult *res = PQexec(r->conn, sql);
+    PGresult *res = pd_pq.PQexec(r->conn, sql);
     int rc = 0;
 
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+    if (pd_pq.PQresultStatus(res) != PGRES_COMMAND_OK)
         rc = pd_fail(err, PD_EINVAL, "%s: %s: %s", r->label, what, pq_message(r->conn));
-    PQclear(res);
+    pd_pq.PQclear(res);
     return rc;
 }
 
@@ -256,9 +272,9 @@ static int pg_list(struct pd_remote *r, struct pd_strv *out, struct pd_err *err)
                           1, params, "cannot list tables", err);
     if (!res)
         return err->code;
-    for (int i = 0; i < PQntuples(res); i++)
-        pd_strv_push(out, PQgetvalue(res, i, 0));
-    PQclear(res);
+    for (int i = 0; i < pd_pq.PQntuples(res); i++)
+        pd_strv_push(out, pd_pq.PQgetvalue(res, i, 0));
+    pd_pq.PQclear(res);
     return 0;
 }
 
@@ -487,9 +503,9 @@ static int numeric_hints(struct pd_remote *r, const char *from, const struct pgc
     for (int i = 0, f = 0; i < n; i++) {
         if (!free_numeric(&cols[i]) || json_object_get(rel->type_hints, cols[i].name))
             continue;
-        int scale = PQgetisnull(res, 0, f) ? 10 : atoi(PQgetvalue(res, 0, f)); /* no rows yet */
-        int digits = PQgetisnull(res, 0, f + 1) ? 1 : atoi(PQgetvalue(res, 0, f + 1));
-        int special = !PQgetisnull(res, 0, f + 2) && PQgetvalue(res, 0, f + 2)[0] == 't';
+        int scale = pd_pq.PQgetisnull(res, 0, f) ? 10 : atoi(pd_pq.PQgetvalue(res, 0, f)); /* no rows yet */
+        int digits = pd_pq.PQgetisnull(res, 0, f + 1) ? 1 : atoi(pd_pq.PQgetvalue(res, 0, f + 1));
+        int special = !pd_pq.PQgetisnull(res, 0, f + 2) && pd_pq.PQgetvalue(res, 0, f + 2)[0] == 't';
         f += 3;
         if (!special && scale <= 38 && digits + scale <= 38) {
             json_object_set_new(rel->type_hints, cols[i].name, json_sprintf("DECIMAL(38,%d)", scale));
@@ -506,7 +522,7 @@ static int numeric_hints(struct pd_remote *r, const char *from, const struct pgc
                                   : "its values have more digits than DECIMAL holds");
         }
     }
-    PQclear(res);
+    pd_pq.PQclear(res);
     return 0;
 }
 
@@ -523,9 +539,9 @@ static int money_scale(struct pd_remote *r, const struct pgcol *cols, int n)
         return r->money_scale;
     res = query(r, "SELECT scale('1'::money::numeric)", 0, NULL, "cannot read money's scale",
                 &ignored);
-    if (res && PQntuples(res) == 1)
-        r->money_scale = atoi(PQgetvalue(res, 0, 0));
-    PQclear(res);
+    if (res && pd_pq.PQntuples(res) == 1)
+        r->money_scale = atoi(pd_pq.PQgetvalue(res, 0, 0));
+    pd_pq.PQclear(res);
     return r->money_scale;
 }
 
@@ -552,13 +568,13 @@ static int resolve_types(struct pd_remote *r, struct pgcol *cols, int n, PGresul
     for (int i = 0; i < n; i++) {
         cols[i].typtype = 'b';
         cols[i].typname = "unknown";
-        for (int j = 0; j < PQntuples(res); j++) {
-            if ((unsigned)strtoul(PQgetvalue(res, j, 0), NULL, 10) != cols[i].oid)
+        for (int j = 0; j < pd_pq.PQntuples(res); j++) {
+            if ((unsigned)strtoul(pd_pq.PQgetvalue(res, j, 0), NULL, 10) != cols[i].oid)
                 continue;
-            cols[i].typtype = PQgetvalue(res, j, 1)[0];
-            cols[i].elem = (unsigned)strtoul(PQgetvalue(res, j, 2), NULL, 10);
-            cols[i].basetype = (unsigned)strtoul(PQgetvalue(res, j, 3), NULL, 10);
-            cols[i].typname = PQgetvalue(res, j, 4);
+            cols[i].typtype = pd_pq.PQgetvalue(res, j, 1)[0];
+            cols[i].elem = (unsigned)strtoul(pd_pq.PQgetvalue(res, j, 2), NULL, 10);
+            cols[i].basetype = (unsigned)strtoul(pd_pq.PQgetvalue(res, j, 3), NULL, 10);
+            cols[i].typname = pd_pq.PQgetvalue(res, j, 4);
         }
     }
     *keep = res;
@@ -587,8 +603,8 @@ static int describe_table(struct pd_remote *r, const char *table, struct pd_rela
         pd_buf_release(&from);
         return err->code;
     }
-    if ((n = PQntuples(res)) == 0) {
-        PQclear(res);
+    if ((n = pd_pq.PQntuples(res)) == 0) {
+        pd_pq.PQclear(res);
         pd_buf_release(&from);
         return pd_fail(err, PD_ENOTFOUND,
                        "table %s.%s no longer exists in %s (run: pluto-duck source refresh)",
@@ -596,10 +612,10 @@ static int describe_table(struct pd_remote *r, const char *table, struct pd_rela
     }
     cols = xcalloc((size_t)n, sizeof(*cols));
     for (int i = 0; i < n; i++) {
-        cols[i].name = PQgetvalue(res, i, 0);
-        cols[i].oid = (unsigned)strtoul(PQgetvalue(res, i, 1), NULL, 10);
-        cols[i].typmod = atoi(PQgetvalue(res, i, 2));
-        cols[i].ndims = atoi(PQgetvalue(res, i, 3));
+        cols[i].name = pd_pq.PQgetvalue(res, i, 0);
+        cols[i].oid = (unsigned)strtoul(pd_pq.PQgetvalue(res, i, 1), NULL, 10);
+        cols[i].typmod = atoi(pd_pq.PQgetvalue(res, i, 2));
+        cols[i].ndims = atoi(pd_pq.PQgetvalue(res, i, 3));
     }
     if ((rc = resolve_types(r, cols, n, &types, err)) == 0 &&
         (rc = numeric_hints(r, from.ptr, cols, n, rel, err)) == 0) {
@@ -609,8 +625,8 @@ static int describe_table(struct pd_remote *r, const char *table, struct pd_rela
         rel->from = pd_buf_detach(&from, NULL);
     }
     free(cols);
-    PQclear(types);
-    PQclear(res);
+    pd_pq.PQclear(types);
+    pd_pq.PQclear(res);
     pd_buf_release(&from);
     return rc;
 }
@@ -618,26 +634,26 @@ static int describe_table(struct pd_remote *r, const char *table, struct pd_rela
 static int describe_query(struct pd_remote *r, const char *sql, struct pd_relation *rel,
                           struct pd_err *err)
 {
-    PGresult *res = PQprepare(r->conn, "", sql, 0, NULL), *types = NULL;
+    PGresult *res = pd_pq.PQprepare(r->conn, "", sql, 0, NULL), *types = NULL;
     struct pgcol *cols;
     int n, rc = 0;
 
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        PQclear(res);
+    if (pd_pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
+        pd_pq.PQclear(res);
         return pd_fail(err, PD_EINVAL, "%s: %s", r->label, pq_message(r->conn));
     }
-    PQclear(res);
-    res = PQdescribePrepared(r->conn, "");
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        PQclear(res);
+    pd_pq.PQclear(res);
+    res = pd_pq.PQdescribePrepared(r->conn, "");
+    if (pd_pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
+        pd_pq.PQclear(res);
         return pd_fail(err, PD_EINVAL, "%s: %s", r->label, pq_message(r->conn));
     }
-    n = PQnfields(res);
+    n = pd_pq.PQnfields(res);
     cols = xcalloc((size_t)(n ? n : 1), sizeof(*cols));
     for (int i = 0; i < n; i++) {
-        cols[i].name = PQfname(res, i);
-        cols[i].oid = PQftype(res, i);
-        cols[i].typmod = PQfmod(res, i);
+        cols[i].name = pd_pq.PQfname(res, i);
+        cols[i].oid = pd_pq.PQftype(res, i);
+        cols[i].typmod = pd_pq.PQfmod(res, i);
         for (int j = 0; j < i; j++)
             if (strcmp(cols[j].name, cols[i].name) == 0)
                 rc = pd_fail(err, PD_EINVAL,
@@ -653,8 +669,8 @@ static int describe_query(struct pd_remote *r, const char *sql, struct pd_relati
     if (rc == 0)
         rel->from = xasprintf("(%s) AS q", sql);
     free(cols);
-    PQclear(types);
-    PQclear(res);
+    pd_pq.PQclear(types);
+    pd_pq.PQclear(res);
     return rc;
 }
 
@@ -667,7 +683,7 @@ static int pg_describe(struct pd_remote *r, const char *table, const char *sql,
 static void batch_free(struct batch *b)
 {
     for (int i = 0; i < b->n; i++)
-        PQfreemem(b->msg[i]);
+        pd_pq.PQfreemem(b->msg[i]);
     free(b);
 }
 
@@ -696,13 +712,13 @@ static void *reader_main(void *arg)
     while (len >= 0) {
         struct batch *b = xmalloc(sizeof(*b));
         b->n = 0;
-        while (b->n < BATCH_MSGS && (len = PQgetCopyData(conn, &b->msg[b->n], 0)) >= 0)
+        while (b->n < BATCH_MSGS && (len = pd_pq.PQgetCopyData(conn, &b->msg[b->n], 0)) >= 0)
             b->len[b->n++] = len;
         if (!enqueue(s, b)) { /* closing early: the server was cancelled; drain to the end */
             char *buf;
             batch_free(b);
-            while ((len = PQgetCopyData(conn, &buf, 0)) >= 0)
-                PQfreemem(buf);
+            while ((len = pd_pq.PQgetCopyData(conn, &buf, 0)) >= 0)
+                pd_pq.PQfreemem(buf);
             break;
         }
     }
@@ -710,8 +726,8 @@ static void *reader_main(void *arg)
     if (len == -2)
         snprintf(s->error, sizeof(s->error), "the connection failed while reading: %s",
                  pq_message(conn));
-    for (PGresult *res; (res = PQgetResult(conn)) != NULL; PQclear(res))
-        if (PQresultStatus(res) != PGRES_COMMAND_OK && !s->error[0])
+    for (PGresult *res; (res = pd_pq.PQgetResult(conn)) != NULL; pd_pq.PQclear(res))
+        if (pd_pq.PQresultStatus(res) != PGRES_COMMAND_OK && !s->error[0])
             snprintf(s->error, sizeof(s->error), "%s", pq_message(conn));
     pthread_mutex_lock(&s->mu);
     s->eof = 1;
@@ -735,7 +751,7 @@ static int pg_split(struct pd_remote *r, const struct pd_relation *rel, int max_
     int n;
 
     *snapshot = NULL;
-    if (PQserverVersion(r->conn) < 140000 || max_parts < 2) /* TID range scans: 14 */
+    if (pd_pq.PQserverVersion(r->conn) < 140000 || max_parts < 2) /* TID range scans: 14 */
         return 0;
     res = query(r,
                 "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint FROM "
@@ -743,8 +759,8 @@ static int pg_split(struct pd_remote *r, const struct pd_relation *rel, int max_
                 1, params, "cannot read the table's size", err);
     if (!res)
         return err->code;
-    pages = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
-    PQclear(res);
+    pages = pd_pq.PQntuples(res) == 1 ? atoll(pd_pq.PQgetvalue(res, 0, 0)) : 0;
+    pd_pq.PQclear(res);
     n = (int)(pages / PART_PAGES < max_parts ? pages / PART_PAGES : max_parts);
     if (n < 2)
         return 0;
@@ -754,8 +770,8 @@ static int pg_split(struct pd_remote *r, const struct pd_relation *rel, int max_
     if (!(res = query(r, "SELECT pg_export_snapshot()", 0, NULL, "cannot export a snapshot",
                       err)))
         return err->code;
-    *snapshot = xstrdup(PQgetvalue(res, 0, 0));
-    PQclear(res);
+    *snapshot = xstrdup(pd_pq.PQgetvalue(res, 0, 0));
+    pd_pq.PQclear(res);
     for (int i = 0; i < n; i++) { /* the first and last parts are open-ended: the table grows */
         long long lo = pages * i / n, hi = pages * (i + 1) / n;
         if (i == 0)
@@ -792,13 +808,13 @@ static int pg_scan(struct pd_remote *r, const struct pd_relation *rel, const str
     pd_buf_adds(&sql, "COPY (");
     pd_relation_select(&sql, rel, req, '"');
     pd_buf_adds(&sql, ") TO STDOUT (FORMAT binary)");
-    res = PQexec(r->conn, sql.ptr);
+    res = pd_pq.PQexec(r->conn, sql.ptr);
     pd_buf_release(&sql);
-    if (PQresultStatus(res) != PGRES_COPY_OUT) {
-        PQclear(res);
+    if (pd_pq.PQresultStatus(res) != PGRES_COPY_OUT) {
+        pd_pq.PQclear(res);
         return pd_fail(err, PD_EINVAL, "%s: %s", r->label, pq_message(r->conn));
     }
-    PQclear(res);
+    pd_pq.PQclear(res);
     s = xcalloc(1, sizeof(*s));
     s->r = r;
     pd_projection_init(&s->proj, rel, req->cols, req->ncols);
@@ -1160,8 +1176,8 @@ static int pg_estimate(struct pd_remote *r, const char *table, int64_t *rows, in
                 "SELECT c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
                 "WHERE c.oid = to_regclass($1)",
                 1, params, "cannot estimate", err);
-    if (res && PQntuples(res) == 0) {
-        PQclear(res);
+    if (res && pd_pq.PQntuples(res) == 0) {
+        pd_pq.PQclear(res);
         res = NULL;
         pd_fail(err, PD_ENOTFOUND, "no table %s.%s in %s", r->schema, table, r->label);
     }
@@ -1169,15 +1185,15 @@ static int pg_estimate(struct pd_remote *r, const char *table, int64_t *rows, in
         pd_buf_release(&name);
         return err->code;
     }
-    *rows = atoll(PQgetvalue(res, 0, 0));
-    *bytes = atoll(PQgetvalue(res, 0, 1));
-    PQclear(res);
+    *rows = atoll(pd_pq.PQgetvalue(res, 0, 0));
+    *bytes = atoll(pd_pq.PQgetvalue(res, 0, 1));
+    pd_pq.PQclear(res);
     if (*rows < 0) { /* never analysed: count */
         struct pd_buf sql = PD_BUF_INIT;
         pd_buf_addf(&sql, "SELECT count(*) FROM %s", name.ptr);
         if ((res = query(r, sql.ptr, 0, NULL, "cannot count rows", err)) != NULL) {
-            *rows = atoll(PQgetvalue(res, 0, 0));
-            PQclear(res);
+            *rows = atoll(pd_pq.PQgetvalue(res, 0, 0));
+            pd_pq.PQclear(res);
         }
         pd_buf_release(&sql);
     }

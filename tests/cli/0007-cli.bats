@@ -56,6 +56,30 @@ setup() { setup_home; }
     [[ "$output" == *'$ORIGIN/../lib'* ]]
 }
 
+@test "start-up loads only what the command uses; version and --help touch no warehouse" {
+    # the connectors', HTTP client's, keychain's, server's and line editor's libraries are
+    # loaded when first used: a query needs none of them
+    pd init >/dev/null
+    LD_DEBUG=files "$PD" sql "select 1" >/dev/null 2>"$BATS_TEST_TMPDIR/ld"
+    grep -q "file=libduckdb.so" "$BATS_TEST_TMPDIR/ld" # the check sees what is loaded
+    for lib in libpq libmariadb libcurl libsecret libmicrohttpd libedit libgnutls libssl; do
+        if grep -q "file=$lib" "$BATS_TEST_TMPDIR/ld"; then echo "loaded $lib"; false; fi
+    done
+    run readelf -d "$PD"
+    [[ "$output" != *libpq* && "$output" != *libcurl* && "$output" != *libmicrohttpd* ]]
+    # a source that needs one loads it then
+    LD_DEBUG=files "$PD" source attach pg --type postgres --dsn "postgresql://u@127.0.0.1:1/db" \
+        >/dev/null 2>"$BATS_TEST_TMPDIR/ld" || true
+    grep -q "file=libpq.so" "$BATS_TEST_TMPDIR/ld"
+    grep -q "cannot connect to postgres source pg" "$BATS_TEST_TMPDIR/ld"
+    # version and --help work without a data home, and make none
+    run env PLUTO_DUCK_HOME="$BATS_TEST_TMPDIR/nowhere" "$PD" version
+    [ "$status" -eq 0 ]
+    run env PLUTO_DUCK_HOME="$BATS_TEST_TMPDIR/nowhere" "$PD" --help
+    [ "$status" -eq 0 ]
+    [ ! -e "$BATS_TEST_TMPDIR/nowhere" ]
+}
+
 @test "options may follow arguments, and --home works after the command" {
     "$PD" --home "$BATS_TEST_TMPDIR/h3" init >/dev/null
     run pd sql "select 1 as x" --home "$BATS_TEST_TMPDIR/h3" --format csv

@@ -10,6 +10,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/dynlib.h"
 #include "base/err.h"
 #include "base/id.h"
 #include "base/jschema.h"
@@ -19,6 +20,7 @@
 #include "base/yaml.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,9 +343,44 @@ static void test_jschema_names_what_does_not_fit(void **state)
                         "field 'b' must be a string");
 }
 
+/* A library loaded on first use: its functions callable; a missing library or
+   function is an error that says what to install, every time it is asked for. */
+#define LIBM_FUNCS(X) X(cbrt) X(hypot)
+PD_DYNLIB_TABLE(t_libm, LIBM_FUNCS);
+PD_DYNLIB_DEFINE(t_libm, LIBM_FUNCS, "libm.so.6", "libc6")
+#define NOPE_FUNCS(X) X(cbrt)
+PD_DYNLIB_TABLE(t_nope, NOPE_FUNCS);
+PD_DYNLIB_DEFINE(t_nope, NOPE_FUNCS, "libpluto-nope.so.9", "pluto-nope9")
+static double not_in_libm(double x) { return x; }
+#define OLD_FUNCS(X) X(cbrt) X(not_in_libm)
+PD_DYNLIB_TABLE(t_old, OLD_FUNCS);
+PD_DYNLIB_DEFINE(t_old, OLD_FUNCS, "libm.so.6", "libc6")
+
+static void test_dynlib_loads_on_first_use(void **state)
+{
+    struct pd_err err = PD_ERR_INIT;
+    (void)state;
+    (void)not_in_libm;
+    assert_null(t_libm.cbrt);
+    assert_int_equal(t_libm_load(&err), 0);
+    assert_int_equal(t_libm_load(&err), 0); /* once */
+    assert_true(fabs(t_libm.cbrt(27.0) - 3.0) < 1e-12 && fabs(t_libm.hypot(3.0, 4.0) - 5.0) < 1e-12);
+
+    for (int i = 0; i < 2; i++) {
+        struct pd_err e = PD_ERR_INIT;
+        assert_int_equal(t_nope_load(&e), PD_EUNAVAIL);
+        assert_non_null(strstr(e.msg, "libpluto-nope.so.9 is not installed"));
+        assert_non_null(strstr(e.msg, "install the package pluto-nope9"));
+    }
+    assert_int_equal(t_old_load(&err), PD_EUNAVAIL);
+    assert_non_null(strstr(err.msg, "libm.so.6 has no function not_in_libm"));
+    assert_null(t_old.cbrt); /* never half a table */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dynlib_loads_on_first_use),
         cmocka_unit_test(test_err_first_wins_and_maps),
         cmocka_unit_test(test_buf_grows_and_caps),
         cmocka_unit_test(test_arena_allocates_and_cleans),
