@@ -1,5 +1,6 @@
 /*
- * journal.c - batched bookkeeping writes (see journal.h).
+ * journal.c - batched bookkeeping writes (see journal.h), and the side file
+ * that keeps a short run's last rows out of the write-ahead log.
  */
 #include "warehouse/journal.h"
 
@@ -12,9 +13,17 @@
 #include "base/timeutil.h"
 #include "warehouse/warehouse.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The side file is folded in at close once it is this big (bounds what readers fold). */
+#define SPILL_MAX_BYTES (1 << 20)
 
 struct pd_journal {
     struct pd_warehouse *wh;
@@ -25,6 +34,9 @@ struct pd_journal {
     uint64_t added, committed; /* statements queued / written so far */
     int stopping, flushing;
     pthread_t thread;
+    char *spill_path;  /* WAREHOUSE.journal; NULL for a warehouse in memory */
+    char *wal_path;    /* WAREHOUSE.wal */
+    pthread_mutex_t fold_mu; /* one fold at a time */
 };
 
 /* The rows queued for one "INSERT INTO t (...) VALUES " prefix. */
@@ -109,6 +121,80 @@ static void commit(struct pd_journal *j, const struct pd_strv *stmts)
     pd_warehouse_release(j->wh, conn, 1);
 }
 
+/*
+ * A short run that wrote nothing but bookkeeping (its WAL is empty) would make
+ * DuckDB checkpoint the whole warehouse at close for one history row: a third
+ * of `pluto-duck sql "select 1"`. Its last rows go to the side file instead,
+ * as records "LENGTH\nSTATEMENT\n" appended in one write. They are folded into
+ * the warehouse by the next process that commits anything (it checkpoints
+ * anyway) and before anything reads them: pd_journal_flush, which readers of
+ * history and jobs call, and a statement naming _pluto (pd_query).
+ */
+static int may_spill(const struct pd_journal *j)
+{
+    struct stat st;
+    if (j->spill_path == NULL)
+        return 0;
+    if (stat(j->wal_path, &st) == 0 && st.st_size > 0)
+        return 0; /* it checkpoints anyway: fold and commit */
+    return stat(j->spill_path, &st) != 0 || st.st_size < SPILL_MAX_BYTES;
+}
+
+/* Append stmts to the side file; 0, or -1 when it could not (they are committed then). */
+static int spill(struct pd_journal *j, const struct pd_strv *stmts)
+{
+    struct pd_buf rec = PD_BUF_INIT;
+    int fd, rc = -1;
+    for (size_t i = 0; i < stmts->n; i++)
+        pd_buf_addf(&rec, "%zu\n%s\n", strlen(stmts->v[i]), stmts->v[i]);
+    fd = open(j->spill_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        rc = write(fd, rec.ptr, rec.len) == (ssize_t)rec.len ? 0 : -1;
+        close(fd);
+    }
+    pd_buf_release(&rec);
+    return rc;
+}
+
+/* The statements of the side file (a torn last record, from a killed process, is dropped). */
+static void read_spilled(const char *path, struct pd_strv *out)
+{
+    FILE *f = fopen(path, "rbe");
+    char head[32];
+    size_t len;
+    if (f == NULL)
+        return;
+    while (fgets(head, sizeof(head), f) && sscanf(head, "%zu", &len) == 1 && len < (64u << 20)) {
+        char *stmt = xmalloc(len + 2);
+        if (fread(stmt, 1, len + 1, f) != len + 1 || stmt[len] != '\n') {
+            free(stmt);
+            break;
+        }
+        stmt[len] = '\0';
+        pd_strv_push(out, stmt);
+        free(stmt);
+    }
+    fclose(f);
+}
+
+static void commit(struct pd_journal *j, const struct pd_strv *stmts);
+
+/* Commit what the side file holds and remove it. */
+static void fold(struct pd_journal *j)
+{
+    struct pd_strv stmts = {0};
+    if (j->spill_path == NULL)
+        return;
+    pthread_mutex_lock(&j->fold_mu);
+    read_spilled(j->spill_path, &stmts);
+    if (stmts.n)
+        commit(j, &stmts);
+    if (unlink(j->spill_path) != 0 && errno != ENOENT)
+        pd_log(PD_LOG_ERROR, "journal side file not removed", "{s:s}", "path", j->spill_path);
+    pthread_mutex_unlock(&j->fold_mu);
+    pd_strv_clear(&stmts);
+}
+
 static void *run(void *arg)
 {
     struct pd_journal *j = arg;
@@ -131,8 +217,12 @@ static void *run(void *arg)
         batch = j->queued;
         j->queued = (struct pd_strv){0};
         upto = j->added;
+        int last = j->stopping;
         pthread_mutex_unlock(&j->mu);
-        commit(j, &batch);
+        if (!(last && may_spill(j) && spill(j, &batch) == 0)) {
+            fold(j); /* the rows spilled before go first: they are older */
+            commit(j, &batch);
+        }
         pd_strv_clear(&batch);
         pthread_mutex_lock(&j->mu);
         j->committed = upto;
@@ -145,8 +235,14 @@ static void *run(void *arg)
 struct pd_journal *pd_journal_new(struct pd_warehouse *wh, int interval_ms)
 {
     struct pd_journal *j = xcalloc(1, sizeof(*j));
+    const char *path = pd_warehouse_path(wh);
     j->wh = wh;
     j->interval_ms = interval_ms;
+    if (path && *path && strcmp(path, ":memory:") != 0) {
+        j->spill_path = xasprintf("%s.journal", path);
+        j->wal_path = xasprintf("%s.wal", path);
+    }
+    pthread_mutex_init(&j->fold_mu, NULL);
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->wake, NULL);
     pthread_cond_init(&j->done, NULL);
@@ -176,6 +272,7 @@ void pd_journal_flush(struct pd_journal *j)
         j->flushing--;
     }
     pthread_mutex_unlock(&j->mu);
+    fold(j);
 }
 
 void pd_journal_free(struct pd_journal *j)
@@ -191,5 +288,8 @@ void pd_journal_free(struct pd_journal *j)
     pthread_cond_destroy(&j->wake);
     pthread_cond_destroy(&j->done);
     pthread_mutex_destroy(&j->mu);
+    pthread_mutex_destroy(&j->fold_mu);
+    free(j->spill_path);
+    free(j->wal_path);
     free(j);
 }

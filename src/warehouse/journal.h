@@ -9,6 +9,11 @@
  * is visible to other connections once its batch commits: readers that must
  * see every row flush first. A process killed without closing the warehouse
  * loses at most the last interval's rows.
+ *
+ * At close, when nothing else was written (the WAL is empty), the last rows
+ * go to a side file (WAREHOUSE.journal) instead, so that bookkeeping alone
+ * never makes DuckDB checkpoint at shutdown; they are committed by the next
+ * flush or batch (see journal.c).
  */
 #ifndef PD_WAREHOUSE_JOURNAL_H
 #define PD_WAREHOUSE_JOURNAL_H
@@ -21,7 +26,7 @@ struct pd_journal *pd_journal_new(struct pd_warehouse *wh, int interval_ms);
 /* Queue one statement (copied). */
 void pd_journal_add(struct pd_journal *j, const char *sql);
 
-/* Commit everything queued so far before returning. */
+/* Commit everything queued so far, and what the side file holds, before returning. */
 void pd_journal_flush(struct pd_journal *j);
 
 /* Flush, stop the thread, free. */

@@ -4,6 +4,34 @@ load helper
 
 setup() { init_home; }
 
+@test "a command that only reads leaves the warehouse as it was (no log to replay, no checkpoint); its history is there when read" {
+    data=$PLUTO_DUCK_HOME/data
+    pd history >/dev/null # whatever init left is folded in
+    pd sql "select 11 as eleven" >/dev/null
+    pd sql "select 12 as twelve" >/dev/null
+    [ ! -s "$data/warehouse.duckdb.wal" ]
+    [ -s "$data/warehouse.duckdb.journal" ]
+    # plain SQL on _pluto sees them (and folds them in)
+    [ "$(pd sql --format csv "select count(*) from _PLUTO.query_history where sql in ('select 11 as eleven', 'select 12 as twelve')" | tail -1)" = 2 ]
+    [ ! -e "$data/warehouse.duckdb.journal" ]
+    # a run that writes commits them with its own rows, in order
+    pd sql "select 13 as thirteen" >/dev/null
+    pd sql "create table t13 as select 13 as n" >/dev/null
+    [ ! -e "$data/warehouse.duckdb.journal" ]
+    run pd history --limit 4 --format jsonl
+    echo "$output" | python3 -c '
+import json, sys
+sqls = [json.loads(l)["sql"] for l in sys.stdin]
+assert sqls[:2] == ["create table t13 as select 13 as n", "select 13 as thirteen"], sqls'
+    # a record torn by a killed process is dropped, and nothing else
+    pd sql "select 14 as fourteen" >/dev/null
+    printf '40\nselect 15 as fift' >>"$data/warehouse.duckdb.journal"
+    run pd history --limit 3 --format jsonl
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == *'select 14 as fourteen'* ]]
+    [[ "$output" != *fift* ]]
+}
+
 @test "history lists statements newest first with status, rows and duration" {
     pd sql "select 1 as first" >/dev/null
     pd sql "select * from orders limit 7" >/dev/null

@@ -3,7 +3,7 @@
 
 import { cloneElement, type ComponentChildren, type VNode } from 'preact';
 import { createPortal } from 'preact/compat';
-import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 
 export interface Async<T> {
   data: T | undefined;
@@ -74,12 +74,22 @@ function trapTab(dialog: HTMLElement, e: KeyboardEvent) {
   }
 }
 
+let idSeq = 0;
+/**
+ * An id no other element of the page has, kept for the component's life. (Preact's
+ * useId gave a field shown conditionally inside a dialog's fragment the id of the
+ * dialog's first field: its label then named the wrong control.)
+ */
+function useUniqueId(): string {
+  return useMemo(() => `f${++idSeq}`, []);
+}
+
 /**
  * A labelled control with its error below it: the error is the control's
  * description (aria-describedby), not part of its label.
  */
 export function Field({ label, error, children }: { label: ComponentChildren; error?: string | null | false; children: VNode<any> }) {
-  const id = useId();
+  const id = useUniqueId();
   const control = cloneElement(children, {
     id: `${id}-c`,
     'aria-invalid': !!error,
