@@ -185,6 +185,7 @@ test('sql: query tabs kept across reloads, each with its result; saved queries; 
 test('sql: completion knows the statement: its tables\' columns first, aliases, functions with signatures, keywords last', async ({ page, server }) => {
   await page.goto(server.base + '/sql');
   await page.getByRole('button', { name: 'new query tab' }).click();
+  await page.locator('.editor[data-completion="ready"]').waitFor(); /* tables and functions loaded */
   await typeSql(page, 'select  from orders o');
   await page.keyboard.press('Home');
   for (let i = 0; i < 'select '.length; i++) await page.keyboard.press('ArrowRight');
@@ -395,9 +396,9 @@ test('analyses without the CLI: create with a parameter and ref() completion, co
   // a second one reads it through ref(), completed from the project's analyses
   await page.getByRole('button', { name: 'New', exact: true }).click();
   await form.getByLabel('Analysis name').fill('n_big');
+  await page.locator('.editor[data-completion="ready"]').waitFor(); /* a late schema would close the list */
   await typeSql(page, 'select count(*) as n from big_or');
-  await page.locator('.cm-tooltip-autocomplete').getByText("ref('big_orders')").waitFor();
-  await page.keyboard.press('Enter');
+  await page.locator('.cm-tooltip-autocomplete li', { hasText: "ref('big_orders')" }).click();
   check((await page.locator('.cm-content').innerText()).includes("{{ ref('big_orders') }}"), 'ref() put in the SQL');
   await compiled.filter({ hasText: 'big_orders' }).waitFor();
   // a reference to nothing: the compile says so, and Create changes nothing

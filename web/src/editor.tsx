@@ -144,6 +144,7 @@ export function SqlEditor({
   error,
   functions = [],
   refs = NO_REFS,
+  ready = true,
 }: {
   initial: string;
   replace?: EditorText;
@@ -153,6 +154,8 @@ export function SqlEditor({
   functions?: SqlFunction[];
   /** the project's analyses, completed as ref('id') (the analysis editor) */
   refs?: string[];
+  /** whether the schema and functions have come (data-completion says so, for tests) */
+  ready?: boolean;
   onChange: (v: string) => void;
   /** Ctrl/Cmd+Enter, with the editor's text (the parent's copy may be a render behind) */
   onRun: (text: string) => void;
@@ -219,5 +222,5 @@ export function SqlEditor({
     v.dispatch({ effects: setErrorMark.of(to > at ? { from: at, to } : null), selection: { anchor: at }, scrollIntoView: true });
   }, [error]);
 
-  return <div class="editor" ref={host} />;
+  return <div class="editor" ref={host} data-completion={ready ? 'ready' : 'loading'} />;
 }

@@ -112,6 +112,7 @@ export function AnalysisEditor({ analysis, initialSql, others, onSaved, onCancel
         schema={schema.data ?? {}}
         functions={functions.data ?? []}
         refs={refs}
+        ready={!schema.loading && !functions.loading}
         onChange={(v) => set('sql', v)}
         onRun={(text) => { set('sql', text); save(); }}
       />

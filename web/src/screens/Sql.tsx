@@ -322,6 +322,7 @@ function QueryPane({ tab: qtab, onText, onTitle, onOpen }: { tab: QueryTab; onTe
         onRun={(text) => { if (!running) runFromEditor(text); }}
         schema={schema.data ?? NO_SCHEMA}
         functions={functions.data ?? NO_FUNCTIONS}
+        ready={!schema.loading && !functions.loading}
         error={state.status === 'failed' ? state.message : undefined}
       />
       <div class="row" style={{ marginTop: '0.5rem' }}>
