@@ -2,7 +2,7 @@
 // (Ctrl/Cmd+Enter) and cancel, the result in a virtualised grid, export to CSV or
 // Parquet, a chart builder and the query history.
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { download, get, post, saveBlob } from '../api';
 import { SqlEditor, type EditorText, type SqlFunction, type SqlSchema } from '../editor';
 import { Grid, type GridSort } from '../grid';
@@ -213,7 +213,8 @@ export function SqlScreen(_: { route: string[] }) {
     localStorage.removeItem(OPEN_KEY);
     return withTab(t, `Query ${t.tabs.length + 1}`, wanted);
   });
-  useEffect(() => localStorage.setItem(TABS_KEY, JSON.stringify(tabs)), [tabs]);
+  /* kept as the page shows them (a layout effect: a reload right after a click keeps it) */
+  useLayoutEffect(() => localStorage.setItem(TABS_KEY, JSON.stringify(tabs)), [tabs]);
   const active = tabs.tabs.find((t) => t.id === tabs.active) ?? tabs.tabs[0];
   const open = (title: string, sql: string) => setTabs((t) => withTab(t, title, sql));
   const close = (id: string) =>
