@@ -381,7 +381,11 @@ test('analyses without the CLI: create with a parameter and ref() completion, co
   await form.getByLabel('parameter 1 name').fill('floor');
   await form.getByLabel('parameter 1 type').selectOption('int');
   await form.getByLabel('parameter 1 default').fill('100');
-  await typeSql(page, 'select * from orders where amount > :floor');
+  await page.locator('.editor[data-completion="ready"]').waitFor();
+  await typeSql(page, 'select * from orders where amount > ');
+  await page.keyboard.type(':'); // after ':' the completion offers the parameters
+  await page.locator('.cm-tooltip-autocomplete li', { hasText: 'parameter' }).filter({ hasText: 'floor' }).click();
+  check((await page.locator('.cm-content').innerText()).endsWith('> :floor'), 'the parameter completed after :');
   // the server compiles the unsaved draft: the parameter is bound, never pasted
   const compiled = form.getByLabel('compiled SQL');
   await compiled.filter({ hasText: 'amount > $1' }).waitFor();

@@ -53,15 +53,21 @@ function columnsOf(schema: SqlSchema, table: string): string[] {
 
 /**
  * Completion that knows the statement: the columns of the tables in its FROM,
- * unqualified; its aliases; the project's analyses as ref() (when editing one);
+ * unqualified; its aliases; the project's analyses as ref() and, after ':', the
+ * analysis's parameters (when editing one);
  * DuckDB's functions with a signature; the SQL
  * language's own keywords come after them (they carry no boost).
  */
-export function statementCompletions(schema: SqlSchema, functions: SqlFunction[], refs: string[] = []) {
+export function statementCompletions(schema: SqlSchema, functions: SqlFunction[], refs: string[] = [], params: string[] = []) {
   return (ctx: CompletionContext): CompletionResult | null => {
     const word = ctx.matchBefore(/[\w$]*/);
-    if (!word || (word.from === word.to && !ctx.explicit)) return null;
-    if (ctx.state.sliceDoc(word.from - 1, word.from) === '.') return null; /* qualified: the language's */
+    if (!word) return null;
+    const before = ctx.state.sliceDoc(Math.max(0, word.from - 2), word.from);
+    /* after ':' (not a '::' cast) only the analysis's parameters */
+    if (before.endsWith(':') && before !== '::' && params.length)
+      return { from: word.from, options: params.map((p) => ({ label: p, type: 'variable', detail: 'parameter', boost: 5 })), validFor: /^\w*$/ };
+    if (word.from === word.to && !ctx.explicit) return null;
+    if (before.endsWith('.')) return null; /* qualified: the language's */
     const tables = statementTables(ctx.state.doc.toString());
     const options: Completion[] = [];
     const seen = new Set<string>();
@@ -80,9 +86,9 @@ export function statementCompletions(schema: SqlSchema, functions: SqlFunction[]
 }
 
 /** DuckDB's SQL (close to PostgreSQL's) with the schema, and the statement-aware completion. */
-function sqlLanguage(schema: SqlSchema, functions: SqlFunction[], refs: string[]) {
+function sqlLanguage(schema: SqlSchema, functions: SqlFunction[], refs: string[], params: string[]) {
   const support = sql({ dialect: PostgreSQL, schema, upperCaseKeywords: false });
-  return [support, support.language.data.of({ autocomplete: statementCompletions(schema, functions, refs) })];
+  return [support, support.language.data.of({ autocomplete: statementCompletions(schema, functions, refs, params) })];
 }
 
 /** Where an error points: a range of the text, or null to clear it. */
@@ -144,6 +150,7 @@ export function SqlEditor({
   error,
   functions = [],
   refs = NO_REFS,
+  params = NO_REFS,
   ready = true,
 }: {
   initial: string;
@@ -154,6 +161,8 @@ export function SqlEditor({
   functions?: SqlFunction[];
   /** the project's analyses, completed as ref('id') (the analysis editor) */
   refs?: string[];
+  /** the analysis's parameters, completed after ':' (the analysis editor) */
+  params?: string[];
   /** whether the schema and functions have come (data-completion says so, for tests) */
   ready?: boolean;
   onChange: (v: string) => void;
@@ -185,7 +194,7 @@ export function SqlEditor({
           highlightActiveLine(),
           syntaxHighlighting(themed),
           errorMark,
-          language.current.of(sqlLanguage(schema, functions, refs)),
+          language.current.of(sqlLanguage(schema, functions, refs, params)),
           autocompletion(),
           cmPlaceholder('select * from orders limit 10'),
           keymap.of([{ key: 'Mod-Enter', run, preventDefault: true }, ...defaultKeymap, ...historyKeymap, ...completionKeymap]),
@@ -200,8 +209,8 @@ export function SqlEditor({
   }, []);
 
   useEffect(() => {
-    view.current?.dispatch({ effects: language.current.reconfigure(sqlLanguage(schema, functions, refs)) });
-  }, [schema, functions, refs]);
+    view.current?.dispatch({ effects: language.current.reconfigure(sqlLanguage(schema, functions, refs, params)) });
+  }, [schema, functions, refs, params]);
 
   useEffect(() => {
     const v = view.current;

@@ -58,6 +58,8 @@ export function AnalysisEditor({ analysis, initialSql, others, onSaved, onCancel
   const functions = useAsync(loadFunctions, []);
   const compiled = useCompiled(d, isNew);
   const refs = useMemo(() => others.filter((o) => o !== d.id), [others, d.id]);
+  const paramNames = d.params.map((p) => p.name.trim()).filter(Boolean).join(',');
+  const params = useMemo(() => (paramNames ? paramNames.split(',') : []), [paramNames]);
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
   const setParam = (i: number, p: Partial<ParamRow>) => setD((x) => ({ ...x, params: x.params.map((q, j) => (j === i ? { ...q, ...p } : q)) }));
   const problem = draftProblem(d, isNew);
@@ -112,6 +114,7 @@ export function AnalysisEditor({ analysis, initialSql, others, onSaved, onCancel
         schema={schema.data ?? {}}
         functions={functions.data ?? []}
         refs={refs}
+        params={params}
         ready={!schema.loading && !functions.loading}
         onChange={(v) => set('sql', v)}
         onRun={(text) => { set('sql', text); save(); }}
