@@ -12,25 +12,20 @@
 #include "boards/internal.h"
 
 #include "base/buf.h"
+#include "base/duck.h"
 #include "base/err.h"
 #include "duckpipe/duckpipe.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #define MAX_FILTERS 20
 
+/* A name the queries can use as :NAME, short enough for NAME_from (pd_name_check's rule). */
 static int is_name(const char *s)
 {
-    size_t n = 0;
-    if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
-        return 0;
-    for (; s[n]; n++)
-        if (!(isalnum((unsigned char)s[n]) || s[n] == '_'))
-            return 0;
-    return n <= 50;
+    return s && strlen(s) <= 50 && pd_name_check("filter", s, NULL) == 0;
 }
 
 /* "YYYY-MM-DD" naming a day of the calendar. */

@@ -48,7 +48,8 @@ struct session {
     duckdb_connection conn;
     const char *project;
     char *board_id;
-    json_t *filter_values; /* what the board's filters give its items' queries */
+    json_t *filter_values; /* what the board's filters give its items' queries (loaded when
+                              a snapshot is first taken) */
     int writing;           /* holds board_writes */
 };
 
@@ -85,7 +86,6 @@ static int load_filter_values(struct session *s, struct pd_err *err)
         err);
     json_t *filters = rc == 0 ? parse(text, &rc, err) : NULL;
     free(text);
-    json_decref(s->filter_values);
     s->filter_values = filters ? board_filter_values(filters) : NULL;
     json_decref(filters);
     return rc;
@@ -119,8 +119,6 @@ static int open_session(struct session *s, const struct pd_boards_env *e, const 
             rc = pd_fail(err, PD_ENOTFOUND,
                          "no board '%s' in project %s (see: pluto-duck board list)", board,
                          s->project);
-        if (rc == 0)
-            rc = load_filter_values(s, err);
     }
     if (rc)
         close_session(s);
@@ -360,7 +358,9 @@ static char *text_of(const json_t *v)
 static int snapshot_checked(struct session *s, const json_t *item, char **snap, struct pd_err *err)
 {
     json_t *doc = NULL;
-    int rc = board_snapshot(s->e, s->project, item, s->filter_values, &doc, snap, err);
+    int rc = s->filter_values ? 0 : load_filter_values(s, err);
+    if (rc == 0)
+        rc = board_snapshot(s->e, s->project, item, s->filter_values, &doc, snap, err);
     if (rc == 0 && doc && (rc = board_render_check(item, doc, err)) != 0) {
         free(*snap);
         *snap = NULL;

@@ -33,7 +33,6 @@
 PD_DYNLIB_TABLE(pd_my, PD_MY_FUNCS);
 PD_DYNLIB_DEFINE(pd_my, PD_MY_FUNCS, PD_SONAME_MYSQL, "libmariadb3")
 
-
 enum kind { K_INT, K_UINT, K_FLOAT, K_DOUBLE, K_DECIMAL, K_TEXT, K_BLOB, K_DATE, K_DATETIME,
             K_TIME, K_BIT };
 

@@ -34,7 +34,6 @@
 PD_DYNLIB_TABLE(pd_pq, PD_PQ_FUNCS);
 PD_DYNLIB_DEFINE(pd_pq, PD_PQ_FUNCS, PD_SONAME_PQ, "libpq5")
 
-
 /* Builtin type OIDs (pg_type.dat). */
 enum {
     OID_BOOL = 16, OID_BYTEA = 17, OID_CHAR = 18, OID_NAME = 19, OID_INT8 = 20, OID_INT2 = 21,

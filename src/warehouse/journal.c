@@ -37,6 +37,7 @@ struct pd_journal {
     char *spill_path;  /* WAREHOUSE.journal; NULL for a warehouse in memory */
     char *wal_path;    /* WAREHOUSE.wal */
     pthread_mutex_t fold_mu; /* one fold at a time */
+    int spilled;             /* the side file was there at open and is not folded yet */
 };
 
 /* The rows queued for one "INSERT INTO t (...) VALUES " prefix. */
@@ -183,14 +184,16 @@ static void commit(struct pd_journal *j, const struct pd_strv *stmts);
 static void fold(struct pd_journal *j)
 {
     struct pd_strv stmts = {0};
-    if (j->spill_path == NULL)
-        return;
     pthread_mutex_lock(&j->fold_mu);
-    read_spilled(j->spill_path, &stmts);
-    if (stmts.n)
-        commit(j, &stmts);
-    if (unlink(j->spill_path) != 0 && errno != ENOENT)
-        pd_log(PD_LOG_ERROR, "journal side file not removed", "{s:s}", "path", j->spill_path);
+    if (j->spilled) { /* only a close writes it: what was there at open is all there is */
+        read_spilled(j->spill_path, &stmts);
+        if (stmts.n)
+            commit(j, &stmts);
+        if (unlink(j->spill_path) != 0 && errno != ENOENT)
+            pd_log(PD_LOG_ERROR, "journal side file not removed", "{s:s}", "path",
+                   j->spill_path);
+        j->spilled = 0;
+    }
     pthread_mutex_unlock(&j->fold_mu);
     pd_strv_clear(&stmts);
 }
@@ -241,6 +244,7 @@ struct pd_journal *pd_journal_new(struct pd_warehouse *wh, int interval_ms)
     if (path && *path && strcmp(path, ":memory:") != 0) {
         j->spill_path = xasprintf("%s.journal", path);
         j->wal_path = xasprintf("%s.wal", path);
+        j->spilled = access(j->spill_path, F_OK) == 0;
     }
     pthread_mutex_init(&j->fold_mu, NULL);
     pthread_mutex_init(&j->mu, NULL);

@@ -125,7 +125,7 @@ export function errorOffset(text: string, message: string): number {
   return offset + Math.max(0, Math.min(col, lines[lineNo - 1].length));
 }
 
-const NO_REFS: string[] = [];
+const NO_NAMES: string[] = [];
 
 /** Text put into the editor from outside (a query picked from the history); seq tells replacements apart. */
 export interface EditorText {
@@ -149,8 +149,8 @@ export function SqlEditor({
   label = 'SQL',
   error,
   functions = [],
-  refs = NO_REFS,
-  params = NO_REFS,
+  refs = NO_NAMES,
+  params = NO_NAMES,
   ready = true,
 }: {
   initial: string;

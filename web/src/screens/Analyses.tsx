@@ -4,7 +4,7 @@
 // lineage graph (sources -> cached tables -> analyses), click to open.
 
 import { parseExact } from '../lib/json';
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { del, get, post, streamEvents } from '../api';
 import { AnalysisEditor } from './AnalysisEditor';
 import { Grid } from '../grid';
@@ -130,11 +130,7 @@ function DeleteAnalysis({ id, onClose, onDeleted }: { id: string; onClose: () =>
       <ErrorBox error={error} />
       <div class="row end">
         <button onClick={onClose}>Cancel</button>
-        {refused ? (
-          <button class="danger" onClick={() => remove(true)}>Delete anyway</button>
-        ) : (
-          <button class="danger" onClick={() => remove(false)}>Delete</button>
-        )}
+        <button class="danger" onClick={() => remove(refused)}>{refused ? 'Delete anyway' : 'Delete'}</button>
       </div>
     </Modal>
   );
@@ -262,7 +258,8 @@ export function AnalysesScreen({ route }: { route: string[] }) {
   const list = useAsync<any>(() => get('/asset/analyses'), []);
   const [filter, setFilter] = useState('');
   const [creating, setCreating] = useState(false);
-  const ids: string[] = (list.data?.analyses ?? []).map((a: any) => a.id);
+  /* one array per list: a new one on every render would reconfigure the editor's completion */
+  const ids: string[] = useMemo(() => (list.data?.analyses ?? []).map((a: any) => a.id), [list.data]);
   const items: any[] = (list.data?.analyses ?? []).filter(
     (a: any) => !filter || a.id.includes(filter) || (a.tags ?? []).some((t: string) => t.includes(filter)),
   );
