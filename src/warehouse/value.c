@@ -5,6 +5,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/dtoa.h"
 #include "base/json.h"
 
 #include <ctype.h>
@@ -167,46 +168,23 @@ int pd_coltype_is_numeric(const struct pd_coltype *t)
 
 /* ---- number formatting ---- */
 
-static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
-                                  "31323334353637383940414243444546474849505152535455565758596061"
-                                  "62636465666768697071727374757677787980818283848586878889909192"
-                                  "93949596979899";
-
-/* Write v's digits ending just before end; return the first digit. */
-static char *u64_digits(uint64_t v, char *end)
-{
-    while (v >= 100) {
-        unsigned i = (unsigned)(v % 100) * 2;
-        v /= 100;
-        *--end = digit_pairs[i + 1];
-        *--end = digit_pairs[i];
-    }
-    if (v >= 10) {
-        *--end = digit_pairs[v * 2 + 1];
-        *--end = digit_pairs[v * 2];
-    } else {
-        *--end = (char)('0' + v);
-    }
-    return end;
-}
-
 char *pd_fmt_u128(unsigned __int128 v, char *buf)
 {
     char *end = buf + 40;
     *end = '\0';
     if (v <= UINT64_MAX)
-        return u64_digits((uint64_t)v, end);
+        return pd_u64_digits((uint64_t)v, end);
     /* Split into 19-digit pieces so each fits a uint64_t. */
     const uint64_t p19 = 10000000000000000000ULL;
     while (v > UINT64_MAX) {
         uint64_t low = (uint64_t)(v % p19);
         v /= p19;
-        char *start = u64_digits(low, end);
+        char *start = pd_u64_digits(low, end);
         while (end - start < 19)
             *--start = '0';
         end = start;
     }
-    return u64_digits((uint64_t)v, end);
+    return pd_u64_digits((uint64_t)v, end);
 }
 
 char *pd_fmt_i128(__int128 v, char *buf)
@@ -223,7 +201,7 @@ static void add_i64(struct pd_buf *out, int64_t v)
     char tmp[24];
     char *end = tmp + sizeof(tmp);
     uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
-    char *p = u64_digits(mag, end);
+    char *p = pd_u64_digits(mag, end);
     if (v < 0)
         *--p = '-';
     pd_buf_add(out, p, (size_t)(end - p));
@@ -233,74 +211,14 @@ static void add_u64(struct pd_buf *out, uint64_t v)
 {
     char tmp[24];
     char *end = tmp + sizeof(tmp);
-    char *p = u64_digits(v, end);
+    char *p = pd_u64_digits(v, end);
     pd_buf_add(out, p, (size_t)(end - p));
-}
-
-/*
- * Most data doubles are short decimals (prices, rates): when d * 10^k is a
- * whole number m below 2^53 for a small k, m / 10^k is computed exactly rounded
- * by IEEE division, so comparing it with d proves "m with k decimals" reads back
- * as d, with no printf or strtod. Returns 0 when d is not such a number.
- */
-static int short_decimal(double d, char *buf)
-{
-    static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
-    double mag = fabs(d);
-    if (!(mag < 1e15) || mag == 0)
-        return 0;
-    for (int k = 0; k < 7; k++) {
-        double m = mag * p10[k];
-        if (m >= 9007199254740992.0)
-            return 0;
-        if (m == (double)(int64_t)m && (double)(int64_t)m / p10[k] == mag) {
-            char digits[24], *end = digits + sizeof(digits), *p = u64_digits((uint64_t)m, end);
-            int n = (int)(end - p), pos = 0;
-            if (d < 0)
-                buf[pos++] = '-';
-            if (n <= k) {
-                buf[pos++] = '0';
-                buf[pos++] = '.';
-                for (int z = n; z < k; z++)
-                    buf[pos++] = '0';
-                memcpy(buf + pos, p, (size_t)n);
-                pos += n;
-            } else {
-                memcpy(buf + pos, p, (size_t)(n - k));
-                pos += n - k;
-                if (k) {
-                    buf[pos++] = '.';
-                    memcpy(buf + pos, p + n - k, (size_t)k);
-                    pos += k;
-                }
-            }
-            buf[pos] = '\0';
-            return 1;
-        }
-    }
-    return 0;
-}
-
-char *pd_fmt_double(double d, char *buf)
-{
-    if (d == 0) {
-        memcpy(buf, signbit(d) ? "-0" : "0", signbit(d) ? 3 : 2);
-        return buf;
-    }
-    if (short_decimal(d, buf))
-        return buf;
-    /* the fewest digits that read back as d: 15 are enough for most values, 17 always are */
-    for (int p = 15; p <= 17; p++) {
-        snprintf(buf, 32, "%.*g", p, d);
-        if (strtod(buf, NULL) == d)
-            break;
-    }
-    return buf;
 }
 
 static void add_float(struct pd_buf *out, double d, int is_float, enum style st)
 {
-    char tmp[32];
+    char tmp[PD_DTOA_SIZE];
+    size_t n;
     if (isnan(d) || isinf(d)) {
         const char *s = isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
         if (st == JSON)
@@ -309,19 +227,10 @@ static void add_float(struct pd_buf *out, double d, int is_float, enum style st)
             pd_buf_adds(out, isnan(d) ? "nan" : d > 0 ? "inf" : "-inf");
         return;
     }
-    if (is_float) {
-        float f = (float)d;
-        for (int prec = 6; prec <= 9; prec++) {
-            snprintf(tmp, sizeof(tmp), "%.*g", prec, (double)f);
-            if (prec == 9 || strtof(tmp, NULL) == f)
-                break;
-        }
-    } else {
-        pd_fmt_double(d, tmp);
-    }
-    pd_buf_adds(out, tmp);
+    n = is_float ? pd_ftoa((float)d, tmp) : pd_dtoa(d, tmp);
+    pd_buf_add(out, tmp, n);
     /* as DuckDB writes a whole float in text: 42.0, so it reads back as a float */
-    if (st != JSON && tmp[strspn(tmp, "-0123456789")] == '\0')
+    if (st != JSON && !memchr(tmp, '.', n) && !memchr(tmp, 'e', n))
         pd_buf_adds(out, ".0");
 }
 
@@ -353,7 +262,7 @@ static void add_decimal(struct pd_buf *out, __int128 v, unsigned scale)
 
 static void add_2(struct pd_buf *out, unsigned v)
 {
-    pd_buf_add(out, digit_pairs + (v % 100) * 2, 2);
+    pd_buf_add(out, pd_digit_pairs + (v % 100) * 2, 2);
 }
 
 static void add_ymd(struct pd_buf *out, int32_t days)

@@ -48,7 +48,4 @@ void pd_value_json(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector
 char *pd_fmt_i128(__int128 v, char *buf);
 char *pd_fmt_u128(unsigned __int128 v, char *buf);
 
-/* Shortest text of d that strtod reads back to d ("0.1", "1e+300"). buf needs 32 bytes. */
-char *pd_fmt_double(double d, char *buf);
-
 #endif

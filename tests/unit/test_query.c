@@ -111,16 +111,6 @@ static void test_exact_numbers_in_json(void **state)
     free(out);
 }
 
-static void test_doubles_round_trip(void **state)
-{
-    static const double samples[] = {0.1, 1.0 / 3, 2.0 / 3, 1e308, 5e-324, -123.456, 0.30000000000000004};
-    char buf[32];
-    (void)state;
-    for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
-        assert_true(strtod(pd_fmt_double(samples[i], buf), NULL) == samples[i]);
-    assert_string_equal(pd_fmt_double(0.1, buf), "0.1");
-}
-
 static void test_every_type_is_valid_json(void **state)
 {
     json_t *v, *row;
@@ -379,7 +369,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_migrations_applied_once),
         cmocka_unit_test(test_exact_numbers_in_json),
-        cmocka_unit_test(test_doubles_round_trip),
         cmocka_unit_test(test_every_type_is_valid_json),
         cmocka_unit_test(test_limit_keeps_total),
         cmocka_unit_test(test_csv_quotes),
