@@ -45,6 +45,13 @@ int pd_buf_addf(struct pd_buf *b, const char *fmt, ...) __attribute__((format(pr
 int pd_buf_vaddf(struct pd_buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* After writing straight into the room pd_buf_grow made: the content ends at end. */
+static inline void pd_buf_set_end(struct pd_buf *b, char *end)
+{
+    b->len = (size_t)(end - b->ptr);
+    b->ptr[b->len] = '\0';
+}
+
 /* Set the length to n (n <= len), keeping the NUL terminator in place. */
 void pd_buf_truncate(struct pd_buf *b, size_t n);
 

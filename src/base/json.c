@@ -46,49 +46,60 @@ size_t pd_utf8_valid_prefix(const char *s, size_t n)
     return i;
 }
 
-void pd_json_add_string(struct pd_buf *out, const char *s, size_t n)
+char *pd_json_put_string(char *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
 
-    if (pd_buf_grow(out, n + 2))
-        return;
-    out->ptr[out->len++] = '"';
+    *o++ = '"';
     while (p < end) {
         const unsigned char *run = p;
         /* Copy the longest stretch that needs no escaping in one go. */
         while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
             p++;
-        if (p > run)
-            pd_buf_add(out, run, (size_t)(p - run));
+        memcpy(o, run, (size_t)(p - run));
+        o += p - run;
         if (p == end)
             break;
         unsigned char c = *p;
         if (c >= 0x80) {
             size_t len = utf8_seq(p, (size_t)(end - p));
             if (len) {
-                pd_buf_add(out, p, len);
+                memcpy(o, p, len);
+                o += len;
                 p += len;
             } else {
-                pd_buf_add(out, "\xef\xbf\xbd", 3);
+                memcpy(o, "\xef\xbf\xbd", 3); /* U+FFFD: 3 bytes for 1, within the 6 allowed */
+                o += 3;
                 p++;
             }
             continue;
         }
+        *o++ = '\\';
         switch (c) {
-        case '"': pd_buf_add(out, "\\\"", 2); break;
-        case '\\': pd_buf_add(out, "\\\\", 2); break;
-        case '\n': pd_buf_add(out, "\\n", 2); break;
-        case '\r': pd_buf_add(out, "\\r", 2); break;
-        case '\t': pd_buf_add(out, "\\t", 2); break;
-        default: {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            pd_buf_add(out, esc, 6);
-        }
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
         }
         p++;
     }
-    pd_buf_addc(out, '"');
+    *o++ = '"';
+    return o;
+}
+
+void pd_json_add_string(struct pd_buf *out, const char *s, size_t n)
+{
+    if (pd_buf_grow(out, 6 * n + 3))
+        return;
+    out->len = (size_t)(pd_json_put_string(out->ptr + out->len, s, n) - out->ptr);
+    out->ptr[out->len] = '\0';
 }
 
 void pd_json_add_nullable(struct pd_buf *out, const char *s)

@@ -17,6 +17,9 @@ struct pd_buf;
  */
 void pd_json_add_string(struct pd_buf *out, const char *s, size_t n);
 
+/* The same written at o, which has room for 6 * n + 2 bytes; returns the end. */
+char *pd_json_put_string(char *o, const char *s, size_t n);
+
 /* The length of the longest prefix of s[0..n) that is valid UTF-8 (n: all of it). */
 size_t pd_utf8_valid_prefix(const char *s, size_t n);
 

@@ -5,8 +5,8 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
-#include "base/dtoa.h"
 #include "base/json.h"
+#include "warehouse/scalar.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -166,173 +166,7 @@ int pd_coltype_is_numeric(const struct pd_coltype *t)
     }
 }
 
-/* ---- number formatting ---- */
-
-char *pd_fmt_u128(unsigned __int128 v, char *buf)
-{
-    char *end = buf + 40;
-    *end = '\0';
-    if (v <= UINT64_MAX)
-        return pd_u64_digits((uint64_t)v, end);
-    /* Split into 19-digit pieces so each fits a uint64_t. */
-    const uint64_t p19 = 10000000000000000000ULL;
-    while (v > UINT64_MAX) {
-        uint64_t low = (uint64_t)(v % p19);
-        v /= p19;
-        char *start = pd_u64_digits(low, end);
-        while (end - start < 19)
-            *--start = '0';
-        end = start;
-    }
-    return pd_u64_digits((uint64_t)v, end);
-}
-
-char *pd_fmt_i128(__int128 v, char *buf)
-{
-    unsigned __int128 mag = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
-    char *p = pd_fmt_u128(mag, buf + 1);
-    if (v < 0)
-        *--p = '-';
-    return p;
-}
-
-static void add_i64(struct pd_buf *out, int64_t v)
-{
-    char tmp[24];
-    char *end = tmp + sizeof(tmp);
-    uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
-    char *p = pd_u64_digits(mag, end);
-    if (v < 0)
-        *--p = '-';
-    pd_buf_add(out, p, (size_t)(end - p));
-}
-
-static void add_u64(struct pd_buf *out, uint64_t v)
-{
-    char tmp[24];
-    char *end = tmp + sizeof(tmp);
-    char *p = pd_u64_digits(v, end);
-    pd_buf_add(out, p, (size_t)(end - p));
-}
-
-static void add_float(struct pd_buf *out, double d, int is_float, enum style st)
-{
-    char tmp[PD_DTOA_SIZE];
-    size_t n;
-    if (isnan(d) || isinf(d)) {
-        const char *s = isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
-        if (st == JSON)
-            pd_buf_addf(out, "\"%s\"", s);
-        else
-            pd_buf_adds(out, isnan(d) ? "nan" : d > 0 ? "inf" : "-inf");
-        return;
-    }
-    n = is_float ? pd_ftoa((float)d, tmp) : pd_dtoa(d, tmp);
-    pd_buf_add(out, tmp, n);
-    /* as DuckDB writes a whole float in text: 42.0, so it reads back as a float */
-    if (st != JSON && !memchr(tmp, '.', n) && !memchr(tmp, 'e', n))
-        pd_buf_adds(out, ".0");
-}
-
-static void add_decimal(struct pd_buf *out, __int128 v, unsigned scale)
-{
-    char tmp[48];
-    char *digits = pd_fmt_u128(v < 0 ? -(unsigned __int128)v : (unsigned __int128)v, tmp + 4);
-    size_t n = strlen(digits);
-
-    if (v < 0)
-        pd_buf_addc(out, '-');
-    if (scale == 0) {
-        pd_buf_add(out, digits, n);
-        return;
-    }
-    if (n <= scale) {
-        pd_buf_adds(out, "0.");
-        for (size_t i = n; i < scale; i++)
-            pd_buf_addc(out, '0');
-        pd_buf_add(out, digits, n);
-        return;
-    }
-    pd_buf_add(out, digits, n - scale);
-    pd_buf_addc(out, '.');
-    pd_buf_add(out, digits + n - scale, scale);
-}
-
-/* ---- date and time ---- */
-
-static void add_2(struct pd_buf *out, unsigned v)
-{
-    pd_buf_add(out, pd_digit_pairs + (v % 100) * 2, 2);
-}
-
-static void add_ymd(struct pd_buf *out, int32_t days)
-{
-    /* Civil-from-days (proleptic Gregorian), valid for the whole int32 range. */
-    int64_t z = (int64_t)days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    int bc;
-
-    y += m <= 2;
-    bc = y <= 0;
-    if (bc)
-        y = 1 - y; /* year 0 is 1 BC */
-    if (y < 10000) {
-        add_2(out, (unsigned)(y / 100));
-        add_2(out, (unsigned)(y % 100));
-    } else {
-        add_i64(out, y);
-    }
-    pd_buf_addc(out, '-');
-    add_2(out, m);
-    pd_buf_addc(out, '-');
-    add_2(out, d);
-    if (bc)
-        pd_buf_adds(out, " (BC)");
-}
-
-/* HH:MM:SS[.fraction] from a count of sub-second units (digits = 6 for micros, 9 for nanos). */
-static void add_hms(struct pd_buf *out, int64_t units, int digits)
-{
-    int64_t per_sec = digits == 9 ? 1000000000 : 1000000;
-    int64_t secs = units / per_sec, frac = units % per_sec;
-    char f[12];
-
-    if (secs / 3600 < 100)
-        add_2(out, (unsigned)(secs / 3600));
-    else
-        add_i64(out, secs / 3600);
-    pd_buf_addc(out, ':');
-    add_2(out, (unsigned)(secs / 60 % 60));
-    pd_buf_addc(out, ':');
-    add_2(out, (unsigned)(secs % 60));
-    if (frac) {
-        int n = digits;
-        snprintf(f, sizeof(f), "%0*lld", digits, (long long)frac);
-        while (n > 1 && f[n - 1] == '0')
-            n--;
-        pd_buf_addc(out, '.');
-        pd_buf_add(out, f, (size_t)n);
-    }
-}
-
-static void add_timestamp(struct pd_buf *out, int64_t units, int64_t per_day, int digits)
-{
-    int64_t days = units / per_day, rest = units % per_day;
-    if (rest < 0) {
-        rest += per_day;
-        days--;
-    }
-    add_ymd(out, (int32_t)days);
-    pd_buf_addc(out, ' ');
-    add_hms(out, rest, digits);
-}
+/* ---- intervals ---- */
 
 static void add_interval(struct pd_buf *out, duckdb_interval iv)
 {
@@ -354,6 +188,7 @@ static void add_interval(struct pd_buf *out, duckdb_interval iv)
         any = 1;
     }
     if (iv.micros || !any) {
+        char tmp[40];
         if (any)
             pd_buf_addc(out, ' ');
         if (iv.micros < 0) {
@@ -361,18 +196,11 @@ static void add_interval(struct pd_buf *out, duckdb_interval iv)
             /* INT64_MIN cannot be negated; DuckDB never stores it in an interval */
             iv.micros = -iv.micros;
         }
-        add_hms(out, iv.micros, 6);
+        pd_buf_add(out, tmp, (size_t)(pd_put_hms(tmp, iv.micros, 6) - tmp));
     }
 }
 
-/* ---- strings, blobs, uuid, bits ---- */
-
-static void string_at(duckdb_vector v, idx_t row, const char **p, uint32_t *len)
-{
-    duckdb_string_t *s = (duckdb_string_t *)duckdb_vector_get_data(v) + row;
-    *len = s->value.inlined.length;
-    *p = *len <= 12 ? s->value.inlined.inlined : s->value.pointer.ptr;
-}
+/* ---- blobs, bits, bignums ---- */
 
 static void blob_text(struct pd_buf *out, const unsigned char *p, uint32_t n)
 {
@@ -431,22 +259,6 @@ static void bignum_text(struct pd_buf *out, const unsigned char *p, uint32_t n)
     free(limbs);
 }
 
-static void uuid_text(struct pd_buf *out, duckdb_hugeint h)
-{
-    static const char hex[] = "0123456789abcdef";
-    uint64_t hi = (uint64_t)h.upper ^ (1ULL << 63), lo = h.lower;
-    char s[36];
-    int k = 0;
-    for (int i = 0; i < 16; i++) {
-        uint8_t byte = (uint8_t)(i < 8 ? hi >> (56 - 8 * i) : lo >> (56 - 8 * (i - 8)));
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            s[k++] = '-';
-        s[k++] = hex[byte >> 4];
-        s[k++] = hex[byte & 15];
-    }
-    pd_buf_add(out, s, 36);
-}
-
 /* ---- the cell writer ---- */
 
 int pd_value_is_null(duckdb_vector v, idx_t row)
@@ -457,22 +269,6 @@ int pd_value_is_null(duckdb_vector v, idx_t row)
 
 static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v, idx_t row,
                  enum style st);
-
-static __int128 decimal_at(const struct pd_coltype *t, void *data, idx_t row)
-{
-    switch (t->internal) {
-    case DUCKDB_TYPE_SMALLINT:
-        return ((int16_t *)data)[row];
-    case DUCKDB_TYPE_INTEGER:
-        return ((int32_t *)data)[row];
-    case DUCKDB_TYPE_BIGINT:
-        return ((int64_t *)data)[row];
-    default: {
-        duckdb_hugeint h = ((duckdb_hugeint *)data)[row];
-        return (__int128)(((unsigned __int128)(uint64_t)h.upper << 64) | h.lower);
-    }
-    }
-}
 
 static uint64_t enum_index(const struct pd_coltype *t, void *data, idx_t row)
 {
@@ -553,6 +349,7 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
 {
     void *data;
     struct pd_buf s = PD_BUF_INIT;
+    struct pd_scalar_writer w;
 
     if (pd_value_is_null(v, row) || t->id == DUCKDB_TYPE_SQLNULL) {
         pd_buf_adds(out, st == JSON ? "null" : "NULL");
@@ -565,74 +362,17 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
         return;
     }
     data = duckdb_vector_get_data(v);
+    if (pd_scalar_pick(t, st == JSON, &w) == 0) {
+        if (pd_buf_grow(out, pd_scalar_room(&w, data, row)) == 0)
+            pd_buf_set_end(out, w.put(out->ptr + out->len, t, data, row));
+        return;
+    }
     switch (t->id) {
-    case DUCKDB_TYPE_BOOLEAN:
-        pd_buf_adds(out, ((bool *)data)[row] ? "true" : "false");
-        break;
-    case DUCKDB_TYPE_TINYINT:
-        add_i64(out, ((int8_t *)data)[row]);
-        break;
-    case DUCKDB_TYPE_SMALLINT:
-        add_i64(out, ((int16_t *)data)[row]);
-        break;
-    case DUCKDB_TYPE_INTEGER:
-        add_i64(out, ((int32_t *)data)[row]);
-        break;
-    case DUCKDB_TYPE_BIGINT:
-        add_i64(out, ((int64_t *)data)[row]);
-        break;
-    case DUCKDB_TYPE_UTINYINT:
-        add_u64(out, ((uint8_t *)data)[row]);
-        break;
-    case DUCKDB_TYPE_USMALLINT:
-        add_u64(out, ((uint16_t *)data)[row]);
-        break;
-    case DUCKDB_TYPE_UINTEGER:
-        add_u64(out, ((uint32_t *)data)[row]);
-        break;
-    case DUCKDB_TYPE_UBIGINT:
-        add_u64(out, ((uint64_t *)data)[row]);
-        break;
-    case DUCKDB_TYPE_HUGEINT: {
-        duckdb_hugeint h = ((duckdb_hugeint *)data)[row];
-        char tmp[48];
-        pd_buf_adds(out, pd_fmt_i128(
-                             (__int128)(((unsigned __int128)(uint64_t)h.upper << 64) | h.lower), tmp));
-        break;
-    }
-    case DUCKDB_TYPE_UHUGEINT: {
-        duckdb_uhugeint h = ((duckdb_uhugeint *)data)[row];
-        char tmp[48];
-        pd_buf_adds(out, pd_fmt_u128(((unsigned __int128)h.upper << 64) | h.lower, tmp));
-        break;
-    }
-    case DUCKDB_TYPE_FLOAT:
-        add_float(out, ((float *)data)[row], 1, st);
-        break;
-    case DUCKDB_TYPE_DOUBLE:
-        add_float(out, ((double *)data)[row], 0, st);
-        break;
-    case DUCKDB_TYPE_DECIMAL:
-        if (t->scale == 0 && t->internal != DUCKDB_TYPE_HUGEINT)
-            add_i64(out, (int64_t)decimal_at(t, data, row));
-        else
-            add_decimal(out, decimal_at(t, data, row), t->scale);
-        break;
-    case DUCKDB_TYPE_VARCHAR: {
-        const char *p;
-        uint32_t n;
-        string_at(v, row, &p, &n);
-        if (st == JSON)
-            pd_json_add_string(out, p, n);
-        else
-            pd_buf_add(out, p, n);
-        break;
-    }
     case DUCKDB_TYPE_BLOB:
     case DUCKDB_TYPE_BIT: {
         const char *p;
         uint32_t n;
-        string_at(v, row, &p, &n);
+        pd_string_at(data, row, &p, &n);
         if (t->id == DUCKDB_TYPE_BLOB)
             blob_text(&s, (const unsigned char *)p, n);
         else
@@ -640,71 +380,29 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
         emit_text(out, &s, st);
         break;
     }
-    case DUCKDB_TYPE_DATE: {
-        int32_t d = ((int32_t *)data)[row];
-        if (d == INT32_MAX || d == -INT32_MAX)
-            pd_buf_adds(&s, d > 0 ? "infinity" : "-infinity");
-        else
-            add_ymd(&s, d);
-        emit_text(out, &s, st);
-        break;
-    }
-    case DUCKDB_TYPE_TIME:
-        add_hms(&s, ((int64_t *)data)[row], 6);
-        emit_text(out, &s, st);
-        break;
-    case DUCKDB_TYPE_TIME_NS:
-        add_hms(&s, ((int64_t *)data)[row], 9);
-        emit_text(out, &s, st);
-        break;
     case DUCKDB_TYPE_TIME_TZ: {
         duckdb_time_tz_struct tz = duckdb_from_time_tz(((duckdb_time_tz *)data)[row]);
         int32_t off = tz.offset;
         int64_t micros = (((int64_t)tz.time.hour * 60 + tz.time.min) * 60 + tz.time.sec) * 1000000 +
                          tz.time.micros;
-        add_hms(&s, micros, 6);
-        pd_buf_addc(&s, off < 0 ? '-' : '+');
+        char tmp[48], *e = pd_put_hms(tmp, micros, 6);
+        *e++ = off < 0 ? '-' : '+';
         off = off < 0 ? -off : off;
-        add_2(&s, (unsigned)(off / 3600));
+        e = pd_put_2(e, (unsigned)(off / 3600));
         if (off % 3600) {
-            pd_buf_addc(&s, ':');
-            add_2(&s, (unsigned)(off / 60 % 60));
+            *e++ = ':';
+            e = pd_put_2(e, (unsigned)(off / 60 % 60));
         }
         if (off % 60) { /* +15:59:59 */
-            pd_buf_addc(&s, ':');
-            add_2(&s, (unsigned)(off % 60));
+            *e++ = ':';
+            e = pd_put_2(e, (unsigned)(off % 60));
         }
-        emit_text(out, &s, st);
-        break;
-    }
-    case DUCKDB_TYPE_TIMESTAMP:
-    case DUCKDB_TYPE_TIMESTAMP_TZ:
-    case DUCKDB_TYPE_TIMESTAMP_S:
-    case DUCKDB_TYPE_TIMESTAMP_MS:
-    case DUCKDB_TYPE_TIMESTAMP_NS: {
-        int64_t u = ((int64_t *)data)[row];
-        if (u == INT64_MAX || u == -INT64_MAX) {
-            pd_buf_adds(&s, u > 0 ? "infinity" : "-infinity");
-        } else if (t->id == DUCKDB_TYPE_TIMESTAMP_S) {
-            add_timestamp(&s, u * 1000000, 86400000000LL, 6);
-        } else if (t->id == DUCKDB_TYPE_TIMESTAMP_MS) {
-            add_timestamp(&s, u * 1000, 86400000000LL, 6);
-        } else if (t->id == DUCKDB_TYPE_TIMESTAMP_NS) {
-            add_timestamp(&s, u, 86400000000000LL, 9);
-        } else {
-            add_timestamp(&s, u, 86400000000LL, 6);
-            if (t->id == DUCKDB_TYPE_TIMESTAMP_TZ)
-                pd_buf_adds(&s, "+00");
-        }
+        pd_buf_add(&s, tmp, (size_t)(e - tmp));
         emit_text(out, &s, st);
         break;
     }
     case DUCKDB_TYPE_INTERVAL:
         add_interval(&s, ((duckdb_interval *)data)[row]);
-        emit_text(out, &s, st);
-        break;
-    case DUCKDB_TYPE_UUID:
-        uuid_text(&s, ((duckdb_hugeint *)data)[row]);
         emit_text(out, &s, st);
         break;
     case DUCKDB_TYPE_ENUM: {
@@ -779,7 +477,7 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
     case DUCKDB_TYPE_BIGNUM: { /* digits, unquoted in JSON too: exact like a HUGEINT */
         const char *p;
         uint32_t n;
-        string_at(v, row, &p, &n);
+        pd_string_at(duckdb_vector_get_data(v), row, &p, &n);
         bignum_text(out, (const unsigned char *)p, n);
         break;
     }

@@ -44,8 +44,4 @@ void pd_value_text(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector
 /* Append the cell as a JSON value (null for NULL). */
 void pd_value_json(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v, idx_t row);
 
-/* Exact decimal text of 128-bit integers. buf needs 41 bytes; returns the start. */
-char *pd_fmt_i128(__int128 v, char *buf);
-char *pd_fmt_u128(unsigned __int128 v, char *buf);
-
 #endif
