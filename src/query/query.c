@@ -14,6 +14,7 @@
 #include "base/id.h"
 #include "base/log.h"
 #include "base/strv.h"
+#include "base/ticker.h"
 #include "base/timeutil.h"
 #include "query/csv_error.h"
 #include "query/history.h"
@@ -41,9 +42,10 @@ struct pd_query {
     struct pd_warehouse *wh;
     struct pd_query_opts o;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
     duckdb_connection conn; /* the connection in use while running, else NULL */
-    int done, canceled, timed_out;
+    int canceled, timed_out;
+    struct pd_tick tick;       /* watch() while it runs, if there is anything to watch */
+    double deadline, next_progress;
 };
 
 static const char *const type_names[] = {
@@ -87,7 +89,6 @@ struct pd_query *pd_query_new(struct pd_warehouse *wh, const struct pd_query_opt
     if (q->o.origin == NULL)
         q->o.origin = "cli";
     pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->cv, NULL);
     return q;
 }
 
@@ -96,7 +97,6 @@ void pd_query_free(struct pd_query *q)
     if (q == NULL)
         return;
     pthread_mutex_destroy(&q->mu);
-    pthread_cond_destroy(&q->cv);
     free(q);
 }
 
@@ -110,35 +110,26 @@ void pd_query_cancel(struct pd_query *q)
 }
 
 /* Watches the clock and the interrupt flag while a query runs. */
-static void *watchdog(void *arg)
+/* On the ticker's thread while the query runs: cancel, timeout, progress. */
+static void watch(void *arg)
 {
     struct pd_query *q = arg;
-    double deadline = q->o.timeout_s > 0 ? pd_mono_s() + q->o.timeout_s : 0;
-    double next_progress = pd_mono_s() + PROGRESS_EVERY_S;
-
     pthread_mutex_lock(&q->mu);
-    while (!q->done) {
-        struct timespec ts = pd_abstime_in_ms(WATCH_TICK_MS);
-        pthread_cond_timedwait(&q->cv, &q->mu, &ts);
-        if (q->done)
-            break;
-        if (q->o.interrupt && *q->o.interrupt)
-            q->canceled = 1;
-        if (deadline && pd_mono_s() >= deadline && !q->canceled)
-            q->timed_out = 1;
-        /* Repeat the interrupt each tick: one sent between two statements is not kept. */
-        if ((q->canceled || q->timed_out) && q->conn)
-            pd_interrupt(q->conn);
-        if (q->o.progress && q->conn && pd_mono_s() >= next_progress) {
-            duckdb_query_progress_type p = duckdb_query_progress(q->conn);
-            next_progress = pd_mono_s() + PROGRESS_EVERY_S;
-            if (p.percentage >= 0)
-                q->o.progress(q->o.progress_arg, p.percentage, p.rows_processed,
-                              p.total_rows_to_process);
-        }
+    if (q->o.interrupt && *q->o.interrupt)
+        q->canceled = 1;
+    if (q->deadline && pd_mono_s() >= q->deadline && !q->canceled)
+        q->timed_out = 1;
+    /* Repeat the interrupt each tick: one sent between two statements is not kept. */
+    if ((q->canceled || q->timed_out) && q->conn)
+        pd_interrupt(q->conn);
+    if (q->o.progress && q->conn && pd_mono_s() >= q->next_progress) {
+        duckdb_query_progress_type p = duckdb_query_progress(q->conn);
+        q->next_progress = pd_mono_s() + PROGRESS_EVERY_S;
+        if (p.percentage >= 0)
+            q->o.progress(q->o.progress_arg, p.percentage, p.rows_processed,
+                          p.total_rows_to_process);
     }
     pthread_mutex_unlock(&q->mu);
-    return NULL;
 }
 
 /* What to tell the user when a statement stopped: timeout and cancel beat DuckDB's words. */
@@ -395,8 +386,7 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
     struct pd_sql_piece *pieces = NULL;
     size_t n_pieces;
     idx_t n;
-    pthread_t watcher;
-    int watching = 0, reusable = 1, rc;
+    int watching, reusable = 1, rc;
     double t_all = pd_mono_s();
 
     if (stats == NULL)
@@ -410,10 +400,16 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
     tell(q, conn, 1);
     pthread_mutex_lock(&q->mu);
     q->conn = conn;
-    q->done = q->canceled = q->timed_out = 0;
+    q->canceled = q->timed_out = 0;
+    q->deadline = q->o.timeout_s > 0 ? pd_mono_s() + q->o.timeout_s : 0;
+    q->next_progress = pd_mono_s() + PROGRESS_EVERY_S;
     pthread_mutex_unlock(&q->mu);
-    if (q->o.timeout_s > 0 || q->o.interrupt || q->o.progress)
-        watching = pthread_create(&watcher, NULL, watchdog, q) == 0;
+    watching = q->o.timeout_s > 0 || q->o.interrupt || q->o.progress;
+    if (watching) {
+        q->tick.fn = watch;
+        q->tick.arg = q;
+        pd_ticker_add(&q->tick, WATCH_TICK_MS);
+    }
 
     n_pieces = pd_sql_split(sql, &pieces);
     n = duckdb_extract_statements(conn, sql, &ext);
@@ -483,13 +479,11 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
     duckdb_destroy_extracted(&ext);
     free(pieces);
 
-    pthread_mutex_lock(&q->mu);
-    q->done = 1;
-    q->conn = NULL;
-    pthread_cond_signal(&q->cv);
-    pthread_mutex_unlock(&q->mu);
     if (watching)
-        pthread_join(watcher, NULL);
+        pd_ticker_remove(&q->tick);
+    pthread_mutex_lock(&q->mu);
+    q->conn = NULL;
+    pthread_mutex_unlock(&q->mu);
     /* A failed statement inside an explicit transaction leaves it aborted: do not pool that. */
     pd_warehouse_release(q->wh, conn, reusable && rc == 0);
     stats->elapsed_s = pd_mono_s() - t_all;

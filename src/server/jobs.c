@@ -73,6 +73,8 @@ struct srv_jobs {
     struct srv_job *all;                 /* newest first */
     struct srv_job *queue_head, *queue_tail;
     int n_queued, stopping;
+    int n_finished;          /* finished jobs in the registry */
+    int64_t expired_ms;      /* when expire_locked last looked */
     pthread_t *threads;
     int n_threads;
 };
@@ -191,13 +193,18 @@ void srv_job_put(struct srv_job *job)
  */
 static void expire_locked(struct srv_jobs *J)
 {
-    int64_t cutoff = pd_now_ms() - (int64_t)(J->o.keep_s * 1000.0);
+    int64_t now = pd_now_ms(), cutoff = now - (int64_t)(J->o.keep_s * 1000.0);
     struct srv_job **pp = &J->all;
     int kept = 0;
+    /* the walk is over every job: once a second is soon enough for the age limit */
+    if (J->n_finished <= J->o.max_kept && now - J->expired_ms < 1000)
+        return;
+    J->expired_ms = now;
     while (*pp) {
         struct srv_job *job = *pp;
         if (job->status >= COMPLETED && (job->finished_ms < cutoff || kept >= J->o.max_kept)) {
             *pp = job->next_all;
+            J->n_finished--;
             if (--job->refs == 0)
                 job_free(job);
         } else {
@@ -368,6 +375,7 @@ static void finish(struct srv_job *job, int rc, json_t *result, const struct pd_
     pthread_mutex_lock(&J->mu);
     job->status = st;
     job->finished_ms = pd_now_ms();
+    J->n_finished++;
     job->result = result;
     if (rc) {
         job->err_code = rc;
