@@ -58,6 +58,16 @@ int dp_refs_extract(duckdb_connection conn, const char *const *sqls, size_t n,
 /* The parse tree of one SELECT as jansson JSON (NULL + err when it does not parse). */
 void *dp_parse_json(duckdb_connection conn, const char *sql, struct pd_err *err);
 
+/*
+ * The relations, CTE names and table functions of one json_serialize_sql text
+ * (treescan.c), added to out; -1 with *error (heap) when DuckDB could not parse
+ * the SQL or the text is not its tree.
+ */
+int dp_refs_from_tree(const char *text, size_t len, struct dp_refs *out, char **error);
+
+/* 1 for a table name DuckDB resolves by a replacement scan: a path or a data file's name. */
+int dp_looks_like_file(const char *name);
+
 /* Lower-case copy. */
 char *dp_lower(const char *s);
 

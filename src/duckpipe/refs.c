@@ -1,10 +1,10 @@
 /*
  * refs.c - what a SQL text reads, found with DuckDB's own parser.
  *
- * json_serialize_sql gives the parse tree as JSON; walking it yields every
- * BASE_TABLE (schema, table, alias), every read_* table function over a file,
- * and every CTE name (so a CTE is never mistaken for a table). All texts of a
- * project are parsed in one query.
+ * json_serialize_sql gives the parse tree as JSON; reading it (treescan.c)
+ * yields every BASE_TABLE (schema, table, alias), every read_* table function
+ * over a file, and every CTE name (so a CTE is never mistaken for a table). All
+ * texts of a project are parsed in one query.
  */
 #include "duckpipe/internal.h"
 
@@ -40,26 +40,8 @@ void dp_refs_clear(struct dp_refs *r)
     memset(r, 0, sizeof(*r));
 }
 
-static const char *str_of(json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return s ? s : "";
-}
-
-static void add_ref(struct dp_refs *r, const char *catalog, const char *schema, const char *table,
-                    const char *alias, int is_file)
-{
-    r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
-    r->v[r->n].catalog = xstrdup(catalog);
-    r->v[r->n].schema = xstrdup(schema);
-    r->v[r->n].table = xstrdup(table);
-    r->v[r->n].alias = xstrdup(alias);
-    r->v[r->n].is_file = is_file;
-    r->n++;
-}
-
 /* A table name DuckDB resolves by a replacement scan: a path or a file with an extension. */
-static int looks_like_file(const char *name)
+int dp_looks_like_file(const char *name)
 {
     static const char *const exts[] = {".csv", ".tsv", ".parquet", ".json", ".jsonl", ".ndjson",
                                        ".gz", ".zst", ".txt"};
@@ -72,59 +54,6 @@ static int looks_like_file(const char *name)
             return 1;
     }
     return 0;
-}
-
-static void walk(json_t *node, struct dp_refs *r)
-{
-    if (json_is_array(node)) {
-        size_t i;
-        json_t *v;
-        json_array_foreach(node, i, v) walk(v, r);
-        return;
-    }
-    if (!json_is_object(node))
-        return;
-    const char *type = json_string_value(json_object_get(node, "type"));
-    if (type && strcmp(type, "BASE_TABLE") == 0) {
-        const char *table = str_of(node, "table_name"), *schema = str_of(node, "schema_name");
-        add_ref(r, str_of(node, "catalog_name"), schema, table, str_of(node, "alias"),
-                !*schema && looks_like_file(table));
-        return;
-    }
-    if (type && strcmp(type, "SHOW_REF") == 0 && *str_of(node, "table_name"))
-        add_ref(r, str_of(node, "catalog_name"), str_of(node, "schema_name"),
-                str_of(node, "table_name"), "", 0); /* SHOW TABLES and the like */
-    if (type && strcmp(type, "TABLE_FUNCTION") == 0) {
-        json_t *fn = json_object_get(node, "function");
-        const char *name = str_of(fn, "function_name");
-        json_t *first = json_array_get(json_object_get(fn, "children"), 0);
-        json_t *value = json_object_get(json_object_get(first, "value"), "value");
-        char *lower = dp_lower(name);
-        if (!pd_strv_has(&r->functions, lower))
-            pd_strv_push(&r->functions, lower);
-        free(lower);
-        if ((strncmp(name, "read_", 5) == 0 || strcmp(name, "parquet_scan") == 0) &&
-            json_is_string(value))
-            add_ref(r, "", "", json_string_value(value), str_of(node, "alias"), 1);
-    }
-    json_t *ctes = json_object_get(json_object_get(node, "cte_map"), "map");
-    if (ctes) {
-        size_t i;
-        json_t *c;
-        json_array_foreach(ctes, i, c)
-        {
-            const char *key = json_string_value(json_object_get(c, "key"));
-            if (key && !pd_strv_has(&r->ctes, key))
-                pd_strv_push(&r->ctes, key);
-        }
-    }
-    const char *k;
-    json_t *v;
-    json_object_foreach(node, k, v)
-    {
-        if (json_is_object(v) || json_is_array(v))
-            walk(v, r);
-    }
 }
 
 /* Drop references to CTEs (a schema-less name that a WITH defines). */
@@ -158,18 +87,8 @@ static char *parse_error(json_t *doc)
 
 static void refs_from_json(const char *text, size_t len, struct dp_refs *out, char **error)
 {
-    json_error_t je;
-    json_t *doc = json_loadb(text, len, JSON_DECODE_INT_AS_REAL, &je);
-    if (!doc) {
-        *error = xasprintf("cannot read the parse tree: %s", je.text);
-        return;
-    }
-    if (json_is_true(json_object_get(doc, "error")))
-        *error = parse_error(doc);
-    else
-        walk(json_object_get(doc, "statements"), out);
+    dp_refs_from_tree(text, len, out, error);
     drop_ctes(out);
-    json_decref(doc);
 }
 
 int dp_refs_extract(duckdb_connection conn, const char *const *sqls, size_t n,
