@@ -3,7 +3,8 @@
  *
  * 1. compile of a generated 10,000-analysis project (layered DAG, each analysis
  *    reading 1-3 earlier ones): load + reference extraction + plan, cold, then a
- *    second compile of the same unchanged files. Goals: <= 400 ms and <= 50 ms.
+ *    second compile of the same unchanged files (in the same process, as a server
+ *    compiles a project again; the files last changed a minute before). Goals: <= 400 ms and <= 50 ms.
  * 2. per-step overhead of running analyses against executing the same SQL
  *    directly (CREATE OR REPLACE TABLE ... AS ...) on the same connection.
  *    Goal: <= 2 ms per step.
@@ -16,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "benchlib.h"
@@ -45,6 +48,10 @@ static void write_project(const char *dir, int n)
                 fprintf(f, "  join {{ ref('a%05d') }} r%d using (id)\n", (i * (r + 3)) % (i - 5), r);
         }
         fclose(f);
+        /* last changed a minute ago, as a project compiled again is (a file changed in the
+           last two seconds is always read again: see project.c) */
+        struct timespec t[2] = {{time(NULL) - 60, 0}, {time(NULL) - 60, 0}};
+        utimensat(AT_FDCWD, path, t, 0);
     }
 }
 

@@ -119,6 +119,8 @@ int dp_project_load(const char *name, const char *dir, struct dp_project **out,
                     struct pd_err *err);
 void dp_project_free(struct dp_project *p);
 struct dp_analysis *dp_project_find(const struct dp_project *p, const char *id);
+/* A deep copy of a. */
+struct dp_analysis *dp_analysis_dup(const struct dp_analysis *a);
 void dp_analysis_free(struct dp_analysis *a);
 
 /* Add (or replace when replace is set) an analysis in memory; takes ownership. */

@@ -21,11 +21,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const materialize_names[] = {"view", "table", "append", "incremental",
@@ -111,6 +113,43 @@ void dp_analysis_free(struct dp_analysis *a)
     free(a->file);
     free(a->schema);
     free(a);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+struct dp_analysis *dp_analysis_dup(const struct dp_analysis *old)
+{
+    struct dp_analysis *a = xcalloc(1, sizeof(*a));
+    *a = *old;
+    a->id = dup_or_null(old->id);
+    a->name = dup_or_null(old->name);
+    a->description = dup_or_null(old->description);
+    a->sql = dup_or_null(old->sql);
+    a->sql_file = dup_or_null(old->sql_file);
+    a->unique_key = dup_or_null(old->unique_key);
+    a->path = dup_or_null(old->path);
+    a->freshness = dup_or_null(old->freshness);
+    a->created_at = dup_or_null(old->created_at);
+    a->updated_at = dup_or_null(old->updated_at);
+    a->file = dup_or_null(old->file);
+    a->schema = dup_or_null(old->schema);
+    a->params = xcalloc(old->nparams + 1, sizeof(*a->params));
+    for (size_t i = 0; i < old->nparams; i++) {
+        a->params[i] = old->params[i];
+        a->params[i].name = dup_or_null(old->params[i].name);
+        a->params[i].def = dup_or_null(old->params[i].def);
+        a->params[i].description = dup_or_null(old->params[i].description);
+    }
+    memset(&a->tags, 0, sizeof(a->tags));
+    memset(&a->depends_on, 0, sizeof(a->depends_on));
+    for (size_t i = 0; i < old->tags.n; i++)
+        pd_strv_push(&a->tags, old->tags.v[i]);
+    for (size_t i = 0; i < old->depends_on.n; i++)
+        pd_strv_push(&a->depends_on, old->depends_on.v[i]);
+    return a;
 }
 
 int dp_param_parse_spec(const char *spec, struct dp_param *out, struct pd_err *err)
@@ -260,14 +299,22 @@ static int analysis_from_file(const char *dir, const char *fname, struct dp_anal
                                         "tags", "depends_on", "freshness", "unique_key", "path",
                                         "created_at", "updated_at"};
     char *path = pd_path_join(dir, fname);
-    json_t *doc = pd_yaml_load_json(path, path, err);
+    struct pd_buf text = PD_BUF_INIT;
+    json_t *doc;
     struct dp_analysis *a;
     const char *key;
     json_t *v;
     int rc = 0;
 
-    if (!doc) {
+    if (pd_buf_read_file(&text, path) != 0) {
+        rc = pd_fail(err, PD_EIO, "cannot read %s: %s", path, strerror(errno));
         free(path);
+        pd_buf_release(&text);
+        return rc;
+    }
+    if ((doc = pd_yaml_load_json_string(text.ptr, path, err)) == NULL) {
+        free(path);
+        pd_buf_release(&text);
         return err->code;
     }
     a = xcalloc(1, sizeof(*a));
@@ -334,10 +381,7 @@ static int analysis_from_file(const char *dir, const char *fname, struct dp_anal
         free(path);
         path = NULL;
     } else {
-        struct pd_buf b = PD_BUF_INIT;
-        if (pd_buf_read_file(&b, path) == 0)
-            a->sql_line = sql_line_of(b.ptr ? b.ptr : "");
-        pd_buf_release(&b);
+        a->sql_line = sql_line_of(text.ptr);
     }
     if (!a->sql || !a->sql[strspn(a->sql, " \t\r\n")]) {
         rc = pd_fail(err, PD_ECONFIG, "%s: the analysis has no sql", a->file);
@@ -371,12 +415,85 @@ out:
     if (path && a->file != path)
         free(path);
     json_decref(doc);
+    pd_buf_release(&text);
     if (rc) {
         dp_analysis_free(a);
         return rc;
     }
     *out = a;
     return 0;
+}
+
+/*
+ * Analyses already read, by path, with the file's size, mtime and inode: a
+ * project whose files have not changed is loaded without parsing YAML again
+ * (a server compiles the same project over and over). A file changed in the
+ * last two seconds is not kept: a write in the same clock tick as the read
+ * would look unchanged. Files with sql_file depend on a second file: not kept.
+ */
+struct cached_file {
+    struct stat st;
+    struct dp_analysis *a;
+};
+
+#define FILE_CACHE_MAX 200000
+
+static pthread_mutex_t file_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pd_hmap file_cache;
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_size == b->st_size && a->st_ino == b->st_ino && a->st_dev == b->st_dev &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void file_cache_drop_all(void)
+{
+    for (size_t i = 0; i < file_cache.cap; i++)
+        if (file_cache.keys && file_cache.keys[i]) {
+            struct cached_file *c = file_cache.vals[i];
+            if (c) {
+                dp_analysis_free(c->a);
+                free(c);
+            }
+        }
+    pd_hmap_clear(&file_cache);
+}
+
+static int load_analysis(const char *dir, const char *fname, struct dp_analysis **out,
+                         struct pd_err *err)
+{
+    char *path = pd_path_join(dir, fname);
+    struct stat st;
+    struct cached_file *c;
+    int rc, known = stat(path, &st) == 0;
+
+    pthread_mutex_lock(&file_cache_mu);
+    c = known ? pd_hmap_get(&file_cache, path) : NULL;
+    *out = c && same_file(&c->st, &st) ? dp_analysis_dup(c->a) : NULL;
+    pthread_mutex_unlock(&file_cache_mu);
+    if (*out) {
+        free(path);
+        return 0;
+    }
+    rc = analysis_from_file(dir, fname, out, err);
+    if (rc == 0 && known && !(*out)->sql_file && st.st_mtim.tv_sec < time(NULL) - 2) {
+        pthread_mutex_lock(&file_cache_mu);
+        if (file_cache.len >= FILE_CACHE_MAX)
+            file_cache_drop_all();
+        c = pd_hmap_get(&file_cache, path);
+        if (c) {
+            dp_analysis_free(c->a);
+        } else {
+            c = xcalloc(1, sizeof(*c));
+            pd_hmap_put(&file_cache, path, c);
+        }
+        c->st = st;
+        c->a = dp_analysis_dup(*out);
+        pthread_mutex_unlock(&file_cache_mu);
+    }
+    free(path);
+    return rc;
 }
 
 struct dp_analysis *dp_project_find(const struct dp_project *p, const char *id)
@@ -438,7 +555,7 @@ int dp_project_load(const char *name, const char *dir, struct dp_project **out,
         qsort(files.v, files.n, sizeof(char *), by_name);
     for (size_t i = 0; i < files.n && rc == 0; i++) {
         struct dp_analysis *a = NULL;
-        if ((rc = analysis_from_file(dir, files.v[i], &a, err)) == 0 &&
+        if ((rc = load_analysis(dir, files.v[i], &a, err)) == 0 &&
             (rc = dp_project_put(p, a, 0, err)) != 0)
             dp_analysis_free(a);
     }

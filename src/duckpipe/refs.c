@@ -11,8 +11,10 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/hmap.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +93,9 @@ static void refs_from_json(const char *text, size_t len, struct dp_refs *out, ch
     drop_ctes(out);
 }
 
-int dp_refs_extract(duckdb_connection conn, const char *const *sqls, size_t n,
-                    struct dp_refs *out, char **errors, struct pd_err *err)
+/* Parse n texts in one query (the texts nobody read before). */
+static int extract(duckdb_connection conn, const char *const *sqls, size_t n, struct dp_refs *out,
+                   char **errors, struct pd_err *err)
 {
     duckdb_prepared_statement stmt;
     duckdb_result res;
@@ -137,6 +140,107 @@ int dp_refs_extract(duckdb_connection conn, const char *const *sqls, size_t n,
     }
     duckdb_destroy_result(&res);
     duckdb_destroy_prepare(&stmt);
+    return rc;
+}
+
+/*
+ * What each SQL text read, by the text: parsing is the same whatever the
+ * catalog holds, so an unchanged project's compile asks DuckDB nothing. Bounded:
+ * past REFS_CACHE_MAX_BYTES of texts it starts over.
+ */
+struct cached_refs {
+    struct dp_refs refs;
+    char *error;
+};
+
+#define REFS_CACHE_MAX_BYTES (64 << 20)
+
+static pthread_mutex_t refs_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pd_hmap refs_cache;
+static size_t refs_cache_bytes;
+
+static void refs_append(struct dp_refs *to, const struct dp_refs *from)
+{
+    to->v = xrealloc(to->v, (to->n + from->n + 1) * sizeof(*to->v));
+    for (size_t i = 0; i < from->n; i++) {
+        const struct dp_table_ref *f = &from->v[i];
+        struct dp_table_ref *t = &to->v[to->n++];
+        t->catalog = xstrdup(f->catalog);
+        t->schema = xstrdup(f->schema);
+        t->table = xstrdup(f->table);
+        t->alias = xstrdup(f->alias);
+        t->is_file = f->is_file;
+    }
+    for (size_t i = 0; i < from->ctes.n; i++)
+        pd_strv_push(&to->ctes, from->ctes.v[i]);
+    for (size_t i = 0; i < from->functions.n; i++)
+        pd_strv_push(&to->functions, from->functions.v[i]);
+}
+
+static void refs_cache_drop_all(void)
+{
+    for (size_t i = 0; i < refs_cache.cap; i++)
+        if (refs_cache.keys[i]) {
+            struct cached_refs *c = refs_cache.vals[i];
+            dp_refs_clear(&c->refs);
+            free(c->error);
+            free(c);
+        }
+    pd_hmap_clear(&refs_cache);
+    refs_cache_bytes = 0;
+}
+
+int dp_refs_extract(duckdb_connection conn, const char *const *sqls, size_t n,
+                    struct dp_refs *out, char **errors, struct pd_err *err)
+{
+    size_t *miss = xcalloc(n + 1, sizeof(size_t)), nmiss = 0;
+    const char **texts = xcalloc(n + 1, sizeof(char *));
+    struct dp_refs *found = xcalloc(n + 1, sizeof(*found));
+    char **found_errors = xcalloc(n + 1, sizeof(char *));
+    int rc;
+
+    pthread_mutex_lock(&refs_cache_mu);
+    for (size_t i = 0; i < n; i++) {
+        struct cached_refs *c = pd_hmap_get(&refs_cache, sqls[i]);
+        if (c) {
+            refs_append(&out[i], &c->refs);
+            errors[i] = c->error ? xstrdup(c->error) : NULL;
+        } else {
+            texts[nmiss] = sqls[i];
+            miss[nmiss++] = i;
+        }
+    }
+    pthread_mutex_unlock(&refs_cache_mu);
+    rc = extract(conn, texts, nmiss, found, found_errors, err);
+    pthread_mutex_lock(&refs_cache_mu);
+    for (size_t k = 0; k < nmiss; k++) {
+        size_t i = miss[k];
+        refs_append(&out[i], &found[k]);
+        errors[i] = found_errors[k];
+        if (rc == 0) {
+            struct cached_refs *c = xcalloc(1, sizeof(*c));
+            if (refs_cache_bytes > REFS_CACHE_MAX_BYTES)
+                refs_cache_drop_all();
+            c->refs = found[k];
+            memset(&found[k], 0, sizeof(found[k]));
+            c->error = found_errors[k] ? xstrdup(found_errors[k]) : NULL;
+            struct cached_refs *old = pd_hmap_get(&refs_cache, texts[k]);
+            if (old) { /* two texts alike in one call */
+                dp_refs_clear(&old->refs);
+                free(old->error);
+                free(old);
+            } else {
+                refs_cache_bytes += strlen(texts[k]) + 64;
+            }
+            pd_hmap_put(&refs_cache, texts[k], c);
+        }
+        dp_refs_clear(&found[k]);
+    }
+    pthread_mutex_unlock(&refs_cache_mu);
+    free(found);
+    free(found_errors);
+    free(texts);
+    free(miss);
     return rc;
 }
 

@@ -272,33 +272,17 @@ void h_analysis_create(struct http_req *r)
 }
 
 /* A copy of an analysis to change: the project keeps the original until the copy compiles. */
+/* An edit's starting point: the analysis as it is, less where and when it was saved. */
 static struct dp_analysis *analysis_copy(const struct dp_analysis *old)
 {
-    struct dp_analysis *a = xcalloc(1, sizeof(*a));
-    a->id = xstrdup(old->id);
-    a->materialize = old->materialize;
-    a->sql = xstrdup(old->sql);
-#define COPY(f) a->f = old->f ? xstrdup(old->f) : NULL
-    COPY(name);
-    COPY(description);
-    COPY(unique_key);
-    COPY(path);
-    COPY(freshness);
-    COPY(created_at);
-#undef COPY
-    for (size_t i = 0; i < old->tags.n; i++)
-        pd_strv_push(&a->tags, old->tags.v[i]);
-    for (size_t i = 0; i < old->depends_on.n; i++)
-        pd_strv_push(&a->depends_on, old->depends_on.v[i]);
-    a->params = xcalloc(old->nparams + 1, sizeof(*a->params));
-    for (size_t i = 0; i < old->nparams; i++) {
-        a->params[i] = old->params[i];
-        a->params[i].name = xstrdup(old->params[i].name);
-        a->params[i].def = old->params[i].def ? xstrdup(old->params[i].def) : NULL;
-        a->params[i].description =
-            old->params[i].description ? xstrdup(old->params[i].description) : NULL;
-    }
-    a->nparams = old->nparams;
+    struct dp_analysis *a = dp_analysis_dup(old);
+    free(a->file);
+    free(a->sql_file);
+    free(a->updated_at);
+    free(a->schema);
+    a->file = a->sql_file = a->updated_at = a->schema = NULL;
+    a->sql_line = 0;
+    a->is_dbt = 0;
     return a;
 }
 
