@@ -138,15 +138,19 @@ static void qualified(struct pd_buf *b, const char *schema, const char *name)
     pd_sql_ident(b, name);
 }
 
-/* What schema.name is now: 0 nothing, 1 a table, 2 a view. */
+/* What schema.name is now: 0 nothing, 1 a table, 2 a view. A table is found by name (no scan of the catalog). */
 static int existing_kind(duckdb_connection conn, const char *schema, const char *name)
 {
     duckdb_prepared_statement stmt;
     duckdb_result res;
+    duckdb_table_description table = NULL;
     int kind = 0;
+    if (duckdb_table_description_create_ext(conn, NULL, schema, name, &table) == DuckDBSuccess)
+        kind = 1;
+    duckdb_table_description_destroy(&table);
+    if (kind)
+        return kind;
     if (duckdb_prepare(conn,
-                       "SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() "
-                       "AND schema_name ILIKE $1 AND table_name ILIKE $2 UNION ALL "
                        "SELECT 2 FROM duckdb_views() WHERE database_name = current_database() "
                        "AND schema_name ILIKE $1 AND view_name ILIKE $2",
                        &stmt) == DuckDBSuccess) {
@@ -358,18 +362,42 @@ static int materialize(const struct dp_plan *plan, const struct dp_step *s, duck
 
 static const char *const status_names[] = {"pending", "ok", "failed", "skipped", "cancelled"};
 
-/* Prepare sql, bind values (NULL pointers bind NULL; "#n" in kinds: an int64) and run it. */
-static int exec_values(duckdb_connection conn, const char *sql, const char *const *texts,
-                       const int64_t *nums, const char *kinds, struct pd_err *err)
+/* The run's bookkeeping statements, each prepared once per run (at first use). */
+enum { REC_HISTORY, REC_UPDATE_OK, REC_UPDATE_FAILED, REC_INSERT_OK, REC_INSERT_FAILED, REC_COUNT };
+
+struct recorder {
+    duckdb_connection conn;
+    duckdb_prepared_statement stmt[REC_COUNT];
+};
+
+static void recorder_close(struct recorder *rec)
 {
-    duckdb_prepared_statement stmt;
+    for (int i = 0; i < REC_COUNT; i++)
+        if (rec->stmt[i])
+            duckdb_destroy_prepare(&rec->stmt[i]);
+}
+
+/*
+ * Run statement which (sql), binding values (NULL pointers bind NULL; 'n' in
+ * kinds: an int64, 'N' one or NULL when < 0); *changed (when given) gets the
+ * rows it changed.
+ */
+static int exec_values(struct recorder *rec, int which, const char *sql, const char *const *texts,
+                       const int64_t *nums, const char *kinds, int64_t *changed,
+                       struct pd_err *err)
+{
+    duckdb_prepared_statement stmt = rec->stmt[which];
     duckdb_result res;
     int rc = 0;
-    if (duckdb_prepare(conn, sql, &stmt) == DuckDBError) {
-        rc = pd_fail(err, PD_EINTERNAL, "recording the run: %s", duckdb_prepare_error(stmt));
-        duckdb_destroy_prepare(&stmt);
-        return rc;
+    if (stmt == NULL) {
+        if (duckdb_prepare(rec->conn, sql, &stmt) == DuckDBError) {
+            rc = pd_fail(err, PD_EINTERNAL, "recording the run: %s", duckdb_prepare_error(stmt));
+            duckdb_destroy_prepare(&stmt);
+            return rc;
+        }
+        rec->stmt[which] = stmt;
     }
+    duckdb_clear_bindings(stmt);
     for (idx_t i = 0; kinds[i]; i++) {
         if (kinds[i] == 'n')
             duckdb_bind_int64(stmt, i + 1, nums[i]);
@@ -384,12 +412,13 @@ static int exec_values(duckdb_connection conn, const char *sql, const char *cons
     }
     if (duckdb_execute_prepared(stmt, &res) == DuckDBError)
         rc = pd_fail(err, PD_EINTERNAL, "recording the run: %s", duckdb_result_error(&res));
+    else if (changed)
+        *changed = (int64_t)duckdb_rows_changed(&res);
     duckdb_destroy_result(&res);
-    duckdb_destroy_prepare(&stmt);
     return rc;
 }
 
-static int record(duckdb_connection conn, const struct dp_plan *plan, const char *run_id,
+static int record(struct recorder *rec, const struct dp_plan *plan, const char *run_id,
                   const struct dp_step *s, const struct dp_step_result *r, int64_t started_ms,
                   int64_t finished_ms, struct pd_err *err)
 {
@@ -402,33 +431,43 @@ static int record(duckdb_connection conn, const struct dp_plan *plan, const char
         const char *t[] = {run_id, plan->project->name, s->a->id, NULL, NULL, status, NULL,
                            r->error, duration, plan->args_json ? plan->args_json : "{}", r->reason};
         const int64_t n[] = {0, 0, 0, started_ms, finished_ms, 0, r->rows, 0, 0, 0, 0};
-        rc = exec_values(conn,
+        rc = exec_values(rec, REC_HISTORY,
                          "INSERT INTO _duckpipe.run_history (run_id, project, analysis, started_at, "
                          "finished_at, status, rows, error, duration_ms, params, reason) VALUES "
                          "($1, $2, $3, to_timestamp($4 / 1000.0), to_timestamp($5 / 1000.0), $6, $7, "
                          "$8, $9::DOUBLE, $10, $11)",
-                         t, n, "sssnnsNssss", err);
+                         t, n, "sssnnsNssss", NULL, err);
     }
     if (rc || r->status == DP_S_SKIPPED)
         return rc; /* a skipped step keeps its state */
     {
+        /* an UPDATE, then an INSERT for a first run: DuckDB's ON CONFLICT DO UPDATE took ms */
         const char *t[] = {plan->project->name, s->a->id, run_id, status, NULL, r->error,
                            ok ? s->hash : NULL, NULL};
         const int64_t n[] = {0, 0, 0, 0, finished_ms, 0, 0, r->rows};
-        rc = exec_values(
-            conn,
-            ok ? "INSERT INTO _duckpipe.run_state (project, analysis, last_run_id, last_status, "
-                 "last_success_at, last_error, success_hash, rows) VALUES ($1, $2, $3, $4, "
-                 "to_timestamp($5 / 1000.0), $6, $7, $8) ON CONFLICT (project, analysis) DO UPDATE "
-                 "SET last_run_id = excluded.last_run_id, last_status = excluded.last_status, "
-                 "last_success_at = excluded.last_success_at, last_error = NULL, "
-                 "success_hash = excluded.success_hash, rows = excluded.rows"
-               : "INSERT INTO _duckpipe.run_state (project, analysis, last_run_id, last_status, "
-                 "last_failure_at, last_error, success_hash, rows) VALUES ($1, $2, $3, $4, "
-                 "to_timestamp($5 / 1000.0), $6, $7, $8) ON CONFLICT (project, analysis) DO UPDATE "
-                 "SET last_run_id = excluded.last_run_id, last_status = excluded.last_status, "
-                 "last_failure_at = excluded.last_failure_at, last_error = excluded.last_error",
-            t, n, "ssssnssN", err);
+        int64_t changed = 0;
+        rc = ok ? exec_values(rec, REC_UPDATE_OK,
+                              "UPDATE _duckpipe.run_state SET last_run_id = $3, last_status = $4, "
+                              "last_success_at = to_timestamp($5 / 1000.0), last_error = NULL, "
+                              "success_hash = $6, rows = $7 WHERE project = $1 AND analysis = $2",
+                              (const char *[]){t[0], t[1], t[2], t[3], NULL, t[6], NULL},
+                              (const int64_t[]){0, 0, 0, 0, finished_ms, 0, r->rows}, "ssssnsN",
+                              &changed, err)
+                : exec_values(rec, REC_UPDATE_FAILED,
+                              "UPDATE _duckpipe.run_state SET last_run_id = $3, last_status = $4, "
+                              "last_failure_at = to_timestamp($5 / 1000.0), last_error = $6 "
+                              "WHERE project = $1 AND analysis = $2",
+                              t, n, "ssssns", &changed, err);
+        if (rc == 0 && changed == 0)
+            rc = exec_values(
+                rec, ok ? REC_INSERT_OK : REC_INSERT_FAILED,
+                ok ? "INSERT INTO _duckpipe.run_state (project, analysis, last_run_id, last_status, "
+                     "last_success_at, last_error, success_hash, rows) VALUES ($1, $2, $3, $4, "
+                     "to_timestamp($5 / 1000.0), $6, $7, $8)"
+                   : "INSERT INTO _duckpipe.run_state (project, analysis, last_run_id, last_status, "
+                     "last_failure_at, last_error, success_hash, rows) VALUES ($1, $2, $3, $4, "
+                     "to_timestamp($5 / 1000.0), $6, $7, $8)",
+                t, n, "ssssnssN", NULL, err);
     }
     return rc;
 }
@@ -473,7 +512,7 @@ static int upstream_failed(const struct dp_plan *plan, const struct dp_step *s,
 }
 
 static int run_step(const struct dp_plan *plan, const struct dp_step *s, const struct dp_env *env,
-                    struct watch *w, const struct dp_run_opts *o, const char *run_id,
+                    struct watch *w, struct recorder *rec, const struct dp_run_opts *o, const char *run_id,
                     struct dp_step_result *r, struct pd_err *err)
 {
     duckdb_connection conn = env->conn;
@@ -508,7 +547,7 @@ static int run_step(const struct dp_plan *plan, const struct dp_step *s, const s
         r->status = rc ? (rc == PD_ECANCELED ? DP_S_CANCELLED : DP_S_FAILED) : DP_S_OK;
         if (!rc) {
             r->status = DP_S_OK;
-            rc = record(conn, plan, run_id, s, r, started, pd_now_ms(), &e);
+            rc = record(rec, plan, run_id, s, r, started, pd_now_ms(), &e);
         }
         if (!rc)
             rc = pd_exec(conn, "COMMIT", &e);
@@ -524,7 +563,7 @@ static int run_step(const struct dp_plan *plan, const struct dp_step *s, const s
         r->rows = -1;
         r->error = xstrdup(e.msg);
         if (pd_exec(conn, "BEGIN TRANSACTION", &ignore) == 0 &&
-            record(conn, plan, run_id, s, r, started, pd_now_ms(), &ignore) == 0)
+            record(rec, plan, run_id, s, r, started, pd_now_ms(), &ignore) == 0)
             pd_exec(conn, "COMMIT", &ignore);
         else
             pd_exec(conn, "ROLLBACK", NULL);
@@ -565,6 +604,7 @@ static int run_locked(const struct dp_plan *plan, const struct dp_env *env,
 {
     struct dp_run_opts none = {0};
     struct watch w;
+    struct recorder rec = {.conn = env->conn};
     size_t total = 0, done = 0;
     int rc = 0, stopped = 0;
 
@@ -602,7 +642,7 @@ static int run_locked(const struct dp_plan *plan, const struct dp_env *env,
                 struct pd_err ignore = PD_ERR_INIT;
                 r->error = xstrdup("upstream failed");
                 if (pd_exec(env->conn, "BEGIN TRANSACTION", &ignore) == 0 &&
-                    record(env->conn, plan, out->run_id, s, r, pd_now_ms(), pd_now_ms(), &ignore) == 0)
+                    record(&rec, plan, out->run_id, s, r, pd_now_ms(), pd_now_ms(), &ignore) == 0)
                     pd_exec(env->conn, "COMMIT", &ignore);
                 else
                     pd_exec(env->conn, "ROLLBACK", NULL);
@@ -616,7 +656,7 @@ static int run_locked(const struct dp_plan *plan, const struct dp_env *env,
         }
         if (o->on_step)
             o->on_step(o->arg, s, done + 1, total, NULL);
-        int step_rc = run_step(plan, s, env, &w, o, out->run_id, r, rc ? NULL : err);
+        int step_rc = run_step(plan, s, env, &w, &rec, o, out->run_id, r, rc ? NULL : err);
         done++;
         if (o->on_step)
             o->on_step(o->arg, s, done, total, r);
@@ -631,6 +671,7 @@ static int run_locked(const struct dp_plan *plan, const struct dp_env *env,
         }
     }
     watch_stop(&w);
+    recorder_close(&rec);
     pd_log(rc ? PD_LOG_WARN : PD_LOG_INFO, "analysis run finished", "{s:s, s:i, s:i, s:i}",
            "run_id", out->run_id, "ok", out->ok, "failed", out->failed, "skipped", out->skipped);
     return rc;
