@@ -132,12 +132,12 @@ static void scan_string(struct scan *s, char **out)
             }
             if (out)
                 put_utf8(&b, cp);
-        } else if (out) {
+        } else {
             static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-            const char *at = strchr(from, c);
-            if (at == NULL || c == '\0')
+            const char *at = c ? strchr(from, c) : NULL;
+            if (at == NULL)
                 s->bad = 1;
-            else
+            else if (out)
                 pd_buf_addc(&b, to[at - from]);
         }
     }
@@ -203,6 +203,50 @@ static void object_done(struct scan *s, struct node *n, size_t refs_at, struct n
     }
 }
 
+/* The members of the object at s->p into n (key: where the object sits, for cte_map). */
+static void scan_members(struct scan *s, struct node *n, const char *key, int in_cte_map)
+{
+    s->p++;
+    skip_ws(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        return;
+    }
+    for (;;) {
+        char *k = NULL;
+        skip_ws(s);
+        if (s->p >= s->end || *s->p != '"') {
+            s->bad = 1;
+            return;
+        }
+        scan_string(s, &k);
+        skip_ws(s);
+        if (s->bad || s->p >= s->end || *s->p != ':') {
+            free(k);
+            s->bad = 1;
+            return;
+        }
+        s->p++;
+        skip_ws(s);
+        scan_value(s, n, k, in_cte_map || (key && strcmp(key, "cte_map") == 0));
+        free(k);
+        skip_ws(s);
+        if (s->bad || s->p >= s->end) {
+            s->bad = 1;
+            return;
+        }
+        if (*s->p == '}') {
+            s->p++;
+            return;
+        }
+        if (*s->p != ',') {
+            s->bad = 1;
+            return;
+        }
+        s->p++;
+    }
+}
+
 /*
  * An object at s->p. parent/key: where it sits; cte_entry: an item of a
  * cte_map's map (its "key" is a CTE's name); first_child: the first item of a
@@ -218,45 +262,7 @@ static void scan_object(struct scan *s, struct node *parent, const char *key, in
         s->bad = 1;
         return;
     }
-    s->p++;
-    skip_ws(s);
-    if (s->p < s->end && *s->p == '}')
-        s->p++;
-    else
-        for (;;) {
-            char *k = NULL;
-            skip_ws(s);
-            if (s->p >= s->end || *s->p != '"') {
-                s->bad = 1;
-                break;
-            }
-            scan_string(s, &k);
-            skip_ws(s);
-            if (s->bad || s->p >= s->end || *s->p != ':') {
-                free(k);
-                s->bad = 1;
-                break;
-            }
-            s->p++;
-            skip_ws(s);
-            scan_value(s, &n, k, in_cte_map || (key && strcmp(key, "cte_map") == 0));
-            free(k);
-            skip_ws(s);
-            if (s->bad || s->p >= s->end) {
-                s->bad = 1;
-                break;
-            }
-            if (*s->p == ',') {
-                s->p++;
-                continue;
-            }
-            if (*s->p == '}') {
-                s->p++;
-                break;
-            }
-            s->bad = 1;
-            break;
-        }
+    scan_members(s, &n, key, in_cte_map);
     s->depth--;
     if (!s->bad) {
         object_done(s, &n, refs_at, parent, key, cte_entry);
@@ -356,37 +362,13 @@ int dp_refs_from_tree(const char *text, size_t len, struct dp_refs *out, char **
     struct scan s = {.p = text, .end = text + len, .r = out};
     struct node top = {0};
 
+    *error = NULL;
     skip_ws(&s);
     if (s.p >= s.end || *s.p != '{') {
         *error = xstrdup("cannot read the parse tree: it is not a JSON object");
         return -1;
     }
-    /* the top object's fields land in top: scan its members as a child of a pseudo-parent */
-    s.p++;
-    skip_ws(&s);
-    while (!s.bad && s.p < s.end && *s.p != '}') {
-        char *k = NULL;
-        if (*s.p != '"') {
-            s.bad = 1;
-            break;
-        }
-        scan_string(&s, &k);
-        skip_ws(&s);
-        if (s.bad || s.p >= s.end || *s.p != ':') {
-            free(k);
-            s.bad = 1;
-            break;
-        }
-        s.p++;
-        skip_ws(&s);
-        scan_value(&s, &top, k, 0);
-        free(k);
-        skip_ws(&s);
-        if (s.p < s.end && *s.p == ',') {
-            s.p++;
-            skip_ws(&s);
-        }
-    }
+    scan_members(&s, &top, NULL, 0); /* the top object's own fields: error, error_message */
     if (s.bad) {
         *error = xstrdup("cannot read the parse tree");
     } else if (top.error) {
