@@ -5,7 +5,7 @@
 # the tests. Needs scripts/setup.sh first (the build, web/dist, PostgreSQL, MariaDB).
 #
 #   bench/all.sh                    all of them (about ten minutes on 2 cores)
-#   ONLY="cold json web" bench/all.sh
+#   ONLY="cold json web" bench/all.sh   (cold json duckpipe server sources web cloud agent scale)
 #
 # Each bench's whole output is kept in a log directory named at the end.
 set -uo pipefail
@@ -26,6 +26,7 @@ benches=(
     "web|the web UI in Chromium|\"$top/bench/web.sh\""
     "cloud|Pluto Cloud: polls, runs, two servers|PACE_SECONDS=10 \"$top/bench/cloud.sh\""
     "agent|an agent run's overhead per step|STEPS=20 \"$top/bench/agent.sh\""
+    "scale|memory and time at scale|ROWS=1000000 QUERIES=20000 TABLES=2000 CSV_GB=1 \"$top/bench/scale.sh\""
 )
 
 # The lines of a bench's output that are figures (the rest is progress).
@@ -48,7 +49,7 @@ for line in sys.stdin:
     cold | json)
         awk '/^  [a-zA-Z]/ { sub(/^  /, ""); gsub(/  +/, " "); print }' ;;
     *)
-        grep -E 'ratio|req/s|RSS|ms per step|of raw|KB of JavaScript|rows shown|listed|frame times|polls|runs/s|duplicate|of COPY|x  \(' |
+        grep -E 'ratio|req/s|RSS|--format|shell .tables|ingest [0-9]|ms per step|of raw|KB of JavaScript|rows shown|listed|frame times|polls|runs/s|duplicate|of COPY|x  \(' |
             sed 's/^ *//' ;;
     esac
 }

@@ -6,7 +6,7 @@
  * run: `pluto-duck sql --format json "select * from bench_rows" > file` and
  * `pluto-duck sql "COPY (select * from bench_rows) TO 'file' (FORMAT json, ARRAY true)"`.
  * Both pay the same start-up and query; the difference is the encoding.
- * Prints the ratio of medians (goal: <= 1.0).
+ * Prints the ratio of medians (goal: <= 0.8, faster than DuckDB).
  *
  *   bench_json_encode PLUTO_DUCK_BIN HOME [RUNS]     (HOME initialised already)
  */
@@ -47,6 +47,6 @@ int main(int argc, char **argv)
     printf("JSON of 1,000,000 rows x 8 columns, median of %d runs:\n", runs);
     printf("  pluto-duck --format json        %8.1f ms\n", a * 1000);
     printf("  DuckDB COPY ... (FORMAT json)   %8.1f ms\n", b * 1000);
-    printf("  ratio                           %8.2fx  (goal <= 1.0x)\n", a / b);
+    printf("  ratio                           %8.2fx  (goal <= 0.8x)\n", a / b);
     return 0;
 }

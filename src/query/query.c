@@ -110,26 +110,37 @@ void pd_query_cancel(struct pd_query *q)
 }
 
 /* Watches the clock and the interrupt flag while a query runs. */
-/* On the ticker's thread while the query runs: cancel, timeout, progress. */
+/*
+ * On the ticker's thread while the query runs: cancel, timeout, progress. The
+ * progress callback is called without q->mu (it takes the job registry's lock,
+ * which a cancel holds while taking q->mu); q and its connection outlive the
+ * tick (pd_ticker_remove waits for it).
+ */
 static void watch(void *arg)
 {
     struct pd_query *q = arg;
+    duckdb_connection conn;
+    int report = 0;
     pthread_mutex_lock(&q->mu);
+    conn = q->conn;
     if (q->o.interrupt && *q->o.interrupt)
         q->canceled = 1;
     if (q->deadline && pd_mono_s() >= q->deadline && !q->canceled)
         q->timed_out = 1;
     /* Repeat the interrupt each tick: one sent between two statements is not kept. */
-    if ((q->canceled || q->timed_out) && q->conn)
-        pd_interrupt(q->conn);
-    if (q->o.progress && q->conn && pd_mono_s() >= q->next_progress) {
-        duckdb_query_progress_type p = duckdb_query_progress(q->conn);
+    if ((q->canceled || q->timed_out) && conn)
+        pd_interrupt(conn);
+    if (q->o.progress && conn && pd_mono_s() >= q->next_progress) {
         q->next_progress = pd_mono_s() + PROGRESS_EVERY_S;
+        report = 1;
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (report) {
+        duckdb_query_progress_type p = duckdb_query_progress(conn);
         if (p.percentage >= 0)
             q->o.progress(q->o.progress_arg, p.percentage, p.rows_processed,
                           p.total_rows_to_process);
     }
-    pthread_mutex_unlock(&q->mu);
 }
 
 /* What to tell the user when a statement stopped: timeout and cancel beat DuckDB's words. */
