@@ -12,7 +12,7 @@
 #      against DuckDB's CREATE TABLE AS read_csv of the same file.
 #
 #   bench/scale.sh                 all four (about half an hour on 2 cores)
-#   ONLY="rss tables" bench/scale.sh
+#   PARTS="rss tables" bench/scale.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/bin/pluto-duck"
@@ -21,7 +21,7 @@ ROWS=${ROWS:-10000000}
 QUERIES=${QUERIES:-100000}
 TABLES=${TABLES:-10000}
 CSV_GB=${CSV_GB:-10}
-ONLY=${ONLY:-rss run tables csv}
+PARTS=${PARTS:-rss run tables csv}
 work=$(mktemp -d /tmp/pd-bench-scale.XXXXXX)
 export PLUTO_DUCK_HOME="$work/home"
 server=
@@ -31,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 "$bin" init --no-sample >/dev/null
-wants() { [[ " $ONLY " == *" $1 "* ]]; }
+wants() { [[ " $PARTS " == *" $1 "* ]]; }
 
 # Peak RSS (kB) of a command run by the shell, its output thrown away.
 peak_kb() {
