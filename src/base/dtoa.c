@@ -40,14 +40,15 @@ char *pd_u64_digits(uint64_t v, char *end)
     return end;
 }
 
-/* A binary format: significand bits stored, exponent bits, and what follows from them. */
+/* A binary format: its significand and exponent bits, and the smallest subnormal's exponent. */
 struct binary {
-    int precision;  /* significand bits with the hidden one: 53, 24 */
+    int precision; /* significand bits with the hidden one: 53, 24 */
+    int exp_bits;  /* 11, 8 */
     int q_min;     /* exponent of the smallest subnormal: -1074, -149 */
 };
 
-static const struct binary binary64 = {53, -1074};
-static const struct binary binary32 = {24, -149};
+static const struct binary binary64 = {53, 11, -1074};
+static const struct binary binary32 = {24, 8, -149};
 
 /* floor(q * log10(2)), floor(q * log10(2) + log10(3/4)), floor(e * log2(10)): checked by the generator */
 static int flog10pow2(int q) { return (int)((int64_t)q * 661971961083LL >> 41); }
@@ -169,12 +170,12 @@ static size_t layout(char *buf, int negative, uint64_t f, int e)
 }
 
 /* Split the bits of a finite number and write it. */
-static size_t format(const struct binary *b, uint64_t bits, int exp_bits, char *buf)
+static size_t format(const struct binary *b, uint64_t bits, char *buf)
 {
     int frac_bits = b->precision - 1;
-    int negative = (int)(bits >> (frac_bits + exp_bits) & 1);
+    int negative = (int)(bits >> (frac_bits + b->exp_bits) & 1);
     uint64_t t = bits & (((uint64_t)1 << frac_bits) - 1);
-    int bq = (int)(bits >> frac_bits & ((1u << exp_bits) - 1));
+    int bq = (int)(bits >> frac_bits & ((1u << b->exp_bits) - 1));
     uint64_t f;
     int e;
 
@@ -198,12 +199,12 @@ size_t pd_dtoa(double d, char *buf)
 {
     uint64_t bits;
     memcpy(&bits, &d, sizeof(bits));
-    return format(&binary64, bits, 11, buf);
+    return format(&binary64, bits, buf);
 }
 
 size_t pd_ftoa(float f, char *buf)
 {
     uint32_t bits;
     memcpy(&bits, &f, sizeof(bits));
-    return format(&binary32, bits, 8, buf);
+    return format(&binary32, bits, buf);
 }

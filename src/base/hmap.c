@@ -67,6 +67,14 @@ int pd_hmap_has(const struct pd_hmap *m, const char *key)
     return m->cap && m->keys[slot_of(m, key)] != NULL;
 }
 
+void pd_hmap_clear_free(struct pd_hmap *m, void (*free_val)(void *))
+{
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->keys[i] && m->vals[i])
+            free_val(m->vals[i]);
+    pd_hmap_clear(m);
+}
+
 void pd_hmap_clear(struct pd_hmap *m)
 {
     for (size_t i = 0; i < m->cap; i++)

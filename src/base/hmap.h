@@ -27,6 +27,9 @@ int pd_hmap_has(const struct pd_hmap *m, const char *key);
 
 void pd_hmap_clear(struct pd_hmap *m);
 
+/* Clear, handing each value that is not NULL to free_val first (the map owns its values). */
+void pd_hmap_clear_free(struct pd_hmap *m, void (*free_val)(void *));
+
 /* 64-bit FNV-1a of n bytes, continuing from h (start with PD_FNV_SEED). */
 #define PD_FNV_SEED 1469598103934665603ULL
 uint64_t pd_fnv1a(uint64_t h, const void *data, size_t n);

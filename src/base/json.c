@@ -96,10 +96,8 @@ char *pd_json_put_string(char *o, const char *s, size_t n)
 
 void pd_json_add_string(struct pd_buf *out, const char *s, size_t n)
 {
-    if (pd_buf_grow(out, 6 * n + 3))
-        return;
-    out->len = (size_t)(pd_json_put_string(out->ptr + out->len, s, n) - out->ptr);
-    out->ptr[out->len] = '\0';
+    if (pd_buf_grow(out, 6 * n + 2) == 0)
+        pd_buf_set_end(out, pd_json_put_string(out->ptr + out->len, s, n));
 }
 
 void pd_json_add_nullable(struct pd_buf *out, const char *s)

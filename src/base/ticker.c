@@ -13,7 +13,7 @@
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct pd_tick *ticks;
-static int interval_ms = 50, started, sleeping;
+static int started, sleeping;
 
 /* Ticks go on for a second after the last entry left (short queries come in runs), then it sleeps. */
 static void *run(void *arg)
@@ -22,13 +22,13 @@ static void *run(void *arg)
     (void)arg;
     pthread_mutex_lock(&mu);
     for (;;) {
-        if (ticks == NULL && idle * interval_ms >= 1000) {
+        if (ticks == NULL && idle * PD_TICK_MS >= 1000) {
             sleeping = 1;
             while (ticks == NULL)
                 pthread_cond_wait(&cv, &mu);
             sleeping = 0;
         }
-        struct timespec ts = pd_abstime_in_ms(interval_ms);
+        struct timespec ts = pd_abstime_in_ms(PD_TICK_MS);
         pthread_cond_timedwait(&cv, &mu, &ts);
         idle = ticks ? 0 : idle + 1;
         for (struct pd_tick *t = ticks; t; t = t->next)
@@ -37,12 +37,11 @@ static void *run(void *arg)
     return NULL;
 }
 
-void pd_ticker_add(struct pd_tick *t, int every_ms)
+void pd_ticker_add(struct pd_tick *t)
 {
     pthread_mutex_lock(&mu);
     if (!started) {
         pthread_t thread;
-        interval_ms = every_ms > 0 ? every_ms : interval_ms;
         if (pthread_create(&thread, NULL, run, NULL) == 0) {
             pthread_detach(thread);
             started = 1;

@@ -16,8 +16,10 @@ struct pd_tick {
     struct pd_tick *next, **prev;
 };
 
-/* Call t->fn(t->arg) every interval_ms from now on (the first registration sets the interval). */
-void pd_ticker_add(struct pd_tick *t, int interval_ms);
+#define PD_TICK_MS 50 /* how often each registered function is called */
+
+/* Call t->fn(t->arg) every PD_TICK_MS from now on. */
+void pd_ticker_add(struct pd_tick *t);
 
 /* Stop calling t: when this returns, t->fn is not running and will not run again. */
 void pd_ticker_remove(struct pd_tick *t);

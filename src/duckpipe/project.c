@@ -447,17 +447,11 @@ static int same_file(const struct stat *a, const struct stat *b)
            a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-static void file_cache_drop_all(void)
+static void cached_file_free(void *p)
 {
-    for (size_t i = 0; i < file_cache.cap; i++)
-        if (file_cache.keys && file_cache.keys[i]) {
-            struct cached_file *c = file_cache.vals[i];
-            if (c) {
-                dp_analysis_free(c->a);
-                free(c);
-            }
-        }
-    pd_hmap_clear(&file_cache);
+    struct cached_file *c = p;
+    dp_analysis_free(c->a);
+    free(c);
 }
 
 static int load_analysis(const char *dir, const char *fname, struct dp_analysis **out,
@@ -480,16 +474,13 @@ static int load_analysis(const char *dir, const char *fname, struct dp_analysis 
     if (rc == 0 && known && !(*out)->sql_file && st.st_mtim.tv_sec < time(NULL) - 2) {
         pthread_mutex_lock(&file_cache_mu);
         if (file_cache.len >= FILE_CACHE_MAX)
-            file_cache_drop_all();
-        c = pd_hmap_get(&file_cache, path);
-        if (c) {
-            dp_analysis_free(c->a);
-        } else {
-            c = xcalloc(1, sizeof(*c));
-            pd_hmap_put(&file_cache, path, c);
-        }
+            pd_hmap_clear_free(&file_cache, cached_file_free);
+        if ((c = pd_hmap_get(&file_cache, path)) != NULL)
+            cached_file_free(c);
+        c = xcalloc(1, sizeof(*c));
         c->st = st;
         c->a = dp_analysis_dup(*out);
+        pd_hmap_put(&file_cache, path, c);
         pthread_mutex_unlock(&file_cache_mu);
     }
     free(path);
@@ -580,12 +571,8 @@ void dp_project_free(struct dp_project *p)
         free(p->index);
     }
     if (p->sources) {
-        struct pd_hmap *m = p->sources;
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->keys[i])
-                free(m->vals[i]);
-        pd_hmap_clear(m);
-        free(m);
+        pd_hmap_clear_free(p->sources, free);
+        free(p->sources);
     }
     pd_strv_clear(&p->seeds);
     json_decref(p->vars);

@@ -177,17 +177,12 @@ static void refs_append(struct dp_refs *to, const struct dp_refs *from)
         pd_strv_push(&to->functions, from->functions.v[i]);
 }
 
-static void refs_cache_drop_all(void)
+static void cached_refs_free(void *p)
 {
-    for (size_t i = 0; i < refs_cache.cap; i++)
-        if (refs_cache.keys[i]) {
-            struct cached_refs *c = refs_cache.vals[i];
-            dp_refs_clear(&c->refs);
-            free(c->error);
-            free(c);
-        }
-    pd_hmap_clear(&refs_cache);
-    refs_cache_bytes = 0;
+    struct cached_refs *c = p;
+    dp_refs_clear(&c->refs);
+    free(c->error);
+    free(c);
 }
 
 int dp_refs_extract(duckdb_connection conn, const char *const *sqls, size_t n,
@@ -218,20 +213,18 @@ int dp_refs_extract(duckdb_connection conn, const char *const *sqls, size_t n,
         refs_append(&out[i], &found[k]);
         errors[i] = found_errors[k];
         if (rc == 0) {
-            struct cached_refs *c = xcalloc(1, sizeof(*c));
-            if (refs_cache_bytes > REFS_CACHE_MAX_BYTES)
-                refs_cache_drop_all();
+            struct cached_refs *c = xcalloc(1, sizeof(*c)), *old;
+            if (refs_cache_bytes > REFS_CACHE_MAX_BYTES) {
+                pd_hmap_clear_free(&refs_cache, cached_refs_free);
+                refs_cache_bytes = 0;
+            }
             c->refs = found[k];
             memset(&found[k], 0, sizeof(found[k]));
             c->error = found_errors[k] ? xstrdup(found_errors[k]) : NULL;
-            struct cached_refs *old = pd_hmap_get(&refs_cache, texts[k]);
-            if (old) { /* two texts alike in one call */
-                dp_refs_clear(&old->refs);
-                free(old->error);
-                free(old);
-            } else {
+            if ((old = pd_hmap_get(&refs_cache, texts[k])) != NULL)
+                cached_refs_free(old); /* two texts alike in one call */
+            else
                 refs_cache_bytes += strlen(texts[k]) + 64;
-            }
             pd_hmap_put(&refs_cache, texts[k], c);
         }
         dp_refs_clear(&found[k]);

@@ -442,17 +442,15 @@ static int record(struct recorder *rec, const struct dp_plan *plan, const char *
         return rc; /* a skipped step keeps its state */
     {
         /* an UPDATE, then an INSERT for a first run: DuckDB's ON CONFLICT DO UPDATE took ms */
-        const char *t[] = {plan->project->name, s->a->id, run_id, status, NULL, r->error,
-                           ok ? s->hash : NULL, NULL};
+        const char *t[] = {plan->project->name, s->a->id, run_id, status, NULL,
+                           ok ? NULL : r->error, ok ? s->hash : NULL, NULL};
         const int64_t n[] = {0, 0, 0, 0, finished_ms, 0, 0, r->rows};
         int64_t changed = 0;
         rc = ok ? exec_values(rec, REC_UPDATE_OK,
                               "UPDATE _duckpipe.run_state SET last_run_id = $3, last_status = $4, "
-                              "last_success_at = to_timestamp($5 / 1000.0), last_error = NULL, "
-                              "success_hash = $6, rows = $7 WHERE project = $1 AND analysis = $2",
-                              (const char *[]){t[0], t[1], t[2], t[3], NULL, t[6], NULL},
-                              (const int64_t[]){0, 0, 0, 0, finished_ms, 0, r->rows}, "ssssnsN",
-                              &changed, err)
+                              "last_success_at = to_timestamp($5 / 1000.0), last_error = $6, "
+                              "success_hash = $7, rows = $8 WHERE project = $1 AND analysis = $2",
+                              t, n, "ssssnssN", &changed, err)
                 : exec_values(rec, REC_UPDATE_FAILED,
                               "UPDATE _duckpipe.run_state SET last_run_id = $3, last_status = $4, "
                               "last_failure_at = to_timestamp($5 / 1000.0), last_error = $6 "

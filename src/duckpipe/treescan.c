@@ -203,16 +203,35 @@ static void object_done(struct scan *s, struct node *n, size_t refs_at, struct n
     }
 }
 
-/* The members of the object at s->p into n (key: where the object sits, for cte_map). */
-static void scan_members(struct scan *s, struct node *n, const char *key, int in_cte_map)
+/* At an object's or array's opening: 1 when an item follows, 0 when it closes at once. */
+static int opens(struct scan *s, char close)
 {
     s->p++;
     skip_ws(s);
-    if (s->p < s->end && *s->p == '}') {
+    if (s->p < s->end && *s->p == close) {
         s->p++;
-        return;
+        return 0;
     }
-    for (;;) {
+    return 1;
+}
+
+/* After an item: 1 when another follows (its comma read), 0 at the close (read) or bad text. */
+static int another(struct scan *s, char close)
+{
+    skip_ws(s);
+    if (s->bad || s->p >= s->end || (*s->p != ',' && *s->p != close)) {
+        s->bad = 1;
+        return 0;
+    }
+    return *s->p++ == ',';
+}
+
+/* The members of the object at s->p into n (key: where the object sits, for cte_map). */
+static void scan_members(struct scan *s, struct node *n, const char *key, int in_cte_map)
+{
+    if (!opens(s, '}'))
+        return;
+    do {
         char *k = NULL;
         skip_ws(s);
         if (s->p >= s->end || *s->p != '"') {
@@ -230,21 +249,7 @@ static void scan_members(struct scan *s, struct node *n, const char *key, int in
         skip_ws(s);
         scan_value(s, n, k, in_cte_map || (key && strcmp(key, "cte_map") == 0));
         free(k);
-        skip_ws(s);
-        if (s->bad || s->p >= s->end) {
-            s->bad = 1;
-            return;
-        }
-        if (*s->p == '}') {
-            s->p++;
-            return;
-        }
-        if (*s->p != ',') {
-            s->bad = 1;
-            return;
-        }
-        s->p++;
-    }
+    } while (another(s, '}'));
 }
 
 /*
@@ -284,36 +289,15 @@ static void scan_array(struct scan *s, struct node *parent, const char *key, int
         s->bad = 1;
         return;
     }
-    s->p++;
-    skip_ws(s);
-    if (s->p < s->end && *s->p == ']') {
-        s->p++;
-        s->depth--;
-        return;
-    }
-    for (;;) {
-        skip_ws(s);
-        if (s->p < s->end && *s->p == '{')
-            scan_object(s, parent, NULL, 0, cte_items, children && first);
-        else
-            scan_value(s, NULL, NULL, 0);
-        first = 0;
-        skip_ws(s);
-        if (s->bad || s->p >= s->end) {
-            s->bad = 1;
-            break;
-        }
-        if (*s->p == ',') {
-            s->p++;
-            continue;
-        }
-        if (*s->p == ']') {
-            s->p++;
-            break;
-        }
-        s->bad = 1;
-        break;
-    }
+    if (opens(s, ']'))
+        do {
+            skip_ws(s);
+            if (s->p < s->end && *s->p == '{')
+                scan_object(s, parent, NULL, 0, cte_items, children && first);
+            else
+                scan_value(s, NULL, NULL, 0);
+            first = 0;
+        } while (another(s, ']'));
     s->depth--;
 }
 

@@ -35,7 +35,6 @@
 #include <strings.h>
 #include <time.h>
 
-#define WATCH_TICK_MS 50
 #define PROGRESS_EVERY_S 0.25
 
 struct pd_query {
@@ -109,7 +108,6 @@ void pd_query_cancel(struct pd_query *q)
     pthread_mutex_unlock(&q->mu);
 }
 
-/* Watches the clock and the interrupt flag while a query runs. */
 /*
  * On the ticker's thread while the query runs: cancel, timeout, progress. The
  * progress callback is called without q->mu (it takes the job registry's lock,
@@ -419,7 +417,7 @@ int pd_query_run(struct pd_query *q, const char *sql, struct pd_sink *sink,
     if (watching) {
         q->tick.fn = watch;
         q->tick.arg = q;
-        pd_ticker_add(&q->tick, WATCH_TICK_MS);
+        pd_ticker_add(&q->tick);
     }
 
     n_pieces = pd_sql_split(sql, &pieces);

@@ -113,29 +113,28 @@ static char *csv_put_varchar(char *p, const struct pd_coltype *t, const void *da
 
 /*
  * Every column's writer, when every column has one (then each chunk is written
- * in one reserved stretch of the buffer); 0 when some column needs value.c's
- * general path (nested types, blobs, intervals...).
+ * in one reserved stretch of the buffer); st->writers stays NULL when some
+ * column needs value.c's general path (nested types, blobs, intervals...).
  */
-static int pick_writers(struct stream *st, const struct pd_columns *cols)
+static void pick_writers(struct stream *st, const struct pd_columns *cols)
 {
     free(st->writers);
     st->writers = NULL;
     if (cols->n == 0)
-        return 0;
+        return;
     st->writers = xcalloc(cols->n, sizeof(*st->writers));
     for (idx_t c = 0; c < cols->n; c++) {
         struct pd_scalar_writer *w = &st->writers[c];
         if (pd_scalar_pick(cols->types[c], st->fmt != PD_FORMAT_CSV, w) != 0) {
             free(st->writers);
             st->writers = NULL;
-            return 0;
+            return;
         }
         if (st->fmt == PD_FORMAT_CSV && w->string) {
             w->put = csv_put_varchar;
             w->room = 2;
         }
     }
-    return 1;
 }
 
 static int stream_begin(struct pd_sink *s, const struct pd_columns *cols, struct pd_err *err)

@@ -40,6 +40,13 @@ char *pd_fmt_i128(__int128 v, char *buf)
     return p;
 }
 
+static char *put_word(char *p, const char *w)
+{
+    size_t n = strlen(w);
+    memcpy(p, w, n);
+    return p + n;
+}
+
 static char *put_u64(char *p, uint64_t v)
 {
     char tmp[20], *end = tmp + sizeof(tmp), *d = pd_u64_digits(v, end);
@@ -52,14 +59,6 @@ static char *put_i64(char *p, int64_t v)
     if (v < 0)
         *p++ = '-';
     return put_u64(p, v < 0 ? -(uint64_t)v : (uint64_t)v);
-}
-
-static char *put_i128(char *p, __int128 v)
-{
-    char tmp[48], *d = pd_fmt_i128(v, tmp);
-    size_t n = strlen(d);
-    memcpy(p, d, n);
-    return p + n;
 }
 
 static __int128 hugeint_of(duckdb_hugeint h)
@@ -84,18 +83,17 @@ INT_WRITER(w_u64, uint64_t, put_u64)
 
 static char *w_hugeint(char *p, const struct pd_coltype *t, const void *data, idx_t row)
 {
+    char tmp[48];
     (void)t;
-    return put_i128(p, hugeint_of(((const duckdb_hugeint *)data)[row]));
+    return put_word(p, pd_fmt_i128(hugeint_of(((const duckdb_hugeint *)data)[row]), tmp));
 }
 
 static char *w_uhugeint(char *p, const struct pd_coltype *t, const void *data, idx_t row)
 {
     duckdb_uhugeint h = ((const duckdb_uhugeint *)data)[row];
-    char tmp[48], *d = pd_fmt_u128(((unsigned __int128)h.upper << 64) | h.lower, tmp);
-    size_t n = strlen(d);
+    char tmp[48];
     (void)t;
-    memcpy(p, d, n);
-    return p + n;
+    return put_word(p, pd_fmt_u128(((unsigned __int128)h.upper << 64) | h.lower, tmp));
 }
 
 static char *w_bool(char *p, const struct pd_coltype *t, const void *data, idx_t row)
@@ -110,13 +108,6 @@ static char *w_bool(char *p, const struct pd_coltype *t, const void *data, idx_t
 }
 
 /* ---- floating point and decimals ---- */
-
-static char *put_word(char *p, const char *w)
-{
-    size_t n = strlen(w);
-    memcpy(p, w, n);
-    return p + n;
-}
 
 /* NaN and the infinities: JSON has no number for them, text spells them as DuckDB does */
 static char *put_nonfinite(char *p, double d, int json)
@@ -136,33 +127,22 @@ static char *point_zero(char *p, size_t n)
     return p + n;
 }
 
-static char *w_double_text(char *p, const struct pd_coltype *t, const void *data, idx_t row)
-{
-    double d = ((const double *)data)[row];
-    (void)t;
-    return isfinite(d) ? point_zero(p, pd_dtoa(d, p)) : put_nonfinite(p, d, 0);
-}
-
-static char *w_double_json(char *p, const struct pd_coltype *t, const void *data, idx_t row)
-{
-    double d = ((const double *)data)[row];
-    (void)t;
-    return isfinite(d) ? p + pd_dtoa(d, p) : put_nonfinite(p, d, 1);
-}
-
-static char *w_float_text(char *p, const struct pd_coltype *t, const void *data, idx_t row)
-{
-    float f = ((const float *)data)[row];
-    (void)t;
-    return isfinite(f) ? point_zero(p, pd_ftoa(f, p)) : put_nonfinite(p, f, 0);
-}
-
-static char *w_float_json(char *p, const struct pd_coltype *t, const void *data, idx_t row)
-{
-    float f = ((const float *)data)[row];
-    (void)t;
-    return isfinite(f) ? p + pd_ftoa(f, p) : put_nonfinite(p, f, 1);
-}
+/* Each floating type twice: text (42.0, inf) and JSON (42, "Infinity"). */
+#define FLOAT_WRITERS(name, type, shortest)                                                        \
+    static char *name##_text(char *p, const struct pd_coltype *t, const void *data, idx_t row)     \
+    {                                                                                              \
+        type v = ((const type *)data)[row];                                                        \
+        (void)t;                                                                                   \
+        return isfinite(v) ? point_zero(p, shortest(v, p)) : put_nonfinite(p, v, 0);              \
+    }                                                                                              \
+    static char *name##_json(char *p, const struct pd_coltype *t, const void *data, idx_t row)     \
+    {                                                                                              \
+        type v = ((const type *)data)[row];                                                        \
+        (void)t;                                                                                   \
+        return isfinite(v) ? p + shortest(v, p) : put_nonfinite(p, v, 1);                          \
+    }
+FLOAT_WRITERS(w_double, double, pd_dtoa)
+FLOAT_WRITERS(w_float, float, pd_ftoa)
 
 static __int128 decimal_at(const struct pd_coltype *t, const void *data, idx_t row)
 {

@@ -477,7 +477,7 @@ static void cell(struct pd_buf *out, const struct pd_coltype *t, duckdb_vector v
     case DUCKDB_TYPE_BIGNUM: { /* digits, unquoted in JSON too: exact like a HUGEINT */
         const char *p;
         uint32_t n;
-        pd_string_at(duckdb_vector_get_data(v), row, &p, &n);
+        pd_string_at(data, row, &p, &n);
         bignum_text(out, (const unsigned char *)p, n);
         break;
     }
