@@ -356,7 +356,8 @@ int dp_refs_from_tree(const char *text, size_t len, struct dp_refs *out, char **
     if (s.bad) {
         *error = xstrdup("cannot read the parse tree");
     } else if (top.error) {
-        *error = xstrdup(top.f[F_ERROR_MESSAGE] ? top.f[F_ERROR_MESSAGE] : "the SQL does not parse");
+        const char *m = top.f[F_ERROR_MESSAGE];
+        *error = xstrdup(m && *m ? m : "the SQL does not parse");
     }
     node_clear(&top);
     return s.bad || *error ? -1 : 0;

@@ -98,6 +98,12 @@ static void test_text_that_is_not_a_tree(void **state)
         error = NULL;
         dp_refs_clear(&r);
     }
+    /* a parse error with an empty message still says why */
+    const char *quiet = "{\"error\":true,\"error_message\":\"\"}";
+    assert_int_equal(dp_refs_from_tree(quiet, strlen(quiet), &r, &error), -1);
+    assert_string_equal(error, "the SQL does not parse");
+    free(error);
+    error = NULL;
     /* a million brackets: refused at a depth limit, not a stack overflow */
     size_t deep = 1000000;
     char *text = malloc(deep + 16);
