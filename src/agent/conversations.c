@@ -274,16 +274,13 @@ int ag_conv_run(struct pd_warehouse *wh, const char *run_id, json_t **out, struc
 void ag_events_store(struct pd_warehouse *wh, const json_t *event)
 {
     const json_t *meta = json_object_get(event, "metadata");
-    struct pd_buf sql = PD_BUF_INIT;
     char *doc = pd_json_dumps_exact(event, JSON_COMPACT);
-    pd_buf_adds(&sql, "INSERT INTO _pluto.agent_events VALUES (");
-    pd_sql_literal(&sql, json_string_value(json_object_get(meta, "run_id")));
-    pd_buf_addf(&sql, ", %" JSON_INTEGER_FORMAT ", ",
-                json_integer_value(json_object_get(meta, "sequence")));
-    pd_sql_literal(&sql, doc);
-    pd_buf_adds(&sql, ")");
-    pd_journal_add(pd_warehouse_journal(wh), sql.ptr);
-    pd_buf_release(&sql);
+    const struct pd_jcell row[] = {
+        PD_JCELL_TEXT(json_string_value(json_object_get(meta, "run_id"))),
+        PD_JCELL_INT(json_integer_value(json_object_get(meta, "sequence"))),
+        PD_JCELL_TEXT(doc),
+    };
+    pd_journal_add_row(pd_warehouse_journal(wh), "agent_events", row, sizeof(row) / sizeof(row[0]));
     free(doc);
 }
 

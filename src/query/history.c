@@ -22,12 +22,15 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct pd_history {
     struct pd_warehouse *wh;
     char *dir;
     pthread_mutex_t mu; /* one line at a time into the day's file */
+    int fd;             /* the day's file, open for appending; -1 before the first line */
+    char day[16];       /* its day */
 };
 
 struct pd_history *pd_history_open(struct pd_warehouse *wh, const char *artifacts_dir)
@@ -35,6 +38,7 @@ struct pd_history *pd_history_open(struct pd_warehouse *wh, const char *artifact
     struct pd_history *h = xcalloc(1, sizeof(*h));
     h->wh = wh;
     h->dir = xstrdup(artifacts_dir);
+    h->fd = -1;
     pthread_mutex_init(&h->mu, NULL);
     return h;
 }
@@ -43,44 +47,29 @@ void pd_history_close(struct pd_history *h)
 {
     if (h == NULL)
         return;
+    if (h->fd >= 0)
+        close(h->fd);
     pthread_mutex_destroy(&h->mu);
     free(h->dir);
     free(h);
 }
 
-static void literal_or_null(struct pd_buf *b, const char *v)
-{
-    if (v)
-        pd_sql_literal(b, v);
-    else
-        pd_buf_adds(b, "NULL");
-}
-
 /* The row goes into the warehouse's journal: committed with others in a batch. */
 static void record_table(struct pd_history *h, const struct pd_history_entry *e)
 {
-    struct pd_buf sql = PD_BUF_INIT;
-    pd_buf_adds(&sql, "INSERT INTO _pluto.query_history (id, sql, statement_type, started_at, "
-                      "duration_ms, rows, status, error, origin) VALUES (");
-    literal_or_null(&sql, e->id);
-    pd_buf_adds(&sql, ", ");
-    literal_or_null(&sql, e->sql);
-    pd_buf_adds(&sql, ", ");
-    literal_or_null(&sql, e->statement_type);
-    pd_buf_addf(&sql, ", to_timestamp(%lld / 1000.0), %.17g, ", (long long)e->started_ms,
-                e->duration_ms);
-    if (e->rows >= 0)
-        pd_buf_addf(&sql, "%lld, ", (long long)e->rows);
-    else
-        pd_buf_adds(&sql, "NULL, ");
-    literal_or_null(&sql, e->status);
-    pd_buf_adds(&sql, ", ");
-    literal_or_null(&sql, e->error);
-    pd_buf_adds(&sql, ", ");
-    literal_or_null(&sql, e->origin);
-    pd_buf_adds(&sql, ")");
-    pd_journal_add(pd_warehouse_journal(h->wh), sql.ptr);
-    pd_buf_release(&sql);
+    const struct pd_jcell row[] = {
+        PD_JCELL_TEXT(e->id),
+        PD_JCELL_TEXT(e->sql),
+        PD_JCELL_TEXT(e->statement_type),
+        PD_JCELL_INT(e->started_ms),
+        PD_JCELL_DOUBLE(e->duration_ms),
+        e->rows >= 0 ? PD_JCELL_INT(e->rows) : PD_JCELL_NULL,
+        PD_JCELL_TEXT(e->status),
+        PD_JCELL_TEXT(e->error),
+        PD_JCELL_TEXT(e->origin),
+    };
+    pd_journal_add_row(pd_warehouse_journal(h->wh), "query_history", row,
+                       sizeof(row) / sizeof(row[0]));
 }
 
 static void json_field(struct pd_buf *b, const char *key, const char *v)
@@ -89,16 +78,27 @@ static void json_field(struct pd_buf *b, const char *key, const char *v)
     pd_json_add_nullable(b, v);
 }
 
+/* The line goes to the day's file, kept open until the day changes (h->mu held). */
 static void record_file(struct pd_history *h, const struct pd_history_entry *e)
 {
     struct pd_buf line = PD_BUF_INIT;
-    char day[16], ts[40], file[32];
-    char *path;
-    int fd;
+    char day[16], ts[40];
+    struct stat st;
 
     pd_time_date(e->started_ms, day, sizeof(day));
-    snprintf(file, sizeof(file), "%s.jsonl", day);
-    path = pd_path_join(h->dir, file);
+    /* a new day, or the file was removed under us */
+    if (h->fd < 0 || strcmp(day, h->day) != 0 || fstat(h->fd, &st) != 0 || st.st_nlink == 0) {
+        char file[32], *path;
+        if (h->fd >= 0)
+            close(h->fd);
+        snprintf(file, sizeof(file), "%s.jsonl", day);
+        path = pd_path_join(h->dir, file);
+        h->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (h->fd < 0)
+            pd_log(PD_LOG_ERROR, "query history file not written", "{s:s}", "path", path);
+        snprintf(h->day, sizeof(h->day), "%s", day);
+        free(path);
+    }
     pd_buf_adds(&line, "{\"id\":");
     pd_json_add_string(&line, e->id, strlen(e->id));
     json_field(&line, "sql", e->sql);
@@ -113,12 +113,8 @@ static void record_file(struct pd_history *h, const struct pd_history_entry *e)
     json_field(&line, "error", e->error);
     json_field(&line, "origin", e->origin);
     pd_buf_adds(&line, "}\n");
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0 || write(fd, line.ptr, line.len) != (ssize_t)line.len)
-        pd_log(PD_LOG_ERROR, "query history file not written", "{s:s}", "path", path);
-    if (fd >= 0)
-        close(fd);
-    free(path);
+    if (h->fd >= 0 && write(h->fd, line.ptr, line.len) != (ssize_t)line.len)
+        pd_log(PD_LOG_ERROR, "query history file not written", "{s:s}", "day", day);
     pd_buf_release(&line);
 }
 

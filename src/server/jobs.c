@@ -85,27 +85,13 @@ struct srv_jobs {
 static void record(struct srv_job *job, int seq, const char *status, const char *error,
                    const char *args)
 {
-    struct pd_buf sql = PD_BUF_INIT;
-    pd_buf_adds(&sql, "INSERT INTO _pluto.job_log (job_id, kind, seq, status, logged_at, error, args) "
-                      "VALUES (");
-    pd_sql_literal(&sql, job->id);
-    pd_buf_adds(&sql, ", ");
-    pd_sql_literal(&sql, job->kind);
-    pd_buf_addf(&sql, ", %d, ", seq);
-    pd_sql_literal(&sql, status);
-    pd_buf_adds(&sql, ", now(), ");
-    if (error)
-        pd_sql_literal(&sql, error);
-    else
-        pd_buf_adds(&sql, "NULL");
-    pd_buf_adds(&sql, ", ");
-    if (args)
-        pd_sql_literal(&sql, args);
-    else
-        pd_buf_adds(&sql, "NULL");
-    pd_buf_adds(&sql, ")");
-    pd_journal_add(pd_warehouse_journal(job->J->wh), sql.ptr);
-    pd_buf_release(&sql);
+    const struct pd_jcell row[] = {
+        PD_JCELL_TEXT(job->id), PD_JCELL_TEXT(job->kind), PD_JCELL_INT(seq),
+        PD_JCELL_TEXT(status),  PD_JCELL_INT(pd_now_ms()), PD_JCELL_TEXT(error),
+        PD_JCELL_TEXT(args),
+    };
+    pd_journal_add_row(pd_warehouse_journal(job->J->wh), "job_log", row,
+                       sizeof(row) / sizeof(row[0]));
 }
 
 static void record_start(struct srv_job *job)
@@ -195,14 +181,17 @@ static void expire_locked(struct srv_jobs *J)
 {
     int64_t now = pd_now_ms(), cutoff = now - (int64_t)(J->o.keep_s * 1000.0);
     struct srv_job **pp = &J->all;
-    int kept = 0;
-    /* the walk is over every job: once a second is soon enough for the age limit */
+    int kept = 0, keep = J->o.max_kept;
+    /* the walk is over every job: once a second is soon enough for the age limit, and
+       past the count it makes room for an eighth more, not for one */
     if (J->n_finished <= J->o.max_kept && now - J->expired_ms < 1000)
         return;
+    if (J->n_finished > J->o.max_kept)
+        keep -= J->o.max_kept / 8;
     J->expired_ms = now;
     while (*pp) {
         struct srv_job *job = *pp;
-        if (job->status >= COMPLETED && (job->finished_ms < cutoff || kept >= J->o.max_kept)) {
+        if (job->status >= COMPLETED && (job->finished_ms < cutoff || kept >= keep)) {
             *pp = job->next_all;
             J->n_finished--;
             if (--job->refs == 0)

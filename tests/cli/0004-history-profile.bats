@@ -23,13 +23,18 @@ setup() { init_home; }
 import json, sys
 sqls = [json.loads(l)["sql"] for l in sys.stdin]
 assert sqls[:2] == ["create table t13 as select 13 as n", "select 13 as thirteen"], sqls'
-    # a record torn by a killed process is dropped, and nothing else
+    # a record of an older version (an INSERT statement) is run; a record torn by a
+    # killed process is dropped, and nothing else
     pd sql "select 14 as fourteen" >/dev/null
+    sed -n 2p "$data/warehouse.duckdb.journal" | grep -q '^\["query_history","'
+    old="INSERT INTO _pluto.query_history (id, sql, statement_type, started_at, duration_ms, rows, status, error, origin) VALUES ('legacy-1', 'select 16 as legacy', 'SELECT', to_timestamp(1), 1.5, 1, 'ok', NULL, 'cli')"
+    printf '%d\n%s\n' "${#old}" "$old" >>"$data/warehouse.duckdb.journal"
     printf '40\nselect 15 as fift' >>"$data/warehouse.duckdb.journal"
     run pd history --limit 3 --format jsonl
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" == *'select 14 as fourteen'* ]]
     [[ "$output" != *fift* ]]
+    [ "$(pd sql --format csv "select count(*) from _pluto.query_history where id = 'legacy-1'" | tail -1)" = 1 ]
 }
 
 @test "history lists statements newest first with status, rows and duration" {

@@ -310,7 +310,12 @@ static void test_history_records_each_statement(void **state)
     assert_int_equal(count, 1);
 }
 
-/* A batch with a bad statement still writes the good ones. */
+static void add_x(struct pd_journal *j, const char *table, struct pd_jcell x)
+{
+    pd_journal_add_row(j, table, &x, 1);
+}
+
+/* A batch with a bad row still writes the good ones; rows keep their order and types. */
 static void test_journal_batches(void **state)
 {
     struct pd_journal *j = pd_warehouse_journal(fx.wh);
@@ -318,50 +323,102 @@ static void test_journal_batches(void **state)
     int rc;
     json_t *v;
     (void)state;
-    free(run_to_string(PD_FORMAT_CSV, "create table jt (x int)", NULL, &rc, &err));
+    free(run_to_string(PD_FORMAT_CSV,
+                       "create table _pluto.jt (x int); create table _pluto.jt2 (y int);"
+                       "create table _pluto.jt3 (a int, b varchar default 'dflt', t timestamptz,"
+                       " d double)",
+                       NULL, &rc, &err));
     assert_int_equal(rc, 0);
-    pd_journal_add(j, "insert into jt values (1)");
-    pd_journal_add(j, "insert into no_such_table values (2)");
-    pd_journal_add(j, "insert into jt values (3)");
+    add_x(j, "jt", PD_JCELL_INT(1));
+    add_x(j, "no_such_table", PD_JCELL_INT(2));
+    add_x(j, "jt", PD_JCELL_INT(3));
     pd_journal_flush(j);
-    v = run_json("select string_agg(x, ',' order by x) as xs from jt");
+    v = run_json("select string_agg(x, ',' order by x) as xs from _pluto.jt");
     assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "xs")), "1,3");
     json_decref(v);
     /* and without a flush, by the background thread */
-    pd_journal_add(j, "insert into jt values (4)");
+    add_x(j, "jt", PD_JCELL_INT(4));
     json_int_t n = 0;
     for (int i = 0; i < 100 && n != 3; i++) {
         usleep(50 * 1000);
-        v = run_json("select count(*) as n from jt");
+        v = run_json("select count(*) as n from _pluto.jt");
         n = json_integer_value(json_object_get(json_array_get(v, 0), "n"));
         json_decref(v);
     }
     assert_int_equal(n, 3);
-    /* rows for the same table go in as one INSERT; a bad row falls back to one by one */
-    pd_journal_add(j, "INSERT INTO jt (x) VALUES (10)");
-    pd_journal_add(j, "INSERT INTO jt (x) VALUES (11)");
-    pd_journal_add(j, "INSERT INTO jt (x) VALUES ('not a number')");
-    pd_journal_add(j, "INSERT INTO jt (x) VALUES (12)");
+    /* a row that does not fit its table falls back to one by one */
+    add_x(j, "jt", PD_JCELL_INT(10));
+    add_x(j, "jt", PD_JCELL_INT(11));
+    add_x(j, "jt", PD_JCELL_TEXT("not a number"));
+    add_x(j, "jt", PD_JCELL_INT(12));
     pd_journal_flush(j);
-    v = run_json("select string_agg(x, ',' order by x) as xs from jt where x >= 10");
+    v = run_json("select string_agg(x, ',' order by x) as xs from _pluto.jt where x >= 10");
     assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "xs")), "10,11,12");
     json_decref(v);
-    /* rows of two tables interleaved (as job and history rows are) each keep their order;
-       a statement that is not an INSERT ... VALUES runs after what came before it */
-    free(run_to_string(PD_FORMAT_CSV, "create table jt2 (y int)", NULL, &rc, &err));
-    assert_int_equal(rc, 0);
-    pd_journal_add(j, "INSERT INTO jt (x) VALUES (21)");
-    pd_journal_add(j, "INSERT INTO jt2 (y) VALUES (1)");
-    pd_journal_add(j, "INSERT INTO jt (x) VALUES (22)");
-    pd_journal_add(j, "INSERT INTO jt2 (y) VALUES (2)");
-    pd_journal_add(j, "DELETE FROM jt WHERE x = 21");
-    pd_journal_add(j, "INSERT INTO jt (x) VALUES (21)");
+    /* rows of two tables interleaved (as job and history rows are) each keep their order */
+    add_x(j, "jt", PD_JCELL_INT(22));
+    add_x(j, "jt2", PD_JCELL_INT(1));
+    add_x(j, "jt", PD_JCELL_INT(21));
+    add_x(j, "jt2", PD_JCELL_INT(2));
     pd_journal_flush(j);
-    v = run_json("select (select string_agg(x, ',' order by rowid) from jt where x > 20) as xs,"
-                 " (select string_agg(y, ',' order by rowid) from jt2) as ys");
+    v = run_json("select (select string_agg(x, ',' order by rowid) from _pluto.jt where x > 20)"
+                 " as xs, (select string_agg(y, ',' order by rowid) from _pluto.jt2) as ys");
     assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "xs")), "22,21");
     assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "ys")), "1,2");
     json_decref(v);
+    /* a short row gets the defaults; an integer is milliseconds in a TIMESTAMPTZ; NULLs */
+    add_x(j, "jt3", PD_JCELL_INT(1));
+    const struct pd_jcell full[] = {PD_JCELL_INT(2), PD_JCELL_TEXT(NULL),
+                                    PD_JCELL_INT(1700000000123), PD_JCELL_DOUBLE(0.1)};
+    pd_journal_add_row(j, "jt3", full, 4);
+    pd_journal_flush(j);
+    v = run_json("select a, b, epoch_ms(t) as ms, d from _pluto.jt3 order by a");
+    assert_int_equal(json_array_size(v), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "b")), "dflt");
+    assert_true(json_is_null(json_object_get(json_array_get(v, 0), "ms")));
+    assert_true(json_is_null(json_object_get(json_array_get(v, 1), "b")));
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 1), "ms")), 1700000000123);
+    assert_true(json_real_value(json_object_get(json_array_get(v, 1), "d")) == 0.1);
+    json_decref(v);
+}
+
+/*
+ * A SELECT asked again sees the rows written since, even where the first
+ * answer came from statistics (DuckDB 1.4 keeps a prepared plan's
+ * statistics-based rewrites, so statements are never kept by their text).
+ */
+static void test_repeated_select_sees_new_rows(void **state)
+{
+    struct pd_err err = PD_ERR_INIT;
+    int rc;
+    char *out;
+    (void)state;
+    free(run_to_string(PD_FORMAT_CSV, "create table ks (a int); insert into ks values (1);"
+                                      "create table ke (a int)", NULL, &rc, &err));
+    assert_int_equal(rc, 0);
+    for (int round = 0; round < 2; round++) {
+        out = run_to_string(PD_FORMAT_CSV,
+                            "select (select count(*) from ks where a > 100) as big,"
+                            " (select count(*) from ke) as e",
+                            NULL, &rc, &err);
+        assert_int_equal(rc, 0);
+        assert_string_equal(out, round == 0 ? "big,e\n0,0\n" : "big,e\n1,1\n");
+        free(out);
+        free(run_to_string(PD_FORMAT_CSV, "insert into ks values (200); insert into ke values (5)",
+                           NULL, &rc, &err));
+        assert_int_equal(rc, 0);
+    }
+    /* parameters are bound each time */
+    json_t *p1 = json_pack("[i]", 1), *p5 = json_pack("[i]", 5);
+    struct pd_query_opts o1 = {.params = p1, .origin = "test"}, o5 = {.params = p5, .origin = "test"};
+    out = run_to_string(PD_FORMAT_CSV, "select $1::int + 1 as n", &o1, &rc, &err);
+    assert_string_equal(out, "n\n2\n");
+    free(out);
+    out = run_to_string(PD_FORMAT_CSV, "select $1::int + 1 as n", &o5, &rc, &err);
+    assert_string_equal(out, "n\n6\n");
+    free(out);
+    json_decref(p1);
+    json_decref(p5);
 }
 
 int main(void)
@@ -378,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_history_records_each_statement),
         cmocka_unit_test(test_read_only),
         cmocka_unit_test(test_journal_batches),
+        cmocka_unit_test(test_repeated_select_sees_new_rows),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
