@@ -334,12 +334,23 @@ static json_t *node_json(struct fy_node *n, struct to_json *t)
 
 json_t *pd_yaml_load_json_string(const char *text, const char *label, struct pd_err *err)
 {
+    json_t *out;
+    if (text_ok(text, label, err) != 0)
+        return NULL;
+    if ((out = pd_yaml_load_simple(text)) != NULL)
+        return out;
+    return pd_yaml_load_libfyaml(text, label, err);
+}
+
+json_t *pd_yaml_load_libfyaml(const char *text, const char *label, struct pd_err *err)
+{
+    json_t *out;
     if (text_ok(text, label, err) != 0)
         return NULL;
     struct fy_diag *diag = quiet_diag();
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = diag};
     struct fy_document *doc = fy_document_build_from_string(&cfg, text, FY_NT);
-    json_t *out = NULL;
+    out = NULL;
     if (doc == NULL) {
         void *iter = NULL;
         struct fy_diag_error *e = fy_diag_errors_iterate(diag, &iter);

@@ -44,4 +44,13 @@ json_t *pd_yaml_load_json(const char *path, const char *label, struct pd_err *er
 /* The same for YAML text in memory. */
 json_t *pd_yaml_load_json_string(const char *text, const char *label, struct pd_err *err);
 
+/*
+ * The same for the flat YAML Pluto Duck writes (yaml_simple.c), read without
+ * libfyaml; NULL for any other text (pd_yaml_load_json_string tries this first).
+ */
+json_t *pd_yaml_load_simple(const char *text);
+
+/* The same through libfyaml only (the fuzz target compares the two readers). */
+json_t *pd_yaml_load_libfyaml(const char *text, const char *label, struct pd_err *err);
+
 #endif
