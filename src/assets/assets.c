@@ -36,6 +36,7 @@ static int bind(struct pd_warehouse *wh, volatile sig_atomic_t *cancel, struct p
     out->env.relation = pd_relations_lookup;
     out->env.relation_arg = out->relations;
     out->env.interrupt = pd_interrupt;
+    out->env.db = pd_warehouse_db(wh);
     out->env.cancel = cancel;
     return 0;
 }

@@ -910,7 +910,7 @@ int dp_compile(struct dp_project *p, const struct dp_env *env, const struct dp_c
         sqls[i] = s->sql;
     }
     if (!rc)
-        rc = dp_refs_extract(env->conn, (const char *const *)sqls, n, refs, perrs, err);
+        rc = dp_refs_extract(env->conn, env->db, (const char *const *)sqls, n, refs, perrs, err);
     for (size_t i = 0; i < n && !rc; i++) {
         struct dp_analysis *a = p->items[i];
         if (perrs[i]) {

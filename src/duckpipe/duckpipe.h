@@ -166,6 +166,8 @@ struct dp_rel_info {
 
 struct dp_env {
     duckdb_connection conn;
+    duckdb_database db; /* conn's database: more connections to parse a large project on
+                           every core (NULL: everything on conn) */
     /* Classify a warehouse relation (schema and table as written, lower case).
      * Return 0 and fill *info, or non-zero for a plain table. May be NULL. */
     int (*relation)(void *arg, const char *schema, const char *table, struct dp_rel_info *info);

@@ -48,11 +48,12 @@ struct dp_refs {
 void dp_refs_clear(struct dp_refs *r);
 
 /*
- * Parse each of n SQL texts with json_serialize_sql (in one query) and collect
- * the relations each reads (CTE names excluded). errors[i] is set (heap) for a
- * text DuckDB cannot parse.
+ * Parse each of n SQL texts with json_serialize_sql (in one query; a large
+ * batch split over the cores, on connections of db when it is given) and
+ * collect the relations each reads (CTE names excluded). errors[i] is set
+ * (heap) for a text DuckDB cannot parse.
  */
-int dp_refs_extract(duckdb_connection conn, const char *const *sqls, size_t n,
+int dp_refs_extract(duckdb_connection conn, duckdb_database db, const char *const *sqls, size_t n,
                     struct dp_refs *out, char **errors, struct pd_err *err);
 
 /* The parse tree of one SELECT as jansson JSON (NULL + err when it does not parse). */

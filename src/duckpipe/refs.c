@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 char *dp_lower(const char *s)
 {
@@ -143,6 +144,77 @@ static int extract(duckdb_connection conn, const char *const *sqls, size_t n, st
     return rc;
 }
 
+/* A share of the texts, parsed on a connection of its own. */
+struct part {
+    duckdb_database db;
+    const char *const *sqls;
+    size_t n;
+    struct dp_refs *out;
+    char **errors;
+    struct pd_err err;
+    int rc;
+    int started; /* on a thread of its own */
+    pthread_t thread;
+};
+
+static void *extract_part(void *arg)
+{
+    struct part *pt = arg;
+    duckdb_connection conn;
+    if (duckdb_connect(pt->db, &conn) == DuckDBError) {
+        pt->rc = pd_fail(&pt->err, PD_EINTERNAL, "reference extraction: cannot connect");
+        return NULL;
+    }
+    pt->rc = extract(conn, pt->sqls, pt->n, pt->out, pt->errors, &pt->err);
+    duckdb_disconnect(&conn);
+    return NULL;
+}
+
+#define PART_MIN_TEXTS 1000 /* fewer are parsed on conn alone: a connection costs more */
+#define PARTS_MAX 4
+
+/*
+ * Parse n texts: one query parses on one core (json_serialize_sql over a
+ * range is not split by DuckDB), so a large batch is cut into a share per
+ * core, each on its own connection of db, conn taking the first.
+ */
+static int extract_all(duckdb_connection conn, duckdb_database db, const char *const *sqls,
+                       size_t n, struct dp_refs *out, char **errors, struct pd_err *err)
+{
+    struct part parts[PARTS_MAX];
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t k = db && cores > 1 ? (size_t)cores : 1, share;
+    int rc = 0;
+    if (k > PARTS_MAX)
+        k = PARTS_MAX;
+    if (k > n / PART_MIN_TEXTS)
+        k = n / PART_MIN_TEXTS;
+    if (k <= 1)
+        return extract(conn, sqls, n, out, errors, err);
+    share = n / k;
+    for (size_t i = 0; i < k; i++) {
+        size_t from = i * share, to = i + 1 == k ? n : from + share;
+        parts[i] = (struct part){.db = db, .sqls = sqls + from, .n = to - from,
+                                 .out = out + from, .errors = errors + from, .err = PD_ERR_INIT};
+        parts[i].started = i > 0 && pthread_create(&parts[i].thread, NULL, extract_part,
+                                                   &parts[i]) == 0;
+    }
+    /* the first share, and any a thread could not take, on conn */
+    for (size_t i = 0; i < k; i++)
+        if (!parts[i].started)
+            parts[i].rc = extract(conn, parts[i].sqls, parts[i].n, parts[i].out, parts[i].errors,
+                                  &parts[i].err);
+    for (size_t i = 0; i < k; i++) {
+        if (parts[i].started)
+            pthread_join(parts[i].thread, NULL);
+        if (rc == 0 && parts[i].rc != 0) {
+            *err = parts[i].err;
+            rc = parts[i].rc;
+        }
+    }
+    return rc;
+}
+
 /*
  * What each SQL text read, by the text: parsing is the same whatever the
  * catalog holds, so an unchanged project's compile asks DuckDB nothing. Bounded:
@@ -185,7 +257,7 @@ static void cached_refs_free(void *p)
     free(c);
 }
 
-int dp_refs_extract(duckdb_connection conn, const char *const *sqls, size_t n,
+int dp_refs_extract(duckdb_connection conn, duckdb_database db, const char *const *sqls, size_t n,
                     struct dp_refs *out, char **errors, struct pd_err *err)
 {
     size_t *miss = xcalloc(n + 1, sizeof(size_t)), nmiss = 0;
@@ -206,7 +278,7 @@ int dp_refs_extract(duckdb_connection conn, const char *const *sqls, size_t n,
         }
     }
     pthread_mutex_unlock(&refs_cache_mu);
-    rc = extract(conn, texts, nmiss, found, found_errors, err);
+    rc = extract_all(conn, db, texts, nmiss, found, found_errors, err);
     pthread_mutex_lock(&refs_cache_mu);
     for (size_t k = 0; k < nmiss; k++) {
         size_t i = miss[k];
@@ -280,7 +352,7 @@ int dp_sql_reads(duckdb_connection conn, const char *sql, struct dp_sql_reads *o
     char *error = NULL;
     int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = dp_refs_extract(conn, &sql, 1, &refs, &error, err)) != 0)
+    if ((rc = dp_refs_extract(conn, NULL, &sql, 1, &refs, &error, err)) != 0)
         return rc;
     if (error) {
         rc = pd_fail(err, PD_ESQL, "%s", error);

@@ -393,6 +393,11 @@ int pd_warehouse_before_statement(struct pd_warehouse *wh, duckdb_connection con
                : 0;
 }
 
+duckdb_database pd_warehouse_db(const struct pd_warehouse *wh)
+{
+    return wh->db;
+}
+
 const char *pd_warehouse_path(const struct pd_warehouse *wh)
 {
     return wh->path;

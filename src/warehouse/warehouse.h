@@ -53,6 +53,9 @@ void pd_warehouse_set_statement_hook(struct pd_warehouse *wh, pd_statement_hook 
 int pd_warehouse_before_statement(struct pd_warehouse *wh, duckdb_connection conn, const char *sql,
                                   char **rewritten, struct pd_err *err);
 
+/* The database, for code that needs connections of its own beside a lent one. */
+duckdb_database pd_warehouse_db(const struct pd_warehouse *wh);
+
 /* The database file's path. */
 const char *pd_warehouse_path(const struct pd_warehouse *wh);
 

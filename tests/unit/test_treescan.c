@@ -64,7 +64,7 @@ static void test_relations_of_sql(void **state)
     sqls[n] = "selec broken";
     /* twice: the second answer comes from the cache and must be the same */
     for (int round = 0; round < 2; round++) {
-        assert_int_equal(dp_refs_extract(conn, sqls, n + 1, refs, errors, &err), 0);
+        assert_int_equal(dp_refs_extract(conn, NULL, sqls, n + 1, refs, errors, &err), 0);
         for (size_t i = 0; i < n; i++) {
             char *got = describe(&refs[i]);
             assert_null(errors[i]);
@@ -78,6 +78,45 @@ static void test_relations_of_sql(void **state)
         errors[n] = NULL;
         dp_refs_clear(&refs[n]);
     }
+    duckdb_disconnect(&conn);
+    duckdb_close(&db);
+}
+
+/* A batch large enough to be parsed on every core answers each text in its place. */
+static void test_large_batch_in_parts(void **state)
+{
+    enum { N = 4321, BAD = 3999 };
+    duckdb_database db;
+    duckdb_connection conn;
+    char **texts = calloc(N, sizeof(char *)), *errors[N] = {0};
+    struct dp_refs *refs = calloc(N, sizeof(*refs));
+    struct pd_err err = PD_ERR_INIT;
+    (void)state;
+    assert_int_equal(duckdb_open(NULL, &db), DuckDBSuccess);
+    assert_int_equal(duckdb_connect(db, &conn), DuckDBSuccess);
+    for (int i = 0; i < N; i++) {
+        char sql[96];
+        snprintf(sql, sizeof(sql), i == BAD ? "selec %d broken" : "select * from part_t%d", i);
+        texts[i] = strdup(sql);
+    }
+    assert_int_equal(dp_refs_extract(conn, db, (const char *const *)texts, N, refs, errors, &err), 0);
+    for (int i = 0; i < N; i++) {
+        char want[32];
+        if (i == BAD) {
+            assert_non_null(errors[i]);
+            assert_int_equal(refs[i].n, 0);
+        } else {
+            snprintf(want, sizeof(want), "part_t%d", i);
+            assert_null(errors[i]);
+            assert_int_equal(refs[i].n, 1);
+            assert_string_equal(refs[i].v[0].table, want);
+        }
+        free(errors[i]);
+        dp_refs_clear(&refs[i]);
+        free(texts[i]);
+    }
+    free(texts);
+    free(refs);
     duckdb_disconnect(&conn);
     duckdb_close(&db);
 }
@@ -133,6 +172,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_relations_of_sql),
+        cmocka_unit_test(test_large_batch_in_parts),
         cmocka_unit_test(test_text_that_is_not_a_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
