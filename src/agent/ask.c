@@ -41,6 +41,9 @@ static json_t *context_message(const json_t *m, int values_ok)
         pd_buf_addf(&text, "\n\nSQL used:\n%s", sql);
     out = json_pack("{s:s, s:s}", "role", strcmp(role, "user") == 0 ? "user" : "assistant",
                     "content", text.ptr);
+    /* a turn with no answer is marked, so that follow-ups are read against answered ones */
+    if (strcmp(role, "assistant") == 0 && (error || json_is_false(json_object_get(data, "answered"))))
+        json_object_set_new(out, "pd_unanswered", json_true());
     pd_buf_release(&text);
     return out;
 }

@@ -236,32 +236,109 @@ static void add_ref(struct question *q, enum ref_kind kind, int t, int c, int at
         q->refs[q->nrefs++] = (struct ref){kind, t, c, at};
 }
 
-/* Do words at i.. spell name (parts split at '_')? Returns how many words, or 0. */
-static int spells(const struct question *q, int i, const char *name)
+/*
+ * The words of a name in lower case, one per '\0'-ended part: split at '_',
+ * '-', spaces and where lower case turns upper ("Miles_per_Gallon" -> miles
+ * per gallon, "tempMax" -> temp max). Returns the count of parts.
+ */
+static int name_words(const char *name, char *out, size_t size)
 {
-    char *copy = xstrdup(name), *save = NULL, *part;
-    int k = 0, ok = 1;
-    for (part = strtok_r(copy, "_", &save); part && ok; part = strtok_r(NULL, "_", &save), k++)
-        ok = i + k < q->n && !q->used[i + k] && same_word(q->w[i + k], part);
-    free(copy);
-    return ok ? k : 0;
+    size_t o = 0;
+    int n = 0, in_word = 0;
+    for (const char *p = name; *p && o + 2 < size; p++) {
+        unsigned char c = (unsigned char)*p;
+        int sep = c == '_' || c == '-' || c == ' ';
+        int hump = in_word && isupper(c) && islower((unsigned char)p[-1]);
+        if ((sep || hump) && in_word) {
+            out[o++] = '\0';
+            in_word = 0;
+        }
+        if (sep)
+            continue;
+        out[o++] = (char)tolower(c);
+        if (!in_word)
+            n++;
+        in_word = 1;
+    }
+    out[o] = '\0';
+    return n;
 }
 
-static void match_schema(struct question *q)
+/* The parts of name_words run together ("Miles_per_Gallon" -> "milespergallon"). */
+static void joined(const char *parts, int n, char *out, size_t size)
+{
+    size_t o = 0;
+    for (int k = 0; k < n; k++, parts += strlen(parts) + 1)
+        for (const char *c = parts; *c && o + 1 < size; c++)
+            out[o++] = *c;
+    out[o] = '\0';
+}
+
+/*
+ * Do words at i.. spell name, in any case, as its words ("miles per gallon")
+ * or as one ("tempmax", "temp_max")? Returns how many words, or 0.
+ */
+static int spells(const struct question *q, int i, const char *name)
+{
+    char parts[256], whole[256], word[256];
+    const char *part = parts;
+    int n = name_words(name, parts, sizeof(parts));
+    if (n == 0 || i >= q->n || q->used[i])
+        return 0;
+    if (n > 1) {
+        size_t o = 0;
+        for (const char *c = q->w[i]; *c && o + 1 < sizeof(word); c++)
+            if (*c != '_' && *c != '-')
+                word[o++] = *c;
+        word[o] = '\0';
+        joined(parts, n, whole, sizeof(whole));
+        if (same_word(word, whole))
+            return 1;
+    }
+    if (i + n > q->n)
+        return 0;
+    for (int k = 0; k < n; k++, part += strlen(part) + 1)
+        if (q->used[i + k] || !same_word(q->w[i + k], part))
+            return 0;
+    return n;
+}
+
+/* A name of several words none of which asks for an aggregate ("Miles_per_Gallon", not
+   "total_amount"): claimed before the vocabulary reads its words ("per"). */
+static int plain_long_name(const char *name)
+{
+    static const char *const agg_words[] = {"count", "number", "total", "sum", "average", "avg",
+                                            "mean", "min", "max", "minimum", "maximum", "top",
+                                            NULL};
+    char parts[256];
+    const char *part = parts;
+    int n = name_words(name, parts, sizeof(parts));
+    for (int k = 0; k < n; k++, part += strlen(part) + 1)
+        if (is_one_of(part, agg_words))
+            return 0;
+    return n >= 2;
+}
+
+/* Words that spell a table or column become references (only_long: plain_long_name ones). */
+static void match_names(struct question *q, int only_long)
 {
     for (int i = 0; i < q->n; i++) {
         int best = 0, bt = -1, bc = -1;
         if (q->used[i])
             continue;
         for (size_t t = 0; t < q->s->n; t++) {
-            int k = spells(q, i, q->s->tables[t].name);
+            int k = only_long && !plain_long_name(q->s->tables[t].name)
+                        ? 0
+                        : spells(q, i, q->s->tables[t].name);
             if (k > best) {
                 best = k;
                 bt = (int)t;
                 bc = -1;
             }
             for (size_t c = 0; c < q->s->tables[t].ncols; c++) {
-                int kc = spells(q, i, q->s->tables[t].cols[c].name);
+                int kc = only_long && !plain_long_name(q->s->tables[t].cols[c].name)
+                             ? 0
+                             : spells(q, i, q->s->tables[t].cols[c].name);
                 if (kc > best) {
                     best = kc;
                     bt = (int)t;
@@ -697,11 +774,12 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
     case AGG_AVG:
     case AGG_MIN:
     case AGG_MAX:
-        pd_buf_adds(&value, r->agg == AGG_AVG ? "round(avg(" : r->agg == AGG_SUM ? "sum("
-                                                               : r->agg == AGG_MIN ? "min("
-                                                                                   : "max(");
+        pd_buf_adds(&value, r->agg == AGG_AVG   ? "avg("
+                            : r->agg == AGG_SUM ? "sum("
+                            : r->agg == AGG_MIN ? "min("
+                                                : "max(");
         column(&value, q, r->mt, r->mc);
-        pd_buf_adds(&value, r->agg == AGG_AVG ? "), 2)" : ")");
+        pd_buf_addc(&value, ')'); /* rounded for display only (the answer's words) */
         pd_buf_addf(&alias, "%s_%s", agg_name(r->agg), col_of(q, r->mt, r->mc)->name);
         break;
     case AGG_NONE:
@@ -825,8 +903,9 @@ void ag_local_candidates(const char *question, const struct ag_schema *s, struct
 {
     struct question q = {.s = s, .group_at = -1};
     tokenize(&q, question);
+    match_names(&q, 1);
     match_vocabulary(&q);
-    match_schema(&q);
+    match_names(&q, 0);
     for (int len = 2; len >= 1; len--)
         for (int i = 0; i + len <= q.n; i++) {
             int skip = strlen(q.w[i]) < 2;
@@ -846,8 +925,9 @@ int ag_local_plan(const char *previous, const char *question, const struct ag_sc
     int rc = 0;
     memset(out, 0, sizeof(*out));
     tokenize_turns(&q, previous, question);
+    match_names(&q, 1);
     match_vocabulary(&q);
-    match_schema(&q);
+    match_names(&q, 0);
     match_values(&q, lookup, arg);
     follow_up_filters(&q);
     for (int i = 0; i < q.n && rc == 0; i++)

@@ -18,6 +18,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -105,7 +106,8 @@ static json_t *result_of(const json_t *messages, size_t from, const char *id)
 /*
  * The question (the last user message) and its context: the question before
  * it with the follow-ups that came after that one, one per line (heap; NULL
- * when the question is the first).
+ * when the question is the first). Questions that got no answer are left
+ * out: their words would be read again, and refused again, in every turn.
  */
 static const char *question_of(const json_t *messages, char **previous)
 {
@@ -113,10 +115,18 @@ static const char *question_of(const json_t *messages, char **previous)
     const char *q = "";
     struct pd_buf chain = PD_BUF_INIT;
     size_t i, n = 0, start;
+    int open = 0; /* the last question counted has had no reply yet */
     json_t *m;
-    json_array_foreach(messages, i, m)
-        if (strcmp(json_string_value(json_object_get(m, "role")), "user") == 0)
+    json_array_foreach(messages, i, m) {
+        const char *role = json_string_value(json_object_get(m, "role"));
+        if (strcmp(role, "user") == 0) {
             asked[n++] = json_string_value(json_object_get(m, "content"));
+            open = 1;
+        } else if (open && json_is_true(json_object_get(m, "pd_unanswered"))) {
+            n--; /* the question this reply refused */
+            open = 0;
+        }
+    }
     *previous = NULL;
     if (n > 0)
         q = asked[n - 1];
@@ -265,6 +275,34 @@ static json_t *plan(struct local *l, const char *previous, const char *question)
     return m;
 }
 
+/*
+ * A value for the answer's words: a fraction rounded to what a reader takes
+ * in (2 decimals, or 3 significant digits below 1); the result keeps it whole.
+ */
+static char *display(const json_t *v)
+{
+    const char *digits = pd_json_number_text(v);
+    /* (past 1e15 a double no longer holds every digit before the point: left as it is) */
+    if ((json_is_real(v) || (digits && strpbrk(digits, ".eE"))) &&
+        fabs(pd_json_number_value(v)) < 1e15) {
+        double d = pd_json_number_value(v);
+        char buf[64];
+        if (fabs(d) >= 1 || d == 0)
+            snprintf(buf, sizeof(buf), "%.2f", d);
+        else
+            snprintf(buf, sizeof(buf), "%.3g", d);
+        if (strchr(buf, '.') && !strchr(buf, 'e')) { /* 12.50 -> 12.5, 3.00 -> 3 */
+            char *end = buf + strlen(buf) - 1;
+            while (*end == '0')
+                *end-- = '\0';
+            if (*end == '.')
+                *end = '\0';
+        }
+        return xstrdup(buf);
+    }
+    return pd_json_dumps_exact(v, JSON_ENCODE_ANY);
+}
+
 static json_t *answer(struct local *l, const json_t *result)
 {
     const char *error = json_string_value(json_object_get(result, "error"));
@@ -274,7 +312,7 @@ static json_t *answer(struct local *l, const json_t *result)
         return cannot(error);
     long long n = json_integer_value(json_object_get(result, "row_count"));
     if (n == 1 && json_array_size(json_array_get(rows, 0)) == 1) {
-        char *v = pd_json_dumps_exact(json_array_get(json_array_get(rows, 0), 0), JSON_ENCODE_ANY);
+        char *v = display(json_array_get(json_array_get(rows, 0), 0));
         text = xasprintf("The %s is %s.", l->plan.explanation, v);
         free(v);
     } else {

@@ -83,11 +83,21 @@ static int show(struct cli_ctx *ctx, const char *id, struct pd_err *err)
 }
 
 /* The interactive loop: a question per line until EOF, "exit" or "quit". */
+/* A question that failed, as a line of --format json output. */
+static void print_failed(const char *question, const struct pd_err *e)
+{
+    json_t *doc = json_pack("{s:s, s:b, s:{s:s, s:s}}", "question", question, "answered", 0,
+                            "error", "code", pd_err_name(e->code), "message", e->msg);
+    print_json(doc);
+    json_decref(doc);
+}
+
 static int converse(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err *err)
 {
     struct cli_asker k;
     char *line = xmalloc(LINE_MAX_CHARS), *conversation = NULL;
     int rc = cli_asker_open(&k, ctx, a, err), failures = 0;
+    int json = ctx->format == PD_FORMAT_JSON || ctx->format == PD_FORMAT_JSONL;
     if (rc == 0 && cli_arg(a, "resume")) {
         json_t *conv;
         if ((rc = ag_conv_get(ctx->wh, cli_arg(a, "resume"), &conv, err)) == 0) {
@@ -118,8 +128,11 @@ static int converse(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err
         if (strcmp(line, "exit") == 0 || strcmp(line, "quit") == 0 || strcmp(line, "\\q") == 0)
             break;
         if (cli_ask(&k, conversation, line, &ans, &ask_err) != 0) {
-            /* one failed question does not end the conversation */
+            /* one failed question does not end the conversation; a script still gets
+               a line for it, so its output lines match its input lines */
             fprintf(cli_err, "error: %s\n", ask_err.msg);
+            if (json)
+                print_failed(line, &ask_err);
             failures++;
             continue;
         }
@@ -127,12 +140,14 @@ static int converse(struct cli_ctx *ctx, const struct cli_args *a, struct pd_err
             conversation = xstrdup(ans.conversation_id);
         if (ans.unanswered) { /* the provider says why; the conversation goes on */
             fprintf(cli_err, "%s\n", ans.text);
+            if (json)
+                cli_answer_print(ctx, &ans);
             failures++;
             ag_answer_clear(&ans);
             continue;
         }
         cli_answer_print(ctx, &ans);
-        if (!(ctx->format == PD_FORMAT_JSON || ctx->format == PD_FORMAT_JSONL))
+        if (!json)
             fputc('\n', cli_out);
         ag_answer_clear(&ans);
     }

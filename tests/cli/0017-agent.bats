@@ -28,6 +28,18 @@ setup() {
     n=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["result"]["rows"][0][0], d["answer"])' <<<"$output")
     want=$(pd sql --format csv "select count(*) from orders where status = 'cancelled'" | tail -1)
     [ "$n" = "$want The number of orders where status = cancelled is $want." ]
+    # an average is rounded in the words only: the result holds it whole
+    run --separate-stderr pd query "average order amount" --format json
+    [ "$status" -eq 0 ]
+    python3 - "$output" "$(pd sql --format csv "select avg(amount) from orders" | tail -1)" <<'PY'
+import json, re, sys
+d, want = json.loads(sys.argv[1]), float(sys.argv[2])
+got = d["result"]["rows"][0][0]
+assert abs(got - want) < 1e-9 * abs(want), (got, want)
+assert got != round(got, 2), "the sample's average has more than 2 decimals"
+words = re.search(r"is (-?[0-9.]+)\.$", d["answer"]).group(1)
+assert words == ("%.2f" % want).rstrip("0").rstrip("."), (d["answer"], want)
+PY
 }
 
 @test "what the offline provider cannot answer, it says; nothing is changed" {
@@ -109,6 +121,21 @@ EOF2
     [ "$status" -eq 1 ]
     [[ "$stderr" == *"do not know what 'weather' refers to"*"1 question could not be answered"* ]]
     [ "${lines[0]}" = "The number of products is 60." ]
+    # --format json: a line for every question, answered or not, so a script can pair them;
+    # a refused question is not read again with the questions after it
+    run --separate-stderr pd chat --format json <<'EOF2'
+how many orders in 2024
+what about the weather
+and in 2023?
+EOF2
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 3 ]
+    field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d.get(sys.argv[2]))' "$1" "$2"; }
+    [ "$(field "${lines[0]}" answered)" = True ]
+    [ "$(field "${lines[1]}" answered)" = False ]
+    [[ "$(field "${lines[1]}" answer)" == *"'weather'"* ]]
+    [ "$(field "${lines[2]}" answered)" = True ]
+    [[ "$(field "${lines[2]}" sql)" == *"= 2023"* ]]
 }
 
 @test "query --save keeps the answer as an analysis; skills lists what the agent can load" {
