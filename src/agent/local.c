@@ -52,6 +52,8 @@ struct question {
     int money;        /* a money word: the measure is an amount, added up */
     int money_at;
     int rank;         /* 1 highest first, -1 lowest first */
+    int best;         /* only the first rank, ties kept ("which X has the highest avg Y") */
+    int superlative;  /* a highest (1) or lowest (-1) word that may rank an aggregate */
     long limit;
     int year;
     const char *bucket;
@@ -360,6 +362,26 @@ static int word_is(struct question *q, int i, const char *const *list)
     return i >= 0 && i < q->n && !q->used[i] && is_one_of(q->w[i], list);
 }
 
+/*
+ * A number followed by a numeric column's name ("cars with 6 cylinders") is a
+ * filter on that column: 1 when it was read as one.
+ */
+static int number_of_column(struct question *q, int i)
+{
+    for (size_t t = 0; t < q->s->n && q->nfilters < MAX_FILTERS; t++)
+        for (size_t c = 0; c < q->s->tables[t].ncols; c++) {
+            int k;
+            if (!numeric(q->s->tables[t].cols[c].type) ||
+                (k = spells(q, i + 1, q->s->tables[t].cols[c].name)) == 0)
+                continue;
+            q->filters[q->nfilters++] = (struct filter){(int)t, (int)c, xstrdup(q->w[i]), i};
+            for (int j = i; j <= i + k; j++)
+                q->used[j] = 1;
+            return 1;
+        }
+    return 0;
+}
+
 static void match_vocabulary(struct question *q)
 {
     static const char *const count_w[] = {"count", "number", NULL};
@@ -394,7 +416,11 @@ static void match_vocabulary(struct question *q)
         if (q->used[i])
             continue;
         if (*end == '\0' && end != w) {
-            if (num >= 1900 && num <= 2100 && !(i > 0 && is_one_of(q->w[i - 1], rank_desc)))
+            int ranked = i > 0 && (is_one_of(q->w[i - 1], rank_desc) ||
+                                   is_one_of(q->w[i - 1], rank_asc));
+            if (!ranked && number_of_column(q, i))
+                continue; /* "6 cylinders": a filter */
+            if (num >= 1900 && num <= 2100 && !ranked)
                 q->year = (int)num;
             else
                 q->limit = num;
@@ -411,12 +437,15 @@ static void match_vocabulary(struct question *q)
             q->agg = AGG_DISTINCT;
             q->agg_at = i;
             q->used[i] = 1;
-        } else if (word_is(q, i, sum_w) || word_is(q, i, avg_w) || word_is(q, i, min_w) ||
-                   word_is(q, i, max_w)) {
-            q->agg = word_is(q, i, sum_w)   ? AGG_SUM
-                     : word_is(q, i, avg_w) ? AGG_AVG
-                     : word_is(q, i, min_w) ? AGG_MIN
-                                            : AGG_MAX;
+        } else if (word_is(q, i, min_w) || word_is(q, i, max_w)) {
+            q->superlative = word_is(q, i, max_w) ? 1 : -1;
+            if (q->agg == AGG_NONE || q->agg == AGG_MIN || q->agg == AGG_MAX) {
+                q->agg = q->superlative > 0 ? AGG_MAX : AGG_MIN;
+                q->agg_at = i;
+            }
+            q->used[i] = 1;
+        } else if (word_is(q, i, sum_w) || word_is(q, i, avg_w)) {
+            q->agg = word_is(q, i, sum_w) ? AGG_SUM : AGG_AVG;
             q->agg_at = i;
             q->used[i] = 1;
         } else if (word_is(q, i, money_w)) {
@@ -445,6 +474,21 @@ static void match_vocabulary(struct question *q)
                 }
         }
     }
+}
+
+/*
+ * "which origin has the highest average horsepower": a superlative beside
+ * another aggregate ranks it; asked with "which" and no number, only the
+ * first place is wanted (all of it, when tied).
+ */
+static void match_ranking(struct question *q)
+{
+    int which = q->n > 0 && (strcmp(q->w[0], "which") == 0 || strcmp(q->w[0], "what") == 0);
+    if (q->superlative && q->agg != AGG_MIN && q->agg != AGG_MAX && q->agg != AGG_NONE &&
+        !q->rank)
+        q->rank = q->superlative;
+    if (which && q->rank && !q->limit)
+        q->best = 1;
 }
 
 /* Words that are values in the data become filters: two words first ("New York"), then one. */
@@ -530,10 +574,16 @@ static int decide(struct question *q, struct roles *r, struct pd_err *err)
     r->agg = q->agg;
     r->bucket = q->bucket;
 
-    /* the ref right after per/by/each is the group, unless it is the measure ("by revenue") */
-    for (int i = 0; i < q->nrefs; i++) {
+    /* "which cylinders have ...": what "which" asks for is what is ranked */
+    if (q->rank && q->nrefs > 0 && q->refs[0].at == 1 && q->refs[0].kind == REF_COLUMN &&
+        strcmp(q->w[0], "which") == 0)
+        group = &q->refs[0];
+    /* the ref right after per/by/each is the group, unless it is the measure ("by revenue");
+       a count has no measure ("cars per cylinder count") */
+    for (int i = group ? 1 : 0; i < q->nrefs; i++) {
         const struct ref *f = &q->refs[i];
-        if (!group && q->group_at >= 0 && f->at > q->group_at && !ref_numeric(q, f) && !r->bucket)
+        if (!group && q->group_at >= 0 && f->at > q->group_at && !r->bucket &&
+            (!ref_numeric(q, f) || (q->agg == AGG_COUNT && f->kind == REF_COLUMN && !q->rank)))
             group = f;
         else if (!measure && (ref_numeric(q, f) || (ref_temporal(q, f) && (q->agg == AGG_MIN || q->agg == AGG_MAX))))
             measure = f;
@@ -582,7 +632,7 @@ static int decide(struct question *q, struct roles *r, struct pd_err *err)
         }
         if (!q->rank)
             q->rank = 1;
-        if (!q->limit)
+        if (!q->limit && !q->best)
             q->limit = 10;
     }
     if (group) {
@@ -841,6 +891,9 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
                 column(&b, q, r->gt, name_col);
             }
         }
+        if (q->best && !r->bucket)
+            pd_buf_addf(&b, " QUALIFY rank() OVER (ORDER BY %s %s) = 1", value.ptr,
+                        q->rank < 0 ? "ASC" : "DESC");
         if (r->bucket)
             pd_buf_adds(&b, " ORDER BY 1");
         else
@@ -927,6 +980,7 @@ int ag_local_plan(const char *previous, const char *question, const struct ag_sc
     tokenize_turns(&q, previous, question);
     match_names(&q, 1);
     match_vocabulary(&q);
+    match_ranking(&q);
     match_names(&q, 0);
     match_values(&q, lookup, arg);
     follow_up_filters(&q);

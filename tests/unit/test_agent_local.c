@@ -319,6 +319,25 @@ static void test_names_in_any_case(void **state)
         {"average tempMax", "select avg(tempMax) from vega.weather"},
         {"average temp_max", "select avg(tempMax) from vega.weather"},
         {"highest Miles_per_Gallon", "select max(Miles_per_Gallon) from vega.cars"},
+        {"how many cars have 4 cylinders", "select count(*) from vega.cars where Cylinders = 4"},
+        {"number of cars with 8 cylinders", "select count(*) from vega.cars where Cylinders = 8"},
+        {"number of cars per cylinder count",
+         "select Cylinders, count(*) from vega.cars group by 1 order by 2 desc, 1"},
+        {"which origin has the highest average horsepower",
+         "select Origin, avg(Horsepower) from vega.cars group by 1 "
+         "qualify rank() over (order by avg(Horsepower) desc) = 1"},
+        {"which origin has the lowest average miles per gallon",
+         "select Origin, avg(Miles_per_Gallon) from vega.cars group by 1 "
+         "qualify rank() over (order by avg(Miles_per_Gallon)) = 1"},
+        {"which origin has the most cars",
+         "select Origin, count(*) from vega.cars group by 1 "
+         "qualify rank() over (order by count(*) desc) = 1"},
+        {"which origin has the fewest cars", /* a tie: both kept */
+         "select Origin, count(*) from vega.cars where Origin in ('USA', 'Europe') group by 1 order by 1"},
+        {"which cylinders have the lowest average horsepower",
+         "select Cylinders, avg(Horsepower) from vega.cars where Cylinders = 4 group by 1"},
+        {"top 2 cars by horsepower",
+         "select Name, Horsepower from vega.cars order by 2 desc, 1 limit 2"},
     };
     struct ag_table vt[2] = {{0}};
     struct ag_col cc[] = {{"Name", "VARCHAR"}, {"Miles_per_Gallon", "DOUBLE"},
