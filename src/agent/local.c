@@ -158,8 +158,11 @@ static const struct ag_col *col_of(const struct question *q, int t, int c)
     return &q->s->tables[t].cols[c];
 }
 
+/* Does a scalar type start with one of prefixes? (A list, "VARCHAR[]", is never one.) */
 static int type_is(const char *type, const char *const *prefixes)
 {
+    if (strchr(type, '['))
+        return 0;
     for (; *prefixes; prefixes++)
         if (strncmp(type, *prefixes, strlen(*prefixes)) == 0)
             return 1;
@@ -191,6 +194,16 @@ static int find_col(const struct question *q, int t, const char *name)
     const struct ag_table *tb = &q->s->tables[t];
     for (size_t c = 0; c < tb->ncols; c++)
         if (strcmp(tb->cols[c].name, name) == 0)
+            return (int)c;
+    return -1;
+}
+
+/* The same in any case. */
+static int find_col_nocase(const struct question *q, int t, const char *name)
+{
+    const struct ag_table *tb = &q->s->tables[t];
+    for (size_t c = 0; c < tb->ncols; c++)
+        if (strcasecmp(tb->cols[c].name, name) == 0)
             return (int)c;
     return -1;
 }
@@ -332,7 +345,9 @@ static void match_names(struct question *q, int only_long)
             int k = only_long && !plain_long_name(q->s->tables[t].name)
                         ? 0
                         : spells(q, i, q->s->tables[t].name);
-            if (k > best) {
+            /* a table beats a column of the same words ("orders", the table, over an
+               analysis's column called orders) */
+            if (k > best || (k == best && k > 0 && bc >= 0)) {
                 best = k;
                 bt = (int)t;
                 bc = -1;
@@ -355,6 +370,42 @@ static void match_names(struct question *q, int only_long)
             q->used[i + k] = 1;
         i += best - 1;
     }
+}
+
+/* Move column ref f to table t when t has a column of the same name; 1 if it did. */
+static int move_to(struct question *q, struct ref *f, int t)
+{
+    int c;
+    if (t == f->table || (c = find_col_nocase(q, t, col_of(q, f->table, f->col)->name)) < 0)
+        return 0;
+    f->table = t;
+    f->col = c;
+    return 1;
+}
+
+/*
+ * A column that several tables have belongs to the table the question names
+ * ("distinct countries in gapminder": gapminder's country, not another's),
+ * else to the table of the question's other columns ("highest mpg per
+ * origin": the origin of the cars whose mpg it is).
+ */
+static void prefer_named_tables(struct question *q)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < q->nrefs; i++) {
+            struct ref *f = &q->refs[i];
+            int named = 0;
+            if (f->kind != REF_COLUMN)
+                continue;
+            for (int k = 0; k < q->nrefs; k++)
+                named |= q->refs[k].kind == REF_TABLE && q->refs[k].table == f->table;
+            if (named)
+                continue;
+            for (int k = 0; k < q->nrefs; k++)
+                if (k != i && (q->refs[k].kind == REF_TABLE) == (pass == 0) &&
+                    move_to(q, f, q->refs[k].table))
+                    break;
+        }
 }
 
 static int word_is(struct question *q, int i, const char *const *list)
@@ -982,6 +1033,7 @@ int ag_local_plan(const char *previous, const char *question, const struct ag_sc
     match_vocabulary(&q);
     match_ranking(&q);
     match_names(&q, 0);
+    prefer_named_tables(&q);
     match_values(&q, lookup, arg);
     follow_up_filters(&q);
     for (int i = 0; i < q.n && rc == 0; i++)

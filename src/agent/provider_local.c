@@ -210,8 +210,8 @@ static char *lookup_sql(const struct local *l, const struct pd_strv *words)
     }
     for (size_t t = 0; t < l->schema.n; t++)
         for (size_t c = 0; c < l->tables[t].ncols; c++) {
-            if (strncmp(l->cols[t][c].type, "VARCHAR", 7) != 0)
-                continue;
+            if (strncmp(l->cols[t][c].type, "VARCHAR", 7) != 0 || strchr(l->cols[t][c].type, '['))
+                continue; /* text only: lower() of a list is an error */
             pd_buf_adds(&sql, sql.len ? " UNION " : "");
             pd_buf_adds(&sql, "SELECT DISTINCT ");
             pd_sql_literal(&sql, l->tables[t].name);

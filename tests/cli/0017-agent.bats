@@ -56,6 +56,13 @@ PY
     [ "$status" -eq 2 ]
 }
 
+@test "offline: a list column beside text columns does not break the value look-up" {
+    pd sql "create table notes (id int, tags varchar[], city varchar); insert into notes values (1, ['a'], 'Lyon'), (2, ['b', 'c'], 'Nice'), (3, [], 'Lyon')" >/dev/null
+    run --separate-stderr pd query "how many notes in Lyon" --format json
+    [ "$status" -eq 0 ]
+    [ "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["result"]["rows"][0][0])' <<<"$output")" = 2 ]
+}
+
 @test "chat: follow-ups keep the context; the conversation is kept, shown, continued, deleted" {
     run --separate-stderr pd chat --format json <<'EOF2'
 how many orders in 2024

@@ -336,14 +336,19 @@ static void test_names_in_any_case(void **state)
          "select Origin, count(*) from vega.cars where Origin in ('USA', 'Europe') group by 1 order by 1"},
         {"which cylinders have the lowest average horsepower",
          "select Cylinders, avg(Horsepower) from vega.cars where Cylinders = 4 group by 1"},
+        {"how many distinct origins in cars", "select count(distinct Origin) from vega.cars"},
+        {"how many distinct origin in makers", "select count(distinct origin) from vega.makers"},
+        {"how many cars", "select count(*) from vega.cars"},
         {"top 2 cars by horsepower",
          "select Name, Horsepower from vega.cars order by 2 desc, 1 limit 2"},
     };
-    struct ag_table vt[2] = {{0}};
+    struct ag_table vt[3] = {{0}};
     struct ag_col cc[] = {{"Name", "VARCHAR"}, {"Miles_per_Gallon", "DOUBLE"},
                           {"Cylinders", "BIGINT"}, {"Horsepower", "DOUBLE"}, {"Origin", "VARCHAR"}};
     struct ag_col wc[] = {{"day", "DATE"}, {"tempMax", "DOUBLE"}};
-    struct ag_schema vs = {vt, 2};
+    /* another table with an origin column, and a column called like the cars table */
+    struct ag_col mc[] = {{"maker", "VARCHAR"}, {"origin", "VARCHAR"}, {"cars", "BIGINT"}};
+    struct ag_schema vs = {vt, 3};
     duckdb_result res;
     (void)state;
     assert_int_equal(duckdb_query(conn,
@@ -352,12 +357,19 @@ static void test_names_in_any_case(void **state)
                                   "'Japan'), ('c', 24.0, 4, 95.0, 'Japan'), ('d', 26.0, 4, 46.0, "
                                   "'Europe')) t(Name, Miles_per_Gallon, Cylinders, Horsepower, "
                                   "Origin); CREATE TABLE vega.weather AS SELECT DATE '2024-01-01' "
-                                  "+ range::INT AS day, range * 1.5 AS tempMax FROM range(10)",
+                                  "+ range::INT AS day, range * 1.5 AS tempMax FROM range(10);"
+                                  "CREATE TABLE vega.makers AS SELECT * FROM (VALUES ('m1', "
+                                  "'Korea', 5), ('m2', 'Korea', 7), ('m3', 'Mexico', 1)) "
+                                  "t(maker, origin, cars)",
                                   &res),
                      DuckDBSuccess);
     duckdb_destroy_result(&res);
     vt[0] = (struct ag_table){.schema = "vega", .name = "cars", .cols = cc, .ncols = 5};
     vt[1] = (struct ag_table){.schema = "vega", .name = "weather", .cols = wc, .ncols = 2};
+    /* first, so that its columns are met before the cars table */
+    vt[2] = vt[1];
+    vt[1] = vt[0];
+    vt[0] = (struct ag_table){.schema = "vega", .name = "makers", .cols = mc, .ncols = 3};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ag_plan plan;
         struct pd_err err = PD_ERR_INIT;
