@@ -289,17 +289,94 @@ static void joined(const char *parts, int n, char *out, size_t size)
     out[o] = '\0';
 }
 
+/* Levenshtein distance of a and b, stopping early past max (then max + 1). */
+static int edit_distance(const char *a, const char *b, int max)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    int row[64], best;
+    if (la >= 63 || lb >= 63 || (la > lb ? la - lb : lb - la) > (size_t)max)
+        return max + 1;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        best = row[0];
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j], v = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < v)
+                v = up + 1;
+            if (row[j - 1] + 1 < v)
+                v = row[j - 1] + 1;
+            diag = up;
+            row[j] = v;
+            if (v < best)
+                best = v;
+        }
+        if (best > max)
+            return max + 1;
+    }
+    return row[lb];
+}
+
+/* Words people use for what a name says in other words (both singular). */
+static const char *const synonyms[][2] = {
+    {"auto", "car"},          {"automobile", "car"},  {"vehicle", "car"},
+    {"nation", "country"},    {"rainfall", "precipitation"}, {"rain", "precipitation"},
+    {"client", "customer"},   {"buyer", "customer"},  {"people", "population"},
+    {"cost", "price"},        {"item", "product"},    {"staff", "employee"},
+    {"worker", "employee"},   {"income", "revenue"},  {"town", "city"},
+    {"kind", "type"},         {"sort", "type"},       {"salary", "wage"},
+};
+
+/*
+ * Is a question word close to a name's word without being it: an
+ * abbreviation either way ("pop" / "population", "temperature" / "temp"), a
+ * typo ("horsepowr"), or a synonym ("autos" / cars)?
+ */
+static int near(const char *w, const char *part)
+{
+    char *sw = singular(w), *sp = singular(part);
+    size_t lw = strlen(sw), lp = strlen(sp);
+    int yes = 0;
+    if (lw >= 3 && lp >= 3)
+        yes = strncmp(sw, sp, lw < lp ? lw : lp) == 0;
+    if (!yes && lw >= 5 && lp >= 5)
+        yes = edit_distance(sw, sp, lw >= 9 ? 2 : 1) <= (lw >= 9 ? 2 : 1);
+    for (size_t k = 0; !yes && k < sizeof(synonyms) / sizeof(synonyms[0]); k++)
+        yes = (strcmp(sw, synonyms[k][0]) == 0 && strcmp(sp, synonyms[k][1]) == 0) ||
+              (strcmp(sw, synonyms[k][1]) == 0 && strcmp(sp, synonyms[k][0]) == 0);
+    free(sw);
+    free(sp);
+    return yes;
+}
+
+/* May word i match a name loosely? Not a stopword, a number or a vocabulary word. */
+static int loose_ok(const struct question *q, int i)
+{
+    return !is_one_of(q->w[i], stopwords) && !isdigit((unsigned char)q->w[i][0]);
+}
+
 /*
  * Do words at i.. spell name, in any case, as its words ("miles per gallon")
- * or as one ("tempmax", "temp_max")? Returns how many words, or 0.
+ * or as one ("tempmax", "temp_max")? Loosely, also its words' abbreviations,
+ * typos and synonyms (near), or its initials ("mpg"). Returns how many words,
+ * or 0.
  */
-static int spells(const struct question *q, int i, const char *name)
+static int spells(const struct question *q, int i, const char *name, int loose)
 {
     char parts[256], whole[256], word[256];
     const char *part = parts;
     int n = name_words(name, parts, sizeof(parts));
-    if (n == 0 || i >= q->n || q->used[i])
+    if (n == 0 || i >= q->n || q->used[i] || (loose && !loose_ok(q, i)))
         return 0;
+    if (loose && n > 1 && (int)strlen(q->w[i]) == n) { /* initials */
+        int k = 0;
+        for (const char *p2 = parts; k < n && q->w[i][k] == *p2; k++, p2 += strlen(p2) + 1)
+            ;
+        if (k == n)
+            return 1;
+    }
     if (n > 1) {
         size_t o = 0;
         for (const char *c = q->w[i]; *c && o + 1 < sizeof(word); c++)
@@ -313,7 +390,8 @@ static int spells(const struct question *q, int i, const char *name)
     if (i + n > q->n)
         return 0;
     for (int k = 0; k < n; k++, part += strlen(part) + 1)
-        if (q->used[i + k] || !same_word(q->w[i + k], part))
+        if (q->used[i + k] ||
+            !(same_word(q->w[i + k], part) || (loose && loose_ok(q, i + k) && near(q->w[i + k], part))))
             return 0;
     return n;
 }
@@ -334,8 +412,12 @@ static int plain_long_name(const char *name)
     return n >= 2;
 }
 
-/* Words that spell a table or column become references (only_long: plain_long_name ones). */
-static void match_names(struct question *q, int only_long)
+/*
+ * Words that spell a table or column become references (only_long: only
+ * plain_long_name ones; loose: spelled loosely, for words nothing spells
+ * exactly).
+ */
+static void match_names(struct question *q, int only_long, int loose)
 {
     for (int i = 0; i < q->n; i++) {
         int best = 0, bt = -1, bc = -1;
@@ -344,7 +426,7 @@ static void match_names(struct question *q, int only_long)
         for (size_t t = 0; t < q->s->n; t++) {
             int k = only_long && !plain_long_name(q->s->tables[t].name)
                         ? 0
-                        : spells(q, i, q->s->tables[t].name);
+                        : spells(q, i, q->s->tables[t].name, loose);
             /* a table beats a column of the same words ("orders", the table, over an
                analysis's column called orders) */
             if (k > best || (k == best && k > 0 && bc >= 0)) {
@@ -355,7 +437,7 @@ static void match_names(struct question *q, int only_long)
             for (size_t c = 0; c < q->s->tables[t].ncols; c++) {
                 int kc = only_long && !plain_long_name(q->s->tables[t].cols[c].name)
                              ? 0
-                             : spells(q, i, q->s->tables[t].cols[c].name);
+                             : spells(q, i, q->s->tables[t].cols[c].name, loose);
                 if (kc > best) {
                     best = kc;
                     bt = (int)t;
@@ -370,6 +452,17 @@ static void match_names(struct question *q, int only_long)
             q->used[i + k] = 1;
         i += best - 1;
     }
+}
+
+static int by_position(const void *a, const void *b)
+{
+    return ((const struct ref *)a)->at - ((const struct ref *)b)->at;
+}
+
+/* References in the order of the question's words (the loose pass adds its own last). */
+static void sort_refs(struct question *q)
+{
+    qsort(q->refs, (size_t)q->nrefs, sizeof(q->refs[0]), by_position);
 }
 
 /* Move column ref f to table t when t has a column of the same name; 1 if it did. */
@@ -423,7 +516,7 @@ static int number_of_column(struct question *q, int i)
         for (size_t c = 0; c < q->s->tables[t].ncols; c++) {
             int k;
             if (!numeric(q->s->tables[t].cols[c].type) ||
-                (k = spells(q, i + 1, q->s->tables[t].cols[c].name)) == 0)
+                (k = spells(q, i + 1, q->s->tables[t].cols[c].name, 0)) == 0)
                 continue;
             q->filters[q->nfilters++] = (struct filter){(int)t, (int)c, xstrdup(q->w[i]), i};
             for (int j = i; j <= i + k; j++)
@@ -1007,9 +1100,9 @@ void ag_local_candidates(const char *question, const struct ag_schema *s, struct
 {
     struct question q = {.s = s, .group_at = -1};
     tokenize(&q, question);
-    match_names(&q, 1);
+    match_names(&q, 1, 0);
     match_vocabulary(&q);
-    match_names(&q, 0);
+    match_names(&q, 0, 0);
     for (int len = 2; len >= 1; len--)
         for (int i = 0; i + len <= q.n; i++) {
             int skip = strlen(q.w[i]) < 2;
@@ -1029,12 +1122,14 @@ int ag_local_plan(const char *previous, const char *question, const struct ag_sc
     int rc = 0;
     memset(out, 0, sizeof(*out));
     tokenize_turns(&q, previous, question);
-    match_names(&q, 1);
+    match_names(&q, 1, 0);
     match_vocabulary(&q);
     match_ranking(&q);
-    match_names(&q, 0);
-    prefer_named_tables(&q);
+    match_names(&q, 0, 0);
     match_values(&q, lookup, arg);
+    match_names(&q, 0, 1); /* what is neither a name nor a value: a name spelled loosely */
+    sort_refs(&q);
+    prefer_named_tables(&q);
     follow_up_filters(&q);
     for (int i = 0; i < q.n && rc == 0; i++)
         if (!q.used[i] && !is_one_of(q.w[i], stopwords) && strlen(q.w[i]) > 1)

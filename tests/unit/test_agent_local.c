@@ -339,16 +339,24 @@ static void test_names_in_any_case(void **state)
         {"how many distinct origins in cars", "select count(distinct Origin) from vega.cars"},
         {"how many distinct origin in makers", "select count(distinct origin) from vega.makers"},
         {"how many cars", "select count(*) from vega.cars"},
+        /* loosely: typos, initials, abbreviations, synonyms */
+        {"average horsepowr", "select avg(Horsepower) from vega.cars"},
+        {"average mpg", "select avg(Miles_per_Gallon) from vega.cars"},
+        {"how many autos", "select count(*) from vega.cars"},
+        {"total population", "select sum(pop) from vega.countries"},
+        {"average life expectancy", "select avg(life_expect) from vega.countries"},
+        {"how many nations", "select count(*) from vega.countries"},
         {"top 2 cars by horsepower",
          "select Name, Horsepower from vega.cars order by 2 desc, 1 limit 2"},
     };
-    struct ag_table vt[3] = {{0}};
+    struct ag_table vt[4] = {{0}};
     struct ag_col cc[] = {{"Name", "VARCHAR"}, {"Miles_per_Gallon", "DOUBLE"},
                           {"Cylinders", "BIGINT"}, {"Horsepower", "DOUBLE"}, {"Origin", "VARCHAR"}};
     struct ag_col wc[] = {{"day", "DATE"}, {"tempMax", "DOUBLE"}};
     /* another table with an origin column, and a column called like the cars table */
     struct ag_col mc[] = {{"maker", "VARCHAR"}, {"origin", "VARCHAR"}, {"cars", "BIGINT"}};
-    struct ag_schema vs = {vt, 3};
+    struct ag_col nc[] = {{"country", "VARCHAR"}, {"pop", "BIGINT"}, {"life_expect", "DOUBLE"}};
+    struct ag_schema vs = {vt, 4};
     duckdb_result res;
     (void)state;
     assert_int_equal(duckdb_query(conn,
@@ -360,7 +368,9 @@ static void test_names_in_any_case(void **state)
                                   "+ range::INT AS day, range * 1.5 AS tempMax FROM range(10);"
                                   "CREATE TABLE vega.makers AS SELECT * FROM (VALUES ('m1', "
                                   "'Korea', 5), ('m2', 'Korea', 7), ('m3', 'Mexico', 1)) "
-                                  "t(maker, origin, cars)",
+                                  "t(maker, origin, cars);"
+                                  "CREATE TABLE vega.countries AS SELECT * FROM (VALUES ('x', "
+                                  "1000, 70.5), ('y', 250, 80.25)) t(country, pop, life_expect)",
                                   &res),
                      DuckDBSuccess);
     duckdb_destroy_result(&res);
@@ -370,6 +380,7 @@ static void test_names_in_any_case(void **state)
     vt[2] = vt[1];
     vt[1] = vt[0];
     vt[0] = (struct ag_table){.schema = "vega", .name = "makers", .cols = mc, .ncols = 3};
+    vt[3] = (struct ag_table){.schema = "vega", .name = "countries", .cols = nc, .ncols = 3};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ag_plan plan;
         struct pd_err err = PD_ERR_INIT;
