@@ -34,7 +34,10 @@ struct ref {
 struct filter {
     int table, col;
     char *value;
-    int at; /* word position */
+    int at;         /* word position */
+    const char *op; /* NULL: = value (text); else a comparison with a number: >, >=, <, <=,
+                       BETWEEN (value AND value2) */
+    char *value2;
 };
 
 struct question {
@@ -74,7 +77,9 @@ static void tokenize(struct question *q, const char *text)
             p++;
         start = p;
         while (*p && (isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80 || *p == '_' ||
-                      (*p == '-' && isalpha((unsigned char)p[1]) && p > start)))
+                      (*p == '-' && isalpha((unsigned char)p[1]) && p > start) ||
+                      (*p == '.' && p > start && isdigit((unsigned char)p[-1]) &&
+                       isdigit((unsigned char)p[1]))))
             p++;
         if (p == start)
             break;
@@ -518,7 +523,7 @@ static int number_of_column(struct question *q, int i)
             if (!numeric(q->s->tables[t].cols[c].type) ||
                 (k = spells(q, i + 1, q->s->tables[t].cols[c].name, 0)) == 0)
                 continue;
-            q->filters[q->nfilters++] = (struct filter){(int)t, (int)c, xstrdup(q->w[i]), i};
+            q->filters[q->nfilters++] = (struct filter){(int)t, (int)c, xstrdup(q->w[i]), i, NULL, NULL};
             for (int j = i; j <= i + k; j++)
                 q->used[j] = 1;
             return 1;
@@ -620,6 +625,99 @@ static void match_vocabulary(struct question *q)
     }
 }
 
+/* A number word ("100", "3.5"): 1 when w is one. */
+static int is_number(const char *w)
+{
+    char *end;
+    if (!isdigit((unsigned char)*w))
+        return 0;
+    strtod(w, &end);
+    return *end == '\0';
+}
+
+/* A comparison phrase at i: its operator and its length in words, or NULL. */
+static const char *comparison_at(const struct question *q, int i, int *len)
+{
+    static const struct {
+        const char *words, *op;
+    } phrases[] = {
+        {"more than", ">"},   {"greater than", ">"}, {"larger than", ">"}, {"higher than", ">"},
+        {"over", ">"},        {"above", ">"},        {"exceeding", ">"},   {"at least", ">="},
+        {"less than", "<"},   {"fewer than", "<"},   {"lower than", "<"},  {"smaller than", "<"},
+        {"under", "<"},       {"below", "<"},        {"at most", "<="},    {"between", "BETWEEN"},
+    };
+    for (size_t p = 0; p < sizeof(phrases) / sizeof(phrases[0]); p++) {
+        const char *w = phrases[p].words, *sp = strchr(w, ' ');
+        size_t first = sp ? (size_t)(sp - w) : strlen(w);
+        if (i >= q->n || q->used[i] || strlen(q->w[i]) != first || strncmp(q->w[i], w, first) != 0)
+            continue;
+        if (sp && (i + 1 >= q->n || q->used[i + 1] || strcmp(q->w[i + 1], sp + 1) != 0))
+            continue;
+        *len = sp ? 2 : 1;
+        return phrases[p].op;
+    }
+    return NULL;
+}
+
+/* A numeric column spelled at i: its table and column and length in words (0: none). */
+static int numeric_column_at(const struct question *q, int i, int *t, int *c)
+{
+    for (size_t tt = 0; tt < q->s->n; tt++)
+        for (size_t cc = 0; cc < q->s->tables[tt].ncols; cc++) {
+            int k;
+            if (numeric(q->s->tables[tt].cols[cc].type) &&
+                (k = spells(q, i, q->s->tables[tt].cols[cc].name, 0)) > 0) {
+                *t = (int)tt;
+                *c = (int)cc;
+                return k;
+            }
+        }
+    return 0;
+}
+
+/*
+ * Comparisons with numbers become filters: "more than 100 horsepower",
+ * "horsepower of at least 100", "cylinders between 4 and 6"; with no column
+ * named, an amount ("orders over 100"). Read before the vocabulary, which
+ * would take "least" for a ranking and the number for a limit.
+ */
+static void match_comparisons(struct question *q)
+{
+    for (int i = 0; i < q->n && q->nfilters < MAX_FILTERS; i++) {
+        int len, t = -1, c = -1, k, from = i, to, num;
+        const char *op = comparison_at(q, i, &len);
+        if (!op || i + len >= q->n || !is_number(q->w[i + len]))
+            continue;
+        num = i + len;
+        to = num;
+        if (strcmp(op, "BETWEEN") == 0) {
+            if (num + 2 >= q->n || strcmp(q->w[num + 1], "and") != 0 || !is_number(q->w[num + 2]))
+                continue;
+            to = num + 2;
+        }
+        /* the column after the number, or one ending just before the phrase ("of" or "is"
+           between), or else an amount */
+        if ((k = numeric_column_at(q, to + 1, &t, &c)) > 0) {
+            to += k;
+        } else {
+            int b = i - 1;
+            while (b >= 0 && !q->used[b] && (strcmp(q->w[b], "of") == 0 || strcmp(q->w[b], "is") == 0))
+                b--;
+            for (int start = b; start >= 0 && start >= b - 3 && from == i; start--)
+                if ((k = numeric_column_at(q, start, &t, &c)) > 0 && start + k - 1 == b)
+                    from = start;
+            if (from == i && (c = money_col(q, &t)) < 0)
+                continue;
+        }
+        q->filters[q->nfilters++] = (struct filter){
+            t, c, xstrdup(q->w[num]), from, op,
+            strcmp(op, "BETWEEN") == 0 ? xstrdup(q->w[num + 2]) : NULL};
+        for (int w = from; w <= to; w++)
+            q->used[w] = 1;
+        i = to;
+    }
+}
+
 /*
  * "which origin has the highest average horsepower": a superlative beside
  * another aggregate ranks it; asked with "which" and no number, only the
@@ -654,7 +752,7 @@ static void match_values(struct question *q, ag_lookup_fn lookup, void *arg)
                     char *exact = NULL;
                     if (!textual(tb->cols[c].type) || !lookup(arg, tb, tb->cols[c].name, text.ptr, &exact))
                         continue;
-                    q->filters[q->nfilters++] = (struct filter){(int)t, (int)c, exact, i};
+                    q->filters[q->nfilters++] = (struct filter){(int)t, (int)c, exact, i, NULL, NULL};
                     for (int k = 0; k < len; k++)
                         q->used[i + k] = 1;
                     t = q->s->n; /* one column per value */
@@ -680,9 +778,10 @@ static void follow_up_filters(struct question *q)
         for (int k = 0; k < q->nfilters; k++)
             replaced |= q->turn[q->filters[k].at] > q->turn[f->at] &&
                         q->filters[k].table == f->table && q->filters[k].col == f->col;
-        if (replaced)
+        if (replaced) {
             free(f->value);
-        else
+            free(f->value2);
+        } else
             q->filters[kept++] = *f;
     }
     q->nfilters = kept;
@@ -1021,8 +1120,14 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
             break;
         }
         column(&b, q, q->filters[i].table, q->filters[i].col);
-        pd_buf_adds(&b, " = ");
-        pd_sql_literal(&b, q->filters[i].value);
+        if (q->filters[i].op == NULL) {
+            pd_buf_adds(&b, " = ");
+            pd_sql_literal(&b, q->filters[i].value);
+        } else if (q->filters[i].value2) { /* numbers (is_number): written as they are */
+            pd_buf_addf(&b, " BETWEEN %s AND %s", q->filters[i].value, q->filters[i].value2);
+        } else {
+            pd_buf_addf(&b, " %s %s", q->filters[i].op, q->filters[i].value);
+        }
     }
     if (r->agg != AGG_NONE && (r->bucket || r->gt >= 0)) {
         pd_buf_adds(&b, " GROUP BY ");
@@ -1067,9 +1172,13 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
         pd_buf_addf(&what, "%s%s", per ? " per " : "", per ? per : "");
         free(per);
     }
-    for (int i = 0; i < q->nfilters; i++)
-        pd_buf_addf(&what, "%s%s = %s", i ? ", " : " where ", col_of(q, q->filters[i].table, q->filters[i].col)->name,
-                    q->filters[i].value);
+    for (int i = 0; i < q->nfilters; i++) {
+        const struct filter *f = &q->filters[i];
+        pd_buf_addf(&what, "%s%s %s %s", i ? ", " : " where ", col_of(q, f->table, f->col)->name,
+                    f->value2 ? "between" : f->op ? f->op : "=", f->value);
+        if (f->value2)
+            pd_buf_addf(&what, " and %s", f->value2);
+    }
     if (q->year)
         pd_buf_addf(&what, "%s in %d", q->nfilters ? "," : "", q->year);
     out->sql = pd_buf_detach(&b, NULL);
@@ -1092,8 +1201,10 @@ static void question_free(struct question *q)
         free(q->w[i]);
         free(q->raw[i]);
     }
-    for (int i = 0; i < q->nfilters; i++)
+    for (int i = 0; i < q->nfilters; i++) {
         free(q->filters[i].value);
+        free(q->filters[i].value2);
+    }
 }
 
 void ag_local_candidates(const char *question, const struct ag_schema *s, struct pd_strv *out)
@@ -1122,6 +1233,7 @@ int ag_local_plan(const char *previous, const char *question, const struct ag_sc
     int rc = 0;
     memset(out, 0, sizeof(*out));
     tokenize_turns(&q, previous, question);
+    match_comparisons(&q);
     match_names(&q, 1, 0);
     match_vocabulary(&q);
     match_ranking(&q);

@@ -177,6 +177,8 @@ static const struct {
      "order by 2 desc, 1"},
     {"how many orders in New York",
      "select count(*) from orders o join customers c using (customer_id) where c.city = 'New York'"},
+    {"how many orders over 100", "select count(*) from orders where amount > 100"},
+    {"average amount of orders under 50", "select avg(amount) from orders where amount < 50"},
     {"monthly revenue of completed orders in 2024",
      "select date_trunc('month', order_date)::date, sum(amount) from orders where status = "
      "'completed' and year(order_date) = 2024 group by 1 order by 1"},
@@ -346,6 +348,17 @@ static void test_names_in_any_case(void **state)
         {"total population", "select sum(pop) from vega.countries"},
         {"average life expectancy", "select avg(life_expect) from vega.countries"},
         {"how many nations", "select count(*) from vega.countries"},
+        /* comparisons with numbers */
+        {"how many cars with more than 100 horsepower",
+         "select count(*) from vega.cars where Horsepower > 100"},
+        {"how many cars have horsepower of at least 65",
+         "select count(*) from vega.cars where Horsepower >= 65"},
+        {"average miles per gallon of cars with horsepower below 100",
+         "select avg(Miles_per_Gallon) from vega.cars where Horsepower < 100"},
+        {"how many cars with cylinders between 4 and 6",
+         "select count(*) from vega.cars where Cylinders between 4 and 6"},
+        {"how many cars with miles per gallon over 25.5",
+         "select count(*) from vega.cars where Miles_per_Gallon > 25.5"},
         {"top 2 cars by horsepower",
          "select Name, Horsepower from vega.cars order by 2 desc, 1 limit 2"},
     };
