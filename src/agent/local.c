@@ -62,6 +62,7 @@ struct question {
     const char *bucket;
     int group_at;     /* position of per/by/each, or -1 */
     int listing;
+    int share;        /* a percentage of the total: per group, or of the filtered rows */
     int recent;       /* listing newest (1) or oldest (-1) first */
     int turn[MAX_WORDS]; /* which question of a conversation a word is from (0: the first) */
 };
@@ -152,6 +153,8 @@ static const char *const stopwords[] = {
     "whole", "overall", "ever", "so", "far", "far", "up", "them", "they", "any", "where", "when",
     "s", "whats", "ones", "one", "were", "by", "per", "each", "every", "time", "across", "out",
     "spent", "spend", "spending", "sold", "received", "got", "generated", "brought", "grouped",
+    /* words about the data rather than in it ("how many rows of data") */
+    "data", "value", "values", "record", "records", "row", "rows", "entry", "entries",
     /* the lead words of a follow-up ("and in 2023?", "what about completed ones") */
     "about", "only", "instead", "now", "just", "same", "then", "but", "also", "again", "those",
     NULL};
@@ -547,6 +550,8 @@ static void match_vocabulary(struct question *q)
     static const char *const rank_asc[] = {"bottom", "least", "fewest", "worst", NULL};
     static const char *const group_w[] = {"per", "by", "each", "every", NULL};
     static const char *const list_w[] = {"list", "show", "display", NULL};
+    static const char *const share_w[] = {"share", "percentage", "percent", "proportion",
+                                          "fraction", "pct", NULL};
     static const char *const recent_w[] = {"latest", "newest", "recent", "last", NULL};
     static const char *const old_w[] = {"oldest", "first", NULL};
     static const struct {
@@ -608,6 +613,9 @@ static void match_vocabulary(struct question *q)
             if (q->group_at < 0)
                 q->group_at = i;
             q->used[i] = 1;
+        } else if (word_is(q, i, share_w)) {
+            q->share = 1;
+            q->used[i] = 1;
         } else if (word_is(q, i, list_w)) {
             q->listing = 1;
             q->used[i] = 1;
@@ -659,6 +667,15 @@ static const char *comparison_at(const struct question *q, int i, int *len)
     return NULL;
 }
 
+/* Does word i spell a table's name? */
+static int names_table(const struct question *q, int i)
+{
+    for (size_t t = 0; t < q->s->n; t++)
+        if (spells(q, i, q->s->tables[t].name, 0))
+            return 1;
+    return 0;
+}
+
 /* A numeric column spelled at i: its table and column and length in words (0: none). */
 static int numeric_column_at(const struct question *q, int i, int *t, int *c)
 {
@@ -695,6 +712,10 @@ static void match_comparisons(struct question *q)
                 continue;
             to = num + 2;
         }
+        /* "customers with more than 3 orders" counts rows per customer: not a filter on
+           a column (left unread, so the question is refused rather than answered wrongly) */
+        if (names_table(q, to + 1))
+            continue;
         /* the column after the number, or one ending just before the phrase ("of" or "is"
            between), or else an amount */
         if ((k = numeric_column_at(q, to + 1, &t, &c)) > 0) {
@@ -848,6 +869,8 @@ static int decide(struct question *q, struct roles *r, struct pd_err *err)
         r->mt = measure->table;
         r->mc = measure->col;
     }
+    if (r->agg == AGG_NONE && q->share) /* "share of revenue", "percentage of orders" */
+        r->agg = r->mc >= 0 ? AGG_SUM : AGG_COUNT;
     if (q->agg == AGG_DISTINCT) {
         /* "how many distinct cities": the column; "distinct customers": the entity's key */
         const struct ref *d = group ? group : entity;
@@ -1012,12 +1035,27 @@ static const char *agg_name(enum agg a)
     return names[a];
 }
 
+/* Filter i's condition. */
+static void filter_sql(struct pd_buf *b, const struct question *q, int i)
+{
+    const struct filter *f = &q->filters[i];
+    column(b, q, f->table, f->col);
+    if (f->op == NULL) {
+        pd_buf_adds(b, " = ");
+        pd_sql_literal(b, f->value);
+    } else if (f->value2) { /* numbers (is_number): written as they are */
+        pd_buf_addf(b, " BETWEEN %s AND %s", f->value, f->value2);
+    } else {
+        pd_buf_addf(b, " %s %s", f->op, f->value);
+    }
+}
+
 static int build(struct question *q, const struct roles *r, struct ag_plan *out,
                  struct pd_err *err)
 {
     struct pd_buf b = PD_BUF_INIT, what = PD_BUF_INIT, value = PD_BUF_INIT, alias = PD_BUF_INIT;
     int need[MAX_FILTERS + 4], nneed = 0, path[64], from[64], npath, dc = -1, dt = r->base;
-    int name_col = -1, key = -1;
+    int name_col = -1, key = -1, share_of_rows;
 
     need[nneed++] = r->gt;
     need[nneed++] = r->mt;
@@ -1078,6 +1116,33 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
     case AGG_NONE:
         break;
     }
+    /* a percentage: of each group in the total, or of the filtered rows in all */
+    share_of_rows = q->share && !r->bucket && r->gt < 0;
+    if (q->share) {
+        struct pd_buf pct = PD_BUF_INIT;
+        if ((r->agg != AGG_COUNT && r->agg != AGG_SUM) || (share_of_rows && q->nfilters == 0)) {
+            pd_buf_release(&value);
+            pd_buf_release(&alias);
+            return pd_fail(err, PD_EINVAL,
+                           "I can give the percentage of a count or a total, per group or of the "
+                           "rows that match a value: say of what");
+        }
+        pd_buf_addf(&pct, "100.0 * %s", value.ptr);
+        if (share_of_rows) {
+            pd_buf_adds(&pct, " FILTER (WHERE ");
+            for (int i = 0; i < q->nfilters; i++) {
+                pd_buf_adds(&pct, i ? " AND " : "");
+                filter_sql(&pct, q, i);
+            }
+            pd_buf_addf(&pct, ") / %s", value.ptr);
+        } else {
+            pd_buf_addf(&pct, " / sum(%s) OVER ()", value.ptr);
+        }
+        pd_buf_release(&value);
+        value = pct;
+        pd_buf_reset(&alias);
+        pd_buf_adds(&alias, "percent");
+    }
 
     pd_buf_adds(&b, "SELECT ");
     if (r->agg == AGG_NONE) {
@@ -1111,23 +1176,15 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
         pd_buf_adds(&b, " = ");
         column(&b, q, from[i], find_col(q, from[i], on));
     }
-    for (int i = 0; i < q->nfilters || q->year; i++) {
-        pd_buf_adds(&b, i ? " AND " : " WHERE ");
+    for (int i = share_of_rows ? q->nfilters : 0; i < q->nfilters || q->year; i++) {
+        pd_buf_adds(&b, i && !(share_of_rows && i == q->nfilters) ? " AND " : " WHERE ");
         if (i == q->nfilters) {
             pd_buf_adds(&b, "year(");
             column(&b, q, dt, dc);
             pd_buf_addf(&b, ") = %d", q->year);
             break;
         }
-        column(&b, q, q->filters[i].table, q->filters[i].col);
-        if (q->filters[i].op == NULL) {
-            pd_buf_adds(&b, " = ");
-            pd_sql_literal(&b, q->filters[i].value);
-        } else if (q->filters[i].value2) { /* numbers (is_number): written as they are */
-            pd_buf_addf(&b, " BETWEEN %s AND %s", q->filters[i].value, q->filters[i].value2);
-        } else {
-            pd_buf_addf(&b, " %s %s", q->filters[i].op, q->filters[i].value);
-        }
+        filter_sql(&b, q, i);
     }
     if (r->agg != AGG_NONE && (r->bucket || r->gt >= 0)) {
         pd_buf_adds(&b, " GROUP BY ");
@@ -1163,6 +1220,8 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
                     : r->gt >= 0 ? (r->gc >= 0 ? xstrdup(col_of(q, r->gt, r->gc)->name)
                                                : singular(q->s->tables[r->gt].name))
                                  : NULL;
+        if (q->share)
+            pd_buf_adds(&what, "percentage of the ");
         if (r->agg == AGG_COUNT)
             pd_buf_addf(&what, "number of %s", r->ct >= 0 ? q->s->tables[r->ct].name : "rows");
         else if (r->agg == AGG_DISTINCT)

@@ -179,6 +179,17 @@ static const struct {
      "select count(*) from orders o join customers c using (customer_id) where c.city = 'New York'"},
     {"how many orders over 100", "select count(*) from orders where amount > 100"},
     {"average amount of orders under 50", "select avg(amount) from orders where amount < 50"},
+    {"percentage of orders per status",
+     "select status, 100.0 * count(*) / sum(count(*)) over () from orders group by 1 "
+     "order by 2 desc, 1"},
+    {"share of revenue per region",
+     "select c.region, 100.0 * sum(o.amount) / sum(sum(o.amount)) over () from orders o "
+     "join customers c using (customer_id) group by 1 order by 2 desc, 1"},
+    {"percentage of orders that are cancelled",
+     "select 100.0 * count(*) filter (where status = 'cancelled') / count(*) from orders"},
+    {"what percentage of orders in 2024 were over 100",
+     "select 100.0 * count(*) filter (where amount > 100) / count(*) from orders "
+     "where year(order_date) = 2024"},
     {"monthly revenue of completed orders in 2024",
      "select date_trunc('month', order_date)::date, sum(amount) from orders where status = "
      "'completed' and year(order_date) = 2024 group by 1 order by 1"},
@@ -192,6 +203,9 @@ static const char *const refused[] = {
     "why did customers churn",
     "orders'; drop table orders; --",
     "how many",
+    "percentage of orders", /* of what? */
+    "customers with more than 3 orders", /* rows per customer, not an amount over 3 */
+    "average share of amount per status", /* a percentage of an average */
 };
 
 static void test_question_set(void **state)
@@ -341,6 +355,7 @@ static void test_names_in_any_case(void **state)
         {"how many distinct origins in cars", "select count(distinct Origin) from vega.cars"},
         {"how many distinct origin in makers", "select count(distinct origin) from vega.makers"},
         {"how many cars", "select count(*) from vega.cars"},
+        {"how many rows of data are in cars", "select count(*) from vega.cars"},
         /* loosely: typos, initials, abbreviations, synonyms */
         {"average horsepowr", "select avg(Horsepower) from vega.cars"},
         {"average mpg", "select avg(Miles_per_Gallon) from vega.cars"},
