@@ -13,6 +13,7 @@
 #include "base/strv.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,6 +64,7 @@ struct question {
     int group_at;     /* position of per/by/each, or -1 */
     int listing;
     int share;        /* a percentage of the total: per group, or of the filtered rows */
+    int never_at;     /* position of never/without/no (an anti-join), or -1 */
     int recent;       /* listing newest (1) or oldest (-1) first */
     int turn[MAX_WORDS]; /* which question of a conversation a word is from (0: the first) */
 };
@@ -550,6 +552,7 @@ static void match_vocabulary(struct question *q)
     static const char *const rank_asc[] = {"bottom", "least", "fewest", "worst", NULL};
     static const char *const group_w[] = {"per", "by", "each", "every", NULL};
     static const char *const list_w[] = {"list", "show", "display", NULL};
+    static const char *const never_w[] = {"never", "without", "no", NULL};
     static const char *const share_w[] = {"share", "percentage", "percent", "proportion",
                                           "fraction", "pct", NULL};
     static const char *const recent_w[] = {"latest", "newest", "recent", "last", NULL};
@@ -612,6 +615,10 @@ static void match_vocabulary(struct question *q)
         } else if (word_is(q, i, group_w)) {
             if (q->group_at < 0)
                 q->group_at = i;
+            q->used[i] = 1;
+        } else if (word_is(q, i, never_w)) {
+            if (q->never_at < 0)
+                q->never_at = i;
             q->used[i] = 1;
         } else if (word_is(q, i, share_w)) {
             q->share = 1;
@@ -1268,7 +1275,7 @@ static void question_free(struct question *q)
 
 void ag_local_candidates(const char *question, const struct ag_schema *s, struct pd_strv *out)
 {
-    struct question q = {.s = s, .group_at = -1};
+    struct question q = {.s = s, .group_at = -1, .never_at = -1};
     tokenize(&q, question);
     match_names(&q, 1, 0);
     match_vocabulary(&q);
@@ -1284,10 +1291,98 @@ void ag_local_candidates(const char *question, const struct ag_schema *s, struct
     question_free(&q);
 }
 
+/*
+ * The table whose rows an entity has none of, after never/without/no: one
+ * named there ("customers without orders"), one a verb there stands for
+ * ("never ordered": orders), or else the only table that refers to the
+ * entity ("products never sold": order_items). -1 when none is clear.
+ */
+static int absent_table(const struct question *q, int entity)
+{
+    int only = -1, children = 0;
+    for (int i = 0; i < q->nrefs; i++)
+        if (q->refs[i].kind == REF_TABLE && q->refs[i].at > q->never_at)
+            return q->refs[i].table;
+    for (int i = q->never_at + 1; i < q->n; i++) {
+        char stem[64];
+        size_t n = strlen(q->w[i]);
+        snprintf(stem, sizeof(stem), "%s", q->w[i]);
+        if (n > 5 && strcmp(stem + n - 2, "ed") == 0)
+            stem[n - 2] = '\0';
+        else if (n > 6 && strcmp(stem + n - 3, "ing") == 0)
+            stem[n - 3] = '\0';
+        if (strlen(stem) < 4)
+            continue;
+        for (size_t t = 0; t < q->s->n; t++)
+            if ((int)t != entity && strncmp(q->s->tables[t].name, stem, strlen(stem)) == 0)
+                return (int)t;
+    }
+    for (size_t t = 0; t < q->s->n; t++) {
+        const char *on = (int)t == entity ? NULL : link(q, (int)t, entity);
+        if (on && find_col(q, entity, on) == key_col(q, entity)) {
+            only = (int)t;
+            children++;
+        }
+    }
+    return children == 1 ? only : -1;
+}
+
+/* "customers who never ordered", "how many products were never sold": rows of the entity
+   that no row of another table refers to. */
+static int build_anti(struct question *q, struct ag_plan *out, struct pd_err *err)
+{
+    struct pd_buf b = PD_BUF_INIT;
+    int entity = -1, absent, key;
+    const char *on;
+    for (int i = 0; i < q->nrefs && entity < 0; i++)
+        if (q->refs[i].kind == REF_TABLE && q->refs[i].at < q->never_at)
+            entity = q->refs[i].table;
+    if (entity < 0 || (absent = absent_table(q, entity)) < 0 ||
+        !(on = link(q, absent, entity)) || find_col(q, entity, on) != key_col(q, entity))
+        return pd_fail(err, PD_EINVAL,
+                       "I cannot tell which rows are missing: name both tables (\"customers "
+                       "without orders\")");
+    for (int i = 0; i < q->nfilters; i++)
+        if (q->filters[i].table != entity)
+            return pd_fail(err, PD_EINVAL, "I can only filter the %s themselves here",
+                           q->s->tables[entity].name);
+    key = key_col(q, entity);
+    pd_buf_adds(&b, "SELECT ");
+    if (q->agg == AGG_COUNT) {
+        pd_buf_adds(&b, "count(*) AS ");
+        pd_sql_ident(&b, q->s->tables[entity].name);
+    } else {
+        pd_sql_ident(&b, q->s->tables[entity].name);
+        pd_buf_adds(&b, ".*");
+    }
+    pd_buf_adds(&b, " FROM ");
+    table_ref(&b, q, entity);
+    pd_buf_adds(&b, " WHERE NOT EXISTS (SELECT 1 FROM ");
+    table_ref(&b, q, absent);
+    pd_buf_adds(&b, " WHERE ");
+    column(&b, q, absent, find_col(q, absent, on));
+    pd_buf_adds(&b, " = ");
+    column(&b, q, entity, key);
+    pd_buf_addc(&b, ')');
+    for (int i = 0; i < q->nfilters; i++) {
+        pd_buf_adds(&b, " AND ");
+        filter_sql(&b, q, i);
+    }
+    if (q->agg != AGG_COUNT) {
+        pd_buf_adds(&b, " ORDER BY ");
+        column(&b, q, entity, key);
+        pd_buf_addf(&b, " LIMIT %ld", q->limit ? q->limit : 100);
+    }
+    out->sql = pd_buf_detach(&b, NULL);
+    out->explanation = xasprintf("%s%s with no %s", q->agg == AGG_COUNT ? "number of " : "",
+                                 q->s->tables[entity].name, q->s->tables[absent].name);
+    return 0;
+}
+
 int ag_local_plan(const char *previous, const char *question, const struct ag_schema *s,
                   ag_lookup_fn lookup, void *arg, struct ag_plan *out, struct pd_err *err)
 {
-    struct question q = {.s = s, .group_at = -1};
+    struct question q = {.s = s, .group_at = -1, .never_at = -1};
     struct roles r;
     int rc = 0;
     memset(out, 0, sizeof(*out));
@@ -1310,9 +1405,9 @@ int ag_local_plan(const char *previous, const char *question, const struct ag_sc
                          q.raw[i]);
     if (rc == 0 && q.n == 0)
         rc = pd_fail(err, PD_EINVAL, "ask a question about the data");
-    if (rc == 0)
-        rc = decide(&q, &r, err);
-    if (rc == 0)
+    if (rc == 0 && q.never_at >= 0)
+        rc = build_anti(&q, out, err);
+    else if (rc == 0 && (rc = decide(&q, &r, err)) == 0)
         rc = build(&q, &r, out, err);
     question_free(&q);
     if (rc)

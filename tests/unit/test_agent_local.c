@@ -190,6 +190,13 @@ static const struct {
     {"what percentage of orders in 2024 were over 100",
      "select 100.0 * count(*) filter (where amount > 100) / count(*) from orders "
      "where year(order_date) = 2024"},
+    {"customers who never ordered",
+     "select * from customers c where not exists (select 1 from orders o "
+     "where o.customer_id = c.customer_id) order by customer_id"},
+    {"how many customers without orders",
+     "select count(*) from customers c where customer_id not in (select customer_id from orders)"},
+    {"how many products were never sold",
+     "select count(*) from products where product_id not in (select product_id from order_items)"},
     {"monthly revenue of completed orders in 2024",
      "select date_trunc('month', order_date)::date, sum(amount) from orders where status = "
      "'completed' and year(order_date) = 2024 group by 1 order by 1"},
