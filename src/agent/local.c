@@ -1297,6 +1297,12 @@ void ag_local_candidates(const char *question, const struct ag_schema *s, struct
  * ("never ordered": orders), or else the only table that refers to the
  * entity ("products never sold": order_items). -1 when none is clear.
  */
+static int refers_to(const struct question *q, int t, int entity)
+{
+    const char *on = t == entity ? NULL : link(q, t, entity);
+    return on && find_col(q, entity, on) == key_col(q, entity);
+}
+
 static int absent_table(const struct question *q, int entity)
 {
     int only = -1, children = 0;
@@ -1314,16 +1320,15 @@ static int absent_table(const struct question *q, int entity)
         if (strlen(stem) < 4)
             continue;
         for (size_t t = 0; t < q->s->n; t++)
-            if ((int)t != entity && strncmp(q->s->tables[t].name, stem, strlen(stem)) == 0)
+            if (refers_to(q, (int)t, entity) &&
+                strncmp(q->s->tables[t].name, stem, strlen(stem)) == 0)
                 return (int)t;
     }
-    for (size_t t = 0; t < q->s->n; t++) {
-        const char *on = (int)t == entity ? NULL : link(q, (int)t, entity);
-        if (on && find_col(q, entity, on) == key_col(q, entity)) {
+    for (size_t t = 0; t < q->s->n; t++)
+        if (refers_to(q, (int)t, entity)) {
             only = (int)t;
             children++;
         }
-    }
     return children == 1 ? only : -1;
 }
 

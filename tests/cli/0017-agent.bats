@@ -63,6 +63,15 @@ PY
     [ "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["result"]["rows"][0][0])' <<<"$output")" = 2 ]
 }
 
+@test "offline: rows that nothing refers to (never, without)" {
+    run --separate-stderr pd query "customers who never ordered" --format json
+    [ "$status" -eq 0 ]
+    got=$(python3 -c 'import json,sys; print(sorted(r[0] for r in json.load(sys.stdin)["result"]["rows"]))' <<<"$output")
+    want=$(pd sql --format json "select customer_id from customers where customer_id not in (select customer_id from orders)" | python3 -c 'import json,sys; print(sorted(r["customer_id"] for r in json.load(sys.stdin)))')
+    [ "$got" = "$want" ]
+    [ "$got" != "[]" ]
+}
+
 @test "chat: follow-ups keep the context; the conversation is kept, shown, continued, deleted" {
     run --separate-stderr pd chat --format json <<'EOF2'
 how many orders in 2024
