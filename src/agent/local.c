@@ -65,6 +65,8 @@ struct question {
     int listing;
     int share;        /* a percentage of the total: per group, or of the filtered rows */
     int never_at;     /* position of never/without/no (an anti-join), or -1 */
+    const char *unsure[2]; /* two names a word matched loosely, equally well: ask */
+    int unsure_at;
     int recent;       /* listing newest (1) or oldest (-1) first */
     int turn[MAX_WORDS]; /* which question of a conversation a word is from (0: the first) */
 };
@@ -398,11 +400,11 @@ static int spells(const struct question *q, int i, const char *name, int loose)
             return 1;
     }
     if (i + n > q->n)
-        return 0;
+        return loose && n > 1 && near(q->w[i], parts) ? 1 : 0;
     for (int k = 0; k < n; k++, part += strlen(part) + 1)
         if (q->used[i + k] ||
             !(same_word(q->w[i + k], part) || (loose && loose_ok(q, i + k) && near(q->w[i + k], part))))
-            return 0;
+            return loose && n > 1 && near(q->w[i], parts) ? 1 : 0; /* "temperature": temp_max */
     return n;
 }
 
@@ -431,6 +433,7 @@ static void match_names(struct question *q, int only_long, int loose)
 {
     for (int i = 0; i < q->n; i++) {
         int best = 0, bt = -1, bc = -1;
+        const char *rival = NULL; /* another name as good as the best (loose only) */
         if (q->used[i])
             continue;
         for (size_t t = 0; t < q->s->n; t++) {
@@ -452,11 +455,20 @@ static void match_names(struct question *q, int only_long, int loose)
                     best = kc;
                     bt = (int)t;
                     bc = (int)c;
+                    rival = NULL;
+                } else if (loose && kc > 0 && kc == best && bc >= 0 &&
+                           strcasecmp(q->s->tables[t].cols[c].name, col_of(q, bt, bc)->name) != 0) {
+                    rival = q->s->tables[t].cols[c].name;
                 }
             }
         }
         if (best == 0)
             continue;
+        if (rival && !q->unsure[0]) {
+            q->unsure[0] = col_of(q, bt, bc)->name;
+            q->unsure[1] = rival;
+            q->unsure_at = i;
+        }
         add_ref(q, bc < 0 ? REF_TABLE : REF_COLUMN, bt, bc, i);
         for (int k = 0; k < best; k++)
             q->used[i + k] = 1;
@@ -1410,6 +1422,9 @@ int ag_local_plan(const char *previous, const char *question, const struct ag_sc
                          q.raw[i]);
     if (rc == 0 && q.n == 0)
         rc = pd_fail(err, PD_EINVAL, "ask a question about the data");
+    if (rc == 0 && q.unsure[0])
+        rc = pd_fail(err, PD_EINVAL, "By '%s', do you mean %s or %s? Ask again with the name.",
+                     q.raw[q.unsure_at], q.unsure[0], q.unsure[1]);
     if (rc == 0 && q.never_at >= 0)
         rc = build_anti(&q, out, err);
     else if (rc == 0 && (rc = decide(&q, &r, err)) == 0)

@@ -366,6 +366,7 @@ static void test_names_in_any_case(void **state)
         /* loosely: typos, initials, abbreviations, synonyms */
         {"average horsepowr", "select avg(Horsepower) from vega.cars"},
         {"average mpg", "select avg(Miles_per_Gallon) from vega.cars"},
+        {"average temperature", "select avg(tempMax) from vega.weather"},
         {"how many autos", "select count(*) from vega.cars"},
         {"total population", "select sum(pop) from vega.countries"},
         {"average life expectancy", "select avg(life_expect) from vega.countries"},
@@ -416,6 +417,18 @@ static void test_names_in_any_case(void **state)
     vt[1] = vt[0];
     vt[0] = (struct ag_table){.schema = "vega", .name = "makers", .cols = mc, .ncols = 3};
     vt[3] = (struct ag_table){.schema = "vega", .name = "countries", .cols = nc, .ncols = 3};
+    /* two names a word matches loosely and equally well: it asks, naming both */
+    {
+        struct ag_col tc[] = {{"day", "DATE"}, {"temp_max", "DOUBLE"}, {"temp_min", "DOUBLE"}};
+        struct ag_table tt = {.schema = "vega", .name = "readings", .cols = tc, .ncols = 3};
+        struct ag_schema ts = {&tt, 1};
+        struct ag_plan plan;
+        struct pd_err err = PD_ERR_INIT;
+        assert_int_equal(ag_local_plan(NULL, "average temperature", &ts, lookup, NULL, &plan, &err),
+                         PD_EINVAL);
+        if (!strstr(err.msg, "temp_max or temp_min"))
+            fail_msg("%s", err.msg);
+    }
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ag_plan plan;
         struct pd_err err = PD_ERR_INIT;
