@@ -22,7 +22,8 @@
 #define MAX_REFS 16
 #define MAX_FILTERS 8
 
-enum agg { AGG_NONE, AGG_COUNT, AGG_DISTINCT, AGG_SUM, AGG_AVG, AGG_MIN, AGG_MAX };
+enum agg { AGG_NONE, AGG_COUNT, AGG_DISTINCT, AGG_SUM, AGG_AVG, AGG_MIN, AGG_MAX, AGG_MEDIAN,
+           AGG_PERCENTILE };
 
 enum ref_kind { REF_TABLE, REF_COLUMN };
 
@@ -64,6 +65,7 @@ struct question {
     int group_at;     /* position of per/by/each, or -1 */
     int listing;
     int share;        /* a percentage of the total: per group, or of the filtered rows */
+    int percentile;   /* of AGG_PERCENTILE: 1 to 99 */
     int never_at;     /* position of never/without/no (an anti-join), or -1 */
     const char *unsure[2]; /* two names a word matched loosely, equally well: ask */
     int unsure_at;
@@ -613,6 +615,17 @@ static void match_vocabulary(struct question *q)
                 q->agg_at = i;
             }
             q->used[i] = 1;
+        } else if (strcmp(w, "median") == 0) {
+            q->agg = AGG_MEDIAN;
+            q->agg_at = i;
+            q->used[i] = 1;
+        } else if (num > 0 && num < 100 && i + 1 < q->n && strcmp(q->w[i + 1], "percentile") == 0 &&
+                   (!strcmp(end, "th") || !strcmp(end, "st") || !strcmp(end, "nd") ||
+                    !strcmp(end, "rd"))) {
+            q->agg = AGG_PERCENTILE; /* "90th percentile" */
+            q->percentile = (int)num;
+            q->agg_at = i;
+            q->used[i] = q->used[i + 1] = 1;
         } else if (word_is(q, i, sum_w) || word_is(q, i, avg_w)) {
             q->agg = word_is(q, i, sum_w) ? AGG_SUM : AGG_AVG;
             q->agg_at = i;
@@ -930,7 +943,8 @@ static int decide(struct question *q, struct roles *r, struct pd_err *err)
         r->agg = AGG_COUNT; /* "orders per month" */
     if (r->agg == AGG_COUNT && r->ct < 0 && entity)
         r->ct = entity->table;
-    if ((r->agg == AGG_SUM || r->agg == AGG_AVG || r->agg == AGG_MIN || r->agg == AGG_MAX) &&
+    if ((r->agg == AGG_SUM || r->agg == AGG_AVG || r->agg == AGG_MIN || r->agg == AGG_MAX ||
+         r->agg == AGG_MEDIAN || r->agg == AGG_PERCENTILE) &&
         r->mc < 0) {
         if (q->money) {
             int t, c = money_col(q, &t);
@@ -1049,8 +1063,8 @@ static void column(struct pd_buf *b, const struct question *q, int t, int c)
 
 static const char *agg_name(enum agg a)
 {
-    static const char *const names[] = {"", "count", "distinct", "total", "average", "minimum",
-                                        "maximum"};
+    static const char *const names[] = {"",        "count",   "distinct", "total", "average",
+                                        "minimum", "maximum", "median",   "percentile"};
     return names[a];
 }
 
@@ -1131,6 +1145,19 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
         column(&value, q, r->mt, r->mc);
         pd_buf_addc(&value, ')'); /* rounded for display only (the answer's words) */
         pd_buf_addf(&alias, "%s_%s", agg_name(r->agg), col_of(q, r->mt, r->mc)->name);
+        break;
+    case AGG_MEDIAN:
+    case AGG_PERCENTILE:
+        pd_buf_adds(&value, "quantile_cont(");
+        column(&value, q, r->mt, r->mc);
+        if (r->agg == AGG_MEDIAN)
+            pd_buf_adds(&value, ", 0.5)");
+        else
+            pd_buf_addf(&value, ", 0.%02d)", q->percentile);
+        if (r->agg == AGG_MEDIAN)
+            pd_buf_addf(&alias, "median_%s", col_of(q, r->mt, r->mc)->name);
+        else
+            pd_buf_addf(&alias, "p%d_%s", q->percentile, col_of(q, r->mt, r->mc)->name);
         break;
     case AGG_NONE:
         break;
@@ -1245,6 +1272,8 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
             pd_buf_addf(&what, "number of %s", r->ct >= 0 ? q->s->tables[r->ct].name : "rows");
         else if (r->agg == AGG_DISTINCT)
             pd_buf_addf(&what, "number of distinct %s", col_of(q, r->mt, r->mc)->name);
+        else if (r->agg == AGG_PERCENTILE)
+            pd_buf_addf(&what, "%dth percentile of %s", q->percentile, col_of(q, r->mt, r->mc)->name);
         else
             pd_buf_addf(&what, "%s %s", agg_name(r->agg), col_of(q, r->mt, r->mc)->name);
         pd_buf_addf(&what, "%s%s", per ? " per " : "", per ? per : "");

@@ -197,6 +197,9 @@ static const struct {
      "select count(*) from customers c where customer_id not in (select customer_id from orders)"},
     {"how many products were never sold",
      "select count(*) from products where product_id not in (select product_id from order_items)"},
+    {"median order amount", "select median(amount) from orders"},
+    {"90th percentile of amount per status",
+     "select status, quantile_cont(amount, 0.9) from orders group by 1 order by 2 desc, 1"},
     {"monthly revenue of completed orders in 2024",
      "select date_trunc('month', order_date)::date, sum(amount) from orders where status = "
      "'completed' and year(order_date) = 2024 group by 1 order by 1"},
