@@ -67,6 +67,9 @@ struct question {
     int share;        /* a percentage of the total: per group, or of the filtered rows */
     int percentile;   /* of AGG_PERCENTILE: 1 to 99 */
     int never_at;     /* position of never/without/no (an anti-join), or -1 */
+    const char *having_op; /* "with more than 3 orders", "more than once": rows per entity */
+    char *having_n;
+    int having_at, having_table; /* the phrase's position; the table counted (-1: a verb's) */
     const char *unsure[2]; /* two names a word matched loosely, equally well: ask */
     int unsure_at;
     int recent;       /* listing newest (1) or oldest (-1) first */
@@ -699,12 +702,13 @@ static const char *comparison_at(const struct question *q, int i, int *len)
     return NULL;
 }
 
-/* Does word i spell a table's name? */
+/* The words of a table's name spelled at i (0: none). */
 static int names_table(const struct question *q, int i)
 {
+    int k;
     for (size_t t = 0; t < q->s->n; t++)
-        if (spells(q, i, q->s->tables[t].name, 0))
-            return 1;
+        if ((k = spells(q, i, q->s->tables[t].name, 0)) > 0)
+            return k;
     return 0;
 }
 
@@ -735,6 +739,16 @@ static void match_comparisons(struct question *q)
     for (int i = 0; i < q->n && q->nfilters < MAX_FILTERS; i++) {
         int len, t = -1, c = -1, k, from = i, to, num;
         const char *op = comparison_at(q, i, &len);
+        if (op && i + len < q->n && !q->having_op && strcmp(op, "BETWEEN") != 0 &&
+            (strcmp(q->w[i + len], "once") == 0 || strcmp(q->w[i + len], "twice") == 0)) {
+            q->having_op = op; /* "ordered more than once" */
+            q->having_n = xstrdup(strcmp(q->w[i + len], "once") == 0 ? "1" : "2");
+            q->having_at = i;
+            for (int w = i; w <= i + len; w++)
+                q->used[w] = 1;
+            i += len;
+            continue;
+        }
         if (!op || i + len >= q->n || !is_number(q->w[i + len]))
             continue;
         num = i + len;
@@ -744,10 +758,19 @@ static void match_comparisons(struct question *q)
                 continue;
             to = num + 2;
         }
-        /* "customers with more than 3 orders" counts rows per customer: not a filter on
-           a column (left unread, so the question is refused rather than answered wrongly) */
-        if (names_table(q, to + 1))
+        /* "customers with more than 3 orders" counts rows per customer: not a filter */
+        if ((k = names_table(q, to + 1)) > 0 && !q->having_op && strcmp(op, "BETWEEN") != 0) {
+            q->having_op = op;
+            q->having_n = xstrdup(q->w[num]);
+            q->having_at = i;
+            for (size_t h = 0; h < q->s->n; h++)
+                if (spells(q, to + 1, q->s->tables[h].name, 0) == k)
+                    q->having_table = (int)h;
+            for (int w = i; w <= to + k; w++)
+                q->used[w] = 1;
+            i = to + k;
             continue;
+        }
         /* the column after the number, or one ending just before the phrase ("of" or "is"
            between), or else an amount */
         if ((k = numeric_column_at(q, to + 1, &t, &c)) > 0) {
@@ -1312,11 +1335,12 @@ static void question_free(struct question *q)
         free(q->filters[i].value);
         free(q->filters[i].value2);
     }
+    free(q->having_n);
 }
 
 void ag_local_candidates(const char *question, const struct ag_schema *s, struct pd_strv *out)
 {
-    struct question q = {.s = s, .group_at = -1, .never_at = -1};
+    struct question q = {.s = s, .group_at = -1, .never_at = -1, .having_table = -1};
     tokenize(&q, question);
     match_names(&q, 1, 0);
     match_vocabulary(&q);
@@ -1332,25 +1356,26 @@ void ag_local_candidates(const char *question, const struct ag_schema *s, struct
     question_free(&q);
 }
 
-/*
- * The table whose rows an entity has none of, after never/without/no: one
- * named there ("customers without orders"), one a verb there stands for
- * ("never ordered": orders), or else the only table that refers to the
- * entity ("products never sold": order_items). -1 when none is clear.
- */
 static int refers_to(const struct question *q, int t, int entity)
 {
     const char *on = t == entity ? NULL : link(q, t, entity);
     return on && find_col(q, entity, on) == key_col(q, entity);
 }
 
-static int absent_table(const struct question *q, int entity)
+/*
+ * The table an entity's rows are counted or missed in, from the words after
+ * position after: a table named there ("customers without orders"), one a
+ * verb there stands for ("never ordered": orders), or else the only table
+ * that refers to the entity ("products never sold": order_items). -1 when
+ * none is clear.
+ */
+static int related_table(const struct question *q, int entity, int after)
 {
     int only = -1, children = 0;
     for (int i = 0; i < q->nrefs; i++)
-        if (q->refs[i].kind == REF_TABLE && q->refs[i].at > q->never_at)
+        if (q->refs[i].kind == REF_TABLE && q->refs[i].at > after && q->refs[i].table != entity)
             return q->refs[i].table;
-    for (int i = q->never_at + 1; i < q->n; i++) {
+    for (int i = after + 1; i < q->n; i++) {
         char stem[64];
         size_t n = strlen(q->w[i]);
         snprintf(stem, sizeof(stem), "%s", q->w[i]);
@@ -1383,7 +1408,7 @@ static int build_anti(struct question *q, struct ag_plan *out, struct pd_err *er
     for (int i = 0; i < q->nrefs && entity < 0; i++)
         if (q->refs[i].kind == REF_TABLE && q->refs[i].at < q->never_at)
             entity = q->refs[i].table;
-    if (entity < 0 || (absent = absent_table(q, entity)) < 0 ||
+    if (entity < 0 || (absent = related_table(q, entity, q->never_at)) < 0 ||
         !(on = link(q, absent, entity)) || find_col(q, entity, on) != key_col(q, entity))
         return pd_fail(err, PD_EINVAL,
                        "I cannot tell which rows are missing: name both tables (\"customers "
@@ -1425,10 +1450,92 @@ static int build_anti(struct question *q, struct ag_plan *out, struct pd_err *er
     return 0;
 }
 
+/*
+ * "customers with more than 3 orders", "how many customers ordered more than
+ * once": the entity's rows counted in a table that refers to it, kept by the
+ * count (HAVING); listed with their counts, or counted themselves.
+ */
+static int build_having(struct question *q, struct pd_buf *b, int *entity_out, int *child_out,
+                        struct pd_err *err)
+{
+    int entity = -1, child = q->having_table, key, name_col, entity_at = -1;
+    const char *on;
+    for (int i = 0; i < q->nrefs && entity < 0; i++)
+        if (q->refs[i].kind == REF_TABLE && q->refs[i].at < q->having_at) {
+            entity = q->refs[i].table;
+            entity_at = q->refs[i].at;
+        }
+    if (entity >= 0 && child < 0)
+        child = related_table(q, entity, entity_at);
+    if (entity < 0 || child < 0 || child == entity || !(on = link(q, child, entity)) ||
+        find_col(q, entity, on) != key_col(q, entity))
+        return pd_fail(err, PD_EINVAL,
+                       "I cannot tell what to count per what: name both tables (\"customers "
+                       "with more than 3 orders\")");
+    for (int i = 0; i < q->nfilters; i++)
+        if (q->filters[i].table != child && q->filters[i].table != entity)
+            return pd_fail(err, PD_EINVAL, "I can only filter the %s or the %s here",
+                           q->s->tables[entity].name, q->s->tables[child].name);
+    *entity_out = entity;
+    *child_out = child;
+    key = key_col(q, entity);
+    name_col = find_col(q, entity, "name");
+    if (q->agg == AGG_COUNT)
+        pd_buf_adds(b, "SELECT count(*) AS n FROM (");
+    pd_buf_adds(b, "SELECT ");
+    column(b, q, entity, name_col >= 0 ? name_col : key);
+    pd_buf_adds(b, ", count(*) AS ");
+    pd_sql_ident(b, q->s->tables[child].name);
+    pd_buf_adds(b, " FROM ");
+    table_ref(b, q, entity);
+    pd_buf_adds(b, " JOIN ");
+    table_ref(b, q, child);
+    pd_buf_adds(b, " ON ");
+    column(b, q, child, find_col(q, child, on));
+    pd_buf_adds(b, " = ");
+    column(b, q, entity, key);
+    for (int i = 0; i < q->nfilters; i++) {
+        pd_buf_adds(b, i ? " AND " : " WHERE ");
+        filter_sql(b, q, i);
+    }
+    pd_buf_adds(b, " GROUP BY ");
+    column(b, q, entity, key);
+    if (name_col >= 0) {
+        pd_buf_adds(b, ", ");
+        column(b, q, entity, name_col);
+    }
+    pd_buf_addf(b, " HAVING count(*) %s %s", q->having_op, q->having_n);
+    if (q->agg == AGG_COUNT)
+        pd_buf_adds(b, ") AS per_entity");
+    else
+        pd_buf_adds(b, " ORDER BY 2 DESC, 1");
+    return 0;
+}
+
+static int plan_having(struct question *q, struct ag_plan *out, struct pd_err *err)
+{
+    struct pd_buf b = PD_BUF_INIT;
+    int entity = 0, child = 0, rc = build_having(q, &b, &entity, &child, err);
+    if (rc) {
+        pd_buf_release(&b);
+        return rc;
+    }
+    out->sql = pd_buf_detach(&b, NULL);
+    const char *op = q->having_op;
+    out->explanation = xasprintf("%s%s with %s %s %s", q->agg == AGG_COUNT ? "number of " : "",
+                                 q->s->tables[entity].name,
+                                 !strcmp(op, ">")    ? "more than"
+                                 : !strcmp(op, ">=") ? "at least"
+                                 : !strcmp(op, "<")  ? "fewer than"
+                                                     : "at most",
+                                 q->having_n, q->s->tables[child].name);
+    return 0;
+}
+
 int ag_local_plan(const char *previous, const char *question, const struct ag_schema *s,
                   ag_lookup_fn lookup, void *arg, struct ag_plan *out, struct pd_err *err)
 {
-    struct question q = {.s = s, .group_at = -1, .never_at = -1};
+    struct question q = {.s = s, .group_at = -1, .never_at = -1, .having_table = -1};
     struct roles r;
     int rc = 0;
     memset(out, 0, sizeof(*out));
@@ -1456,6 +1563,8 @@ int ag_local_plan(const char *previous, const char *question, const struct ag_sc
                      q.raw[q.unsure_at], q.unsure[0], q.unsure[1]);
     if (rc == 0 && q.never_at >= 0)
         rc = build_anti(&q, out, err);
+    else if (rc == 0 && q.having_op)
+        rc = plan_having(&q, out, err);
     else if (rc == 0 && (rc = decide(&q, &r, err)) == 0)
         rc = build(&q, &r, out, err);
     question_free(&q);

@@ -200,6 +200,13 @@ static const struct {
     {"median order amount", "select median(amount) from orders"},
     {"90th percentile of amount per status",
      "select status, quantile_cont(amount, 0.9) from orders group by 1 order by 2 desc, 1"},
+    {"customers with more than 3 orders",
+     "select c.name, count(*) from customers c join orders o using (customer_id) "
+     "group by c.customer_id, c.name having count(*) > 3 order by 2 desc, 1"},
+    {"how many customers have at least 5 orders",
+     "select count(*) from (select customer_id from orders group by 1 having count(*) >= 5)"},
+    {"how many customers ordered more than once",
+     "select count(*) from (select customer_id from orders group by 1 having count(*) > 1)"},
     {"monthly revenue of completed orders in 2024",
      "select date_trunc('month', order_date)::date, sum(amount) from orders where status = "
      "'completed' and year(order_date) = 2024 group by 1 order by 1"},
@@ -214,7 +221,6 @@ static const char *const refused[] = {
     "orders'; drop table orders; --",
     "how many",
     "percentage of orders", /* of what? */
-    "customers with more than 3 orders", /* rows per customer, not an amount over 3 */
     "average share of amount per status", /* a percentage of an average */
 };
 
