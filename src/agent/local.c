@@ -206,23 +206,25 @@ static int textual(const char *type)
     return type_is(type, p);
 }
 
-static int find_col(const struct question *q, int t, const char *name)
+/* The column of table t called name (compared by same), or -1. */
+static int find_col_by(const struct question *q, int t, const char *name,
+                       int (*same)(const char *, const char *))
 {
     const struct ag_table *tb = &q->s->tables[t];
     for (size_t c = 0; c < tb->ncols; c++)
-        if (strcmp(tb->cols[c].name, name) == 0)
+        if (same(tb->cols[c].name, name) == 0)
             return (int)c;
     return -1;
 }
 
-/* The same in any case. */
+static int find_col(const struct question *q, int t, const char *name)
+{
+    return find_col_by(q, t, name, strcmp);
+}
+
 static int find_col_nocase(const struct question *q, int t, const char *name)
 {
-    const struct ag_table *tb = &q->s->tables[t];
-    for (size_t c = 0; c < tb->ncols; c++)
-        if (strcasecmp(tb->cols[c].name, name) == 0)
-            return (int)c;
-    return -1;
+    return find_col_by(q, t, name, strcasecmp);
 }
 
 /* The key column of a table: <singular>_id, or its first column. */
