@@ -61,6 +61,8 @@ struct question {
     int superlative;  /* a highest (1) or lowest (-1) word that may rank an aggregate */
     long limit;
     int year;
+    const char *year_op; /* NULL: in year; else >, >=, <, <=, BETWEEN (year AND year2) */
+    int year2;
     const char *bucket;
     int group_at;     /* position of per/by/each, or -1 */
     int listing;
@@ -730,6 +732,45 @@ static int numeric_column_at(const struct question *q, int i, int *t, int *c)
     return 0;
 }
 
+/* A year: a whole number from 1900 to 2100. */
+static int is_year(const char *w)
+{
+    char *end;
+    long y = strtol(w, &end, 10);
+    return *end == '\0' && end != w && y >= 1900 && y <= 2100;
+}
+
+/*
+ * Years compared: "since 2023", "after 2022", "before 2024", "between 2022
+ * and 2024" (with no column named after). 1 when read at i.
+ */
+static int years_at(struct question *q, int i)
+{
+    static const struct {
+        const char *word, *op;
+    } time_words[] = {{"since", ">="}, {"after", ">"}, {"before", "<"}, {"between", "BETWEEN"}};
+    if (q->year_op || q->used[i] || i + 1 >= q->n || !is_year(q->w[i + 1]))
+        return 0;
+    for (size_t k = 0; k < sizeof(time_words) / sizeof(time_words[0]); k++) {
+        int t, c, last = i + 1;
+        if (strcmp(q->w[i], time_words[k].word) != 0)
+            continue;
+        if (strcmp(time_words[k].op, "BETWEEN") == 0) {
+            if (i + 3 >= q->n || strcmp(q->w[i + 2], "and") != 0 || !is_year(q->w[i + 3]) ||
+                numeric_column_at(q, i + 4, &t, &c) > 0)
+                return 0;
+            q->year2 = atoi(q->w[i + 3]);
+            last = i + 3;
+        }
+        q->year = atoi(q->w[i + 1]);
+        q->year_op = time_words[k].op;
+        for (int w = i; w <= last; w++)
+            q->used[w] = 1;
+        return 1;
+    }
+    return 0;
+}
+
 /*
  * Comparisons with numbers become filters: "more than 100 horsepower",
  * "horsepower of at least 100", "cylinders between 4 and 6"; with no column
@@ -741,6 +782,8 @@ static void match_comparisons(struct question *q)
     for (int i = 0; i < q->n && q->nfilters < MAX_FILTERS; i++) {
         int len, t = -1, c = -1, k, from = i, to, num;
         const char *op = comparison_at(q, i, &len);
+        if (years_at(q, i))
+            continue;
         if (op && i + len < q->n && !q->having_op && strcmp(op, "BETWEEN") != 0 &&
             (strcmp(q->w[i + len], "once") == 0 || strcmp(q->w[i + len], "twice") == 0)) {
             q->having_op = op; /* "ordered more than once" */
@@ -1252,7 +1295,10 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
         if (i == q->nfilters) {
             pd_buf_adds(&b, "year(");
             column(&b, q, dt, dc);
-            pd_buf_addf(&b, ") = %d", q->year);
+            if (q->year_op && strcmp(q->year_op, "BETWEEN") == 0)
+                pd_buf_addf(&b, ") BETWEEN %d AND %d", q->year, q->year2);
+            else
+                pd_buf_addf(&b, ") %s %d", q->year_op ? q->year_op : "=", q->year);
             break;
         }
         filter_sql(&b, q, i);
@@ -1311,8 +1357,15 @@ static int build(struct question *q, const struct roles *r, struct ag_plan *out,
         if (f->value2)
             pd_buf_addf(&what, " and %s", f->value2);
     }
-    if (q->year)
-        pd_buf_addf(&what, "%s in %d", q->nfilters ? "," : "", q->year);
+    if (q->year && q->year_op && strcmp(q->year_op, "BETWEEN") == 0)
+        pd_buf_addf(&what, "%s from %d to %d", q->nfilters ? "," : "", q->year, q->year2);
+    else if (q->year)
+        pd_buf_addf(&what, "%s %s %d", q->nfilters ? "," : "",
+                    !q->year_op                   ? "in"
+                    : !strcmp(q->year_op, ">=")   ? "since"
+                    : !strcmp(q->year_op, ">")    ? "after"
+                                                  : "before",
+                    q->year);
     out->sql = pd_buf_detach(&b, NULL);
     out->explanation = pd_buf_detach(&what, NULL);
     if (r->agg != AGG_NONE && (r->bucket || r->gt >= 0)) {

@@ -207,6 +207,10 @@ static const struct {
      "select count(*) from (select customer_id from orders group by 1 having count(*) >= 5)"},
     {"how many customers ordered more than once",
      "select count(*) from (select customer_id from orders group by 1 having count(*) > 1)"},
+    {"how many orders since 2024", "select count(*) from orders where year(order_date) >= 2024"},
+    {"revenue before 2024", "select sum(amount) from orders where year(order_date) < 2024"},
+    {"how many orders between 2023 and 2024",
+     "select count(*) from orders where year(order_date) between 2023 and 2024"},
     {"monthly revenue of completed orders in 2024",
      "select date_trunc('month', order_date)::date, sum(amount) from orders where status = "
      "'completed' and year(order_date) = 2024 group by 1 order by 1"},
