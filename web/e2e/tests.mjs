@@ -610,6 +610,7 @@ test('boards: build a board, move and resize an item, refresh, export HTML', asy
   await page.getByText('Removed Orders. Ctrl+Z brings it back.').waitFor();
   await page.locator('h2', { hasText: 'sales' }).click();
   await page.keyboard.press('Control+z');
+  await page.getByText('Undone: remove.').waitFor(); /* said once the server has it again */
   await page.getByText('3,000').waitFor();
   check((await serverItems()).length === 3, 'the metric is back');
   await page.keyboard.press('Control+Shift+Z');
