@@ -7,15 +7,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/bin/pluto-duck"
 STEPS=${STEPS:-50}
-work=$(mktemp -d /tmp/pd-bench-agent.XXXXXX)
-export PLUTO_DUCK_HOME="$work/home"
-server=
-cleanup() {
-    [ -n "$server" ] && kill "$server" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-"$bin" init --no-sample >/dev/null
+. "$top/bench/home.sh"
+bench_home agent
 
 python3 - "$STEPS" > "$work/script.json" <<'PY'
 import json, sys

@@ -22,15 +22,8 @@ QUERIES=${QUERIES:-100000}
 TABLES=${TABLES:-10000}
 CSV_GB=${CSV_GB:-10}
 PARTS=${PARTS:-rss run tables csv}
-work=$(mktemp -d /tmp/pd-bench-scale.XXXXXX)
-export PLUTO_DUCK_HOME="$work/home"
-server=
-cleanup() {
-    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-"$bin" init --no-sample >/dev/null
+. "$top/bench/home.sh"
+bench_home scale
 wants() { [[ " $PARTS " == *" $1 "* ]]; }
 
 # Peak RSS (kB) of a command run by the shell, its output thrown away.

@@ -16,15 +16,8 @@ bin="$top/build/bin/pluto-duck"
 min="$top/build/bench/bench_mhd_min"
 ROWS=${ROWS:-10000000}
 DURATION=${DURATION:-10s}
-work=$(mktemp -d /tmp/pd-bench-server.XXXXXX)
-export PLUTO_DUCK_HOME="$work/home"
-server=
-cleanup() {
-    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-"$bin" init --no-sample >/dev/null
+. "$top/bench/home.sh"
+bench_home server
 
 rps() { awk '/Requests\/sec/ {print $2}'; }
 post_lua="$work/post.lua"
