@@ -537,24 +537,55 @@ static int word_is(struct question *q, int i, const char *const *list)
     return i >= 0 && i < q->n && !q->used[i] && is_one_of(q->w[i], list);
 }
 
+/* A year: a whole number from 1900 to 2100. */
+static int is_year(const char *w)
+{
+    char *end;
+    long y = strtol(w, &end, 10);
+    return *end == '\0' && end != w && y >= 1900 && y <= 2100;
+}
+
+/* The words of a table's name spelled at i, the table in *t (0: none). */
+static int names_table(const struct question *q, int i, int *t)
+{
+    int k;
+    for (size_t tt = 0; tt < q->s->n; tt++)
+        if ((k = spells(q, i, q->s->tables[tt].name, 0)) > 0) {
+            *t = (int)tt;
+            return k;
+        }
+    return 0;
+}
+
+/* A numeric column spelled at i: its table and column and length in words (0: none). */
+static int numeric_column_at(const struct question *q, int i, int *t, int *c)
+{
+    for (size_t tt = 0; tt < q->s->n; tt++)
+        for (size_t cc = 0; cc < q->s->tables[tt].ncols; cc++) {
+            int k;
+            if (numeric(q->s->tables[tt].cols[cc].type) &&
+                (k = spells(q, i, q->s->tables[tt].cols[cc].name, 0)) > 0) {
+                *t = (int)tt;
+                *c = (int)cc;
+                return k;
+            }
+        }
+    return 0;
+}
+
 /*
  * A number followed by a numeric column's name ("cars with 6 cylinders") is a
  * filter on that column: 1 when it was read as one.
  */
 static int number_of_column(struct question *q, int i)
 {
-    for (size_t t = 0; t < q->s->n && q->nfilters < MAX_FILTERS; t++)
-        for (size_t c = 0; c < q->s->tables[t].ncols; c++) {
-            int k;
-            if (!numeric(q->s->tables[t].cols[c].type) ||
-                (k = spells(q, i + 1, q->s->tables[t].cols[c].name, 0)) == 0)
-                continue;
-            q->filters[q->nfilters++] = (struct filter){(int)t, (int)c, xstrdup(q->w[i]), i, NULL, NULL};
-            for (int j = i; j <= i + k; j++)
-                q->used[j] = 1;
-            return 1;
-        }
-    return 0;
+    int t, c, k;
+    if (q->nfilters >= MAX_FILTERS || (k = numeric_column_at(q, i + 1, &t, &c)) == 0)
+        return 0;
+    q->filters[q->nfilters++] = (struct filter){t, c, xstrdup(q->w[i]), i, NULL, NULL};
+    for (int j = i; j <= i + k; j++)
+        q->used[j] = 1;
+    return 1;
 }
 
 static void match_vocabulary(struct question *q)
@@ -598,7 +629,7 @@ static void match_vocabulary(struct question *q)
                                    is_one_of(q->w[i - 1], rank_asc));
             if (!ranked && number_of_column(q, i))
                 continue; /* "6 cylinders": a filter */
-            if (num >= 1900 && num <= 2100 && !ranked)
+            if (is_year(w) && !ranked)
                 q->year = (int)num;
             else
                 q->limit = num;
@@ -706,39 +737,6 @@ static const char *comparison_at(const struct question *q, int i, int *len)
     return NULL;
 }
 
-/* The words of a table's name spelled at i (0: none). */
-static int names_table(const struct question *q, int i)
-{
-    int k;
-    for (size_t t = 0; t < q->s->n; t++)
-        if ((k = spells(q, i, q->s->tables[t].name, 0)) > 0)
-            return k;
-    return 0;
-}
-
-/* A numeric column spelled at i: its table and column and length in words (0: none). */
-static int numeric_column_at(const struct question *q, int i, int *t, int *c)
-{
-    for (size_t tt = 0; tt < q->s->n; tt++)
-        for (size_t cc = 0; cc < q->s->tables[tt].ncols; cc++) {
-            int k;
-            if (numeric(q->s->tables[tt].cols[cc].type) &&
-                (k = spells(q, i, q->s->tables[tt].cols[cc].name, 0)) > 0) {
-                *t = (int)tt;
-                *c = (int)cc;
-                return k;
-            }
-        }
-    return 0;
-}
-
-/* A year: a whole number from 1900 to 2100. */
-static int is_year(const char *w)
-{
-    char *end;
-    long y = strtol(w, &end, 10);
-    return *end == '\0' && end != w && y >= 1900 && y <= 2100;
-}
 
 /*
  * Years compared: "since 2023", "after 2022", "before 2024", "between 2022
@@ -804,13 +802,11 @@ static void match_comparisons(struct question *q)
             to = num + 2;
         }
         /* "customers with more than 3 orders" counts rows per customer: not a filter */
-        if ((k = names_table(q, to + 1)) > 0 && !q->having_op && strcmp(op, "BETWEEN") != 0) {
+        if (!q->having_op && strcmp(op, "BETWEEN") != 0 &&
+            (k = names_table(q, to + 1, &q->having_table)) > 0) {
             q->having_op = op;
             q->having_n = xstrdup(q->w[num]);
             q->having_at = i;
-            for (size_t h = 0; h < q->s->n; h++)
-                if (spells(q, to + 1, q->s->tables[h].name, 0) == k)
-                    q->having_table = (int)h;
             for (int w = i; w <= to + k; w++)
                 q->used[w] = 1;
             i = to + k;

@@ -78,8 +78,6 @@ static json_t *quoted(const char *s, const char *e)
     json_t *out = NULL;
     while (p < e && *p != '"') {
         if (*p != '\\') {
-            if (*p == '\t')
-                goto out;
             pd_buf_addc(&b, *p++);
             continue;
         }
@@ -137,7 +135,7 @@ static json_t *block(struct reader *r, char chomp)
     struct pd_buf b = PD_BUF_INIT;
     size_t n = indent_of(r->p), breaks = 0;
     json_t *out;
-    if (n == 0 || r->p[n] == '\n' || r->p[n] == '\t')
+    if (n == 0 || r->p[n] == '\n')
         return NULL; /* no content, or leading empty lines: left to libfyaml */
     for (;;) {
         const char *e = eol(r->p);
